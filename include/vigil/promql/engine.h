@@ -1,0 +1,116 @@
+// Engine: evaluates PromQL over a Storage, instant or range, as Prometheus
+// 3.x does.
+//
+// Errors (absl::Status codes):
+//   InvalidArgument   – the query does not parse or type-check ("bad_data").
+//   ResourceExhausted – a limit was hit, e.g. "query processing would load
+//                       too many samples into memory in query execution".
+//   DeadlineExceeded  – the query ran past its timeout.
+//   Cancelled         – the caller's stop token was triggered.
+//   any other code    – the storage failed, or an execution error such as
+//                       "vector cannot contain metrics with the same labelset".
+//
+// Thread safety: an Engine is immutable after construction; any number of
+// queries may run on it concurrently.
+#ifndef VIGIL_PROMQL_ENGINE_H_
+#define VIGIL_PROMQL_ENGINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/promql/ast.h"
+#include "vigil/promql/parser.h"
+#include "vigil/storage.h"
+
+namespace vigil::promql {
+
+struct EngineOptions {
+  // Prometheus's defaults.
+  int64_t lookback_delta_ms = 5 * 60 * 1000;
+  int64_t max_samples = 50'000'000;
+  std::chrono::milliseconds timeout = std::chrono::minutes(2);
+  // Subqueries written `[range:]` use this step.
+  int64_t default_subquery_step_ms = 60 * 1000;
+  // Keep __name__ until the end of a query so that functions and operators
+  // that drop it only do so where Prometheus's delayed removal would.
+  bool enable_delayed_name_removal = false;
+  ParseOptions parse_options;
+};
+
+struct QueryOptions {
+  std::optional<int64_t> lookback_delta_ms;  // overrides the engine's
+  std::stop_token stop;                      // cancels the query
+};
+
+struct VectorSample {
+  Labels metric;
+  int64_t t = 0;
+  double v = 0;
+};
+using Vector = std::vector<VectorSample>;
+
+struct MatrixSeries {
+  Labels metric;
+  std::vector<Sample> samples;
+};
+using Matrix = std::vector<MatrixSeries>;
+
+struct Scalar {
+  int64_t t = 0;
+  double v = 0;
+};
+
+struct StringResult {
+  int64_t t = 0;
+  std::string v;
+};
+
+struct QueryResult {
+  // Instant queries yield a Scalar, Vector or StringResult; range queries
+  // always a Matrix sorted by labels.
+  std::variant<Scalar, Vector, Matrix, StringResult> value;
+  // Prometheus's annotations, e.g. "PromQL info: metric might not be a
+  // counter, name does not end in _total/_sum/_count/_bucket: \"foo\"".
+  std::vector<std::string> warnings;
+  std::vector<std::string> infos;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+
+  absl::StatusOr<QueryResult> InstantQuery(Storage& storage,
+                                           std::string_view query,
+                                           int64_t time_ms,
+                                           const QueryOptions& opts = {}) const;
+  absl::StatusOr<QueryResult> RangeQuery(Storage& storage,
+                                         std::string_view query,
+                                         int64_t start_ms, int64_t end_ms,
+                                         int64_t step_ms,
+                                         const QueryOptions& opts = {}) const;
+
+  // The same for an expression parsed beforehand (rule evaluation parses
+  // once and evaluates every interval). An instant query is
+  // start_ms == end_ms with step_ms == 0.
+  absl::StatusOr<QueryResult> Evaluate(Storage& storage, const Expr& expr,
+                                       int64_t start_ms, int64_t end_ms,
+                                       int64_t step_ms,
+                                       const QueryOptions& opts = {}) const;
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  EngineOptions options_;
+};
+
+}  // namespace vigil::promql
+
+#endif  // VIGIL_PROMQL_ENGINE_H_

@@ -1,0 +1,158 @@
+#include "vigil/labels.h"
+
+#include <algorithm>
+
+#include "lib/model/strings.h"
+
+namespace vigil {
+namespace {
+
+void Normalize(std::vector<Label>& labels) {
+  // Stable so that, for duplicate names, the later one wins after unique.
+  std::stable_sort(
+      labels.begin(), labels.end(),
+      [](const Label& a, const Label& b) { return a.name < b.name; });
+  std::vector<Label> out;
+  out.reserve(labels.size());
+  for (auto& l : labels) {
+    if (!out.empty() && out.back().name == l.name) {
+      out.back() = std::move(l);
+    } else {
+      out.push_back(std::move(l));
+    }
+  }
+  std::erase_if(out, [](const Label& l) { return l.value.empty(); });
+  labels = std::move(out);
+}
+
+constexpr uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+
+uint64_t HashBytes(uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  // 0xff never occurs in UTF-8, so it separates fields unambiguously.
+  h ^= 0xff;
+  h *= kFnvPrime;
+  return h;
+}
+
+}  // namespace
+
+Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) {
+  Normalize(labels_);
+}
+
+Labels Labels::FromVector(std::vector<Label> labels) {
+  Labels out;
+  out.labels_ = std::move(labels);
+  Normalize(out.labels_);
+  return out;
+}
+
+Labels Labels::FromStrings(std::initializer_list<std::string_view> kv) {
+  std::vector<Label> labels;
+  for (auto it = kv.begin(); it != kv.end() && std::next(it) != kv.end();
+       it += 2) {
+    labels.push_back({std::string(*it), std::string(*std::next(it))});
+  }
+  return FromVector(std::move(labels));
+}
+
+std::string_view Labels::Get(std::string_view name) const {
+  auto it = std::lower_bound(
+      labels_.begin(), labels_.end(), name,
+      [](const Label& l, std::string_view n) { return l.name < n; });
+  if (it != labels_.end() && it->name == name) return it->value;
+  return {};
+}
+
+bool Labels::Has(std::string_view name) const { return !Get(name).empty(); }
+
+uint64_t Labels::Hash() const {
+  uint64_t h = kFnvOffset;
+  for (const auto& l : labels_) {
+    h = HashBytes(HashBytes(h, l.name), l.value);
+  }
+  return h;
+}
+
+uint64_t Labels::HashFor(const std::vector<std::string>& names, bool on) const {
+  uint64_t h = kFnvOffset;
+  for (const auto& l : labels_) {
+    bool listed = std::binary_search(names.begin(), names.end(), l.name);
+    if (on ? !listed : (listed || l.name == kMetricName)) continue;
+    h = HashBytes(HashBytes(h, l.name), l.value);
+  }
+  return h;
+}
+
+std::string Labels::ToString() const {
+  std::string out;
+  std::string_view name = MetricName();
+  bool name_is_plain = !name.empty() && IsLegacyMetricName(name);
+  if (name_is_plain) out.append(name);
+  out.push_back('{');
+  bool first = true;
+  if (!name.empty() && !name_is_plain) {
+    out.append(QuoteString(name));
+    first = false;
+  }
+  for (const auto& l : labels_) {
+    if (l.name == kMetricName) continue;
+    if (!first) out.append(", ");
+    first = false;
+    out.append(IsLegacyLabelName(l.name) ? l.name : QuoteString(l.name));
+    out.push_back('=');
+    out.append(QuoteString(l.value));
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (auto c = a[i].name <=> b[i].name; c != 0) return c;
+    if (auto c = a[i].value <=> b[i].value; c != 0) return c;
+  }
+  return a.size() <=> b.size();
+}
+
+LabelsBuilder& LabelsBuilder::Set(std::string_view name,
+                                  std::string_view value) {
+  auto it = std::find_if(labels_.begin(), labels_.end(),
+                         [&](const Label& l) { return l.name == name; });
+  if (value.empty()) {
+    if (it != labels_.end()) labels_.erase(it);
+  } else if (it != labels_.end()) {
+    it->value = std::string(value);
+  } else {
+    labels_.push_back({std::string(name), std::string(value)});
+  }
+  return *this;
+}
+
+LabelsBuilder& LabelsBuilder::Del(std::string_view name) {
+  return Set(name, "");
+}
+
+LabelsBuilder& LabelsBuilder::Keep(const std::vector<std::string>& names) {
+  std::erase_if(labels_, [&](const Label& l) {
+    return std::find(names.begin(), names.end(), l.name) == names.end();
+  });
+  return *this;
+}
+
+std::string_view LabelsBuilder::Get(std::string_view name) const {
+  for (const auto& l : labels_) {
+    if (l.name == name) return l.value;
+  }
+  return {};
+}
+
+Labels LabelsBuilder::Build() const { return Labels::FromVector(labels_); }
+
+}  // namespace vigil

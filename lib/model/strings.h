@@ -1,0 +1,24 @@
+// Name validation and quoting shared by every layer that prints PromQL or
+// exposition text. Internal: not part of the installed API.
+#ifndef VIGIL_LIB_MODEL_STRINGS_H_
+#define VIGIL_LIB_MODEL_STRINGS_H_
+
+#include <string>
+#include <string_view>
+
+namespace vigil {
+
+// [a-zA-Z_:][a-zA-Z0-9_:]*
+bool IsLegacyMetricName(std::string_view name);
+// [a-zA-Z_][a-zA-Z0-9_]*
+bool IsLegacyLabelName(std::string_view name);
+// Whether `s` is valid UTF-8 (Prometheus 3 accepts any such name).
+bool IsValidUtf8(std::string_view s);
+
+// Double-quoted with Go's strconv.Quote escapes, which is how Prometheus
+// prints label values and string literals.
+std::string QuoteString(std::string_view s);
+
+}  // namespace vigil
+
+#endif  // VIGIL_LIB_MODEL_STRINGS_H_

@@ -1,0 +1,32 @@
+#include "lib/model/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil {
+namespace {
+
+TEST(StringsTest, LegacyNames) {
+  EXPECT_TRUE(IsLegacyMetricName("kube_pod:rate5m"));
+  EXPECT_FALSE(IsLegacyMetricName("1abc"));
+  EXPECT_FALSE(IsLegacyMetricName(""));
+  EXPECT_TRUE(IsLegacyLabelName("_a1"));
+  EXPECT_FALSE(IsLegacyLabelName("a:b"));
+  EXPECT_FALSE(IsLegacyLabelName("a.b"));
+}
+
+TEST(StringsTest, QuoteLikeGoStrconvQuote) {
+  EXPECT_EQ(QuoteString("plain"), "\"plain\"");
+  EXPECT_EQ(QuoteString("a\tb\\c\"d"), R"("a\tb\\c\"d")");
+  EXPECT_EQ(QuoteString(std::string("\x01", 1)), R"("\x01")");
+  EXPECT_EQ(QuoteString("\xe2\x82\xac"), "\"\xe2\x82\xac\"");  // € kept
+  EXPECT_EQ(QuoteString("\xff"), R"("\xff")");  // invalid UTF-8 escaped
+}
+
+TEST(StringsTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo"));
+  EXPECT_FALSE(IsValidUtf8("a\xc5z"));
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+}
+
+}  // namespace
+}  // namespace vigil
