@@ -1,13 +1,17 @@
 // vigil: PromQL rule evaluator and alert exporter.
 //
-// Subcommands: run (default), version. Later layers add query, promql, test
-// and check.
-#include <cstring>
+// Subcommands: run (default), promql format, test rules, check rules,
+// version, help.
 #include <iostream>
+#include <string>
 #include <string_view>
+#include <vector>
 
-#include "vigil/labels.h"
-#include "vigil/matcher.h"
+#include "exporter/demo.h"
+#include "exporter/flags.h"
+#include "exporter/rules_cli.h"
+#include "exporter/server.h"
+#include "vigil/promql/parser.h"
 
 namespace {
 
@@ -16,35 +20,38 @@ constexpr std::string_view kVersion = "0.1.0";
 constexpr std::string_view kUsage = R"(usage: vigil [<command>] [<flags>]
 
 Commands:
-  run [--demo]   Run vigil (default). --demo runs on an embedded data set
-                 and rule that need nothing outside this machine.
+  run [<flags>]  Run the exporter (default): scrape, evaluate rules, send
+                 alerts, serve the API. `vigil run --help` lists the flags.
+                 --demo runs on an embedded data set and rule pack that
+                 need nothing outside this machine.
+  promql format EXPR
+                 Print EXPR as canonical PromQL, as `promtool promql
+                 format` does (experimental syntax accepted). Exits 2
+                 with the parse error on stderr when EXPR is invalid.
+  test rules [--run RE] [--junit F] [--coverage] [--coverage-min PCT] FILE...
+                 Run rule unit tests (promtool's format); exit 1 on a
+                 failed test, 2 on bad input.
+  check rules [--lint=…] [--lint-fatal] FILE...
+                 Validate and lint rule files (or PrometheusRule resources).
   version        Print the version.
   help           Show this text.
 )";
 
-int RunDemo() {
-  // The demo grows with vigil: today it shows the PodPrivilegedMode join
-  // keys over an embedded kube-state-metrics snapshot.
-  const vigil::Labels series[] = {
-      vigil::Labels::FromStrings({"__name__", "kube_pod_security_context",
-                                  "namespace", "payments", "pod", "ledger-0",
-                                  "privileged", "true"}),
-      vigil::Labels::FromStrings({"__name__", "kube_pod_security_context",
-                                  "namespace", "web", "pod", "frontend-0",
-                                  "privileged", "false"}),
-  };
-  auto privileged =
-      vigil::Matcher::Create(vigil::MatchType::kEqual, "privileged", "true");
-  if (!privileged.ok()) {
-    std::cerr << "vigil: " << privileged.status() << "\n";
-    return 1;
+// `vigil promql format EXPR`.
+int RunPromql(int argc, char** argv) {
+  std::string_view sub = argc > 2 ? argv[2] : "";
+  if (sub != "format" || argc != 4) {
+    std::cerr << "usage: vigil promql format EXPR\n";
+    return 2;
   }
-  std::cout << "vigil demo: privileged pods in the embedded snapshot\n";
-  for (const auto& s : series) {
-    if (privileged->Matches(s.Get("privileged"))) {
-      std::cout << "  PodPrivilegedMode " << s.ToString() << "\n";
-    }
+  // Formatting evaluates nothing, so every experimental syntax is accepted.
+  auto expr = vigil::promql::ParseExpr(
+      argv[3], vigil::promql::ParseOptions::AllExperimental());
+  if (!expr.ok()) {
+    std::cerr << "vigil: " << expr.status().message() << "\n";
+    return 2;
   }
+  std::cout << vigil::promql::Format(**expr) << "\n";
   return 0;
 }
 
@@ -60,14 +67,32 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  if (command == "run") {
-    for (int i = 2; i < argc; ++i) {
-      if (std::strcmp(argv[i], "--demo") != 0) {
-        std::cerr << "vigil run: unknown flag " << argv[i] << "\n" << kUsage;
-        return 2;
-      }
+  // Like Prometheus, flags alone (`vigil --config.file=x`) mean `run`.
+  if (command == "run" || command.starts_with("--")) {
+    std::vector<std::string> args(argv + (command == "run" ? 2 : 1),
+                                  argv + argc);
+    if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+      std::cout << "usage: vigil run [<flags>]\n\n"
+                << vigil::exporter::FlagsHelp();
+      return 0;
     }
-    return RunDemo();
+    auto flags = vigil::exporter::ParseFlags(args);
+    if (!flags.ok()) {
+      std::cerr << "vigil: error: " << flags.status().message()
+                << ", try --help\n";
+      return 2;
+    }
+    if (flags->demo) return vigil::demo::RunDemo(std::cout);
+    return vigil::exporter::RunServer(*flags);
+  }
+  if (command == "promql") return RunPromql(argc, argv);
+  // `vigil test rules …` / `vigil check rules …` (promtool's commands).
+  const std::string_view sub = argc > 2 ? argv[2] : "";
+  if (command == "test" && sub == "rules") {
+    return vigil::cli::RunTestRules(argc, argv);
+  }
+  if (command == "check" && sub == "rules") {
+    return vigil::cli::RunCheckRules(argc, argv);
   }
   std::cerr << "vigil: unknown command \"" << command << "\"\n" << kUsage;
   return 2;

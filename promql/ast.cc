@@ -34,6 +34,10 @@ std::string_view BinaryOpString(BinaryOp op) {
       return "^";
     case BinaryOp::kAtan2:
       return "atan2";
+    case BinaryOp::kTrimUpper:
+      return "</";
+    case BinaryOp::kTrimLower:
+      return ">/";
     case BinaryOp::kEql:
       return "==";
     case BinaryOp::kNeq:

@@ -79,7 +79,9 @@ struct ArgValue {
 struct FunctionArgs {
   const Call& call;  // argument expressions and positions, for annotations
   std::span<const ArgValue> args;
-  int64_t t = 0;  // evaluation time of this step (the @ time when pinned)
+  // Evaluation time of this step: the step time even when `@` pins a
+  // range argument's window (Prometheus's enh.Ts; predict_linear uses it).
+  int64_t t = 0;
   // For a range-vector argument: the window bounds, (range_start, range_end],
   // which extrapolating functions (rate, increase, delta) need.
   int64_t range_start = 0;

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang clang-format
+  build-essential cmake ninja-build pkg-config git clang clang-format curl
   libclang-rt-14-dev
   prometheus-cpp-dev libcivetweb-dev libabsl-dev libre2-dev
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs ctest
-# twice — a normal build and an ASan+UBSan build. CI runs exactly this.
+# twice — a normal build and an ASan+UBSan build — with a short run of the
+# parser fuzzer between them. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,6 +13,11 @@ echo "== normal build (build/)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+echo "== parser fuzzing, 30 s (build-fuzz/)"
+# A short bounded run catches regressions; scripts/fuzz.sh SECONDS runs
+# longer.
+scripts/fuzz.sh 30
 
 echo "== ASan+UBSan build (build-asan/)"
 # Benchmarks add nothing under sanitizers; the install test checks packaging,

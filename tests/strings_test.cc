@@ -28,5 +28,11 @@ TEST(StringsTest, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
 }
 
+TEST(StringsTest, QueryEscapeLikeGo) {
+  EXPECT_EQ(QueryEscape("rate(x[5m]) > 0"), "rate%28x%5B5m%5D%29+%3E+0");
+  EXPECT_EQ(QueryEscape("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(QueryEscape("\xc3\xa9"), "%C3%A9");
+}
+
 }  // namespace
 }  // namespace vigil

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/string_view.h"
+
 namespace vigil {
 
 // [a-zA-Z_:][a-zA-Z0-9_:]*
@@ -18,6 +20,17 @@ bool IsValidUtf8(std::string_view s);
 // Double-quoted with Go's strconv.Quote escapes, which is how Prometheus
 // prints label values and string literals.
 std::string QuoteString(std::string_view s);
+
+// Go's url.QueryEscape: unreserved bytes kept, space as '+', the rest %XX.
+std::string QueryEscape(std::string_view s);
+
+// Abseil 20220623's string_view is its own type: convert at the edge.
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+inline std::string_view FromAbsl(absl::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
 
 }  // namespace vigil
 

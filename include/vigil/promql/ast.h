@@ -39,6 +39,10 @@ enum class BinaryOp {
   kMod,
   kPow,
   kAtan2,  // arithmetic
+  // Native-histogram trim operators `</` (trim the upper part) and `>/`
+  // (trim the lower part), Prometheus 3.x.
+  kTrimUpper,
+  kTrimLower,
   kEql,
   kNeq,
   kGtr,

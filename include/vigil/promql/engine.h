@@ -48,6 +48,10 @@ struct EngineOptions {
 struct QueryOptions {
   std::optional<int64_t> lookback_delta_ms;  // overrides the engine's
   std::stop_token stop;                      // cancels the query
+  // The text `Evaluate`'s expression was parsed from, when known: positions
+  // in annotations ("... (1:6)") are computed from it. The query methods
+  // set it themselves.
+  std::string_view query_text;
 };
 
 struct VectorSample {

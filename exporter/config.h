@@ -1,0 +1,57 @@
+// The configuration file of `vigil run`: the subset of Prometheus's
+// prometheus.yml that vigil needs, with the same YAML, defaults and
+// validation — global, scrape_configs, rule_files, alerting. Unknown fields
+// and bad values are errors with "file:line:col: ".
+#ifndef VIGIL_EXPORTER_CONFIG_H_
+#define VIGIL_EXPORTER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/notify.h"
+#include "vigil/relabel.h"
+#include "vigil/scrape.h"
+
+namespace vigil::exporter {
+
+struct GlobalConfig {
+  int64_t scrape_interval_ms = scrape::kDefaultScrapeIntervalMs;
+  int64_t scrape_timeout_ms = scrape::kDefaultScrapeTimeoutMs;
+  int64_t evaluation_interval_ms = 60 * 1000;
+  int64_t rule_query_offset_ms = 0;
+  Labels external_labels;
+};
+
+struct AlertmanagerSet {
+  std::string scheme = "http";
+  std::string path_prefix;
+  int64_t timeout_ms = 10 * 1000;
+  std::vector<std::string> targets;  // host:port from static_configs
+  notify::AlertmanagerTarget auth;   // credentials and TLS, url unset
+};
+
+struct Config {
+  GlobalConfig global;
+  std::vector<scrape::ScrapeConfig> scrape_configs;
+  std::vector<std::string> rule_files;  // patterns, relative to the file
+  std::vector<relabel::Config> alert_relabel_configs;
+  std::vector<AlertmanagerSet> alertmanagers;
+  std::string source;  // the file's text, for /api/v1/status/config
+
+  // Every Alertmanager URL ("scheme://host:port/prefix").
+  std::vector<notify::AlertmanagerTarget> AlertmanagerTargets() const;
+};
+
+// `base_dir` resolves relative rule_files and file paths inside configs.
+absl::StatusOr<Config> ParseConfig(std::string_view text,
+                                   std::string_view filename,
+                                   std::string_view base_dir);
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+}  // namespace vigil::exporter
+
+#endif  // VIGIL_EXPORTER_CONFIG_H_

@@ -1,0 +1,216 @@
+#include "exporter/flags.h"
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <type_traits>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/model/duration.h"
+#include "lib/model/strings.h"
+
+namespace vigil::exporter {
+namespace {
+
+enum class Kind { kString, kBool, kDuration, kInt, kEnum };
+
+struct FlagSpec {
+  const char* name;
+  Kind kind;
+  const char* help;
+  // Reads the field as text, and sets it from text (already validated for
+  // its kind).
+  std::function<std::string(const Flags&)> get;
+  std::function<void(Flags&, const std::string&)> set;
+  std::vector<std::string> choices = {};
+};
+
+template <typename Field>
+FlagSpec Spec(const char* name, Kind kind, const char* help, Field Flags::*f,
+              std::vector<std::string> choices = {}) {
+  FlagSpec s{name, kind, help, nullptr, nullptr, std::move(choices)};
+  if constexpr (std::is_same_v<Field, std::string>) {
+    s.get = [f](const Flags& fl) { return fl.*f; };
+    s.set = [f](Flags& fl, const std::string& v) { fl.*f = v; };
+  } else if constexpr (std::is_same_v<Field, bool>) {
+    s.get = [f](const Flags& fl) {
+      return std::string(fl.*f ? "true" : "false");
+    };
+    s.set = [f](Flags& fl, const std::string& v) { fl.*f = v == "true"; };
+  } else if (kind == Kind::kDuration) {
+    s.get = [f](const Flags& fl) { return FormatDurationMs(fl.*f); };
+    s.set = [f](Flags& fl, const std::string& v) {
+      fl.*f = *ParseDurationMs(v);
+    };
+  } else {
+    s.get = [f](const Flags& fl) { return std::to_string(fl.*f); };
+    s.set = [f](Flags& fl, const std::string& v) {
+      int64_t n = 0;
+      (void)absl::SimpleAtoi(v, &n);
+      fl.*f = n;
+    };
+  }
+  return s;
+}
+
+const std::vector<FlagSpec>& Table() {
+  static const std::vector<FlagSpec> table = {
+      Spec("config.file", Kind::kString,
+           "vigil configuration file (Prometheus's format).",
+           &Flags::config_file),
+      Spec("web.listen-address", Kind::kString,
+           "Address to listen on for the API, /metrics and lifecycle.",
+           &Flags::listen_address),
+      Spec("web.external-url", Kind::kString,
+           "URL under which vigil is reachable; used in alert links.",
+           &Flags::external_url),
+      Spec("web.enable-lifecycle", Kind::kBool,
+           "Enable shutdown and reload via HTTP (/-/quit, /-/reload).",
+           &Flags::enable_lifecycle),
+      Spec("web.max-connections", Kind::kInt,
+           "Maximum number of simultaneous connections.",
+           &Flags::web_max_connections),
+      Spec("storage.retention", Kind::kDuration,
+           "How long to keep samples in memory.", &Flags::retention_ms),
+      Spec("rules.alert.resend-delay", Kind::kDuration,
+           "Minimum time before resending an alert to Alertmanager.",
+           &Flags::resend_delay_ms),
+      Spec("rules.alert.for-outage-tolerance", Kind::kDuration,
+           "Max downtime to tolerate while restoring 'for' state of alerts.",
+           &Flags::for_outage_tolerance_ms),
+      Spec("rules.alert.for-grace-period", Kind::kDuration,
+           "Minimum duration between alert and restored 'for' state.",
+           &Flags::for_grace_period_ms),
+      Spec("query.timeout", Kind::kDuration,
+           "Maximum time a query may take before being aborted.",
+           &Flags::query_timeout_ms),
+      Spec("query.max-samples", Kind::kInt,
+           "Maximum number of samples a single query can load into memory.",
+           &Flags::query_max_samples),
+      Spec("query.max-concurrency", Kind::kInt,
+           "Maximum number of queries executed concurrently.",
+           &Flags::query_max_concurrency),
+      Spec("query.lookback-delta", Kind::kDuration,
+           "How far back to look for a sample of an instant vector.",
+           &Flags::lookback_delta_ms),
+      Spec("alertmanager.notification-queue-capacity", Kind::kInt,
+           "Capacity of the queue of pending Alertmanager notifications.",
+           &Flags::notification_queue_capacity),
+      Spec("log.level", Kind::kEnum,
+           "Only log messages at or above this level.", &Flags::log_level,
+           {"debug", "info", "warn", "error"}),
+      Spec("log.format", Kind::kEnum, "Output format of log messages.",
+           &Flags::log_format, {"logfmt", "json"}),
+      Spec("state.file", Kind::kString,
+           "File where alert state is saved on shutdown and restored on "
+           "start (vigil's own; empty: restore from ALERTS_FOR_STATE only).",
+           &Flags::state_file),
+      Spec("demo", Kind::kBool,
+           "Run on the embedded demo data and rules; needs nothing outside.",
+           &Flags::demo),
+  };
+  return table;
+}
+
+absl::Status CheckValue(const FlagSpec& spec, const std::string& value) {
+  switch (spec.kind) {
+    case Kind::kDuration:
+      if (!ParseDurationMs(value).ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid duration \"", value, "\" for --", spec.name));
+      }
+      break;
+    case Kind::kInt: {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "invalid non-negative integer \"", value, "\" for --", spec.name));
+      }
+      break;
+    }
+    case Kind::kEnum:
+      if (std::find(spec.choices.begin(), spec.choices.end(), value) ==
+          spec.choices.end()) {
+        std::string all;
+        for (const auto& c : spec.choices)
+          absl::StrAppend(&all, all.empty() ? "" : ", ", c);
+        return absl::InvalidArgumentError(
+            absl::StrCat("enum value must be one of ", all, ", got '", value,
+                         "' for --", spec.name));
+      }
+      break;
+    case Kind::kBool:
+      if (value != "true" && value != "false") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid boolean \"", value, "\" for --", spec.name));
+      }
+      break;
+    case Kind::kString:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> Flags::AsMap() const {
+  std::map<std::string, std::string> out;
+  for (const FlagSpec& s : Table()) out[s.name] = s.get(*this);
+  return out;
+}
+
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args) {
+  Flags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return absl::InvalidArgumentError("unexpected argument '" + arg + "'");
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    bool negated = false;
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& s : Table()) {
+      if (name == s.name) spec = &s;
+      if (s.kind == Kind::kBool && name == std::string("no-") + s.name) {
+        spec = &s;
+        negated = true;
+      }
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError("unknown long flag '--" + name + "'");
+    }
+    if (spec->kind == Kind::kBool) {
+      if (!value) value = negated ? "false" : "true";
+    } else if (!value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected argument for flag '--", name, "'"));
+      }
+      value = args[++i];
+    }
+    if (absl::Status s = CheckValue(*spec, *value); !s.ok()) return s;
+    spec->set(flags, *value);
+  }
+  return flags;
+}
+
+std::string FlagsHelp() {
+  Flags defaults;
+  std::string out = "Flags:\n";
+  for (const FlagSpec& s : Table()) {
+    std::string head = absl::StrCat("  --", s.name);
+    if (s.kind != Kind::kBool)
+      absl::StrAppend(&head, "=",
+                      s.get(defaults).empty() ? "\"\"" : s.get(defaults));
+    absl::StrAppend(&out, head, "\n      ", s.help, "\n");
+  }
+  return out;
+}
+
+}  // namespace vigil::exporter

@@ -1,0 +1,50 @@
+// Command-line flags of `vigil run`, with Prometheus's names and defaults
+// where Prometheus has the flag. Parsed from a table, so --help, the
+// /api/v1/status/flags map and the parser never disagree.
+#ifndef VIGIL_EXPORTER_FLAGS_H_
+#define VIGIL_EXPORTER_FLAGS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace vigil::exporter {
+
+struct Flags {
+  std::string config_file = "vigil.yml";
+  std::string listen_address = "0.0.0.0:9090";
+  std::string external_url;
+  bool enable_lifecycle = false;
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  int64_t resend_delay_ms = 60 * 1000;
+  int64_t for_outage_tolerance_ms = 3600 * 1000;
+  int64_t for_grace_period_ms = 10 * 60 * 1000;
+  int64_t query_timeout_ms = 2 * 60 * 1000;
+  int64_t query_max_samples = 50'000'000;
+  int64_t query_max_concurrency = 20;
+  int64_t lookback_delta_ms = 5 * 60 * 1000;
+  int64_t notification_queue_capacity = 10000;
+  int64_t web_max_connections = 512;
+  std::string log_level = "info";     // debug, info, warn, error
+  std::string log_format = "logfmt";  // logfmt, json
+  std::string state_file;             // alert state across restarts
+  bool demo = false;
+
+  // Every flag with its current value, as /api/v1/status/flags shows them.
+  std::map<std::string, std::string> AsMap() const;
+};
+
+// Parses `--name=value`, `--name value`, `--flag`, `--no-flag`. Errors name
+// the flag: `unknown long flag '--x'`, `invalid duration "5x" for
+// --query.timeout`.
+absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args);
+
+// The --help text: every flag, its default and what it does.
+std::string FlagsHelp();
+
+}  // namespace vigil::exporter
+
+#endif  // VIGIL_EXPORTER_FLAGS_H_

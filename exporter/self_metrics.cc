@@ -1,0 +1,201 @@
+#include "exporter/self_metrics.h"
+
+#include <prometheus/text_serializer.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace vigil::exporter {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily Family(std::string name, std::string help, MetricType type) {
+  MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+void Add(MetricFamily& f, double v,
+         std::vector<ClientMetric::Label> labels = {}) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (f.type == MetricType::Counter) {
+    m.counter.value = v;
+  } else {
+    m.gauge.value = v;
+  }
+  f.metric.push_back(std::move(m));
+}
+
+MetricFamily Single(std::string name, std::string help, MetricType type,
+                    double v) {
+  MetricFamily f = Family(std::move(name), std::move(help), type);
+  Add(f, v);
+  return f;
+}
+
+// utime+stime (clock ticks) and RSS pages from /proc/self/stat.
+void ProcessStats(double* cpu_seconds, double* rss_bytes) {
+  std::ifstream in("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the parenthesised command name, which may hold spaces.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return;
+  std::istringstream fields(stat.substr(close + 2));
+  std::vector<std::string> f;
+  for (std::string s; fields >> s;) f.push_back(s);
+  // state is field 3, so utime (14) is f[11], stime f[12], rss (24) f[21].
+  if (f.size() < 22) return;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  *cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  *rss_bytes = std::stod(f[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+std::vector<MetricFamily> SelfMetrics::Collect() const {
+  std::vector<MetricFamily> out;
+  MetricFamily build = Family("vigil_build_info",
+                              "A metric with a constant '1' value labeled by "
+                              "version.",
+                              MetricType::Gauge);
+  Add(build, 1, {{"version", sources_.version}});
+  out.push_back(std::move(build));
+
+  double cpu = 0, rss = 0;
+  ProcessStats(&cpu, &rss);
+  out.push_back(Single("process_cpu_seconds_total",
+                       "Total user and system CPU time spent in seconds.",
+                       MetricType::Counter, cpu));
+  out.push_back(Single("process_resident_memory_bytes",
+                       "Resident memory size in bytes.", MetricType::Gauge,
+                       rss));
+  out.push_back(Single("process_start_time_seconds",
+                       "Start time of the process since unix epoch in "
+                       "seconds.",
+                       MetricType::Gauge, sources_.start_time_ms / 1000.0));
+
+  if (const tsdb::Head* head = sources_.head) {
+    const tsdb::HeadStats s = head->Stats();
+    out.push_back(Single("vigil_tsdb_head_series",
+                         "Total number of series in the head block.",
+                         MetricType::Gauge, static_cast<double>(s.series)));
+    out.push_back(Single("vigil_tsdb_head_chunks",
+                         "Total number of chunks in the head block.",
+                         MetricType::Gauge, static_cast<double>(s.chunks)));
+    out.push_back(Single("vigil_tsdb_head_chunk_bytes",
+                         "Encoded sample bytes in the head's chunks.",
+                         MetricType::Gauge,
+                         static_cast<double>(s.chunk_bytes)));
+    out.push_back(Single("vigil_tsdb_head_samples_appended_total",
+                         "Total number of appended samples.",
+                         MetricType::Counter,
+                         static_cast<double>(s.samples_appended)));
+    MetricFamily rejected =
+        Family("vigil_tsdb_samples_rejected_total",
+               "Samples rejected by the head, by reason.", MetricType::Counter);
+    Add(rejected, static_cast<double>(s.out_of_order_rejected),
+        {{"reason", "out_of_order"}});
+    Add(rejected, static_cast<double>(s.duplicates_rejected),
+        {{"reason", "duplicate"}});
+    Add(rejected, static_cast<double>(s.out_of_bounds_rejected),
+        {{"reason", "out_of_bounds"}});
+    out.push_back(std::move(rejected));
+  }
+
+  if (const rules::RuleManager* rm = sources_.rules) {
+    MetricFamily duration = Family(
+        "vigil_rule_group_last_duration_seconds",
+        "The duration of the last rule group evaluation.", MetricType::Gauge);
+    MetricFamily last =
+        Family("vigil_rule_group_last_evaluation_timestamp_seconds",
+               "The timestamp of the last rule group evaluation in seconds.",
+               MetricType::Gauge);
+    MetricFamily count = Family("vigil_rule_group_rules",
+                                "The number of rules.", MetricType::Gauge);
+    MetricFamily failing =
+        Family("vigil_rule_group_rules_failing",
+               "Rules whose last evaluation failed.", MetricType::Gauge);
+    for (const auto& g : rm->groups()) {
+      std::vector<ClientMetric::Label> l = {
+          {"rule_group", g->file() + ";" + g->name()}};
+      Add(duration, g->last_eval_duration_us() / 1e6, l);
+      Add(last, g->last_eval_ms() / 1000.0, l);
+      Add(count, static_cast<double>(g->rules().size()), l);
+      int bad = 0;
+      for (const auto& r : g->rules()) {
+        bad += r->health() == rules::RuleHealth::kBad ? 1 : 0;
+      }
+      Add(failing, bad, l);
+    }
+    out.push_back(std::move(duration));
+    out.push_back(std::move(last));
+    out.push_back(std::move(count));
+    out.push_back(std::move(failing));
+    out.push_back(Single("vigil_rule_group_iterations_missed_total",
+                         "Rule group evaluations missed due to slow rule "
+                         "group evaluation.",
+                         MetricType::Counter,
+                         static_cast<double>(rm->missed_iterations())));
+  }
+
+  if (const notify::Notifier* n = sources_.notifier) {
+    const notify::NotifierStats s = n->Stats();
+    out.push_back(Single("vigil_notifications_sent_total",
+                         "Total number of alerts sent.", MetricType::Counter,
+                         static_cast<double>(s.alerts_sent)));
+    out.push_back(Single("vigil_notifications_dropped_total",
+                         "Total number of alerts dropped due to errors when "
+                         "sending to Alertmanager.",
+                         MetricType::Counter,
+                         static_cast<double>(s.alerts_dropped)));
+    out.push_back(Single("vigil_notifications_errors_total",
+                         "Total number of sent alerts affected by errors.",
+                         MetricType::Counter,
+                         static_cast<double>(s.send_errors)));
+    out.push_back(Single("vigil_notifications_queue_length",
+                         "The number of alert notifications in the queue.",
+                         MetricType::Gauge,
+                         static_cast<double>(s.queue_length)));
+    out.push_back(Single("vigil_notifications_alertmanagers_discovered",
+                         "The number of alertmanagers discovered and active.",
+                         MetricType::Gauge,
+                         static_cast<double>(s.alertmanagers)));
+  }
+
+  if (const scrape::ScrapeManager* sm = sources_.scrape) {
+    MetricFamily up =
+        Family("vigil_scrape_targets", "Active scrape targets by health.",
+               MetricType::Gauge);
+    double healthy = 0, down = 0, unknown = 0;
+    for (const auto& t : sm->ActiveTargets()) {
+      if (t.health == scrape::TargetHealth::kUp) {
+        ++healthy;
+      } else if (t.health == scrape::TargetHealth::kDown) {
+        ++down;
+      } else {
+        ++unknown;
+      }
+    }
+    Add(up, healthy, {{"health", "up"}});
+    Add(up, down, {{"health", "down"}});
+    Add(up, unknown, {{"health", "unknown"}});
+    out.push_back(std::move(up));
+  }
+  return out;
+}
+
+std::string SerializeMetrics(const std::vector<MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace vigil::exporter

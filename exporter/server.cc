@@ -1,0 +1,304 @@
+#include "exporter/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "exporter/config.h"
+#include "exporter/log.h"
+#include "exporter/self_metrics.h"
+#include "vigil/api.h"
+#include "vigil/notify.h"
+#include "vigil/promql/engine.h"
+#include "vigil/relabel.h"
+#include "vigil/rules.h"
+#include "vigil/scrape.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::exporter {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+// How often retention runs; Prometheus compacts its head about as often.
+constexpr auto kGcInterval = std::chrono::minutes(1);
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The scrape layer's targets as the API shows them.
+class ScrapeTargets : public api::TargetsSource {
+ public:
+  explicit ScrapeTargets(const scrape::ScrapeManager* m) : m_(m) {}
+  std::vector<api::ActiveTarget> ActiveTargets() const override {
+    std::vector<api::ActiveTarget> out;
+    for (const scrape::ActiveTarget& t : m_->ActiveTargets()) {
+      api::ActiveTarget a;
+      a.discovered_labels = t.discovered_labels;
+      a.labels = t.labels;
+      a.scrape_pool = t.scrape_pool;
+      a.scrape_url = t.scrape_url;
+      a.global_url = t.global_url;
+      a.last_error = t.last_error;
+      a.last_scrape_ms = t.last_scrape_ms;
+      a.last_scrape_duration_seconds = t.last_scrape_duration_seconds;
+      a.health = t.health == scrape::TargetHealth::kUp ? api::TargetHealth::kUp
+                 : t.health == scrape::TargetHealth::kDown
+                     ? api::TargetHealth::kDown
+                     : api::TargetHealth::kUnknown;
+      a.scrape_interval = FormatInterval(t.scrape_interval_ms);
+      a.scrape_timeout = FormatInterval(t.scrape_timeout_ms);
+      out.push_back(std::move(a));
+    }
+    return out;
+  }
+  std::vector<api::DroppedTarget> DroppedTargets() const override {
+    std::vector<api::DroppedTarget> out;
+    for (const scrape::DroppedTarget& t : m_->DroppedTargets()) {
+      out.push_back({t.discovered_labels, t.scrape_pool});
+    }
+    return out;
+  }
+
+ private:
+  static std::string FormatInterval(int64_t ms) {
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s"
+                          : std::to_string(ms) + "ms";
+  }
+  const scrape::ScrapeManager* m_;
+};
+
+// Shutdown and reload requests from signals and HTTP, served by main().
+struct Control {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool quit = false;
+};
+std::atomic<bool> g_sighup{false};
+std::atomic<bool> g_sigterm{false};
+
+void OnSignal(int sig) {
+  if (sig == SIGHUP) {
+    g_sighup = true;
+  } else {
+    g_sigterm = true;
+  }
+}
+
+class Server {
+ public:
+  explicit Server(const Flags& flags)
+      : flags_(flags),
+        head_(tsdb::HeadOptions{tsdb::kDefaultSamplesPerChunk,
+                                tsdb::kDefaultChunkRangeMs,
+                                flags.retention_ms}),
+        engine_(EngineOptionsFrom(flags)),
+        scrape_(&head_) {}
+
+  int Run() {
+    const int64_t start = NowMs();
+    auto config = LoadConfig(flags_.config_file);
+    if (!config.ok()) {
+      Log(LogLevel::kError, "Error loading config",
+          {{"err", std::string(config.status().message())}});
+      return 1;
+    }
+    notifier_ =
+        std::make_unique<notify::Notifier>(NotifierOptionsFrom(*config));
+    rules_ = std::make_unique<rules::RuleManager>(GroupOptionsFrom(*config));
+    if (absl::Status s = ApplyConfig(*config); !s.ok()) {
+      Log(LogLevel::kError, "Error loading config",
+          {{"err", std::string(s.message())}});
+      return 1;
+    }
+    SelfMetrics self(
+        {&head_, rules_.get(), notifier_.get(), &scrape_, kVersion, start});
+    ScrapeTargets targets(&scrape_);
+
+    api::ApiServerOptions api_options;
+    api_options.listen_address = flags_.listen_address;
+    api_options.enable_lifecycle = flags_.enable_lifecycle;
+    api_options.external_url = flags_.external_url;
+    api_options.max_concurrent_requests =
+        static_cast<int>(flags_.query_max_concurrency);
+    api_options.build_info.version = kVersion;
+    api_options.flags = flags_.AsMap();
+    api::ApiDependencies deps;
+    deps.engine = &engine_;
+    deps.storage = &head_;
+    deps.rules = rules_.get();
+    deps.targets = &targets;
+    deps.metrics_handler = [&self](const api::HttpRequest&) {
+      api::HttpResponse r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = SerializeMetrics(self.Collect());
+      return r;
+    };
+    deps.reload = [this] { return Reload(); };
+    deps.quit = [this] { RequestQuit(); };
+    deps.config_yaml = [this] {
+      std::lock_guard lock(config_mu_);
+      return config_text_;
+    };
+    api::ApiServer server(api_options, deps);
+    if (absl::Status s = server.Start(); !s.ok()) {
+      Log(LogLevel::kError, "Unable to start web listener",
+          {{"err", std::string(s.message())}});
+      return 1;
+    }
+    Log(LogLevel::kInfo, "Server is ready to receive web requests.",
+        {{"address", flags_.listen_address},
+         {"port", std::to_string(server.port())}});
+    rules_->Start();
+
+    std::thread gc([this] {
+      std::unique_lock lock(control_.mu);
+      while (!control_.cv.wait_for(lock, kGcInterval,
+                                   [this] { return control_.quit; })) {
+        lock.unlock();
+        head_.RunGc(NowMs());
+        lock.lock();
+      }
+    });
+
+    // Signals are polled: a handler may only set flags.
+    while (true) {
+      {
+        std::unique_lock lock(control_.mu);
+        if (control_.cv.wait_for(lock, std::chrono::milliseconds(200),
+                                 [this] { return control_.quit; })) {
+          break;
+        }
+      }
+      if (g_sigterm) {
+        Log(LogLevel::kWarn,
+            "Received termination request, exiting gracefully...");
+        RequestQuit();
+      }
+      if (g_sighup.exchange(false)) (void)Reload();
+    }
+    // Graceful shutdown: stop producing, then deliver what is queued.
+    rules_->Stop();
+    scrape_.Stop();
+    server.Stop();
+    if (!notifier_->Flush(std::chrono::seconds(10))) {
+      Log(LogLevel::kWarn, "Notification queue not drained before exit");
+    }
+    gc.join();
+    Log(LogLevel::kInfo, "See you next time!");
+    return 0;
+  }
+
+ private:
+  static promql::EngineOptions EngineOptionsFrom(const Flags& f) {
+    promql::EngineOptions o;
+    o.lookback_delta_ms = f.lookback_delta_ms;
+    o.max_samples = f.query_max_samples;
+    o.timeout = std::chrono::milliseconds(f.query_timeout_ms);
+    return o;
+  }
+
+  notify::NotifierOptions NotifierOptionsFrom(const Config& c) const {
+    notify::NotifierOptions o;
+    o.alertmanagers = c.AlertmanagerTargets();
+    o.queue_capacity = static_cast<size_t>(flags_.notification_queue_capacity);
+    o.external_labels = c.global.external_labels;
+    if (!c.alert_relabel_configs.empty()) {
+      o.relabel = [configs = c.alert_relabel_configs](const Labels& l) {
+        return relabel::Process(l, configs);
+      };
+    }
+    return o;
+  }
+
+  rules::GroupOptions GroupOptionsFrom(const Config& c) {
+    rules::GroupOptions o;
+    o.storage = &head_;
+    o.appender = [this] { return head_.NewAppender(); };
+    o.engine = &engine_;
+    o.default_interval_ms = c.global.evaluation_interval_ms;
+    o.default_query_offset_ms = c.global.rule_query_offset_ms;
+    o.resend_delay_ms = flags_.resend_delay_ms;
+    o.outage_tolerance_ms = flags_.for_outage_tolerance_ms;
+    o.for_grace_period_ms = flags_.for_grace_period_ms;
+    o.external_labels = c.global.external_labels;
+    o.external_url = flags_.external_url;
+    o.notify = [this](const std::string& expr,
+                      const std::vector<rules::Alert>& alerts) {
+      notifier_->Send(
+          notify::FromRuleAlerts(expr, alerts, flags_.external_url));
+    };
+    return o;
+  }
+
+  // Applies a loaded config; rules first, since a bad rule file must leave
+  // everything as it was.
+  absl::Status ApplyConfig(const Config& config) {
+    if (absl::Status s = rules_->Update(config.rule_files); !s.ok()) return s;
+    if (absl::Status s = scrape_.ApplyConfig(config.scrape_configs); !s.ok()) {
+      return s;
+    }
+    notifier_->ApplyOptions(NotifierOptionsFrom(config));
+    std::lock_guard lock(config_mu_);
+    config_text_ = config.source;
+    return absl::OkStatus();
+  }
+
+  absl::Status Reload() {
+    std::lock_guard reload_lock(reload_mu_);
+    Log(LogLevel::kInfo, "Loading configuration file",
+        {{"filename", flags_.config_file}});
+    auto config = LoadConfig(flags_.config_file);
+    absl::Status s = config.ok() ? ApplyConfig(*config) : config.status();
+    if (!s.ok()) {
+      Log(LogLevel::kError, "Error reloading config",
+          {{"err", std::string(s.message())}});
+      return s;
+    }
+    Log(LogLevel::kInfo, "Completed loading of configuration file",
+        {{"filename", flags_.config_file}});
+    return absl::OkStatus();
+  }
+
+  void RequestQuit() {
+    std::lock_guard lock(control_.mu);
+    control_.quit = true;
+    control_.cv.notify_all();
+  }
+
+  const Flags& flags_;
+  tsdb::Head head_;
+  promql::Engine engine_;
+  scrape::ScrapeManager scrape_;
+  std::unique_ptr<notify::Notifier> notifier_;
+  std::unique_ptr<rules::RuleManager> rules_;
+  std::mutex config_mu_;
+  std::string config_text_;
+  std::mutex reload_mu_;
+  Control control_;
+};
+
+}  // namespace
+
+int RunServer(const Flags& flags) {
+  ConfigureLogging(flags.log_level, flags.log_format);
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGHUP, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  Log(LogLevel::kInfo, "Starting vigil", {{"version", kVersion}});
+  return Server(flags).Run();
+}
+
+}  // namespace vigil::exporter

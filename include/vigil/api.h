@@ -1,0 +1,216 @@
+// ApiServer: the Prometheus-compatible HTTP API (web/api/v1 and the /-/
+// lifecycle endpoints), served with civetweb, so that Grafana's Prometheus
+// data source, promtool-style clients and dashboards work unchanged.
+//
+// Endpoints (GET, and POST with application/x-www-form-urlencoded where
+// Prometheus accepts it):
+//   /api/v1/query, /api/v1/query_range, /api/v1/query_exemplars,
+//   /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values,
+//   /api/v1/metadata, /api/v1/rules, /api/v1/alerts, /api/v1/targets,
+//   /api/v1/status/{buildinfo,config,flags,runtimeinfo},
+//   /-/healthy, /-/ready, /-/reload and /-/quit (POST/PUT; 403 unless
+//   enable_lifecycle), /metrics (metrics_handler) and any extra handlers.
+// Responses have Prometheus's JSON shapes:
+//   {"status":"success","data":…,"warnings":[…],"infos":[…]}
+//   {"status":"error","errorType":"bad_data","error":"…"}
+// with its status codes: 400 bad_data, 422 execution, 503 timeout,
+// canceled and unavailable, 500 internal, 404 not_found, 405 for a known
+// path with the wrong method (plain text, with an Allow header).
+//
+// Limits: request bodies above max_request_body_bytes get 413; requests
+// whose line and headers exceed max_request_header_bytes are refused by
+// civetweb; more than max_concurrent_requests API requests in flight get
+// 503 "unavailable". Queries run with the server's timeout / max samples /
+// lookback (0 keeps the engine's), the request's `timeout` shortening it.
+//
+// Ownership: the dependencies are borrowed and must outlive the server (or
+// at least Stop()). Callbacks run on civetweb's worker threads; the quit
+// callback must not call Stop() synchronously (Stop() waits for the
+// workers) — signal another thread instead.
+//
+// Thread safety: Start() and Stop() from one controlling thread; Handle()
+// and port() from any thread. No request, however malformed, crashes the
+// server: errors are responses.
+#ifndef VIGIL_API_H_
+#define VIGIL_API_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "vigil/labels.h"
+#include "vigil/promql/engine.h"
+#include "vigil/rules.h"
+#include "vigil/storage.h"
+
+namespace vigil::api {
+
+// Go's http.Request.ParseForm caps an urlencoded body at 10 MiB.
+inline constexpr int64_t kDefaultMaxRequestBodyBytes = 10 << 20;
+// Request line plus headers (civetweb's max_request_size); long PromQL in
+// a GET URL must fit.
+inline constexpr int64_t kDefaultMaxRequestHeaderBytes = 256 << 10;
+// Prometheus's --query.max-concurrency default.
+inline constexpr int kDefaultMaxConcurrentRequests = 20;
+// civetweb worker threads: each keep-alive connection holds one.
+inline constexpr int kDefaultNumThreads = 32;
+// Prometheus's query_range guard: points per series.
+inline constexpr int64_t kMaxRangeQueryPoints = 11000;
+// Prometheus's annotations.AsStrings(query, 10, 10).
+inline constexpr size_t kMaxAnnotationsPerKind = 10;
+
+struct HttpRequest {
+  std::string method;        // "GET", "POST", ...
+  std::string path;          // URL-decoded, without the query string
+  std::string query_string;  // raw (still percent-encoded)
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // The first header named `name` (case-insensitive), "" when absent.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// /api/v1/status/buildinfo; "goVersion" is kept for clients that expect it.
+struct BuildInfo {
+  std::string version;
+  std::string revision;
+  std::string branch;
+  std::string build_user;
+  std::string build_date;
+  std::string go_version;
+};
+
+// /api/v1/status/runtimeinfo (Prometheus's field set; the Go runtime
+// fields carry this process's nearest equivalents).
+struct RuntimeInfo {
+  int64_t start_time_ms = 0;
+  std::string cwd;
+  std::string hostname;
+  bool reload_config_success = true;
+  int64_t last_config_time_ms = 0;
+  int64_t corruption_count = 0;
+  int64_t goroutine_count = 0;  // worker threads
+  int64_t gomaxprocs = 0;       // hardware threads
+  int64_t gomemlimit = 0;
+  std::string gogc;
+  std::string godebug;
+  std::string storage_retention;
+};
+
+// One scrape target as /api/v1/targets shows it (Prometheus's
+// web/api/v1 Target).
+enum class TargetHealth { kUnknown, kUp, kDown };
+std::string_view TargetHealthName(TargetHealth health);  // "up", …
+
+struct ActiveTarget {
+  Labels discovered_labels;  // before relabeling
+  Labels labels;             // after relabeling
+  std::string scrape_pool;
+  std::string scrape_url;
+  std::string global_url;  // empty: the scrape URL
+  std::string last_error;
+  int64_t last_scrape_ms = 0;  // 0: never
+  double last_scrape_duration_seconds = 0;
+  TargetHealth health = TargetHealth::kUnknown;
+  std::string scrape_interval;  // e.g. "15s"
+  std::string scrape_timeout;
+};
+
+struct DroppedTarget {
+  Labels discovered_labels;
+  std::string scrape_pool;
+};
+
+// What the scrape layer exposes to the API. Implementations must be safe
+// to call from any thread.
+class TargetsSource {
+ public:
+  virtual ~TargetsSource() = default;
+  virtual std::vector<ActiveTarget> ActiveTargets() const = 0;
+  virtual std::vector<DroppedTarget> DroppedTargets() const = 0;
+};
+
+struct ApiServerOptions {
+  // "host:port", ":port" (all interfaces) or "[::1]:port"; port 0 picks a
+  // free port (see ApiServer::port()).
+  std::string listen_address = "0.0.0.0:9090";
+  int num_threads = kDefaultNumThreads;
+  int64_t max_request_body_bytes = kDefaultMaxRequestBodyBytes;
+  int64_t max_request_header_bytes = kDefaultMaxRequestHeaderBytes;
+  int max_concurrent_requests = kDefaultMaxConcurrentRequests;
+  // 0 keeps the engine's setting.
+  std::chrono::milliseconds query_timeout{0};
+  int64_t max_samples = 0;
+  int64_t lookback_delta_ms = 0;
+  // --web.external-url: its path (e.g. "/prometheus") is the route prefix.
+  std::string external_url;
+  bool enable_lifecycle = false;  // --web.enable-lifecycle
+  BuildInfo build_info;
+  std::map<std::string, std::string> flags;  // /api/v1/status/flags
+};
+
+struct ApiDependencies {
+  const promql::Engine* engine = nullptr;     // required
+  Storage* storage = nullptr;                 // required
+  const rules::RuleManager* rules = nullptr;  // null: no rules
+  const TargetsSource* targets = nullptr;     // null: no targets
+  // GET /metrics (e.g. prometheus-cpp's registry serialized as text).
+  HttpHandler metrics_handler;
+  // More endpoints, by exact path (the route prefix is stripped first);
+  // they take precedence over the built-in routes.
+  std::map<std::string, HttpHandler> extra_handlers;
+  // /-/reload; its error becomes "failed to reload config: <error>" (500).
+  std::function<absl::Status()> reload;
+  std::function<void()> quit;                // /-/quit; see the file comment
+  std::function<std::string()> config_yaml;  // /api/v1/status/config
+  // /-/ready and the API answer 503 while this returns false (null: ready).
+  std::function<bool()> ready;
+  // null: a RuntimeInfo built from the process itself.
+  std::function<RuntimeInfo()> runtime_info;
+  // The API's clock (null: the system clock), for `time` defaults.
+  std::function<int64_t()> now_ms;
+};
+
+class ApiServer {
+ public:
+  ApiServer(ApiServerOptions options, ApiDependencies deps);
+  ~ApiServer();  // Stop()s
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving. Fails (without serving) when the address is
+  // malformed or cannot be bound, or a required dependency is missing.
+  absl::Status Start();
+  // Stops accepting and waits for in-flight requests. Idempotent.
+  void Stop();
+  // The bound port after Start() (the real one when 0 was asked), else 0.
+  int port() const;
+
+  // Serves one request in-process, exactly as over the network (minus
+  // civetweb's own limits). For tests and embedding.
+  HttpResponse Handle(const HttpRequest& request) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::api
+
+#endif  // VIGIL_API_H_

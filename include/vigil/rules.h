@@ -1,0 +1,196 @@
+// Rules: recording and alerting rules evaluated in groups, as Prometheus's
+// rules package does.
+//
+// A RuleGroup is built from a RuleGroupSpec (vigil/rule_file.h). Eval(ts)
+// evaluates its rules once, in order, at `ts - query_offset`: each rule sees
+// what earlier rules of the same evaluation wrote. Recording rules write
+// their output through the group's Appender, and a staleness marker for each
+// series a rule produced last time but not this time. Alerting rules move
+// their alerts inactive → pending → firing (`for`), keep firing for
+// `keep_firing_for` after the condition clears, keep resolved alerts for 15
+// minutes so that Alertmanager hears of the resolution, and write
+// ALERTS{alertstate=…} and ALERTS_FOR_STATE series. A rule that fails (a
+// query error, an exceeded `limit`, a duplicate label set after applying
+// labels) records its error and health; the group goes on to the next rule.
+//
+// Alerts to send are handed to the group's AlertSink after each alerting
+// rule, with Prometheus's resend logic (resend_delay, valid_until).
+//
+// Thread safety: Eval() of one group must not run concurrently with itself;
+// the accessors (rules(), alerts, health) may be called from other threads
+// while it runs. Different groups are independent.
+#ifndef VIGIL_RULES_H_
+#define VIGIL_RULES_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/promql/engine.h"
+#include "vigil/rule_file.h"
+#include "vigil/storage.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::rules {
+
+inline constexpr std::string_view kAlertMetricName = "ALERTS";
+inline constexpr std::string_view kAlertForStateMetricName = "ALERTS_FOR_STATE";
+inline constexpr std::string_view kAlertNameLabel = "alertname";
+inline constexpr std::string_view kAlertStateLabel = "alertstate";
+// Prometheus keeps resolved alerts this long so Alertmanager learns of them.
+inline constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;
+
+enum class AlertState { kInactive, kPending, kFiring };
+std::string_view AlertStateName(AlertState state);  // "inactive", …
+
+enum class RuleHealth { kUnknown, kGood, kBad };
+std::string_view RuleHealthName(RuleHealth health);  // "unknown", "ok", "err"
+
+struct Alert {
+  AlertState state = AlertState::kInactive;
+  Labels labels;                   // the rule's labels applied, alertname set
+  std::vector<Label> annotations;  // expanded templates
+  double value = 0;
+  int64_t active_at_ms = 0;
+  int64_t fired_at_ms = 0;
+  int64_t resolved_at_ms = 0;  // 0 while active
+  int64_t last_sent_at_ms = 0;
+  int64_t valid_until_ms = 0;
+  int64_t keep_firing_since_ms = 0;
+};
+
+// Receives alerts that need sending; `expr` is the rule's expression (for
+// the generator URL). Called on the evaluating thread.
+using AlertSink =
+    std::function<void(const std::string& expr, const std::vector<Alert>&)>;
+
+struct GroupOptions {
+  Storage* storage = nullptr;  // what queries read
+  // Where rule output goes (typically a tsdb::Head's NewAppender).
+  std::function<std::unique_ptr<tsdb::Appender>()> appender;
+  const promql::Engine* engine = nullptr;
+  AlertSink notify;  // may be empty
+  int64_t default_interval_ms = 60 * 1000;
+  int64_t default_query_offset_ms = 0;  // global rule_query_offset
+  int64_t resend_delay_ms = 60 * 1000;  // --rules.alert.resend-delay
+  // Restoring `for` state after a restart (Prometheus's defaults).
+  int64_t outage_tolerance_ms = 60 * 60 * 1000;
+  int64_t for_grace_period_ms = 10 * 60 * 1000;
+  Labels external_labels;
+  std::string external_url;
+};
+
+class Rule;
+
+class RuleGroup {
+ public:
+  // Fails if an expression does not parse or a template does not compile.
+  static absl::StatusOr<std::unique_ptr<RuleGroup>> Create(
+      const RuleGroupSpec& spec, GroupOptions options);
+  ~RuleGroup();
+
+  // Evaluates every rule at `ts_ms` (the query runs at ts - query_offset).
+  void Eval(int64_t ts_ms);
+
+  // The evaluation time at or before `now_ms` on this group's grid: the
+  // interval plus a stable per-group offset, so groups spread out.
+  int64_t AlignedEvalTime(int64_t now_ms) const;
+
+  // Restores alerts' `for` clocks from ALERTS_FOR_STATE as Prometheus does
+  // after a restart (call once, after the first Eval). Until then the group
+  // writes no ALERTS_FOR_STATE samples.
+  void RestoreForState(int64_t ts_ms);
+  // Marks the group restored without reading old state (fresh start).
+  void SetRestored();
+  bool restored() const;
+
+  // Carries alert state over from the same-named rules of an older group
+  // (on reload).
+  void CopyStateFrom(const RuleGroup& old);
+
+  const std::string& name() const;
+  const std::string& file() const;
+  int64_t interval_ms() const;
+  int64_t query_offset_ms() const;
+  int64_t limit() const;
+  const std::vector<std::unique_ptr<Rule>>& rules() const;
+  int64_t last_eval_ms() const;
+  int64_t last_eval_duration_us() const;
+
+ private:
+  struct State;
+  explicit RuleGroup(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// One rule of a group; snapshots are safe to read from any thread.
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  virtual const RuleSpec& spec() const = 0;
+  bool is_alert() const { return spec().is_alert(); }
+  const std::string& name() const { return spec().name(); }
+
+  RuleHealth health() const;
+  std::string last_error() const;
+  int64_t last_eval_ms() const;
+  int64_t last_eval_duration_us() const;
+  // Alerting rules: every alert including resolved ones still retained.
+  std::vector<Alert> alerts() const;
+  // The most severe state among the rule's alerts.
+  AlertState state() const;
+
+ protected:
+  mutable std::mutex mu_;
+  RuleHealth health_ = RuleHealth::kUnknown;
+  std::string last_error_;
+  int64_t last_eval_ms_ = 0;
+  int64_t last_eval_duration_us_ = 0;
+  std::vector<Alert> alerts_snapshot_;
+};
+
+// Owns the rule groups of a set of rule files and evaluates each group on
+// its own thread at its aligned times, as Prometheus's rules.Manager does.
+//
+// Update() loads the files (glob patterns allowed), builds every group and
+// swaps them in atomically: if any file fails, nothing changes and the
+// error says which file, line and column. Groups that exist before and after
+// (same file and name) keep their alert state. The first evaluation of a
+// group after Start() restores `for` state from ALERTS_FOR_STATE.
+//
+// Thread safety: all methods may be called from any thread.
+class RuleManager {
+ public:
+  explicit RuleManager(GroupOptions options, RuleFileOptions file_options = {});
+  ~RuleManager();
+  RuleManager(const RuleManager&) = delete;
+  RuleManager& operator=(const RuleManager&) = delete;
+
+  absl::Status Update(const std::vector<std::string>& file_patterns);
+  void Start();
+  void Stop();
+
+  // Groups sorted by file, then name.
+  std::vector<std::shared_ptr<RuleGroup>> groups() const;
+  // Evaluations skipped because the previous one overran its interval.
+  uint64_t missed_iterations() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Expands glob patterns to the sorted list of existing files.
+std::vector<std::string> ExpandFileGlobs(
+    const std::vector<std::string>& patterns);
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_RULES_H_

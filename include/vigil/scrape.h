@@ -1,0 +1,239 @@
+// Scraping: Prometheus's scrape_configs, target discovery (static_configs,
+// file_sd_configs), target relabeling and the scrape loops that append
+// samples to a tsdb::Head.
+//
+// Semantics are Prometheus 3's (config/config.go, scrape/target.go,
+// scrape/scrape.go):
+// - DecodeScrapeConfig applies Prometheus's defaults (metrics_path
+//   "/metrics", scheme "http", honor_timestamps true, interval/timeout from
+//   the global section) and validation, with "file:line:col: " errors.
+// - PopulateLabels builds a target's labels: group labels, then __address__
+//   etc., then the config's defaults (job, __scheme__, __metrics_path__,
+//   __scrape_interval__, __scrape_timeout__, __param_<name>), then
+//   relabel_configs; __meta_* labels are removed and `instance` defaults to
+//   __address__. Labels starting with "__" never reach the samples.
+// - Each active target has a scrape loop that starts at a hash-based offset
+//   inside the interval (targets spread out, as Prometheus's Target.offset),
+//   scrapes with Prometheus's Accept header and timeout header, parses by
+//   Content-Type, applies honor_labels / metric_relabel_configs / limits and
+//   appends one scrape through one Appender committed atomically. Series that
+//   disappear get staleness markers; a failed scrape (including "sample limit
+//   exceeded") appends nothing but staleness markers for the previous
+//   scrape's series. up, scrape_duration_seconds, scrape_samples_scraped,
+//   scrape_samples_post_metric_relabeling and scrape_series_added are
+//   reported with the target labels.
+//
+// Thread safety: ScrapeManager's methods may be called from any thread.
+// The Head passed to it must outlive it.
+#ifndef VIGIL_SCRAPE_H_
+#define VIGIL_SCRAPE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/relabel.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace vigil::tsdb {
+class Head;
+}
+
+namespace vigil::scrape {
+
+// Prometheus's global defaults (config.DefaultGlobalConfig).
+inline constexpr int64_t kDefaultScrapeIntervalMs = 60 * 1000;
+inline constexpr int64_t kDefaultScrapeTimeoutMs = 10 * 1000;
+// file_sd_configs' default refresh_interval.
+inline constexpr int64_t kDefaultFileSdRefreshMs = 5 * 60 * 1000;
+
+struct GlobalDefaults {
+  int64_t scrape_interval_ms = kDefaultScrapeIntervalMs;
+  int64_t scrape_timeout_ms = kDefaultScrapeTimeoutMs;
+};
+
+// A discovered target group: each target is a label set holding at least
+// __address__; `labels` apply to all of them (targets win on conflict).
+struct TargetGroup {
+  std::vector<Labels> targets;
+  Labels labels;
+  std::string source;  // "0" for static_configs[0], the file path for files
+};
+
+struct FileSdConfig {
+  std::vector<std::string> files;  // globs, matched against the file name
+  int64_t refresh_interval_ms = kDefaultFileSdRefreshMs;
+};
+
+struct BasicAuth {
+  std::string username;
+  std::string password;
+  std::string password_file;  // read at every scrape, as Prometheus does
+};
+
+struct Authorization {
+  std::string type = "Bearer";
+  std::string credentials;
+  std::string credentials_file;
+};
+
+struct TlsConfig {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+  bool insecure_skip_verify = false;
+};
+
+// What to parse a response as when its Content-Type is missing or unknown
+// (fallback_scrape_protocol); unset means such a scrape fails.
+enum class FallbackProtocol { kNone, kPrometheusText, kOpenMetrics };
+
+struct ScrapeConfig {
+  std::string job_name;
+  int64_t scrape_interval_ms = 0;  // filled from GlobalDefaults
+  int64_t scrape_timeout_ms = 0;
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";
+  std::map<std::string, std::vector<std::string>> params;
+  bool honor_labels = false;
+  bool honor_timestamps = true;
+  bool enable_compression = true;
+  FallbackProtocol fallback_scrape_protocol = FallbackProtocol::kNone;
+  std::optional<BasicAuth> basic_auth;
+  // bearer_token / bearer_token_file decode into this (type "Bearer").
+  std::optional<Authorization> authorization;
+  TlsConfig tls_config;
+  std::vector<TargetGroup> static_configs;
+  std::vector<FileSdConfig> file_sd_configs;
+  std::vector<relabel::Config> relabel_configs;
+  std::vector<relabel::Config> metric_relabel_configs;
+  // 0 means no limit.
+  uint64_t sample_limit = 0;
+  uint64_t label_limit = 0;
+  uint64_t label_name_length_limit = 0;
+  uint64_t label_value_length_limit = 0;
+  int64_t body_size_limit_bytes = 0;
+
+  // Whether two configs would scrape identically (used on reload to keep
+  // the loops of unchanged jobs).
+  bool SameAs(const ScrapeConfig& other) const;
+};
+
+// Decodes one `scrape_configs` entry / the whole sequence (the latter also
+// rejects duplicate job names: `found multiple scrape configs with job name
+// "x"`). Relative file paths (password_file, file_sd files, TLS files) are
+// resolved against `base_dir` when it is non-empty.
+absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(
+    const YAML::Node& node, std::string_view filename,
+    const GlobalDefaults& global = {}, std::string_view base_dir = "");
+absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
+    const YAML::Node& node, std::string_view filename,
+    const GlobalDefaults& global = {}, std::string_view base_dir = "");
+// Parses YAML text holding a scrape_configs sequence.
+absl::StatusOr<std::vector<ScrapeConfig>> ParseScrapeConfigs(
+    std::string_view yaml, std::string_view filename = "<input>",
+    const GlobalDefaults& global = {});
+
+// Reads a file_sd target-group file: JSON (.json) or YAML (.yml/.yaml), a
+// list of {targets: [...], labels: {...}}. Errors carry "path:line:col: ".
+absl::StatusOr<std::vector<TargetGroup>> ReadTargetGroupFile(
+    const std::string& path);
+
+// Prometheus's PopulateLabels. `labels` is the target's own label set,
+// `group_labels` its group's. Returns the full label set (internal "__"
+// labels included) or nullopt when relabeling dropped the target; an error
+// for an unusable target ("no address", bad interval, ...).
+absl::StatusOr<std::optional<Labels>> PopulateLabels(
+    const Labels& labels, const Labels& group_labels,
+    const ScrapeConfig& config);
+// The labels a target's samples carry: those not starting with "__".
+Labels PublicTargetLabels(const Labels& full);
+// The scrape URL of a populated target: scheme, address and path from its
+// labels; the config's params with each __param_<name> replacing the first
+// value of <name>.
+std::string TargetUrl(
+    const Labels& full,
+    const std::map<std::string, std::vector<std::string>>& config_params = {});
+
+enum class TargetHealth { kUnknown, kUp, kDown };
+// "unknown", "up", "down" as /api/v1/targets prints them.
+std::string_view TargetHealthName(TargetHealth health);
+
+struct ActiveTarget {
+  std::string scrape_pool;  // the job name
+  std::string scrape_url;
+  Labels discovered_labels;  // before relabeling
+  Labels labels;             // public labels after relabeling
+  std::string global_url;
+  TargetHealth health = TargetHealth::kUnknown;
+  std::string last_error;
+  int64_t last_scrape_ms = 0;  // 0 when never scraped
+  double last_scrape_duration_seconds = 0;
+  int64_t scrape_interval_ms = 0;
+  int64_t scrape_timeout_ms = 0;
+};
+
+struct DroppedTarget {
+  std::string scrape_pool;
+  Labels discovered_labels;
+};
+
+// Prometheus's default max number of scrape loops is unbounded; vigil runs
+// one thread per target, so it caps them. Targets over the cap are dropped
+// (and reported as dropped).
+inline constexpr size_t kDefaultMaxActiveTargets = 4096;
+
+struct ManagerOptions {
+  size_t max_active_targets = kDefaultMaxActiveTargets;
+  // XOR-ed into target hashes for the start offsets (Prometheus seeds it
+  // from the external labels and hostname so that HA pairs differ).
+  uint64_t offset_seed = 0;
+  // Milliseconds since the epoch; tests may replace the clock.
+  int64_t (*now_ms)() = nullptr;
+};
+
+class ScrapeManager {
+ public:
+  explicit ScrapeManager(tsdb::Head* head, ManagerOptions options = {});
+  ~ScrapeManager();  // Stop()s
+  ScrapeManager(const ScrapeManager&) = delete;
+  ScrapeManager& operator=(const ScrapeManager&) = delete;
+
+  // Replaces the scrape configs. Loops of targets whose config and labels
+  // are unchanged keep running; removed targets get staleness markers for
+  // their last scrape's series. Errors from target population make the
+  // target dropped, never the reload a failure; the returned error is for
+  // an invalid config set (duplicate job names).
+  absl::Status ApplyConfig(std::vector<ScrapeConfig> configs);
+  // Re-reads file_sd files whose mtime changed and applies the resulting
+  // targets. Runs on its own from a background thread every
+  // refresh_interval; exposed so callers and tests can force it.
+  void RefreshDiscovery();
+
+  std::vector<ActiveTarget> ActiveTargets() const;
+  std::vector<DroppedTarget> DroppedTargets() const;
+
+  // Stops all loops and the discovery thread; no staleness markers are
+  // written (as Prometheus on shutdown). Idempotent.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::scrape
+
+#endif  // VIGIL_SCRAPE_H_

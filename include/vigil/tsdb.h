@@ -1,0 +1,152 @@
+// Head: the in-memory time-series store that scraped series live in.
+//
+// Modelled on Prometheus's head block (tsdb/head.go). Series are keyed by
+// their label set and get a stable SeriesRef that is never reused; samples
+// live in Gorilla-compressed chunks (delta-of-delta timestamps, XOR floats,
+// at most kDefaultSamplesPerChunk samples each); an inverted index (label
+// name -> value -> sorted refs) resolves selectors without scanning every
+// series.
+//
+// Writing: NewAppender() returns an Appender that buffers one scrape's
+// samples. Append() validates a sample against the committed state of its
+// series (and the samples already buffered for it) and returns its ref for
+// fast re-appends; Commit() makes the whole batch visible at once; Rollback()
+// (or destroying the Appender) discards it. As in Prometheus, a series is
+// created (and indexed) by Append() itself, so label queries may see a series
+// whose samples were rolled back until GC removes it.
+//
+// Errors from Append(), with Prometheus's messages:
+//   "out of order sample"            t is older than the series' last sample
+//   "duplicate sample for timestamp <t>; overrides not allowed: existing <v>,
+//    new value <v>"                  same t, different value (bitwise)
+//   "out of bounds"                  t is older than the retention cutoff of
+//                                    the last RunGc()
+//   "empty labelset: invalid sample" no ref and no labels
+// ClassifyAppendError() tells them apart. The same t with the same value bits
+// is accepted and ignored (Prometheus does the same). Rejections are counted
+// in HeadStats.
+//
+// Reading: Head implements vigil::Storage. A Querier is a snapshot taken
+// when it is opened: samples committed later are not visible through it. Its
+// iterators are bounded to the querier's [mint, maxt]; SelectHints are not
+// used for bounding (like Prometheus's head querier). Select() drops series
+// with no chunk overlapping [mint, maxt].
+//
+// Retention: RunGc(now) drops whole chunks whose newest sample is older than
+// now - retention, removes series left without samples from the index, and
+// rejects later appends below that cutoff ("out of bounds"). A chunk that an
+// open querier's range still covers is kept until that querier closes.
+//
+// Thread safety: Head and Appender creation are safe from any thread; one
+// Appender belongs to one thread. Appends, commits, queries and GC run
+// concurrently; no lock is held while a query iterates samples, so a scrape
+// never waits behind a long query. A Querier (and the series it returns) may
+// outlive the Head.
+#ifndef VIGIL_TSDB_H_
+#define VIGIL_TSDB_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/storage.h"
+
+namespace vigil::tsdb {
+
+// Identifies a series in one Head; 0 means "none". Never reused.
+using SeriesRef = uint64_t;
+
+// Prometheus cuts head chunks at 120 samples: past that, compression gains
+// little and seeking inside a chunk costs more.
+inline constexpr int kDefaultSamplesPerChunk = 120;
+// Prometheus's head chunk range (2h): a chunk never spans a boundary of this
+// grid, which bounds how long retention keeps data past its cutoff.
+inline constexpr int64_t kDefaultChunkRangeMs = 2 * 3600 * 1000;
+// Prometheus's --storage.tsdb.retention.time default.
+inline constexpr int64_t kDefaultRetentionMs = 15LL * 24 * 3600 * 1000;
+
+struct HeadOptions {
+  int samples_per_chunk = kDefaultSamplesPerChunk;
+  int64_t chunk_range_ms = kDefaultChunkRangeMs;
+  int64_t retention_ms = kDefaultRetentionMs;
+};
+
+// Counters since creation, except the gauges (series, chunks, chunk_bytes).
+struct HeadStats {
+  uint64_t series = 0;  // live series
+  uint64_t series_created = 0;
+  uint64_t series_removed = 0;    // by GC
+  uint64_t samples_appended = 0;  // committed and stored
+  uint64_t out_of_order_rejected = 0;
+  uint64_t duplicates_rejected = 0;  // same t, different value
+  uint64_t duplicates_ignored = 0;   // same t, same value
+  uint64_t out_of_bounds_rejected = 0;
+  uint64_t chunks = 0;          // live chunks, the open ones included
+  uint64_t chunks_removed = 0;  // by GC
+  uint64_t chunk_bytes = 0;     // encoded sample bytes in live chunks
+};
+
+enum class AppendError {
+  kNone,
+  kOutOfOrder,
+  kDuplicate,
+  kOutOfBounds,
+  kInvalid,
+  kOther,
+};
+
+// Which of Append()'s failures `status` is (kNone for OK).
+AppendError ClassifyAppendError(const absl::Status& status);
+
+// Buffers one scrape's samples; see the file comment.
+class Appender {
+ public:
+  virtual ~Appender() = default;
+  // Appends a sample to the series `ref` if it exists, else to the series
+  // `labels` (created when new). Returns the series' ref.
+  virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
+                                           int64_t t_ms, double v) = 0;
+  absl::StatusOr<SeriesRef> Append(const Labels& labels, int64_t t_ms,
+                                   double v) {
+    return Append(0, labels, t_ms, v);
+  }
+  // Makes the buffered samples visible atomically. A sample that became out
+  // of order because another appender committed first is dropped and
+  // counted, as Prometheus does. The Appender is empty afterwards and can be
+  // reused.
+  virtual absl::Status Commit() = 0;
+  virtual void Rollback() = 0;
+};
+
+class Head : public Storage {
+ public:
+  explicit Head(HeadOptions options = {});
+  ~Head() override;
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  std::unique_ptr<Appender> NewAppender();
+
+  absl::StatusOr<std::unique_ptr<Querier>> OpenQuerier(
+      int64_t mint_ms, int64_t maxt_ms) override;
+
+  struct GcResult {
+    uint64_t chunks_removed = 0;
+    uint64_t series_removed = 0;
+  };
+  // Applies retention as of `now_ms`; see the file comment.
+  GcResult RunGc(int64_t now_ms);
+
+  HeadStats Stats() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_TSDB_H_

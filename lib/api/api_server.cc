@@ -1,0 +1,250 @@
+// ApiServer: wires the route table to the handlers and civetweb; applies
+// the route prefix, readiness, CORS and the concurrency limit as
+// Prometheus's web.go and api.Register do.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "lib/api/handlers.h"
+#include "lib/api/http_server.h"
+#include "lib/api/router.h"
+#include "lib/model/strings.h"
+#include "vigil/api.h"
+
+namespace vigil::api {
+
+namespace {
+
+struct ApiRoute {
+  std::string_view path;
+  std::vector<std::string> methods;
+  ApiFunc func;
+};
+
+// web/api/v1 Register(): which API functions answer which methods.
+const std::vector<ApiRoute>& ApiRoutes() {
+  static const auto* routes = new std::vector<ApiRoute>{
+      {"/api/v1/query", {"GET", "POST"}, &HandleQuery},
+      {"/api/v1/query_range", {"GET", "POST"}, &HandleQueryRange},
+      {"/api/v1/query_exemplars", {"GET", "POST"}, &HandleQueryExemplars},
+      {"/api/v1/series", {"GET", "POST"}, &HandleSeries},
+      {"/api/v1/labels", {"GET", "POST"}, &HandleLabelNames},
+      {"/api/v1/label/:name/values", {"GET"}, &HandleLabelValues},
+      {"/api/v1/metadata", {"GET"}, &HandleMetricMetadata},
+      {"/api/v1/rules", {"GET"}, &HandleRules},
+      {"/api/v1/alerts", {"GET"}, &HandleAlerts},
+      {"/api/v1/targets", {"GET"}, &HandleTargets},
+      {"/api/v1/status/buildinfo", {"GET"}, &HandleBuildInfo},
+      {"/api/v1/status/config", {"GET"}, &HandleConfig},
+      {"/api/v1/status/flags", {"GET"}, &HandleFlags},
+      {"/api/v1/status/runtimeinfo", {"GET"}, &HandleRuntimeInfo},
+  };
+  return *routes;
+}
+
+constexpr std::string_view kApiPrefix = "/api/v1/";
+
+// httputil.SetCORS with Prometheus's default --web.cors.origin ".*".
+void SetCors(const HttpRequest& req, HttpResponse* resp) {
+  if (req.Header("Origin").empty()) return;
+  resp->headers.emplace_back("Access-Control-Allow-Headers",
+                             "Accept, Authorization, Content-Type, Origin");
+  resp->headers.emplace_back("Access-Control-Allow-Methods",
+                             "GET, POST, OPTIONS");
+  resp->headers.emplace_back("Access-Control-Expose-Headers", "Date");
+  resp->headers.emplace_back("Vary", "Origin");
+  resp->headers.emplace_back("Access-Control-Allow-Origin", "*");
+}
+
+// The path of --web.external-url, which Prometheus serves under.
+std::string RoutePrefix(std::string_view external_url) {
+  const size_t scheme = external_url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  const size_t slash = external_url.find('/', scheme + 3);
+  if (slash == std::string_view::npos) return "";
+  std::string prefix(external_url.substr(slash));
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return prefix;
+}
+
+int64_t WallNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (absl::EqualsIgnoreCase(ToAbsl(k), ToAbsl(name))) return v;
+  }
+  return {};
+}
+
+struct ApiServer::Impl {
+  ApiContext ctx;
+  Router router;
+  std::string route_prefix;
+  mutable std::atomic<int> in_flight{0};
+  HttpServer http;
+
+  HttpResponse ServeApi(const HttpRequest& req, std::string_view param,
+                        ApiFunc func) const;
+  void BuildRoutes();
+};
+
+HttpResponse ApiServer::Impl::ServeApi(const HttpRequest& req,
+                                       std::string_view param,
+                                       ApiFunc func) const {
+  HttpResponse resp;
+  // Prometheus's ready() wrapper: the API waits for the server.
+  if (ctx.deps.ready && !ctx.deps.ready()) {
+    resp.status = 503;
+    resp.body = "Service Unavailable";
+  } else if (ctx.deps.storage == nullptr) {
+    resp = RenderApiResult(
+        ApiResult::Error(ErrorType::kUnavailable, "no storage configured"));
+  } else if (in_flight.fetch_add(1) >= ctx.options.max_concurrent_requests) {
+    in_flight.fetch_sub(1);
+    resp = RenderApiResult(ApiResult::Error(ErrorType::kUnavailable,
+                                            "too many concurrent requests"));
+  } else {
+    // Released on every way out, an exception from an allocation included.
+    struct Release {
+      std::atomic<int>* n;
+      ~Release() { n->fetch_sub(1); }
+    } release{&in_flight};
+    ApiRequest api_req;
+    api_req.http = &req;
+    api_req.path_param = std::string(param);
+    // r.FormValue: an urlencoded POST body first, then the URL's query.
+    if (req.method == "POST" &&
+        absl::StartsWithIgnoreCase(ToAbsl(req.Header("Content-Type")),
+                                   "application/x-www-form-urlencoded")) {
+      api_req.form.Parse(req.body);
+    }
+    api_req.form.Parse(req.query_string);
+    resp = RenderApiResult(func(ctx, api_req));
+  }
+  SetCors(req, &resp);
+  return resp;
+}
+
+void ApiServer::Impl::BuildRoutes() {
+  for (const ApiRoute& r : ApiRoutes()) {
+    ApiFunc func = r.func;
+    router.Add(r.path, r.methods,
+               [this, func](const HttpRequest& req, std::string_view param) {
+                 return ServeApi(req, param, func);
+               });
+  }
+  auto plain =
+      [this](HttpResponse (*fn)(const ApiContext&, const HttpRequest&)) {
+        return [this, fn](const HttpRequest& req, std::string_view) {
+          return fn(ctx, req);
+        };
+      };
+  router.Add("/-/healthy", {"GET", "HEAD"}, plain(&HandleHealthy));
+  router.Add("/-/ready", {"GET", "HEAD"}, plain(&HandleReady));
+  // Prometheus registers these either way, answering 403 when disabled.
+  const bool lifecycle = ctx.options.enable_lifecycle;
+  router.Add("/-/reload", {"POST", "PUT"},
+             plain(lifecycle ? &HandleReload : &LifecycleDisabled));
+  router.Add("/-/quit", {"POST", "PUT"},
+             plain(lifecycle ? &HandleQuit : &LifecycleDisabled));
+  if (ctx.deps.metrics_handler) {
+    router.Add("/metrics", {"GET", "HEAD"},
+               [this](const HttpRequest& req, std::string_view) {
+                 return ctx.deps.metrics_handler(req);
+               });
+  }
+  router.SetNotFound([](const HttpRequest& req) {
+    if (absl::StartsWith(ToAbsl(req.path), ToAbsl(kApiPrefix))) {
+      HttpResponse resp = RenderApiResult(
+          ApiResult::Error(ErrorType::kNotFound, "page not found"));
+      SetCors(req, &resp);
+      return resp;
+    }
+    HttpResponse resp;
+    resp.status = 404;
+    resp.body = "404 page not found\n";
+    return resp;
+  });
+}
+
+ApiServer::ApiServer(ApiServerOptions options, ApiDependencies deps)
+    : impl_(std::make_unique<Impl>()) {
+  ApiContext& ctx = impl_->ctx;
+  ctx.options = std::move(options);
+  ctx.deps = std::move(deps);
+  ctx.start_time_ms = WallNowMs();
+  if (ctx.deps.engine != nullptr) {
+    ctx.engine_options = ctx.deps.engine->options();
+  }
+  if (ctx.options.query_timeout.count() > 0) {
+    ctx.engine_options.timeout = ctx.options.query_timeout;
+  }
+  if (ctx.options.max_samples > 0) {
+    ctx.engine_options.max_samples = ctx.options.max_samples;
+  }
+  if (ctx.options.lookback_delta_ms > 0) {
+    ctx.engine_options.lookback_delta_ms = ctx.options.lookback_delta_ms;
+  }
+  impl_->route_prefix = RoutePrefix(ctx.options.external_url);
+  impl_->BuildRoutes();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+absl::Status ApiServer::Start() {
+  if (impl_->ctx.deps.engine == nullptr || impl_->ctx.deps.storage == nullptr) {
+    return absl::InvalidArgumentError(
+        "ApiServer needs an engine and a storage");
+  }
+  HttpServerOptions http;
+  http.listen_address = impl_->ctx.options.listen_address;
+  http.num_threads = impl_->ctx.options.num_threads;
+  http.max_body_bytes = impl_->ctx.options.max_request_body_bytes;
+  http.max_header_bytes = impl_->ctx.options.max_request_header_bytes;
+  return impl_->http.Start(
+      http, [this](const HttpRequest& req) { return Handle(req); });
+}
+
+void ApiServer::Stop() { impl_->http.Stop(); }
+
+int ApiServer::port() const { return impl_->http.port(); }
+
+HttpResponse ApiServer::Handle(const HttpRequest& request) const {
+  const std::string& prefix = impl_->route_prefix;
+  const HttpRequest* req = &request;
+  HttpRequest stripped;
+  if (!prefix.empty() &&
+      absl::StartsWith(ToAbsl(request.path), ToAbsl(prefix)) &&
+      (request.path.size() == prefix.size() ||
+       request.path[prefix.size()] == '/')) {
+    stripped = request;
+    stripped.path = request.path.substr(prefix.size());
+    if (stripped.path.empty()) stripped.path = "/";
+    req = &stripped;
+  }
+  if (auto it = impl_->ctx.deps.extra_handlers.find(req->path);
+      it != impl_->ctx.deps.extra_handlers.end()) {
+    return it->second(*req);
+  }
+  // api.options: any API path answers OPTIONS (CORS preflight) with 204.
+  if (req->method == "OPTIONS" &&
+      absl::StartsWith(ToAbsl(req->path), ToAbsl(kApiPrefix))) {
+    HttpResponse resp;
+    resp.status = 204;
+    resp.content_type.clear();
+    SetCors(*req, &resp);
+    return resp;
+  }
+  return impl_->router.Dispatch(*req);
+}
+
+}  // namespace vigil::api

@@ -1,0 +1,250 @@
+// civetweb behind HttpServer; see http_server.h.
+#include "lib/api/http_server.h"
+
+#include <arpa/inet.h>
+#include <civetweb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+
+namespace vigil::api {
+
+namespace {
+
+// Reading bodies in pieces keeps a too-large chunked body from ever
+// being held in full.
+constexpr size_t kReadChunkBytes = 16 << 10;
+// Go's http.Server has no default read timeout; civetweb needs one. A
+// client silent this long mid-request is gone.
+constexpr const char* kRequestTimeoutMs = "300000";
+
+absl::Status BadAddress(std::string_view address) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid listen address ", QuoteString(address)));
+}
+
+HttpResponse TextResponse(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void Write(mg_connection* conn, const HttpRequest& req,
+           const HttpResponse& resp, bool close) {
+  mg_response_header_start(conn, resp.status);
+  if (!resp.content_type.empty()) {
+    mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
+  }
+  const std::string length = std::to_string(resp.body.size());
+  mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
+  for (const auto& [name, value] : resp.headers) {
+    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+  }
+  if (close) mg_response_header_add(conn, "Connection", "close", -1);
+  mg_response_header_send(conn);
+  if (req.method != "HEAD" && !resp.body.empty()) {
+    mg_write(conn, resp.body.data(), resp.body.size());
+  }
+}
+
+// civetweb's master thread notices mg_stop only when its poll() on the
+// listening socket returns, up to two seconds later; a connection wakes it.
+constexpr auto kStopPokeInterval = std::chrono::milliseconds(20);
+
+void Poke(const std::string& ipv4, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) return;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return;
+  ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+  ::close(fd);
+}
+
+// The IPv4 address a local client can reach the listener on, or "".
+std::string PokeAddress(std::string_view civet_ports) {
+  const size_t colon = civet_ports.rfind(':');
+  if (colon == std::string_view::npos) return "127.0.0.1";
+  std::string host(civet_ports.substr(0, colon));
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
+  if (host.front() == '[') return "";
+  return host;
+}
+
+// civetweb's workers run on small stacks (Debian builds it with
+// USE_STACK_SIZE); the parser and the evaluator recurse as deep as a query
+// nests, so handlers run on a thread with the usual 8 MiB.
+constexpr size_t kHandlerStackBytes = 8 << 20;
+
+bool RunOnLargeStack(const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_attr_setstacksize(&attr, kHandlerStackBytes);
+  pthread_t thread;
+  const int rc = pthread_create(
+      &thread, &attr,
+      [](void* arg) -> void* {
+        (*static_cast<const std::function<void()>*>(arg))();
+        return nullptr;
+      },
+      const_cast<std::function<void()>*>(&fn));
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return false;
+  pthread_join(thread, nullptr);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CivetListeningPorts(std::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return BadAddress(address);
+  std::string_view host = address.substr(0, colon);
+  std::string_view port = address.substr(colon + 1);
+  int port_num = -1;
+  auto res = std::from_chars(port.data(), port.data() + port.size(), port_num);
+  if (port.empty() || res.ptr != port.data() + port.size() || port_num < 0 ||
+      port_num > 65535) {
+    return BadAddress(address);
+  }
+  if (host.empty()) return std::string(port);  // all interfaces, as Go
+  if (host == "localhost") return absl::StrCat("127.0.0.1:", ToAbsl(port));
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 3) return BadAddress(address);
+    return std::string(address);
+  }
+  for (char c : host) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') {
+      // civetweb does not resolve names.
+      return BadAddress(address);
+    }
+  }
+  return std::string(address);
+}
+
+absl::Status HttpServer::Start(const HttpServerOptions& options,
+                               Handler handler) {
+  if (ctx_ != nullptr) return absl::FailedPreconditionError("already started");
+  auto ports = CivetListeningPorts(options.listen_address);
+  if (!ports.ok()) return ports.status();
+  handler_ = std::move(handler);
+  max_body_bytes_ = options.max_body_bytes;
+
+  const std::string threads = std::to_string(std::max(1, options.num_threads));
+  const std::string header_bytes =
+      std::to_string(std::max<int64_t>(1024, options.max_header_bytes));
+  const char* config[] = {"listening_ports",
+                          ports->c_str(),
+                          "num_threads",
+                          threads.c_str(),
+                          "max_request_size",
+                          header_bytes.c_str(),
+                          "enable_keep_alive",
+                          "yes",
+                          "request_timeout_ms",
+                          kRequestTimeoutMs,
+                          nullptr};
+  mg_callbacks callbacks{};
+  // civetweb prints to stderr by default; errors reach the caller instead.
+  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = this;
+  init.configuration_options = config;
+  char error_text[256] = {0};
+  unsigned error_code = 0;
+  mg_error_data error{};
+  error.code = &error_code;
+  error.text = error_text;
+  error.text_buffer_size = sizeof(error_text);
+  ctx_ = mg_start2(&init, &error);
+  if (ctx_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen_address, ": ", error_text));
+  }
+  mg_set_request_handler(ctx_, "/", &HttpServer::OnRequest, this);
+  mg_server_port bound[4] = {};
+  const int n = mg_get_server_ports(ctx_, 4, bound);
+  port_ = n > 0 ? bound[0].port : 0;
+  poke_address_ = PokeAddress(*ports);
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  if (ctx_ == nullptr) return;
+  std::atomic<bool> stopped{false};
+  std::thread stopper([this, &stopped] {
+    mg_stop(ctx_);
+    stopped = true;
+  });
+  while (!stopped) {
+    if (!poke_address_.empty() && port_ > 0) Poke(poke_address_, port_);
+    std::this_thread::sleep_for(kStopPokeInterval);
+  }
+  stopper.join();
+  ctx_ = nullptr;
+  port_ = 0;
+}
+
+int HttpServer::OnRequest(mg_connection* conn, void* self) {
+  return static_cast<HttpServer*>(self)->Serve(conn);
+}
+
+int HttpServer::Serve(mg_connection* conn) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  HttpRequest req;
+  req.method = ri->request_method != nullptr ? ri->request_method : "";
+  const char* path =
+      ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
+  req.path = path != nullptr ? path : "";
+  req.query_string = ri->query_string != nullptr ? ri->query_string : "";
+  for (int i = 0; i < ri->num_headers; ++i) {
+    req.headers.emplace_back(ri->http_headers[i].name,
+                             ri->http_headers[i].value);
+  }
+  if (ri->content_length > max_body_bytes_) {
+    const HttpResponse resp = TextResponse(413, "request body too large\n");
+    Write(conn, req, resp, /*close=*/true);
+    return resp.status;
+  }
+  char buf[kReadChunkBytes];
+  for (;;) {
+    const int n = mg_read(conn, buf, sizeof(buf));
+    if (n <= 0) break;
+    if (static_cast<int64_t>(req.body.size()) + n > max_body_bytes_) {
+      const HttpResponse resp = TextResponse(413, "request body too large\n");
+      Write(conn, req, resp, /*close=*/true);
+      return resp.status;
+    }
+    req.body.append(buf, static_cast<size_t>(n));
+  }
+  HttpResponse resp;
+  const bool ran = RunOnLargeStack([&] {
+    try {
+      resp = handler_(req);
+    } catch (...) {
+      // A thread must not unwind out; an allocation failure is a 500.
+      resp = TextResponse(500, "internal server error\n");
+    }
+  });
+  if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
+  Write(conn, req, resp, /*close=*/false);
+  return resp.status;
+}
+
+}  // namespace vigil::api

@@ -1,0 +1,59 @@
+// A small HTTP server over civetweb's C API: every request, whatever its
+// path, goes to one handler as an HttpRequest; the handler's HttpResponse
+// is written back with a Content-Length. Bodies larger than the limit are
+// refused with 413 before (or while) reading them. Internal to vigil_api.
+#ifndef VIGIL_LIB_API_HTTP_SERVER_H_
+#define VIGIL_LIB_API_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vigil/api.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace vigil::api {
+
+struct HttpServerOptions {
+  std::string listen_address;  // "host:port", ":port", "[v6]:port"
+  int num_threads = kDefaultNumThreads;
+  int64_t max_body_bytes = kDefaultMaxRequestBodyBytes;
+  int64_t max_header_bytes = kDefaultMaxRequestHeaderBytes;
+};
+
+// civetweb's listening_ports spelling of a Go-style listen address, e.g.
+// ":9090" → "9090", "localhost:0" → "127.0.0.1:0".
+absl::StatusOr<std::string> CivetListeningPorts(std::string_view address);
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  HttpServer() = default;
+  ~HttpServer() { Stop(); }
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  absl::Status Start(const HttpServerOptions& options, Handler handler);
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  static int OnRequest(mg_connection* conn, void* self);
+  int Serve(mg_connection* conn);
+
+  mg_context* ctx_ = nullptr;
+  Handler handler_;
+  int64_t max_body_bytes_ = 0;
+  int port_ = 0;
+  std::string poke_address_;  // see Stop()
+};
+
+}  // namespace vigil::api
+
+#endif  // VIGIL_LIB_API_HTTP_SERVER_H_

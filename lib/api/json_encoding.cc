@@ -1,0 +1,340 @@
+// Prometheus's JSON encodings (web/api/v1/json_codec.go, util/jsonutil).
+#include "lib/api/json_encoding.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+#include "absl/time/time.h"
+
+namespace vigil::api {
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid
+// (Go's utf8.DecodeRuneInString rules: no overlongs, no surrogates).
+size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len;
+  uint32_t min;
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    *cp = b0 & 0x1F;
+    min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    *cp = b0 & 0x0F;
+    min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    *cp = b0 & 0x07;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    *cp = (*cp << 6) | (b & 0x3F);
+  }
+  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+void AppendUnicodeEscape(uint32_t cp, std::string* out) {
+  out->append("\\u");
+  for (int shift = 12; shift >= 0; shift -= 4) {
+    out->push_back(kHex[(cp >> shift) & 0xF]);
+  }
+}
+
+// Go's strconv.AppendFloat(v, fmt, -1, 64) for finite v.
+std::string ShortestFloat(double v, bool exponent) {
+  char buf[400];
+  auto res = std::to_chars(
+      buf, buf + sizeof(buf), v,
+      exponent ? std::chars_format::scientific : std::chars_format::fixed);
+  return std::string(buf, res.ptr);
+}
+
+std::string NonFinite(double v) {
+  if (std::isnan(v)) return "NaN";
+  return v > 0 ? "+Inf" : "-Inf";
+}
+
+// Go's rule for picking %e over %f in JSON and sample values.
+bool UseExponent(double v) {
+  const double abs = std::fabs(v);
+  return abs != 0 && (abs < 1e-6 || abs >= 1e21);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        case '<':
+        case '>':
+        case '&':
+          AppendUnicodeEscape(c, out);
+          break;
+        default:
+          if (c < 0x20) {
+            AppendUnicodeEscape(c, out);
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    const size_t len = Utf8SequenceLength(s, i, &cp);
+    if (len == 0) {
+      out->append("\\ufffd");
+      ++i;
+      continue;
+    }
+    if (cp == 0x2028 || cp == 0x2029) {
+      AppendUnicodeEscape(cp, out);
+    } else {
+      out->append(s.substr(i, len));
+    }
+    i += len;
+  }
+  out->push_back('"');
+}
+
+std::string FormatSampleValue(double v) {
+  if (!std::isfinite(v)) return NonFinite(v);
+  return ShortestFloat(v, UseExponent(v));
+}
+
+std::string FormatFloatExp(double v) {
+  if (!std::isfinite(v)) return NonFinite(v);
+  return ShortestFloat(v, true);
+}
+
+void AppendTimestamp(int64_t ms, std::string* out) {
+  // Integer arithmetic, as marshalTimestamp: no float rounding surprises.
+  uint64_t abs = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    out->push_back('-');
+    abs = 0 - abs;
+  }
+  out->append(std::to_string(abs / 1000));
+  const uint64_t frac = abs % 1000;
+  if (frac != 0) {
+    out->push_back('.');
+    if (frac < 100) out->push_back('0');
+    if (frac < 10) out->push_back('0');
+    out->append(std::to_string(frac));
+  }
+}
+
+std::string FormatRfc3339Ms(int64_t ms) {
+  if (ms == 0) return "0001-01-01T00:00:00Z";  // Go's zero time.Time
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixMillis(ms),
+                          absl::UTCTimeZone());
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!has_value_.empty()) {
+    if (has_value_.back()) out_.push_back(',');
+    has_value_.back() = true;
+  }
+}
+
+void JsonWriter::BeginObject() {
+  Separate();
+  out_.push_back('{');
+  has_value_.push_back(false);
+}
+
+void JsonWriter::EndObject() {
+  out_.push_back('}');
+  has_value_.pop_back();
+}
+
+void JsonWriter::BeginArray() {
+  Separate();
+  out_.push_back('[');
+  has_value_.push_back(false);
+}
+
+void JsonWriter::EndArray() {
+  out_.push_back(']');
+  has_value_.pop_back();
+}
+
+void JsonWriter::Key(std::string_view key) {
+  Separate();
+  AppendJsonString(key, &out_);
+  out_.push_back(':');
+  after_key_ = true;
+}
+
+void JsonWriter::String(std::string_view s) {
+  Separate();
+  AppendJsonString(s, &out_);
+}
+
+void JsonWriter::Bool(bool b) {
+  Separate();
+  out_.append(b ? "true" : "false");
+}
+
+void JsonWriter::Int(int64_t i) {
+  Separate();
+  out_.append(std::to_string(i));
+}
+
+void JsonWriter::Number(double d) {
+  Separate();
+  // encoding/json refuses NaN and ±Inf; the API never has them here.
+  if (!std::isfinite(d)) d = 0;
+  const bool exp = UseExponent(d);
+  std::string s = ShortestFloat(d, exp);
+  if (exp) {
+    // Go trims a two-digit negative exponent: 1e-07 → 1e-7.
+    const size_t n = s.size();
+    if (n >= 4 && s[n - 4] == 'e' && s[n - 3] == '-' && s[n - 2] == '0') {
+      s.erase(n - 2, 1);
+    }
+  }
+  out_.append(s);
+}
+
+void JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_.append(json);
+}
+
+void JsonWriter::Null() {
+  Separate();
+  out_.append("null");
+}
+
+void JsonWriter::LabelsObject(const Labels& labels) {
+  BeginObject();
+  for (const Label& l : labels) {
+    Key(l.name);
+    String(l.value);
+  }
+  EndObject();
+}
+
+void JsonWriter::Point(int64_t t_ms, double v) {
+  Separate();
+  out_.push_back('[');
+  AppendTimestamp(t_ms, &out_);
+  out_.push_back(',');
+  out_.push_back('"');
+  out_.append(FormatSampleValue(v));
+  out_.append("\"]");
+}
+
+void JsonWriter::Time(int64_t ms) { String(FormatRfc3339Ms(ms)); }
+
+std::string EncodeQueryData(const promql::QueryResult& result) {
+  JsonWriter w;
+  w.BeginObject();
+  std::visit(
+      [&w](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, promql::Scalar>) {
+          w.Key("resultType");
+          w.String("scalar");
+          w.Key("result");
+          w.Point(value.t, value.v);
+        } else if constexpr (std::is_same_v<T, promql::StringResult>) {
+          w.Key("resultType");
+          w.String("string");
+          w.Key("result");
+          w.BeginArray();
+          std::string t;
+          AppendTimestamp(value.t, &t);
+          w.Raw(t);
+          w.String(value.v);
+          w.EndArray();
+        } else if constexpr (std::is_same_v<T, promql::Vector>) {
+          w.Key("resultType");
+          w.String("vector");
+          w.Key("result");
+          w.BeginArray();
+          for (const promql::VectorSample& s : value) {
+            w.BeginObject();
+            w.Key("metric");
+            w.LabelsObject(s.metric);
+            w.Key("value");
+            w.Point(s.t, s.v);
+            w.EndObject();
+          }
+          w.EndArray();
+        } else {
+          w.Key("resultType");
+          w.String("matrix");
+          w.Key("result");
+          w.BeginArray();
+          for (const promql::MatrixSeries& s : value) {
+            w.BeginObject();
+            w.Key("metric");
+            w.LabelsObject(s.metric);
+            // Prometheus omits "values" for a series without float points.
+            if (!s.samples.empty()) {
+              w.Key("values");
+              w.BeginArray();
+              for (const Sample& p : s.samples) w.Point(p.t, p.v);
+              w.EndArray();
+            }
+            w.EndObject();
+          }
+          w.EndArray();
+        }
+      },
+      result.value);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace vigil::api

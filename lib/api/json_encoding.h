@@ -1,0 +1,73 @@
+// JSON as Prometheus's API writes it (jsoniter configured like Go's
+// encoding/json): HTML-safe string escaping, sample values as quoted Go
+// floats, timestamps as seconds with millisecond precision, times as
+// RFC3339Nano, and the response envelopes. Internal to vigil_api.
+#ifndef VIGIL_LIB_API_JSON_ENCODING_H_
+#define VIGIL_LIB_API_JSON_ENCODING_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/labels.h"
+#include "vigil/promql/engine.h"
+
+namespace vigil::api {
+
+// Appends JSON to a string; inserts the commas itself. Misuse (a value
+// without a key inside an object) is the caller's bug, not checked.
+class JsonWriter {
+ public:
+  void BeginObject();
+  void EndObject();
+  void BeginArray();
+  void EndArray();
+  void Key(std::string_view key);
+  void String(std::string_view s);
+  void Bool(bool b);
+  void Int(int64_t i);
+  // A JSON number as Go's encoding/json prints a float64.
+  void Number(double d);
+  // Pre-encoded JSON.
+  void Raw(std::string_view json);
+  void Null();
+
+  // {"name":"value",…} in label order.
+  void LabelsObject(const Labels& labels);
+  // [<seconds>,"<value>"]
+  void Point(int64_t t_ms, double v);
+  // An RFC3339Nano UTC time; 0 is Go's zero time.
+  void Time(int64_t ms);
+
+  const std::string& str() const { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void Separate();
+  std::string out_;
+  // One entry per open container: whether a value was already written.
+  std::vector<bool> has_value_;
+  bool after_key_ = false;
+};
+
+// Go's json string escaping with EscapeHTML: <, > and & as \u003c…,
+// U+2028/U+2029 escaped, invalid UTF-8 as \ufffd.
+void AppendJsonString(std::string_view s, std::string* out);
+
+// A sample value as Prometheus's marshalValue: Go's FormatFloat with 'f'
+// (-1 precision), 'e' below 1e-6 or from 1e21 on; NaN, +Inf, -Inf.
+std::string FormatSampleValue(double v);
+// Go's strconv.FormatFloat(v, 'e', -1, 64) (alert values).
+std::string FormatFloatExp(double v);
+// Seconds with up to three decimals, as marshalTimestamp: 1435781451.781.
+void AppendTimestamp(int64_t ms, std::string* out);
+// "2006-01-02T15:04:05.999Z" (RFC3339Nano of a millisecond UTC time).
+std::string FormatRfc3339Ms(int64_t ms);
+
+// The "data" of a query response: {"resultType":…,"result":…}.
+std::string EncodeQueryData(const promql::QueryResult& result);
+
+}  // namespace vigil::api
+
+#endif  // VIGIL_LIB_API_JSON_ENCODING_H_

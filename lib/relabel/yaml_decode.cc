@@ -1,0 +1,131 @@
+#include "lib/relabel/yaml_decode.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/model/duration.h"
+#include "lib/model/strings.h"
+
+namespace vigil::yamlcfg {
+
+absl::Status ErrorAt(std::string_view file, const YAML::Node& node,
+                     std::string_view msg) {
+  const YAML::Mark m = node.Mark();
+  if (m.line < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(file), ": ", ToAbsl(msg)));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      ToAbsl(file), ":", m.line + 1, ":", m.column + 1, ": ", ToAbsl(msg)));
+}
+
+std::string DescribeForError(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "!!map";
+    case YAML::NodeType::Sequence:
+      return "!!seq";
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      int64_t i;
+      double d;
+      const std::string lower = absl::AsciiStrToLower(s);
+      std::string tag = "!!str";
+      if (node.Tag() != "!") {
+        if (absl::SimpleAtoi(s, &i)) {
+          tag = "!!int";
+        } else if (lower == "true" || lower == "false") {
+          tag = "!!bool";
+        } else if (absl::SimpleAtod(s, &d)) {
+          tag = "!!float";
+        }
+      }
+      return absl::StrCat(tag, " `", s, "`");
+    }
+    default:
+      return "!!null";
+  }
+}
+
+absl::Status CheckKnownFields(std::string_view file, const YAML::Node& node,
+                              std::initializer_list<std::string_view> known,
+                              std::string_view go_type) {
+  for (const auto& kv : node) {
+    const std::string key =
+        kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return ErrorAt(
+          file, kv.first,
+          absl::StrCat("field ", key, " not found in type ", ToAbsl(go_type)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DecodeString(std::string_view file,
+                                         const YAML::Node& node) {
+  if (node.IsNull()) return std::string();
+  if (!node.IsScalar()) {
+    return ErrorAt(file, node,
+                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
+                                " into string"));
+  }
+  return node.Scalar();
+}
+
+absl::StatusOr<bool> DecodeBool(std::string_view file, const YAML::Node& node) {
+  if (node.IsNull()) return false;
+  if (node.IsScalar()) {
+    const std::string lower = absl::AsciiStrToLower(node.Scalar());
+    if (lower == "true" || lower == "yes" || lower == "on") return true;
+    if (lower == "false" || lower == "no" || lower == "off") return false;
+  }
+  return ErrorAt(
+      file, node,
+      absl::StrCat("cannot unmarshal ", DescribeForError(node), " into bool"));
+}
+
+absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view go_type) {
+  if (node.IsNull()) return 0;
+  uint64_t v;
+  if (node.IsScalar() && absl::SimpleAtoi(node.Scalar(), &v)) return v;
+  return ErrorAt(file, node,
+                 absl::StrCat("cannot unmarshal ", DescribeForError(node),
+                              " into ", ToAbsl(go_type)));
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeStringList(
+    std::string_view file, const YAML::Node& node, std::string_view go_type) {
+  std::vector<std::string> out;
+  if (node.IsNull()) return out;
+  if (!node.IsSequence()) {
+    return ErrorAt(file, node,
+                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
+                                " into ", ToAbsl(go_type)));
+  }
+  for (const auto& item : node) {
+    auto s = DecodeString(file, item);
+    if (!s.ok()) return s.status();
+    out.push_back(*std::move(s));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
+                                         const YAML::Node& node) {
+  if (node.IsNull()) return 0;
+  if (!node.IsScalar()) {
+    return ErrorAt(file, node,
+                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
+                                " into model.Duration"));
+  }
+  auto ms = ParseDurationMs(node.Scalar());
+  if (!ms.ok()) return ErrorAt(file, node, FromAbsl(ms.status().message()));
+  return *ms;
+}
+
+}  // namespace vigil::yamlcfg

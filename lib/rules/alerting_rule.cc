@@ -1,0 +1,254 @@
+#include "lib/rules/alerting_rule.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+
+namespace vigil::rules {
+
+AlertingRule::AlertingRule(
+    RuleSpec spec, promql::ExprPtr expr,
+    std::vector<std::pair<std::string, AlertTemplate>> labels,
+    std::vector<std::pair<std::string, AlertTemplate>> annotations)
+    : spec_(std::move(spec)),
+      expr_(std::move(expr)),
+      label_templates_(std::move(labels)),
+      annotation_templates_(std::move(annotations)) {}
+
+absl::StatusOr<std::unique_ptr<AlertingRule>> AlertingRule::Create(
+    RuleSpec spec, promql::ExprPtr expr) {
+  auto compile = [&](const std::string& kind, const std::string& name,
+                     const std::string& text)
+      -> absl::StatusOr<std::pair<std::string, AlertTemplate>> {
+    auto t = AlertTemplate::Compile(spec.alert, text);
+    if (!t.ok()) {
+      // rulefmt's wording: label "x": template: __alert_A:1: …
+      return absl::InvalidArgumentError(
+          absl::StrCat(kind, " \"", name, "\": ", t.status().message()));
+    }
+    return std::make_pair(name, std::move(*t));
+  };
+  std::vector<std::pair<std::string, AlertTemplate>> labels, annotations;
+  for (const Label& l : spec.labels) {
+    auto t = compile("label", l.name, l.value);
+    if (!t.ok()) return t.status();
+    labels.push_back(std::move(*t));
+  }
+  for (const Label& a : spec.annotations) {
+    auto t = compile("annotation", a.name, a.value);
+    if (!t.ok()) return t.status();
+    annotations.push_back(std::move(*t));
+  }
+  return std::unique_ptr<AlertingRule>(
+      new AlertingRule(std::move(spec), std::move(expr), std::move(labels),
+                       std::move(annotations)));
+}
+
+absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
+  auto result = QueryVector(ctx, *expr_);
+  if (!result.ok()) return result.status();
+  const int64_t ts = ctx.ts_ms;
+
+  AlertTemplateData data;
+  data.external_labels = &ctx.options->external_labels;
+  data.external_url = ctx.options->external_url;
+  data.ts_ms = ts;
+  data.query = [&ctx](const std::string& q) -> absl::StatusOr<promql::Vector> {
+    auto parsed = promql::ParseExpr(q, ctx.engine->options().parse_options);
+    if (!parsed.ok()) return parsed.status();
+    return QueryVector(ctx, **parsed);
+  };
+
+  // New alerts of this evaluation, keyed as active_ is.
+  absl::flat_hash_map<uint64_t, Alert> current;
+  for (const promql::VectorSample& s : *result) {
+    data.labels = &s.metric;
+    data.value = s.v;
+    LabelsBuilder lb(s.metric);
+    lb.Del(kMetricName);
+    for (const auto& [name, tmpl] : label_templates_) {
+      lb.Set(name, tmpl.Expand(data));
+    }
+    lb.Set(kAlertNameLabel, spec_.alert);
+    Alert a;
+    a.labels = lb.Build();
+    for (const auto& [name, tmpl] : annotation_templates_) {
+      a.annotations.push_back({name, tmpl.Expand(data)});
+    }
+    a.active_at_ms = ts;
+    a.state = AlertState::kPending;
+    a.value = s.v;
+    if (!current.emplace(a.labels.Hash(), std::move(a)).second) {
+      return absl::InvalidArgumentError(
+          "vector contains metrics with the same labelset after applying "
+          "alert labels");
+    }
+  }
+
+  for (auto& [h, a] : current) {
+    auto it = active_.find(h);
+    if (it != active_.end() && it->second.state != AlertState::kInactive) {
+      it->second.value = a.value;
+      it->second.annotations = std::move(a.annotations);
+      continue;
+    }
+    active_[h] = std::move(a);
+  }
+
+  promql::Vector out;
+  int64_t active_or_pending = 0;
+  const int64_t sample_t = ctx.query_ms();
+  std::vector<uint64_t> to_delete;
+  for (auto& [h, a] : active_) {
+    if (!current.contains(h)) {
+      bool keep_firing = false;
+      if (a.state == AlertState::kFiring && spec_.keep_firing_for_ms > 0) {
+        if (a.keep_firing_since_ms == 0) a.keep_firing_since_ms = ts;
+        keep_firing = ts - a.keep_firing_since_ms < spec_.keep_firing_for_ms;
+      }
+      // Pending alerts vanish at once; resolved ones after the retention
+      // that lets Alertmanager hear of the resolution.
+      if (a.state == AlertState::kPending ||
+          (a.resolved_at_ms != 0 &&
+           ts - a.resolved_at_ms > kResolvedRetentionMs)) {
+        to_delete.push_back(h);
+      }
+      if (a.state != AlertState::kInactive && !keep_firing) {
+        a.state = AlertState::kInactive;
+        a.resolved_at_ms = ts;
+      }
+      if (!keep_firing) continue;
+    } else {
+      a.keep_firing_since_ms = 0;
+    }
+    ++active_or_pending;
+    if (a.state == AlertState::kPending &&
+        ts - a.active_at_ms >= spec_.for_ms) {
+      a.state = AlertState::kFiring;
+      a.fired_at_ms = ts;
+    }
+    if (ctx.restored) {
+      out.push_back(StateSample(a, kAlertMetricName, sample_t, 1, true));
+      out.push_back(StateSample(a, kAlertForStateMetricName, sample_t,
+                                std::floor(a.active_at_ms / 1000.0), false));
+    }
+  }
+  for (uint64_t h : to_delete) active_.erase(h);
+
+  if (ctx.limit > 0 && active_or_pending > ctx.limit) {
+    active_.clear();
+    PublishSnapshot();
+    return absl::ResourceExhaustedError(
+        absl::StrCat("exceeded limit of ", ctx.limit, " with ",
+                     active_or_pending, " alerts"));
+  }
+  PublishSnapshot();
+  return out;
+}
+
+promql::VectorSample AlertingRule::StateSample(const Alert& a,
+                                               std::string_view metric,
+                                               int64_t t, double v,
+                                               bool with_state) const {
+  LabelsBuilder b(spec_.labels);
+  for (const Label& l : a.labels) b.Set(l.name, l.value);
+  b.Set(kMetricName, metric);
+  b.Set(kAlertNameLabel, spec_.alert);
+  if (with_state) b.Set(kAlertStateLabel, AlertStateName(a.state));
+  return {b.Build(), t, v};
+}
+
+void AlertingRule::PublishSnapshot() {
+  std::vector<Alert> snapshot;
+  snapshot.reserve(active_.size());
+  for (const auto& [h, a] : active_) snapshot.push_back(a);
+  std::sort(snapshot.begin(), snapshot.end(),
+            [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
+  std::lock_guard lock(mu_);
+  alerts_snapshot_ = std::move(snapshot);
+}
+
+std::vector<Alert> AlertingRule::AlertsToSend(int64_t ts_ms,
+                                              int64_t resend_delay_ms,
+                                              int64_t interval_ms) {
+  std::vector<Alert> out;
+  for (auto& [h, a] : active_) {
+    if (a.state == AlertState::kPending) continue;
+    // Resolved since the last send, or due for a resend.
+    bool due = a.resolved_at_ms > a.last_sent_at_ms ||
+               a.last_sent_at_ms + resend_delay_ms < ts_ms;
+    if (!due) continue;
+    a.last_sent_at_ms = ts_ms;
+    // Prometheus: valid for four evaluations or resends, whichever is
+    // longer, so two failed evaluations or sends do not resolve it.
+    a.valid_until_ms = ts_ms + 4 * std::max(resend_delay_ms, interval_ms);
+    out.push_back(a);
+  }
+  if (!out.empty()) PublishSnapshot();
+  return out;
+}
+
+void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
+                                   int64_t outage_tolerance_ms,
+                                   int64_t for_grace_period_ms) {
+  const int64_t hold = spec_.for_ms;
+  // Prometheus skips restoring a `for` shorter than the grace period: the
+  // alert simply waits its full `for` again.
+  if (hold < for_grace_period_ms || active_.empty()) return;
+  const int64_t ts = ctx.ts_ms;
+  auto querier = ctx.storage->OpenQuerier(ts - outage_tolerance_ms, ts);
+  if (!querier.ok()) return;
+  Matchers matchers;
+  auto add = [&](std::string_view name, std::string_view value) {
+    auto m = Matcher::Create(MatchType::kEqual, std::string(name),
+                             std::string(value));
+    if (m.ok()) matchers.push_back(std::move(*m));
+  };
+  add(kMetricName, kAlertForStateMetricName);
+  add(kAlertNameLabel, spec_.alert);
+  for (const Label& l : spec_.labels) {
+    // Templated labels cannot be matched before expansion.
+    if (l.value.find("{{") == std::string::npos) add(l.name, l.value);
+  }
+  auto series = (*querier)->Select({ts - outage_tolerance_ms, ts}, matchers);
+  if (!series.ok()) return;
+  absl::flat_hash_map<uint64_t, Sample> last_by_alert;
+  for (const auto& s : *series) {
+    LabelsBuilder b(s->labels());
+    b.Del(kMetricName);
+    auto it = s->Iterator();
+    Sample last;
+    bool any = false;
+    while (it->Next()) {
+      last = it->At();
+      any = true;
+    }
+    if (any) last_by_alert[b.Build().Hash()] = last;
+  }
+  for (auto& [h, a] : active_) {
+    auto found = last_by_alert.find(a.labels.Hash());
+    if (found == last_by_alert.end() || IsStaleNaN(found->second.v)) continue;
+    // Seconds resolution, as ALERTS_FOR_STATE stores them.
+    const int64_t down_at = found->second.t / 1000 * 1000;
+    int64_t restored_active_at = static_cast<int64_t>(found->second.v) * 1000;
+    const int64_t remaining = hold - (down_at - restored_active_at);
+    if (remaining <= 0) {
+      // It was firing when vigil went down; the next Eval decides.
+    } else if (remaining < for_grace_period_ms) {
+      restored_active_at = ts + for_grace_period_ms - hold;
+    } else {
+      restored_active_at += ts - down_at;
+    }
+    a.active_at_ms = restored_active_at;
+  }
+  PublishSnapshot();
+}
+
+void AlertingRule::CopyStateFrom(const AlertingRule& old) {
+  active_ = old.active_;
+  PublishSnapshot();
+}
+
+}  // namespace vigil::rules

@@ -1,0 +1,24 @@
+// A recording rule: its expression's result renamed to the record name, with
+// the rule's labels applied. Internal to lib/rules.
+#ifndef VIGIL_LIB_RULES_RECORDING_RULE_H_
+#define VIGIL_LIB_RULES_RECORDING_RULE_H_
+
+#include "lib/rules/rule_impl.h"
+
+namespace vigil::rules {
+
+class RecordingRule : public RuleImpl {
+ public:
+  RecordingRule(RuleSpec spec, promql::ExprPtr expr)
+      : spec_(std::move(spec)), expr_(std::move(expr)) {}
+  const RuleSpec& spec() const override { return spec_; }
+  absl::StatusOr<promql::Vector> Eval(const RuleEvalContext& ctx) override;
+
+ private:
+  RuleSpec spec_;
+  promql::ExprPtr expr_;
+};
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_LIB_RULES_RECORDING_RULE_H_

@@ -1,0 +1,39 @@
+// Go's number and value formatting (strconv.FormatFloat, fmt's verbs, the
+// String methods of time.Time and time.Duration), which template output and
+// the humanize functions must reproduce byte for byte.
+#ifndef VIGIL_LIB_RULES_TEMPLATE_GO_FORMAT_H_
+#define VIGIL_LIB_RULES_TEMPLATE_GO_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/rules/template/value.h"
+
+namespace vigil::tmpl {
+
+// strconv.FormatFloat(v, fmt, prec, 64) for fmt in 'e', 'f', 'g', 'x';
+// prec < 0 means the shortest representation that round-trips. Infinities
+// print as "+Inf"/"-Inf", as both strconv and fmt do.
+std::string FormatFloat(double v, char fmt, int prec);
+
+// fmt.Sprintf with Go's verbs, flags, width and precision, and Go's
+// in-band error notes (%!d(string=x), %!v(MISSING), %!(EXTRA ...)).
+std::string GoSprintf(std::string_view format, const std::vector<Value>& args);
+// fmt.Sprint: a space between operands when neither is a string.
+std::string GoSprint(const std::vector<Value>& args);
+// fmt.Sprintln: spaces between all operands and a trailing newline.
+std::string GoSprintln(const std::vector<Value>& args);
+
+// time.Duration.String: "1h2m3.5s", "1.5ms", "0s".
+std::string GoDurationString(int64_t nanos);
+// time.Time.String of a UTC time: "2006-01-02 15:04:05.999 +0000 UTC".
+std::string GoTimeString(int64_t unix_ms);
+
+// Go's strconv.Quote (double quotes, Go escapes).
+std::string GoQuote(std::string_view s);
+
+}  // namespace vigil::tmpl
+
+#endif  // VIGIL_LIB_RULES_TEMPLATE_GO_FORMAT_H_

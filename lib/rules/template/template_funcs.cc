@@ -1,0 +1,927 @@
+#include "lib/rules/template/template_funcs.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_split.h"
+#include "lib/rules/template/go_format.h"
+#include "lib/rules/template/humanize.h"
+#include "lib/rules/template/str_cat.h"
+#include "re2/re2.h"
+
+namespace vigil::tmpl {
+namespace {
+
+using Args = std::vector<Value>;
+using Result = absl::StatusOr<Value>;
+
+absl::Status Err(std::string_view msg) {
+  return absl::InvalidArgumentError(ToAbsl(msg));
+}
+
+// Go's runtime message when a function dereferences a nil *sample; text/
+// template recovers the panic and reports it as the call's error.
+constexpr std::string_view kNilDeref =
+    "runtime error: invalid memory address or nil pointer dereference";
+
+// ---- Go's regexp on RE2 -------------------------------------------------
+
+// Go's regexp/syntax error codes for RE2's, so messages read as upstream's.
+std::string_view GoRegexpCode(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorBadEscape:
+      return "invalid escape sequence";
+    case RE2::ErrorBadCharClass:
+      return "invalid character class";
+    case RE2::ErrorBadCharRange:
+      return "invalid character class range";
+    case RE2::ErrorMissingBracket:
+      return "missing closing ]";
+    case RE2::ErrorMissingParen:
+      return "missing closing )";
+    case RE2::ErrorUnexpectedParen:
+      return "unexpected )";
+    case RE2::ErrorTrailingBackslash:
+      return "trailing backslash at end of expression";
+    case RE2::ErrorRepeatArgument:
+      return "missing argument to repetition operator";
+    case RE2::ErrorRepeatSize:
+      return "invalid repeat count";
+    case RE2::ErrorRepeatOp:
+      return "invalid nested repetition operator";
+    case RE2::ErrorBadPerlOp:
+      return "invalid or unsupported Perl syntax";
+    case RE2::ErrorBadUTF8:
+      return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture:
+      return "invalid named capture";
+    case RE2::ErrorPatternTooLarge:
+      return "expression too large";
+    default:
+      return "invalid regexp";
+  }
+}
+
+// Go's regexp quote(): backquoted when possible.
+std::string RegexpQuote(std::string_view s) {
+  bool can_backquote = true;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '`' || (u < 0x20 && c != '\t') || u == 0x7F) can_backquote = false;
+  }
+  return can_backquote ? Cat("`", s, "`") : GoQuote(s);
+}
+
+absl::StatusOr<std::unique_ptr<RE2>> CompileRegexp(std::string_view pattern) {
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  auto re = std::make_unique<RE2>(
+      re2::StringPiece(pattern.data(), pattern.size()), opts);
+  if (!re->ok()) {
+    return Err(Cat("error parsing regexp: ", GoRegexpCode(re->error_code()),
+                   ": `", re->error_arg(), "`"));
+  }
+  return re;
+}
+
+// Go's Regexp.Expand template: $1, ${1}, $name, ${name}, $$; a name is the
+// longest run of letters, digits and underscores; unknown names are empty.
+void ExpandReplacement(std::string& out, std::string_view repl, const RE2& re,
+                       const std::vector<re2::StringPiece>& groups) {
+  const auto& names = re.NamedCapturingGroups();
+  for (size_t i = 0; i < repl.size(); ++i) {
+    if (repl[i] != '$') {
+      out.push_back(repl[i]);
+      continue;
+    }
+    if (i + 1 < repl.size() && repl[i + 1] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    std::string_view name;
+    size_t next;
+    auto is_word = [](char c) {
+      return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             (c >= '0' && c <= '9');
+    };
+    if (i + 1 < repl.size() && repl[i + 1] == '{') {
+      size_t j = i + 2;
+      while (j < repl.size() && is_word(repl[j])) ++j;
+      if (j == i + 2 || j >= repl.size() || repl[j] != '}') {
+        out.push_back('$');  // malformed: the $ is literal text
+        continue;
+      }
+      name = repl.substr(i + 2, j - i - 2);
+      next = j + 1;
+    } else {
+      size_t j = i + 1;
+      while (j < repl.size() && is_word(repl[j])) ++j;
+      if (j == i + 1) {
+        out.push_back('$');
+        continue;
+      }
+      name = repl.substr(i + 1, j - i - 1);
+      next = j;
+    }
+    int index = -1;
+    if (std::all_of(name.begin(), name.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      index = name.size() > 9 ? -1 : std::stoi(std::string(name));
+    } else {
+      auto it = names.find(std::string(name));
+      if (it != names.end()) index = it->second;
+    }
+    if (index >= 0 && index < static_cast<int>(groups.size()) &&
+        groups[index].data() != nullptr) {
+      out.append(groups[index].data(), groups[index].size());
+    }
+    i = next - 1;
+  }
+}
+
+// Go's Regexp.ReplaceAllString, including its rule that an empty match
+// right after a previous match is not replaced.
+std::string ReplaceAll(const RE2& re, std::string_view text,
+                       std::string_view repl) {
+  re2::StringPiece input(text.data(), text.size());
+  int ngroups = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> groups(ngroups);
+  std::string out;
+  size_t last_end = 0;
+  size_t search = 0;
+  while (search <= text.size()) {
+    if (!re.Match(input, search, text.size(), RE2::UNANCHORED, groups.data(),
+                  ngroups)) {
+      break;
+    }
+    size_t a0 = groups[0].data() - text.data();
+    size_t a1 = a0 + groups[0].size();
+    out.append(text.substr(last_end, a0 - last_end));
+    if (a1 > last_end || a0 == 0) ExpandReplacement(out, repl, re, groups);
+    last_end = a1;
+    size_t width = 1;
+    if (search < text.size()) {
+      unsigned char c = static_cast<unsigned char>(text[search]);
+      width = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      width = std::min(width, text.size() - search);
+    }
+    if (search + width > a1) {
+      search += width;
+    } else {
+      search = a1;
+    }
+  }
+  if (last_end < text.size()) out.append(text.substr(last_end));
+  return out;
+}
+
+// ---- Go's net helpers ----------------------------------------------------
+
+// net.SplitHostPort; false where Go returns an error.
+bool SplitHostPort(std::string_view hp, std::string& host, std::string& port) {
+  size_t i = hp.rfind(':');
+  if (i == std::string_view::npos) return false;
+  size_t j = 0, k = 0;
+  if (!hp.empty() && hp[0] == '[') {
+    size_t end = hp.find(']');
+    if (end == std::string_view::npos) return false;
+    if (end + 1 == hp.size() || end + 1 != i) return false;
+    host = std::string(hp.substr(1, end - 1));
+    j = 1;
+    k = end + 1;
+  } else {
+    host = std::string(hp.substr(0, i));
+    if (host.find(':') != std::string::npos) return false;
+  }
+  if (hp.substr(j).find('[') != std::string_view::npos) return false;
+  if (hp.substr(k).find(']') != std::string_view::npos) return false;
+  port = std::string(hp.substr(i + 1));
+  return true;
+}
+
+// net.ParseIP(s) != nil
+bool IsIP(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// url.QueryEscape
+std::string QueryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      out.push_back(c);
+    } else if (c == ' ') {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
+// ---- Go's text/template escapers ----------------------------------------
+
+// text/template's evalArgs: a lone string as is, else fmt.Sprint with
+// missing values shown as <no value>.
+std::string EvalArgs(const Args& args) {
+  if (args.size() == 1 && args[0].kind() == Kind::kString) return args[0].s();
+  Args printable = args;
+  for (Value& v : printable) {
+    if (!v.valid()) v = Value::String("<no value>");
+  }
+  return GoSprint(printable);
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\0':
+        out += "\xEF\xBF\xBD";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string JsEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '<':
+        out += "\\u003C";
+        break;
+      case '>':
+        out += "\\u003E";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      case '=':
+        out += "\\u003D";
+        break;
+      default:
+        if (u < ' ') {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 15]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out;
+}
+
+// ---- comparison builtins (text/template funcs.go) ----------------------
+
+enum class BasicKind { kInvalid, kBool, kInt, kFloat, kString, kOther };
+
+BasicKind BasicKindOf(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kInvalid:
+      return BasicKind::kInvalid;
+    case Kind::kBool:
+      return BasicKind::kBool;
+    case Kind::kInt:
+      return BasicKind::kInt;
+    case Kind::kFloat:
+      return BasicKind::kFloat;
+    case Kind::kString:
+    case Kind::kHtml:
+      return BasicKind::kString;
+    default:
+      return BasicKind::kOther;
+  }
+}
+
+constexpr std::string_view kBadComparisonType = "invalid type for comparison";
+constexpr std::string_view kBadComparison = "incompatible types for comparison";
+
+bool Comparable(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kStringMap:
+    case Kind::kAnyMap:
+    case Kind::kSamples:
+    case Kind::kData:
+      return false;
+    default:
+      return true;
+  }
+}
+
+absl::StatusOr<bool> Eq(const Args& args) {
+  if (args.size() < 2) return Err("missing argument for comparison");
+  const Value& a = args[0];
+  BasicKind k1 = BasicKindOf(a);
+  for (size_t i = 1; i < args.size(); ++i) {
+    const Value& b = args[i];
+    BasicKind k2 = BasicKindOf(b);
+    bool truth = false;
+    if (k1 != k2) {
+      if (a.valid() && b.valid()) return Err(kBadComparison);
+    } else {
+      switch (k1) {
+        case BasicKind::kBool:
+          truth = a.b() == b.b();
+          break;
+        case BasicKind::kInt:
+          truth = a.i() == b.i();
+          break;
+        case BasicKind::kFloat:
+          truth = a.f() == b.f();
+          break;
+        case BasicKind::kString:
+          truth = a.s() == b.s();
+          break;
+        case BasicKind::kInvalid:
+          truth = true;  // nil == nil
+          break;
+        case BasicKind::kOther: {
+          if (!Comparable(a) || !Comparable(b)) {
+            const Value& bad = Comparable(a) ? b : a;
+            return Err(Cat("non-comparable type ", GoValueString(bad), ": ",
+                           bad.TypeName()));
+          }
+          if (a.kind() != b.kind()) return Err(kBadComparison);
+          // Pointers compare by identity; toTime and toDuration make a new
+          // pointer on every call, so only samples can be identical.
+          truth = a.kind() == Kind::kSample && &a.sample() == &b.sample();
+          break;
+        }
+      }
+    }
+    if (truth) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<bool> Lt(const Value& a, const Value& b) {
+  BasicKind k1 = BasicKindOf(a);
+  BasicKind k2 = BasicKindOf(b);
+  if (k1 == BasicKind::kInvalid || k1 == BasicKind::kOther ||
+      k2 == BasicKind::kInvalid || k2 == BasicKind::kOther) {
+    return Err(kBadComparisonType);
+  }
+  if (k1 != k2) return Err(kBadComparison);
+  switch (k1) {
+    case BasicKind::kInt:
+      return a.i() < b.i();
+    case BasicKind::kFloat:
+      return a.f() < b.f();
+    case BasicKind::kString:
+      return a.s() < b.s();
+    default:
+      return Err(kBadComparisonType);
+  }
+}
+
+Result FnEq(const CallContext&, Args& a) {
+  absl::StatusOr<bool> r = Eq(a);
+  if (!r.ok()) return r.status();
+  return Value::Bool(*r);
+}
+Result FnNe(const CallContext&, Args& a) {
+  absl::StatusOr<bool> r = Eq(a);
+  if (!r.ok()) return r.status();
+  return Value::Bool(!*r);
+}
+Result FnLt(const CallContext&, Args& a) {
+  absl::StatusOr<bool> r = Lt(a[0], a[1]);
+  if (!r.ok()) return r.status();
+  return Value::Bool(*r);
+}
+Result FnLe(const CallContext&, Args& a) {
+  absl::StatusOr<bool> lt = Lt(a[0], a[1]);
+  if (!lt.ok()) return lt.status();
+  if (*lt) return Value::Bool(true);
+  absl::StatusOr<bool> eq = Eq(a);
+  if (!eq.ok()) return eq.status();
+  return Value::Bool(*eq);
+}
+Result FnGt(const CallContext& c, Args& a) {
+  Result le = FnLe(c, a);
+  if (!le.ok()) return le.status();
+  return Value::Bool(!le->b());
+}
+Result FnGe(const CallContext&, Args& a) {
+  absl::StatusOr<bool> lt = Lt(a[0], a[1]);
+  if (!lt.ok()) return lt.status();
+  return Value::Bool(!*lt);
+}
+
+// ---- other Go builtins ---------------------------------------------------
+
+Result FnNot(const CallContext&, Args& a) { return Value::Bool(!a[0].Truth()); }
+
+Result FnLen(const CallContext&, Args& a) {
+  if (!a[0].valid()) {
+    return Err("reflect: call of reflect.Value.Type on zero Value");
+  }
+  int64_t n = a[0].Length();
+  if (n < 0) return Err(Cat("len of type ", a[0].TypeName()));
+  return Value::Int(n);
+}
+
+absl::StatusOr<int64_t> IndexArg(const Value& index, int64_t cap) {
+  if (!index.valid()) return Err("cannot index slice/array with nil");
+  if (index.kind() != Kind::kInt) {
+    return Err(Cat("cannot index slice/array with type ", index.TypeName()));
+  }
+  if (index.i() < 0 || index.i() > cap) {
+    return Err(Cat("index out of range: ", index.i()));
+  }
+  return index.i();
+}
+
+Result FnIndex(const CallContext&, Args& a) {
+  Value item = a[0];
+  if (!item.valid()) return Err("index of untyped nil");
+  for (size_t k = 1; k < a.size(); ++k) {
+    const Value& index = a[k];
+    switch (item.kind()) {
+      case Kind::kSamples:
+      case Kind::kString: {
+        int64_t len = item.Length();
+        absl::StatusOr<int64_t> x = IndexArg(index, len);
+        if (!x.ok()) return x.status();
+        if (*x == len) {
+          return Err(item.kind() == Kind::kString
+                         ? "reflect: string index out of range"
+                         : "reflect: slice index out of range");
+        }
+        if (item.kind() == Kind::kString) {
+          item = Value::Int(static_cast<unsigned char>(item.s()[*x]));
+        } else {
+          item = Value::Sample(item.samples()[*x]);
+        }
+        break;
+      }
+      case Kind::kStringMap:
+      case Kind::kAnyMap: {
+        if (!index.valid()) {
+          return Err("value is nil; should be of type string");
+        }
+        if (index.kind() != Kind::kString) {
+          return Err(
+              Cat("value has type ", index.TypeName(), "; should be string"));
+        }
+        if (item.kind() == Kind::kStringMap) {
+          auto it = item.string_map().find(index.s());
+          item = Value::String(it == item.string_map().end() ? "" : it->second);
+        } else {
+          auto it = item.any_map().entries.find(index.s());
+          item = it == item.any_map().entries.end() ? Value() : it->second;
+        }
+        break;
+      }
+      case Kind::kInvalid:
+        return Err("index of nil pointer");
+      default:
+        return Err(Cat("can't index item of type ", item.TypeName()));
+    }
+  }
+  return item;
+}
+
+Result FnSlice(const CallContext&, Args& a) {
+  const Value& item = a[0];
+  if (!item.valid()) return Err("slice of untyped nil");
+  size_t n = a.size() - 1;
+  if (n > 3) return Err(Cat("too many slice indexes: ", n));
+  if (item.kind() != Kind::kString && item.kind() != Kind::kSamples) {
+    return Err(Cat("can't slice item of type ", item.TypeName()));
+  }
+  if (item.kind() == Kind::kString && n == 3) {
+    return Err("cannot 3-index slice a string");
+  }
+  int64_t len = item.Length();
+  int64_t idx[3] = {0, len, len};
+  for (size_t k = 0; k < n; ++k) {
+    absl::StatusOr<int64_t> x = IndexArg(a[k + 1], len);
+    if (!x.ok()) return x.status();
+    idx[k] = *x;
+  }
+  if (idx[0] > idx[1]) {
+    return Err(Cat("invalid slice index: ", idx[0], " > ", idx[1]));
+  }
+  if (n == 3 && idx[1] > idx[2]) {
+    return Err(Cat("invalid slice index: ", idx[1], " > ", idx[2]));
+  }
+  if (item.kind() == Kind::kString) {
+    return Value::String(item.s().substr(idx[0], idx[1] - idx[0]));
+  }
+  auto out = std::make_shared<SampleList>(item.samples().begin() + idx[0],
+                                          item.samples().begin() + idx[1]);
+  return Value::Samples(std::move(out));
+}
+
+Result FnPrint(const CallContext&, Args& a) {
+  return Value::String(GoSprint(a));
+}
+Result FnPrintf(const CallContext&, Args& a) {
+  std::vector<Value> rest(a.begin() + 1, a.end());
+  return Value::String(GoSprintf(a[0].s(), rest));
+}
+Result FnPrintln(const CallContext&, Args& a) {
+  return Value::String(GoSprintln(a));
+}
+Result FnHtml(const CallContext&, Args& a) {
+  return Value::String(HtmlEscape(EvalArgs(a)));
+}
+Result FnJs(const CallContext&, Args& a) {
+  return Value::String(JsEscape(EvalArgs(a)));
+}
+Result FnUrlquery(const CallContext&, Args& a) {
+  return Value::String(QueryEscape(EvalArgs(a)));
+}
+
+// ---- Prometheus's functions ---------------------------------------------
+
+Result FnQuery(const CallContext& c, Args& a) {
+  if (!c.options->query) return Err("no query function available");
+  auto res = c.options->query(a[0].s());
+  if (!res.ok()) return Err(std::string(res.status().message()));
+  auto list = std::make_shared<SampleList>();
+  for (auto& s : *res) {
+    list->push_back(std::make_shared<const QuerySample>(std::move(s)));
+  }
+  return Value::Samples(std::move(list));
+}
+
+Result FnFirst(const CallContext&, Args& a) {
+  if (a[0].kind() != Kind::kSamples || a[0].samples().empty()) {
+    return Err("first() called on vector with no elements");
+  }
+  return Value::Sample(a[0].samples()[0]);
+}
+
+Result FnLabel(const CallContext&, Args& a) {
+  if (!a[1].valid()) return Err(kNilDeref);
+  auto it = a[1].sample().labels.find(a[0].s());
+  return Value::String(it == a[1].sample().labels.end() ? "" : it->second);
+}
+
+Result FnValue(const CallContext&, Args& a) {
+  if (!a[0].valid()) return Err(kNilDeref);
+  return Value::Float(a[0].sample().value);
+}
+
+Result FnStrvalue(const CallContext&, Args& a) {
+  if (!a[0].valid()) return Err(kNilDeref);
+  auto it = a[0].sample().labels.find("__value__");
+  return Value::String(it == a[0].sample().labels.end() ? "" : it->second);
+}
+
+Result FnArgs(const CallContext&, Args& a) {
+  auto m = std::make_shared<AnyMap>();
+  for (size_t i = 0; i < a.size(); ++i) {
+    m->entries[Cat("arg", i)] = a[i];
+  }
+  return Value::Args(std::move(m));
+}
+
+Result FnReReplaceAll(const CallContext&, Args& a) {
+  auto re = CompileRegexp(a[0].s());
+  if (!re.ok()) {
+    // regexp.MustCompile panics; text/template reports the panic text.
+    return Err(Cat("regexp: Compile(", RegexpQuote(a[0].s()),
+                   "): ", re.status().message()));
+  }
+  return Value::String(ReplaceAll(**re, a[2].s(), a[1].s()));
+}
+
+Result FnMatch(const CallContext&, Args& a) {
+  auto re = CompileRegexp(a[0].s());
+  if (!re.ok()) return re.status();
+  return Value::Bool(RE2::PartialMatch(a[1].s(), **re));
+}
+
+Result FnSafeHtml(const CallContext&, Args& a) { return Value::Html(a[0].s()); }
+
+// cases.Title(language.AmericanEnglish, cases.NoLower): upper-cases the
+// first letter of each word and leaves the rest. Words follow Unicode word
+// breaking: letters, digits and '_' join, and ' . : join when between
+// letters or digits ("o'neil" is one word).
+Result FnTitle(const CallContext&, Args& a) {
+  std::string s = a[0].s();
+  auto is_word = [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c >= 0x80;
+  };
+  bool in_word = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (is_word(c)) {
+      if (!in_word && c < 0x80) s[i] = static_cast<char>(std::toupper(c));
+      in_word = true;
+    } else if ((c == '\'' || c == '.' || c == ':') && in_word &&
+               i + 1 < s.size() &&
+               is_word(static_cast<unsigned char>(s[i + 1]))) {
+      // mid-word punctuation keeps the word going
+    } else {
+      in_word = false;
+    }
+  }
+  return Value::String(std::move(s));
+}
+
+Result FnToUpper(const CallContext&, Args& a) {
+  std::string s = a[0].s();
+  for (char& c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return Value::String(std::move(s));
+}
+Result FnToLower(const CallContext&, Args& a) {
+  std::string s = a[0].s();
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return Value::String(std::move(s));
+}
+
+// strutil.GraphLinkForExpression / TableLinkForExpression
+Result FnGraphLink(const CallContext&, Args& a) {
+  return Value::String(
+      Cat("/graph?g0.expr=", QueryEscape(a[0].s()), "&g0.tab=0"));
+}
+Result FnTableLink(const CallContext&, Args& a) {
+  return Value::String(
+      Cat("/graph?g0.expr=", QueryEscape(a[0].s()), "&g0.tab=1"));
+}
+
+Result FnSortByLabel(const CallContext&, Args& a) {
+  auto list = a[1].valid() ? std::make_shared<SampleList>(a[1].samples())
+                           : std::make_shared<SampleList>();
+  const std::string& by = a[0].s();
+  auto label = [&](const std::shared_ptr<const QuerySample>& s) {
+    auto it = s->labels.find(by);
+    return it == s->labels.end() ? std::string_view()
+                                 : std::string_view(it->second);
+  };
+  std::stable_sort(
+      list->begin(), list->end(),
+      [&](const auto& x, const auto& y) { return label(x) < label(y); });
+  return Value::Samples(std::move(list));
+}
+
+Result FnStripPort(const CallContext&, Args& a) {
+  std::string host, port;
+  if (!SplitHostPort(a[0].s(), host, port)) return a[0];
+  return Value::String(host);
+}
+
+Result FnStripDomain(const CallContext&, Args& a) {
+  const std::string& hp = a[0].s();
+  std::string host, port;
+  if (!SplitHostPort(hp, host, port)) {
+    host = hp;
+    port.clear();
+  }
+  if (IsIP(host)) return a[0];
+  host = host.substr(0, host.find('.'));
+  if (port.empty()) return Value::String(host);
+  // net.JoinHostPort brackets hosts that contain a colon.
+  if (host.find(':') != std::string::npos) {
+    return Value::String(Cat("[", host, "]:", port));
+  }
+  return Value::String(Cat(host, ":", port));
+}
+
+using FloatFn = std::string (*)(double);
+template <FloatFn F>
+Result FnHumanizeAny(const CallContext&, Args& a) {
+  absl::StatusOr<double> v = ConvertToFloat(a[0]);
+  if (!v.ok()) return v.status();
+  return Value::String(F(*v));
+}
+
+Result FnHumanizeTimestamp(const CallContext&, Args& a) {
+  absl::StatusOr<double> v = ConvertToFloat(a[0]);
+  if (!v.ok()) return v.status();
+  absl::StatusOr<std::string> s = HumanizeTimestamp(*v);
+  if (!s.ok()) return s.status();
+  return Value::String(*std::move(s));
+}
+
+Result FnToTime(const CallContext&, Args& a) {
+  absl::StatusOr<double> v = ConvertToFloat(a[0]);
+  if (!v.ok()) return v.status();
+  absl::StatusOr<int64_t> ms = FloatToUnixMillis(*v);
+  if (!ms.ok()) return ms.status();
+  return Value::Time(*ms);
+}
+
+Result FnToDuration(const CallContext&, Args& a) {
+  absl::StatusOr<double> v = ConvertToFloat(a[0]);
+  if (!v.ok()) return v.status();
+  double ns = *v * 1e9;
+  // Go's float-to-int64 conversion yields MinInt64 for NaN and out of
+  // range values on amd64.
+  int64_t d = (std::isnan(ns) || ns >= 9223372036854775808.0 ||
+               ns < -9223372036854775808.0)
+                  ? std::numeric_limits<int64_t>::min()
+                  : static_cast<int64_t>(ns);
+  return Value::Duration(d);
+}
+
+Result FnNow(const CallContext& c, Args&) {
+  return Value::Float(static_cast<double>(c.options->timestamp_ms) / 1000.0);
+}
+
+// The path of the external URL (url.URL.Path).
+Result FnPathPrefix(const CallContext& c, Args&) {
+  std::string_view u = c.data->external_url;
+  size_t scheme = u.find("://");
+  size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+  size_t slash = u.find('/', start);
+  if (slash == std::string_view::npos) return Value::String("");
+  std::string_view path = u.substr(slash);
+  path = path.substr(0, path.find_first_of("?#"));
+  return Value::String(std::string(path));
+}
+
+Result FnExternalURL(const CallContext& c, Args&) {
+  return Value::String(c.data->external_url);
+}
+
+// model.ParseDuration: [0-9]+ followed by y w d h m s ms, largest first.
+Result FnParseDuration(const CallContext&, Args& a) {
+  const std::string& s = a[0].s();
+  auto invalid = [&] {
+    return Err(Cat("not a valid duration string: ", GoQuote(s)));
+  };
+  if (s.empty()) return Err("empty duration string");
+  if (s == "0") return Value::Float(0);
+  static constexpr struct {
+    std::string_view unit;
+    int64_t ms;
+  } kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
+                {"w", 7LL * 24 * 3600 * 1000},
+                {"d", 24LL * 3600 * 1000},
+                {"h", 3600LL * 1000},
+                {"m", 60LL * 1000},
+                {"s", 1000},
+                {"ms", 1}};
+  size_t i = 0;
+  size_t next_unit = 0;
+  int64_t total = 0;
+  while (i < s.size()) {
+    size_t j = i;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9') ++j;
+    if (j == i) return invalid();
+    size_t k = j;
+    while (k < s.size() && !(s[k] >= '0' && s[k] <= '9')) ++k;
+    std::string_view unit(s.data() + j, k - j);
+    size_t u = next_unit;
+    while (u < std::size(kUnits) && kUnits[u].unit != unit) ++u;
+    if (u == std::size(kUnits)) return invalid();
+    next_unit = u + 1;
+    if (j - i > 18) return Err("duration out of range");
+    int64_t n = std::stoll(s.substr(i, j - i));
+    if (n > std::numeric_limits<int64_t>::max() / kUnits[u].ms ||
+        total > std::numeric_limits<int64_t>::max() - n * kUnits[u].ms) {
+      return Err("duration out of range");
+    }
+    total += n * kUnits[u].ms;
+    i = k;
+  }
+  return Value::Float(static_cast<double>(total) / 1000.0);
+}
+
+Result FnUrlQueryEscape(const CallContext&, Args& a) {
+  return Value::String(QueryEscape(a[0].s()));
+}
+
+using P = Param;
+
+const std::map<std::string_view, FuncSpec>& Table() {
+  static const auto* const kTable = [] {
+    auto* m = new std::map<std::string_view, FuncSpec>();
+    const FuncSpec specs[] = {
+        // Go text/template builtins.
+        {"and", {P::kReflect, P::kReflect}, true, nullptr},
+        {"or", {P::kReflect, P::kReflect}, true, nullptr},
+        {"not", {P::kReflect}, false, FnNot},
+        {"len", {P::kReflect}, false, FnLen},
+        {"index", {P::kReflect, P::kReflect}, true, FnIndex},
+        {"slice", {P::kReflect, P::kReflect}, true, FnSlice},
+        {"print", {P::kAny}, true, FnPrint},
+        {"printf", {P::kString, P::kAny}, true, FnPrintf},
+        {"println", {P::kAny}, true, FnPrintln},
+        {"html", {P::kAny}, true, FnHtml},
+        {"js", {P::kAny}, true, FnJs},
+        {"urlquery", {P::kAny}, true, FnUrlquery},
+        {"eq", {P::kReflect, P::kReflect}, true, FnEq},
+        {"ne", {P::kReflect, P::kReflect}, false, FnNe},
+        {"lt", {P::kReflect, P::kReflect}, false, FnLt},
+        {"le", {P::kReflect, P::kReflect}, false, FnLe},
+        {"gt", {P::kReflect, P::kReflect}, false, FnGt},
+        {"ge", {P::kReflect, P::kReflect}, false, FnGe},
+        // Prometheus (template/template.go).
+        {"query", {P::kString}, false, FnQuery},
+        {"first", {P::kSamples}, false, FnFirst},
+        {"label", {P::kString, P::kSample}, false, FnLabel},
+        {"value", {P::kSample}, false, FnValue},
+        {"strvalue", {P::kSample}, false, FnStrvalue},
+        {"args", {P::kAny}, true, FnArgs},
+        {"reReplaceAll",
+         {P::kString, P::kString, P::kString},
+         false,
+         FnReReplaceAll},
+        {"safeHtml", {P::kString}, false, FnSafeHtml},
+        {"match", {P::kString, P::kString}, false, FnMatch},
+        {"title", {P::kString}, false, FnTitle},
+        {"toUpper", {P::kString}, false, FnToUpper},
+        {"toLower", {P::kString}, false, FnToLower},
+        {"graphLink", {P::kString}, false, FnGraphLink},
+        {"tableLink", {P::kString}, false, FnTableLink},
+        {"sortByLabel", {P::kString, P::kSamples}, false, FnSortByLabel},
+        {"stripPort", {P::kString}, false, FnStripPort},
+        {"stripDomain", {P::kString}, false, FnStripDomain},
+        {"humanize", {P::kAny}, false, FnHumanizeAny<Humanize>},
+        {"humanize1024", {P::kAny}, false, FnHumanizeAny<Humanize1024>},
+        {"humanizeDuration", {P::kAny}, false, FnHumanizeAny<HumanizeDuration>},
+        {"humanizePercentage",
+         {P::kAny},
+         false,
+         FnHumanizeAny<HumanizePercentage>},
+        {"humanizeTimestamp", {P::kAny}, false, FnHumanizeTimestamp},
+        {"toTime", {P::kAny}, false, FnToTime},
+        {"toDuration", {P::kAny}, false, FnToDuration},
+        {"now", {}, false, FnNow},
+        {"pathPrefix", {}, false, FnPathPrefix},
+        {"externalURL", {}, false, FnExternalURL},
+        {"parseDuration", {P::kString}, false, FnParseDuration},
+        {"urlQueryEscape", {P::kString}, false, FnUrlQueryEscape},
+    };
+    for (const FuncSpec& s : specs) m->emplace(s.name, s);
+    return m;
+  }();
+  return *kTable;
+}
+
+}  // namespace
+
+std::string_view ParamTypeName(Param p) {
+  switch (p) {
+    case Param::kAny:
+      return "interface {}";
+    case Param::kReflect:
+      return "reflect.Value";
+    case Param::kString:
+      return "string";
+    case Param::kSample:
+      return "*template.sample";
+    case Param::kSamples:
+      return "template.queryResult";
+  }
+  return "";
+}
+
+const FuncSpec* FindFunc(std::string_view name) {
+  auto it = Table().find(name);
+  return it == Table().end() ? nullptr : &it->second;
+}
+
+}  // namespace vigil::tmpl

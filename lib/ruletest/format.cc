@@ -1,0 +1,125 @@
+// Reproduces the Go formatting promtool's failure messages are built from, so
+// that a failure reads the same under vigil as under promtool.
+#include "lib/ruletest/format.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+
+namespace vigil::ruletest {
+
+bool AlertLess(const AlertEntry& a, const AlertEntry& b) {
+  if (a.labels != b.labels) return a.labels < b.labels;
+  return a.annotations < b.annotations;
+}
+
+std::string GoDuration(int64_t ms) {
+  if (ms == 0) return "0s";
+  std::string out;
+  uint64_t u = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    out = "-";
+    u = static_cast<uint64_t>(-(ms + 1)) + 1;
+  }
+  // Below a second Go switches to the largest unit that keeps an integer
+  // part; whole milliseconds always fit "ms".
+  if (u < 1000) return absl::StrCat(out, u, "ms");
+  const uint64_t hours = u / 3'600'000;
+  const uint64_t minutes = u / 60'000 % 60;
+  const uint64_t secs = u / 1000 % 60;
+  const uint64_t frac = u % 1000;
+  if (hours > 0) absl::StrAppend(&out, hours, "h");
+  if (hours > 0 || minutes > 0) absl::StrAppend(&out, minutes, "m");
+  absl::StrAppend(&out, secs);
+  if (frac != 0) {
+    std::string f = absl::StrCat(1000 + frac).substr(1);  // zero-padded
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    absl::StrAppend(&out, ".", f);
+  }
+  out.push_back('s');
+  return out;
+}
+
+std::string GoLabels(const std::vector<Label>& labels) {
+  std::string out = "{";
+  bool first = true;
+  for (const Label& l : labels) {
+    if (!first) out.append(", ");
+    first = false;
+    // Prometheus 3 quotes names that are not legacy label names.
+    out.append(IsLegacyLabelName(l.name) ? l.name : QuoteString(l.name));
+    out.push_back('=');
+    out.append(QuoteString(l.value));
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string GoLabels(const Labels& labels) {
+  return GoLabels(std::vector<Label>(labels.begin(), labels.end()));
+}
+
+std::string GoFloatE(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto res =
+      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string s(buf, res.ptr);
+  // to_chars already prints the shortest round-tripping digits with a
+  // two-digit minimum exponent, as Go does; only the letter differs.
+  for (char& c : s) {
+    if (c == 'e') c = 'E';
+  }
+  return s;
+}
+
+std::string GoQuote(std::string_view s) { return QuoteString(s); }
+
+std::string IndentLines(std::string_view lines, std::string_view indent) {
+  std::string out;
+  size_t start = 0;
+  bool first = true;
+  for (;;) {
+    const size_t nl = lines.find('\n', start);
+    if (!first) out.append(indent);
+    first = false;
+    out.append(lines.substr(start, nl == std::string_view::npos
+                                       ? std::string_view::npos
+                                       : nl - start));
+    if (nl == std::string_view::npos) break;
+    out.push_back('\n');
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string AlertsString(const std::vector<AlertEntry>& alerts) {
+  if (alerts.empty()) return "[]";
+  std::string out = "[";
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    const std::string one =
+        absl::StrCat("\nLabels:", GoLabels(alerts[i].labels),
+                     "\nAnnotations:", GoLabels(alerts[i].annotations));
+    absl::StrAppend(&out, i == 0 ? "\n" : ",\n", i, ":",
+                    IndentLines(one, "  "));
+  }
+  out.append("\n]");
+  return out;
+}
+
+std::string SamplesString(const std::vector<SampleEntry>& samples) {
+  if (samples.empty()) return "nil";
+  std::string out;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i > 0) out.append(", ");
+    absl::StrAppend(&out, GoLabels(samples[i].labels), " ",
+                    GoFloatE(samples[i].value));
+  }
+  return out;
+}
+
+}  // namespace vigil::ruletest

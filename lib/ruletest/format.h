@@ -1,0 +1,50 @@
+// promtool's failure text, byte for byte: Go's Duration and label-set
+// printing, strconv's 'E' float format and the unit-test result layouts.
+// Internal to vigil_ruletest.
+#ifndef VIGIL_LIB_RULETEST_FORMAT_H_
+#define VIGIL_LIB_RULETEST_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/labels.h"
+
+namespace vigil::ruletest {
+
+// An alert as promtool compares it: labels and expanded annotations.
+struct AlertEntry {
+  Labels labels;
+  std::vector<Label> annotations;  // sorted by name; empty values kept
+};
+// labels, then annotations, as promtool's labelsAndAnnotations.Less.
+bool AlertLess(const AlertEntry& a, const AlertEntry& b);
+
+struct SampleEntry {
+  Labels labels;
+  double value = 0;
+};
+
+// Go's time.Duration.String() for whole milliseconds: "0s", "1m0s",
+// "4m59.999s", "500ms", "1h0m0s".
+std::string GoDuration(int64_t ms);
+// Go's labels.Labels.String(): {a="b", c="d"} with __name__ as a label.
+std::string GoLabels(const std::vector<Label>& labels);
+std::string GoLabels(const Labels& labels);
+// strconv.FormatFloat(v, 'E', -1, 64): 1E+00, 6E+01, 3.6E+03, NaN, +Inf.
+std::string GoFloatE(double v);
+// Go's %q of a string.
+std::string GoQuote(std::string_view s);
+
+// promtool's indentLines: every line but the first gets `indent`.
+std::string IndentLines(std::string_view lines, std::string_view indent);
+// labelsAndAnnotations.String(): "[]" or "[\n0:\n  Labels:…\n
+// Annotations:…\n]".
+std::string AlertsString(const std::vector<AlertEntry>& alerts);
+// parsedSamplesString: "nil" or `{…} 1E+00, {…} 2E+00`.
+std::string SamplesString(const std::vector<SampleEntry>& samples);
+
+}  // namespace vigil::ruletest
+
+#endif  // VIGIL_LIB_RULETEST_FORMAT_H_

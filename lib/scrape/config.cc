@@ -1,0 +1,638 @@
+// Decoding scrape_configs entries with Prometheus's defaults and validation
+// (config.ScrapeConfig.UnmarshalYAML / Validate, HTTPClientConfig.Validate).
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+#include "lib/relabel/yaml_decode.h"
+#include "lib/scrape/target_groups.h"
+#include "vigil/scrape.h"
+
+namespace vigil::scrape {
+namespace {
+
+using yamlcfg::ErrorAt;
+
+// Prometheus fields vigil accepts and does not act on: they change nothing
+// for the text formats vigil scrapes.
+constexpr std::string_view kIgnoredFields[] = {
+    "follow_redirects",
+    "enable_http2",
+    "track_timestamps_staleness",
+    "scrape_protocols",
+    "target_limit",
+    "keep_dropped_targets",
+    "scrape_classic_histograms",
+    "always_scrape_classic_histograms",
+    "convert_classic_histograms_to_nhcb",
+    "native_histogram_bucket_limit",
+    "native_histogram_min_bucket_factor",
+    "metric_name_validation_scheme",
+    "metric_name_escaping_scheme",
+    "scrape_native_histograms",
+};
+
+// Discovery mechanisms Prometheus has and vigil does not.
+constexpr std::string_view kUnsupportedDiscovery[] = {
+    "kubernetes_sd_configs",   "consul_sd_configs",    "dns_sd_configs",
+    "ec2_sd_configs",          "gce_sd_configs",       "azure_sd_configs",
+    "http_sd_configs",         "docker_sd_configs",    "dockerswarm_sd_configs",
+    "openstack_sd_configs",    "nomad_sd_configs",     "eureka_sd_configs",
+    "digitalocean_sd_configs", "hetzner_sd_configs",   "linode_sd_configs",
+    "marathon_sd_configs",     "serverset_sd_configs", "triton_sd_configs",
+    "scaleway_sd_configs",     "puppetdb_sd_configs",  "lightsail_sd_configs",
+    "kuma_sd_configs",         "uyuni_sd_configs",     "vultr_sd_configs",
+    "ionos_sd_configs",        "ovhcloud_sd_configs",  "nerve_sd_configs",
+};
+
+constexpr std::string_view kFileSdExtensions[] = {".json", ".yml", ".yaml"};
+
+struct ByteUnit {
+  std::string_view suffix;
+  int64_t factor;
+};
+// units.Base2Bytes: every unit is a power of 1024.
+constexpr ByteUnit kByteUnits[] = {
+    {"KiB", int64_t{1} << 10},
+    {"MiB", int64_t{1} << 20},
+    {"GiB", int64_t{1} << 30},
+    {"TiB", int64_t{1} << 40},
+    {"KB", int64_t{1} << 10},
+    {"MB", int64_t{1} << 20},
+    {"GB", int64_t{1} << 30},
+    {"TB", int64_t{1} << 40},
+    {"B", 1},
+};
+
+std::string Resolve(std::string_view base_dir, const std::string& path) {
+  if (path.empty() || base_dir.empty() || path[0] == '/') return path;
+  return absl::StrCat(ToAbsl(base_dir), "/", path);
+}
+
+absl::StatusOr<int64_t> DecodeBytes(std::string_view file,
+                                    const YAML::Node& node) {
+  auto s = yamlcfg::DecodeString(file, node);
+  if (!s.ok()) return s.status();
+  if (s->empty() || *s == "0") return 0;
+  for (const ByteUnit& u : kByteUnits) {
+    if (s->size() > u.suffix.size() &&
+        std::string_view(*s).ends_with(u.suffix)) {
+      int64_t n;
+      if (absl::SimpleAtoi(s->substr(0, s->size() - u.suffix.size()), &n) &&
+          n >= 0 && n <= INT64_MAX / u.factor) {
+        return n * u.factor;
+      }
+    }
+  }
+  return ErrorAt(file, node,
+                 absl::StrCat("units: unknown unit in ", QuoteString(*s)));
+}
+
+template <typename T>
+absl::Status Assign(absl::StatusOr<T> v, T& out) {
+  if (!v.ok()) return v.status();
+  out = *std::move(v);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
+                                          const YAML::Node& node,
+                                          std::string_view base_dir) {
+  if (!node.IsMap()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into config.BasicAuth"));
+  }
+  if (auto st = yamlcfg::CheckKnownFields(
+          file, node, {"username", "password", "password_file"},
+          "config.BasicAuth");
+      !st.ok()) {
+    return st;
+  }
+  BasicAuth b;
+  absl::Status st;
+  if (node["username"]) {
+    st.Update(
+        Assign(yamlcfg::DecodeString(file, node["username"]), b.username));
+  }
+  if (node["password"]) {
+    st.Update(
+        Assign(yamlcfg::DecodeString(file, node["password"]), b.password));
+  }
+  if (node["password_file"]) {
+    st.Update(Assign(yamlcfg::DecodeString(file, node["password_file"]),
+                     b.password_file));
+    b.password_file = Resolve(base_dir, b.password_file);
+  }
+  if (!st.ok()) return st;
+  if (!b.password.empty() && !b.password_file.empty()) {
+    return ErrorAt(file, node,
+                   "at most one of basic_auth password & password_file must "
+                   "be configured");
+  }
+  return b;
+}
+
+absl::StatusOr<Authorization> DecodeAuthorization(std::string_view file,
+                                                  const YAML::Node& node,
+                                                  std::string_view base_dir) {
+  if (!node.IsMap()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into config.Authorization"));
+  }
+  if (auto st = yamlcfg::CheckKnownFields(
+          file, node, {"type", "credentials", "credentials_file"},
+          "config.Authorization");
+      !st.ok()) {
+    return st;
+  }
+  Authorization a;
+  absl::Status st;
+  if (node["type"]) {
+    st.Update(Assign(yamlcfg::DecodeString(file, node["type"]), a.type));
+  }
+  if (node["credentials"]) {
+    st.Update(Assign(yamlcfg::DecodeString(file, node["credentials"]),
+                     a.credentials));
+  }
+  if (node["credentials_file"]) {
+    st.Update(Assign(yamlcfg::DecodeString(file, node["credentials_file"]),
+                     a.credentials_file));
+    a.credentials_file = Resolve(base_dir, a.credentials_file);
+  }
+  if (!st.ok()) return st;
+  if (a.type.empty()) a.type = "Bearer";
+  if (absl::AsciiStrToLower(a.type) == "basic") {
+    return ErrorAt(file, node,
+                   "authorization type cannot be set to \"basic\", use "
+                   "\"basic_auth\" instead");
+  }
+  if (!a.credentials.empty() && !a.credentials_file.empty()) {
+    return ErrorAt(file, node,
+                   "at most one of authorization credentials & "
+                   "credentials_file must be configured");
+  }
+  return a;
+}
+
+absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view base_dir) {
+  TlsConfig t;
+  if (node.IsNull()) return t;
+  if (!node.IsMap()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into config.TLSConfig"));
+  }
+  if (auto st = yamlcfg::CheckKnownFields(
+          file, node,
+          {"ca_file", "cert_file", "key_file", "server_name",
+           "insecure_skip_verify", "min_version", "max_version"},
+          "config.TLSConfig");
+      !st.ok()) {
+    return st;
+  }
+  absl::Status st;
+  const std::pair<const char*, std::string*> files[] = {
+      {"ca_file", &t.ca_file},
+      {"cert_file", &t.cert_file},
+      {"key_file", &t.key_file}};
+  for (const auto& [key, dst] : files) {
+    if (node[key]) {
+      st.Update(Assign(yamlcfg::DecodeString(file, node[key]), *dst));
+      *dst = Resolve(base_dir, *dst);
+    }
+  }
+  if (node["server_name"]) {
+    st.Update(Assign(yamlcfg::DecodeString(file, node["server_name"]),
+                     t.server_name));
+  }
+  if (node["insecure_skip_verify"]) {
+    st.Update(Assign(yamlcfg::DecodeBool(file, node["insecure_skip_verify"]),
+                     t.insecure_skip_verify));
+  }
+  if (!st.ok()) return st;
+  if (t.cert_file.empty() != t.key_file.empty()) {
+    return ErrorAt(file, node,
+                   t.cert_file.empty()
+                       ? "client key file specified without client cert file"
+                       : "client cert file specified without client key file");
+  }
+  return t;
+}
+
+absl::StatusOr<std::vector<FileSdConfig>> DecodeFileSd(
+    std::string_view file, const YAML::Node& node, std::string_view base_dir) {
+  std::vector<FileSdConfig> out;
+  if (node.IsNull()) return out;
+  if (!node.IsSequence()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into []*file.SDConfig"));
+  }
+  for (const YAML::Node& item : node) {
+    if (!item.IsMap()) {
+      return ErrorAt(
+          file, item,
+          absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(item),
+                       " into file.plain"));
+    }
+    if (auto st = yamlcfg::CheckKnownFields(
+            file, item, {"files", "refresh_interval"}, "file.plain");
+        !st.ok()) {
+      return st;
+    }
+    FileSdConfig c;
+    if (item["files"]) {
+      auto files = yamlcfg::DecodeStringList(file, item["files"], "[]string");
+      if (!files.ok()) return files.status();
+      c.files = *std::move(files);
+    }
+    if (c.files.empty()) {
+      return ErrorAt(
+          file, item,
+          "file service discovery config must contain at least one path name");
+    }
+    for (std::string& f : c.files) {
+      bool ok = false;
+      for (std::string_view ext : kFileSdExtensions) {
+        ok = ok || std::string_view(f).ends_with(ext);
+      }
+      if (!ok) {
+        return ErrorAt(file, item["files"],
+                       absl::StrCat("path name ", QuoteString(f),
+                                    " is not valid for file discovery"));
+      }
+      f = Resolve(base_dir, f);
+    }
+    if (item["refresh_interval"]) {
+      auto ms = yamlcfg::DecodeDurationMs(file, item["refresh_interval"]);
+      if (!ms.ok()) return ms.status();
+      c.refresh_interval_ms = *ms;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::vector<std::string>>> DecodeParams(
+    std::string_view file, const YAML::Node& node) {
+  std::map<std::string, std::vector<std::string>> out;
+  if (node.IsNull()) return out;
+  if (!node.IsMap()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into url.Values"));
+  }
+  for (const auto& kv : node) {
+    auto values = yamlcfg::DecodeStringList(file, kv.second, "[]string");
+    if (!values.ok()) return values.status();
+    out[kv.first.Scalar()] = *std::move(values);
+  }
+  return out;
+}
+
+absl::StatusOr<FallbackProtocol> DecodeFallback(std::string_view file,
+                                                const YAML::Node& node) {
+  auto s = yamlcfg::DecodeString(file, node);
+  if (!s.ok()) return s.status();
+  if (s->empty()) return FallbackProtocol::kNone;
+  if (*s == "PrometheusText0.0.4" || *s == "PrometheusText1.0.0") {
+    return FallbackProtocol::kPrometheusText;
+  }
+  if (*s == "OpenMetricsText0.0.1" || *s == "OpenMetricsText1.0.0") {
+    return FallbackProtocol::kOpenMetrics;
+  }
+  return ErrorAt(file, node,
+                 absl::StrCat("unknown scrape protocol ", *s,
+                              ", supported: PrometheusText0.0.4, "
+                              "PrometheusText1.0.0, OpenMetricsText0.0.1, "
+                              "OpenMetricsText1.0.0"));
+}
+
+}  // namespace
+
+absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
+                                                std::string_view filename,
+                                                const GlobalDefaults& global,
+                                                std::string_view base_dir) {
+  const std::string_view f = filename;
+  if (!node.IsMap()) {
+    return ErrorAt(
+        f, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into config.ScrapeConfig"));
+  }
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    for (std::string_view sd : kUnsupportedDiscovery) {
+      if (key == sd) {
+        return ErrorAt(f, kv.first,
+                       absl::StrCat(key,
+                                    " is not supported by vigil (supported: "
+                                    "static_configs, file_sd_configs)"));
+      }
+    }
+  }
+  static const auto* known = new std::set<std::string_view>{
+      "job_name",
+      "honor_labels",
+      "honor_timestamps",
+      "params",
+      "scrape_interval",
+      "scrape_timeout",
+      "fallback_scrape_protocol",
+      "enable_compression",
+      "metrics_path",
+      "scheme",
+      "body_size_limit",
+      "sample_limit",
+      "label_limit",
+      "label_name_length_limit",
+      "label_value_length_limit",
+      "static_configs",
+      "file_sd_configs",
+      "relabel_configs",
+      "metric_relabel_configs",
+      "basic_auth",
+      "authorization",
+      "bearer_token",
+      "bearer_token_file",
+      "tls_config",
+  };
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    bool ignored = false;
+    for (std::string_view k : kIgnoredFields) ignored = ignored || key == k;
+    if (!ignored && !known->contains(key)) {
+      return ErrorAt(f, kv.first,
+                     absl::StrCat("field ", key,
+                                  " not found in type config.ScrapeConfig"));
+    }
+  }
+
+  ScrapeConfig c;
+  absl::Status st;
+  auto str = [&](const char* key, std::string& dst) {
+    if (node[key]) st.Update(Assign(yamlcfg::DecodeString(f, node[key]), dst));
+  };
+  auto boolean = [&](const char* key, bool& dst) {
+    if (node[key]) st.Update(Assign(yamlcfg::DecodeBool(f, node[key]), dst));
+  };
+  auto uint = [&](const char* key, uint64_t& dst) {
+    if (node[key]) st.Update(Assign(yamlcfg::DecodeUint(f, node[key]), dst));
+  };
+  auto duration = [&](const char* key, int64_t& dst) {
+    if (node[key]) {
+      st.Update(Assign(yamlcfg::DecodeDurationMs(f, node[key]), dst));
+    }
+  };
+  str("job_name", c.job_name);
+  boolean("honor_labels", c.honor_labels);
+  boolean("honor_timestamps", c.honor_timestamps);
+  boolean("enable_compression", c.enable_compression);
+  duration("scrape_interval", c.scrape_interval_ms);
+  duration("scrape_timeout", c.scrape_timeout_ms);
+  str("metrics_path", c.metrics_path);
+  str("scheme", c.scheme);
+  uint("sample_limit", c.sample_limit);
+  uint("label_limit", c.label_limit);
+  uint("label_name_length_limit", c.label_name_length_limit);
+  uint("label_value_length_limit", c.label_value_length_limit);
+  if (!st.ok()) return st;
+  if (node["body_size_limit"]) {
+    st.Update(Assign(DecodeBytes(f, node["body_size_limit"]),
+                     c.body_size_limit_bytes));
+  }
+  if (node["fallback_scrape_protocol"]) {
+    st.Update(Assign(DecodeFallback(f, node["fallback_scrape_protocol"]),
+                     c.fallback_scrape_protocol));
+  }
+  if (node["params"]) {
+    st.Update(Assign(DecodeParams(f, node["params"]), c.params));
+  }
+  if (!st.ok()) return st;
+
+  if (c.job_name.empty()) return ErrorAt(f, node, "job_name is empty");
+
+  // HTTP client settings (Prometheus's HTTPClientConfig.Validate).
+  std::string bearer_token, bearer_token_file;
+  str("bearer_token", bearer_token);
+  str("bearer_token_file", bearer_token_file);
+  if (!st.ok()) return st;
+  if (node["basic_auth"] && !node["basic_auth"].IsNull()) {
+    auto b = DecodeBasicAuth(f, node["basic_auth"], base_dir);
+    if (!b.ok()) return b.status();
+    c.basic_auth = *std::move(b);
+  }
+  if (node["authorization"] && !node["authorization"].IsNull()) {
+    auto a = DecodeAuthorization(f, node["authorization"], base_dir);
+    if (!a.ok()) return a.status();
+    c.authorization = *std::move(a);
+  }
+  if (node["tls_config"]) {
+    auto t = DecodeTls(f, node["tls_config"], base_dir);
+    if (!t.ok()) return t.status();
+    c.tls_config = *std::move(t);
+  }
+  if (!bearer_token.empty() && !bearer_token_file.empty()) {
+    return ErrorAt(f, node,
+                   "at most one of bearer_token & bearer_token_file must be "
+                   "configured");
+  }
+  const bool has_bearer = !bearer_token.empty() || !bearer_token_file.empty();
+  if (c.basic_auth && has_bearer) {
+    return ErrorAt(f, node,
+                   "at most one of basic_auth, oauth2, bearer_token & "
+                   "bearer_token_file must be configured");
+  }
+  if (c.basic_auth && c.authorization) {
+    return ErrorAt(f, node,
+                   "at most one of basic_auth, oauth2 & authorization must be "
+                   "configured");
+  }
+  if (has_bearer && c.authorization) {
+    return ErrorAt(f, node,
+                   "authorization is not compatible with bearer_token & "
+                   "bearer_token_file");
+  }
+  if (has_bearer) {
+    // Prometheus turns the legacy fields into an Authorization of type
+    // Bearer.
+    c.authorization = Authorization{"Bearer", bearer_token,
+                                    Resolve(base_dir, bearer_token_file)};
+  }
+
+  if (node["static_configs"]) {
+    auto groups = DecodeTargetGroups(f, node["static_configs"], "");
+    if (!groups.ok()) return groups.status();
+    c.static_configs = *std::move(groups);
+  }
+  if (node["file_sd_configs"]) {
+    auto sd = DecodeFileSd(f, node["file_sd_configs"], base_dir);
+    if (!sd.ok()) return sd.status();
+    c.file_sd_configs = *std::move(sd);
+  }
+  for (const char* key : {"relabel_configs", "metric_relabel_configs"}) {
+    const YAML::Node list = node[key];
+    if (!list) continue;
+    if (list.IsSequence()) {
+      for (const YAML::Node& item : list) {
+        if (item.IsNull()) {
+          return ErrorAt(f, item,
+                         std::string_view(key) == "relabel_configs"
+                             ? "empty or null target relabeling rule in "
+                               "scrape config"
+                             : "empty or null metric relabeling rule in "
+                               "scrape config");
+        }
+      }
+    }
+    auto cfgs = relabel::DecodeConfigs(list, f);
+    if (!cfgs.ok()) return cfgs.status();
+    (std::string_view(key) == "relabel_configs" ? c.relabel_configs
+                                                : c.metric_relabel_configs) =
+        *std::move(cfgs);
+  }
+
+  // Prometheus: users putting URLs in static targets, caught when no
+  // relabeling could fix them.
+  if (c.relabel_configs.empty()) {
+    for (const TargetGroup& g : c.static_configs) {
+      for (const Labels& t : g.targets) {
+        const std::string_view addr = t.Get("__address__");
+        if (addr.find('/') != std::string_view::npos) {
+          return ErrorAt(
+              f, node["static_configs"],
+              absl::StrCat(QuoteString(addr), " is not a valid hostname"));
+        }
+      }
+    }
+  }
+
+  // Global defaults, as Config.UnmarshalYAML applies them.
+  if (c.scrape_interval_ms == 0)
+    c.scrape_interval_ms = global.scrape_interval_ms;
+  if (c.scrape_timeout_ms > c.scrape_interval_ms) {
+    return ErrorAt(f, node,
+                   absl::StrCat("scrape timeout greater than scrape interval "
+                                "for scrape config with job name ",
+                                QuoteString(c.job_name)));
+  }
+  if (c.scrape_timeout_ms == 0) {
+    c.scrape_timeout_ms =
+        std::min(global.scrape_timeout_ms, c.scrape_interval_ms);
+  }
+  return c;
+}
+
+absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
+    const YAML::Node& node, std::string_view filename,
+    const GlobalDefaults& global, std::string_view base_dir) {
+  std::vector<ScrapeConfig> out;
+  if (!node || node.IsNull()) return out;
+  if (!node.IsSequence()) {
+    return ErrorAt(
+        filename, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into []*config.ScrapeConfig"));
+  }
+  std::set<std::string> jobs;
+  for (const YAML::Node& item : node) {
+    if (item.IsNull()) {
+      return ErrorAt(filename, item, "empty or null scrape config section");
+    }
+    auto c = DecodeScrapeConfig(item, filename, global, base_dir);
+    if (!c.ok()) return c.status();
+    if (!jobs.insert(c->job_name).second) {
+      return ErrorAt(filename, item,
+                     absl::StrCat("found multiple scrape configs with job "
+                                  "name ",
+                                  QuoteString(c->job_name)));
+    }
+    out.push_back(*std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ScrapeConfig>> ParseScrapeConfigs(
+    std::string_view yaml, std::string_view filename,
+    const GlobalDefaults& global) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
+                     e.mark.column + 1, ": ", e.msg));
+  }
+  return DecodeScrapeConfigs(root, filename, global);
+}
+
+}  // namespace vigil::scrape
+
+namespace vigil::scrape {
+namespace {
+
+void AppendRelabel(std::string& out, const std::vector<relabel::Config>& cs) {
+  for (const relabel::Config& c : cs) {
+    absl::StrAppend(&out, "[", c.source_labels.size(), ":");
+    for (const std::string& s : c.source_labels) absl::StrAppend(&out, s, ",");
+    absl::StrAppend(&out, c.separator, "|", c.regex.pattern(), "|",
+                    c.regex.is_default(), "|", c.modulus, "|", c.target_label,
+                    "|", c.replacement, "|",
+                    ToAbsl(relabel::ActionName(c.action)), "]");
+  }
+}
+
+// Everything that changes how a job scrapes, as one comparable string.
+std::string Fingerprint(const ScrapeConfig& c) {
+  std::string out;
+  absl::StrAppend(&out, c.job_name, "\x1f", c.scrape_interval_ms, "\x1f",
+                  c.scrape_timeout_ms, "\x1f", c.metrics_path, "\x1f", c.scheme,
+                  "\x1f", c.honor_labels, c.honor_timestamps,
+                  c.enable_compression,
+                  static_cast<int>(c.fallback_scrape_protocol), "\x1f");
+  for (const auto& [k, vs] : c.params) {
+    absl::StrAppend(&out, k, "=");
+    for (const auto& v : vs) absl::StrAppend(&out, v, ",");
+  }
+  if (c.basic_auth) {
+    absl::StrAppend(&out, "\x1f", c.basic_auth->username, ":",
+                    c.basic_auth->password, ":", c.basic_auth->password_file);
+  }
+  if (c.authorization) {
+    absl::StrAppend(&out, "\x1f", c.authorization->type, ":",
+                    c.authorization->credentials, ":",
+                    c.authorization->credentials_file);
+  }
+  const TlsConfig& t = c.tls_config;
+  absl::StrAppend(&out, "\x1f", t.ca_file, ":", t.cert_file, ":", t.key_file,
+                  ":", t.server_name, ":", t.insecure_skip_verify, "\x1f");
+  AppendRelabel(out, c.relabel_configs);
+  out += "\x1f";
+  AppendRelabel(out, c.metric_relabel_configs);
+  absl::StrAppend(&out, "\x1f", c.sample_limit, ":", c.label_limit, ":",
+                  c.label_name_length_limit, ":", c.label_value_length_limit,
+                  ":", c.body_size_limit_bytes);
+  return out;
+}
+
+}  // namespace
+
+bool ScrapeConfig::SameAs(const ScrapeConfig& other) const {
+  return Fingerprint(*this) == Fingerprint(other);
+}
+
+}  // namespace vigil::scrape

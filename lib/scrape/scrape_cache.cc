@@ -1,0 +1,219 @@
+#include "lib/scrape/scrape_cache.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/model/strings.h"
+#include "vigil/storage.h"
+
+namespace vigil::scrape {
+namespace {
+
+// Prometheus's model.ExportedLabelPrefix.
+constexpr std::string_view kExportedPrefix = "exported_";
+// Go's "%.50s" in the label limit messages.
+constexpr size_t kLimitMessageTruncate = 50;
+
+std::string Trunc(std::string_view s) {
+  return std::string(s.substr(0, kLimitMessageTruncate));
+}
+
+}  // namespace
+
+ScrapeCache::ScrapeCache(Labels target_labels, const ScrapeConfig* config)
+    : target_labels_(std::move(target_labels)), config_(config) {
+  for (std::string_view name :
+       {kUpMetric, kDurationMetric, kSamplesScrapedMetric, kPostRelabelMetric,
+        kSeriesAddedMetric}) {
+    report_labels_.push_back(ReportLabels(name));
+    report_refs_.push_back(0);
+  }
+}
+
+Labels ScrapeCache::ReportLabels(std::string_view name) const {
+  LabelsBuilder lb(target_labels_);
+  lb.Set(kMetricName, name);
+  return lb.Build();
+}
+
+Labels ScrapeCache::MutateSampleLabels(const Labels& scraped) const {
+  LabelsBuilder lb(scraped);
+  if (config_->honor_labels) {
+    // The exposed value wins; target labels only fill gaps.
+    for (const Label& l : target_labels_) {
+      if (!scraped.Has(l.name)) lb.Set(l.name, l.value);
+    }
+  } else {
+    // Target labels win; a clashing exposed label is kept as
+    // exported_<name> (exported_exported_<name> if that is taken too),
+    // shortest names first, as Prometheus's resolveConflictingExposedLabels.
+    std::vector<Label> conflicts;
+    for (const Label& l : target_labels_) {
+      std::string_view existing = scraped.Get(l.name);
+      if (!existing.empty()) {
+        conflicts.push_back({l.name, std::string(existing)});
+      }
+      lb.Set(l.name, l.value);
+    }
+    std::stable_sort(conflicts.begin(), conflicts.end(),
+                     [](const Label& a, const Label& b) {
+                       return a.name.size() < b.name.size();
+                     });
+    for (const Label& c : conflicts) {
+      std::string name = c.name;
+      while (true) {
+        name = absl::StrCat(ToAbsl(kExportedPrefix), name);
+        if (lb.Get(name).empty()) {
+          lb.Set(name, c.value);
+          break;
+        }
+      }
+    }
+  }
+  if (config_->metric_relabel_configs.empty()) return lb.Build();
+  if (!relabel::ProcessBuilder(lb, config_->metric_relabel_configs)) {
+    return Labels();
+  }
+  return lb.Build();
+}
+
+absl::Status ScrapeCache::CheckLabelLimits(const Labels& labels) const {
+  const std::string_view metric = labels.MetricName();
+  if (config_->label_limit > 0 && labels.size() > config_->label_limit) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "label_limit exceeded (metric: %s, number of labels: %d, limit: %d)",
+        Trunc(metric), labels.size(), config_->label_limit));
+  }
+  for (const Label& l : labels) {
+    if (config_->label_name_length_limit > 0 &&
+        l.name.size() > config_->label_name_length_limit) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "label_name_length_limit exceeded (metric: %s, label name: %s, "
+          "length: %d, limit: %d)",
+          Trunc(metric), Trunc(l.name), l.name.size(),
+          config_->label_name_length_limit));
+    }
+    if (config_->label_value_length_limit > 0 &&
+        l.value.size() > config_->label_value_length_limit) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "label_value_length_limit exceeded (metric: %s, label name: %s, "
+          "value: %s, length: %d, limit: %d)",
+          Trunc(metric), Trunc(l.name), QuoteString(Trunc(l.value)),
+          l.value.size(), config_->label_value_length_limit));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
+                                     textparse::Format format, int64_t ts_ms,
+                                     AppendCounts* counts) {
+  ++iter_;
+  cur_series_.clear();
+  textparse::Parser parser(body, format);
+  while (true) {
+    auto type = parser.Next();
+    if (!type.ok()) return type.status();
+    if (*type == textparse::EntryType::kEof) break;
+    if (*type != textparse::EntryType::kSeries) continue;
+    const textparse::Entry& e = parser.entry();
+    ++counts->scraped;
+
+    auto it = entries_.find(ToAbsl(e.series));
+    const bool inserted = it == entries_.end();
+    if (inserted) it = entries_.emplace(std::string(e.series), Entry{}).first;
+    Entry& entry = it->second;
+    if (inserted) {
+      Labels lset = MutateSampleLabels(labels_builder_.Build(parser));
+      if (!lset.empty()) {
+        if (!lset.Has(kMetricName)) {
+          entries_.erase(it);
+          return absl::InvalidArgumentError(
+              "missing metric name (__name__ label)");
+        }
+        if (auto st = CheckLabelLimits(lset); !st.ok()) {
+          entries_.erase(it);
+          return st;
+        }
+      }
+      entry.hash = lset.Hash();
+      entry.labels = std::move(lset);
+    }
+    // Prometheus counts series new to the cache as added.
+    if (inserted || entry.last_iter + 1 < iter_) {
+      if (!entry.labels.empty()) ++counts->series_added;
+    }
+    entry.last_iter = iter_;
+    if (entry.labels.empty()) continue;  // dropped by metric relabeling
+
+    const bool explicit_ts = config_->honor_timestamps && e.timestamp_ms;
+    const int64_t t = explicit_ts ? *e.timestamp_ms : ts_ms;
+    if (!IsStaleNaN(e.value) && config_->sample_limit > 0 &&
+        counts->post_relabel + 1 > config_->sample_limit) {
+      return absl::ResourceExhaustedError(std::string(kSampleLimitError));
+    }
+    auto ref = app.Append(entry.ref, entry.labels, t, e.value);
+    if (!ref.ok()) {
+      // Like Prometheus, samples the Head rejects for their timestamp are
+      // counted and skipped; anything else fails the scrape.
+      switch (tsdb::ClassifyAppendError(ref.status())) {
+        case tsdb::AppendError::kOutOfOrder:
+          ++counts->out_of_order;
+          continue;
+        case tsdb::AppendError::kDuplicate:
+          ++counts->duplicates;
+          continue;
+        case tsdb::AppendError::kOutOfBounds:
+          ++counts->out_of_bounds;
+          continue;
+        default:
+          return ref.status();
+      }
+    }
+    entry.ref = *ref;
+    ++counts->post_relabel;
+    // Series with explicit timestamps get no staleness markers (Prometheus
+    // without track_timestamps_staleness).
+    if (!explicit_ts) cur_series_.emplace(entry.hash, &entry);
+  }
+
+  for (const auto& [hash, e] : prev_series_) {
+    if (cur_series_.contains(hash)) continue;
+    // Errors are ignored: a marker older than newer data is meaningless.
+    (void)app.Append(e->ref, e->labels, ts_ms, StaleNaN());
+  }
+  prev_series_.swap(cur_series_);
+  cur_series_.clear();
+  absl::erase_if(entries_, [&](const auto& kv) {
+    return kv.second.last_iter + kCacheEvictAfterScrapes < iter_;
+  });
+  return absl::OkStatus();
+}
+
+void ScrapeCache::AppendStaleAll(tsdb::Appender& app, int64_t ts_ms) {
+  for (const auto& [hash, e] : prev_series_) {
+    (void)app.Append(e->ref, e->labels, ts_ms, StaleNaN());
+  }
+  prev_series_.clear();
+  cur_series_.clear();
+}
+
+void ScrapeCache::AppendReport(tsdb::Appender& app, int64_t ts_ms, bool up,
+                               double duration_seconds,
+                               const AppendCounts& counts, bool stale) {
+  const double values[] = {
+      up ? 1.0 : 0.0,
+      duration_seconds,
+      static_cast<double>(counts.scraped),
+      static_cast<double>(counts.post_relabel),
+      static_cast<double>(counts.series_added),
+  };
+  for (size_t i = 0; i < report_labels_.size(); ++i) {
+    auto ref = app.Append(report_refs_[i], report_labels_[i], ts_ms,
+                          stale ? StaleNaN() : values[i]);
+    if (ref.ok()) report_refs_[i] = *ref;
+  }
+}
+
+}  // namespace vigil::scrape

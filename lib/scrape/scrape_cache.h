@@ -1,0 +1,105 @@
+// ScrapeCache: turns one scrape's body into appends for one target, and
+// remembers what the previous scrape produced (Prometheus's scrapeCache and
+// scrapeLoop.append). Separate from HTTP so tests and benchmarks drive it
+// directly. Internal to vigil_scrape; not thread-safe (one per loop).
+#ifndef VIGIL_LIB_SCRAPE_SCRAPE_CACHE_H_
+#define VIGIL_LIB_SCRAPE_SCRAPE_CACHE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
+#include "vigil/labels.h"
+#include "vigil/scrape.h"
+#include "vigil/textparse.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::scrape {
+
+// Prometheus's errSampleLimit.
+inline constexpr std::string_view kSampleLimitError = "sample limit exceeded";
+// Cache entries not seen for this many scrapes are forgotten, bounding the
+// memory of targets with churning series.
+inline constexpr uint64_t kCacheEvictAfterScrapes = 10;
+
+// The report series Prometheus adds for every scrape.
+inline constexpr std::string_view kUpMetric = "up";
+inline constexpr std::string_view kDurationMetric = "scrape_duration_seconds";
+inline constexpr std::string_view kSamplesScrapedMetric =
+    "scrape_samples_scraped";
+inline constexpr std::string_view kPostRelabelMetric =
+    "scrape_samples_post_metric_relabeling";
+inline constexpr std::string_view kSeriesAddedMetric = "scrape_series_added";
+
+struct AppendCounts {
+  uint64_t scraped = 0;       // samples in the body
+  uint64_t post_relabel = 0;  // samples left after metric relabeling
+  uint64_t series_added = 0;  // series new since the previous scrape
+  uint64_t out_of_order = 0;  // rejected by the Head and ignored
+  uint64_t duplicates = 0;
+  uint64_t out_of_bounds = 0;
+};
+
+class ScrapeCache {
+ public:
+  // `target_labels`: the public labels samples get. `config` must outlive
+  // the cache.
+  ScrapeCache(Labels target_labels, const ScrapeConfig* config);
+
+  // Parses `body` and appends its samples at `ts_ms` (or their own
+  // timestamps with honor_timestamps), then staleness markers for series of
+  // the previous scrape that are gone. On error (parse error, sample limit,
+  // label limits, storage failure) the caller must Rollback() `app` and
+  // call AppendStaleAll() on a fresh appender; the previous-scrape state is
+  // unchanged until a scrape succeeds.
+  absl::Status AppendBody(tsdb::Appender& app, std::string_view body,
+                          textparse::Format format, int64_t ts_ms,
+                          AppendCounts* counts);
+  // Staleness markers for every series of the previous successful scrape,
+  // which then counts as empty (after a failed scrape, and when the target
+  // goes away).
+  void AppendStaleAll(tsdb::Appender& app, int64_t ts_ms);
+  // The report series at `ts_ms`; `stale` writes staleness markers instead.
+  void AppendReport(tsdb::Appender& app, int64_t ts_ms, bool up,
+                    double duration_seconds, const AppendCounts& counts,
+                    bool stale);
+
+  const Labels& target_labels() const { return target_labels_; }
+
+ private:
+  struct Entry {
+    Labels labels;  // final labels; empty when relabeling dropped the series
+    uint64_t hash = 0;  // labels.Hash()
+    tsdb::SeriesRef ref = 0;
+    uint64_t last_iter = 0;
+  };
+  // honor_labels / target labels / metric_relabel_configs
+  // (Prometheus's mutateSampleLabels). Empty when dropped.
+  Labels MutateSampleLabels(const Labels& scraped) const;
+  absl::Status CheckLabelLimits(const Labels& labels) const;
+  Labels ReportLabels(std::string_view name) const;
+
+  Labels target_labels_;
+  const ScrapeConfig* config_;
+  // By series as written. A node map: the series maps below point into it,
+  // and entries are only evicted after the staleness pass.
+  absl::node_hash_map<std::string, Entry> entries_;
+  // Final-label hash -> entry of the series appended without an explicit
+  // timestamp, in the previous and the current scrape. Pointers avoid
+  // copying every label set on every scrape.
+  absl::flat_hash_map<uint64_t, const Entry*> prev_series_;
+  absl::flat_hash_map<uint64_t, const Entry*> cur_series_;
+  uint64_t iter_ = 0;
+  textparse::SeriesLabelsBuilder labels_builder_;
+  std::vector<Labels> report_labels_;
+  std::vector<tsdb::SeriesRef> report_refs_;
+};
+
+}  // namespace vigil::scrape
+
+#endif  // VIGIL_LIB_SCRAPE_SCRAPE_CACHE_H_

@@ -1,0 +1,255 @@
+#include "lib/scrape/scrape_loop.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/httpclient/http_client.h"
+#include "lib/model/strings.h"
+#include "lib/scrape/target.h"
+
+namespace vigil::scrape {
+namespace {
+
+struct StatusText {
+  int code;
+  std::string_view text;
+};
+// Go's http.StatusText for the statuses a target plausibly returns.
+constexpr StatusText kStatusTexts[] = {
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {408, "Request Timeout"},
+    {429, "Too Many Requests"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+};
+
+std::string StatusLine(int code) {
+  for (const StatusText& s : kStatusTexts) {
+    if (s.code == code) return absl::StrCat(code, " ", ToAbsl(s.text));
+  }
+  return absl::StrCat(code);
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
+                                           std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::UnavailableError(
+        absl::StrCat("unable to read ", ToAbsl(what), " file ", path));
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(buf.str()));
+}
+
+// Go's strconv.FormatFloat(seconds, 'f', -1, 64) for whole milliseconds.
+std::string FormatSeconds(int64_t ms) {
+  std::string s = absl::StrFormat("%d.%03d", ms / 1000, ms % 1000);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ScrapeLoop::ScrapeLoop(LoopTarget target, tsdb::Head* head,
+                       uint64_t offset_seed, int64_t (*now_ms)())
+    : target_(std::move(target)),
+      head_(head),
+      offset_seed_(offset_seed),
+      now_ms_(now_ms ? now_ms : &SystemNowMs),
+      cache_(PublicTargetLabels(target_.full_labels), target_.config.get()) {}
+
+ScrapeLoop::~ScrapeLoop() { Stop(false); }
+
+void ScrapeLoop::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable() || stop_) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void ScrapeLoop::Stop(bool mark_stale) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (mark_stale && last_ts_ms_ > 0) {
+    // Prometheus's endOfRunStaleness: the target is gone, so its series end
+    // now rather than fading out after the lookback delta.
+    const int64_t ts = std::max(now_ms_(), last_ts_ms_ + 1);
+    auto app = head_->NewAppender();
+    cache_.AppendStaleAll(*app, ts);
+    cache_.AppendReport(*app, ts, false, 0, {}, /*stale=*/true);
+    (void)app->Commit();
+  }
+}
+
+LoopStatus ScrapeLoop::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void ScrapeLoop::Run() {
+  const uint64_t hash =
+      TargetHash(target_.full_labels, target_.url, offset_seed_);
+  int64_t next =
+      now_ms_() + ScrapeOffsetMs(hash, target_.interval_ms, now_ms_());
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const auto deadline = std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(next));
+      if (cv_.wait_until(lock, deadline, [this] { return stop_; })) return;
+    }
+    ScrapeOnce(now_ms_());
+    next += target_.interval_ms;
+    // A scrape that overran skips the missed ticks but keeps the phase.
+    const int64_t now = now_ms_();
+    if (next < now) {
+      next += ((now - next) / target_.interval_ms + 1) * target_.interval_ms;
+    }
+  }
+}
+
+absl::Status ScrapeLoop::Fetch(std::string* body, textparse::Format* format) {
+  const ScrapeConfig& cfg = *target_.config;
+  http::Request req;
+  req.url = target_.url;
+  req.timeout = std::chrono::milliseconds(target_.timeout_ms);
+  req.accept_gzip = cfg.enable_compression;
+  req.max_body_bytes = cfg.body_size_limit_bytes > 0 ? cfg.body_size_limit_bytes
+                                                     : kMaxScrapeBodyBytes;
+  req.headers.emplace_back("Accept", std::string(kScrapeAcceptHeader));
+  req.headers.emplace_back("User-Agent", "vigil/0.1.0");
+  req.headers.emplace_back("X-Prometheus-Scrape-Timeout-Seconds",
+                           FormatSeconds(target_.timeout_ms));
+  if (cfg.basic_auth) {
+    req.basic_auth_user = cfg.basic_auth->username;
+    req.basic_auth_password = cfg.basic_auth->password;
+    if (!cfg.basic_auth->password_file.empty()) {
+      auto pw =
+          ReadSecretFile(cfg.basic_auth->password_file, "basic auth password");
+      if (!pw.ok()) return pw.status();
+      req.basic_auth_password = *std::move(pw);
+    }
+    // libcurl sends basic auth only for a non-empty user; Prometheus sends
+    // it whenever basic_auth is set.
+    if (req.basic_auth_user.empty()) {
+      req.headers.emplace_back("Authorization", "Basic Og==");
+    }
+  }
+  if (cfg.authorization) {
+    std::string credentials = cfg.authorization->credentials;
+    if (!cfg.authorization->credentials_file.empty()) {
+      auto c = ReadSecretFile(cfg.authorization->credentials_file,
+                              "authorization credentials");
+      if (!c.ok()) return c.status();
+      credentials = *std::move(c);
+    }
+    req.headers.emplace_back(
+        "Authorization",
+        absl::StrCat(cfg.authorization->type, " ", credentials));
+  }
+  req.tls.ca_file = cfg.tls_config.ca_file;
+  req.tls.cert_file = cfg.tls_config.cert_file;
+  req.tls.key_file = cfg.tls_config.key_file;
+  req.tls.server_name = cfg.tls_config.server_name;
+  req.tls.insecure_skip_verify = cfg.tls_config.insecure_skip_verify;
+
+  auto resp = http::Perform(req);
+  if (!resp.ok()) {
+    if (resp.status().code() == absl::StatusCode::kResourceExhausted &&
+        cfg.body_size_limit_bytes > 0) {
+      return absl::ResourceExhaustedError("body size limit exceeded");
+    }
+    if (resp.status().code() == absl::StatusCode::kDeadlineExceeded) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("Get \"", target_.url, "\": context deadline exceeded"));
+    }
+    return resp.status();
+  }
+  if (resp->status != 200) {
+    return absl::UnavailableError(
+        absl::StrCat("server returned HTTP status ", StatusLine(resp->status)));
+  }
+  const textparse::FormatChoice choice =
+      textparse::ChooseFormat(resp->content_type);
+  if (!choice.warning.empty()) {
+    // Prometheus 3 no longer guesses: an unusable Content-Type fails the
+    // scrape unless fallback_scrape_protocol says what to parse.
+    switch (cfg.fallback_scrape_protocol) {
+      case FallbackProtocol::kPrometheusText:
+        *format = textparse::Format::kPrometheusText;
+        break;
+      case FallbackProtocol::kOpenMetrics:
+        *format = textparse::Format::kOpenMetrics;
+        break;
+      case FallbackProtocol::kNone:
+        if (resp->content_type.empty()) {
+          return absl::InvalidArgumentError(
+              "non-compliant scrape target sending blank Content-Type and no "
+              "fallback_scrape_protocol specified for target");
+        }
+        return absl::InvalidArgumentError(absl::StrCat(
+            "received unsupported Content-Type ",
+            QuoteString(resp->content_type),
+            " and no fallback_scrape_protocol specified for target"));
+    }
+  } else {
+    *format = choice.format;
+  }
+  *body = std::move(resp->body);
+  return absl::OkStatus();
+}
+
+void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string body;
+  textparse::Format format = textparse::Format::kPrometheusText;
+  absl::Status err = Fetch(&body, &format);
+  AppendCounts counts;
+  auto app = head_->NewAppender();
+  if (err.ok()) {
+    err = cache_.AppendBody(*app, body, format, ts_ms, &counts);
+    if (!err.ok()) {
+      app->Rollback();
+      app = head_->NewAppender();
+    }
+  }
+  if (!err.ok()) cache_.AppendStaleAll(*app, ts_ms);
+  const double duration =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  cache_.AppendReport(*app, ts_ms, err.ok(), duration, counts, false);
+  if (absl::Status st = app->Commit(); !st.ok() && err.ok()) err = st;
+
+  std::lock_guard<std::mutex> lock(mu_);
+  last_ts_ms_ = ts_ms;
+  status_.health = err.ok() ? TargetHealth::kUp : TargetHealth::kDown;
+  status_.last_error = err.ok() ? "" : std::string(err.message());
+  status_.last_scrape_ms = ts_ms;
+  status_.last_duration_seconds = duration;
+}
+
+}  // namespace vigil::scrape

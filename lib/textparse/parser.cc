@@ -1,0 +1,389 @@
+// Parser: the entry loop, limits, errors and the grammar pieces both
+// formats share.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+#include "lib/textparse/lexer.h"
+#include "lib/textparse/parser_state.h"
+#include "vigil/textparse.h"
+
+namespace vigil::textparse {
+
+using internal::FloatStatus;
+
+namespace {
+
+// Longest piece of input quoted after "got" in an error.
+constexpr size_t kMaxGotBytes = 24;
+// Below this many names, duplicate detection compares pairwise instead of
+// sorting.
+constexpr size_t kPairwiseDuplicateCheck = 16;
+
+// Label values are nearly always ASCII: check that eight bytes at a time
+// before the full UTF-8 decode.
+bool ValidUtf8(std::string_view s) {
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & kHighBits) return IsValidUtf8(s);
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return IsValidUtf8(s);
+  }
+  return true;
+}
+
+bool IsTokenBreak(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '{' || c == '}' ||
+         c == '=' || c == ',' || c == '"' || c == '#';
+}
+
+}  // namespace
+
+std::string QuoteForError(std::string_view s) { return QuoteString(s); }
+
+std::string_view MetricTypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kUnknown:
+      return "unknown";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
+    case MetricType::kGaugeHistogram:
+      return "gaugehistogram";
+    case MetricType::kSummary:
+      return "summary";
+    case MetricType::kInfo:
+      return "info";
+    case MetricType::kStateset:
+      return "stateset";
+  }
+  return "unknown";
+}
+
+Parser::State::State(std::string_view in, Format f, ParserOptions o)
+    : begin(in.data()),
+      p(in.data()),
+      end(in.data() + in.size()),
+      entry_start(in.data()),
+      format(f),
+      options(o) {}
+
+absl::Status Parser::State::ErrorAt(const char* at,
+                                    std::string_view what) const {
+  at = std::clamp(at, begin, end);
+  size_t line_no = 1 + static_cast<size_t>(std::count(begin, at, '\n'));
+  const char* line_begin = at;
+  while (line_begin > begin && line_begin[-1] != '\n') --line_begin;
+  return absl::InvalidArgumentError(Cat("line ", line_no, ", column ",
+                                        at - line_begin + 1, " (byte ",
+                                        at - begin, "): ", what));
+}
+
+absl::Status Parser::State::Expected(const char* at,
+                                     std::string_view what) const {
+  at = std::clamp(at, begin, end);
+  if (at == end) {
+    return ErrorAt(at, Cat("expected ", what, ", got end of input"));
+  }
+  const char* stop = at + 1;
+  if (!IsTokenBreak(*at)) {
+    while (stop < end && !IsTokenBreak(*stop) &&
+           static_cast<size_t>(stop - at) < kMaxGotBytes) {
+      ++stop;
+    }
+  }
+  return ErrorAt(
+      at,
+      Cat("expected ", what, ", got ",
+          QuoteForError(std::string_view(at, static_cast<size_t>(stop - at)))));
+}
+
+absl::Status Parser::State::ScanQuoted(bool allow_newline,
+                                       std::string_view what,
+                                       std::string_view* content) {
+  const char* open = p;
+  const char* q = p + 1;
+  size_t newlines = 0;
+  while (q < end) {
+    char c = *q;
+    if (c == '"') {
+      *content = std::string_view(open + 1, static_cast<size_t>(q - open - 1));
+      p = q + 1;
+      line += newlines;
+      return absl::OkStatus();
+    }
+    if (c == '\\') {
+      // Prometheus's lexers accept `\\.`: any escaped byte but a newline.
+      if (q + 1 < end && q[1] != '\n') {
+        q += 2;
+        continue;
+      }
+      return ErrorAt(q, Cat("invalid escape at end of line in ", what));
+    }
+    if (c == '\n') {
+      if (!allow_newline) {
+        return ErrorAt(
+            q, Cat("unterminated ", what, ": newline before closing quote"));
+      }
+      ++newlines;
+    }
+    ++q;
+  }
+  return ErrorAt(open, Cat("unterminated ", what,
+                           ": no closing quote before end of input"));
+}
+
+absl::Status Parser::State::ParseLabelSet(const LabelSetRules& rules,
+                                          std::vector<LabelRef>* out) {
+  for (;;) {
+    if (rules.allow_blanks) SkipBlanks();
+    if (p == end) return Expected(p, "label name or \"}\"");
+    if (*p == '}') {
+      ++p;
+      return absl::OkStatus();
+    }
+    const char* at = p;
+    std::string_view name;
+    bool quoted = false;
+    if (*p == '"') {
+      if (auto st = ScanQuoted(!rules.exemplar, "quoted name", &name);
+          !st.ok()) {
+        return st;
+      }
+      if (!ValidUtf8(name)) return ErrorAt(at, "invalid UTF-8 in quoted name");
+      quoted = true;
+      if (rules.allow_blanks) SkipBlanks();
+      // Prometheus 3: a lone quoted string in the braces is the metric name,
+      // `{"my.metric", a="b"}`.
+      if (p < end && (*p == ',' || *p == '}')) {
+        if (rules.exemplar) return Expected(p, "\"=\" after label name");
+        if (name_seen) return ErrorAt(at, "metric name already set");
+        if (name.empty()) return ErrorAt(at, "empty metric name");
+        raw_name = name;
+        name_seen = true;
+        name_at = at;
+        if (*p == ',') ++p;
+        continue;
+      }
+    } else if (internal::IsLabelNameStart(*p)) {
+      p = internal::ScanLabelNameChars(p + 1, end);
+      name = std::string_view(at, static_cast<size_t>(p - at));
+    } else {
+      return Expected(p, "label name or \"}\"");
+    }
+    if (quoted && name.empty()) return ErrorAt(at, "empty label name");
+    if (rules.allow_blanks) SkipBlanks();
+    if (p == end || *p != '=') return Expected(p, "\"=\" after label name");
+    ++p;
+    if (rules.allow_blanks) SkipBlanks();
+    if (p == end || *p != '"') return Expected(p, "quoted label value");
+    const char* value_at = p;
+    std::string_view value;
+    if (auto st = ScanQuoted(rules.newline_in_values, "label value", &value);
+        !st.ok()) {
+      return st;
+    }
+    if (!ValidUtf8(value)) {
+      return ErrorAt(value_at, "invalid UTF-8 in label value");
+    }
+    if (out->size() >= options.max_labels_per_series) {
+      return ErrorAt(at, Cat("more than ", options.max_labels_per_series,
+                             " labels in one label set"));
+    }
+    out->push_back(LabelRef{name, value});
+    if (rules.allow_blanks) SkipBlanks();
+    if (p < end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (rules.require_separator && (p == end || *p != '}')) {
+      return Expected(p, "\",\" or \"}\" after label value");
+    }
+  }
+}
+
+absl::Status Parser::State::FinishSeriesName(const char* series_end) {
+  if (!name_seen) {
+    return ErrorAt(entry_start,
+                   "metric name not set: expected a name before "
+                   "\"{\" or a quoted name inside it");
+  }
+  entry.type = EntryType::kSeries;
+  entry.series = std::string_view(
+      entry_start, static_cast<size_t>(series_end - entry_start));
+  // Only quoted names can carry escapes; resolve them once per series.
+  if (raw_name.find('\\') != std::string_view::npos) {
+    name_scratch.clear();
+    internal::AppendUnescaped(raw_name, true, &name_scratch);
+    entry.metric_name = name_scratch;
+  } else {
+    entry.metric_name = raw_name;
+  }
+
+  // Prometheus rejects a sample whose label names repeat (scrape: "label
+  // name is not unique"); __name__ counts, so `a{__name__="b"}` fails too.
+  dup_scratch.clear();
+  dup_arena.clear();
+  size_t arena_need = 0;
+  for (const LabelRef& l : labels) arena_need += l.name.size();
+  dup_arena.reserve(arena_need);
+  dup_scratch.push_back(kMetricName);
+  for (const LabelRef& l : labels) {
+    if (l.name.find('\\') == std::string_view::npos) {
+      dup_scratch.push_back(l.name);
+      continue;
+    }
+    size_t start = dup_arena.size();
+    internal::AppendUnescaped(l.name, true, &dup_arena);
+    dup_scratch.push_back(
+        std::string_view(dup_arena).substr(start, dup_arena.size() - start));
+  }
+  std::string_view dup;
+  if (dup_scratch.size() <= kPairwiseDuplicateCheck) {
+    for (size_t i = 1; i < dup_scratch.size() && dup.empty(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (dup_scratch[i] == dup_scratch[j]) {
+          dup = dup_scratch[i];
+          break;
+        }
+      }
+    }
+  } else {
+    std::sort(dup_scratch.begin(), dup_scratch.end());
+    auto it = std::adjacent_find(dup_scratch.begin(), dup_scratch.end());
+    if (it != dup_scratch.end()) dup = *it;
+  }
+  if (!dup.empty()) {
+    return ErrorAt(entry_start,
+                   Cat("label name ", QuoteForError(dup), " is not unique"));
+  }
+
+  entry.metric_type = has_family && IsSeriesOfFamily(entry.metric_name, family,
+                                                     declared_type, format)
+                          ? declared_type
+                          : MetricType::kUnknown;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::State::ParseValueToken(std::string_view token,
+                                            std::string_view what,
+                                            double* out) {
+  switch (internal::ParseFloat(token, out)) {
+    case FloatStatus::kOk:
+      // Prometheus stores every NaN from a payload as value.NormalNaN.
+      if (std::isnan(*out)) {
+        *out = std::bit_cast<double>(internal::kNormalNaNBits);
+      }
+      return absl::OkStatus();
+    case FloatStatus::kUnsupportedChar:
+      return ErrorAt(token.data(), Cat("unsupported character in float ", what,
+                                       " ", QuoteForError(token)));
+    case FloatStatus::kOutOfRange:
+      return ErrorAt(token.data(),
+                     Cat(what, " ", QuoteForError(token), " out of range"));
+    case FloatStatus::kSyntax:
+      break;
+  }
+  return ErrorAt(token.data(), Cat("invalid ", what, " ", QuoteForError(token),
+                                   ": expected a float"));
+}
+
+void Parser::State::SetFamilyName(std::string_view raw, bool quoted) {
+  if (quoted && raw.find('\\') != std::string_view::npos) {
+    name_scratch.clear();
+    internal::AppendUnescaped(raw, true, &name_scratch);
+    entry.metric_name = name_scratch;
+  } else {
+    entry.metric_name = raw;
+  }
+}
+
+absl::Status Parser::State::ApplyType(std::string_view text, const char* at,
+                                      const char* const* names,
+                                      const MetricType* types, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (text == names[i]) {
+      entry.type = EntryType::kType;
+      entry.metric_type = types[i];
+      entry.text = text;
+      family.assign(entry.metric_name);
+      has_family = true;
+      declared_type = types[i];
+      return absl::OkStatus();
+    }
+  }
+  return ErrorAt(at, Cat("invalid metric type ", QuoteForError(text)));
+}
+
+absl::StatusOr<EntryType> Parser::State::NextEntry() {
+  for (;;) {
+    labels.clear();
+    raw_name = {};
+    name_seen = false;
+    name_at = nullptr;
+    entry = Entry{};
+    entry_start = p;
+    absl::StatusOr<EntryType> r =
+        format == Format::kOpenMetrics ? NextOpenMetrics() : NextProm();
+    if (!r.ok() || *r == EntryType::kEof) return r;
+    if (static_cast<size_t>(p - entry_start) > options.max_entry_bytes) {
+      return ErrorAt(entry_start, Cat("entry of ", p - entry_start,
+                                      " bytes exceeds the limit of ",
+                                      options.max_entry_bytes, " bytes"));
+    }
+    // OpenMetrics `_created` lines carry a start time, not a sample; skip
+    // them on request as Prometheus's OpenMetricsSkipSTSeries does.
+    if (*r == EntryType::kSeries && options.skip_created_series &&
+        format == Format::kOpenMetrics &&
+        (declared_type == MetricType::kCounter ||
+         declared_type == MetricType::kHistogram ||
+         declared_type == MetricType::kSummary) &&
+        entry.metric_name.ends_with("_created")) {
+      continue;
+    }
+    return r;
+  }
+}
+
+Parser::Parser(std::string_view input, Format format, ParserOptions options)
+    : state_(std::make_unique<State>(input, format, options)) {}
+Parser::~Parser() = default;
+Parser::Parser(Parser&&) noexcept = default;
+Parser& Parser::operator=(Parser&&) noexcept = default;
+
+absl::StatusOr<EntryType> Parser::Next() {
+  State& s = *state_;
+  if (!s.status.ok()) return s.status;
+  if (s.finished) return EntryType::kEof;
+  absl::StatusOr<EntryType> r = s.NextEntry();
+  if (!r.ok()) {
+    s.status = r.status();
+    s.entry = Entry{};
+    s.labels.clear();
+    return r;
+  }
+  if (*r == EntryType::kEof) {
+    s.finished = true;
+    s.entry = Entry{};
+    s.entry.line = s.line;
+  }
+  return r;
+}
+
+const Entry& Parser::entry() const { return state_->entry; }
+size_t Parser::label_count() const { return state_->labels.size(); }
+LabelRef Parser::label(size_t i) const { return state_->labels[i]; }
+Format Parser::format() const { return state_->format; }
+
+}  // namespace vigil::textparse

@@ -1,0 +1,126 @@
+// The state behind textparse::Parser and the grammar pieces both formats
+// share (cursor, errors, quoted strings, label sets, series epilogue).
+// The two grammars live in prom_parser.cc and openmetrics_parser.cc.
+// Internal.
+#ifndef VIGIL_LIB_TEXTPARSE_PARSER_STATE_H_
+#define VIGIL_LIB_TEXTPARSE_PARSER_STATE_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "vigil/textparse.h"
+
+namespace vigil::textparse {
+
+// absl::StrCat over std::string_view too (Abseil 20220623's
+// absl::string_view is a distinct type).
+template <typename T>
+const T& ToAbsl(const T& v) {
+  return v;
+}
+inline absl::string_view ToAbsl(std::string_view v) {
+  return absl::string_view(v.data(), v.size());
+}
+template <typename... Args>
+std::string Cat(const Args&... args) {
+  return absl::StrCat(ToAbsl(args)...);
+}
+
+// How a label set is written in each format (Prometheus's promlex.l vs.
+// openmetricslex.l).
+struct LabelSetRules {
+  // Text format: spaces and tabs may surround every token.
+  bool allow_blanks;
+  // OpenMetrics: a label value must be followed by ',' or '}'. The text
+  // format accepts `{a="1" b="2"}` (Prometheus keeps that quirk).
+  bool require_separator;
+  // The text format's label values may contain a raw newline; OpenMetrics's
+  // may not.
+  bool newline_in_values;
+  // Exemplar label sets cannot carry a quoted metric name.
+  bool exemplar;
+};
+
+struct Parser::State {
+  State(std::string_view in, Format f, ParserOptions o);
+
+  // --- cursor ---
+  const char* begin;
+  const char* p;
+  const char* end;
+  size_t line = 1;          // line of *p
+  const char* entry_start;  // first byte of the current entry
+  Format format;
+  ParserOptions options;
+
+  // --- result of the last Next() ---
+  Entry entry;
+  absl::Status status;  // sticky error
+  bool finished = false;
+  std::vector<LabelRef> labels;
+  std::string_view raw_name;  // metric name as written, quotes removed
+  bool name_seen = false;
+  const char* name_at = nullptr;
+  std::vector<LabelRef> exemplar_labels;  // scratch, validated then dropped
+  std::string name_scratch;               // unescaped names
+  std::string text_scratch;               // unescaped HELP
+  std::vector<std::string_view> dup_scratch;
+  std::string dup_arena;
+
+  // --- metadata carried between entries ---
+  std::string family;  // last TYPE'd family, unescaped
+  bool has_family = false;
+  MetricType declared_type = MetricType::kUnknown;  // last TYPE's type
+
+  absl::StatusOr<EntryType> NextEntry();
+  absl::StatusOr<EntryType> NextProm();
+  absl::StatusOr<EntryType> NextOpenMetrics();
+
+  // --- shared grammar pieces ---
+  void SkipBlanks() {
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  }
+  // At '\n' (or the end): step past it.
+  void ConsumeNewline() {
+    if (p < end) {
+      ++p;
+      ++line;
+    }
+  }
+  // `*p == '"'`: scans to the closing quote; *content gets the bytes
+  // between the quotes (escapes kept). `what` names the string in errors.
+  absl::Status ScanQuoted(bool allow_newline, std::string_view what,
+                          std::string_view* content);
+  // After '{': the label set up to and including '}'.
+  absl::Status ParseLabelSet(const LabelSetRules& rules,
+                             std::vector<LabelRef>* out);
+  // Once name and labels are read: checks them and fills entry.series,
+  // entry.metric_name and entry.metric_type.
+  absl::Status FinishSeriesName(const char* series_end);
+  // Parses a float token for a sample value or exemplar value.
+  absl::Status ParseValueToken(std::string_view token, std::string_view what,
+                               double* out);
+  // Sets entry.metric_name for HELP/TYPE/UNIT from a (maybe quoted) name.
+  void SetFamilyName(std::string_view raw, bool quoted);
+  absl::Status ApplyType(std::string_view text, const char* at,
+                         const char* const* names, const MetricType* types,
+                         size_t n);
+
+  // --- errors ---
+  // "line L, column C (byte B): <what>".
+  absl::Status ErrorAt(const char* at, std::string_view what) const;
+  // "... expected <what>, got <token at `at`>".
+  absl::Status Expected(const char* at, std::string_view what) const;
+};
+
+// Go-style quoting of a byte string for error messages, e.g. "a\n".
+std::string QuoteForError(std::string_view s);
+
+}  // namespace vigil::textparse
+
+#endif  // VIGIL_LIB_TEXTPARSE_PARSER_STATE_H_

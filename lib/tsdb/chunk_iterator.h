@@ -1,0 +1,43 @@
+// Iterating the samples of a series' chunk views within [mint, maxt].
+// Internal.
+#ifndef VIGIL_LIB_TSDB_CHUNK_ITERATOR_H_
+#define VIGIL_LIB_TSDB_CHUNK_ITERATOR_H_
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "lib/tsdb/mem_series.h"
+#include "lib/tsdb/xor_chunk.h"
+#include "vigil/storage.h"
+
+namespace vigil::tsdb {
+
+class ChunkIterator : public SampleIterator {
+ public:
+  // `chunks` are oldest first and do not overlap in time.
+  ChunkIterator(std::shared_ptr<const std::vector<ChunkView>> chunks,
+                int64_t mint, int64_t maxt);
+
+  // Skips whole chunks whose newest sample is before `t` without decoding
+  // them; never moves backwards.
+  bool Seek(int64_t t) override;
+  bool Next() override;
+  Sample At() const override { return current_; }
+
+ private:
+  void OpenNextChunk();
+
+  std::shared_ptr<const std::vector<ChunkView>> chunks_;
+  const int64_t mint_;
+  const int64_t maxt_;
+  size_t next_chunk_ = 0;  // decoder_, when engaged, reads next_chunk_ - 1
+  std::optional<XorDecoder> decoder_;
+  Sample current_;
+  bool has_current_ = false;
+  bool done_ = false;
+};
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_LIB_TSDB_CHUNK_ITERATOR_H_

@@ -1,0 +1,41 @@
+#include <algorithm>
+
+#include "lib/tsdb/head_impl.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::tsdb {
+
+Head::Head(HeadOptions options) : impl_(std::make_shared<Impl>(options)) {}
+
+Head::~Head() = default;
+
+std::unique_ptr<Appender> Head::NewAppender() { return NewHeadAppender(impl_); }
+
+absl::StatusOr<std::unique_ptr<Querier>> Head::OpenQuerier(int64_t mint_ms,
+                                                           int64_t maxt_ms) {
+  return NewHeadQuerier(impl_, mint_ms, maxt_ms);
+}
+
+HeadStats Head::Stats() const {
+  const HeadCounters& c = impl_->counters;
+  auto get = [](const std::atomic<uint64_t>& a) {
+    return a.load(std::memory_order_relaxed);
+  };
+  HeadStats s;
+  s.series_created = get(c.series_created);
+  s.series_removed = get(c.series_removed);
+  s.series = s.series_created - std::min(s.series_created, s.series_removed);
+  s.samples_appended = get(c.samples_appended);
+  s.out_of_order_rejected = get(c.out_of_order_rejected);
+  s.duplicates_rejected = get(c.duplicates_rejected);
+  s.duplicates_ignored = get(c.duplicates_ignored);
+  s.out_of_bounds_rejected = get(c.out_of_bounds_rejected);
+  const uint64_t created = get(c.chunks_created);
+  s.chunks_removed = get(c.chunks_removed);
+  s.chunks = created - std::min(created, s.chunks_removed);
+  s.chunk_bytes = static_cast<uint64_t>(
+      std::max<int64_t>(0, c.chunk_bytes.load(std::memory_order_relaxed)));
+  return s;
+}
+
+}  // namespace vigil::tsdb

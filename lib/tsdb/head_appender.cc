@@ -1,0 +1,158 @@
+// The Head's Appender: validates and buffers one scrape's samples, then
+// writes them under the commit lock and publishes them as one commit.
+#include <memory>
+#include <vector>
+
+#include "lib/tsdb/append_errors.h"
+#include "lib/tsdb/head_impl.h"
+
+namespace vigil::tsdb {
+namespace {
+
+struct PendingSample {
+  MemSeries* series;  // kept alive by HeadAppender::pinned_
+  int64_t t;
+  double v;
+};
+
+class HeadAppender : public Appender {
+ public:
+  explicit HeadAppender(std::shared_ptr<Head::Impl> head)
+      : head_(std::move(head)),
+        id_(head_->next_appender_id.fetch_add(1, std::memory_order_relaxed)) {}
+  ~HeadAppender() override { Rollback(); }
+
+  absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
+                                   int64_t t, double v) override;
+  absl::Status Commit() override;
+  void Rollback() override;
+
+ private:
+  // The live series for (ref, labels), creating and indexing it if needed.
+  // A series it creates comes pinned for this appender.
+  std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
+  void ReleasePins();
+
+  std::shared_ptr<Head::Impl> head_;
+  const uint64_t id_;
+  std::vector<PendingSample> samples_;
+  // One entry per pin taken, released at Commit/Rollback.
+  std::vector<std::shared_ptr<MemSeries>> pinned_;
+};
+
+std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
+                                                 const Labels& labels) {
+  if (ref != 0) {
+    if (auto s = head_->series.GetByRef(ref)) return s;
+  }
+  if (labels.empty()) return nullptr;
+  const uint64_t hash = labels.Hash();
+  auto r = head_->series.GetOrCreate(hash, labels, id_);
+  if (r.created) {
+    head_->postings.Add(r.series->ref(), r.series->labels());
+    head_->counters.series_created.fetch_add(1, std::memory_order_relaxed);
+    pinned_.push_back(r.series);
+  }
+  return r.series;
+}
+
+absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
+                                               const Labels& labels, int64_t t,
+                                               double v) {
+  HeadCounters& counters = head_->counters;
+  if (t < head_->min_valid_time.load(std::memory_order_relaxed)) {
+    counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
+    return OutOfBoundsError();
+  }
+  // GC may remove a series between lookup and lock; then look again (its
+  // label set is created anew).
+  for (SeriesRef try_ref = ref;; try_ref = 0) {
+    std::shared_ptr<MemSeries> s = Resolve(try_ref, labels);
+    if (s == nullptr) return EmptyLabelsetError();
+    std::lock_guard<std::mutex> lock(s->mu());
+    if (s->removed()) {
+      if (labels.empty()) return EmptyLabelsetError();
+      continue;
+    }
+    double existing = 0;
+    switch (s->Check(t, v, id_, &existing)) {
+      case Verdict::kAppend:
+        break;
+      case Verdict::kIgnoreDuplicate:
+        counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
+        return s->ref();
+      case Verdict::kDuplicate:
+        counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
+        return DuplicateSampleError(t, existing, v);
+      case Verdict::kOutOfOrder:
+        counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
+        return OutOfOrderError();
+    }
+    // A series this appender just created is pinned already, and Pin()
+    // takes no second pin unless another appender pinned it in between.
+    if (s->Pin(id_, t, v)) pinned_.push_back(s);
+    samples_.push_back({s.get(), t, v});
+    return s->ref();
+  }
+}
+
+absl::Status HeadAppender::Commit() {
+  if (samples_.empty()) {
+    ReleasePins();
+    return absl::OkStatus();
+  }
+  HeadCounters& counters = head_->counters;
+  {
+    std::lock_guard<std::mutex> commit_lock(head_->commit_mu);
+    const uint64_t seq = head_->isolation.NextCommit();
+    const uint64_t low = head_->isolation.LowWatermark();
+    uint64_t appended = 0;
+    for (const PendingSample& p : samples_) {
+      std::lock_guard<std::mutex> lock(p.series->mu());
+      // Another appender may have committed to the series since Append();
+      // Prometheus drops such samples at commit and counts them.
+      switch (p.series->Commit(p.t, p.v, seq, low, head_->chunk_options,
+                               counters)) {
+        case Verdict::kAppend:
+          ++appended;
+          break;
+        case Verdict::kIgnoreDuplicate:
+          counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case Verdict::kDuplicate:
+          counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case Verdict::kOutOfOrder:
+          counters.out_of_order_rejected.fetch_add(1,
+                                                   std::memory_order_relaxed);
+          break;
+      }
+    }
+    counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
+    head_->isolation.Publish(seq);
+  }
+  samples_.clear();
+  ReleasePins();
+  return absl::OkStatus();
+}
+
+void HeadAppender::Rollback() {
+  samples_.clear();
+  ReleasePins();
+}
+
+void HeadAppender::ReleasePins() {
+  for (const auto& s : pinned_) {
+    std::lock_guard<std::mutex> lock(s->mu());
+    s->Unpin(id_);
+  }
+  pinned_.clear();
+}
+
+}  // namespace
+
+std::unique_ptr<Appender> NewHeadAppender(std::shared_ptr<Head::Impl> head) {
+  return std::make_unique<HeadAppender>(std::move(head));
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,55 @@
+// Head::Impl: the state a Head shares with its appenders and queriers.
+// Internal.
+//
+// Lock order (never take an earlier one while holding a later one):
+//   commit_mu -> StripeSeries hash stripe -> ref stripe -> MemSeries::mu
+//   -> Isolation::mu_.
+// MemPostings' lock is never held together with any other: queriers resolve
+// refs under it, release it, and only then look series up.
+//
+// The locks are std::mutex, not absl::Mutex: Debian's Abseil runs deadlock
+// detection on every lock taken while another is held, and a commit (commit
+// lock plus one lock per series) became a hundred times slower with it.
+#ifndef VIGIL_LIB_TSDB_HEAD_IMPL_H_
+#define VIGIL_LIB_TSDB_HEAD_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+
+#include "lib/tsdb/head_counters.h"
+#include "lib/tsdb/isolation.h"
+#include "lib/tsdb/mem_series.h"
+#include "lib/tsdb/postings.h"
+#include "lib/tsdb/stripe_series.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::tsdb {
+
+struct Head::Impl {
+  explicit Impl(const HeadOptions& o)
+      : options(o), chunk_options{o.samples_per_chunk, o.chunk_range_ms} {}
+
+  const HeadOptions options;
+  const ChunkOptions chunk_options;
+  StripeSeries series;
+  MemPostings postings;
+  Isolation isolation;
+  // Serialises commits, which makes a commit number a snapshot boundary.
+  // Held only while a batch's samples are written: never during a query.
+  std::mutex commit_mu;
+  std::atomic<uint64_t> next_appender_id{1};
+  // Samples older than this are "out of bounds" (set by RunGc).
+  std::atomic<int64_t> min_valid_time{std::numeric_limits<int64_t>::min()};
+  HeadCounters counters;
+};
+
+std::unique_ptr<Appender> NewHeadAppender(std::shared_ptr<Head::Impl> head);
+std::unique_ptr<Querier> NewHeadQuerier(std::shared_ptr<Head::Impl> head,
+                                        int64_t mint, int64_t maxt);
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_LIB_TSDB_HEAD_IMPL_H_

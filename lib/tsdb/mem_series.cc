@@ -1,0 +1,212 @@
+#include "lib/tsdb/mem_series.h"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+namespace vigil::tsdb {
+namespace {
+
+// The first multiple of `range` after `t` (Prometheus aligns head chunks to
+// its chunk range so that none straddles a block boundary).
+int64_t NextBoundary(int64_t t, int64_t range) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  if (range <= 0) return kMax;
+  int64_t q = t / range;
+  if (t % range < 0) --q;
+  if (q >= kMax / range - 1) return kMax;
+  return (q + 1) * range;
+}
+
+Verdict Judge(int64_t t, uint64_t v_bits, int64_t last_t,
+              uint64_t last_v_bits) {
+  if (t > last_t) return Verdict::kAppend;
+  if (t < last_t) return Verdict::kOutOfOrder;
+  // Prometheus accepts exact duplicates silently: federation and re-sent
+  // scrapes produce them legitimately.
+  return v_bits == last_v_bits ? Verdict::kIgnoreDuplicate
+                               : Verdict::kDuplicate;
+}
+
+// The time of the n-th (1-based) sample of a chunk.
+int64_t TimeOfSample(const Chunk& c, int n) {
+  XorDecoder d(c.bytes.data(), c.bytes.size(), n);
+  int64_t t = c.min_t;
+  while (d.Next()) t = d.t();
+  return t;
+}
+
+}  // namespace
+
+Verdict MemSeries::Check(int64_t t, double v, uint64_t appender,
+                         double* existing) const {
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  Verdict verdict = Verdict::kAppend;
+  uint64_t against = 0;
+  if (pin_appender_ == appender && batch_has_sample_) {
+    verdict = Judge(t, bits, batch_last_t_, batch_last_v_bits_);
+    against = batch_last_v_bits_;
+  } else if (has_samples_) {
+    verdict = Judge(t, bits, last_t_, last_v_bits_);
+    against = last_v_bits_;
+  }
+  if (existing != nullptr) *existing = std::bit_cast<double>(against);
+  return verdict;
+}
+
+bool MemSeries::Pin(uint64_t appender, int64_t t, double v) {
+  bool fresh = false;
+  if (pin_appender_ != appender) {
+    ++pending_;
+    pin_appender_ = appender;
+    fresh = true;
+  }
+  batch_has_sample_ = true;
+  batch_last_t_ = t;
+  batch_last_v_bits_ = std::bit_cast<uint64_t>(v);
+  return fresh;
+}
+
+void MemSeries::PinNew(uint64_t appender) {
+  ++pending_;
+  pin_appender_ = appender;
+  batch_has_sample_ = false;
+}
+
+void MemSeries::Unpin(uint64_t appender) {
+  if (pending_ > 0) --pending_;
+  if (pin_appender_ == appender) {
+    pin_appender_ = 0;
+    batch_has_sample_ = false;
+  }
+}
+
+Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
+                          uint64_t low_watermark, const ChunkOptions& opts,
+                          HeadCounters& counters) {
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  if (has_samples_) {
+    const Verdict verdict = Judge(t, bits, last_t_, last_v_bits_);
+    if (verdict != Verdict::kAppend) return verdict;
+  }
+  // Marks at or below the watermark answer no open querier.
+  size_t keep_from = 0;
+  while (keep_from < marks_.size() && marks_[keep_from].seq <= low_watermark) {
+    ++keep_from;
+  }
+  marks_.erase(marks_.begin(), marks_.begin() + keep_from);
+  if (marks_.empty() || marks_.back().seq != seq) {
+    marks_.push_back({seq, total_});
+  }
+
+  if (head_.num_samples() > 0 &&
+      (head_.num_samples() >= opts.samples_per_chunk || t >= head_end_)) {
+    SealHead();
+  }
+  if (head_.num_samples() == 0) {
+    head_min_t_ = t;
+    head_end_ = NextBoundary(t, opts.chunk_range_ms);
+    counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
+  }
+  const size_t before = head_.bytes().size();
+  head_.Append(t, v);
+  counters.chunk_bytes.fetch_add(
+      static_cast<int64_t>(head_.bytes().size() - before),
+      std::memory_order_relaxed);
+  head_max_t_ = t;
+  head_copy_.reset();
+  has_samples_ = true;
+  last_t_ = t;
+  last_v_bits_ = bits;
+  ++total_;
+  return Verdict::kAppend;
+}
+
+void MemSeries::SealHead() {
+  ChunkPtr sealed;
+  if (head_copy_ != nullptr && head_copy_->num_samples == head_.num_samples()) {
+    sealed = std::move(head_copy_);  // readers already hold this exact copy
+  } else {
+    auto c = std::make_shared<Chunk>();
+    c->min_t = head_min_t_;
+    c->max_t = head_max_t_;
+    c->num_samples = head_.num_samples();
+    c->bytes = head_.bytes();
+    sealed = std::move(c);
+  }
+  sealed_.push_back(std::move(sealed));
+  head_ = XorEncoder();
+  head_copy_.reset();
+}
+
+ChunkPtr MemSeries::HeadCopy() {
+  if (head_copy_ == nullptr) {
+    auto c = std::make_shared<Chunk>();
+    c->min_t = head_min_t_;
+    c->max_t = head_max_t_;
+    c->num_samples = head_.num_samples();
+    c->bytes = head_.bytes();
+    head_copy_ = std::move(c);
+  }
+  return head_copy_;
+}
+
+uint64_t MemSeries::VisibleCount(uint64_t seq) const {
+  for (const CommitMark& m : marks_) {
+    if (m.seq > seq) return m.first_index;
+  }
+  return total_;
+}
+
+std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
+                                           int64_t maxt) {
+  std::vector<ChunkView> out;
+  const uint64_t limit = VisibleCount(seq);
+  uint64_t index = first_index_;
+  auto consider = [&](const ChunkPtr& c) {
+    if (limit <= index) return false;
+    const uint64_t n = static_cast<uint64_t>(c->num_samples);
+    const int visible = static_cast<int>(std::min(n, limit - index));
+    index += n;
+    if (c->min_t > maxt) return false;  // so is every later chunk
+    if (c->max_t < mint) return true;
+    ChunkView v{c, visible, c->min_t, c->max_t};
+    if (visible < c->num_samples) {
+      // Only a querier older than the chunk's newest commit gets here.
+      v.max_t = TimeOfSample(*c, visible);
+      if (v.max_t < mint) return true;
+    }
+    out.push_back(std::move(v));
+    return true;
+  };
+  for (const ChunkPtr& c : sealed_) {
+    if (!consider(c)) return out;
+  }
+  if (head_.num_samples() > 0) consider(HeadCopy());
+  return out;
+}
+
+int MemSeries::Truncate(int64_t cutoff, HeadCounters& counters) {
+  size_t drop = 0;
+  int64_t bytes = 0;
+  while (drop < sealed_.size() && sealed_[drop]->max_t < cutoff) {
+    first_index_ += static_cast<uint64_t>(sealed_[drop]->num_samples);
+    bytes += static_cast<int64_t>(sealed_[drop]->bytes.size());
+    ++drop;
+  }
+  sealed_.erase(sealed_.begin(), sealed_.begin() + drop);
+  int removed = static_cast<int>(drop);
+  if (sealed_.empty() && head_.num_samples() > 0 && head_max_t_ < cutoff) {
+    first_index_ += static_cast<uint64_t>(head_.num_samples());
+    bytes += static_cast<int64_t>(head_.bytes().size());
+    head_ = XorEncoder();
+    head_copy_.reset();
+    ++removed;
+  }
+  counters.chunk_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  counters.chunks_removed.fetch_add(static_cast<uint64_t>(removed),
+                                    std::memory_order_relaxed);
+  return removed;
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,139 @@
+// MemSeries: one series' samples in memory, after Prometheus's memSeries
+// (tsdb/head.go). Internal.
+//
+// Samples live in XOR chunks: sealed ones are immutable and shared with
+// readers by pointer; the open (head) chunk is written in place and readers
+// get a copy of it, cached until the next append. Every sample has a
+// cumulative index (0 for the first ever appended); commit marks record the
+// index at which each recent commit started, so that a querier opened at
+// commit sequence S sees exactly the samples committed at or before S.
+//
+// Thread safety: everything but ref(), labels() and hash() requires mu().
+#ifndef VIGIL_LIB_TSDB_MEM_SERIES_H_
+#define VIGIL_LIB_TSDB_MEM_SERIES_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "lib/tsdb/head_counters.h"
+#include "lib/tsdb/xor_chunk.h"
+#include "vigil/labels.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::tsdb {
+
+// A sealed chunk, or a copy of the open one; immutable once shared.
+struct Chunk {
+  int64_t min_t = 0;
+  int64_t max_t = 0;
+  int num_samples = 0;
+  std::vector<uint8_t> bytes;
+};
+using ChunkPtr = std::shared_ptr<const Chunk>;
+
+// What a reader may see of a chunk: its first num_samples samples, whose
+// times span [min_t, max_t].
+struct ChunkView {
+  ChunkPtr chunk;
+  int num_samples = 0;
+  int64_t min_t = 0;
+  int64_t max_t = 0;
+};
+
+// How a sample relates to what a series already holds.
+enum class Verdict {
+  kAppend,
+  kIgnoreDuplicate,  // same t, same value bits: dropped silently
+  kDuplicate,        // same t, different value
+  kOutOfOrder,
+};
+
+struct ChunkOptions {
+  int samples_per_chunk = kDefaultSamplesPerChunk;
+  int64_t chunk_range_ms = kDefaultChunkRangeMs;
+};
+
+class MemSeries {
+ public:
+  MemSeries(SeriesRef ref, Labels labels, uint64_t hash)
+      : ref_(ref), labels_(std::move(labels)), hash_(hash) {}
+
+  SeriesRef ref() const { return ref_; }
+  const Labels& labels() const { return labels_; }
+  uint64_t hash() const { return hash_; }
+  std::mutex& mu() const { return mu_; }
+
+  // GC removed the series from the index; appenders must look it up again.
+  bool removed() const { return removed_; }
+  void MarkRemoved() { removed_ = true; }
+  // Appenders holding uncommitted samples for the series; GC spares it.
+  uint32_t pending() const { return pending_; }
+  bool HasChunks() const { return !sealed_.empty() || head_.num_samples() > 0; }
+
+  // Judges (t, v) against the committed samples and, when `appender` pinned
+  // the series last, the samples it has buffered. `existing` gets the value
+  // a duplicate clashes with.
+  Verdict Check(int64_t t, double v, uint64_t appender, double* existing) const;
+  // Records that `appender` buffered (t, v). True when this pinned the
+  // series anew: the appender must Unpin() it once per true.
+  bool Pin(uint64_t appender, int64_t t, double v);
+  // Pins without a buffered sample (a series created by `appender`).
+  void PinNew(uint64_t appender);
+  void Unpin(uint64_t appender);
+
+  // Stores a sample of commit `seq`. Marks of commits no open querier can
+  // need (at or below `low_watermark`) are dropped on the way.
+  Verdict Commit(int64_t t, double v, uint64_t seq, uint64_t low_watermark,
+                 const ChunkOptions& opts, HeadCounters& counters);
+
+  // The chunks a querier opened at commit `seq` sees overlapping
+  // [mint, maxt], oldest first.
+  std::vector<ChunkView> Snapshot(uint64_t seq, int64_t mint, int64_t maxt);
+
+  // Drops chunks whose newest sample is older than `cutoff`; returns how
+  // many went.
+  int Truncate(int64_t cutoff, HeadCounters& counters);
+
+ private:
+  struct CommitMark {
+    uint64_t seq;
+    uint64_t first_index;  // index of the commit's first sample here
+  };
+
+  uint64_t VisibleCount(uint64_t seq) const;
+  void SealHead();
+  ChunkPtr HeadCopy();
+
+  const SeriesRef ref_;
+  const Labels labels_;
+  const uint64_t hash_;
+  mutable std::mutex mu_;
+
+  std::vector<ChunkPtr> sealed_;
+  XorEncoder head_;
+  int64_t head_min_t_ = 0;
+  int64_t head_max_t_ = 0;
+  int64_t head_end_ = 0;  // the chunk range boundary that cuts the head
+  ChunkPtr head_copy_;    // readers' copy of head_, while current
+
+  bool has_samples_ = false;  // ever committed, even if GC dropped them
+  int64_t last_t_ = 0;
+  uint64_t last_v_bits_ = 0;
+  uint64_t total_ = 0;        // samples ever committed
+  uint64_t first_index_ = 0;  // index of the oldest retained sample
+  absl::InlinedVector<CommitMark, 1> marks_;
+
+  bool removed_ = false;
+  uint32_t pending_ = 0;
+  uint64_t pin_appender_ = 0;  // the appender that pinned last, 0 if none
+  bool batch_has_sample_ = false;
+  int64_t batch_last_t_ = 0;
+  uint64_t batch_last_v_bits_ = 0;
+};
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_LIB_TSDB_MEM_SERIES_H_

@@ -1,0 +1,44 @@
+// Retention: dropping chunks past the retention period and the series they
+// leave empty (Prometheus's Head.Truncate / gc).
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "lib/tsdb/head_impl.h"
+
+namespace vigil::tsdb {
+
+Head::GcResult Head::RunGc(int64_t now_ms) {
+  Impl& h = *impl_;
+  GcResult result;
+  const int64_t cutoff = now_ms - h.options.retention_ms;
+  // Appends below the cutoff would be dropped by the next GC anyway;
+  // Prometheus rejects them as out of bounds.
+  int64_t prev = h.min_valid_time.load(std::memory_order_relaxed);
+  while (prev < cutoff &&
+         !h.min_valid_time.compare_exchange_weak(prev, cutoff)) {
+  }
+  // A querier may be open but not have selected yet: keep what its range
+  // covers until it closes (Prometheus waits for such readers instead).
+  const int64_t drop_before = h.isolation.MinOpenMint(cutoff);
+
+  std::vector<std::pair<SeriesRef, Labels>> gone;
+  for (const std::shared_ptr<MemSeries>& s : h.series.All()) {
+    {
+      std::lock_guard<std::mutex> lock(s->mu());
+      result.chunks_removed +=
+          static_cast<uint64_t>(s->Truncate(drop_before, h.counters));
+      if (s->HasChunks() || s->pending() > 0) continue;
+    }
+    const bool removed = h.series.RemoveIf(s, [](const MemSeries& m) {
+      return !m.HasChunks() && m.pending() == 0;
+    });
+    if (removed) gone.emplace_back(s->ref(), s->labels());
+  }
+  h.postings.Delete(gone);
+  result.series_removed = gone.size();
+  h.counters.series_removed.fetch_add(gone.size(), std::memory_order_relaxed);
+  return result;
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,72 @@
+// StripeSeries: the series of a Head by label-set hash and by ref, split into
+// independently locked stripes so that appenders of different series rarely
+// contend (Prometheus's stripeSeries). Internal.
+//
+// Label sets are found by their 64-bit hash and then compared, so two sets
+// with the same hash are both kept.
+//
+// Lock order: a hash stripe, then a ref stripe, then MemSeries::mu().
+#ifndef VIGIL_LIB_TSDB_STRIPE_SERIES_H_
+#define VIGIL_LIB_TSDB_STRIPE_SERIES_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "lib/tsdb/mem_series.h"
+
+namespace vigil::tsdb {
+
+// A power of two; Prometheus uses 16384 for many more cores than we target.
+inline constexpr size_t kSeriesStripes = 1024;
+
+class StripeSeries {
+ public:
+  StripeSeries();
+
+  std::shared_ptr<MemSeries> GetByRef(SeriesRef ref) const;
+  std::shared_ptr<MemSeries> GetByLabels(uint64_t hash,
+                                         const Labels& labels) const;
+
+  struct GetOrCreateResult {
+    std::shared_ptr<MemSeries> series;
+    bool created = false;
+  };
+  // The series `labels`, created with the next ref when new. A new series is
+  // pinned by `appender` before anyone else can see it, so GC cannot remove
+  // it before its creator has indexed it.
+  GetOrCreateResult GetOrCreate(uint64_t hash, const Labels& labels,
+                                uint64_t appender);
+
+  // Every series, copied stripe by stripe (no lock held on return).
+  std::vector<std::shared_ptr<MemSeries>> All() const;
+
+  // Removes `s` if `should_remove` (called under s->mu()) says so, marking
+  // it removed. True when it went.
+  bool RemoveIf(const std::shared_ptr<MemSeries>& s,
+                const std::function<bool(const MemSeries&)>& should_remove);
+
+ private:
+  struct HashStripe {
+    mutable std::mutex mu;
+    absl::flat_hash_map<uint64_t,
+                        absl::InlinedVector<std::shared_ptr<MemSeries>, 1>>
+        by_hash;
+  };
+  struct RefStripe {
+    mutable std::mutex mu;
+    absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>> by_ref;
+  };
+
+  std::vector<HashStripe> hash_stripes_;
+  std::vector<RefStripe> ref_stripes_;
+  std::atomic<SeriesRef> next_ref_{1};
+};
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_LIB_TSDB_STRIPE_SERIES_H_

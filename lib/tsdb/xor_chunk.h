@@ -1,0 +1,74 @@
+// The XOR chunk: Gorilla compression of (timestamp, float) samples, after
+// Prometheus's tsdb/chunkenc/xor.go. Internal.
+//
+// Timestamps: the first raw (zig-zag varint), the second as a delta, every
+// later one as a delta-of-delta in a prefix-coded bucket (1, 16, 20, 24 or 68
+// bits), so a regular scrape interval costs one bit per sample. Values: XOR
+// with the previous value, storing only the meaningful bits and reusing the
+// previous leading/trailing-zero window when the new bits fit in it. Values
+// round-trip bit-exactly, so the staleness NaN stays a staleness NaN.
+//
+// The sample count is kept beside the bytes rather than in them, so that a
+// reader can decode a prefix of a chunk that is still being written.
+#ifndef VIGIL_LIB_TSDB_XOR_CHUNK_H_
+#define VIGIL_LIB_TSDB_XOR_CHUNK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "lib/tsdb/bit_stream.h"
+
+namespace vigil::tsdb {
+
+class XorEncoder {
+ public:
+  // Samples must come in strictly increasing time order.
+  void Append(int64_t t, double v);
+
+  int num_samples() const { return num_samples_; }
+  const std::vector<uint8_t>& bytes() const { return writer_.bytes(); }
+
+ private:
+  void WriteValue(uint64_t bits);
+
+  BitWriter writer_;
+  int num_samples_ = 0;
+  int64_t t_ = 0;
+  int64_t t_delta_ = 0;
+  uint64_t v_bits_ = 0;
+  // 0xff: no window yet, so the first non-zero XOR writes a fresh one.
+  uint8_t leading_ = 0xff;
+  uint8_t trailing_ = 0;
+};
+
+class XorDecoder {
+ public:
+  // Decodes the first `num_samples` samples of `data`.
+  XorDecoder(const uint8_t* data, size_t size, int num_samples)
+      : reader_(data, size), remaining_(num_samples) {}
+
+  // Advances; false at the end (or on a corrupt stream, see corrupt()).
+  bool Next();
+  int64_t t() const { return t_; }
+  double v() const;
+  uint64_t v_bits() const { return v_bits_; }
+  bool corrupt() const { return corrupt_; }
+
+ private:
+  bool ReadValue();
+
+  BitReader reader_;
+  int remaining_;
+  int read_ = 0;
+  bool corrupt_ = false;
+  int64_t t_ = 0;
+  int64_t t_delta_ = 0;
+  uint64_t v_bits_ = 0;
+  uint8_t leading_ = 0;
+  uint8_t trailing_ = 0;
+};
+
+}  // namespace vigil::tsdb
+
+#endif  // VIGIL_LIB_TSDB_XOR_CHUNK_H_

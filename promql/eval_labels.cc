@@ -1,0 +1,32 @@
+// Label-set operations of the evaluator that Prometheus's labels package
+// provides: dropping the metadata labels and the matching-label subset.
+#include <algorithm>
+
+#include "promql/evaluator.h"
+
+namespace vigil::promql::eval {
+
+Labels DropMetadataLabels(const Labels& ls) {
+  // Prometheus 3 drops __name__ together with the type-and-unit metadata
+  // labels (schema.IsMetadataLabel).
+  if (!ls.Has(kMetricName) && !ls.Has("__type__") && !ls.Has("__unit__")) {
+    return ls;
+  }
+  LabelsBuilder b(ls);
+  b.Del(kMetricName);
+  b.Del("__type__");
+  b.Del("__unit__");
+  return b.Build();
+}
+
+Labels MatchLabels(const Labels& ls, bool on,
+                   const std::vector<std::string>& names) {
+  std::vector<Label> out;
+  for (const Label& l : ls) {
+    bool listed = std::find(names.begin(), names.end(), l.name) != names.end();
+    if (on == listed && (on || l.name != kMetricName)) out.push_back(l);
+  }
+  return Labels::FromVector(std::move(out));
+}
+
+}  // namespace vigil::promql::eval

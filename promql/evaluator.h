@@ -1,0 +1,272 @@
+// The evaluator core behind Engine: evaluates a syntax tree over a fixed grid
+// of step timestamps [start, end] every `interval` ms, as Prometheus's
+// promql/engine.go evaluator does. Every node yields a Matrix with one point
+// per step at which it has a value; scalars are a Matrix of one series with
+// empty labels and a point at every step. Not installed.
+//
+// Errors are absl::Status values with Prometheus's messages; the evaluator
+// never throws. One Evaluator (and its nested subquery evaluators) belongs to
+// one query and one thread.
+#ifndef VIGIL_PROMQL_EVALUATOR_H_
+#define VIGIL_PROMQL_EVALUATOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "promql/eval_types.h"
+#include "vigil/labels.h"
+#include "vigil/promql/ast.h"
+#include "vigil/promql/engine.h"
+#include "vigil/storage.h"
+
+#define VIGIL_EVAL_CONCAT_INNER(a, b) a##b
+#define VIGIL_EVAL_CONCAT(a, b) VIGIL_EVAL_CONCAT_INNER(a, b)
+
+#define VIGIL_EVAL_RETURN_IF_ERROR(expr) \
+  do {                                   \
+    absl::Status vigil_eval_st = (expr); \
+    if (!vigil_eval_st.ok()) {           \
+      return vigil_eval_st;              \
+    }                                    \
+  } while (0)
+
+#define VIGIL_EVAL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                     \
+  if (!tmp.ok()) return tmp.status();                    \
+  lhs = std::move(*tmp)
+
+#define VIGIL_EVAL_ASSIGN_OR_RETURN(lhs, expr) \
+  VIGIL_EVAL_ASSIGN_OR_RETURN_IMPL(            \
+      VIGIL_EVAL_CONCAT(vigil_eval_or_, __LINE__), lhs, expr)
+
+namespace vigil::promql::eval {
+
+// One output series of a node: its points at step timestamps, increasing.
+struct SeriesPoints {
+  Labels metric;
+  std::vector<Sample> points;
+  bool drop_name = false;
+};
+using Matrix = std::vector<SeriesPoints>;
+
+// What a node evaluates to. Strings only come from string literals.
+struct Value {
+  Matrix matrix;
+  std::string str;
+  bool is_string = false;
+};
+
+// One selected storage series with its samples read once for the whole
+// query (the selector's time range), so that every step and every window is
+// a binary search rather than a storage seek.
+struct SelectedSeries {
+  Labels metric;
+  std::vector<Sample> samples;  // all samples, stale markers included
+  std::vector<Sample> fresh;    // without stale markers, when any exist
+  bool has_stale = false;
+  std::span<const Sample> Fresh() const {
+    return has_stale ? std::span<const Sample>(fresh)
+                     : std::span<const Sample>(samples);
+  }
+};
+
+struct SelectRange {
+  int64_t mint = 0;
+  int64_t maxt = 0;
+};
+
+// State shared by a query's evaluator and the nested evaluators of its
+// subqueries.
+struct QueryState {
+  Querier* querier = nullptr;
+  const EngineOptions* options = nullptr;
+  int64_t lookback_ms = 0;
+  // The query's own start, end and step: `@ start()`, `@ end()`, step() and
+  // range() refer to these even inside subqueries.
+  int64_t query_start = 0;
+  int64_t query_end = 0;
+  int64_t query_step = 0;
+  int64_t max_samples = 0;
+  int64_t current_samples = 0;
+  std::chrono::steady_clock::time_point deadline;
+  std::stop_token stop;
+  bool delayed_name_removal = false;
+  Annotations annotations;
+  // Time range each selector reads, from the pre-pass (FindMinMaxTime).
+  absl::flat_hash_map<const VectorSelector*, SelectRange> select_ranges;
+  // Selected series per selector, read on first use.
+  absl::flat_hash_map<const VectorSelector*,
+                      std::shared_ptr<std::vector<SelectedSeries>>>
+      selections;
+  // Evaluated experimental duration expressions, milliseconds.
+  absl::flat_hash_map<const DurationExpr*, int64_t> durations;
+  uint32_t cancel_check_counter = 0;
+};
+
+// An input vector of one step, gathered from a node's Matrix.
+struct StepInput {
+  const Matrix* matrix = nullptr;
+  std::vector<size_t> cursor;  // next point per series
+  EvalVector vec;              // the samples present at this step
+  std::vector<int> series;     // source series index of each vec element
+  std::vector<int> slot;       // series whose labels each vec slot holds
+};
+
+// Called once per step with the gathered inputs; appends to `out`.
+using StepFn = std::function<absl::Status(
+    int64_t ts, std::span<StepInput> inputs, EvalVector* out)>;
+
+class Evaluator {
+ public:
+  Evaluator(QueryState* q, int64_t start, int64_t end, int64_t interval)
+      : q_(q), start_(start), end_(end), interval_(interval) {}
+
+  absl::StatusOr<Value> Eval(const Expr& expr);
+
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
+  int64_t interval() const { return interval_; }
+  bool instant() const { return start_ == end_; }
+  size_t NumSteps() const {
+    return static_cast<size_t>((end_ - start_) / interval_) + 1;
+  }
+  QueryState& state() { return *q_; }
+
+  // Timeout and cancellation, checked between steps and series.
+  absl::Status CheckCancel();
+  // Accounts for samples held in memory; fails past the query's limit.
+  absl::Status AddSamples(int64_t n);
+
+  // Evaluates `exprs` (string literals are skipped) and calls `fn` once per
+  // step with the samples of each at that step, collecting its output into
+  // series by label set as Prometheus's rangeEval does.
+  absl::StatusOr<Matrix> RangeEval(std::span<const Expr* const> exprs,
+                                   const StepFn& fn);
+  // The same over matrices already evaluated.
+  absl::StatusOr<Matrix> RangeEvalMatrices(std::span<Matrix* const> inputs,
+                                           const StepFn& fn);
+
+  // Resolved times of selectors and subqueries.
+  int64_t OffsetOf(const VectorSelector& vs) const;
+  int64_t RangeOf(const MatrixSelector& ms) const;
+  int64_t OffsetOf(const SubqueryExpr& sq) const;
+  int64_t RangeOf(const SubqueryExpr& sq) const;
+  int64_t StepOf(const SubqueryExpr& sq) const;
+  // The pinned `@` time of a selector or subquery, if any.
+  std::optional<int64_t> AtOf(std::optional<int64_t> at_ms,
+                              AtModifier modifier) const;
+
+  // The selector's series (read once per query).
+  absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Select(
+      const VectorSelector& vs);
+
+  // Drops __name__ now, or marks it for dropping at the end when delayed
+  // removal is on (Prometheus's DropReserved on metadata labels).
+  void DropName(Labels* metric, bool* drop_name) const;
+
+ private:
+  absl::StatusOr<Value> EvalVectorSelector(const VectorSelector& vs);
+  absl::StatusOr<Value> EvalSmoothedSelector(const VectorSelector& vs);
+  absl::StatusOr<Value> EvalMatrixSelector(const MatrixSelector& ms);
+  absl::StatusOr<Value> EvalSubquery(const SubqueryExpr& sq);
+  absl::StatusOr<Value> EvalUnary(const UnaryExpr& e);
+  absl::StatusOr<Value> EvalBinary(const BinaryExpr& e);
+  absl::StatusOr<Value> EvalVectorBinary(const BinaryExpr& e);
+  absl::StatusOr<Value> EvalAggregate(const AggregateExpr& e);
+  absl::StatusOr<Value> EvalCountValues(const AggregateExpr& e);
+  absl::StatusOr<Value> EvalCall(const Call& e);
+  absl::StatusOr<Value> EvalMatrixCall(const Call& e, size_t matrix_arg);
+  // The query parameter a folded function (start, end, step, range)
+  // stands for, in ms; nullopt for every other function.
+  std::optional<int64_t> QueryParameter(std::string_view name) const;
+  absl::StatusOr<Value> EvalTimestampCall(const Call& e,
+                                          const VectorSelector& vs);
+
+  QueryState* q_;
+  int64_t start_;
+  int64_t end_;
+  int64_t interval_;
+};
+
+// A range-vector argument evaluated once for the whole range: series with
+// their samples, and how each step's window is cut from them.
+struct RangeArg {
+  std::vector<const Labels*> metrics;
+  std::vector<std::span<const Sample>> samples;
+  std::vector<bool> drop_name;
+  int64_t range = 0;
+  int64_t offset = 0;
+  std::optional<int64_t> at;
+  // Owns the samples when the argument was a subquery.
+  Matrix owned;
+  std::shared_ptr<std::vector<SelectedSeries>> selection;
+};
+
+// Helpers shared by the evaluator's files.
+
+// Abseil 20220623's string_view is not std::string_view.
+inline absl::string_view AbslSv(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+// An execution error (Prometheus's "execution" error type), e.g. "vector
+// cannot contain metrics with the same labelset".
+inline absl::Status ExecError(std::string_view msg) {
+  return absl::FailedPreconditionError(AbslSv(msg));
+}
+// Drops the names marked for delayed removal and merges series that became
+// equal, failing when they overlap in time.
+absl::Status CleanupMetricLabels(Matrix* mat);
+
+// Prometheus's labels.String(): {__name__="a", b="c"}.
+std::string GoLabelsString(const Labels& ls);
+// Go's strconv.FormatFloat(v, 'g', -1, 64), as fmt's %g and %v print.
+std::string GoFormatFloat(double v);
+// Go's strconv.FormatFloat(v, 'f', -1, 64).
+std::string GoFormatFloatFixed(double v);
+// Labels without __name__, __type__ and __unit__ (DropReserved).
+Labels DropMetadataLabels(const Labels& ls);
+// Prometheus's Labels.MatchLabels(on, names...).
+Labels MatchLabels(const Labels& ls, bool on,
+                   const std::vector<std::string>& names);
+// The element operation of a binary operator: the value and, for
+// comparisons, whether the sample is kept (binary_ops.cc).
+struct ElemResult {
+  double value = 0;
+  bool keep = false;
+};
+ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs);
+double ScalarBinop(BinaryOp op, double lhs, double rhs);
+// + - * / % ^ atan2: the operators that change a metric's meaning and so
+// drop its name.
+bool IsArithmetic(BinaryOp op);
+
+// Calls `fn` on each direct child of `e`.
+void VisitChildren(const Expr& e, const std::function<void(const Expr&)>& fn);
+// Strips parentheses around an expression.
+const Expr& Unparen(const Expr& e);
+
+// Experimental duration expressions, in milliseconds, with step() and
+// range() bound to the query's. Fails as Prometheus's durationVisitor does.
+absl::StatusOr<int64_t> EvalDuration(const DurationExpr& d, int64_t step_ms,
+                                     int64_t range_ms, bool allow_negative);
+// Evaluates every duration expression of `expr` into q->durations.
+absl::Status ResolveDurations(const Expr& expr, QueryState* q);
+// The time range each selector of `expr` reads into q->select_ranges; returns
+// the overall [mint, maxt] ({0, 0} without selectors).
+SelectRange ComputeSelectRanges(const Expr& expr, QueryState* q);
+
+}  // namespace vigil::promql::eval
+
+#endif  // VIGIL_PROMQL_EVALUATOR_H_

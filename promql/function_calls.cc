@@ -1,0 +1,382 @@
+// Function calls: the evaluator's side of the contract with the function
+// table (eval_types.h). Instant-vector and scalar arguments are evaluated for
+// the whole range and handed over step by step; a range-vector argument is
+// cut into one window per series and step. The functions Prometheus's
+// engine special-cases are handled here: timestamp() over a selector (sees
+// sample times), absent_over_time() (needs every series of the window), the
+// name-keeping last/first_over_time and the sort warning of range queries.
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+#include "promql/evaluator.h"
+
+namespace vigil::promql::eval {
+
+namespace {
+
+// Prometheus's AnchoredSafeFunctions and SmoothedSafeFunctions, sorted as
+// its error message lists them.
+constexpr std::string_view kAnchoredSafe[] = {"changes", "delta", "increase",
+                                              "rate", "resets"};
+constexpr std::string_view kSmoothedSafe[] = {"delta", "increase", "rate"};
+constexpr std::string_view kSortFunctions[] = {
+    "sort", "sort_by_label", "sort_by_label_desc", "sort_desc"};
+
+template <size_t N>
+bool Contains(const std::string_view (&set)[N], std::string_view name) {
+  return std::find(std::begin(set), std::end(set), name) != std::end(set);
+}
+
+template <size_t N>
+std::string Join(const std::string_view (&set)[N]) {
+  std::string out;
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) out.append(", ");
+    out.append(set[i]);
+  }
+  return out;
+}
+
+// Prometheus's createLabelsForAbsentFunction: the equality matchers of the
+// selector, except __name__; a label matched twice is left out.
+Labels AbsentLabels(const Expr& arg) {
+  const Expr& a = Unparen(arg);
+  const VectorSelector* vs = nullptr;
+  if (a.kind == NodeKind::kVectorSelector) vs = &a.As<VectorSelector>();
+  if (a.kind == NodeKind::kMatrixSelector) {
+    vs = a.As<MatrixSelector>().selector.get();
+  }
+  if (vs == nullptr) return Labels();
+  LabelsBuilder b;
+  absl::flat_hash_set<std::string> has;
+  for (const Matcher& m : vs->matchers) {
+    if (m.name() == kMetricName) continue;
+    if (m.type() == MatchType::kEqual && !has.contains(m.name())) {
+      b.Set(m.name(), m.value());
+      has.insert(m.name());
+    } else {
+      b.Del(m.name());
+    }
+  }
+  return b.Build();
+}
+
+bool ContainsSameLabelset(const Matrix& mat) {
+  absl::flat_hash_set<uint64_t> seen;
+  for (const auto& s : mat) {
+    if (!seen.insert(s.metric.Hash()).second) return true;
+  }
+  return false;
+}
+
+// Samples in the left-open window (mint, maxt], by moving cursors: windows
+// only move forward as steps advance.
+std::span<const Sample> Window(std::span<const Sample> all, int64_t mint,
+                               int64_t maxt, size_t* lo, size_t* hi) {
+  if (*hi < *lo) *hi = *lo;
+  while (*lo < all.size() && all[*lo].t <= mint) ++*lo;
+  if (*hi < *lo) *hi = *lo;
+  while (*hi < all.size() && all[*hi].t <= maxt) ++*hi;
+  return all.subspan(*lo, *hi - *lo);
+}
+
+}  // namespace
+
+std::optional<int64_t> Evaluator::QueryParameter(std::string_view name) const {
+  if (name == "start") return q_->query_start;
+  if (name == "end") return q_->query_end;
+  if (name == "step") return q_->query_step;
+  if (name == "range") return q_->query_end - q_->query_start;
+  return std::nullopt;
+}
+
+absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
+  const std::string_view name = e.func->name;
+  if (name == "timestamp" && !e.args.empty()) {
+    const Expr& a = Unparen(*e.args[0]);
+    if (a.kind == NodeKind::kVectorSelector) {
+      return EvalTimestampCall(e, a.As<VectorSelector>());
+    }
+  }
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const Expr& a = Unparen(*e.args[i]);
+    if (a.kind == NodeKind::kMatrixSelector || a.kind == NodeKind::kSubquery) {
+      return EvalMatrixCall(e, i);
+    }
+  }
+  if (auto folded = QueryParameter(name)) {
+    // start(), end(), step() and range(): the query's own parameters in
+    // seconds, the same at every step and inside subqueries.
+    const double v = static_cast<double>(*folded) / 1000.0;
+    Value out;
+    out.matrix.emplace_back();
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      out.matrix.back().points.push_back({ts, v});
+    }
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(NumSteps())));
+    return out;
+  }
+  if (name == "info") {
+    return absl::UnimplementedError("the info() function is not supported");
+  }
+  FunctionImpl impl = LookupFunctionImpl(name);
+  if (impl == nullptr) {
+    return absl::UnimplementedError(
+        absl::StrCat("function ", AbslSv(name), "() is not implemented"));
+  }
+  if (!instant() && Contains(kSortFunctions, name)) {
+    q_->annotations.Warn(
+        "sort is ineffective for range queries since results are always "
+        "ordered by labels",
+        e.pos);
+  }
+  std::vector<const Expr*> exprs;
+  for (const auto& a : e.args) exprs.push_back(&Unparen(*a));
+  std::vector<ArgValue> argv(e.args.size());
+  const bool delayed = q_->delayed_name_removal;
+  Value out;
+  VIGIL_EVAL_ASSIGN_OR_RETURN(
+      out.matrix,
+      RangeEval(exprs,
+                [&](int64_t ts, std::span<StepInput> in,
+                    EvalVector* res) -> absl::Status {
+                  for (size_t i = 0; i < exprs.size(); ++i) {
+                    switch (exprs[i]->type()) {
+                      case ValueType::kString:
+                        argv[i].string = exprs[i]->As<StringLiteral>().value;
+                        break;
+                      case ValueType::kScalar:
+                        argv[i].scalar =
+                            in[i].vec.empty() ? std::nan("") : in[i].vec[0].v;
+                        break;
+                      default:
+                        argv[i].vector = &in[i].vec;
+                        break;
+                    }
+                  }
+                  FunctionArgs fa{e, argv, ts};
+                  fa.annotations = &q_->annotations;
+                  fa.delayed_name_removal = delayed;
+                  return impl(fa, res);
+                }));
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
+  const std::string_view name = e.func->name;
+  const bool absent = name == "absent_over_time";
+  FunctionImpl impl = nullptr;
+  if (!absent) {
+    impl = LookupFunctionImpl(name);
+    if (impl == nullptr) {
+      return absl::UnimplementedError(
+          absl::StrCat("function ", AbslSv(name), "() is not implemented"));
+    }
+  }
+  const Expr& marg = Unparen(*e.args[mi]);
+  // Non-matrix arguments: scalars per step, strings from the literal.
+  std::vector<Value> vals(e.args.size());
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    if (i == mi) continue;
+    const Expr& a = Unparen(*e.args[i]);
+    if (a.type() == ValueType::kString) continue;
+    VIGIL_EVAL_ASSIGN_OR_RETURN(vals[i], Eval(a));
+  }
+
+  RangeArg ra;
+  bool anchored = false;
+  bool smoothed = false;
+  if (marg.kind == NodeKind::kMatrixSelector) {
+    const auto& ms = marg.As<MatrixSelector>();
+    const VectorSelector& vs = *ms.selector;
+    anchored = vs.anchored;
+    smoothed = vs.smoothed;
+    if (anchored && !Contains(kAnchoredSafe, name)) {
+      return ExecError(absl::StrCat(
+          "anchored modifier can only be used with: ", Join(kAnchoredSafe),
+          " - not with ", AbslSv(name)));
+    }
+    if (smoothed && !Contains(kSmoothedSafe, name)) {
+      return ExecError(absl::StrCat(
+          "smoothed modifier can only be used with: ", Join(kSmoothedSafe),
+          " - not with ", AbslSv(name)));
+    }
+    VIGIL_EVAL_ASSIGN_OR_RETURN(ra.selection, Select(vs));
+    for (const auto& s : *ra.selection) {
+      ra.metrics.push_back(&s.metric);
+      ra.samples.push_back(s.Fresh());
+      ra.drop_name.push_back(false);
+    }
+    ra.range = RangeOf(ms);
+    ra.offset = OffsetOf(vs);
+    ra.at = AtOf(vs.at_ms, vs.at_modifier);
+  } else {
+    const auto& sq = marg.As<SubqueryExpr>();
+    VIGIL_EVAL_ASSIGN_OR_RETURN(Value v, EvalSubquery(sq));
+    ra.owned = std::move(v.matrix);
+    for (const auto& s : ra.owned) {
+      ra.metrics.push_back(&s.metric);
+      ra.samples.push_back(s.points);
+      ra.drop_name.push_back(s.drop_name);
+    }
+    ra.range = RangeOf(sq);
+    ra.offset = OffsetOf(sq);
+    ra.at = AtOf(sq.at_ms, sq.at_modifier);
+  }
+
+  const size_t steps = NumSteps();
+  Value out;
+  if (absent) {
+    std::vector<bool> found(steps, false);
+    for (size_t i = 0; i < ra.samples.size(); ++i) {
+      size_t lo = 0, hi = 0, step = 0;
+      for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+        const int64_t ref = ra.at.value_or(ts) - ra.offset;
+        if (!Window(ra.samples[i], ref - ra.range, ref, &lo, &hi).empty()) {
+          found[step] = true;
+        }
+      }
+    }
+    SeriesPoints sp;
+    sp.metric = AbsentLabels(marg);
+    sp.drop_name = true;
+    size_t step = 0;
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      if (!found[step]) sp.points.push_back({ts, 1});
+    }
+    if (!sp.points.empty()) {
+      VIGIL_EVAL_RETURN_IF_ERROR(
+          AddSamples(static_cast<int64_t>(sp.points.size())));
+      out.matrix.push_back(std::move(sp));
+    }
+    return out;
+  }
+
+  // Prometheus: last_over_time and first_over_time act like offset and keep
+  // the name; every other range function drops it.
+  const bool drop_name = name != "last_over_time" && name != "first_over_time";
+  const bool delayed = q_->delayed_name_removal;
+  const bool counter_check = name == "rate" || name == "increase";
+  std::vector<ArgValue> argv(e.args.size());
+  std::vector<WindowSeries> window(1);
+  argv[mi].matrix = &window;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    const Expr& a = Unparen(*e.args[i]);
+    if (i != mi && a.type() == ValueType::kString) {
+      argv[i].string = a.As<StringLiteral>().value;
+    }
+  }
+  const int64_t ext_before = (anchored || smoothed) ? q_->lookback_ms : 0;
+  const int64_t ext_after = smoothed ? q_->lookback_ms : 0;
+  EvalVector res;
+  for (size_t si = 0; si < ra.samples.size(); ++si) {
+    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    SeriesPoints sp;
+    size_t lo = 0, hi = 0, step = 0;
+    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
+      const int64_t ref = ra.at.value_or(ts) - ra.offset;
+      // Anchored windows also hold the lookback before the range, smoothed
+      // ones the lookback on both sides, for the functions to pick or
+      // interpolate their boundary values (Prometheus's matrixIterSlice).
+      auto win = Window(ra.samples[si], ref - ra.range - ext_before,
+                        ref + ext_after, &lo, &hi);
+      if (win.empty()) continue;
+      for (size_t j = 0; j < e.args.size(); ++j) {
+        if (j == mi || vals[j].matrix.empty()) continue;
+        const auto& pts = vals[j].matrix[0].points;
+        argv[j].scalar = step < pts.size() ? pts[step].v : std::nan("");
+      }
+      window[0] = WindowSeries{ra.metrics[si], win, ra.drop_name[si]};
+      // Prometheus hands range functions the step time even when `@` pins
+      // the window: predict_linear extrapolates from it.
+      FunctionArgs fa{e, argv, ts};
+      fa.range_start = ref - ra.range;
+      fa.range_end = ref;
+      fa.anchored = anchored;
+      fa.smoothed = smoothed;
+      fa.annotations = &q_->annotations;
+      fa.delayed_name_removal = delayed;
+      // The window's samples are held while the function runs.
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(win.size())));
+      q_->current_samples -= static_cast<int64_t>(win.size());
+      res.clear();
+      VIGIL_EVAL_RETURN_IF_ERROR(impl(fa, &res));
+      if (res.empty()) continue;
+      if (sp.points.empty()) sp.points.reserve(steps);
+      sp.points.push_back({ts, res[0].v});
+    }
+    if (sp.points.empty()) continue;
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AddSamples(static_cast<int64_t>(sp.points.size())));
+    if (counter_check) {
+      std::string_view metric_name = ra.metrics[si]->MetricName();
+      if (!metric_name.empty() && !metric_name.ends_with("_total") &&
+          !metric_name.ends_with("_sum") && !metric_name.ends_with("_count") &&
+          !metric_name.ends_with("_bucket")) {
+        q_->annotations.Info(
+            absl::StrCat("metric might not be a counter, name does not end "
+                         "in _total/_sum/_count/_bucket: ",
+                         QuoteString(metric_name)),
+            e.args[0]->pos);
+      }
+    }
+    sp.metric = *ra.metrics[si];
+    sp.drop_name = ra.drop_name[si];
+    if (drop_name) DropName(&sp.metric, &sp.drop_name);
+    out.matrix.push_back(std::move(sp));
+  }
+  if (!delayed && ContainsSameLabelset(out.matrix)) {
+    return ExecError("vector cannot contain metrics with the same labelset");
+  }
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalTimestampCall(const Call& e,
+                                                   const VectorSelector& vs) {
+  FunctionImpl impl = LookupFunctionImpl("timestamp");
+  if (impl == nullptr) {
+    return absl::UnimplementedError("function timestamp() is not implemented");
+  }
+  VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
+  const int64_t offset = OffsetOf(vs);
+  const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
+  const int64_t lookback = q_->lookback_ms;
+  std::vector<size_t> cursor(sel->size(), 0);
+  EvalVector vec;
+  std::vector<ArgValue> argv(1);
+  argv[0].vector = &vec;
+  const bool delayed = q_->delayed_name_removal;
+  Value out;
+  VIGIL_EVAL_ASSIGN_OR_RETURN(
+      out.matrix,
+      RangeEvalMatrices({},
+                        [&](int64_t ts, std::span<StepInput>,
+                            EvalVector* res) -> absl::Status {
+                          vec.clear();
+                          const int64_t ref = at.value_or(ts) - offset;
+                          for (size_t i = 0; i < sel->size(); ++i) {
+                            const auto& smp = (*sel)[i].samples;
+                            size_t& j = cursor[i];
+                            while (j < smp.size() && smp[j].t <= ref) ++j;
+                            if (j == 0) continue;
+                            const Sample& last = smp[j - 1];
+                            if (last.t <= ref - lookback || IsStaleNaN(last.v))
+                              continue;
+                            // timestamp() sees the sample's own time.
+                            vec.push_back(EvalSample{(*sel)[i].metric, last.t,
+                                                     last.v, false});
+                          }
+                          VIGIL_EVAL_RETURN_IF_ERROR(
+                              AddSamples(static_cast<int64_t>(vec.size())));
+                          FunctionArgs fa{e, argv, ts};
+                          fa.annotations = &q_->annotations;
+                          fa.delayed_name_removal = delayed;
+                          return impl(fa, res);
+                        }));
+  return out;
+}
+
+}  // namespace vigil::promql::eval

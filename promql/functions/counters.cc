@@ -1,0 +1,63 @@
+// changes() and resets(): counting transitions between neighbouring samples.
+#include <cmath>
+#include <optional>
+#include <span>
+
+#include "promql/functions/common.h"
+#include "promql/functions/impls.h"
+
+namespace vigil::promql::functions {
+namespace {
+
+// Where counting starts. An anchored window also holds the last sample at or
+// before the range start, which counts as the baseline (Prometheus's
+// pickFirstSampleIndex); nullopt when nothing lies inside the range.
+std::optional<size_t> FirstIndex(const FunctionArgs& args,
+                                 std::span<const Sample> s) {
+  if (!args.anchored) return 0;
+  if (s.back().t <= args.range_start) return std::nullopt;
+  size_t lo = 0, hi = s.size() - 1;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s[mid].t > args.range_start) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo > 0 ? lo - 1 : 0;
+}
+
+template <typename Counts>
+absl::Status CountTransitions(const FunctionArgs& args, EvalVector* out,
+                              Counts counts) {
+  return ForEachWindow(
+      args, NamePolicy::kDrop,
+      [&](const WindowSeries& series) -> std::optional<double> {
+        std::span<const Sample> s = series.samples;
+        std::optional<size_t> first = FirstIndex(args, s);
+        if (!first.has_value()) return std::nullopt;
+        int n = 0;
+        for (size_t i = *first + 1; i < s.size(); ++i) {
+          if (counts(s[i - 1].v, s[i].v)) ++n;
+        }
+        return static_cast<double>(n);
+      },
+      out);
+}
+
+}  // namespace
+
+// Two NaNs in a row are not a change, although NaN != NaN.
+absl::Status Changes(const FunctionArgs& args, EvalVector* out) {
+  return CountTransitions(args, out, [](double prev, double cur) {
+    return cur != prev && !(std::isnan(cur) && std::isnan(prev));
+  });
+}
+
+absl::Status Resets(const FunctionArgs& args, EvalVector* out) {
+  return CountTransitions(args, out,
+                          [](double prev, double cur) { return cur < prev; });
+}
+
+}  // namespace vigil::promql::functions

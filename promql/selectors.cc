@@ -1,0 +1,200 @@
+// Instant and range vector selectors: reading each selector's series once,
+// the lookback window with staleness, offset and `@`.
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "promql/evaluator.h"
+
+namespace vigil::promql::eval {
+
+int64_t Evaluator::OffsetOf(const VectorSelector& vs) const {
+  if (vs.offset_expr != nullptr) {
+    auto it = q_->durations.find(vs.offset_expr.get());
+    if (it != q_->durations.end()) return it->second;
+  }
+  return vs.offset_ms;
+}
+
+int64_t Evaluator::RangeOf(const MatrixSelector& ms) const {
+  if (ms.range_expr != nullptr) {
+    auto it = q_->durations.find(ms.range_expr.get());
+    if (it != q_->durations.end()) return it->second;
+  }
+  return ms.range_ms;
+}
+
+std::optional<int64_t> Evaluator::AtOf(std::optional<int64_t> at_ms,
+                                       AtModifier modifier) const {
+  switch (modifier) {
+    case AtModifier::kStart:
+      return q_->query_start;
+    case AtModifier::kEnd:
+      return q_->query_end;
+    case AtModifier::kNone:
+      break;
+  }
+  return at_ms;
+}
+
+absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
+    const VectorSelector& vs) {
+  auto cached = q_->selections.find(&vs);
+  if (cached != q_->selections.end()) return cached->second;
+
+  SelectRange range;
+  auto r = q_->select_ranges.find(&vs);
+  if (r != q_->select_ranges.end()) {
+    range = r->second;
+  } else {
+    range = {q_->query_start - q_->lookback_ms, q_->query_end};
+  }
+  SelectHints hints{range.mint, range.maxt};
+  auto series = q_->querier->Select(hints, vs.matchers);
+  if (!series.ok()) {
+    return absl::Status(
+        series.status().code(),
+        absl::StrCat("expanding series: ", series.status().message()));
+  }
+  auto out = std::make_shared<std::vector<SelectedSeries>>();
+  out->reserve(series->size());
+  for (const auto& s : *series) {
+    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    SelectedSeries sel;
+    sel.metric = s->labels();
+    auto it = s->Iterator();
+    if (it->Seek(range.mint)) {
+      do {
+        Sample smp = it->At();
+        if (smp.t > range.maxt) break;
+        if (IsStaleNaN(smp.v)) sel.has_stale = true;
+        sel.samples.push_back(smp);
+      } while (it->Next());
+    }
+    if (sel.has_stale) {
+      sel.fresh.reserve(sel.samples.size());
+      for (const auto& smp : sel.samples) {
+        if (!IsStaleNaN(smp.v)) sel.fresh.push_back(smp);
+      }
+    }
+    out->push_back(std::move(sel));
+  }
+  q_->selections.emplace(&vs, out);
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
+  if (vs.smoothed) return EvalSmoothedSelector(vs);
+  VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
+  const int64_t offset = OffsetOf(vs);
+  const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
+  const int64_t lookback = q_->lookback_ms;
+  Value out;
+  out.matrix.reserve(sel->size());
+  for (const auto& s : *sel) {
+    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    SeriesPoints sp;
+    size_t j = 0;
+    const auto& smp = s.samples;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      const int64_t ref = at.value_or(ts) - offset;
+      // References never decrease, so the cursor only moves forward.
+      while (j < smp.size() && smp[j].t <= ref) ++j;
+      if (j == 0) continue;
+      const Sample& last = smp[j - 1];
+      // Prometheus: the window is (ref - lookback, ref]; a staleness marker
+      // as the latest sample ends the series.
+      if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
+      if (sp.points.empty()) sp.points.reserve(NumSteps());
+      sp.points.push_back({ts, last.v});
+    }
+    if (sp.points.empty()) continue;
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AddSamples(static_cast<int64_t>(sp.points.size())));
+    sp.metric = s.metric;
+    out.matrix.push_back(std::move(sp));
+  }
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
+    const VectorSelector& vs) {
+  VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
+  const int64_t offset = OffsetOf(vs);
+  const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
+  const int64_t lookback = q_->lookback_ms;
+  Value out;
+  for (const auto& s : *sel) {
+    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    auto f = s.Fresh();
+    SeriesPoints sp;
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      const int64_t ref = at.value_or(ts) - offset;
+      // Prometheus's smoothSeries: the value at `ref` interpolated between
+      // the neighbouring samples within the lookback on either side, or the
+      // last one carried forward when nothing follows yet.
+      auto lo = std::upper_bound(
+          f.begin(), f.end(), ref - lookback,
+          [](int64_t t, const Sample& smp) { return t < smp.t; });
+      auto hi = std::upper_bound(
+          lo, f.end(), ref + lookback,
+          [](int64_t t, const Sample& smp) { return t < smp.t; });
+      if (lo == hi) continue;
+      auto it = std::lower_bound(
+          lo, hi, ref, [](const Sample& smp, int64_t t) { return smp.t < t; });
+      double v;
+      if (it != hi && it->t == ref) {
+        v = it->v;
+      } else if (it != lo && it != hi) {
+        const Sample& p = *(it - 1);
+        v = p.v + (it->v - p.v) * static_cast<double>(ref - p.t) /
+                      static_cast<double>(it->t - p.t);
+      } else if (it != lo) {
+        v = (it - 1)->v;
+      } else {
+        continue;
+      }
+      sp.points.push_back({ts, v});
+    }
+    if (sp.points.empty()) continue;
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AddSamples(static_cast<int64_t>(sp.points.size())));
+    sp.metric = s.metric;
+    out.matrix.push_back(std::move(sp));
+  }
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
+  const VectorSelector& vs = *ms.selector;
+  if (vs.anchored || vs.smoothed) {
+    return absl::UnimplementedError(
+        "anchored and smoothed range selectors outside functions are not "
+        "supported");
+  }
+  VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
+  const int64_t maxt =
+      AtOf(vs.at_ms, vs.at_modifier).value_or(start_) - OffsetOf(vs);
+  const int64_t mint = maxt - RangeOf(ms);
+  Value out;
+  for (const auto& s : *sel) {
+    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    auto fresh = s.Fresh();
+    // Prometheus 3: range selectors are left-open, (mint, maxt].
+    auto lo = std::upper_bound(
+        fresh.begin(), fresh.end(), mint,
+        [](int64_t t, const Sample& smp) { return t < smp.t; });
+    auto hi = std::upper_bound(
+        lo, fresh.end(), maxt,
+        [](int64_t t, const Sample& smp) { return t < smp.t; });
+    if (lo == hi) continue;
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(hi - lo));
+    SeriesPoints sp;
+    sp.metric = s.metric;
+    sp.points.assign(lo, hi);
+    out.matrix.push_back(std::move(sp));
+  }
+  return out;
+}
+
+}  // namespace vigil::promql::eval

@@ -1,0 +1,260 @@
+// Scrapes of a real HTTP server on 127.0.0.1 into a tsdb::Head.
+#include "lib/scrape/scrape_loop.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "lib/scrape/target.h"
+#include "tests/support/test_http_server.h"
+#include "vigil/scrape.h"
+#include "vigil/storage.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::scrape {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using vigil::testing::TestHttpServer;
+
+constexpr char kTextType[] = "text/plain; version=0.0.4; charset=utf-8";
+constexpr char kOpenMetricsType[] =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+// Every series in the head with all its samples, keyed by its labels.
+std::map<std::string, std::vector<Sample>> Dump(tsdb::Head& head) {
+  std::map<std::string, std::vector<Sample>> out;
+  auto q = head.OpenQuerier(0, INT64_MAX);
+  EXPECT_TRUE(q.ok());
+  auto m = Matcher::Create(MatchType::kRegexMatch, "__name__", ".+");
+  auto series = (*q)->Select({0, INT64_MAX}, {*m});
+  EXPECT_TRUE(series.ok());
+  for (const auto& s : *series) {
+    auto it = s->Iterator();
+    std::vector<Sample> samples;
+    while (it->Next()) samples.push_back(it->At());
+    out[s->labels().ToString()] = samples;
+  }
+  return out;
+}
+
+class ScrapeLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.Start().ok()); }
+
+  std::unique_ptr<ScrapeLoop> MakeLoop(const std::string& extra_yaml = "") {
+    auto cfgs = ParseScrapeConfigs(
+        "- job_name: app\n  scrape_interval: 10s\n  static_configs:\n"
+        "  - targets: ['" +
+            server_.address() + "']\n" + extra_yaml,
+        "s.yml");
+    EXPECT_TRUE(cfgs.ok()) << cfgs.status();
+    config_ = std::make_shared<const ScrapeConfig>((*cfgs)[0]);
+    const TargetGroup& g = config_->static_configs[0];
+    auto full = PopulateLabels(g.targets[0], g.labels, *config_);
+    EXPECT_TRUE(full.ok() && full->has_value());
+    LoopTarget t;
+    t.config = config_;
+    t.full_labels = **full;
+    t.url = TargetUrl(t.full_labels, config_->params);
+    t.interval_ms = config_->scrape_interval_ms;
+    t.timeout_ms = config_->scrape_timeout_ms;
+    return std::make_unique<ScrapeLoop>(t, &head_, 0, nullptr);
+  }
+
+  std::string Instance() const {
+    return "instance=\"" + server_.address() + "\"";
+  }
+  std::string Key(const std::string& name, const std::string& extra = "") {
+    return name + "{" + extra + Instance() + ", job=\"app\"}";
+  }
+
+  TestHttpServer server_;
+  tsdb::Head head_;
+  std::shared_ptr<const ScrapeConfig> config_;
+};
+
+TEST_F(ScrapeLoopTest, TextFormatSamplesAndReport) {
+  server_.SetReply(
+      "/metrics",
+      {200, kTextType, "# TYPE a counter\na_total 3\nb{x=\"1\"} 4.5\n", false});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(1000);
+  auto data = Dump(head_);
+  ASSERT_TRUE(data.contains(Key("a_total")));
+  EXPECT_EQ(data[Key("a_total")][0].t, 1000);
+  EXPECT_EQ(data[Key("a_total")][0].v, 3);
+  EXPECT_EQ(data[Key("b", "")].size(), 0u);  // b has label x
+  const std::string b = "b{" + Instance() + ", job=\"app\", x=\"1\"}";
+  ASSERT_TRUE(data.contains(b)) << b;
+  EXPECT_EQ(data[b][0].v, 4.5);
+  EXPECT_EQ(data[Key("up")][0].v, 1);
+  EXPECT_EQ(data[Key("scrape_samples_scraped")][0].v, 2);
+  EXPECT_EQ(data[Key("scrape_samples_post_metric_relabeling")][0].v, 2);
+  EXPECT_EQ(data[Key("scrape_series_added")][0].v, 2);
+  EXPECT_TRUE(data.contains(Key("scrape_duration_seconds")));
+  EXPECT_EQ(loop->status().health, TargetHealth::kUp);
+
+  const auto req = server_.LastRequest("/metrics");
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.headers.at("accept"), std::string(kScrapeAcceptHeader));
+  EXPECT_EQ(req.headers.at("x-prometheus-scrape-timeout-seconds"), "10");
+  EXPECT_THAT(req.headers.at("accept-encoding"), HasSubstr("gzip"));
+}
+
+TEST_F(ScrapeLoopTest, OpenMetricsGzipAndTimestamps) {
+  server_.SetReply("/metrics",
+                   {200, kOpenMetricsType,
+                    "# TYPE c counter\nc_total 7 2.5\n# EOF\n", true});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(5000);
+  auto data = Dump(head_);
+  ASSERT_TRUE(data.contains(Key("c_total")));
+  // honor_timestamps (default true): the exposed 2.5s is kept.
+  EXPECT_EQ(data[Key("c_total")][0].t, 2500);
+  EXPECT_EQ(data[Key("up")][0].v, 1);
+}
+
+TEST_F(ScrapeLoopTest, HonorTimestampsFalseUsesScrapeTime) {
+  server_.SetReply("/metrics", {200, kTextType, "c 7 2500\n", false});
+  auto loop = MakeLoop("  honor_timestamps: false\n");
+  loop->ScrapeOnce(5000);
+  EXPECT_EQ(Dump(head_)[Key("c")][0].t, 5000);
+}
+
+TEST_F(ScrapeLoopTest, MetricRelabelAndConflicts) {
+  server_.SetReply(
+      "/metrics",
+      {200, kTextType, "keep_me{job=\"exposed\",instance=\"i\"} 1\ndrop_me 2\n",
+       false});
+  auto loop = MakeLoop(
+      "  metric_relabel_configs:\n"
+      "  - source_labels: [__name__]\n    regex: drop_.*\n    action: drop\n");
+  loop->ScrapeOnce(1000);
+  auto data = Dump(head_);
+  const std::string kept =
+      "keep_me{exported_instance=\"i\", "
+      "exported_job=\"exposed\", " +
+      Instance() + ", job=\"app\"}";
+  EXPECT_TRUE(data.contains(kept)) << kept;
+  EXPECT_FALSE(data.contains(Key("drop_me")));
+  EXPECT_EQ(data[Key("scrape_samples_scraped")][0].v, 2);
+  EXPECT_EQ(data[Key("scrape_samples_post_metric_relabeling")][0].v, 1);
+}
+
+TEST_F(ScrapeLoopTest, HonorLabelsKeepsExposedValues) {
+  server_.SetReply("/metrics",
+                   {200, kTextType, "m{job=\"exposed\"} 1\n", false});
+  auto loop = MakeLoop("  honor_labels: true\n");
+  loop->ScrapeOnce(1000);
+  auto data = Dump(head_);
+  EXPECT_TRUE(data.contains("m{" + Instance() + ", job=\"exposed\"}"));
+}
+
+TEST_F(ScrapeLoopTest, SampleLimitFailsScrapeWithStaleMarkers) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  auto loop = MakeLoop("  sample_limit: 2\n");
+  loop->ScrapeOnce(1000);
+  server_.SetReply("/metrics", {200, kTextType, "a 1\nb 2\nc 3\n", false});
+  loop->ScrapeOnce(2000);
+  auto data = Dump(head_);
+  EXPECT_EQ(loop->status().health, TargetHealth::kDown);
+  EXPECT_EQ(loop->status().last_error, "sample limit exceeded");
+  ASSERT_EQ(data[Key("up")].size(), 2u);
+  EXPECT_EQ(data[Key("up")][1].v, 0);
+  // Nothing of the failed scrape was stored; `a` got a staleness marker.
+  EXPECT_FALSE(data.contains(Key("b")));
+  ASSERT_EQ(data[Key("a")].size(), 2u);
+  EXPECT_EQ(data[Key("a")][1].t, 2000);
+  EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
+}
+
+TEST_F(ScrapeLoopTest, DisappearedSeriesGetStaleMarker) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\nb 2\n", false});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(1000);
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  loop->ScrapeOnce(2000);
+  auto data = Dump(head_);
+  ASSERT_EQ(data[Key("b")].size(), 2u);
+  EXPECT_TRUE(IsStaleNaN(data[Key("b")][1].v));
+  ASSERT_EQ(data[Key("a")].size(), 2u);
+  EXPECT_EQ(data[Key("a")][1].v, 1);
+  EXPECT_EQ(data[Key("scrape_series_added")][1].v, 0);
+}
+
+TEST_F(ScrapeLoopTest, HttpErrorIsDown) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(1000);
+  server_.SetReply("/metrics", {500, kTextType, "boom", false});
+  loop->ScrapeOnce(2000);
+  EXPECT_EQ(loop->status().last_error,
+            "server returned HTTP status 500 Internal Server Error");
+  auto data = Dump(head_);
+  EXPECT_EQ(data[Key("up")][1].v, 0);
+  EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
+}
+
+TEST_F(ScrapeLoopTest, BlankContentTypeFailsWithoutFallback) {
+  server_.SetReply("/metrics", {200, "", "a 1\n", false});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(1000);
+  EXPECT_THAT(loop->status().last_error, HasSubstr("blank Content-Type"));
+  auto loop2 = MakeLoop("  fallback_scrape_protocol: PrometheusText0.0.4\n");
+  loop2->ScrapeOnce(2000);
+  EXPECT_EQ(loop2->status().health, TargetHealth::kUp);
+}
+
+TEST_F(ScrapeLoopTest, StopWithStaleness) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  auto loop = MakeLoop();
+  loop->ScrapeOnce(1000);
+  loop->Stop(/*mark_stale=*/true);
+  auto data = Dump(head_);
+  ASSERT_EQ(data[Key("a")].size(), 2u);
+  EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
+  EXPECT_TRUE(IsStaleNaN(data[Key("up")].back().v));
+}
+
+TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  auto cfgs = ParseScrapeConfigs(
+      "- job_name: app\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\n"
+      "  static_configs:\n  - targets: ['" +
+          server_.address() +
+          "', 'drop.me:1']\n"
+          "  relabel_configs:\n  - source_labels: [__address__]\n"
+          "    regex: drop.*\n    action: drop\n",
+      "s.yml");
+  ASSERT_TRUE(cfgs.ok()) << cfgs.status();
+  ScrapeManager manager(&head_);
+  ASSERT_TRUE(manager.ApplyConfig(*cfgs).ok());
+  ASSERT_EQ(manager.DroppedTargets().size(), 1u);
+  EXPECT_EQ(manager.DroppedTargets()[0].discovered_labels.Get("__address__"),
+            "drop.me:1");
+  // Wait (bounded) for a first scrape.
+  for (int i = 0; i < 100 && manager.ActiveTargets()[0].last_scrape_ms == 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto active = manager.ActiveTargets();
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].health, TargetHealth::kUp);
+  EXPECT_EQ(active[0].scrape_url, "http://" + server_.address() + "/metrics");
+  EXPECT_EQ(active[0].labels.Get("job"), "app");
+  // Reload with the same config keeps the loop (its status survives).
+  ASSERT_TRUE(manager.ApplyConfig(*cfgs).ok());
+  EXPECT_NE(manager.ActiveTargets()[0].last_scrape_ms, 0);
+  // Removing the job ends the target's series with staleness markers.
+  ASSERT_TRUE(manager.ApplyConfig({}).ok());
+  EXPECT_TRUE(manager.ActiveTargets().empty());
+  EXPECT_TRUE(IsStaleNaN(Dump(head_)[Key("a")].back().v));
+  manager.Stop();
+}
+
+}  // namespace
+}  // namespace vigil::scrape

@@ -1,0 +1,183 @@
+#include "tests/support/memory_storage.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace vigil::testing {
+namespace {
+
+using SampleVector = MemoryStorage::SampleVector;
+
+// The samples of `data` inside [mint, maxt], as a half-open index range.
+std::pair<size_t, size_t> SamplesInRange(const SampleVector& data, int64_t mint,
+                                         int64_t maxt) {
+  auto lo =
+      std::lower_bound(data.begin(), data.end(), mint,
+                       [](const Sample& s, int64_t t) { return s.t < t; });
+  auto hi = std::upper_bound(
+      lo, data.end(), maxt, [](int64_t t, const Sample& s) { return t < s.t; });
+  return {static_cast<size_t>(lo - data.begin()),
+          static_cast<size_t>(hi - data.begin())};
+}
+
+class VectorIterator : public SampleIterator {
+ public:
+  VectorIterator(std::shared_ptr<const SampleVector> data, size_t begin,
+                 size_t end)
+      : data_(std::move(data)), begin_(begin), end_(end), pos_(begin) {}
+
+  bool Seek(int64_t t) override {
+    if (!started_) {
+      started_ = true;
+      pos_ = begin_;
+    }
+    // Seek never moves backwards, as Prometheus's chunk iterators.
+    while (pos_ < end_ && (*data_)[pos_].t < t) ++pos_;
+    return pos_ < end_;
+  }
+
+  bool Next() override {
+    if (!started_) {
+      started_ = true;
+      pos_ = begin_;
+    } else if (pos_ < end_) {
+      ++pos_;
+    }
+    return pos_ < end_;
+  }
+
+  Sample At() const override { return (*data_)[pos_]; }
+
+ private:
+  std::shared_ptr<const SampleVector> data_;
+  size_t begin_;
+  size_t end_;
+  size_t pos_;
+  bool started_ = false;
+};
+
+class MemorySeries : public Series {
+ public:
+  MemorySeries(Labels labels, std::shared_ptr<const SampleVector> data,
+               size_t begin, size_t end)
+      : labels_(std::move(labels)),
+        data_(std::move(data)),
+        begin_(begin),
+        end_(end) {}
+
+  const Labels& labels() const override { return labels_; }
+  std::unique_ptr<SampleIterator> Iterator() const override {
+    return std::make_unique<VectorIterator>(data_, begin_, end_);
+  }
+
+ private:
+  Labels labels_;
+  std::shared_ptr<const SampleVector> data_;
+  size_t begin_;
+  size_t end_;
+};
+
+bool MatchesAll(const Labels& labels, const Matchers& matchers) {
+  return std::all_of(matchers.begin(), matchers.end(), [&](const Matcher& m) {
+    return m.Matches(labels.Get(m.name()));
+  });
+}
+
+class MemoryQuerier : public Querier {
+ public:
+  MemoryQuerier(MemoryStorage::SeriesMap snapshot, int64_t mint, int64_t maxt)
+      : snapshot_(std::move(snapshot)), mint_(mint), maxt_(maxt) {}
+
+  absl::StatusOr<std::vector<std::shared_ptr<Series>>> Select(
+      const SelectHints& /*hints*/, const Matchers& matchers) override {
+    std::vector<std::shared_ptr<Series>> out;
+    if (matchers.empty()) return out;
+    // The map is ordered by labels, so the result is sorted as required.
+    for (const auto& [labels, data] : snapshot_) {
+      if (!MatchesAll(labels, matchers)) continue;
+      auto [begin, end] = SamplesInRange(*data, mint_, maxt_);
+      if (begin == end) continue;
+      out.push_back(std::make_shared<MemorySeries>(labels, data, begin, end));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<std::string>> LabelNames(
+      const Matchers& matchers) override {
+    std::set<std::string> names;
+    ForEachVisible(matchers, [&](const Labels& labels) {
+      for (const Label& l : labels) names.insert(l.name);
+    });
+    return std::vector<std::string>(names.begin(), names.end());
+  }
+
+  absl::StatusOr<std::vector<std::string>> LabelValues(
+      const std::string& name, const Matchers& matchers) override {
+    std::set<std::string> values;
+    ForEachVisible(matchers, [&](const Labels& labels) {
+      if (labels.Has(name)) values.insert(std::string(labels.Get(name)));
+    });
+    return std::vector<std::string>(values.begin(), values.end());
+  }
+
+ private:
+  template <typename Fn>
+  void ForEachVisible(const Matchers& matchers, Fn fn) const {
+    for (const auto& [labels, data] : snapshot_) {
+      if (!matchers.empty() && !MatchesAll(labels, matchers)) continue;
+      auto [begin, end] = SamplesInRange(*data, mint_, maxt_);
+      if (begin == end) continue;
+      fn(labels);
+    }
+  }
+
+  MemoryStorage::SeriesMap snapshot_;
+  int64_t mint_;
+  int64_t maxt_;
+};
+
+}  // namespace
+
+void MemoryStorage::Add(const Labels& labels, int64_t t, double v) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_ptr<SampleVector>& data = series_[labels];
+  if (data == nullptr) {
+    data = std::make_shared<SampleVector>();
+  } else if (data.use_count() > 1) {
+    // An open querier sees this vector: give the storage its own copy.
+    data = std::make_shared<SampleVector>(*data);
+  }
+  auto it =
+      std::lower_bound(data->begin(), data->end(), t,
+                       [](const Sample& s, int64_t ts) { return s.t < ts; });
+  if (it != data->end() && it->t == t) {
+    it->v = v;
+  } else {
+    data->insert(it, Sample{t, v});
+  }
+}
+
+void MemoryStorage::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  series_.clear();
+}
+
+size_t MemoryStorage::NumSeries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return series_.size();
+}
+
+absl::StatusOr<std::unique_ptr<Querier>> MemoryStorage::OpenQuerier(
+    int64_t mint_ms, int64_t maxt_ms) {
+  SeriesMap snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [labels, data] : series_) snapshot.emplace(labels, data);
+  }
+  return std::unique_ptr<Querier>(
+      std::make_unique<MemoryQuerier>(std::move(snapshot), mint_ms, maxt_ms));
+}
+
+}  // namespace vigil::testing

@@ -1,0 +1,58 @@
+// MemoryStorage: the simplest correct implementation of vigil/storage.h, for
+// tests and the promqltest runner (Prometheus's teststorage plays this role
+// in promql/promqltest).
+//
+// Contract:
+// - Add(labels, t, v) inserts one sample; samples of a series stay sorted by
+//   time and a second sample at the same time replaces the first (the test
+//   language's "last definition wins"). Clear() drops everything.
+// - OpenQuerier(mint, maxt) is a snapshot: later Add/Clear calls are not
+//   visible through it (series data is copy-on-write). Its Select returns the
+//   series that satisfy every matcher and have at least one sample inside
+//   [mint, maxt], sorted by labels, and iterates only those samples. A
+//   matcher on an absent label sees "" (so `a=""` selects series without a),
+//   as Prometheus's index does. An empty matcher list selects nothing.
+// - LabelNames/LabelValues consider the same series (all when no matchers).
+//
+// Thread safety: MemoryStorage is safe for concurrent use; a Querier and
+// the series it returns belong to one thread.
+#ifndef VIGIL_TESTS_SUPPORT_MEMORY_STORAGE_H_
+#define VIGIL_TESTS_SUPPORT_MEMORY_STORAGE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "vigil/labels.h"
+#include "vigil/storage.h"
+
+namespace vigil::testing {
+
+class MemoryStorage : public Storage {
+ public:
+  MemoryStorage() = default;
+
+  void Add(const Labels& labels, int64_t t, double v);
+  void Clear();
+  // Number of series currently stored (with or without samples in range).
+  size_t NumSeries() const;
+
+  absl::StatusOr<std::unique_ptr<Querier>> OpenQuerier(
+      int64_t mint_ms, int64_t maxt_ms) override;
+
+  // The samples of one series, shared with the queriers that saw them.
+  using SampleVector = std::vector<Sample>;
+  using SeriesMap = std::map<Labels, std::shared_ptr<const SampleVector>>;
+
+ private:
+  mutable std::mutex mu_;
+  // Values are only mutated while no querier holds them (use_count() == 1);
+  // otherwise Add copies first, which keeps open queriers' snapshots intact.
+  std::map<Labels, std::shared_ptr<SampleVector>> series_;
+};
+
+}  // namespace vigil::testing
+
+#endif  // VIGIL_TESTS_SUPPORT_MEMORY_STORAGE_H_

@@ -1,0 +1,188 @@
+// The XOR chunk encoding: every sample must come back bit-exactly.
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/tsdb/xor_chunk.h"
+#include "vigil/storage.h"
+
+namespace vigil::tsdb {
+namespace {
+
+struct RawSample {
+  int64_t t;
+  uint64_t bits;
+};
+
+std::vector<RawSample> RoundTrip(const std::vector<RawSample>& in) {
+  XorEncoder enc;
+  for (const RawSample& s : in) enc.Append(s.t, std::bit_cast<double>(s.bits));
+  EXPECT_EQ(enc.num_samples(), static_cast<int>(in.size()));
+  XorDecoder dec(enc.bytes().data(), enc.bytes().size(), enc.num_samples());
+  std::vector<RawSample> out;
+  while (dec.Next()) out.push_back({dec.t(), dec.v_bits()});
+  EXPECT_FALSE(dec.corrupt());
+  return out;
+}
+
+void ExpectRoundTrip(const std::vector<RawSample>& in) {
+  const std::vector<RawSample> out = RoundTrip(in);
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].t, in[i].t) << "sample " << i;
+    EXPECT_EQ(out[i].bits, in[i].bits) << "sample " << i;
+  }
+}
+
+uint64_t Bits(double v) { return std::bit_cast<uint64_t>(v); }
+
+TEST(XorChunkTest, EmptyChunkDecodesNothing) { ExpectRoundTrip({}); }
+
+TEST(XorChunkTest, SingleAndTwoSamples) {
+  ExpectRoundTrip({{1000, Bits(1.5)}});
+  ExpectRoundTrip({{-5, Bits(-2)}, {7, Bits(3)}});
+}
+
+TEST(XorChunkTest, RegularScrapeCompressesToAboutOneBitPerTimestamp) {
+  std::vector<RawSample> in;
+  for (int i = 0; i < 120; ++i)
+    in.push_back({1'700'000'000'000 + i * 30'000, Bits(1)});
+  ExpectRoundTrip(in);
+  XorEncoder enc;
+  for (const auto& s : in) enc.Append(s.t, std::bit_cast<double>(s.bits));
+  // Constant interval and value: 2 bits per sample after the first two.
+  EXPECT_LT(enc.bytes().size(), 50u);
+}
+
+TEST(XorChunkTest, SpecialFloatsAreBitExact) {
+  const std::vector<uint64_t> values = {
+      kStaleNaNBits,
+      Bits(std::numeric_limits<double>::quiet_NaN()),
+      0x7ff8000000000001ULL,  // a NaN with payload
+      Bits(std::numeric_limits<double>::infinity()),
+      Bits(-std::numeric_limits<double>::infinity()),
+      Bits(-0.0),
+      Bits(0.0),
+      Bits(std::numeric_limits<double>::denorm_min()),
+      Bits(std::numeric_limits<double>::max()),
+      Bits(std::numeric_limits<double>::lowest()),
+      Bits(1e-300),
+      kStaleNaNBits,
+      kStaleNaNBits,
+      Bits(42),
+  };
+  std::vector<RawSample> in;
+  for (size_t i = 0; i < values.size(); ++i) {
+    in.push_back({static_cast<int64_t>(i) * 15'000, values[i]});
+  }
+  ExpectRoundTrip(in);
+  const auto out = RoundTrip(in);
+  EXPECT_TRUE(IsStaleNaN(std::bit_cast<double>(out[0].bits)));
+  EXPECT_TRUE(std::signbit(std::bit_cast<double>(out[5].bits)));
+}
+
+TEST(XorChunkTest, HugeAndIrregularTimestampDeltas) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  ExpectRoundTrip({{kMin, Bits(1)},
+                   {kMin + 1, Bits(2)},
+                   {0, Bits(3)},
+                   {kMax - 1, Bits(4)},
+                   {kMax, Bits(5)}});
+  // Every delta-of-delta bucket boundary, both signs.
+  std::vector<RawSample> in;
+  int64_t t = 0;
+  int64_t delta = 1'000'000;
+  in.push_back({t, Bits(0)});
+  for (int bits : {14, 17, 20, 32, 62}) {
+    for (int64_t dod :
+         {(int64_t{1} << (bits - 1)) - 1, -(int64_t{1} << (bits - 1)),
+          int64_t{1} << (bits - 1), -(int64_t{1} << (bits - 1)) - 1}) {
+      if (delta + dod <= 0) continue;
+      delta += dod;
+      t += delta;
+      in.push_back({t, Bits(static_cast<double>(t))});
+    }
+  }
+  ExpectRoundTrip(in);
+}
+
+TEST(XorChunkTest, RandomSeriesRoundTrip) {
+  std::mt19937_64 rng(20240601);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<RawSample> in;
+    int64_t t =
+        static_cast<int64_t>(rng() % 2'000'000'000'000) - 1'000'000'000'000;
+    const int n = 1 + static_cast<int>(rng() % 200);
+    double v = 0;
+    for (int i = 0; i < n; ++i) {
+      switch (rng() % 4) {
+        case 0:
+          t += 15'000;
+          break;  // regular
+        case 1:
+          t += 1 + static_cast<int64_t>(rng() % 100'000);  // jitter
+          break;
+        case 2:
+          t += 1 + static_cast<int64_t>(rng() % (int64_t{1} << 40));
+          break;
+        default:
+          t += 1;
+          break;
+      }
+      switch (rng() % 5) {
+        case 0:
+          break;  // unchanged
+        case 1:
+          v += 1;
+          break;
+        case 2:
+          v = static_cast<double>(rng() % 1000) / 7.0;
+          break;
+        case 3:
+          v = std::bit_cast<double>(rng());
+          break;  // any bits
+        default:
+          v = -v;
+          break;
+      }
+      in.push_back({t, Bits(v)});
+    }
+    ExpectRoundTrip(in);
+  }
+}
+
+TEST(XorChunkTest, DecodingAPrefixStopsAtTheCount) {
+  XorEncoder enc;
+  for (int i = 0; i < 10; ++i) enc.Append(i * 1000, i * 1.5);
+  XorDecoder dec(enc.bytes().data(), enc.bytes().size(), 4);
+  int n = 0;
+  while (dec.Next()) {
+    EXPECT_EQ(dec.t(), n * 1000);
+    EXPECT_EQ(dec.v(), n * 1.5);
+    ++n;
+  }
+  EXPECT_EQ(n, 4);
+  EXPECT_FALSE(dec.corrupt());
+}
+
+TEST(XorChunkTest, TruncatedStreamIsReportedNotOverread) {
+  XorEncoder enc;
+  for (int i = 0; i < 50; ++i) enc.Append(i * 1000 + (i % 3), i * 0.1);
+  const auto& b = enc.bytes();
+  for (size_t cut = 0; cut < b.size(); ++cut) {
+    std::vector<uint8_t> part(b.begin(), b.begin() + static_cast<long>(cut));
+    XorDecoder dec(part.data(), part.size(), enc.num_samples());
+    int n = 0;
+    while (dec.Next()) ++n;
+    EXPECT_LT(n, enc.num_samples());
+    EXPECT_TRUE(dec.corrupt()) << "cut at " << cut;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::tsdb
