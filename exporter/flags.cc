@@ -13,7 +13,8 @@
 namespace vigil::exporter {
 namespace {
 
-enum class Kind { kString, kBool, kDuration, kInt, kEnum };
+// kStringList: repeatable, each occurrence appends.
+enum class Kind { kString, kBool, kDuration, kInt, kEnum, kStringList };
 
 struct FlagSpec {
   const char* name;
@@ -33,6 +34,14 @@ FlagSpec Spec(const char* name, Kind kind, const char* help, Field Flags::*f,
   if constexpr (std::is_same_v<Field, std::string>) {
     s.get = [f](const Flags& fl) { return fl.*f; };
     s.set = [f](Flags& fl, const std::string& v) { fl.*f = v; };
+  } else if constexpr (std::is_same_v<Field, std::vector<std::string>>) {
+    s.get = [f](const Flags& fl) {
+      std::string joined;
+      for (const std::string& v : fl.*f)
+        absl::StrAppend(&joined, joined.empty() ? "" : ",", v);
+      return joined;
+    };
+    s.set = [f](Flags& fl, const std::string& v) { (fl.*f).push_back(v); };
   } else if constexpr (std::is_same_v<Field, bool>) {
     s.get = [f](const Flags& fl) {
       return std::string(fl.*f ? "true" : "false");
@@ -73,6 +82,11 @@ const std::vector<FlagSpec>& Table() {
            &Flags::web_max_connections),
       Spec("storage.retention", Kind::kDuration,
            "How long to keep samples in memory.", &Flags::retention_ms),
+      Spec("storage.load", Kind::kStringList,
+           "OpenMetrics file of timestamped samples (promtool's backfill "
+           "input) to load before rules run; repeatable. Loaded data is "
+           "exempt from retention.",
+           &Flags::storage_load),
       Spec("rules.alert.resend-delay", Kind::kDuration,
            "Minimum time before resending an alert to Alertmanager.",
            &Flags::resend_delay_ms),
@@ -103,9 +117,34 @@ const std::vector<FlagSpec>& Table() {
       Spec("log.format", Kind::kEnum, "Output format of log messages.",
            &Flags::log_format, {"logfmt", "json"}),
       Spec("state.file", Kind::kString,
-           "File where alert state is saved on shutdown and restored on "
-           "start (vigil's own; empty: restore from ALERTS_FOR_STATE only).",
+           "JSON file where alert state (pending, firing and resolved "
+           "alerts) is saved every 30s and on shutdown, and restored from "
+           "on start within the outage tolerance; a corrupt file is logged "
+           "and ignored. Empty: restore from ALERTS_FOR_STATE only.",
            &Flags::state_file),
+      Spec("kube.in-cluster", Kind::kBool,
+           "Collect pod security contexts from the Kubernetes API with the "
+           "pod's service account (KUBERNETES_SERVICE_HOST/PORT, token and "
+           "CA at their standard paths); the --kube.* flags below override.",
+           &Flags::kube_in_cluster),
+      Spec("kube.api-url", Kind::kString,
+           "Kubernetes API server URL (e.g. https://10.96.0.1:443 or "
+           "http://127.0.0.1:8001 for kubectl proxy); set, it turns the "
+           "security-context collector on outside a cluster.",
+           &Flags::kube_api_url),
+      Spec("kube.token-file", Kind::kString,
+           "Bearer token file for the Kubernetes API, re-read on every "
+           "list.",
+           &Flags::kube_token_file),
+      Spec("kube.ca-file", Kind::kString,
+           "CA bundle that signed the Kubernetes API server's certificate.",
+           &Flags::kube_ca_file),
+      Spec("kube.insecure-skip-verify", Kind::kBool,
+           "Do not verify the Kubernetes API server's certificate.",
+           &Flags::kube_insecure_skip_verify),
+      Spec("kube.collect-interval", Kind::kDuration,
+           "How often pods are listed for their security contexts.",
+           &Flags::kube_collect_interval_ms),
       Spec("demo", Kind::kBool,
            "Run on the embedded demo data and rules; needs nothing outside.",
            &Flags::demo),
@@ -147,6 +186,7 @@ absl::Status CheckValue(const FlagSpec& spec, const std::string& value) {
       }
       break;
     case Kind::kString:
+    case Kind::kStringList:
       break;
   }
   return absl::OkStatus();

@@ -19,6 +19,7 @@ struct Flags {
   std::string external_url;
   bool enable_lifecycle = false;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
+  std::vector<std::string> storage_load;  // --storage.load, repeatable
   int64_t resend_delay_ms = 60 * 1000;
   int64_t for_outage_tolerance_ms = 3600 * 1000;
   int64_t for_grace_period_ms = 10 * 60 * 1000;
@@ -31,6 +32,14 @@ struct Flags {
   std::string log_level = "info";     // debug, info, warn, error
   std::string log_format = "logfmt";  // logfmt, json
   std::string state_file;             // alert state across restarts
+  // The security-context collector (vigil/kube.h): on with kube_in_cluster
+  // or a kube_api_url.
+  bool kube_in_cluster = false;
+  std::string kube_api_url;
+  std::string kube_token_file;
+  std::string kube_ca_file;
+  bool kube_insecure_skip_verify = false;
+  int64_t kube_collect_interval_ms = 30 * 1000;
   bool demo = false;
 
   // Every flag with its current value, as /api/v1/status/flags shows them.

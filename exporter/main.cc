@@ -1,14 +1,16 @@
 // vigil: PromQL rule evaluator and alert exporter.
 //
-// Subcommands: run (default), promql format, test rules, check rules,
-// version, help.
+// Subcommands: run (default), query, promql format, test rules, check
+// rules, check config, version, help.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "exporter/check_config_cli.h"
 #include "exporter/demo.h"
 #include "exporter/flags.h"
+#include "exporter/query_cli.h"
 #include "exporter/rules_cli.h"
 #include "exporter/server.h"
 #include "vigil/promql/parser.h"
@@ -24,6 +26,13 @@ Commands:
                  alerts, serve the API. `vigil run --help` lists the flags.
                  --demo runs on an embedded data set and rule pack that
                  need nothing outside this machine.
+                 --storage.load FILE loads recorded samples first.
+  query [--data FILE]... [--server URL] [--time T | --start S --end E
+        --step D] [--lookback-delta D] [--format json|table] EXPR
+                 Evaluate EXPR over recorded OpenMetrics files (promtool's
+                 backfill format) or a running vigil or Prometheus; print
+                 the API's JSON or a table. Exit 1 when the query fails,
+                 2 on bad input. `vigil query --help` says more.
   promql format EXPR
                  Print EXPR as canonical PromQL, as `promtool promql
                  format` does (experimental syntax accepted). Exits 2
@@ -33,6 +42,9 @@ Commands:
                  failed test, 2 on bad input.
   check rules [--lint=…] [--lint-fatal] FILE...
                  Validate and lint rule files (or PrometheusRule resources).
+  check config [--syntax-only] [--lint=…] [--lint-fatal] FILE...
+                 Validate config files and the rule files they reference,
+                 as `promtool check config`; exit 1 when invalid.
   version        Print the version.
   help           Show this text.
 )";
@@ -86,6 +98,7 @@ int main(int argc, char** argv) {
     return vigil::exporter::RunServer(*flags);
   }
   if (command == "promql") return RunPromql(argc, argv);
+  if (command == "query") return vigil::cli::RunQuery(argc, argv);
   // `vigil test rules …` / `vigil check rules …` (promtool's commands).
   const std::string_view sub = argc > 2 ? argv[2] : "";
   if (command == "test" && sub == "rules") {
@@ -93,6 +106,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check" && sub == "rules") {
     return vigil::cli::RunCheckRules(argc, argv);
+  }
+  if (command == "check" && sub == "config") {
+    return vigil::cli::RunCheckConfig(argc, argv);
   }
   std::cerr << "vigil: unknown command \"" << command << "\"\n" << kUsage;
   return 2;

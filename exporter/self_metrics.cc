@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace vigil::exporter {
 namespace {
@@ -190,6 +191,32 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
     out.push_back(std::move(up));
   }
   return out;
+}
+
+HttpRequestMetrics::HttpRequestMetrics()
+    : requests_(prometheus::BuildCounter()
+                    .Name("vigil_http_requests_total")
+                    .Help("Counter of HTTP requests.")
+                    .Register(registry_)),
+      durations_(prometheus::BuildHistogram()
+                     .Name("vigil_http_request_duration_seconds")
+                     .Help("Histogram of latencies for HTTP requests.")
+                     .Register(registry_)) {}
+
+void HttpRequestMetrics::ObserveRequest(std::string_view handler,
+                                        int status_code,
+                                        double duration_seconds) {
+  // Prometheus's instrumentHandler buckets (web/web.go).
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120};
+  const std::string h(handler);
+  requests_.Add({{"handler", h}, {"code", std::to_string(status_code)}})
+      .Increment();
+  durations_.Add({{"handler", h}}, kBuckets).Observe(duration_seconds);
+}
+
+std::vector<MetricFamily> HttpRequestMetrics::Collect() const {
+  return registry_.Collect();
 }
 
 std::string SerializeMetrics(const std::vector<MetricFamily>& families) {

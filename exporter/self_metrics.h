@@ -6,11 +6,17 @@
 #define VIGIL_EXPORTER_SELF_METRICS_H_
 
 #include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "vigil/api.h"
 #include "vigil/notify.h"
 #include "vigil/rules.h"
 #include "vigil/scrape.h"
@@ -35,6 +41,25 @@ class SelfMetrics : public prometheus::Collectable {
 
  private:
   SelfMetricsSources sources_;
+};
+
+// vigil_http_requests_total{handler,code} and
+// vigil_http_request_duration_seconds{handler}, as Prometheus's
+// prometheus_http_requests_total and prometheus_http_request_duration_seconds
+// (same buckets). Fed by the API server's RequestObserver hook, whose
+// handler is a route pattern, so the series stay bounded. Thread-safe.
+class HttpRequestMetrics : public api::RequestObserver,
+                           public prometheus::Collectable {
+ public:
+  HttpRequestMetrics();
+  void ObserveRequest(std::string_view handler, int status_code,
+                      double duration_seconds) override;
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  prometheus::Registry registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& durations_;
 };
 
 // The families serialized in the text exposition format.

@@ -41,6 +41,11 @@ struct WindowSeries {
   const Labels* metric = nullptr;
   std::span<const Sample> samples;  // inside the window, sorted by time
   bool drop_name = false;
+  // The samples' start timestamps (0: none), parallel to `samples`; empty
+  // when the series has none, or the window comes from a subquery, which
+  // drops them as Prometheus does. rate, increase, irate and resets use
+  // them to see counter resets the values hide.
+  std::span<const int64_t> start_timestamps = {};
 };
 
 // Prometheus's annotations: a warning or info tied to a node's position.
@@ -86,6 +91,10 @@ struct FunctionArgs {
   // which extrapolating functions (rate, increase, delta) need.
   int64_t range_start = 0;
   int64_t range_end = 0;
+  // start_timestamp() over a selector: the start timestamp of each sample of
+  // the vector argument (0: none). Empty otherwise: Prometheus keeps start
+  // timestamps only on samples read straight from a selector.
+  std::span<const int64_t> start_timestamps = {};
   // Extended range selectors (experimental) on the matrix argument.
   bool anchored = false;
   bool smoothed = false;
@@ -93,6 +102,11 @@ struct FunctionArgs {
   // Set by the evaluator: whether delayed __name__ removal is on, so that
   // functions that drop the name mark samples instead of editing labels.
   bool delayed_name_removal = false;
+  // Set by the evaluator when it keeps only the values of the output and
+  // labels the series itself, as it does for range-vector functions (one
+  // window, one series): the output samples may then carry no labels, which
+  // spares copying and editing a label set at every step.
+  bool values_only = false;
 };
 
 // A function's implementation: appends its result for this step to `out`.

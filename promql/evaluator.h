@@ -74,10 +74,18 @@ struct SelectedSeries {
   Labels metric;
   std::vector<Sample> samples;  // all samples, stale markers included
   std::vector<Sample> fresh;    // without stale markers, when any exist
+  // Start timestamps parallel to `samples` and `fresh` (0: none); both empty
+  // when no sample of the series has one, which is the common case.
+  std::vector<int64_t> st;
+  std::vector<int64_t> fresh_st;
   bool has_stale = false;
   std::span<const Sample> Fresh() const {
     return has_stale ? std::span<const Sample>(fresh)
                      : std::span<const Sample>(samples);
+  }
+  std::span<const int64_t> FreshST() const {
+    return has_stale ? std::span<const int64_t>(fresh_st)
+                     : std::span<const int64_t>(st);
   }
 };
 
@@ -111,6 +119,9 @@ struct QueryState {
       selections;
   // Evaluated experimental duration expressions, milliseconds.
   absl::flat_hash_map<const DurationExpr*, int64_t> durations;
+  // Time range the info series of each info() call are read over, from the
+  // pre-pass.
+  absl::flat_hash_map<const Call*, SelectRange> info_ranges;
   uint32_t cancel_check_counter = 0;
 };
 
@@ -190,8 +201,13 @@ class Evaluator {
   // The query parameter a folded function (start, end, step, range)
   // stands for, in ms; nullopt for every other function.
   std::optional<int64_t> QueryParameter(std::string_view name) const;
-  absl::StatusOr<Value> EvalTimestampCall(const Call& e,
-                                          const VectorSelector& vs);
+  // timestamp() and start_timestamp() over a selector, which see each
+  // sample's own time and start time.
+  absl::StatusOr<Value> EvalSampleTimeCall(const Call& e,
+                                           const VectorSelector& vs);
+  // info(): enriches its first argument with the data labels of info
+  // series (info.cc).
+  absl::StatusOr<Value> EvalInfo(const Call& e);
 
   QueryState* q_;
   int64_t start_;
@@ -204,6 +220,10 @@ class Evaluator {
 struct RangeArg {
   std::vector<const Labels*> metrics;
   std::vector<std::span<const Sample>> samples;
+  // Parallel to `samples`, each empty when the series has none: a
+  // selector's start timestamps. Prometheus: subqueries cut their
+  // propagation, so a subquery's are always empty.
+  std::vector<std::span<const int64_t>> start_timestamps;
   std::vector<bool> drop_name;
   int64_t range = 0;
   int64_t offset = 0;
@@ -256,6 +276,39 @@ bool IsArithmetic(BinaryOp op);
 void VisitChildren(const Expr& e, const std::function<void(const Expr&)>& fn);
 // Strips parentheses around an expression.
 const Expr& Unparen(const Expr& e);
+
+// A selector's or subquery's duration: the evaluated experimental duration
+// expression when there is one, else the plain value.
+inline int64_t DurationOr(const QueryState& q, const DurationExpr* d,
+                          int64_t plain) {
+  if (d != nullptr) {
+    auto it = q.durations.find(d);
+    if (it != q.durations.end()) return it->second;
+  }
+  return plain;
+}
+// The pinned time of `@ <t>`, `@ start()` or `@ end()`; nullopt without `@`.
+inline std::optional<int64_t> ResolveAt(const QueryState& q,
+                                        std::optional<int64_t> at,
+                                        AtModifier m) {
+  if (m == AtModifier::kStart) return q.query_start;
+  if (m == AtModifier::kEnd) return q.query_end;
+  return at;
+}
+
+// The time info() reads its info series at, relative to the step it is
+// evaluated at: at.value_or(step) - offset. Prometheus derives it from the
+// selectors of info()'s first argument (promql/info.go): when every path
+// that yields vectors ends in a selector with the same effective `@` and
+// offset (composed through enclosing subqueries), enrichment follows that
+// time, so that info(metric @ 60) is step invariant; otherwise it is the
+// step itself.
+struct InfoTimeRef {
+  std::optional<int64_t> at;
+  int64_t offset = 0;
+  int64_t At(int64_t step_ts) const { return at.value_or(step_ts) - offset; }
+};
+InfoTimeRef ComputeInfoTimeRef(const Expr& arg, const QueryState& q);
 
 // Experimental duration expressions, in milliseconds, with step() and
 // range() bound to the query's. Fails as Prometheus's durationVisitor does.

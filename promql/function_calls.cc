@@ -2,9 +2,12 @@
 // table (eval_types.h). Instant-vector and scalar arguments are evaluated for
 // the whole range and handed over step by step; a range-vector argument is
 // cut into one window per series and step. The functions Prometheus's
-// engine special-cases are handled here: timestamp() over a selector (sees
-// sample times), absent_over_time() (needs every series of the window), the
-// name-keeping last/first_over_time and the sort warning of range queries.
+// engine special-cases are handled here: timestamp() and start_timestamp()
+// over a selector (see sample times and start timestamps), start timestamps
+// passed with a selector's windows (never a subquery's), absent_over_time()
+// (needs every series of the window), the
+// name-keeping last/first_over_time, the sort warning of range queries, and
+// info(), which reads storage (info.cc).
 #include <algorithm>
 #include <utility>
 
@@ -95,10 +98,10 @@ std::optional<int64_t> Evaluator::QueryParameter(std::string_view name) const {
 
 absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
   const std::string_view name = e.func->name;
-  if (name == "timestamp" && !e.args.empty()) {
+  if ((name == "timestamp" || name == "start_timestamp") && !e.args.empty()) {
     const Expr& a = Unparen(*e.args[0]);
     if (a.kind == NodeKind::kVectorSelector) {
-      return EvalTimestampCall(e, a.As<VectorSelector>());
+      return EvalSampleTimeCall(e, a.As<VectorSelector>());
     }
   }
   for (size_t i = 0; i < e.args.size(); ++i) {
@@ -119,9 +122,8 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
     VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(NumSteps())));
     return out;
   }
-  if (name == "info") {
-    return absl::UnimplementedError("the info() function is not supported");
-  }
+  // info() reads info series from storage itself (info.cc).
+  if (name == "info") return EvalInfo(e);
   FunctionImpl impl = LookupFunctionImpl(name);
   if (impl == nullptr) {
     return absl::UnimplementedError(
@@ -205,9 +207,14 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
           " - not with ", AbslSv(name)));
     }
     VIGIL_EVAL_ASSIGN_OR_RETURN(ra.selection, Select(vs));
+    ra.metrics.reserve(ra.selection->size());
+    ra.samples.reserve(ra.selection->size());
+    ra.start_timestamps.reserve(ra.selection->size());
+    ra.drop_name.reserve(ra.selection->size());
     for (const auto& s : *ra.selection) {
       ra.metrics.push_back(&s.metric);
       ra.samples.push_back(s.Fresh());
+      ra.start_timestamps.push_back(s.FreshST());
       ra.drop_name.push_back(false);
     }
     ra.range = RangeOf(ms);
@@ -217,9 +224,11 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     const auto& sq = marg.As<SubqueryExpr>();
     VIGIL_EVAL_ASSIGN_OR_RETURN(Value v, EvalSubquery(sq));
     ra.owned = std::move(v.matrix);
+    // Prometheus: subqueries cut the propagation of start timestamps.
     for (const auto& s : ra.owned) {
       ra.metrics.push_back(&s.metric);
       ra.samples.push_back(s.points);
+      ra.start_timestamps.emplace_back();
       ra.drop_name.push_back(s.drop_name);
     }
     ra.range = RangeOf(sq);
@@ -289,7 +298,12 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
         const auto& pts = vals[j].matrix[0].points;
         argv[j].scalar = step < pts.size() ? pts[step].v : std::nan("");
       }
-      window[0] = WindowSeries{ra.metrics[si], win, ra.drop_name[si]};
+      // Window() leaves `lo` at the window's first sample.
+      std::span<const int64_t> win_st;
+      if (!ra.start_timestamps[si].empty()) {
+        win_st = ra.start_timestamps[si].subspan(lo, win.size());
+      }
+      window[0] = WindowSeries{ra.metrics[si], win, ra.drop_name[si], win_st};
       // Prometheus hands range functions the step time even when `@` pins
       // the window: predict_linear extrapolates from it.
       FunctionArgs fa{e, argv, ts};
@@ -299,6 +313,8 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       fa.smoothed = smoothed;
       fa.annotations = &q_->annotations;
       fa.delayed_name_removal = delayed;
+      // Only the value is kept; the series is labelled once, below.
+      fa.values_only = true;
       // The window's samples are held while the function runs.
       VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(win.size())));
       q_->current_samples -= static_cast<int64_t>(win.size());
@@ -334,18 +350,22 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
   return out;
 }
 
-absl::StatusOr<Value> Evaluator::EvalTimestampCall(const Call& e,
-                                                   const VectorSelector& vs) {
-  FunctionImpl impl = LookupFunctionImpl("timestamp");
+absl::StatusOr<Value> Evaluator::EvalSampleTimeCall(const Call& e,
+                                                    const VectorSelector& vs) {
+  const std::string_view name = e.func->name;
+  FunctionImpl impl = LookupFunctionImpl(name);
   if (impl == nullptr) {
-    return absl::UnimplementedError("function timestamp() is not implemented");
+    return absl::UnimplementedError(
+        absl::StrCat("function ", AbslSv(name), "() is not implemented"));
   }
+  const bool with_st = name == "start_timestamp";
   VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
   const int64_t offset = OffsetOf(vs);
   const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
   const int64_t lookback = q_->lookback_ms;
   std::vector<size_t> cursor(sel->size(), 0);
   EvalVector vec;
+  std::vector<int64_t> sts;  // start_timestamp(): parallel to vec
   std::vector<ArgValue> argv(1);
   argv[0].vector = &vec;
   const bool delayed = q_->delayed_name_removal;
@@ -356,6 +376,7 @@ absl::StatusOr<Value> Evaluator::EvalTimestampCall(const Call& e,
                         [&](int64_t ts, std::span<StepInput>,
                             EvalVector* res) -> absl::Status {
                           vec.clear();
+                          sts.clear();
                           const int64_t ref = at.value_or(ts) - offset;
                           for (size_t i = 0; i < sel->size(); ++i) {
                             const auto& smp = (*sel)[i].samples;
@@ -368,10 +389,15 @@ absl::StatusOr<Value> Evaluator::EvalTimestampCall(const Call& e,
                             // timestamp() sees the sample's own time.
                             vec.push_back(EvalSample{(*sel)[i].metric, last.t,
                                                      last.v, false});
+                            if (with_st) {
+                              const auto& st = (*sel)[i].st;
+                              sts.push_back(st.empty() ? 0 : st[j - 1]);
+                            }
                           }
                           VIGIL_EVAL_RETURN_IF_ERROR(
                               AddSamples(static_cast<int64_t>(vec.size())));
                           FunctionArgs fa{e, argv, ts};
+                          if (with_st) fa.start_timestamps = sts;
                           fa.annotations = &q_->annotations;
                           fa.delayed_name_removal = delayed;
                           return impl(fa, res);

@@ -53,21 +53,6 @@ struct PathTimes {
   std::optional<int64_t> subq_at;
 };
 
-int64_t DurationOr(const QueryState& q, const DurationExpr* d, int64_t plain) {
-  if (d != nullptr) {
-    auto it = q.durations.find(d);
-    if (it != q.durations.end()) return it->second;
-  }
-  return plain;
-}
-
-std::optional<int64_t> ResolveAt(const QueryState& q, std::optional<int64_t> at,
-                                 AtModifier m) {
-  if (m == AtModifier::kStart) return q.query_start;
-  if (m == AtModifier::kEnd) return q.query_end;
-  return at;
-}
-
 void Walk(const Expr& e, const PathTimes& path, int64_t eval_range,
           QueryState* q, SelectRange* overall, bool* any) {
   switch (e.kind) {
@@ -115,6 +100,35 @@ void Walk(const Expr& e, const PathTimes& path, int64_t eval_range,
            q, overall, any);
       return;
     }
+    case NodeKind::kCall: {
+      const auto& call = e.As<Call>();
+      if (call.func == nullptr || call.func->name != "info" ||
+          call.args.empty()) {
+        break;
+      }
+      // info(): its second argument is a label selector, not something to
+      // read. Its info series are read over the lookback before each time
+      // enrichment refers to (Prometheus's infoSelectHints).
+      Walk(*call.args[0], path, 0, q, overall, any);
+      int64_t start = q->query_start;
+      int64_t end = q->query_end;
+      if (path.subq_at) start = end = *path.subq_at;
+      start -= path.subq_offset + path.subq_range;
+      end -= path.subq_offset;
+      const InfoTimeRef ref = ComputeInfoTimeRef(*call.args[0], *q);
+      if (ref.at) start = end = *ref.at;
+      start -= ref.offset + q->lookback_ms - 1;
+      end -= ref.offset;
+      q->info_ranges[&call] = {start, end};
+      if (!*any) {
+        *overall = {start, end};
+        *any = true;
+      } else {
+        overall->mint = std::min(overall->mint, start);
+        overall->maxt = std::max(overall->maxt, end);
+      }
+      return;
+    }
     case NodeKind::kSubquery: {
       const auto& sq = e.As<SubqueryExpr>();
       PathTimes inner = path;
@@ -132,9 +146,9 @@ void Walk(const Expr& e, const PathTimes& path, int64_t eval_range,
       return;
     }
     default:
-      VisitChildren(e,
-                    [&](const Expr& c) { Walk(c, path, 0, q, overall, any); });
+      break;
   }
+  VisitChildren(e, [&](const Expr& c) { Walk(c, path, 0, q, overall, any); });
 }
 
 }  // namespace

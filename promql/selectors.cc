@@ -58,23 +58,42 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   }
   auto out = std::make_shared<std::vector<SelectedSeries>>();
   out->reserve(series->size());
+  // Samples are read into one scratch buffer and copied out at their exact
+  // size: one allocation per series rather than one per doubling.
+  std::vector<Sample> scratch;
+  std::vector<int64_t> scratch_st;
   for (const auto& s : *series) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
     SelectedSeries sel;
     sel.metric = s->labels();
     auto it = s->Iterator();
+    scratch.clear();
+    scratch_st.clear();
+    // Start timestamps are read only from iterators that may have them.
+    const bool with_st = it->HasStartTimestamps();
+    bool any_st = false;
     if (it->Seek(range.mint)) {
       do {
         Sample smp = it->At();
         if (smp.t > range.maxt) break;
         if (IsStaleNaN(smp.v)) sel.has_stale = true;
-        sel.samples.push_back(smp);
+        scratch.push_back(smp);
+        if (with_st) {
+          const int64_t st = it->AtST();
+          any_st = any_st || st != 0;
+          scratch_st.push_back(st);
+        }
       } while (it->Next());
     }
+    sel.samples.assign(scratch.begin(), scratch.end());
+    if (any_st) sel.st.assign(scratch_st.begin(), scratch_st.end());
     if (sel.has_stale) {
       sel.fresh.reserve(sel.samples.size());
-      for (const auto& smp : sel.samples) {
-        if (!IsStaleNaN(smp.v)) sel.fresh.push_back(smp);
+      if (any_st) sel.fresh_st.reserve(sel.samples.size());
+      for (size_t i = 0; i < sel.samples.size(); ++i) {
+        if (IsStaleNaN(sel.samples[i].v)) continue;
+        sel.fresh.push_back(sel.samples[i]);
+        if (any_st) sel.fresh_st.push_back(sel.st[i]);
       }
     }
     out->push_back(std::move(sel));

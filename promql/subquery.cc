@@ -7,14 +7,6 @@ namespace vigil::promql::eval {
 
 namespace {
 
-int64_t DurationOr(const QueryState& q, const DurationExpr* d, int64_t plain) {
-  if (d != nullptr) {
-    auto it = q.durations.find(d);
-    if (it != q.durations.end()) return it->second;
-  }
-  return plain;
-}
-
 // The first multiple of `step` strictly after `t` (floor division, so that
 // negative times align as Prometheus's do).
 int64_t FirstStepAfter(int64_t t, int64_t step) {

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Fuzzes the PromQL parser and printer (fuzz/parser_fuzz.cc). Builds
-# build-fuzz/ with clang, libFuzzer, ASan and UBSan; seeds the corpus with
-# every eval expression of ../shared/promqltest and every input that once
-# failed (fuzz/regressions/parser/). Fails on any crash, sanitizer report or
-# printer round-trip mismatch; the failing input is left in
-# build-fuzz/artifacts/ — add it to fuzz/regressions/parser/ with the fix.
+# Fuzzes vigil's parsers of untrusted input with libFuzzer, ASan and UBSan
+# (build-fuzz/, clang):
+#   parser     the PromQL parser and printer round trip (fuzz/parser_fuzz.cc),
+#              seeded with every eval expression of ../shared/promqltest;
+#   textparse  the exposition parsers (fuzz/textparse_fuzz.cc), seeded with
+#              ../shared/testdata/textparse and the kube-state-metrics
+#              fixture.
+# Every input that once failed is kept in fuzz/regressions/<target>/ and
+# replayed first. Fails on any crash, sanitizer report or broken invariant;
+# the failing input is left in build-fuzz/artifacts/ — add it to
+# fuzz/regressions/<target>/ with the fix.
 #
-#   scripts/fuzz.sh            # explore for one minute
-#   scripts/fuzz.sh 3600       # an hour; the corpus in build-fuzz/corpus
-#                              # grows from run to run
-#   scripts/fuzz.sh --runs N   # what CI runs: a fixed seed, a fresh corpus
-#                              # and N inputs, so the same tree gives the
-#                              # same verdict on every machine
+#   scripts/fuzz.sh                   # explore each target for one minute
+#   scripts/fuzz.sh 3600 [TARGET]     # an hour; build-fuzz/corpus/<target>
+#                                     # grows from run to run
+#   scripts/fuzz.sh --runs N [TARGET] # what CI runs: a fixed seed, a fresh
+#                                     # corpus and N inputs per target, so
+#                                     # the same tree gives the same verdict
+#                                     # on every machine
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,49 +25,77 @@ seconds=60
 runs=
 if [[ ${1:-} == --runs ]]; then
   runs=${2:?--runs needs a count}
-elif [[ -n ${1:-} ]]; then
+  shift 2
+elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   seconds=$1
+  shift
 fi
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(parser textparse)
+
 build=build-fuzz
 shared=${VIGIL_SHARED_DIR:-$(pwd)/../shared}
-# Long enough for any realistic expression, short enough to keep each run
-# fast.
-max_len=4096
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_BUILD_FUZZ=ON \
   -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF \
   >/dev/null
-cmake --build "$build" -j "$(nproc)" --target parser_fuzz
+cmake --build "$build" -j "$(nproc)" \
+  --target "${targets[@]/%/_fuzz}"
 
-seeds=$(mktemp -d)
-trap 'rm -rf "$seeds"' EXIT
-n=0
-while IFS= read -r expr; do
-  n=$((n + 1))
-  printf '%s' "$expr" >"$seeds/eval-$n"
-done < <(sed -nE \
-  -e 's/^[[:space:]]*eval(_[a-z]+)?[[:space:]]+instant[[:space:]]+at[[:space:]]+[^[:space:]]+[[:space:]]+(.*[^[:space:]])[[:space:]]*$/\2/p' \
-  -e 's/^[[:space:]]*eval(_[a-z]+)?[[:space:]]+range[[:space:]]+from[[:space:]]+[^[:space:]]+[[:space:]]+to[[:space:]]+[^[:space:]]+[[:space:]]+step[[:space:]]+[^[:space:]]+[[:space:]]+(.*[^[:space:]])[[:space:]]*$/\2/p' \
-  "$shared"/promqltest/*.test)
-cp fuzz/regressions/parser/* "$seeds/"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$build/corpus" "$build/artifacts"
-if [[ -n $runs ]]; then
-  echo "parser_fuzz: $n seed expressions, $runs runs, seed 1"
-  corpus="$seeds/corpus"
-  mkdir "$corpus"
-  limits=(-runs="$runs" -seed=1)
-else
-  echo "parser_fuzz: $n seed expressions, ${seconds}s"
-  corpus="$build/corpus"
-  limits=(-max_total_time="$seconds")
-fi
-# Quiet: libFuzzer logs a line per new input, which buries the verdict.
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$build/fuzz/parser_fuzz" -max_len="$max_len" "${limits[@]}" \
-  -timeout=10 -rss_limit_mb=2048 -reduce_inputs=0 -print_final_stats=1 \
-  -artifact_prefix="$build/artifacts/" "$corpus" "$seeds" 2>"$build/fuzz.log" ||
-  { tail -n 60 "$build/fuzz.log"; exit 1; }
-tail -n 8 "$build/fuzz.log"
+# Seeds for each target in $work/<target>/seeds.
+seed_parser() {
+  local dir=$1 n=0 expr
+  while IFS= read -r expr; do
+    n=$((n + 1))
+    printf '%s' "$expr" >"$dir/eval-$n"
+  done < <(sed -nE \
+    -e 's/^[[:space:]]*eval(_[a-z]+)?[[:space:]]+instant[[:space:]]+at[[:space:]]+[^[:space:]]+[[:space:]]+(.*[^[:space:]])[[:space:]]*$/\2/p' \
+    -e 's/^[[:space:]]*eval(_[a-z]+)?[[:space:]]+range[[:space:]]+from[[:space:]]+[^[:space:]]+[[:space:]]+to[[:space:]]+[^[:space:]]+[[:space:]]+step[[:space:]]+[^[:space:]]+[[:space:]]+(.*[^[:space:]])[[:space:]]*$/\2/p' \
+    "$shared"/promqltest/*.test)
+}
+seed_textparse() {
+  # The first byte picks the format: '0' (even) text, '1' (odd) OpenMetrics.
+  local dir=$1 f n=0
+  for f in "$shared"/testdata/textparse/* "$shared"/testdata/ksm/*.prom; do
+    n=$((n + 1))
+    # Long files are cut: libFuzzer mutates short inputs far faster.
+    { printf '0'; head -c 3000 "$f"; } >"$dir/text-$n"
+    { printf '1'; head -c 3000 "$f"; } >"$dir/om-$n"
+  done
+}
+# Longest input per target: any realistic expression; a few exposition
+# entries past the fuzz target's 512-byte entry limit.
+declare -A max_len=([parser]=4096 [textparse]=8192)
+
+for target in "${targets[@]}"; do
+  seeds="$work/$target/seeds"
+  mkdir -p "$seeds"
+  "seed_$target" "$seeds"
+  if [[ -d fuzz/regressions/$target ]]; then
+    cp fuzz/regressions/"$target"/* "$seeds/"
+  fi
+  mkdir -p "$build/artifacts"
+  if [[ -n $runs ]]; then
+    echo "${target}_fuzz: $(ls "$seeds" | wc -l) seeds, $runs runs, seed 1"
+    corpus="$work/$target/corpus"
+    limits=(-runs="$runs" -seed=1)
+  else
+    echo "${target}_fuzz: $(ls "$seeds" | wc -l) seeds, ${seconds}s"
+    corpus="$build/corpus/$target"
+    limits=(-max_total_time="$seconds")
+  fi
+  mkdir -p "$corpus"
+  log="$build/$target.log"
+  # libFuzzer logs a line per new input; only the verdict is shown.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/fuzz/${target}_fuzz" -max_len="${max_len[$target]}" \
+    "${limits[@]}" -timeout=10 -rss_limit_mb=2048 -reduce_inputs=0 \
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/" \
+    "$corpus" "$seeds" 2>"$log" || { tail -n 60 "$log"; exit 1; }
+  grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb))' "$log"
+done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs ctest
-# twice — a normal build and an ASan+UBSan build — with a short run of the
-# parser fuzzer between them. CI runs exactly this.
+# twice — a normal build and an ASan+UBSan build — with short runs of the
+# fuzzers between them. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,10 +14,11 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-echo "== parser fuzzing, 1000000 inputs (build-fuzz/)"
+echo "== fuzzing the PromQL and exposition parsers (build-fuzz/)"
 # A fixed seed and count make the verdict a property of the tree, not of
 # the machine's speed or luck; scripts/fuzz.sh SECONDS explores further.
-scripts/fuzz.sh --runs 1000000
+scripts/fuzz.sh --runs 1000000 parser
+scripts/fuzz.sh --runs 200000 textparse
 
 echo "== ASan+UBSan build (build-asan/)"
 # Benchmarks add nothing under sanitizers; the install test checks packaging,

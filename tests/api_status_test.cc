@@ -189,6 +189,32 @@ TEST_F(ApiServerTest, LifecycleEnabled) {
   EXPECT_EQ(quits, 1);
 }
 
+// The quit callback ends the server; it must run only after the answer is
+// written (the HTTP layer runs after_send then), or the client would see the
+// connection drop without one.
+TEST(ApiServerStartTest, QuitRunsOnlyAfterTheAnswerIsSent) {
+  tsdb::Head head;
+  promql::Engine engine;
+  ApiDependencies deps;
+  deps.engine = &engine;
+  deps.storage = &head;
+  int quits = 0;
+  deps.quit = [&] { ++quits; };
+  ApiServerOptions opts;
+  opts.enable_lifecycle = true;
+  ApiServer server(opts, deps);
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/-/quit";
+  HttpResponse resp = server.Handle(req);
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "Requesting termination... Goodbye!");
+  EXPECT_EQ(quits, 0);
+  ASSERT_TRUE(resp.after_send);
+  resp.after_send();
+  EXPECT_EQ(quits, 1);
+}
+
 TEST_F(ApiServerTest, UnknownPathsAndMethods) {
   StartServer();
   Reply r = Get("/nope");

@@ -91,6 +91,10 @@ curl -fsS "http://127.0.0.1:$am_port/api/v2/alerts" | grep -q '"cluster":"e2e"' 
 curl -fsS "$base/api/v1/targets" | grep -q '"health":"up"' || fail "target not up"
 curl -fsS "$base/api/v1/rules" | grep -q '"name":"VigilIsUp"' || fail "rules API"
 curl -fsS "$base/api/v1/alerts" | grep -q '"state":"firing"' || fail "alerts API"
+# Request metrics by route pattern (the queries above were counted).
+curl -fsS "$base/metrics" |
+  grep -q '^vigil_http_requests_total{code="200",handler="/api/v1/query"} [1-9]' ||
+  fail "/metrics lacks vigil_http_requests_total for /api/v1/query"
 
 # A bad config is rejected; the old one keeps running.
 cp "$work/vigil.yml" "$work/vigil.yml.good"

@@ -138,6 +138,29 @@ TEST_F(MemoryStorageTest, AddKeepsSamplesSortedAndReplacesSameTimestamp) {
   EXPECT_TRUE(IsStaleNaN(got[3].v));
 }
 
+TEST_F(MemoryStorageTest, StartTimestampsOnlyForSeriesThatHaveThem) {
+  MemoryStorage s;
+  Labels with = Labels::FromStrings({"__name__", "with"});
+  Labels without = Labels::FromStrings({"__name__", "without"});
+  s.Add(with, 20, 2, 15);
+  s.Add(with, 0, 0);      // before the first start timestamp: none
+  s.Add(with, 10, 1, 5);  // inserted between
+  s.Add(with, 20, 3);     // replaces the sample and drops its start time
+  s.Add(without, 0, 1);
+  auto q = s.OpenQuerier(0, 100);
+  ASSERT_TRUE(q.ok());
+  auto series =
+      (*q)->Select({0, 100}, {M(MatchType::kRegexMatch, "__name__", ".+")});
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 2u);
+  auto it = (*series)[0]->Iterator();
+  ASSERT_TRUE(it->HasStartTimestamps());
+  std::vector<int64_t> st;
+  while (it->Next()) st.push_back(it->AtST());
+  EXPECT_THAT(st, ElementsAre(0, 5, 0));
+  EXPECT_FALSE((*series)[1]->Iterator()->HasStartTimestamps());
+}
+
 TEST_F(MemoryStorageTest, QuerierIsASnapshot) {
   auto q = storage_.OpenQuerier(0, 100);
   ASSERT_TRUE(q.ok());

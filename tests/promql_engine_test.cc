@@ -283,6 +283,49 @@ TEST_F(EngineTest, SubqueryAlignsSteps) {
   EXPECT_EQ(mat2[0].samples[1].t, 90'000);
 }
 
+TEST_F(EngineTest, StartTimestampsReachRangeFunctionsFromSelectorsOnly) {
+  // A delta-style counter: every sample starts just after the previous one
+  // was taken, so each is a reset although the values never drop. A stale
+  // marker in between must not shift samples against start timestamps.
+  Labels d = Labels::FromStrings({"__name__", "d_total"});
+  storage_.Add(d, 1 * kMinute, 60, 1);
+  storage_.Add(d, 2 * kMinute, 60, 1 * kMinute + 1);
+  storage_.Add(d, 2 * kMinute + 30'000, StaleNaN());
+  storage_.Add(d, 3 * kMinute, 60, 2 * kMinute + 1);
+  storage_.Add(d, 4 * kMinute, 60, 3 * kMinute + 1);
+  EXPECT_THAT(Instant("resets(d_total[3m])", 4 * kMinute),
+              ElementsAre(Pair("{}", 2)));
+  // (1m, 4m]: the first sample's start lies inside the range, so the count
+  // starts from zero there, without extrapolation: 60 + 60 + 60.
+  EXPECT_THAT(Instant("increase(d_total[3m])", 4 * kMinute),
+              ElementsAre(Pair("{}", 180)));
+  EXPECT_THAT(Instant("irate(d_total[3m])", 4 * kMinute),
+              ElementsAre(Pair("{}", 1)));
+  // Subqueries drop start timestamps: a flat series.
+  EXPECT_THAT(Instant("resets(d_total[3m:1m])", 4 * kMinute),
+              ElementsAre(Pair("{}", 0)));
+  EXPECT_THAT(Instant("increase(d_total[3m:1m])", 4 * kMinute),
+              ElementsAre(Pair("{}", 0)));
+}
+
+TEST_F(EngineTest, StartTimestampFunction) {
+  Labels with = Labels::FromStrings({"__name__", "m", "st", "yes"});
+  Labels without = Labels::FromStrings({"__name__", "m", "st", "no"});
+  storage_.Add(with, kMinute, 1, 30'000);
+  storage_.Add(with, 2 * kMinute, 2);
+  storage_.Add(without, kMinute, 1);
+  // The start timestamp of the sample the lookback picks, 0 for none.
+  EXPECT_THAT(
+      Instant("start_timestamp(m)", 90'000),
+      UnorderedElementsAre(Pair("{st=\"yes\"}", 30), Pair("{st=\"no\"}", 0)));
+  EXPECT_THAT(Instant("start_timestamp(m{st=\"yes\"})", 2 * kMinute),
+              ElementsAre(Pair("{st=\"yes\"}", 0)));
+  EXPECT_THAT(Instant("start_timestamp(m{st=\"yes\"} offset 1m)", 2 * kMinute),
+              ElementsAre(Pair("{st=\"yes\"}", 30)));
+  // Computed vectors carry none: Prometheus returns nothing.
+  EXPECT_THAT(Instant("start_timestamp(m * 1)", 90'000), IsEmpty());
+}
+
 TEST_F(EngineTest, DelayedNameRemoval) {
   EngineOptions o = Options();
   o.enable_delayed_name_removal = true;
@@ -352,6 +395,109 @@ TEST_F(EngineTest, DurationExpressions) {
   ASSERT_EQ(mat.size(), 1u);
   EXPECT_EQ(mat[0].samples[0].v, 0);
   EXPECT_EQ(mat[0].samples[1].v, 5);
+}
+
+// info(): series gain the data labels of the target_info series with the
+// same instance and job; a data-label selector picks which labels, and a
+// matcher that needs a value drops series no info series matches.
+TEST_F(EngineTest, InfoAddsTargetInfoDataLabels) {
+  Load(Labels::FromStrings({"__name__", "m", "instance", "a", "job", "j"}),
+       kMinute, {1, 2});
+  Load(Labels::FromStrings({"__name__", "m", "instance", "b", "job", "j"}),
+       kMinute, {3, 4});
+  Load(Labels::FromStrings({"__name__", "target_info", "cluster", "c1",
+                            "instance", "a", "job", "j", "region", "eu"}),
+       kMinute, {1, 1});
+  Load(Labels::FromStrings({"__name__", "build_info", "instance", "a", "job",
+                            "j", "version", "1.2"}),
+       kMinute, {1, 1});
+  EXPECT_THAT(
+      Instant("info(m)", kMinute),
+      UnorderedElementsAre(
+          Pair("m{cluster=\"c1\", instance=\"a\", job=\"j\", region=\"eu\"}",
+               2),
+          Pair("m{instance=\"b\", job=\"j\"}", 4)));
+  EXPECT_THAT(
+      Instant("info(m, {cluster=~\".+\"})", kMinute),
+      ElementsAre(Pair("m{cluster=\"c1\", instance=\"a\", job=\"j\"}", 2)));
+  EXPECT_THAT(Instant("info(m, {__name__=\"build_info\"})", kMinute),
+              UnorderedElementsAre(
+                  Pair("m{instance=\"a\", job=\"j\", version=\"1.2\"}", 2),
+                  Pair("m{instance=\"b\", job=\"j\"}", 4)));
+  // Info series themselves pass through unchanged.
+  EXPECT_THAT(Instant("info(target_info)", kMinute),
+              ElementsAre(Pair("target_info{cluster=\"c1\", instance=\"a\", "
+                               "job=\"j\", region=\"eu\"}",
+                               1)));
+}
+
+// Enrichment reads the info series at the time the input was read: `@` and
+// offset move it, unless the input's vector paths disagree on that time.
+TEST_F(EngineTest, InfoFollowsTheInputsTime) {
+  Load(Labels::FromStrings({"__name__", "m", "instance", "a", "job", "j"}),
+       kMinute, {0, 1, 2, 3, 4, 5, 6, 7, 8});
+  Load(Labels::FromStrings({"__name__", "target_info", "instance", "a", "job",
+                            "j", "version", "old"}),
+       kMinute, {1, 1, 1, StaleNaN()});
+  const double gap = std::nan("");
+  Load(Labels::FromStrings({"__name__", "target_info", "instance", "a", "job",
+                            "j", "version", "new"}),
+       kMinute, {gap, gap, gap, 1, 1, 1, 1, 1, 1});
+  const int64_t t = 8 * kMinute;
+  EXPECT_THAT(
+      Instant("info(m)", t),
+      ElementsAre(Pair("m{instance=\"a\", job=\"j\", version=\"new\"}", 8)));
+  EXPECT_THAT(
+      Instant("info(m @ 120)", t),
+      ElementsAre(Pair("m{instance=\"a\", job=\"j\", version=\"old\"}", 2)));
+  EXPECT_THAT(
+      Instant("info(m offset 6m)", t),
+      ElementsAre(Pair("m{instance=\"a\", job=\"j\", version=\"old\"}", 2)));
+  EXPECT_THAT(
+      Instant("info(last_over_time(m[5m:1m] @ 120))", t),
+      ElementsAre(Pair("m{instance=\"a\", job=\"j\", version=\"old\"}", 2)));
+  // A scalar operand does not decide the time; paths that disagree make
+  // enrichment follow the step (Prometheus 3's info()).
+  EXPECT_THAT(
+      Instant("info(scalar(m @ 120) * m)", t),
+      ElementsAre(Pair("{instance=\"a\", job=\"j\", version=\"new\"}", 16)));
+  EXPECT_THAT(
+      Instant("info(m @ 120 or m offset 1m)", t),
+      ElementsAre(Pair("m{instance=\"a\", job=\"j\", version=\"new\"}", 2)));
+
+  // A range query sees the switch from old to new at 3m.
+  auto res = engine_.RangeQuery(storage_, "info(m)", 2 * kMinute, 3 * kMinute,
+                                kMinute);
+  ASSERT_TRUE(res.ok()) << res.status();
+  const auto& mat = std::get<Matrix>(res->value);
+  ASSERT_EQ(mat.size(), 2u);
+  EXPECT_EQ(mat[0].metric.Get("version"), "new");
+  EXPECT_EQ(mat[0].samples.size(), 1u);
+  EXPECT_EQ(mat[0].samples[0].t, 3 * kMinute);
+  EXPECT_EQ(mat[1].metric.Get("version"), "old");
+  EXPECT_EQ(mat[1].samples[0].t, 2 * kMinute);
+}
+
+TEST_F(EngineTest, InfoConflictsAreErrors) {
+  Load(Labels::FromStrings({"__name__", "m", "instance", "a", "job", "j"}),
+       kMinute, {1});
+  Load(Labels::FromStrings(
+           {"__name__", "target_info", "instance", "a", "job", "j", "x", "1"}),
+       kMinute, {1});
+  Load(Labels::FromStrings(
+           {"__name__", "build_info", "instance", "a", "job", "j", "x", "2"}),
+       kMinute, {1});
+  EXPECT_EQ(Error("info(m, {__name__=~\".+_info\"})", 0).message(),
+            "conflicting label: x");
+  // Two target_info series for one target with samples at the same time.
+  Load(Labels::FromStrings(
+           {"__name__", "target_info", "instance", "a", "job", "j", "x", "3"}),
+       kMinute, {1});
+  EXPECT_EQ(Error("info(m)", 0).message(),
+            "found duplicate series for info metric: existing "
+            "{__name__=\"target_info\", instance=\"a\", job=\"j\", x=\"1\"} @ "
+            "0, new {__name__=\"target_info\", instance=\"a\", job=\"j\", "
+            "x=\"3\"} @ 0");
 }
 
 }  // namespace

@@ -75,6 +75,21 @@ class Invocation {
     range_end_ = range_end;
     return *this;
   }
+  // Start timestamps of the matrix argument's series (after Matrix()), one
+  // list per series parallel to its samples.
+  Invocation& MatrixStartTimestamps(std::vector<std::vector<int64_t>> sts) {
+    matrix_sts_ = std::move(sts);
+    for (size_t k = 0; k < window_.size() && k < matrix_sts_.size(); ++k) {
+      window_[k].start_timestamps = matrix_sts_[k];
+    }
+    return *this;
+  }
+  // Start timestamps of the vector argument's samples, as the evaluator
+  // passes them for a selector argument of start_timestamp().
+  Invocation& VectorStartTimestamps(std::vector<int64_t> sts) {
+    vector_sts_ = std::move(sts);
+    return *this;
+  }
   Invocation& At(int64_t t) {
     t_ = t;
     return *this;
@@ -93,6 +108,7 @@ class Invocation {
     args.range_end = range_end_;
     args.annotations = &annotations_;
     args.delayed_name_removal = delayed_;
+    args.start_timestamps = vector_sts_;
     return impl(args, out);
   }
   EvalVector Out() {
@@ -120,6 +136,8 @@ class Invocation {
   std::vector<Labels> metrics_;
   std::vector<std::vector<Sample>> samples_;
   std::vector<WindowSeries> window_;
+  std::vector<std::vector<int64_t>> matrix_sts_;
+  std::vector<int64_t> vector_sts_;
   int64_t t_ = 0;
   int64_t range_start_ = 0;
   int64_t range_end_ = 0;
@@ -261,6 +279,74 @@ TEST(IrateTest, UsesTheLastTwoSamples) {
   Invocation d("idelta", 1);
   d.Matrix(0, {L({"__name__", "x"})}, {reset}, -60000, 10000);
   EXPECT_DOUBLE_EQ(d.Value(), -70);
+}
+
+TEST(StartTimestampTest, ResetRules) {
+  using functions::IsStartTimestampReset;
+  // (prev_st, prev_t, cur_st, cur_t)
+  EXPECT_FALSE(IsStartTimestampReset(0, 10, 0, 20));   // none
+  EXPECT_FALSE(IsStartTimestampReset(0, 10, 20, 20));  // OTel unknown start
+  EXPECT_FALSE(IsStartTimestampReset(0, 10, 25, 20));  // after the sample
+  EXPECT_FALSE(IsStartTimestampReset(5, 10, 5, 20));   // cumulative
+  EXPECT_TRUE(IsStartTimestampReset(5, 10, 15, 20));   // after prev sample
+  EXPECT_TRUE(IsStartTimestampReset(5, 10, 10, 20));   // delta
+  EXPECT_FALSE(IsStartTimestampReset(0, 10, 10, 20));  // unknown prev start
+  EXPECT_FALSE(IsStartTimestampReset(10, 10, 10, 20));
+  EXPECT_FALSE(IsStartTimestampReset(15, 10, 10, 20));  // invalid prev start
+
+  using functions::StartTimeOverlaps;
+  EXPECT_FALSE(StartTimeOverlaps(0, 10, 0));
+  EXPECT_FALSE(StartTimeOverlaps(5, 10, 10));  // delta
+  EXPECT_FALSE(StartTimeOverlaps(5, 10, 5));   // cumulative
+  EXPECT_TRUE(StartTimeOverlaps(5, 10, 7));
+}
+
+// rate/increase/delta/irate/resets over one series with start timestamps in
+// the window (0, 60s].
+double RangeFnWithST(const std::string& name, std::vector<Sample> samples,
+                     std::vector<int64_t> sts) {
+  Invocation inv(name, 1);
+  inv.Matrix(0, {L({"__name__", "x_total"})}, {std::move(samples)}, 0, 60000)
+      .MatrixStartTimestamps({std::move(sts)})
+      .At(60000);
+  return inv.Value();
+}
+
+TEST(RateTest, StartTimestampsRevealResetsAndTheCounterStart) {
+  // Deltas of 10 every 20s, each starting where the previous one was taken.
+  std::vector<Sample> s = {{20000, 10}, {40000, 10}, {60000, 10}};
+  std::vector<int64_t> delta_st = {10000, 20000, 40000};
+  // Two resets (20) plus the first sample, counted from its start at 10s
+  // inside the range instead of extrapolated.
+  EXPECT_DOUBLE_EQ(RangeFnWithST("increase", s, delta_st), 30);
+  EXPECT_DOUBLE_EQ(RangeFnWithST("rate", s, delta_st), 0.5);
+  EXPECT_DOUBLE_EQ(RangeFnWithST("irate", s, delta_st), 0.5);
+  EXPECT_DOUBLE_EQ(RangeFnWithST("resets", s, delta_st), 2);
+  // delta() treats its input as a gauge and ignores them.
+  EXPECT_DOUBLE_EQ(RangeFnWithST("delta", s, delta_st), 0);
+  EXPECT_DOUBLE_EQ(RangeFn("increase", s), 0);
+
+  // A single sample whose start lies inside the range has an increase; one
+  // starting at the (exclusive) range start has none.
+  EXPECT_DOUBLE_EQ(RangeFnWithST("increase", {{60000, 5}}, {30000}), 5);
+  Invocation outside("increase", 1);
+  outside.Matrix(0, {L({"__name__", "x_total"})}, {{{60000, 5}}}, 0, 60000)
+      .MatrixStartTimestamps({{0}});
+  EXPECT_THAT(outside.Out(), IsEmpty());
+}
+
+TEST(RateTest, OverlappingStartTimestampsWarnOncePerSeries) {
+  Invocation inv("rate", 1);
+  inv.Matrix(0, {L({"__name__", "x_total"})},
+             {{{20000, 1}, {40000, 2}, {60000, 3}}}, 0, 60000)
+      .MatrixStartTimestamps({{5000, 10000, 30000}});
+  inv.Out();
+  ASSERT_EQ(inv.annotations().size(), 1u);
+  EXPECT_EQ(inv.annotations()[0].level, Annotation::Level::kWarning);
+  EXPECT_EQ(inv.annotations()[0].message,
+            "sample has start time that overlaps with previous sample "
+            "timestamp for metric \"x_total\"");
+  EXPECT_EQ(inv.annotations()[0].pos.start, 10);
 }
 
 double OverTime(const std::string& name, std::vector<double> values) {
@@ -507,6 +593,23 @@ TEST(TimeTest, TimeAndDates) {
     EXPECT_EQ(out[0].v, c.want) << c.fn << " " << c.ts;
     EXPECT_TRUE(out[0].metric.empty());
   }
+}
+
+TEST(TimeTest, StartTimestampNeedsTheSelectorsStartTimestamps) {
+  EvalVector in = {EvalSample{L({"__name__", "x", "a", "b"}), 12345, 1},
+                   EvalSample{L({"__name__", "x", "a", "c"}), 12345, 1}};
+  Invocation inv("start_timestamp", 1);
+  inv.Vector(0, in).VectorStartTimestamps({2500, 0}).At(20000);
+  EvalVector out = inv.Out();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_DOUBLE_EQ(out[0].v, 2.5);
+  EXPECT_EQ(out[0].t, 20000);
+  EXPECT_EQ(out[0].metric, L({"a", "b"}));
+  EXPECT_DOUBLE_EQ(out[1].v, 0);
+  // A computed vector (no start timestamps passed) gives nothing.
+  Invocation computed("start_timestamp", 1);
+  computed.Vector(0, in);
+  EXPECT_THAT(computed.Out(), IsEmpty());
 }
 
 TEST(TimeTest, TimestampUsesEachSamplesTime) {

@@ -3,6 +3,7 @@
 // small stand-in here so that these tests depend on nothing but the runner.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,19 +137,59 @@ load_with_nhcb 5m
   ASSERT_EQ(f.commands.size(), 2u);
   const auto& l1 = std::get<LoadCommand>(f.commands[0]);
   ASSERT_EQ(l1.series.size(), 2u);  // f and g; h is not loaded
-  std::map<std::string, std::string> reasons;
-  for (const auto& u : l1.unsupported) {
-    reasons[u.labels.ToString()] = u.reason;
-  }
-  EXPECT_EQ(reasons.size(), 2u);
-  EXPECT_EQ(reasons["h{a=\"b\"}"], kReasonHistogramSeries);
-  EXPECT_EQ(reasons["g{}"], kReasonStartTimestamps);
+  ASSERT_EQ(l1.start_offsets.size(), 2u);
+  EXPECT_TRUE(l1.start_offsets[0].empty());  // f has no @st line
+  EXPECT_THAT(l1.start_offsets[1], ElementsAre(-60000, -60000));
+  ASSERT_EQ(l1.unsupported.size(), 1u);
+  EXPECT_EQ(l1.unsupported[0].labels, L({"__name__", "h", "a", "b"}));
+  EXPECT_EQ(l1.unsupported[0].reason, kReasonHistogramSeries);
   const auto& l2 = std::get<LoadCommand>(f.commands[1]);
   EXPECT_TRUE(l2.with_nhcb);
   EXPECT_EQ(l2.series.size(), 5u);
   ASSERT_EQ(l2.unsupported.size(), 1u);
   EXPECT_EQ(l2.unsupported[0].labels, L({"__name__", "x"}));
   EXPECT_EQ(l2.unsupported[0].reason, kReasonNhcbSeries);
+}
+
+TEST(TestFileParserTest, StartTimestampOffsets) {
+  auto offsets = ParseStartTimestampOffsets(
+      " _ _x2 -30s-1mx2 +1m 0 -59999msx1 1ms+1sx1 -0ms");
+  ASSERT_TRUE(offsets.ok()) << offsets.status();
+  EXPECT_THAT(*offsets, ElementsAre(std::nullopt, std::nullopt, std::nullopt,
+                                    -30000, -90000, -150000, 60000, 0, -59999,
+                                    -59999, 1, 1001, 0));
+  for (std::string_view bad :
+       {"1", "-", "x3", "1mx", "1m+1m", "1m*2", "_x0", "_xa", "1m-1mx-1"}) {
+    EXPECT_FALSE(ParseStartTimestampOffsets(bad).ok()) << bad;
+  }
+}
+
+TEST(TestFileParserTest, StartTimestampLinesPairWithTheNextSampleLine) {
+  // A later line for the same series replaces its start timestamps too.
+  TestFile f = Parse(R"(
+load 1m
+  a@st -1m _
+  a 1 2
+  a 3 4
+)");
+  const auto& load = std::get<LoadCommand>(f.commands[0]);
+  ASSERT_EQ(load.start_offsets.size(), 1u);
+  EXPECT_TRUE(load.start_offsets[0].empty());
+
+  auto error = [](std::string_view text) {
+    auto r = ParseTestFile(text, FakeSeriesParser);
+    return r.ok() ? std::string() : std::string(Sv(r.status().message()));
+  };
+  EXPECT_THAT(error("load 1m\n  a@st -1m\n  b 1\n"),
+              HasSubstr("line 2: @st metric does not match"));
+  EXPECT_THAT(error("load 1m\n  a@st -1m\n  a 1 2\n"),
+              HasSubstr("@st line has 1 values but sample line has 2"));
+  EXPECT_THAT(error("load 1m\n  a@st -1m\n  a@st -1m\n  a 1\n"),
+              HasSubstr("line 2: @st line has no following sample line"));
+  EXPECT_THAT(error("load 1m\n  a 1\n  a@st -1m\n"),
+              HasSubstr("line 3: @st line has no following sample line"));
+  EXPECT_THAT(error("load 1m\n  a@st 5x\n  a 1\n"),
+              HasSubstr("invalid @st line"));
 }
 
 TEST(TestFileParserTest, RangeEvalAndExpectLines) {

@@ -45,7 +45,8 @@ class ScrapeLoopTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.Start().ok()); }
 
-  std::unique_ptr<ScrapeLoop> MakeLoop(const std::string& extra_yaml = "") {
+  std::unique_ptr<ScrapeLoop> MakeLoop(const std::string& extra_yaml = "",
+                                       ScrapeFailureHandler on_failure = {}) {
     auto cfgs = ParseScrapeConfigs(
         "- job_name: app\n  scrape_interval: 10s\n  static_configs:\n"
         "  - targets: ['" +
@@ -62,7 +63,8 @@ class ScrapeLoopTest : public ::testing::Test {
     t.url = TargetUrl(t.full_labels, config_->params);
     t.interval_ms = config_->scrape_interval_ms;
     t.timeout_ms = config_->scrape_timeout_ms;
-    return std::make_unique<ScrapeLoop>(t, &head_, 0, nullptr);
+    return std::make_unique<ScrapeLoop>(t, &head_, 0, nullptr,
+                                        std::move(on_failure));
   }
 
   std::string Instance() const {
@@ -218,6 +220,106 @@ TEST_F(ScrapeLoopTest, StopWithStaleness) {
   ASSERT_EQ(data[Key("a")].size(), 2u);
   EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
   EXPECT_TRUE(IsStaleNaN(data[Key("up")].back().v));
+}
+
+// --- Targets that misbehave: slow, hung, oversized, garbage. ---
+
+TEST_F(ScrapeLoopTest, SlowTargetWithinTimeoutIsUp) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false, 300});
+  auto loop = MakeLoop("  scrape_timeout: 5s\n");
+  loop->ScrapeOnce(1000);
+  EXPECT_EQ(loop->status().health, TargetHealth::kUp)
+      << loop->status().last_error;
+  auto data = Dump(head_);
+  EXPECT_EQ(data[Key("a")][0].v, 1);
+  EXPECT_GE(data[Key("scrape_duration_seconds")][0].v, 0.3);
+}
+
+TEST_F(ScrapeLoopTest, TimedOutTargetIsDownAndKeepsStoredData) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
+  std::vector<ScrapeFailure> failures;
+  auto loop = MakeLoop("  scrape_timeout: 300ms\n",
+                       [&](const ScrapeFailure& f) { failures.push_back(f); });
+  loop->ScrapeOnce(1000);
+  server_.SetReply("/metrics", {200, kTextType, "a 2\n", false, 2000});
+  const auto start = std::chrono::steady_clock::now();
+  loop->ScrapeOnce(2000);
+  // The timeout, not the target, ends the scrape.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  const std::string url = "http://" + server_.address() + "/metrics";
+  EXPECT_EQ(loop->status().last_error,
+            "Get \"" + url + "\": context deadline exceeded");
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].scrape_pool, "app");
+  EXPECT_EQ(failures[0].scrape_url, url);
+  EXPECT_EQ(failures[0].error, loop->status().last_error);
+  EXPECT_EQ(failures[0].timestamp_ms, 2000);
+  auto data = Dump(head_);
+  EXPECT_EQ(data[Key("up")][1].v, 0);
+  ASSERT_EQ(data[Key("a")].size(), 2u);
+  EXPECT_EQ(data[Key("a")][0].v, 1);  // what was stored stays
+  EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
+}
+
+TEST_F(ScrapeLoopTest, OversizedBodyFailsTheScrape) {
+  std::string big;
+  for (int i = 0; i < 500; ++i) big.append("m" + std::to_string(i) + " 1\n");
+  ASSERT_GT(big.size(), 2048u);
+  server_.SetReply("/metrics", {200, kTextType, big, false});
+  auto loop = MakeLoop("  body_size_limit: 2KB\n");
+  loop->ScrapeOnce(1000);
+  EXPECT_EQ(loop->status().last_error, "body size limit exceeded");
+  auto data = Dump(head_);
+  EXPECT_EQ(data[Key("up")][0].v, 0);
+  EXPECT_FALSE(data.contains(Key("m0")));
+  // The limit applies to the decompressed body: gzip is no way around it.
+  server_.SetReply("/metrics", {200, kTextType, big, true});
+  loop->ScrapeOnce(2000);
+  EXPECT_EQ(loop->status().last_error, "body size limit exceeded");
+  // Within the limit the same target is fine.
+  server_.SetReply("/metrics", {200, kTextType, "m0 1\n", true});
+  loop->ScrapeOnce(3000);
+  EXPECT_EQ(loop->status().health, TargetHealth::kUp);
+}
+
+TEST_F(ScrapeLoopTest, GarbagePayloadFailsWithPositionAndKeepsStoredData) {
+  server_.SetReply("/metrics", {200, kTextType, "a 1\nb 2\n", false});
+  std::vector<ScrapeFailure> failures;
+  auto loop =
+      MakeLoop("", [&](const ScrapeFailure& f) { failures.push_back(f); });
+  loop->ScrapeOnce(1000);
+  // Line 2 has an unterminated label set: nothing of this scrape is kept,
+  // not even the valid line before it.
+  server_.SetReply("/metrics",
+                   {200, kTextType, "a 5\nb{x=\"1\" 2\nc 3\n", false});
+  loop->ScrapeOnce(2000);
+  EXPECT_EQ(loop->status().health, TargetHealth::kDown);
+  EXPECT_THAT(loop->status().last_error, ::testing::StartsWith("line 2, "));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_THAT(failures[0].error, ::testing::StartsWith("line 2, "));
+  auto data = Dump(head_);
+  ASSERT_EQ(data[Key("a")].size(), 2u);
+  EXPECT_EQ(data[Key("a")][0].v, 1);
+  EXPECT_TRUE(IsStaleNaN(data[Key("a")][1].v));
+  EXPECT_FALSE(data.contains(Key("c")));
+  EXPECT_EQ(data[Key("up")][1].v, 0);
+}
+
+TEST_F(ScrapeLoopTest, BinaryGarbageIsAnErrorNotACrash) {
+  std::string junk;
+  uint32_t x = 12345;
+  for (int i = 0; i < 4096; ++i) {
+    x = x * 1103515245u + 12345u;
+    junk.push_back(static_cast<char>(x >> 24));
+  }
+  for (const char* type : {kTextType, kOpenMetricsType}) {
+    server_.SetReply("/metrics", {200, type, junk, false});
+    auto loop = MakeLoop();
+    loop->ScrapeOnce(1000);
+    EXPECT_EQ(loop->status().health, TargetHealth::kDown) << type;
+    EXPECT_THAT(loop->status().last_error, ::testing::StartsWith("line "))
+        << type;
+  }
 }
 
 TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {

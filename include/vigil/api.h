@@ -81,6 +81,10 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Runs once the response is on the wire, on the request's thread: what
+  // would end the server (/-/quit) must not run before its own answer is
+  // written.
+  std::function<void()> after_send;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -145,6 +149,21 @@ class TargetsSource {
   virtual std::vector<DroppedTarget> DroppedTargets() const = 0;
 };
 
+// Sees every request the server answers, for request metrics (vigil's
+// vigil_http_requests_total, after Prometheus's
+// prometheus_http_requests_total) without tying this layer to a metrics
+// library. `handler` is the route pattern that answered — "/api/v1/query",
+// "/api/v1/label/:name/values", "/metrics", an extra handler's path, or
+// "other" when no route matched — never the raw URL, so that a label made
+// from it stays bounded. Called on the serving thread once the response is
+// built; implementations must be thread-safe and quick.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void ObserveRequest(std::string_view handler, int status_code,
+                              double duration_seconds) = 0;
+};
+
 struct ApiServerOptions {
   // "host:port", ":port" (all interfaces) or "[::1]:port"; port 0 picks a
   // free port (see ApiServer::port()).
@@ -184,6 +203,8 @@ struct ApiDependencies {
   std::function<RuntimeInfo()> runtime_info;
   // The API's clock (null: the system clock), for `time` defaults.
   std::function<int64_t()> now_ms;
+  // Borrowed; null: requests are not observed.
+  RequestObserver* request_observer = nullptr;
 };
 
 class ApiServer {

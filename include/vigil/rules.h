@@ -156,6 +156,17 @@ class Rule {
   std::vector<Alert> alerts_snapshot_;
 };
 
+// What RuleManager::LoadState restored, for the log.
+struct AlertStateLoadSummary {
+  int64_t saved_at_ms = 0;
+  int rules_restored = 0;   // current rules the file speaks for
+  int rules_unmatched = 0;  // rules in the file that no current group has
+  int alerts_restored = 0;
+  // Not restored: pending or firing past the outage tolerance, resolved past
+  // their retention, or pending with a `for` under the grace period.
+  int alerts_dropped = 0;
+};
+
 // Owns the rule groups of a set of rule files and evaluates each group on
 // its own thread at its aligned times, as Prometheus's rules.Manager does.
 //
@@ -164,6 +175,24 @@ class Rule {
 // error says which file, line and column. Groups that exist before and after
 // (same file and name) keep their alert state. The first evaluation of a
 // group after Start() restores `for` state from ALERTS_FOR_STATE.
+//
+// State file (`--state.file`): SaveState() writes every alerting rule's
+// alerts to a JSON file, atomically; it may run at any time, also while the
+// groups evaluate (the caller chooses when: periodically, and after Stop()).
+// LoadState() reads such a file after Update() and before Start(), and
+// restores the rules it names the way Prometheus restores from
+// ALERTS_FOR_STATE, with downtime = now - the group's last evaluation
+// before the save (the time of its state; the save time if none):
+// - pending and firing alerts only if downtime <= outage_tolerance;
+// - a pending alert's `for` clock does not count the downtime (active_at +=
+//   downtime), but it fires no earlier than for_grace_period after the
+//   restart; with a `for` under the grace period it starts its `for` again;
+// - a firing alert stays firing (active_at, fired_at, last sent kept);
+// - a resolved alert still in its 15-minute retention is kept, so its
+//   resolution is still sent.
+// Those rules then skip the ALERTS_FOR_STATE restore; rules the file does
+// not name use it as before. A file that is missing (NotFound), too large,
+// corrupt or of an unknown version is an error that changes nothing.
 //
 // Thread safety: all methods may be called from any thread.
 class RuleManager {
@@ -176,6 +205,14 @@ class RuleManager {
   absl::Status Update(const std::vector<std::string>& file_patterns);
   void Start();
   void Stop();
+
+  // Writes the alert state of every group to `path` (see above), stamped
+  // `now_ms`. On error `path` keeps its previous content.
+  absl::Status SaveState(const std::string& path, int64_t now_ms) const;
+  // Restores alert state from `path` as of `now_ms` (see above). Fails with
+  // FailedPrecondition while the groups run (between Start() and Stop()).
+  absl::StatusOr<AlertStateLoadSummary> LoadState(const std::string& path,
+                                                  int64_t now_ms);
 
   // Groups sorted by file, then name.
   std::vector<std::shared_ptr<RuleGroup>> groups() const;

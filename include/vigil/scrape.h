@@ -29,6 +29,7 @@
 #define VIGIL_SCRAPE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -194,6 +195,17 @@ struct DroppedTarget {
 // (and reported as dropped).
 inline constexpr size_t kDefaultMaxActiveTargets = 4096;
 
+// One failed scrape, as the manager reports it so that the caller can log it.
+struct ScrapeFailure {
+  std::string scrape_pool;  // the job name
+  std::string scrape_url;
+  // Why: an HTTP or network error, a limit, or a payload error that starts
+  // with its position ("line 3, column 12 (byte 57): ...").
+  std::string error;
+  int64_t timestamp_ms = 0;  // the scrape's timestamp
+};
+using ScrapeFailureHandler = std::function<void(const ScrapeFailure&)>;
+
 struct ManagerOptions {
   size_t max_active_targets = kDefaultMaxActiveTargets;
   // XOR-ed into target hashes for the start offsets (Prometheus seeds it
@@ -201,6 +213,9 @@ struct ManagerOptions {
   uint64_t offset_seed = 0;
   // Milliseconds since the epoch; tests may replace the clock.
   int64_t (*now_ms)() = nullptr;
+  // Called on the scrape loop's thread after every failed scrape; may be
+  // empty. Keep it quick: the loop waits for it.
+  ScrapeFailureHandler on_failure;
 };
 
 class ScrapeManager {

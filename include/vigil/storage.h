@@ -8,6 +8,13 @@
 // Samples are float values; a staleness marker is stored as the NaN with bits
 // 0x7ff0000000000002 (IsStaleNaN) and ends a series for lookback purposes.
 //
+// A sample may also carry a start timestamp (Prometheus's experimental "ST",
+// OTel's start time): when the counter it belongs to last started from zero,
+// or for a delta sample where its interval begins. It is optional: a store
+// that keeps none (vigil's tsdb among them) leaves SampleIterator's defaults,
+// and the engine then never asks for one, so series without start timestamps
+// cost nothing extra.
+//
 // Thread safety: Storage implementations are safe for concurrent use. A
 // Querier and the SeriesSet it returns belong to one thread.
 #ifndef VIGIL_STORAGE_H_
@@ -45,6 +52,12 @@ class SampleIterator {
   // Advances; false at the end. Call before the first At() unless Seek()ed.
   virtual bool Next() = 0;
   virtual Sample At() const = 0;
+  // Whether this iterator's samples may carry start timestamps; asked once,
+  // before iterating. When false, AtST() is never called.
+  virtual bool HasStartTimestamps() const { return false; }
+  // The start timestamp of the sample at At(), ms since the Unix epoch; 0 when
+  // it has none.
+  virtual int64_t AtST() const { return 0; }
 };
 
 class Series {

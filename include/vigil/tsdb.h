@@ -36,6 +36,10 @@
 // now - retention, removes series left without samples from the index, and
 // rejects later appends below that cutoff ("out of bounds"). A chunk that an
 // open querier's range still covers is kept until that querier closes.
+// ExemptFromRetention(t) keeps every chunk holding a sample at or before t
+// (data loaded from files at start up, which a wall-clock cutoff would drop
+// at once) — and, since a series only loses its oldest chunks, the later
+// chunks of those series too.
 //
 // Thread safety: Head and Appender creation are safe from any thread; one
 // Appender belongs to one thread. Appends, commits, queries and GC run
@@ -138,6 +142,9 @@ class Head : public Storage {
   };
   // Applies retention as of `now_ms`; see the file comment.
   GcResult RunGc(int64_t now_ms);
+  // From now on RunGc() keeps chunks with a sample at or before
+  // `through_ms`; see the file comment. The largest value given wins.
+  void ExemptFromRetention(int64_t through_ms);
 
   HeadStats Stats() const;
 

@@ -95,6 +95,12 @@ struct ApiServer::Impl {
   HttpResponse ServeApi(const HttpRequest& req, std::string_view param,
                         ApiFunc func) const;
   void BuildRoutes();
+  // `request` with the route prefix stripped (in `storage` when it was).
+  const HttpRequest& StripPrefix(const HttpRequest& request,
+                                 HttpRequest* storage) const;
+  HttpResponse Serve(const HttpRequest& req) const;
+  // The RequestObserver's `handler` for a prefix-stripped request.
+  std::string_view HandlerLabel(const HttpRequest& req) const;
 };
 
 HttpResponse ApiServer::Impl::ServeApi(const HttpRequest& req,
@@ -218,33 +224,58 @@ void ApiServer::Stop() { impl_->http.Stop(); }
 
 int ApiServer::port() const { return impl_->http.port(); }
 
-HttpResponse ApiServer::Handle(const HttpRequest& request) const {
-  const std::string& prefix = impl_->route_prefix;
-  const HttpRequest* req = &request;
-  HttpRequest stripped;
-  if (!prefix.empty() &&
-      absl::StartsWith(ToAbsl(request.path), ToAbsl(prefix)) &&
-      (request.path.size() == prefix.size() ||
-       request.path[prefix.size()] == '/')) {
-    stripped = request;
-    stripped.path = request.path.substr(prefix.size());
-    if (stripped.path.empty()) stripped.path = "/";
-    req = &stripped;
+const HttpRequest& ApiServer::Impl::StripPrefix(const HttpRequest& request,
+                                                HttpRequest* storage) const {
+  const std::string& prefix = route_prefix;
+  if (prefix.empty() ||
+      !absl::StartsWith(ToAbsl(request.path), ToAbsl(prefix)) ||
+      (request.path.size() != prefix.size() &&
+       request.path[prefix.size()] != '/')) {
+    return request;
   }
-  if (auto it = impl_->ctx.deps.extra_handlers.find(req->path);
-      it != impl_->ctx.deps.extra_handlers.end()) {
-    return it->second(*req);
+  *storage = request;
+  storage->path = request.path.substr(prefix.size());
+  if (storage->path.empty()) storage->path = "/";
+  return *storage;
+}
+
+HttpResponse ApiServer::Impl::Serve(const HttpRequest& req) const {
+  if (auto it = ctx.deps.extra_handlers.find(req.path);
+      it != ctx.deps.extra_handlers.end()) {
+    return it->second(req);
   }
   // api.options: any API path answers OPTIONS (CORS preflight) with 204.
-  if (req->method == "OPTIONS" &&
-      absl::StartsWith(ToAbsl(req->path), ToAbsl(kApiPrefix))) {
+  if (req.method == "OPTIONS" &&
+      absl::StartsWith(ToAbsl(req.path), ToAbsl(kApiPrefix))) {
     HttpResponse resp;
     resp.status = 204;
     resp.content_type.clear();
-    SetCors(*req, &resp);
+    SetCors(req, &resp);
     return resp;
   }
-  return impl_->router.Dispatch(*req);
+  return router.Dispatch(req);
+}
+
+std::string_view ApiServer::Impl::HandlerLabel(const HttpRequest& req) const {
+  if (auto it = ctx.deps.extra_handlers.find(req.path);
+      it != ctx.deps.extra_handlers.end()) {
+    return it->first;
+  }
+  std::string_view pattern = router.PatternFor(req.path);
+  return pattern.empty() ? "other" : pattern;
+}
+
+HttpResponse ApiServer::Handle(const HttpRequest& request) const {
+  HttpRequest storage;
+  const HttpRequest& req = impl_->StripPrefix(request, &storage);
+  RequestObserver* observer = impl_->ctx.deps.request_observer;
+  if (observer == nullptr) return impl_->Serve(req);
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse resp = impl_->Serve(req);
+  const std::chrono::duration<double> took =
+      std::chrono::steady_clock::now() - start;
+  observer->ObserveRequest(impl_->HandlerLabel(req), resp.status, took.count());
+  return resp;
 }
 
 }  // namespace vigil::api

@@ -244,6 +244,7 @@ int HttpServer::Serve(mg_connection* conn) {
   });
   if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
   Write(conn, req, resp, /*close=*/false);
+  if (resp.after_send) resp.after_send();
   return resp.status;
 }
 

@@ -45,8 +45,9 @@ HttpResponse HandleQuit(const ApiContext& ctx, const HttpRequest& /*req*/) {
   if (ctx.quit_requested.exchange(true)) {
     return Text(200, "Termination already in progress.");
   }
-  if (ctx.deps.quit) ctx.deps.quit();
-  return Text(200, "Requesting termination... Goodbye!");
+  HttpResponse resp = Text(200, "Requesting termination... Goodbye!");
+  resp.after_send = ctx.deps.quit;
+  return resp;
 }
 
 HttpResponse LifecycleDisabled(const ApiContext& /*ctx*/,

@@ -26,6 +26,7 @@ std::vector<std::string_view> Split(std::string_view path) {
 void Router::Add(std::string_view pattern, std::vector<std::string> methods,
                  RouteHandler handler) {
   Route r;
+  r.pattern = std::string(pattern);
   for (std::string_view s : Split(pattern)) r.segments.emplace_back(s);
   r.methods = std::move(methods);
   r.handler = std::move(handler);
@@ -46,6 +47,15 @@ bool Router::Match(const Route& route,
     }
   }
   return true;
+}
+
+std::string_view Router::PatternFor(std::string_view path) const {
+  const std::vector<std::string_view> segments = Split(path);
+  for (const Route& r : routes_) {
+    std::string_view param;
+    if (Match(r, segments, &param)) return r.pattern;
+  }
+  return {};
 }
 
 HttpResponse Router::Dispatch(const HttpRequest& req) const {

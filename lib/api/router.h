@@ -25,9 +25,13 @@ class Router {
   void SetNotFound(HttpHandler handler) { not_found_ = std::move(handler); }
 
   HttpResponse Dispatch(const HttpRequest& req) const;
+  // The pattern of the first route whose path matches `path` (whatever the
+  // method), "" when none does.
+  std::string_view PatternFor(std::string_view path) const;
 
  private:
   struct Route {
+    std::string pattern;
     std::vector<std::string> segments;
     std::vector<std::string> methods;
     RouteHandler handler;

@@ -196,7 +196,9 @@ void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
   const int64_t hold = spec_.for_ms;
   // Prometheus skips restoring a `for` shorter than the grace period: the
   // alert simply waits its full `for` again.
-  if (hold < for_grace_period_ms || active_.empty()) return;
+  if (restored_from_file_ || hold < for_grace_period_ms || active_.empty()) {
+    return;
+  }
   const int64_t ts = ctx.ts_ms;
   auto querier = ctx.storage->OpenQuerier(ts - outage_tolerance_ms, ts);
   if (!querier.ok()) return;
@@ -246,8 +248,54 @@ void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
   PublishSnapshot();
 }
 
+int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
+                                     int64_t down_at_ms, int64_t now_ms,
+                                     int64_t outage_tolerance_ms,
+                                     int64_t for_grace_period_ms) {
+  const int64_t hold = spec_.for_ms;
+  // A clock that went backwards counts as no downtime.
+  const int64_t downtime = std::max<int64_t>(0, now_ms - down_at_ms);
+  active_.clear();
+  int kept = 0;
+  for (Alert a : saved) {
+    if (a.state == AlertState::kInactive) {
+      // Resolved and still retained: kept so Alertmanager hears of it.
+      if (a.resolved_at_ms == 0 ||
+          now_ms - a.resolved_at_ms > kResolvedRetentionMs) {
+        continue;
+      }
+    } else if (downtime > outage_tolerance_ms) {
+      // Prometheus reads ALERTS_FOR_STATE only within the outage tolerance.
+      continue;
+    } else if (a.state == AlertState::kPending) {
+      // Prometheus's RestoreForState.
+      if (hold < for_grace_period_ms) continue;  // waits its full `for` again
+      const int64_t remaining = hold - (down_at_ms - a.active_at_ms);
+      if (remaining <= 0) {
+        // Due to fire when it went down: the next Eval fires it.
+      } else if (remaining < for_grace_period_ms) {
+        // Fires no earlier than the grace period after the restart.
+        a.active_at_ms = now_ms + for_grace_period_ms - hold;
+      } else {
+        // The downtime does not count towards `for`.
+        a.active_at_ms += downtime;
+      }
+    }
+    // Firing alerts stay firing. Prometheus, knowing only active_at from
+    // ALERTS_FOR_STATE, makes them pending for one evaluation and re-fires
+    // them; the file knows they fired, so there is no gap and no new
+    // fired_at (and a `for` under the grace period does not start over).
+    active_[a.labels.Hash()] = std::move(a);
+    ++kept;
+  }
+  restored_from_file_ = true;
+  PublishSnapshot();
+  return kept;
+}
+
 void AlertingRule::CopyStateFrom(const AlertingRule& old) {
   active_ = old.active_;
+  restored_from_file_ = old.restored_from_file_;
   PublishSnapshot();
 }
 

@@ -25,9 +25,16 @@ class AlertingRule : public RuleImpl {
   std::vector<Alert> AlertsToSend(int64_t ts_ms, int64_t resend_delay_ms,
                                   int64_t interval_ms);
 
-  // Restores `for` clocks from ALERTS_FOR_STATE (see RuleGroup).
+  // Restores `for` clocks from ALERTS_FOR_STATE (see RuleGroup); does
+  // nothing for a rule restored from a state file.
   void RestoreForState(const RuleEvalContext& ctx, int64_t outage_tolerance_ms,
                        int64_t for_grace_period_ms);
+  // Replaces the alerts with those a state file saved as of `down_at_ms`
+  // (the group's last evaluation), restoring them at `now_ms` (see
+  // RuleManager::LoadState). Returns how many were kept.
+  int RestoreSavedAlerts(const std::vector<Alert>& saved, int64_t down_at_ms,
+                         int64_t now_ms, int64_t outage_tolerance_ms,
+                         int64_t for_grace_period_ms);
   void CopyStateFrom(const AlertingRule& old);
 
  private:
@@ -44,6 +51,8 @@ class AlertingRule : public RuleImpl {
   std::vector<std::pair<std::string, AlertTemplate>> annotation_templates_;
   // Keyed by the hash of the alert's labels (rule labels applied).
   absl::flat_hash_map<uint64_t, Alert> active_;
+  // The state file spoke for this rule; ALERTS_FOR_STATE is not consulted.
+  bool restored_from_file_ = false;
 };
 
 }  // namespace vigil::rules

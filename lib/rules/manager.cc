@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/strings/str_join.h"
+#include "lib/rules/alert_state_file.h"
 #include "vigil/rules.h"
 
 namespace vigil::rules {
@@ -54,6 +55,8 @@ struct RuleManager::Impl {
   std::vector<std::unique_ptr<Runner>> runners;
   bool running = false;
   std::atomic<uint64_t> missed{0};
+  // Orders concurrent SaveState calls so the newest state is written last.
+  std::mutex save_mu;
 
   void StartRunner(Runner* r) {
     r->thread = std::thread([this, r] { Loop(r); });
@@ -175,6 +178,31 @@ void RuleManager::Stop() {
   std::lock_guard lock(impl_->mu);
   impl_->StopRunners(impl_->runners);
   impl_->running = false;
+}
+
+absl::Status RuleManager::SaveState(const std::string& path,
+                                    int64_t now_ms) const {
+  std::lock_guard save_lock(impl_->save_mu);
+  // The rules' published snapshots: no need to pause the evaluations.
+  const std::string data =
+      EncodeAlertState(CaptureAlertState(groups(), now_ms));
+  return WriteFileAtomically(path, data);
+}
+
+absl::StatusOr<AlertStateLoadSummary> RuleManager::LoadState(
+    const std::string& path, int64_t now_ms) {
+  auto text = ReadFileWithLimit(path, kMaxAlertStateFileBytes);
+  if (!text.ok()) return text.status();
+  auto state = DecodeAlertState(*text, path);
+  if (!state.ok()) return state.status();
+  std::lock_guard lock(impl_->mu);
+  if (impl_->running) {
+    return absl::FailedPreconditionError(
+        "alert state can only be loaded before the rule groups start");
+  }
+  return ApplyAlertState(*state, impl_->groups, now_ms,
+                         impl_->options.outage_tolerance_ms,
+                         impl_->options.for_grace_period_ms);
 }
 
 std::vector<std::shared_ptr<RuleGroup>> RuleManager::groups() const {

@@ -115,8 +115,9 @@ struct ScrapeManager::Impl {
     }
     for (auto& [key, lt] : wanted) {
       if (pool.loops.contains(key)) continue;
-      auto loop = std::make_unique<ScrapeLoop>(
-          std::move(lt), head, options.offset_seed, options.now_ms);
+      auto loop =
+          std::make_unique<ScrapeLoop>(std::move(lt), head, options.offset_seed,
+                                       options.now_ms, options.on_failure);
       loop->Start();
       pool.loops.emplace(key, std::move(loop));
     }

@@ -71,11 +71,13 @@ int64_t SystemNowMs() {
 }
 
 ScrapeLoop::ScrapeLoop(LoopTarget target, tsdb::Head* head,
-                       uint64_t offset_seed, int64_t (*now_ms)())
+                       uint64_t offset_seed, int64_t (*now_ms)(),
+                       ScrapeFailureHandler on_failure)
     : target_(std::move(target)),
       head_(head),
       offset_seed_(offset_seed),
       now_ms_(now_ms ? now_ms : &SystemNowMs),
+      on_failure_(std::move(on_failure)),
       cache_(PublicTargetLabels(target_.full_labels), target_.config.get()) {}
 
 ScrapeLoop::~ScrapeLoop() { Stop(false); }
@@ -244,12 +246,18 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   cache_.AppendReport(*app, ts_ms, err.ok(), duration, counts, false);
   if (absl::Status st = app->Commit(); !st.ok() && err.ok()) err = st;
 
-  std::lock_guard<std::mutex> lock(mu_);
-  last_ts_ms_ = ts_ms;
-  status_.health = err.ok() ? TargetHealth::kUp : TargetHealth::kDown;
-  status_.last_error = err.ok() ? "" : std::string(err.message());
-  status_.last_scrape_ms = ts_ms;
-  status_.last_duration_seconds = duration;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ts_ms_ = ts_ms;
+    status_.health = err.ok() ? TargetHealth::kUp : TargetHealth::kDown;
+    status_.last_error = err.ok() ? "" : std::string(err.message());
+    status_.last_scrape_ms = ts_ms;
+    status_.last_duration_seconds = duration;
+  }
+  if (!err.ok() && on_failure_) {
+    on_failure_(ScrapeFailure{target_.config->job_name, target_.url,
+                              std::string(err.message()), ts_ms});
+  }
 }
 
 }  // namespace vigil::scrape

@@ -48,7 +48,7 @@ struct LoopStatus {
 class ScrapeLoop {
  public:
   ScrapeLoop(LoopTarget target, tsdb::Head* head, uint64_t offset_seed,
-             int64_t (*now_ms)());
+             int64_t (*now_ms)(), ScrapeFailureHandler on_failure = {});
   ~ScrapeLoop();  // Stop(false)
 
   // Starts the thread: waits the target's offset, then scrapes every
@@ -74,6 +74,7 @@ class ScrapeLoop {
   tsdb::Head* head_;
   uint64_t offset_seed_;
   int64_t (*now_ms_)();
+  ScrapeFailureHandler on_failure_;
   ScrapeCache cache_;
 
   mutable std::mutex mu_;

@@ -43,6 +43,10 @@ struct Head::Impl {
   std::atomic<uint64_t> next_appender_id{1};
   // Samples older than this are "out of bounds" (set by RunGc).
   std::atomic<int64_t> min_valid_time{std::numeric_limits<int64_t>::min()};
+  // Chunks with a sample at or before this survive GC
+  // (ExemptFromRetention).
+  std::atomic<int64_t> retention_exempt_through{
+      std::numeric_limits<int64_t>::min()};
   HeadCounters counters;
 };
 

@@ -186,17 +186,20 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
   return out;
 }
 
-int MemSeries::Truncate(int64_t cutoff, HeadCounters& counters) {
+int MemSeries::Truncate(int64_t cutoff, int64_t exempt_through,
+                        HeadCounters& counters) {
   size_t drop = 0;
   int64_t bytes = 0;
-  while (drop < sealed_.size() && sealed_[drop]->max_t < cutoff) {
+  while (drop < sealed_.size() && sealed_[drop]->max_t < cutoff &&
+         sealed_[drop]->min_t > exempt_through) {
     first_index_ += static_cast<uint64_t>(sealed_[drop]->num_samples);
     bytes += static_cast<int64_t>(sealed_[drop]->bytes.size());
     ++drop;
   }
   sealed_.erase(sealed_.begin(), sealed_.begin() + drop);
   int removed = static_cast<int>(drop);
-  if (sealed_.empty() && head_.num_samples() > 0 && head_max_t_ < cutoff) {
+  if (sealed_.empty() && head_.num_samples() > 0 && head_max_t_ < cutoff &&
+      head_min_t_ > exempt_through) {
     first_index_ += static_cast<uint64_t>(head_.num_samples());
     bytes += static_cast<int64_t>(head_.bytes().size());
     head_ = XorEncoder();

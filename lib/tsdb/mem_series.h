@@ -93,9 +93,10 @@ class MemSeries {
   // [mint, maxt], oldest first.
   std::vector<ChunkView> Snapshot(uint64_t seq, int64_t mint, int64_t maxt);
 
-  // Drops chunks whose newest sample is older than `cutoff`; returns how
-  // many went.
-  int Truncate(int64_t cutoff, HeadCounters& counters);
+  // Drops chunks whose newest sample is older than `cutoff`, oldest first,
+  // stopping at one that holds a sample at or before `exempt_through`;
+  // returns how many went.
+  int Truncate(int64_t cutoff, int64_t exempt_through, HeadCounters& counters);
 
  private:
   struct CommitMark {

@@ -21,13 +21,15 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
   // A querier may be open but not have selected yet: keep what its range
   // covers until it closes (Prometheus waits for such readers instead).
   const int64_t drop_before = h.isolation.MinOpenMint(cutoff);
+  const int64_t exempt_through =
+      h.retention_exempt_through.load(std::memory_order_relaxed);
 
   std::vector<std::pair<SeriesRef, Labels>> gone;
   for (const std::shared_ptr<MemSeries>& s : h.series.All()) {
     {
       std::lock_guard<std::mutex> lock(s->mu());
-      result.chunks_removed +=
-          static_cast<uint64_t>(s->Truncate(drop_before, h.counters));
+      result.chunks_removed += static_cast<uint64_t>(
+          s->Truncate(drop_before, exempt_through, h.counters));
       if (s->HasChunks() || s->pending() > 0) continue;
     }
     const bool removed = h.series.RemoveIf(s, [](const MemSeries& m) {
@@ -39,6 +41,13 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
   result.series_removed = gone.size();
   h.counters.series_removed.fetch_add(gone.size(), std::memory_order_relaxed);
   return result;
+}
+
+void Head::ExemptFromRetention(int64_t through_ms) {
+  std::atomic<int64_t>& exempt = impl_->retention_exempt_through;
+  int64_t prev = exempt.load(std::memory_order_relaxed);
+  while (prev < through_ms && !exempt.compare_exchange_weak(prev, through_ms)) {
+  }
 }
 
 }  // namespace vigil::tsdb

@@ -43,6 +43,12 @@ void AppendDroppingName(const FunctionArgs& args, const Labels& metric,
 void AppendForSeries(const FunctionArgs& args, const WindowSeries& series,
                      NamePolicy policy, double v, EvalVector* out) {
   EvalSample s;
+  if (args.values_only) {
+    s.t = args.t;
+    s.v = v;
+    out->push_back(std::move(s));
+    return;
+  }
   const Labels& metric = series.metric != nullptr ? *series.metric : Labels();
   if (policy == NamePolicy::kKeep) {
     s.metric = metric;
@@ -56,6 +62,23 @@ void AppendForSeries(const FunctionArgs& args, const WindowSeries& series,
   s.t = args.t;
   s.v = v;
   out->push_back(std::move(s));
+}
+
+bool IsStartTimestampReset(int64_t prev_st, int64_t prev_t, int64_t cur_st,
+                           int64_t cur_t) {
+  // Unset, invalid (after the sample) or OTel's unknown start (ST == T).
+  if (cur_st == 0 || cur_st >= cur_t) return false;
+  if (cur_st < prev_t) return false;
+  if (cur_st > prev_t) return true;
+  // The start points at the previous sample: a delta sample, or a cumulative
+  // one with an unknown start, which the previous sample's start tells
+  // apart. A previous start after its own sample is invalid: unknown.
+  if (prev_st > prev_t) return false;
+  return prev_st != 0 && prev_st != prev_t;
+}
+
+bool StartTimeOverlaps(int64_t prev_st, int64_t prev_t, int64_t cur_st) {
+  return cur_st != 0 && cur_st < prev_t && cur_st != prev_st;
 }
 
 const EvalVector& VectorArg(const FunctionArgs& args, size_t i) {

@@ -69,6 +69,19 @@ absl::Status CheckNoDuplicateLabelsets(const EvalVector& vec, size_t from);
 absl::Status CheckDroppedNames(const FunctionArgs& args, const EvalVector& vec,
                                size_t from);
 
+// Start timestamps (WindowSeries::start_timestamps; 0 means none), as
+// Prometheus's isStartTimestampReset: whether the counter restarted between
+// two neighbouring samples although the values need not show it. A start
+// timestamp after the previous sample is a reset; one equal to it is a reset
+// only when the previous sample's start was known (an OTel delta), not for
+// a cumulative series whose start is unknown.
+bool IsStartTimestampReset(int64_t prev_st, int64_t prev_t, int64_t cur_st,
+                           int64_t cur_t);
+// Prometheus's checkStartTimeOverlap: a start timestamp before the previous
+// sample that is not the previous one's either, so the two samples' intervals
+// overlap (rate warns).
+bool StartTimeOverlaps(int64_t prev_st, int64_t prev_t, int64_t cur_st);
+
 // Prometheus's util/kahansum.Inc: Neumaier's variant of Kahan summation.
 inline std::pair<double, double> KahanInc(double inc, double sum, double c);
 

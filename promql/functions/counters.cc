@@ -1,4 +1,5 @@
 // changes() and resets(): counting transitions between neighbouring samples.
+// resets() also counts the restarts that start timestamps reveal.
 #include <cmath>
 #include <optional>
 #include <span>
@@ -28,6 +29,8 @@ std::optional<size_t> FirstIndex(const FunctionArgs& args,
   return lo > 0 ? lo - 1 : 0;
 }
 
+// Counts the indexes i for which counts(series, i) holds, that is the
+// transitions from sample i-1 to sample i that count.
 template <typename Counts>
 absl::Status CountTransitions(const FunctionArgs& args, EvalVector* out,
                               Counts counts) {
@@ -39,7 +42,7 @@ absl::Status CountTransitions(const FunctionArgs& args, EvalVector* out,
         if (!first.has_value()) return std::nullopt;
         int n = 0;
         for (size_t i = *first + 1; i < s.size(); ++i) {
-          if (counts(s[i - 1].v, s[i].v)) ++n;
+          if (counts(series, i)) ++n;
         }
         return static_cast<double>(n);
       },
@@ -50,14 +53,23 @@ absl::Status CountTransitions(const FunctionArgs& args, EvalVector* out,
 
 // Two NaNs in a row are not a change, although NaN != NaN.
 absl::Status Changes(const FunctionArgs& args, EvalVector* out) {
-  return CountTransitions(args, out, [](double prev, double cur) {
+  return CountTransitions(args, out, [](const WindowSeries& w, size_t i) {
+    double prev = w.samples[i - 1].v;
+    double cur = w.samples[i].v;
     return cur != prev && !(std::isnan(cur) && std::isnan(prev));
   });
 }
 
+// A drop in value, or a start timestamp saying the counter restarted.
 absl::Status Resets(const FunctionArgs& args, EvalVector* out) {
-  return CountTransitions(args, out,
-                          [](double prev, double cur) { return cur < prev; });
+  return CountTransitions(args, out, [](const WindowSeries& w, size_t i) {
+    const Sample& prev = w.samples[i - 1];
+    const Sample& cur = w.samples[i];
+    if (cur.v < prev.v) return true;
+    std::span<const int64_t> st = w.start_timestamps;
+    return !st.empty() &&
+           IsStartTimestampReset(st[i - 1], prev.t, st[i], cur.t);
+  });
 }
 
 }  // namespace vigil::promql::functions

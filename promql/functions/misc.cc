@@ -39,11 +39,20 @@ absl::Status MaxOf(const FunctionArgs& args, EvalVector* out) {
   return absl::OkStatus();
 }
 
-// start_timestamp(v) reports the start timestamps stored with samples; vigil
-// stores none, and Prometheus returns nothing for samples without one (as
-// for any computed vector).
-absl::Status StartTimestamp(const FunctionArgs&, EvalVector*) {
-  return absl::OkStatus();
+// start_timestamp(v): each sample's start timestamp in seconds, 0 for a
+// sample without one. Only samples read straight from a selector carry start
+// timestamps (the evaluator passes them); Prometheus returns nothing for a
+// computed vector.
+absl::Status StartTimestamp(const FunctionArgs& args, EvalVector* out) {
+  const EvalVector& v = VectorArg(args, 0);
+  if (args.start_timestamps.size() != v.size()) return absl::OkStatus();
+  size_t first = out->size();
+  for (size_t i = 0; i < v.size(); ++i) {
+    AppendDroppingName(args, v[i].metric,
+                       static_cast<double>(args.start_timestamps[i]) / 1000,
+                       out);
+  }
+  return CheckDroppedNames(args, *out, first);
 }
 
 }  // namespace vigil::promql::functions

@@ -1,5 +1,8 @@
 // rate, increase, delta (Prometheus's extrapolatedRate and, for anchored or
 // smoothed selectors, extendedRate) and irate, idelta (instantValue).
+// rate, increase and irate also read start timestamps, which reveal counter
+// resets and where a counter started (the extended forms ignore them, as
+// Prometheus does).
 #include <algorithm>
 #include <optional>
 #include <span>
@@ -20,36 +23,88 @@ double RangeSeconds(const FunctionArgs& args) {
   return static_cast<double>(args.range_end - args.range_start) / 1000;
 }
 
-// The float path of Prometheus 3's extrapolatedRate.
-std::optional<double> ExtrapolatedRate(const FunctionArgs& args,
-                                       std::span<const Sample> s,
-                                       bool is_counter, bool is_rate) {
-  if (s.size() < 2) return std::nullopt;
-  const Sample& first = s.front();
-  const Sample& last = s.back();
-  double result = last.v - first.v;
-  if (is_counter) {
+// Prometheus's StartTimeOverlapWarning, once per series and window.
+void WarnStartTimeOverlap(const FunctionArgs& args,
+                          const WindowSeries& series) {
+  std::string_view name =
+      series.metric != nullptr ? series.metric->MetricName() : "";
+  Warn(args,
+       "sample has start time that overlaps with previous sample timestamp "
+       "for metric " +
+           QuoteString(name),
+       ArgPos(args, 0));
+}
+
+// The plain difference plus, for counters, the value lost at each reset: a
+// drop in value, or a start timestamp saying the counter restarted.
+double CounterIncrease(const FunctionArgs& args, const WindowSeries& series,
+                       bool is_counter) {
+  std::span<const Sample> s = series.samples;
+  double result = s.back().v - s.front().v;
+  if (!is_counter) return result;
+  std::span<const int64_t> st = series.start_timestamps;
+  if (st.empty()) {
     // A drop means a reset: the counter restarted from zero, so everything
     // up to the previous value was lost from the plain difference.
     for (size_t i = 1; i < s.size(); ++i) {
       if (s[i].v < s[i - 1].v) result += s[i - 1].v;
     }
+    return result;
   }
+  bool overlap_seen = false;
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (!overlap_seen && StartTimeOverlaps(st[i - 1], s[i - 1].t, st[i])) {
+      WarnStartTimeOverlap(args, series);
+      overlap_seen = true;
+    }
+    if (s[i].v < s[i - 1].v ||
+        IsStartTimestampReset(st[i - 1], s[i - 1].t, st[i], s[i].t)) {
+      result += s[i - 1].v;
+    }
+  }
+  return result;
+}
+
+// The float path of Prometheus 3's extrapolatedRate.
+std::optional<double> ExtrapolatedRate(const FunctionArgs& args,
+                                       const WindowSeries& series,
+                                       bool is_counter, bool is_rate) {
+  std::span<const Sample> s = series.samples;
+  if (s.empty()) return std::nullopt;
+  const Sample& first = s.front();
+  const Sample& last = s.back();
+  double result = CounterIncrease(args, series, is_counter);
   double to_start = static_cast<double>(first.t - args.range_start) / 1000;
   double to_end = static_cast<double>(args.range_end - last.t) / 1000;
   double sampled = static_cast<double>(last.t - first.t) / 1000;
-  double average = sampled / static_cast<double>(s.size() - 1);
-  double threshold = average * kExtrapolationThresholdFactor;
-  if (to_start >= threshold) to_start = average / 2;
-  if (is_counter) {
-    // A counter cannot go below zero: never extrapolate further back than
-    // the point where the slope reaches zero.
-    double to_zero = to_start;
-    if (result > 0 && first.v >= 0) to_zero = sampled * (first.v / result);
-    if (to_zero < to_start) to_start = to_zero;
+  double average = 0;
+  if (s.size() > 1) average = sampled / static_cast<double>(s.size() - 1);
+  const double threshold = average * kExtrapolationThresholdFactor;
+  std::span<const int64_t> st = series.start_timestamps;
+  if (is_counter && !st.empty() && st[0] != 0 && st[0] > args.range_start &&
+      st[0] < first.t) {
+    // Prometheus: the first sample's start lies inside the (left-open)
+    // range, so the counter was zero there. Count from that point instead of
+    // extrapolating to the left; this also gives a single sample a rate,
+    // though without extrapolation to the right (no average interval).
+    to_start = 0;
+    sampled = static_cast<double>(last.t - st[0]) / 1000;
+    result += first.v;
+  } else if (s.size() < 2) {
+    return std::nullopt;
+  } else {
+    if (to_start >= threshold) to_start = average / 2;
+    if (is_counter) {
+      // A counter cannot go below zero: never extrapolate further back than
+      // the point where the slope reaches zero.
+      double to_zero = to_start;
+      if (result > 0 && first.v >= 0) to_zero = sampled * (first.v / result);
+      if (to_zero < to_start) to_start = to_zero;
+    }
   }
   if (to_end >= threshold) to_end = average / 2;
-  double factor = (sampled + to_start + to_end) / sampled;
+  double factor = 1;
+  if (sampled != 0) factor = (sampled + to_start + to_end) / sampled;
   if (is_rate) factor /= RangeSeconds(args);
   return result * factor;
 }
@@ -151,9 +206,8 @@ absl::Status RateLike(const FunctionArgs& args, EvalVector* out,
       args, NamePolicy::kDrop,
       [&](const WindowSeries& series) {
         std::optional<double> v =
-            extended
-                ? ExtendedRate(args, series.samples, is_counter, is_rate)
-                : ExtrapolatedRate(args, series.samples, is_counter, is_rate);
+            extended ? ExtendedRate(args, series.samples, is_counter, is_rate)
+                     : ExtrapolatedRate(args, series, is_counter, is_rate);
         if (v.has_value() && check_name) CheckCounterName(args, series);
         return v;
       },
@@ -168,14 +222,21 @@ absl::Status InstantValue(const FunctionArgs& args, EvalVector* out,
       [&](const WindowSeries& series) -> std::optional<double> {
         std::span<const Sample> s = series.samples;
         if (s.size() < 2) return std::nullopt;
-        const Sample& prev = s[s.size() - 2];
+        const size_t n = s.size();
+        const Sample& prev = s[n - 2];
         const Sample& last = s.back();
         int64_t interval = last.t - prev.t;
         if (interval == 0) return std::nullopt;
-        // After a counter reset the last value is the increase since it; a
-        // NaN comparison is false and so keeps the difference.
+        // After a counter reset, by value or by start timestamp, the last
+        // value is the increase since it; a NaN comparison is false and so
+        // keeps the difference.
+        std::span<const int64_t> st = series.start_timestamps;
+        bool reset = last.v < prev.v;
+        if (is_rate && !reset && !st.empty()) {
+          reset = IsStartTimestampReset(st[n - 2], prev.t, st[n - 1], last.t);
+        }
         double v = last.v;
-        if (!is_rate || !(last.v < prev.v)) v = last.v - prev.v;
+        if (!is_rate || !reset) v = last.v - prev.v;
         if (is_rate) v /= static_cast<double>(interval) / 1000;
         return v;
       },

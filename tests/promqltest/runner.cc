@@ -115,11 +115,17 @@ class FileRunner {
   explicit FileRunner(const promql::Engine& engine) : engine_(engine) {}
 
   void Load(const LoadCommand& cmd) {
-    for (const auto& s : cmd.series) {
+    for (size_t k = 0; k < cmd.series.size(); ++k) {
+      const auto& s = cmd.series[k];
+      const auto& offsets = cmd.start_offsets[k];
       for (size_t i = 0; i < s.values.size(); ++i) {
         if (!s.values[i].has_value()) continue;
-        storage_.Add(s.labels, static_cast<int64_t>(i) * cmd.step_ms,
-                     *s.values[i]);
+        const int64_t t = static_cast<int64_t>(i) * cmd.step_ms;
+        // upstream: the sample's start timestamp is its time plus the @st
+        // line's offset; 0 (none) where the line has `_`.
+        int64_t st = 0;
+        if (i < offsets.size() && offsets[i].has_value()) st = t + *offsets[i];
+        storage_.Add(s.labels, t, *s.values[i], st);
       }
     }
     unsupported_.insert(unsupported_.end(), cmd.unsupported.begin(),

@@ -5,8 +5,8 @@
 // range query from t-1m to t+1m step 1m whose point at t must match.
 //
 // Every eval ends in exactly one outcome. UNSUPPORTED is never a pass: it
-// marks evals vigil cannot judge (native histograms, start timestamps, the
-// engine returning Unimplemented), with the reason.
+// marks evals vigil cannot judge (native histograms, the engine returning
+// Unimplemented), with the reason.
 //
 // Thread safety: RunTestFile may run concurrently on distinct files; the
 // Engine is shared read-only.

@@ -27,9 +27,9 @@ class RE2;
 namespace vigil::promqltest {
 
 // A series the runner cannot reproduce in vigil's float-only storage:
-// native histogram values, start timestamps (`@st` lines), or the native
-// histograms with custom buckets that `load_with_nhcb` derives. Evals whose
-// selectors can read such a series are reported unsupported.
+// native histogram values, or the native histograms with custom buckets that
+// `load_with_nhcb` derives. Evals whose selectors can read such a series are
+// reported unsupported.
 struct UnsupportedSeries {
   Labels labels;
   std::string reason;
@@ -42,6 +42,10 @@ struct LoadCommand {
   // Float series; a later line with the same labels replaced an earlier one,
   // as upstream keys the block's series by label hash.
   std::vector<promql::SeriesDescription> series;
+  // Parallel to `series`: the start timestamps its `metric@st` line gave,
+  // per value position the offset from the sample's own time in ms (nullopt
+  // for `_`: no start timestamp). Empty for a series without an @st line.
+  std::vector<std::vector<std::optional<int64_t>>> start_offsets;
   std::vector<UnsupportedSeries> unsupported;
 };
 

@@ -142,6 +142,91 @@ std::optional<Labels> NhcbSeriesFor(const Labels& classic) {
   return std::nullopt;
 }
 
+// An @st line's repeat counts are bounded like the series notation's.
+constexpr uint64_t kMaxStartTimestampRepeat = 50'000'000;
+
+// A duration with an optional sign at *pos in `item`: digits, then unit
+// letters up to an `x`, which starts a repeat count rather than a unit.
+absl::StatusOr<int64_t> SignedDurationAt(std::string_view item, size_t* pos) {
+  size_t i = *pos;
+  bool negative = false;
+  if (i < item.size() && (item[i] == '-' || item[i] == '+')) {
+    negative = item[i] == '-';
+    ++i;
+  }
+  const size_t start = i;
+  while (i < item.size() && absl::ascii_isdigit(item[i])) ++i;
+  if (i == start) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a duration in \"", Av(item), "\""));
+  }
+  while (i < item.size() && absl::ascii_isalpha(item[i]) && item[i] != 'x') {
+    ++i;
+  }
+  auto ms = ParseDurationMs(item.substr(start, i - start));
+  if (!ms.ok()) return ms.status();
+  *pos = i;
+  return negative ? -*ms : *ms;
+}
+
+// The N of `xN`: digits only, at most kMaxStartTimestampRepeat.
+absl::StatusOr<uint64_t> RepeatCount(std::string_view digits) {
+  uint64_t n = 0;
+  if (digits.empty()) return absl::InvalidArgumentError("missing repeat count");
+  for (char c : digits) {
+    if (!absl::ascii_isdigit(c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid repeat count \"", Av(digits), "\""));
+    }
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+    if (n > kMaxStartTimestampRepeat) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("repeat count too large: ", Av(digits)));
+    }
+  }
+  return n;
+}
+
+absl::Status AppendStartTimestampItem(
+    std::string_view item, std::vector<std::optional<int64_t>>* out) {
+  if (item == "_") {
+    out->push_back(std::nullopt);
+    return absl::OkStatus();
+  }
+  if (item.starts_with("_x")) {
+    auto n = RepeatCount(item.substr(2));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return absl::InvalidArgumentError("invalid repeat count 0");
+    out->insert(out->end(), *n, std::nullopt);
+    return absl::OkStatus();
+  }
+  size_t pos = 0;
+  auto base = SignedDurationAt(item, &pos);
+  if (!base.ok()) return base.status();
+  if (pos == item.size()) {
+    out->push_back(*base);
+    return absl::OkStatus();
+  }
+  int64_t delta = 0;
+  if (item[pos] == '+' || item[pos] == '-') {
+    auto d = SignedDurationAt(item, &pos);
+    if (!d.ok()) return d.status();
+    delta = *d;
+    if (pos == item.size() || item[pos] != 'x') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "expected x<count> after the step in \"", Av(item), "\""));
+    }
+  } else if (item[pos] != 'x') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected character in \"", Av(item), "\""));
+  }
+  auto n = RepeatCount(item.substr(pos + 1));
+  if (!n.ok()) return n.status();
+  int64_t offset = *base;
+  for (uint64_t k = 0; k <= *n; ++k, offset += delta) out->push_back(offset);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string>& lines,
                                       size_t* i,
                                       const SeriesParser& parse_series) {
@@ -162,23 +247,35 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string>& lines,
 
   std::map<Labels, size_t> index;  // labels → position in cmd.series
   std::map<Labels, std::string> unsupported;
-  bool default_start_timestamps = false;
-  std::optional<Labels> pending_st;
+  // An @st line describes the sample line right after it.
+  struct PendingStartTimestamps {
+    Labels labels;
+    std::vector<std::optional<int64_t>> offsets;
+    size_t line = 0;
+  };
+  std::optional<PendingStartTimestamps> pending_st;
   while (*i + 1 < lines.size()) {
     const std::string& def = lines[*i + 1];
     if (def.empty()) break;
     ++*i;
     if (IsStartTimestampLine(def)) {
-      std::string_view metric =
-          std::string_view(def).substr(0, def.find_first_of(" \t"));
-      metric.remove_suffix(3);  // "@st"
-      if (metric.empty()) {
-        default_start_timestamps = true;
-        continue;
+      if (pending_st.has_value()) {
+        return LineError(pending_st->line,
+                         "@st line has no following sample line");
       }
+      const size_t space = def.find_first_of(" \t");
+      std::string_view metric = std::string_view(def).substr(0, space);
+      metric.remove_suffix(3);  // "@st"
       auto labels = LabelsOnly(metric, parse_series);
       if (!labels.ok()) return LineError(*i, labels.status().message());
-      pending_st = *labels;
+      auto offsets =
+          ParseStartTimestampOffsets(std::string_view(def).substr(space));
+      if (!offsets.ok()) {
+        return LineError(
+            *i, absl::StrCat("invalid @st line: ", offsets.status().message()));
+      }
+      pending_st =
+          PendingStartTimestamps{*std::move(labels), *std::move(offsets), *i};
       continue;
     }
     auto desc = parse_series(def);
@@ -190,19 +287,33 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string>& lines,
       continue;
     }
     if (!desc.ok()) return LineError(*i, desc.status().message());
-    if (pending_st.has_value() || default_start_timestamps) {
-      unsupported.emplace(desc->labels, std::string(kReasonStartTimestamps));
+    std::vector<std::optional<int64_t>> offsets;
+    if (pending_st.has_value()) {
+      if (!(pending_st->labels == desc->labels)) {
+        return LineError(
+            pending_st->line,
+            "@st metric does not match the following sample line metric");
+      }
+      if (pending_st->offsets.size() != desc->values.size()) {
+        return LineError(
+            pending_st->line,
+            absl::StrCat("@st line has ", pending_st->offsets.size(),
+                         " values but sample line has ", desc->values.size()));
+      }
+      offsets = std::move(pending_st->offsets);
+      pending_st.reset();
     }
-    pending_st.reset();
     auto [it, inserted] = index.emplace(desc->labels, cmd.series.size());
     if (inserted) {
       cmd.series.push_back(*std::move(desc));
+      cmd.start_offsets.push_back(std::move(offsets));
     } else {
       cmd.series[it->second] = *std::move(desc);
+      cmd.start_offsets[it->second] = std::move(offsets);
     }
   }
   if (pending_st.has_value()) {
-    return LineError(*i, "@st line has no following sample line");
+    return LineError(pending_st->line, "@st line has no following sample line");
   }
   if (cmd.with_nhcb) {
     for (const auto& s : cmd.series) {
@@ -487,6 +598,18 @@ absl::StatusOr<TestFile> ParseTestFile(std::string_view text,
     }
   }
   return file;
+}
+
+absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartTimestampOffsets(
+    std::string_view text) {
+  std::vector<std::optional<int64_t>> out;
+  for (absl::string_view item :
+       absl::StrSplit(Av(text), absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+    absl::Status s = AppendStartTimestampItem(
+        std::string_view(item.data(), item.size()), &out);
+    if (!s.ok()) return s;
+  }
+  return out;
 }
 
 }  // namespace vigil::promqltest

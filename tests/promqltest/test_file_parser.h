@@ -12,8 +12,11 @@
 #ifndef VIGIL_TESTS_PROMQLTEST_TEST_FILE_PARSER_H_
 #define VIGIL_TESTS_PROMQLTEST_TEST_FILE_PARSER_H_
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "promql/series_description.h"
@@ -33,14 +36,23 @@ using SeriesParser =
 absl::StatusOr<TestFile> ParseTestFile(std::string_view text,
                                        const SeriesParser& parse_series);
 
+// The values of a `metric@st` line (upstream's parseSTSequence): per value
+// position of the sample line that follows, the offset of the sample's start
+// timestamp from its own time, in ms, or nullopt for none. Items:
+//   _             one position without      _xN      N positions without
+//   D             one offset                DxN      N+1 copies of D
+//   D+ExN, D-ExN  N+1 offsets from D in steps of E
+// where D and E are durations with an optional sign (`-1m`, `+1m`, `0`,
+// `-59999ms`).
+absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartTimestampOffsets(
+    std::string_view text);
+
 // Reasons recorded in UnsupportedSeries / EvalCommand::unsupported_reason,
 // named so that the runner can count cases per reason.
 inline constexpr std::string_view kReasonHistogramSeries =
     "native histogram values in a load block";
 inline constexpr std::string_view kReasonNhcbSeries =
     "native histograms with custom buckets (load_with_nhcb)";
-inline constexpr std::string_view kReasonStartTimestamps =
-    "start timestamps (@st lines)";
 inline constexpr std::string_view kReasonHistogramExpected =
     "native histogram in the expected result";
 

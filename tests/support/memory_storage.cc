@@ -8,23 +8,25 @@
 namespace vigil::testing {
 namespace {
 
-using SampleVector = MemoryStorage::SampleVector;
+using SeriesData = MemoryStorage::SeriesData;
 
 // The samples of `data` inside [mint, maxt], as a half-open index range.
-std::pair<size_t, size_t> SamplesInRange(const SampleVector& data, int64_t mint,
+std::pair<size_t, size_t> SamplesInRange(const SeriesData& data, int64_t mint,
                                          int64_t maxt) {
+  const std::vector<Sample>& s = data.samples;
   auto lo =
-      std::lower_bound(data.begin(), data.end(), mint,
-                       [](const Sample& s, int64_t t) { return s.t < t; });
-  auto hi = std::upper_bound(
-      lo, data.end(), maxt, [](int64_t t, const Sample& s) { return t < s.t; });
-  return {static_cast<size_t>(lo - data.begin()),
-          static_cast<size_t>(hi - data.begin())};
+      std::lower_bound(s.begin(), s.end(), mint,
+                       [](const Sample& smp, int64_t t) { return smp.t < t; });
+  auto hi =
+      std::upper_bound(lo, s.end(), maxt,
+                       [](int64_t t, const Sample& smp) { return t < smp.t; });
+  return {static_cast<size_t>(lo - s.begin()),
+          static_cast<size_t>(hi - s.begin())};
 }
 
 class VectorIterator : public SampleIterator {
  public:
-  VectorIterator(std::shared_ptr<const SampleVector> data, size_t begin,
+  VectorIterator(std::shared_ptr<const SeriesData> data, size_t begin,
                  size_t end)
       : data_(std::move(data)), begin_(begin), end_(end), pos_(begin) {}
 
@@ -34,7 +36,7 @@ class VectorIterator : public SampleIterator {
       pos_ = begin_;
     }
     // Seek never moves backwards, as Prometheus's chunk iterators.
-    while (pos_ < end_ && (*data_)[pos_].t < t) ++pos_;
+    while (pos_ < end_ && data_->samples[pos_].t < t) ++pos_;
     return pos_ < end_;
   }
 
@@ -48,10 +50,12 @@ class VectorIterator : public SampleIterator {
     return pos_ < end_;
   }
 
-  Sample At() const override { return (*data_)[pos_]; }
+  Sample At() const override { return data_->samples[pos_]; }
+  bool HasStartTimestamps() const override { return !data_->st.empty(); }
+  int64_t AtST() const override { return data_->st[pos_]; }
 
  private:
-  std::shared_ptr<const SampleVector> data_;
+  std::shared_ptr<const SeriesData> data_;
   size_t begin_;
   size_t end_;
   size_t pos_;
@@ -60,7 +64,7 @@ class VectorIterator : public SampleIterator {
 
 class MemorySeries : public Series {
  public:
-  MemorySeries(Labels labels, std::shared_ptr<const SampleVector> data,
+  MemorySeries(Labels labels, std::shared_ptr<const SeriesData> data,
                size_t begin, size_t end)
       : labels_(std::move(labels)),
         data_(std::move(data)),
@@ -74,7 +78,7 @@ class MemorySeries : public Series {
 
  private:
   Labels labels_;
-  std::shared_ptr<const SampleVector> data_;
+  std::shared_ptr<const SeriesData> data_;
   size_t begin_;
   size_t end_;
 };
@@ -140,22 +144,37 @@ class MemoryQuerier : public Querier {
 
 }  // namespace
 
-void MemoryStorage::Add(const Labels& labels, int64_t t, double v) {
+void MemoryStorage::Add(const Labels& labels, int64_t t, double v, int64_t st) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::shared_ptr<SampleVector>& data = series_[labels];
+  std::shared_ptr<SeriesData>& data = series_[labels];
   if (data == nullptr) {
-    data = std::make_shared<SampleVector>();
+    data = std::make_shared<SeriesData>();
   } else if (data.use_count() > 1) {
-    // An open querier sees this vector: give the storage its own copy.
-    data = std::make_shared<SampleVector>(*data);
+    // An open querier sees this data: give the storage its own copy.
+    data = std::make_shared<SeriesData>(*data);
   }
+  std::vector<Sample>& samples = data->samples;
   auto it =
-      std::lower_bound(data->begin(), data->end(), t,
+      std::lower_bound(samples.begin(), samples.end(), t,
                        [](const Sample& s, int64_t ts) { return s.t < ts; });
-  if (it != data->end() && it->t == t) {
+  const size_t pos = static_cast<size_t>(it - samples.begin());
+  const bool replace = it != samples.end() && it->t == t;
+  if (replace) {
     it->v = v;
   } else {
-    data->insert(it, Sample{t, v});
+    samples.insert(it, Sample{t, v});
+  }
+  // Start timestamps are kept only once a series has one; the samples
+  // before it had none.
+  std::vector<int64_t>& sts = data->st;
+  if (sts.empty()) {
+    if (st == 0) return;
+    sts.resize(samples.size() - (replace ? 0 : 1), 0);
+  }
+  if (replace) {
+    sts[pos] = st;
+  } else {
+    sts.insert(sts.begin() + static_cast<ptrdiff_t>(pos), st);
   }
 }
 

@@ -3,9 +3,12 @@
 // in promql/promqltest).
 //
 // Contract:
-// - Add(labels, t, v) inserts one sample; samples of a series stay sorted by
-//   time and a second sample at the same time replaces the first (the test
+// - Add(labels, t, v, st) inserts one sample with its start timestamp (0:
+//   none); samples of a series stay sorted by time and a second sample at the
+//   same time replaces the first, start timestamp included (the test
 //   language's "last definition wins"). Clear() drops everything.
+// - Iterators report start timestamps (SampleIterator::HasStartTimestamps)
+//   only for series that were given at least one; the others cost nothing.
 // - OpenQuerier(mint, maxt) is a snapshot: later Add/Clear calls are not
 //   visible through it (series data is copy-on-write). Its Select returns the
 //   series that satisfy every matcher and have at least one sample inside
@@ -34,7 +37,7 @@ class MemoryStorage : public Storage {
  public:
   MemoryStorage() = default;
 
-  void Add(const Labels& labels, int64_t t, double v);
+  void Add(const Labels& labels, int64_t t, double v, int64_t st = 0);
   void Clear();
   // Number of series currently stored (with or without samples in range).
   size_t NumSeries() const;
@@ -43,14 +46,18 @@ class MemoryStorage : public Storage {
       int64_t mint_ms, int64_t maxt_ms) override;
 
   // The samples of one series, shared with the queriers that saw them.
-  using SampleVector = std::vector<Sample>;
-  using SeriesMap = std::map<Labels, std::shared_ptr<const SampleVector>>;
+  struct SeriesData {
+    std::vector<Sample> samples;
+    // Start timestamps parallel to `samples`; empty until one is nonzero.
+    std::vector<int64_t> st;
+  };
+  using SeriesMap = std::map<Labels, std::shared_ptr<const SeriesData>>;
 
  private:
   mutable std::mutex mu_;
   // Values are only mutated while no querier holds them (use_count() == 1);
   // otherwise Add copies first, which keeps open queriers' snapshots intact.
-  std::map<Labels, std::shared_ptr<SampleVector>> series_;
+  std::map<Labels, std::shared_ptr<SeriesData>> series_;
 };
 
 }  // namespace vigil::testing

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -184,6 +186,10 @@ void TestHttpServer::Handle(int fd) {
     }
   }
   if (!found) reply = Reply{404, "text/plain", "not found\n", false};
+  // Sleep in slices so that Stop() is not held up by a slow reply.
+  for (int waited = 0; waited < reply.delay_ms && !stop_; waited += 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::string body = reply.body;
   std::string extra;
   if (reply.gzip &&

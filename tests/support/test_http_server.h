@@ -22,6 +22,7 @@ class TestHttpServer {
     std::string content_type;
     std::string body;
     bool gzip = false;  // encode when the request accepts gzip
+    int delay_ms = 0;   // wait this long before answering (a slow target)
   };
   struct Request {
     std::string method;

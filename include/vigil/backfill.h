@@ -1,0 +1,89 @@
+// backfill: loads recorded samples into a tsdb::Head from the files that
+// `promtool tsdb create-blocks-from openmetrics` reads: OpenMetrics text
+// whose every sample carries a timestamp (seconds), ending in "# EOF":
+//
+//   # TYPE http_requests counter
+//   http_requests_total{code="200"} 1027 1700000000
+//   http_requests_total{code="200"} 1043 1700000015
+//   # EOF
+//
+// `vigil query --data` and `vigil run --storage.load` use it. It sits above
+// both tsdb and textparse (it needs the two) and below promql, which it
+// does not use.
+//
+// Semantics, as promtool's backfill: every series line needs a timestamp;
+// HELP, TYPE and UNIT lines are read and dropped; `_created` series are
+// loaded like any other (promtool does not skip them); samples of one series
+// must be in time order (the same timestamp with the same value is ignored,
+// as the Head does; with another value it is an error). Unlike promtool,
+// which cuts the file into 2h blocks and so accepts some disorder across
+// block boundaries, any sample older than its series' previous one is an
+// error here.
+//
+// Errors: absl::InvalidArgumentError whose message starts with
+// "FILE:LINE:COL: " (1-based, counted in bytes), e.g.
+//   data.om:7:33: out of order sample for series up{job="x"}: timestamp
+//   1700000000 is before the series' previous sample at 1700000015
+// A file with more series than max_series is rejected at the line of the
+// first series too many; one larger than max_file_bytes with
+// "FILE: file is N bytes, more than the limit of M" before it is read.
+// An unreadable file is a NotFoundError naming the path.
+//
+// On error, samples committed before the failing line stay in the Head
+// (samples are committed in batches, so a large file does not buffer
+// everything twice); both of vigil's callers stop on an error, so a
+// partial load is never served.
+//
+// Thread safety: the functions are independent; they append to `head`
+// through its own appenders, which is safe alongside readers.
+#ifndef VIGIL_BACKFILL_H_
+#define VIGIL_BACKFILL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "vigil/tsdb.h"
+
+namespace vigil::backfill {
+
+// The whole file is held in memory while it is parsed (the parser is
+// zero-copy), next to the Head it fills: 512 MiB of text is some ten
+// million samples, far more than a recorded test data set needs.
+inline constexpr int64_t kDefaultMaxFileBytes = int64_t{512} << 20;
+// Distinct series one file may create; each costs the Head its labels, an
+// index entry and at least one chunk.
+inline constexpr size_t kDefaultMaxSeries = 1'000'000;
+// promtool's maxSamplesInAppender: samples buffered between commits.
+inline constexpr size_t kDefaultSamplesPerCommit = 5000;
+
+struct LoadOptions {
+  int64_t max_file_bytes = kDefaultMaxFileBytes;
+  size_t max_series = kDefaultMaxSeries;
+  size_t samples_per_commit = kDefaultSamplesPerCommit;
+};
+
+struct LoadStats {
+  uint64_t series = 0;   // distinct series in the file
+  uint64_t samples = 0;  // samples stored (ignored duplicates excluded)
+  // The oldest and newest sample timestamps (ms); both 0 when no sample.
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+};
+
+// Loads `text`, named `filename` in error messages, into `head`.
+absl::StatusOr<LoadStats> LoadOpenMetrics(std::string_view text,
+                                          std::string_view filename,
+                                          tsdb::Head& head,
+                                          const LoadOptions& options = {});
+
+// Reads the file at `path` (checking its size first) and loads it.
+absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
+                                              tsdb::Head& head,
+                                              const LoadOptions& options = {});
+
+}  // namespace vigil::backfill
+
+#endif  // VIGIL_BACKFILL_H_

@@ -1,0 +1,262 @@
+// Loading timestamped OpenMetrics into a Head; see vigil/backfill.h.
+#include "vigil/backfill.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/model/strings.h"
+#include "vigil/textparse.h"
+
+namespace vigil::backfill {
+namespace {
+
+// textparse reports "line L, column C (byte B): what"; the loader's callers
+// want the compiler-style "FILE:L:C: what".
+std::string Reposition(std::string_view filename, std::string_view message) {
+  constexpr std::string_view kLine = "line ";
+  constexpr std::string_view kColumn = ", column ";
+  constexpr std::string_view kEnd = "): ";
+  size_t comma = message.find(kColumn);
+  size_t paren = message.find(" (byte ");
+  size_t end = message.find(kEnd);
+  if (message.substr(0, kLine.size()) != kLine ||
+      comma == std::string_view::npos || paren == std::string_view::npos ||
+      end == std::string_view::npos || !(comma < paren && paren < end)) {
+    return absl::StrCat(ToAbsl(filename), ": ", ToAbsl(message));
+  }
+  std::string_view line = message.substr(kLine.size(), comma - kLine.size());
+  std::string_view column =
+      message.substr(comma + kColumn.size(), paren - comma - kColumn.size());
+  return absl::StrCat(ToAbsl(filename), ":", ToAbsl(line), ":", ToAbsl(column),
+                      ": ", ToAbsl(message.substr(end + kEnd.size())));
+}
+
+// Prometheus's form, a bare metric name without its empty braces.
+std::string SeriesName(const Labels& labels) {
+  std::string s = labels.ToString();
+  if (s.size() > 2 && s.ends_with("{}")) s.resize(s.size() - 2);
+  return s;
+}
+
+// What the loader remembers of each series it appended to.
+struct SeriesState {
+  int64_t last_t = 0;
+};
+
+class Loader {
+ public:
+  Loader(std::string_view text, std::string_view filename, tsdb::Head& head,
+         const LoadOptions& options)
+      : text_(text),
+        filename_(filename),
+        head_(head),
+        options_(options),
+        parser_(text, textparse::Format::kOpenMetrics) {}
+
+  absl::StatusOr<LoadStats> Run() {
+    if (static_cast<int64_t>(text_.size()) > options_.max_file_bytes) {
+      return TooLarge(filename_, static_cast<int64_t>(text_.size()),
+                      options_.max_file_bytes);
+    }
+    appender_ = head_.NewAppender();
+    while (true) {
+      absl::StatusOr<textparse::EntryType> type = parser_.Next();
+      if (!type.ok()) {
+        return Fail(absl::InvalidArgumentError(
+            Reposition(filename_, FromAbsl(type.status().message()))));
+      }
+      if (*type == textparse::EntryType::kEof) break;
+      if (*type != textparse::EntryType::kSeries) continue;
+      if (absl::Status s = AddSample(); !s.ok()) return Fail(s);
+    }
+    if (absl::Status s = appender_->Commit(); !s.ok()) return Fail(s);
+    stats_.series = by_ref_.size();
+    return stats_;
+  }
+
+  static absl::Status TooLarge(std::string_view filename, int64_t size,
+                               int64_t limit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(filename), ": file is ", size,
+                     " bytes, more than the limit of ", limit));
+  }
+
+ private:
+  absl::Status AddSample() {
+    const textparse::Entry& e = parser_.entry();
+    if (!e.timestamp_ms) {
+      return ErrorAt(e, ValueEnd(e),
+                     absl::StrCat("expected timestamp for series ",
+                                  SeriesName(Build()), ", got none"));
+    }
+    const int64_t t = *e.timestamp_ms;
+    // The series' text as written is the fast path's key; two spellings of
+    // one series resolve to the same Head ref below.
+    tsdb::SeriesRef ref = 0;
+    Labels labels;
+    if (auto it = by_text_.find(ToAbsl(e.series)); it != by_text_.end()) {
+      ref = it->second;
+    } else {
+      labels = Build();
+    }
+    auto known = by_ref_.find(ref);
+    if (ref != 0 && known != by_ref_.end() && t < known->second.last_t) {
+      return OutOfOrder(e, labels.empty() ? Build() : labels,
+                        known->second.last_t);
+    }
+    absl::StatusOr<tsdb::SeriesRef> got =
+        appender_->Append(ref, labels, t, e.value);
+    if (!got.ok()) {
+      // A series first met under another spelling is only known to the
+      // Head, which says no more than "out of order sample".
+      if (tsdb::ClassifyAppendError(got.status()) ==
+          tsdb::AppendError::kOutOfOrder) {
+        return OutOfOrder(e, labels.empty() ? Build() : labels, std::nullopt);
+      }
+      return ErrorAt(e, TimestampStart(e), FromAbsl(got.status().message()));
+    }
+    if (ref == 0) {
+      known = by_ref_.find(*got);
+      if (known == by_ref_.end()) {
+        if (by_ref_.size() >= options_.max_series) {
+          return ErrorAt(e, e.series.data(),
+                         absl::StrCat("more than ", options_.max_series,
+                                      " series in one file"));
+        }
+        known = by_ref_.emplace(*got, SeriesState{t}).first;
+        ++stats_.samples;
+        NoteTime(t);
+      } else if (t < known->second.last_t) {
+        return OutOfOrder(e, labels, known->second.last_t);
+      }
+      by_text_.emplace(std::string(e.series), *got);
+    }
+    if (t > known->second.last_t) {
+      known->second.last_t = t;
+      ++stats_.samples;
+      NoteTime(t);
+    }
+    if (++batched_ >= options_.samples_per_commit) {
+      batched_ = 0;
+      return appender_->Commit();
+    }
+    return absl::OkStatus();
+  }
+
+  Labels Build() { return labels_builder_.Build(parser_); }
+
+  void NoteTime(int64_t t) {
+    if (stats_.samples == 1) {
+      stats_.min_time_ms = stats_.max_time_ms = t;
+    } else {
+      stats_.min_time_ms = std::min(stats_.min_time_ms, t);
+      stats_.max_time_ms = std::max(stats_.max_time_ms, t);
+    }
+  }
+
+  absl::Status OutOfOrder(const textparse::Entry& e, const Labels& labels,
+                          std::optional<int64_t> previous) {
+    return ErrorAt(
+        e, TimestampStart(e),
+        absl::StrCat("out of order sample for series ", SeriesName(labels),
+                     ": timestamp ", FormatSeconds(*e.timestamp_ms),
+                     " is before the series' previous sample",
+                     previous ? " at " : "",
+                     previous ? FormatSeconds(*previous) : ""));
+  }
+
+  static std::string FormatSeconds(int64_t ms) {
+    if (ms % 1000 == 0) return std::to_string(ms / 1000);
+    std::string frac = std::to_string(std::abs(ms % 1000));
+    frac.insert(0, 3 - frac.size(), '0');
+    while (frac.back() == '0') frac.pop_back();
+    return absl::StrCat(ms < 0 && ms > -1000 ? "-" : "", ms / 1000, ".", frac);
+  }
+
+  // Where on the entry's line the value token ends (just past the series,
+  // a space and the value).
+  const char* ValueEnd(const textparse::Entry& e) const {
+    const char* end = text_.data() + text_.size();
+    const char* p = e.series.data() + e.series.size();
+    while (p < end && *p == ' ') ++p;
+    while (p < end && *p != ' ' && *p != '\n') ++p;
+    return p;
+  }
+
+  // The timestamp token, or the end of the value when there is none.
+  const char* TimestampStart(const textparse::Entry& e) const {
+    const char* end = text_.data() + text_.size();
+    const char* p = ValueEnd(e);
+    const char* q = p;
+    while (q < end && *q == ' ') ++q;
+    return q < end && *q != '\n' && *q != '#' ? q : p;
+  }
+
+  absl::Status ErrorAt(const textparse::Entry& e, const char* at,
+                       std::string_view message) const {
+    const size_t offset = static_cast<size_t>(at - text_.data());
+    const size_t nl =
+        offset == 0 ? std::string_view::npos : text_.rfind('\n', offset - 1);
+    const size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(filename_), ":", e.line, ":",
+                     offset - line_start + 1, ": ", ToAbsl(message)));
+  }
+
+  absl::Status Fail(const absl::Status& s) {
+    appender_->Rollback();
+    return s;
+  }
+
+  std::string_view text_;
+  std::string_view filename_;
+  tsdb::Head& head_;
+  const LoadOptions& options_;
+  textparse::Parser parser_;
+  textparse::SeriesLabelsBuilder labels_builder_;
+  std::unique_ptr<tsdb::Appender> appender_;
+  absl::flat_hash_map<std::string, tsdb::SeriesRef> by_text_;
+  absl::flat_hash_map<tsdb::SeriesRef, SeriesState> by_ref_;
+  size_t batched_ = 0;
+  LoadStats stats_;
+};
+
+}  // namespace
+
+absl::StatusOr<LoadStats> LoadOpenMetrics(std::string_view text,
+                                          std::string_view filename,
+                                          tsdb::Head& head,
+                                          const LoadOptions& options) {
+  return Loader(text, filename, head, options).Run();
+}
+
+absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
+                                              tsdb::Head& head,
+                                              const LoadOptions& options) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return absl::NotFoundError(absl::StrCat("open ", path, ": ", ec.message()));
+  }
+  if (size > static_cast<uintmax_t>(options.max_file_bytes)) {
+    return Loader::TooLarge(path, static_cast<int64_t>(size),
+                            options.max_file_bytes);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("open ", path));
+  std::string text(static_cast<size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(size));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return LoadOpenMetrics(text, path, head, options);
+}
+
+}  // namespace vigil::backfill
