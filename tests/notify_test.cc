@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lib/httpclient/http_client.h"
 #include "tests/support/alertmanager_process.h"
@@ -66,24 +68,142 @@ TEST(AlertJsonTest, FromRuleAlertsFollowsPrometheus) {
             "http://x/graph?g0.expr=up+%3D%3D+0&g0.tab=1");
 }
 
+// A target nobody listens on: sends fail fast, nothing blocks Send().
+AlertmanagerTarget DeadTarget() {
+  auto port = testing::FreeLoopbackPort();
+  EXPECT_TRUE(port.ok());
+  return Target("http://127.0.0.1:" + std::to_string(port.value_or(1)),
+                std::chrono::seconds(1));
+}
+
+// Polls `done` for up to `timeout`.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 TEST(NotifierTest, QueueOverflowDropsOldest) {
   NotifierOptions o;
   o.queue_capacity = 2;
-  // A target nobody listens on: sends fail fast, nothing blocks Send().
-  auto port = testing::FreeLoopbackPort();
-  ASSERT_TRUE(port.ok());
-  o.alertmanagers.push_back(Target("http://127.0.0.1:" + std::to_string(*port),
-                                   std::chrono::seconds(1)));
+  o.alertmanagers.push_back(DeadTarget());
+  o.retry_initial_backoff = std::chrono::milliseconds(50);
+  o.retry_max_backoff = std::chrono::milliseconds(100);
   Notifier n(o);
   std::vector<NotifierAlert> many;
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < 5; ++i) {
     many.push_back(PodPrivileged("p" + std::to_string(i), NowMs()));
+    many.back().ends_at_ms = NowMs() + 500;  // retried until then
+  }
   n.Send(many);
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
   NotifierStats s = n.Stats();
   EXPECT_EQ(s.alerts_sent, 0u);
-  EXPECT_EQ(s.alerts_dropped, 5u);  // 3 by overflow, 2 undeliverable
-  EXPECT_GE(s.send_errors, 1u);
+  EXPECT_EQ(s.alerts_dropped, 5u);  // 3 by overflow, 2 expired in retry
+  EXPECT_EQ(s.alerts_expired, 2u);
+  EXPECT_GE(s.send_errors, 2u);
+  EXPECT_GE(s.retries, 1u);
+  EXPECT_EQ(s.queue_length, 0u);
+}
+
+TEST(NotifierTest, FailedBatchIsRetriedWithGrowingBackoff) {
+  NotifierOptions o;
+  o.alertmanagers.push_back(DeadTarget());
+  o.retry_initial_backoff = std::chrono::milliseconds(50);
+  o.retry_max_backoff = std::chrono::milliseconds(400);
+  Notifier n(o);
+  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
+  a.ends_at_ms = NowMs() + 1500;
+  n.Send({a});
+  EXPECT_FALSE(n.Flush(std::chrono::milliseconds(1000)))
+      << "still retrying: undelivered";
+  NotifierStats s = n.Stats();
+  EXPECT_EQ(s.queue_length, 1u);
+  // Tries at 0, 50, 150, 350, 750 ms, then every 400 ms: a handful, not
+  // a busy loop.
+  EXPECT_GE(s.retries, 2u);
+  EXPECT_LE(s.retries, 6u);
+  EXPECT_GE(s.send_errors, s.retries);  // one POST may be in flight
+  EXPECT_LE(s.send_errors, s.retries + 1);
+  ASSERT_TRUE(n.Flush(std::chrono::seconds(5)));
+  EXPECT_EQ(n.Stats().alerts_expired, 1u);
+}
+
+TEST(NotifierTest, NewerCopySupersedesTheRetriedAlert) {
+  NotifierOptions o;
+  o.alertmanagers.push_back(DeadTarget());
+  o.retry_initial_backoff = std::chrono::milliseconds(200);
+  o.retry_max_backoff = std::chrono::milliseconds(200);
+  Notifier n(o);
+  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
+  a.ends_at_ms = NowMs() + 1000;
+  n.Send({a});
+  ASSERT_TRUE(WaitFor([&] { return n.Stats().send_errors >= 1; },
+                      std::chrono::seconds(5)));
+  a.annotations = Labels::FromStrings({"summary", "newer"});
+  NotifierAlert other = PodPrivileged("other", NowMs());
+  other.ends_at_ms = a.ends_at_ms;
+  n.Send({a, other});
+  ASSERT_TRUE(
+      WaitFor([&] { return n.Stats().retries >= 1; }, std::chrono::seconds(5)));
+  NotifierStats s = n.Stats();
+  EXPECT_EQ(s.alerts_superseded, 1u);
+  EXPECT_EQ(s.alerts_dropped, 1u);
+  EXPECT_EQ(s.queue_length, 2u) << "the newer copy and the other pod";
+  ASSERT_EQ(s.per_alertmanager.size(), 1u);
+  EXPECT_EQ(s.per_alertmanager[0].alerts_superseded, 1u);
+}
+
+TEST(NotifierTest, StatsPerAlertmanagerAndApplyOptionsKeepsQueues) {
+  NotifierOptions o;
+  AlertmanagerTarget dead = DeadTarget();
+  o.alertmanagers.push_back(dead);
+  o.retry_initial_backoff = std::chrono::seconds(30);  // one try, then wait
+  Notifier n(o);
+  n.Send({PodPrivileged("ledger-0", NowMs())});
+  ASSERT_TRUE(WaitFor([&] { return n.Stats().send_errors >= 1; },
+                      std::chrono::seconds(5)));
+  NotifierStats s = n.Stats();
+  ASSERT_EQ(s.per_alertmanager.size(), 1u);
+  EXPECT_EQ(s.per_alertmanager[0].url, dead.url);
+  EXPECT_EQ(s.per_alertmanager[0].queue_length, 1u);
+
+  // Same url: the queue stays. A second Alertmanager starts empty.
+  NotifierOptions again = o;
+  again.alertmanagers.push_back(DeadTarget());
+  n.ApplyOptions(again);
+  s = n.Stats();
+  ASSERT_EQ(s.alertmanagers, 2u);
+  EXPECT_EQ(s.per_alertmanager[0].queue_length, 1u);
+  EXPECT_EQ(s.per_alertmanager[1].queue_length, 0u);
+  EXPECT_EQ(s.send_errors, 1u);
+
+  // Removed: its queue is dropped and counted, its counters kept.
+  n.ApplyOptions(NotifierOptions{});
+  s = n.Stats();
+  EXPECT_EQ(s.alertmanagers, 0u);
+  EXPECT_EQ(s.queue_length, 0u);
+  EXPECT_EQ(s.alerts_dropped, 1u);
+  EXPECT_EQ(s.send_errors, 1u);
+  EXPECT_TRUE(n.Flush(std::chrono::milliseconds(100)));
+}
+
+TEST(NotifierTest, DestructorGivesUpRetryingAfterOneLastTry) {
+  NotifierOptions o;
+  o.alertmanagers.push_back(DeadTarget());
+  o.retry_initial_backoff = std::chrono::seconds(10);
+  auto n = std::make_unique<Notifier>(o);
+  n->Send({PodPrivileged("ledger-0", NowMs())});  // valid for 4 minutes
+  ASSERT_TRUE(WaitFor([&] { return n->Stats().send_errors >= 1; },
+                      std::chrono::seconds(5)));
+  const auto start = std::chrono::steady_clock::now();
+  n.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2))
+      << "neither the backoff nor the flush timeout is waited out";
 }
 
 TEST(NotifierTest, ExternalLabelsAndRelabelingApply) {
@@ -131,20 +251,47 @@ TEST(NotifierIntegrationTest, RealAlertmanagerReceivesTheAlert) {
   EXPECT_EQ(alerts[0]["status"]["state"], "active");
 }
 
-TEST(NotifierIntegrationTest, OneDeadAlertmanagerDoesNotFailTheBatch) {
+TEST(NotifierIntegrationTest, DeadAlertmanagerDoesNotDelayTheOthers) {
   auto am = testing::AlertmanagerProcess::Start();
   ASSERT_TRUE(am.ok()) << am.status();
-  auto dead = testing::FreeLoopbackPort();
-  ASSERT_TRUE(dead.ok());
+  NotifierOptions o;
+  o.alertmanagers.push_back(DeadTarget());
+  o.alertmanagers.push_back(Target(am->url(), std::chrono::seconds(5)));
+  o.retry_initial_backoff = std::chrono::milliseconds(100);
+  Notifier n(o);
+  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
+  a.ends_at_ms = NowMs() + 1500;  // the dead one gives up then
+  n.Send({a});
+  ASSERT_TRUE(
+      WaitFor([&] { return n.Stats().per_alertmanager[1].alerts_sent == 1; },
+              std::chrono::seconds(5)));
+  EXPECT_FALSE(n.Flush(std::chrono::milliseconds(300)))
+      << "the dead Alertmanager still has it";
+  NotifierStats s = n.Stats();
+  EXPECT_EQ(s.alerts_sent, 1u);
+  EXPECT_GE(s.per_alertmanager[0].send_errors, 1u);
+  EXPECT_EQ(s.per_alertmanager[0].queue_length, 1u);
+  EXPECT_EQ(s.per_alertmanager[1].send_errors, 0u);
+  ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
+  EXPECT_EQ(n.Stats().per_alertmanager[0].alerts_expired, 1u);
+}
+
+TEST(NotifierIntegrationTest, RejectedBatchIsNotRetried) {
+  auto am = testing::AlertmanagerProcess::Start();
+  ASSERT_TRUE(am.ok()) << am.status();
   NotifierOptions o;
   o.alertmanagers.push_back(Target(am->url(), std::chrono::seconds(5)));
-  o.alertmanagers.push_back(Target("http://127.0.0.1:" + std::to_string(*dead),
-                                   std::chrono::seconds(1)));
+  o.retry_initial_backoff = std::chrono::milliseconds(50);
   Notifier n(o);
-  n.Send({PodPrivileged("ledger-0", NowMs())});
+  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
+  // Alertmanager answers 400 to an invalid label name.
+  a.labels = Labels::FromStrings({"alertname", "A", "bad-name", "x"});
+  n.Send({a});
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
-  EXPECT_EQ(n.Stats().alerts_sent, 1u);
-  EXPECT_EQ(n.Stats().send_errors, 1u);
+  NotifierStats s = n.Stats();
+  EXPECT_EQ(s.send_errors, 1u);
+  EXPECT_EQ(s.retries, 0u);
+  EXPECT_EQ(s.alerts_dropped, 1u);
 }
 
 }  // namespace

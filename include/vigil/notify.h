@@ -1,21 +1,30 @@
 // Notifier: delivers alerts to Alertmanagers over API v2, as Prometheus's
-// notifier package does.
+// notifier package does, except that a failed batch is retried.
 //
-// Send() never blocks on the network: alerts go into a bounded queue
-// (capacity 10,000 by default, Prometheus's); when it is full the oldest
-// alerts are dropped and counted. A background thread takes batches of up
-// to 256 alerts and POSTs each batch as JSON to /api/v2/alerts of every
-// configured Alertmanager in parallel. A batch counts as delivered when at
-// least one Alertmanager accepted it (HTTP 2xx); failures are counted per
-// Alertmanager and not retried — the rules layer resends firing alerts
-// every resend delay, as in Prometheus.
+// Send() never blocks on the network. Each configured Alertmanager has its
+// own bounded queue (capacity 10,000 by default, Prometheus's) and its own
+// sender thread, so a slow or unreachable Alertmanager never delays the
+// others. When a queue is full its oldest alerts are dropped and counted.
+// A sender takes batches of up to 256 alerts and POSTs each as JSON to
+// /api/v2/alerts.
+//
+// Unlike Prometheus, which drops a batch that fails, a batch that fails with
+// a connection error, a timeout, 408, 429 or 5xx goes back to the front of
+// that Alertmanager's queue and is retried with exponential backoff
+// (retry_initial_backoff doubling up to retry_max_backoff). Before each
+// retry an alert is dropped (and counted) once its endsAt has passed
+// (without endsAt: kRetryWithoutEndsAt after it was queued) or once a newer
+// copy with the same label set is queued behind it. Other 4xx answers are
+// not retried: the batch is dropped.
 //
 // Before queuing, external labels are added to each alert (an alert's own
 // label wins) and the optional relabel hook (alert_relabel_configs) may
 // rewrite or drop it.
 //
 // Thread safety: all methods are safe to call from any thread. The
-// destructor stops the thread after trying to deliver what is queued.
+// destructor gives what is queued one last try without backoff (a failure
+// drops the batch), waiting up to 5 s, then stops the senders and drops
+// what is left.
 #ifndef VIGIL_NOTIFY_H_
 #define VIGIL_NOTIFY_H_
 
@@ -35,6 +44,12 @@ namespace vigil::notify {
 // Prometheus's --alertmanager.notification-queue-capacity and maxBatchSize.
 inline constexpr size_t kDefaultQueueCapacity = 10000;
 inline constexpr size_t kMaxBatchSize = 256;
+// Retry backoff defaults: 1 s doubling up to 30 s.
+inline constexpr std::chrono::milliseconds kDefaultRetryInitialBackoff{1000};
+inline constexpr std::chrono::milliseconds kDefaultRetryMaxBackoff{30000};
+// How long an alert without endsAt is retried: Alertmanager's default
+// resolve_timeout, after which it would resolve such an alert anyway.
+inline constexpr std::chrono::milliseconds kRetryWithoutEndsAt{5 * 60 * 1000};
 
 struct AlertmanagerTarget {
   // Base URL, e.g. "http://alertmanager:9093" (path_prefix included);
@@ -62,19 +77,41 @@ struct NotifierAlert {
 
 struct NotifierOptions {
   std::vector<AlertmanagerTarget> alertmanagers;
-  size_t queue_capacity = kDefaultQueueCapacity;
+  size_t queue_capacity = kDefaultQueueCapacity;  // per Alertmanager
+  std::chrono::milliseconds retry_initial_backoff = kDefaultRetryInitialBackoff;
+  std::chrono::milliseconds retry_max_backoff = kDefaultRetryMaxBackoff;
   Labels external_labels;
   // alert_relabel_configs: the relabelled labels, or nullopt to drop.
   std::function<std::optional<Labels>(const Labels&)> relabel;
 };
 
+// One Alertmanager's counters. An alert counts once per Alertmanager, as
+// Prometheus's per-alertmanager notification metrics do.
+struct AlertmanagerStats {
+  std::string url;
+  uint64_t alerts_sent = 0;        // alerts in batches it accepted
+  uint64_t alerts_dropped = 0;     // every alert let go undelivered, including:
+  uint64_t alerts_expired = 0;     // endsAt passed while retrying
+  uint64_t alerts_superseded = 0;  // a newer copy was queued while retrying
+  uint64_t send_errors = 0;        // failed POSTs
+  uint64_t retries = 0;            // POSTs resending alerts of a failed batch
+  uint64_t batches_sent = 0;
+  size_t queue_length = 0;  // including a batch waiting to be retried
+};
+
+// Sums over the Alertmanagers, plus alerts dropped because none was
+// configured (counted once in alerts_dropped).
 struct NotifierStats {
-  uint64_t alerts_sent = 0;     // alerts in batches some AM accepted
-  uint64_t alerts_dropped = 0;  // queue overflow or undeliverable batches
-  uint64_t send_errors = 0;     // failed POSTs, summed over AMs
+  uint64_t alerts_sent = 0;
+  uint64_t alerts_dropped = 0;
+  uint64_t alerts_expired = 0;
+  uint64_t alerts_superseded = 0;
+  uint64_t send_errors = 0;
+  uint64_t retries = 0;
   uint64_t batches_sent = 0;
   size_t queue_length = 0;
   size_t alertmanagers = 0;
+  std::vector<AlertmanagerStats> per_alertmanager;  // in options order
 };
 
 class Notifier {
@@ -85,10 +122,13 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   void Send(std::vector<NotifierAlert> alerts);
-  // Replaces the targets, labels and relabeling (on reload); the queue is
-  // kept.
+  // Replaces the targets, labels and relabeling (on reload). An
+  // Alertmanager whose url stays keeps its queue; a removed one's queue is
+  // dropped (and counted). May wait for a removed one's POST in flight.
   void ApplyOptions(NotifierOptions options);
-  // Waits up to `timeout` for the queue to drain (shutdown, tests).
+  // Waits up to `timeout` until every Alertmanager's queue is empty and no
+  // POST is in flight; false if something is still undelivered (shutdown,
+  // tests).
   bool Flush(std::chrono::milliseconds timeout);
   NotifierStats Stats() const;
 

@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "lib/httpclient/http_client.h"
 #include "vigil/notify.h"
@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::string_view kAlertsPath = "/api/v2/alerts";
 
-bool PostBatch(const AlertmanagerTarget& am, const std::string& body) {
+enum class PostResult { kAccepted, kRetryable, kRejected };
+
+PostResult PostBatch(const AlertmanagerTarget& am, const std::string& body) {
   http::Request req;
   req.method = "POST";
   std::string base = am.url;
@@ -29,81 +31,244 @@ bool PostBatch(const AlertmanagerTarget& am, const std::string& body) {
              am.insecure_skip_verify};
   req.max_body_bytes = 1 << 20;  // Alertmanager answers with little
   auto resp = http::Perform(req);
-  return resp.ok() && resp->status / 100 == 2;
+  if (!resp.ok()) return PostResult::kRetryable;  // refused, timeout, TLS
+  const int status = resp->status;
+  if (status / 100 == 2) return PostResult::kAccepted;
+  // A request Alertmanager judged bad stays bad; only transient answers
+  // are worth another try.
+  if (status == 408 || status == 429 || status / 100 == 5) {
+    return PostResult::kRetryable;
+  }
+  return PostResult::kRejected;
+}
+
+int64_t WallNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Entry {
+  NotifierAlert alert;
+  int64_t queued_at_ms = 0;
+  bool retried = false;  // was in a batch that failed
+};
+
+// One Alertmanager: its queue, its thread, its counters. Guarded by
+// Notifier::Impl::mu.
+struct Sender {
+  AlertmanagerTarget target;
+  std::deque<Entry> queue;
+  size_t in_flight = 0;  // alerts of the batch being POSTed
+  bool stopping = false;
+  AlertmanagerStats stats;
+  std::condition_variable wake;  // work arrived or stopping
+  std::thread thread;
+};
+
+void AddTotals(const AlertmanagerStats& a, NotifierStats& s) {
+  s.alerts_sent += a.alerts_sent;
+  s.alerts_dropped += a.alerts_dropped;
+  s.alerts_expired += a.alerts_expired;
+  s.alerts_superseded += a.alerts_superseded;
+  s.send_errors += a.send_errors;
+  s.retries += a.retries;
+  s.batches_sent += a.batches_sent;
+}
+
+// Drops from the retried prefix of `s.queue` what is no longer worth
+// sending: alerts past their endsAt, and alerts with a newer copy (same
+// label set) queued behind them.
+void PruneRetries(Sender& s, int64_t now_ms) {
+  size_t k = 0;
+  while (k < s.queue.size() && s.queue[k].retried) ++k;
+  if (k == 0) return;
+  std::vector<bool> drop(k, false);
+  std::unordered_multimap<uint64_t, size_t> retried_by_hash;
+  for (size_t i = 0; i < k; ++i) {
+    const Entry& e = s.queue[i];
+    const int64_t expires_ms =
+        e.alert.ends_at_ms != 0 ? e.alert.ends_at_ms
+                                : e.queued_at_ms + kRetryWithoutEndsAt.count();
+    if (expires_ms <= now_ms) {
+      drop[i] = true;
+      ++s.stats.alerts_expired;
+    } else {
+      retried_by_hash.emplace(e.alert.labels.Hash(), i);
+    }
+  }
+  for (size_t j = 1; j < s.queue.size() && !retried_by_hash.empty(); ++j) {
+    auto [lo, hi] = retried_by_hash.equal_range(s.queue[j].alert.labels.Hash());
+    for (auto it = lo; it != hi;) {
+      if (it->second < j &&
+          s.queue[it->second].alert.labels == s.queue[j].alert.labels) {
+        drop[it->second] = true;
+        ++s.stats.alerts_superseded;
+        it = retried_by_hash.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::deque<Entry> kept;
+  for (size_t i = 0; i < k; ++i) {
+    if (drop[i]) {
+      ++s.stats.alerts_dropped;
+    } else {
+      kept.push_back(std::move(s.queue[i]));
+    }
+  }
+  s.queue.erase(s.queue.begin(), s.queue.begin() + static_cast<long>(k));
+  s.queue.insert(s.queue.begin(), std::make_move_iterator(kept.begin()),
+                 std::make_move_iterator(kept.end()));
+}
+
+// Prometheus drops the oldest alerts when the queue overflows.
+void DropOverflow(Sender& s, size_t capacity) {
+  if (s.queue.size() <= capacity) return;
+  const size_t excess = s.queue.size() - capacity;
+  s.queue.erase(s.queue.begin(), s.queue.begin() + static_cast<long>(excess));
+  s.stats.alerts_dropped += excess;
 }
 
 }  // namespace
 
 struct Notifier::Impl {
   mutable std::mutex mu;
-  std::condition_variable wake;     // work arrived or stopping
-  std::condition_variable drained;  // queue became empty
+  std::condition_variable drained;  // some queue became empty
   NotifierOptions options;
-  std::deque<NotifierAlert> queue;
-  NotifierStats stats;
-  bool in_flight = false;
-  bool stopping = false;
-  std::thread sender;
+  std::vector<std::unique_ptr<Sender>> senders;  // in options order
+  NotifierStats retired;  // totals of removed Alertmanagers, no-AM drops
+  // Shutting down: one last try for what is queued, no backoff, no retry.
+  bool draining = false;
 
-  void Run() {
-    std::unique_lock lock(mu);
-    while (true) {
-      wake.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;  // stopping with nothing left
-      const size_t n = std::min(queue.size(), kMaxBatchSize);
-      std::vector<NotifierAlert> batch(
-          std::make_move_iterator(queue.begin()),
-          std::make_move_iterator(queue.begin() + static_cast<long>(n)));
-      queue.erase(queue.begin(), queue.begin() + static_cast<long>(n));
-      std::vector<AlertmanagerTarget> targets = options.alertmanagers;
-      in_flight = true;
-      lock.unlock();
+  void StartSender(const AlertmanagerTarget& t) {
+    auto s = std::make_unique<Sender>();
+    s->target = t;
+    s->stats.url = t.url;
+    Sender* raw = s.get();
+    s->thread = std::thread([this, raw] { Run(*raw); });
+    senders.push_back(std::move(s));
+  }
 
-      const std::string body = EncodeAlertsJson(batch);
-      std::vector<std::future<bool>> results;
-      for (const AlertmanagerTarget& am : targets) {
-        results.push_back(std::async(
-            std::launch::async, [&am, &body] { return PostBatch(am, body); }));
-      }
-      size_t failures = 0;
-      for (auto& r : results) failures += r.get() ? 0 : 1;
-
-      lock.lock();
-      in_flight = false;
-      stats.send_errors += failures;
-      if (!targets.empty() && failures < targets.size()) {
-        stats.alerts_sent += batch.size();
-        ++stats.batches_sent;
-      } else {
-        stats.alerts_dropped += batch.size();
-      }
-      if (queue.empty()) drained.notify_all();
+  // Joins the senders' threads; `lock` must hold mu and is released while
+  // joining. What was still queued is counted as dropped.
+  void StopSenders(std::vector<std::unique_ptr<Sender>> stop,
+                   std::unique_lock<std::mutex>& lock) {
+    for (auto& s : stop) {
+      s->stopping = true;
+      s->wake.notify_all();
+    }
+    lock.unlock();
+    for (auto& s : stop) s->thread.join();
+    lock.lock();
+    for (auto& s : stop) {
+      s->stats.alerts_dropped += s->queue.size();
+      AddTotals(s->stats, retired);
     }
     drained.notify_all();
+  }
+
+  bool AllDrained() const {
+    return std::all_of(senders.begin(), senders.end(), [](const auto& s) {
+      return s->queue.empty() && s->in_flight == 0;
+    });
+  }
+
+  void Run(Sender& s) {
+    using Clock = std::chrono::steady_clock;
+    std::chrono::milliseconds backoff{0};
+    Clock::time_point next_attempt = Clock::now();
+    std::unique_lock lock(mu);
+    while (true) {
+      s.wake.wait(lock, [&] { return s.stopping || !s.queue.empty(); });
+      if (s.stopping) break;
+      // After a failure: wait out the backoff; alerts queued meanwhile go
+      // with the retry.
+      s.wake.wait_until(lock, next_attempt,
+                        [&] { return s.stopping || draining; });
+      if (s.stopping) break;
+      PruneRetries(s, WallNowMs());
+      if (s.queue.empty()) {
+        drained.notify_all();
+        continue;
+      }
+      const size_t n = std::min(s.queue.size(), kMaxBatchSize);
+      std::vector<NotifierAlert> batch;
+      batch.reserve(n);
+      std::vector<int64_t> queued_at;
+      queued_at.reserve(n);
+      bool retry = false;
+      for (size_t i = 0; i < n; ++i) {
+        retry = retry || s.queue[i].retried;
+        queued_at.push_back(s.queue[i].queued_at_ms);
+        batch.push_back(std::move(s.queue[i].alert));
+      }
+      s.queue.erase(s.queue.begin(), s.queue.begin() + static_cast<long>(n));
+      if (retry) ++s.stats.retries;
+      const AlertmanagerTarget target = s.target;
+      s.in_flight = n;
+      lock.unlock();
+
+      const PostResult result = PostBatch(target, EncodeAlertsJson(batch));
+
+      lock.lock();
+      s.in_flight = 0;
+      if (result == PostResult::kAccepted) {
+        s.stats.alerts_sent += n;
+        ++s.stats.batches_sent;
+        backoff = std::chrono::milliseconds(0);
+      } else if (result == PostResult::kRejected || draining) {
+        ++s.stats.send_errors;
+        s.stats.alerts_dropped += n;
+        backoff = std::chrono::milliseconds(0);
+      } else {
+        ++s.stats.send_errors;
+        // Back to the front: the oldest, so the first to go on overflow.
+        for (size_t i = n; i-- > 0;) {
+          s.queue.push_front(
+              Entry{std::move(batch[i]), queued_at[i], /*retried=*/true});
+        }
+        DropOverflow(s, options.queue_capacity);
+        const auto max_backoff =
+            std::max(options.retry_max_backoff, std::chrono::milliseconds(1));
+        backoff = backoff.count() == 0 ? std::max(options.retry_initial_backoff,
+                                                  std::chrono::milliseconds(1))
+                                       : backoff * 2;
+        backoff = std::min(backoff, max_backoff);
+      }
+      next_attempt = Clock::now() + backoff;
+      if (s.queue.empty()) drained.notify_all();
+    }
   }
 };
 
 Notifier::Notifier(NotifierOptions options) : impl_(std::make_unique<Impl>()) {
+  std::lock_guard lock(impl_->mu);
   impl_->options = std::move(options);
-  impl_->sender = std::thread([this] { impl_->Run(); });
+  for (const AlertmanagerTarget& t : impl_->options.alertmanagers) {
+    impl_->StartSender(t);
+  }
 }
 
 Notifier::~Notifier() {
-  Flush(std::chrono::seconds(5));
   {
     std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-    // What could not be delivered in time is dropped, not waited for.
-    impl_->stats.alerts_dropped += impl_->queue.size();
-    impl_->queue.clear();
+    impl_->draining = true;
+    for (auto& s : impl_->senders) s->wake.notify_all();
   }
-  impl_->wake.notify_all();
-  impl_->sender.join();
+  Flush(std::chrono::seconds(5));
+  // What could not be delivered in time is dropped, not waited for.
+  std::unique_lock lock(impl_->mu);
+  impl_->StopSenders(std::move(impl_->senders), lock);
 }
 
 void Notifier::Send(std::vector<NotifierAlert> alerts) {
   std::lock_guard lock(impl_->mu);
   const NotifierOptions& o = impl_->options;
+  const int64_t now_ms = WallNowMs();
+  std::vector<NotifierAlert> accepted;
+  accepted.reserve(alerts.size());
   for (NotifierAlert& a : alerts) {
     if (!o.external_labels.empty()) {
       LabelsBuilder b(a.labels);
@@ -117,34 +282,62 @@ void Notifier::Send(std::vector<NotifierAlert> alerts) {
       if (!relabeled || relabeled->empty()) continue;
       a.labels = std::move(*relabeled);
     }
-    impl_->queue.push_back(std::move(a));
+    accepted.push_back(std::move(a));
   }
-  // Prometheus drops the oldest alerts when the queue overflows.
-  if (impl_->queue.size() > o.queue_capacity) {
-    const size_t excess = impl_->queue.size() - o.queue_capacity;
-    impl_->queue.erase(impl_->queue.begin(),
-                       impl_->queue.begin() + static_cast<long>(excess));
-    impl_->stats.alerts_dropped += excess;
+  if (impl_->senders.empty()) {
+    impl_->retired.alerts_dropped += accepted.size();  // nowhere to go
+    return;
   }
-  impl_->wake.notify_one();
+  for (size_t i = 0; i < impl_->senders.size(); ++i) {
+    Sender& s = *impl_->senders[i];
+    const bool last = i + 1 == impl_->senders.size();
+    for (NotifierAlert& a : accepted) {
+      s.queue.push_back(Entry{last ? std::move(a) : a, now_ms, false});
+    }
+    DropOverflow(s, o.queue_capacity);
+    s.wake.notify_one();
+  }
 }
 
 void Notifier::ApplyOptions(NotifierOptions options) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
+  std::vector<std::unique_ptr<Sender>> old = std::move(impl_->senders);
+  impl_->senders.clear();
   impl_->options = std::move(options);
+  for (const AlertmanagerTarget& t : impl_->options.alertmanagers) {
+    auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) {
+      return s != nullptr && s->target.url == t.url;
+    });
+    if (same == old.end()) {
+      impl_->StartSender(t);
+      continue;
+    }
+    (*same)->target = t;  // new credentials, timeout, TLS
+    DropOverflow(**same, impl_->options.queue_capacity);
+    impl_->senders.push_back(std::move(*same));
+  }
+  std::erase(old, nullptr);
+  impl_->StopSenders(std::move(old), lock);
 }
 
 bool Notifier::Flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mu);
-  return impl_->drained.wait_for(
-      lock, timeout, [&] { return impl_->queue.empty() && !impl_->in_flight; });
+  return impl_->drained.wait_for(lock, timeout,
+                                 [&] { return impl_->AllDrained(); });
 }
 
 NotifierStats Notifier::Stats() const {
   std::lock_guard lock(impl_->mu);
-  NotifierStats s = impl_->stats;
-  s.queue_length = impl_->queue.size();
-  s.alertmanagers = impl_->options.alertmanagers.size();
+  NotifierStats s = impl_->retired;
+  s.per_alertmanager.clear();
+  for (const auto& sender : impl_->senders) {
+    AlertmanagerStats a = sender->stats;
+    a.queue_length = sender->queue.size() + sender->in_flight;
+    AddTotals(a, s);
+    s.queue_length += a.queue_length;
+    s.per_alertmanager.push_back(std::move(a));
+  }
+  s.alertmanagers = impl_->senders.size();
   return s;
 }
 

@@ -54,12 +54,17 @@ absl::StatusOr<AlertmanagerProcess> AlertmanagerProcess::Start() {
     cfg << "route:\n  receiver: blackhole\n  group_wait: 0s\n"
            "receivers:\n  - name: blackhole\n";
   }
-  const std::string listen = "127.0.0.1:" + std::to_string(*port);
-  p.url_ = "http://" + listen;
+  p.url_ = "http://127.0.0.1:" + std::to_string(*port);
+  if (absl::Status st = p.Launch(); !st.ok()) return st;
+  return p;
+}
+
+absl::Status AlertmanagerProcess::Launch() {
+  const std::string listen = url_.substr(std::string("http://").size());
   std::vector<std::string> args = {
       kAlertmanagerBinary,
-      "--config.file=" + p.dir_ + "/alertmanager.yml",
-      "--storage.path=" + p.dir_,
+      "--config.file=" + dir_ + "/alertmanager.yml",
+      "--storage.path=" + dir_,
       "--web.listen-address=" + listen,
       // No gossip: a lone instance on loopback.
       "--cluster.listen-address=",
@@ -79,23 +84,36 @@ absl::StatusOr<AlertmanagerProcess> AlertmanagerProcess::Start() {
     execv(argv[0], argv.data());
     _exit(127);
   }
-  p.pid_ = pid;
+  pid_ = pid;
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     http::Request req;
-    req.url = p.url_ + "/-/ready";
+    req.url = url_ + "/-/ready";
     req.timeout = std::chrono::milliseconds(500);
     auto resp = http::Perform(req);
-    if (resp.ok() && resp->status == 200) return p;
+    if (resp.ok() && resp->status == 200) return absl::OkStatus();
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      p.pid_ = -1;
+      pid_ = -1;
       return absl::InternalError("alertmanager exited during start-up");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return absl::DeadlineExceededError("alertmanager did not become ready");
+}
+
+void AlertmanagerProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+absl::Status AlertmanagerProcess::Restart() {
+  Stop();
+  return Launch();
 }
 
 AlertmanagerProcess::AlertmanagerProcess(AlertmanagerProcess&& other) noexcept

@@ -24,8 +24,15 @@ class AlertmanagerProcess {
 
   const std::string& url() const { return url_; }  // http://127.0.0.1:PORT
 
+  // Stops the process (SIGTERM, then waits for it); the port and storage
+  // directory are kept for Restart(). An outage, for tests.
+  void Stop();
+  // Starts it again on the same port and waits until ready (up to 30 s).
+  absl::Status Restart();
+
  private:
   AlertmanagerProcess() = default;
+  absl::Status Launch();  // forks on url_ and dir_, waits until ready
   pid_t pid_ = -1;
   std::string url_;
   std::string dir_;
