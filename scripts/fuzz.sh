@@ -79,10 +79,16 @@ for target in "${targets[@]}"; do
     cp fuzz/regressions/"$target"/* "$seeds/"
   fi
   mkdir -p "$build/artifacts"
+  launch=()
   if [[ -n $runs ]]; then
     echo "${target}_fuzz: $(ls "$seeds" | wc -l) seeds, $runs runs, seed 1"
     corpus="$work/$target/corpus"
     limits=(-runs="$runs" -seed=1)
+    # Comparisons the fuzzer traces include heap addresses: without address
+    # randomisation a fixed seed replays the same inputs.
+    if setarch "$(uname -m)" -R true 2>/dev/null; then
+      launch=(setarch "$(uname -m)" -R)
+    fi
   else
     echo "${target}_fuzz: $(ls "$seeds" | wc -l) seeds, ${seconds}s"
     corpus="$build/corpus/$target"
@@ -93,7 +99,7 @@ for target in "${targets[@]}"; do
   # libFuzzer logs a line per new input; only the verdict is shown.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$build/fuzz/${target}_fuzz" -max_len="${max_len[$target]}" \
+    "${launch[@]}" "$build/fuzz/${target}_fuzz" -max_len="${max_len[$target]}" \
     "${limits[@]}" -timeout=10 -rss_limit_mb=2048 -reduce_inputs=0 \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/" \
     "$corpus" "$seeds" 2>"$log" || { tail -n 60 "$log"; exit 1; }

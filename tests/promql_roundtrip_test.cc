@@ -418,6 +418,16 @@ TEST(RoundTripTest, PositiveInfinityAsPowerBaseMatchesPrometheus) {
   EXPECT_EQ(Format(**again), "++Inf ^ 2");
 }
 
+// info()'s data-label selector may be empty, and Prometheus prints an empty
+// selector as nothing (printer_test.go), so "info(metric, {})" prints as
+// text that does not parse. vigil prints what Prometheus prints; the fuzz
+// target knows this shape too.
+TEST(RoundTripTest, EmptyInfoSelectorPrintsAsPrometheusDoes) {
+  auto parsed = ParseExpr("info(metric, {})", ParseOptions::AllExperimental());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(Format(**parsed), "info(metric, )");
+}
+
 // --- (b) Every eval expression of Prometheus's engine tests. ---
 
 std::filesystem::path SharedDir() {
