@@ -161,6 +161,20 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
                          "Total number of sent alerts affected by errors.",
                          MetricType::Counter,
                          static_cast<double>(s.send_errors)));
+    out.push_back(Single("vigil_notifications_retries_total",
+                         "Total number of POSTs resending alerts of a failed "
+                         "batch.",
+                         MetricType::Counter, static_cast<double>(s.retries)));
+    out.push_back(Single("vigil_notifications_expired_total",
+                         "Alerts given up while retrying because their "
+                         "endsAt passed (included in dropped).",
+                         MetricType::Counter,
+                         static_cast<double>(s.alerts_expired)));
+    out.push_back(Single("vigil_notifications_superseded_total",
+                         "Alerts replaced while retrying by a newer copy "
+                         "(included in dropped).",
+                         MetricType::Counter,
+                         static_cast<double>(s.alerts_superseded)));
     out.push_back(Single("vigil_notifications_queue_length",
                          "The number of alert notifications in the queue.",
                          MetricType::Gauge,

@@ -75,6 +75,8 @@ wait_http "$base/-/ready"
 
 curl -fsS "$base/metrics" | grep -q '^vigil_build_info{version="0.1.0"} 1' ||
   fail "/metrics lacks vigil_build_info"
+curl -fsS "$base/metrics" | grep -q '^vigil_notifications_retries_total ' ||
+  fail "/metrics lacks vigil_notifications_retries_total"
 
 # The self-scrape lands, the recording rule runs, the alert reaches the AM.
 ok=""
