@@ -16,6 +16,7 @@
 #include "lib/kube/pod_lister.h"
 #include "tests/kube_fake_api.h"
 #include "tests/kube_pods_fixture.h"
+#include "tests/support/storage_dump.h"
 #include "vigil/kube.h"
 #include "vigil/promql/engine.h"
 #include "vigil/storage.h"
@@ -59,21 +60,8 @@ class KubeCollectorTest : public ::testing::Test {
   }
   std::unique_ptr<Collector> Make() { return Make(Options()); }
 
-  // Every series in the Head with all its samples, by printed labels.
   std::map<std::string, std::vector<Sample>> Dump() {
-    std::map<std::string, std::vector<Sample>> out;
-    auto q = head_.OpenQuerier(0, INT64_MAX);
-    EXPECT_TRUE(q.ok());
-    auto m = Matcher::Create(MatchType::kRegexMatch, "__name__", ".+");
-    auto series = (*q)->Select({0, INT64_MAX}, {*m});
-    EXPECT_TRUE(series.ok());
-    for (const auto& s : *series) {
-      auto it = s->Iterator();
-      std::vector<Sample> samples;
-      while (it->Next()) samples.push_back(it->At());
-      out[s->labels().ToString()] = samples;
-    }
-    return out;
+    return vigil::testing::DumpAllSeries(head_);
   }
 
   // The samples of the one series matching `name` and `match` (a

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "lib/scrape/target.h"
+#include "tests/support/storage_dump.h"
 #include "tests/support/test_http_server.h"
 #include "vigil/scrape.h"
 #include "vigil/storage.h"
@@ -24,21 +25,8 @@ constexpr char kTextType[] = "text/plain; version=0.0.4; charset=utf-8";
 constexpr char kOpenMetricsType[] =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-// Every series in the head with all its samples, keyed by its labels.
 std::map<std::string, std::vector<Sample>> Dump(tsdb::Head& head) {
-  std::map<std::string, std::vector<Sample>> out;
-  auto q = head.OpenQuerier(0, INT64_MAX);
-  EXPECT_TRUE(q.ok());
-  auto m = Matcher::Create(MatchType::kRegexMatch, "__name__", ".+");
-  auto series = (*q)->Select({0, INT64_MAX}, {*m});
-  EXPECT_TRUE(series.ok());
-  for (const auto& s : *series) {
-    auto it = s->Iterator();
-    std::vector<Sample> samples;
-    while (it->Next()) samples.push_back(it->At());
-    out[s->labels().ToString()] = samples;
-  }
-  return out;
+  return vigil::testing::DumpAllSeries(head);
 }
 
 class ScrapeLoopTest : public ::testing::Test {
