@@ -5,27 +5,34 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+started=$SECONDS
+# CI's limit is 30 minutes for all of this; each phase reports its share.
+phase() { echo "== [$((SECONDS - started)) s] $*"; }
+
 scripts/install-deps.sh
 
 jobs=$(nproc)
 
-echo "== normal build (build/)"
+phase "normal build (build/)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
+phase "ctest (build/)"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-echo "== fuzzing the PromQL and exposition parsers (build-fuzz/)"
+phase "fuzzing the PromQL and exposition parsers (build-fuzz/)"
 # A fixed seed and count make the verdict a property of the tree, not of
 # the machine's speed or luck; scripts/fuzz.sh SECONDS explores further.
 scripts/fuzz.sh --runs 1000000 parser
 scripts/fuzz.sh --runs 200000 textparse
 
-echo "== ASan+UBSan build (build-asan/)"
+phase "ASan+UBSan build (build-asan/)"
 # Benchmarks add nothing under sanitizers; the install test checks packaging,
 # which the normal build already covers.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON \
   -DVIGIL_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
+phase "ctest (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+phase "done"
