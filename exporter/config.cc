@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "lib/discovery/target_groups.h"
 #include "lib/model/duration.h"
 #include "lib/model/strings.h"
 
@@ -180,13 +181,14 @@ class ConfigParser {
     for (const YAML::Node& am : ams) {
       if (auto s = Known(am,
                          {"scheme", "path_prefix", "timeout", "api_version",
-                          "static_configs", "basic_auth", "authorization",
+                          "static_configs", "file_sd_configs",
+                          "relabel_configs", "basic_auth", "authorization",
                           "bearer_token", "bearer_token_file", "tls_config"},
                          "config.AlertmanagerConfig");
           !s.ok()) {
         return s;
       }
-      AlertmanagerSet set;
+      notify::AlertmanagerConfig set;
       if (am["scheme"]) set.scheme = am["scheme"].Scalar();
       if (set.scheme != "http" && set.scheme != "https") {
         return Error(am["scheme"].Mark(),
@@ -194,7 +196,9 @@ class ConfigParser {
                                   "\" for Alertmanager"));
       }
       if (am["path_prefix"]) set.path_prefix = am["path_prefix"].Scalar();
-      if (auto s = Duration(am["timeout"], set.timeout_ms); !s.ok()) return s;
+      int64_t timeout_ms = set.timeout.count();
+      if (auto s = Duration(am["timeout"], timeout_ms); !s.ok()) return s;
+      set.timeout = std::chrono::milliseconds(timeout_ms);
       if (am["api_version"] && am["api_version"].Scalar() != "v2") {
         // Prometheus 3 removed API v1.
         return Error(am["api_version"].Mark(),
@@ -202,25 +206,28 @@ class ConfigParser {
                      "got " +
                          am["api_version"].Scalar());
       }
-      if (auto s = Credentials(am, set.auth); !s.ok()) return s;
-      if (const YAML::Node sc = am["static_configs"]; sc && !sc.IsNull()) {
-        if (!sc.IsSequence())
-          return Error(sc.Mark(), "static_configs must be a list");
-        for (const YAML::Node& group : sc) {
-          if (auto s = Known(group, {"targets", "labels"}, "targetgroup.Group");
-              !s.ok()) {
-            return s;
-          }
-          for (const YAML::Node& t : group["targets"]) {
-            std::string target = t.Scalar();
-            if (target.find('/') != std::string::npos) {
-              return Error(
-                  t.Mark(),
-                  absl::StrCat("\"", target, "\" is not a valid hostname"));
-            }
-            set.targets.push_back(std::move(target));
+      if (auto s = Credentials(am, set.client); !s.ok()) return s;
+      auto groups =
+          discovery::DecodeTargetGroups(filename_, am["static_configs"], "");
+      if (!groups.ok()) return groups.status();
+      set.static_configs = *std::move(groups);
+      for (const YAML::Node& group : am["static_configs"]) {
+        for (const YAML::Node& t : group["targets"]) {
+          // Prometheus checks static addresses when it loads the config.
+          if (t.Scalar().find('/') != std::string::npos) {
+            return Error(t.Mark(), absl::StrCat("\"", t.Scalar(),
+                                                "\" is not a valid hostname"));
           }
         }
+      }
+      auto file_sd = discovery::DecodeFileSdConfigs(
+          filename_, am["file_sd_configs"], base_dir_);
+      if (!file_sd.ok()) return file_sd.status();
+      set.file_sd_configs = *std::move(file_sd);
+      if (am["relabel_configs"]) {
+        auto relabel = relabel::DecodeConfigs(am["relabel_configs"], filename_);
+        if (!relabel.ok()) return relabel.status();
+        set.relabel_configs = std::move(*relabel);
       }
       config.alertmanagers.push_back(std::move(set));
     }
@@ -301,19 +308,6 @@ class ConfigParser {
 };
 
 }  // namespace
-
-std::vector<notify::AlertmanagerTarget> Config::AlertmanagerTargets() const {
-  std::vector<notify::AlertmanagerTarget> out;
-  for (const AlertmanagerSet& set : alertmanagers) {
-    for (const std::string& host : set.targets) {
-      notify::AlertmanagerTarget t = set.auth;
-      t.url = set.scheme + "://" + host + set.path_prefix;
-      t.timeout = std::chrono::milliseconds(set.timeout_ms);
-      out.push_back(std::move(t));
-    }
-  }
-  return out;
-}
 
 absl::StatusOr<Config> ParseConfig(std::string_view text,
                                    std::string_view filename,

@@ -26,24 +26,13 @@ struct GlobalConfig {
   Labels external_labels;
 };
 
-struct AlertmanagerSet {
-  std::string scheme = "http";
-  std::string path_prefix;
-  int64_t timeout_ms = 10 * 1000;
-  std::vector<std::string> targets;  // host:port from static_configs
-  notify::AlertmanagerTarget auth;   // credentials and TLS, url unset
-};
-
 struct Config {
   GlobalConfig global;
   std::vector<scrape::ScrapeConfig> scrape_configs;
   std::vector<std::string> rule_files;  // patterns, relative to the file
   std::vector<relabel::Config> alert_relabel_configs;
-  std::vector<AlertmanagerSet> alertmanagers;
+  std::vector<notify::AlertmanagerConfig> alertmanagers;
   std::string source;  // the file's text, for /api/v1/status/config
-
-  // Every Alertmanager URL ("scheme://host:port/prefix").
-  std::vector<notify::AlertmanagerTarget> AlertmanagerTargets() const;
 };
 
 // `base_dir` resolves relative rule_files and file paths inside configs.

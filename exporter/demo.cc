@@ -1,125 +1,202 @@
 #include "exporter/demo.h"
 
 #include <chrono>
-#include <iomanip>
-#include <map>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "exporter/bundled_rule_pack.h"
 #include "exporter/demo_data.h"
-#include "vigil/notify.h"
-#include "vigil/promql/engine.h"
-#include "vigil/rule_file.h"
-#include "vigil/rules.h"
-#include "vigil/textparse.h"
-#include "vigil/tsdb.h"
+#include "lib/model/strings.h"
 
 namespace vigil::demo {
 namespace {
 
-constexpr int64_t kScrapeIntervalMs = 30 * 1000;
-constexpr int64_t kSimulatedMs = 6 * 60 * 1000;
+constexpr char kExpositionType[] = "text/plain; version=0.0.4; charset=utf-8";
 
-absl::Status Ingest(tsdb::Head& head, std::string_view exposition,
-                    int64_t t_ms) {
-  textparse::Parser parser(exposition, textparse::Format::kPrometheusText);
-  textparse::SeriesLabelsBuilder labels;
-  auto app = head.NewAppender();
-  while (true) {
-    auto next = parser.Next();
-    if (!next.ok()) return next.status();
-    if (*next == textparse::EntryType::kEof) break;
-    if (*next != textparse::EntryType::kSeries) continue;
-    auto ref = app->Append(labels.Build(parser), t_ms, parser.entry().value);
-    if (!ref.ok()) return ref.status();
-  }
-  return app->Commit();
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-std::string Clock(int64_t t_ms, int64_t start_ms) {
-  const int64_t s = (t_ms - start_ms) / 1000;
-  std::ostringstream o;
-  o << "t+" << s / 60 << "m" << std::setw(2) << std::setfill('0') << s % 60
-    << "s";
-  return o.str();
+api::HttpResponse Exposition(std::string body) {
+  api::HttpResponse r;
+  r.content_type = kExpositionType;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string PodLabels(const DemoPod& p) {
+  return absl::StrFormat(R"(namespace="%s",pod="%s",uid="%s")",
+                         ToAbsl(p.namespace_name), ToAbsl(p.name),
+                         ToAbsl(p.uid));
+}
+
+// The pod families of kube-state-metrics v2 that the rule pack joins with,
+// in its exposition format.
+std::string KubeStateMetrics() {
+  std::string out;
+  absl::StrAppend(&out,
+                  "# HELP kube_pod_info [STABLE] Information about pod.\n"
+                  "# TYPE kube_pod_info gauge\n");
+  for (const DemoPod& p : kPods) {
+    absl::StrAppendFormat(
+        &out,
+        "kube_pod_info{%s,host_network=\"%s\",node=\"%s\",created_by_kind="
+        "\"<none>\",created_by_name=\"<none>\",priority_class=\"\"} 1\n",
+        PodLabels(p), p.name == "node-exporter-x7k2p" ? "true" : "false",
+        ToAbsl(p.node));
+  }
+  absl::StrAppend(&out,
+                  "# HELP kube_pod_status_phase [STABLE] The pods current "
+                  "phase.\n# TYPE kube_pod_status_phase gauge\n");
+  for (const DemoPod& p : kPods) {
+    for (std::string_view phase :
+         {"Pending", "Succeeded", "Failed", "Unknown", "Running"}) {
+      absl::StrAppendFormat(&out, "kube_pod_status_phase{%s,phase=\"%s\"} %d\n",
+                            PodLabels(p), ToAbsl(phase), phase == p.phase);
+    }
+  }
+  absl::StrAppend(&out,
+                  "# HELP kube_pod_container_status_running [STABLE] "
+                  "Describes whether the container is currently in running "
+                  "state.\n# TYPE kube_pod_container_status_running gauge\n");
+  for (const DemoPod& p : kPods) {
+    for (int i = 0; i < p.container_count; ++i) {
+      absl::StrAppendFormat(
+          &out, "kube_pod_container_status_running{%s,container=\"%s\"} %d\n",
+          PodLabels(p), ToAbsl(p.containers[i].name), p.containers[i].running);
+    }
+  }
+  absl::StrAppend(&out,
+                  "# HELP kube_pod_container_status_restarts_total [STABLE] "
+                  "The number of container restarts per container.\n"
+                  "# TYPE kube_pod_container_status_restarts_total counter\n");
+  for (const DemoPod& p : kPods) {
+    for (int i = 0; i < p.container_count; ++i) {
+      absl::StrAppendFormat(
+          &out,
+          "kube_pod_container_status_restarts_total{%s,container=\"%s\"} 0\n",
+          PodLabels(p), ToAbsl(p.containers[i].name));
+    }
+  }
+  return out;
+}
+
+// kube-apiserver's authentication counter: steady traffic plus a client
+// with a revoked token retrying three times a second.
+std::string ApiServerMetrics(double elapsed_s) {
+  return absl::StrFormat(
+      "# HELP authentication_attempts [ALPHA] Counter of authenticated "
+      "attempts.\n"
+      "# TYPE authentication_attempts counter\n"
+      "authentication_attempts{result=\"failure\"} %.0f\n"
+      "authentication_attempts{result=\"success\"} %.0f\n",
+      3 * elapsed_s, 40 * elapsed_s);
+}
+
+// falcosidekick's counter: a terminal shell in dev/debug-shell after a
+// minute, then the seed's sudo exploit (Critical) a minute later. A series
+// appears at its first event, as falcosidekick's do.
+std::string FalcosidekickMetrics(int64_t elapsed_ms) {
+  std::string out =
+      "# HELP falcosecurity_falcosidekick_falco_events_total Number of "
+      "events received from Falco.\n"
+      "# TYPE falcosecurity_falcosidekick_falco_events_total counter\n";
+  struct Detection {
+    int64_t after_ms;
+    const char* rule;
+    const char* priority;
+  };
+  for (const Detection& d :
+       {Detection{kShellDetectedAfterMs, "Terminal shell in container",
+                  "Notice"},
+        Detection{kSudoDetectedAfterMs, "Sudo Potential Privilege Escalation",
+                  "Critical"}}) {
+    if (elapsed_ms < d.after_ms) continue;
+    absl::StrAppendFormat(
+        &out,
+        "falcosecurity_falcosidekick_falco_events_total{hostname=\"node-b\","
+        "k8s_ns_name=\"dev\",k8s_pod_name=\"debug-shell\",priority=\"%s\","
+        "rule=\"%s\",source=\"syscall\"} %d\n",
+        d.priority, d.rule, 1 + (elapsed_ms - d.after_ms) / (5 * 60 * 1000));
+  }
+  return out;
 }
 
 }  // namespace
 
-int RunDemo(std::ostream& out) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  const int64_t start = now - now % kScrapeIntervalMs - kSimulatedMs;
-
-  tsdb::Head head;
-  promql::Engine engine;
-  auto specs = ParseRuleFile(kRulePack, "<embedded rule pack>");
-  if (!specs.ok()) {
-    out << "vigil demo: " << specs.status().message() << "\n";
-    return 1;
-  }
-  std::vector<std::pair<std::string, std::vector<rules::Alert>>> sent;
-  rules::GroupOptions options;
-  options.storage = &head;
-  options.appender = [&head] { return head.NewAppender(); };
-  options.engine = &engine;
-  options.external_url = "http://vigil.demo:9090";
-  options.notify = [&sent](const std::string& expr,
-                           const std::vector<rules::Alert>& alerts) {
-    sent.emplace_back(expr, alerts);
+std::map<std::string, api::HttpHandler> Handlers(int64_t start_ms) {
+  std::map<std::string, api::HttpHandler> h;
+  h["/demo/kube-state-metrics/metrics"] = [](const api::HttpRequest&) {
+    return Exposition(KubeStateMetrics());
   };
-  auto group = rules::RuleGroup::Create((*specs)[0], options);
-  if (!group.ok()) {
-    out << "vigil demo: " << group.status().message() << "\n";
-    return 1;
-  }
-  (*group)->SetRestored();
+  h["/demo/kubernetes/api/v1/pods"] = [](const api::HttpRequest&) {
+    api::HttpResponse r;
+    r.content_type = "application/json";
+    r.body = std::string(kPodList);
+    return r;
+  };
+  h["/demo/apiserver/metrics"] = [start_ms](const api::HttpRequest&) {
+    return Exposition(ApiServerMetrics(
+        static_cast<double>(std::max<int64_t>(0, NowMs() - start_ms)) / 1000));
+  };
+  h["/demo/falcosidekick/metrics"] = [start_ms](const api::HttpRequest&) {
+    return Exposition(FalcosidekickMetrics(NowMs() - start_ms));
+  };
+  return h;
+}
 
-  out << "vigil demo: a simulated cluster scraped every 30s for 6m, rule "
-         "group \"kubernetes-security\" evaluated every 30s\n\n";
-  std::map<std::string, rules::AlertState> last_state;
-  for (int64_t t = start; t <= start + kSimulatedMs; t += kScrapeIntervalMs) {
-    if (absl::Status s = Ingest(head, kClusterExposition, t); !s.ok()) {
-      out << "vigil demo: scrape failed: " << s.message() << "\n";
-      return 1;
-    }
-    (*group)->Eval(t);
-    for (const auto& rule : (*group)->rules()) {
-      if (rule->health() == rules::RuleHealth::kBad) {
-        out << Clock(t, start) << "  rule " << rule->name()
-            << " failed: " << rule->last_error() << "\n";
-        return 1;
-      }
-      for (const rules::Alert& a : rule->alerts()) {
-        const std::string key = a.labels.ToString();
-        auto [it, inserted] = last_state.emplace(key, a.state);
-        if (inserted || it->second != a.state) {
-          it->second = a.state;
-          out << Clock(t, start) << "  " << rules::AlertStateName(a.state)
-              << "  " << key << "\n";
-        }
-      }
-    }
-  }
+std::string ConfigYaml(int port) {
+  return absl::StrFormat(
+      R"(# vigil's built-in demo: targets served by vigil itself under /demo/.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+  external_labels:
+    cluster: demo
+scrape_configs:
+  - job_name: kube-state-metrics
+    metrics_path: /demo/kube-state-metrics/metrics
+    static_configs: [{targets: ["127.0.0.1:%d"]}]
+  - job_name: apiserver
+    metrics_path: /demo/apiserver/metrics
+    static_configs: [{targets: ["127.0.0.1:%d"]}]
+  - job_name: falcosidekick
+    metrics_path: /demo/falcosidekick/metrics
+    static_configs: [{targets: ["127.0.0.1:%d"]}]
+  - job_name: vigil
+    static_configs: [{targets: ["127.0.0.1:%d"]}]
+)",
+      port, port, port, port);
+}
 
-  auto privileged = engine.InstantQuery(head, "namespace:privileged_pods:count",
-                                        start + kSimulatedMs);
-  if (privileged.ok()) {
-    out << "\nrecorded namespace:privileged_pods:count:\n";
-    for (const auto& s : std::get<promql::Vector>(privileged->value)) {
-      out << "  " << s.metric.ToString() << " " << s.v << "\n";
-    }
-  }
+std::string KubeApiUrl(int port) {
+  return absl::StrCat("http://127.0.0.1:", port, "/demo/kubernetes");
+}
 
-  out << "\nfiring alerts as they would be POSTed to Alertmanager "
-         "(/api/v2/alerts):\n";
-  size_t firing = 0;
-  for (const auto& [expr, alerts] : sent) {
-    auto batch = notify::FromRuleAlerts(expr, alerts, options.external_url);
-    firing += batch.size();
-    out << notify::EncodeAlertsJson(batch) << "\n";
-  }
-  out << "\n" << firing << " alert(s) fired.\n";
-  return firing > 0 ? 0 : 1;
+std::vector<rules::RuleManager::RuleFileText> RuleFiles() {
+  return {
+      {std::string(exporter::kRulePackName), std::string(exporter::kRulePack)}};
+}
+
+std::vector<std::string> Timeline(int port) {
+  const std::string base = absl::StrCat("http://localhost:", port);
+  return {
+      "within 15s: kube-state-metrics, the API server and falcosidekick "
+      "are scraped, and the pod list gives the security-context series (" +
+          base + "/kube/metrics)",
+      "within 30s: posture alerts go pending (PodPrivilegedMode, "
+      "ContainerPrivileged, ContainerRunningAsRoot, …; for: 5m)",
+      "after 1m: FalcoShellInContainer fires (a terminal shell in "
+      "dev/debug-shell); after 2m: FalcoCriticalDetection (sudo)",
+      "after 5m: the posture alerts fire — PodPrivilegedMode for "
+      "payments/ledger-0 — and are listed on " +
+          base + "/api/v1/alerts",
+      "after 10m: KubeAPIAuthenticationFailures fires (3 failed "
+      "authentications per second)",
+      "batch/report-28461 is privileged but finished: it never alerts",
+  };
 }
 
 }  // namespace vigil::demo

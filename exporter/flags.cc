@@ -66,7 +66,8 @@ FlagSpec Spec(const char* name, Kind kind, const char* help, Field Flags::*f,
 const std::vector<FlagSpec>& Table() {
   static const std::vector<FlagSpec> table = {
       Spec("config.file", Kind::kString,
-           "vigil configuration file (Prometheus's format).",
+           "vigil configuration file (Prometheus's format); without it "
+           "vigil runs its built-in demo.",
            &Flags::config_file),
       Spec("web.listen-address", Kind::kString,
            "Address to listen on for the API, /metrics and lifecycle.",
@@ -146,7 +147,9 @@ const std::vector<FlagSpec>& Table() {
            "How often pods are listed for their security contexts.",
            &Flags::kube_collect_interval_ms),
       Spec("demo", Kind::kBool,
-           "Run on the embedded demo data and rules; needs nothing outside.",
+           "Run the built-in demo (the default without --config.file): "
+           "targets and a Kubernetes API served by vigil itself, the "
+           "bundled rule pack; needs nothing outside.",
            &Flags::demo),
   };
   return table;

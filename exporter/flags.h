@@ -14,7 +14,7 @@
 namespace vigil::exporter {
 
 struct Flags {
-  std::string config_file = "vigil.yml";
+  std::string config_file;  // empty: the built-in demo
   std::string listen_address = "0.0.0.0:9090";
   std::string external_url;
   bool enable_lifecycle = false;

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "exporter/check_config_cli.h"
-#include "exporter/demo.h"
 #include "exporter/flags.h"
+#include "exporter/kuberhealthy_cli.h"
 #include "exporter/query_cli.h"
 #include "exporter/rules_cli.h"
 #include "exporter/server.h"
@@ -24,8 +24,9 @@ constexpr std::string_view kUsage = R"(usage: vigil [<command>] [<flags>]
 Commands:
   run [<flags>]  Run the exporter (default): scrape, evaluate rules, send
                  alerts, serve the API. `vigil run --help` lists the flags.
-                 --demo runs on an embedded data set and rule pack that
-                 need nothing outside this machine.
+                 Without --config.file it runs the built-in demo: targets
+                 and a Kubernetes API served by vigil itself, the bundled
+                 rule pack; nothing outside this machine is needed.
                  --storage.load FILE loads recorded samples first.
   query [--data FILE]... [--server URL] [--time T | --start S --end E
         --step D] [--lookback-delta D] [--format json|table] EXPR
@@ -45,6 +46,10 @@ Commands:
   check config [--syntax-only] [--lint=…] [--lint-fatal] FILE...
                  Validate config files and the rule files they reference,
                  as `promtool check config`; exit 1 when invalid.
+  kuberhealthy [--rules FILE]... [--namespace NS] [--kube.…]
+                 Kuberhealthy external check: list the pods, evaluate the
+                 security rules once, report OK or one error per alert to
+                 KH_REPORTING_URL. `vigil kuberhealthy --help` says more.
   version        Print the version.
   help           Show this text.
 )";
@@ -94,11 +99,15 @@ int main(int argc, char** argv) {
                 << ", try --help\n";
       return 2;
     }
-    if (flags->demo) return vigil::demo::RunDemo(std::cout);
+    if (flags->demo && !flags->config_file.empty()) {
+      std::cerr << "vigil: error: --demo runs without --config.file\n";
+      return 2;
+    }
     return vigil::exporter::RunServer(*flags);
   }
   if (command == "promql") return RunPromql(argc, argv);
   if (command == "query") return vigil::cli::RunQuery(argc, argv);
+  if (command == "kuberhealthy") return vigil::cli::RunKuberhealthy(argc, argv);
   // `vigil test rules …` / `vigil check rules …` (promtool's commands).
   const std::string_view sub = argc > 2 ? argv[2] : "";
   if (command == "test" && sub == "rules") {

@@ -149,22 +149,34 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
 
   if (const notify::Notifier* n = sources_.notifier) {
     const notify::NotifierStats s = n->Stats();
-    out.push_back(Single("vigil_notifications_sent_total",
-                         "Total number of alerts sent.", MetricType::Counter,
-                         static_cast<double>(s.alerts_sent)));
+    // Per Alertmanager (its POST URL), as Prometheus labels sent and errors;
+    // vigil also retries, per Alertmanager.
+    MetricFamily sent =
+        Family("vigil_notifications_sent_total", "Total number of alerts sent.",
+               MetricType::Counter);
+    MetricFamily errors = Family(
+        "vigil_notifications_errors_total",
+        "Total number of sent alerts affected by errors.", MetricType::Counter);
+    MetricFamily retries =
+        Family("vigil_notifications_retries_total",
+               "Total number of POSTs resending alerts of a failed batch.",
+               MetricType::Counter);
+    for (const notify::AlertmanagerStats& am : s.per_alertmanager) {
+      Add(sent, static_cast<double>(am.alerts_sent),
+          {{"alertmanager", am.alerts_url}});
+      Add(errors, static_cast<double>(am.send_errors),
+          {{"alertmanager", am.alerts_url}});
+      Add(retries, static_cast<double>(am.retries),
+          {{"alertmanager", am.alerts_url}});
+    }
+    out.push_back(std::move(sent));
+    out.push_back(std::move(errors));
+    out.push_back(std::move(retries));
     out.push_back(Single("vigil_notifications_dropped_total",
                          "Total number of alerts dropped due to errors when "
                          "sending to Alertmanager.",
                          MetricType::Counter,
                          static_cast<double>(s.alerts_dropped)));
-    out.push_back(Single("vigil_notifications_errors_total",
-                         "Total number of sent alerts affected by errors.",
-                         MetricType::Counter,
-                         static_cast<double>(s.send_errors)));
-    out.push_back(Single("vigil_notifications_retries_total",
-                         "Total number of POSTs resending alerts of a failed "
-                         "batch.",
-                         MetricType::Counter, static_cast<double>(s.retries)));
     out.push_back(Single("vigil_notifications_expired_total",
                          "Alerts given up while retrying because their "
                          "endsAt passed (included in dropped).",

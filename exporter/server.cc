@@ -10,7 +10,9 @@
 #include <mutex>
 #include <thread>
 
+#include "exporter/alert_log.h"
 #include "exporter/config.h"
+#include "exporter/demo.h"
 #include "exporter/log.h"
 #include "exporter/self_metrics.h"
 #include "vigil/api.h"
@@ -106,7 +108,8 @@ class Server {
                                 tsdb::kDefaultChunkRangeMs,
                                 flags.retention_ms}),
         engine_(EngineOptionsFrom(flags)),
-        scrape_(&head_, ScrapeOptions()) {}
+        scrape_(&head_, ScrapeOptions()),
+        demo_(flags.demo || flags.config_file.empty()) {}
 
   // Failed scrapes are logged as they happen: `up` says that a target is
   // down, the log says why (for a bad payload, at which line).
@@ -123,7 +126,10 @@ class Server {
 
   int Run() {
     const int64_t start = NowMs();
-    auto config = LoadConfig(flags_.config_file);
+    // The demo's targets are vigil's own listener, whose port is known once
+    // it listens: its config is applied after the server starts.
+    auto config = demo_ ? ParseConfig(demo::ConfigYaml(0), "<demo>", "")
+                        : LoadConfig(flags_.config_file);
     if (!config.ok()) {
       Log(LogLevel::kError, "Error loading config",
           {{"err", std::string(config.status().message())}});
@@ -137,12 +143,15 @@ class Server {
     notifier_ =
         std::make_unique<notify::Notifier>(NotifierOptionsFrom(*config));
     rules_ = std::make_unique<rules::RuleManager>(GroupOptionsFrom(*config));
-    if (absl::Status s = ApplyConfig(*config); !s.ok()) {
+    if (absl::Status s = demo_ ? absl::OkStatus() : ApplyConfig(*config);
+        !s.ok()) {
       Log(LogLevel::kError, "Error loading config",
           {{"err", std::string(s.message())}});
       return 1;
     }
-    if (absl::Status s = CreateKubeCollector(); !s.ok()) {
+    // The demo's collector lists the demo's pods, once the server runs.
+    if (absl::Status s = demo_ ? absl::OkStatus() : CreateKubeCollector();
+        !s.ok()) {
       Log(LogLevel::kError, "Error configuring the Kubernetes collector",
           {{"err", std::string(s.message())}});
       return 1;
@@ -164,6 +173,11 @@ class Server {
     deps.storage = &head_;
     deps.rules = rules_.get();
     deps.targets = &targets;
+    deps.alertmanagers = [this] {
+      notify::AlertmanagerUrls urls = notifier_->Alertmanagers();
+      return api::AlertmanagerList{std::move(urls.active),
+                                   std::move(urls.dropped)};
+    };
     HttpRequestMetrics http_metrics;
     deps.request_observer = &http_metrics;
     deps.metrics_handler = [&self, &http_metrics](const api::HttpRequest&) {
@@ -174,15 +188,27 @@ class Server {
       r.body = SerializeMetrics(families);
       return r;
     };
-    if (kube_ != nullptr) {
+    if (kube_ != nullptr || demo_) {
       // For a Prometheus that scrapes vigil as an exporter; vigil's own
-      // rules read the same series from its store.
+      // rules read the same series from its store. The demo's collector
+      // starts after the server.
       deps.extra_handlers["/kube/metrics"] = [this](const api::HttpRequest&) {
         api::HttpResponse r;
+        kube::Collector* kube = kube_ready_.load();
+        if (kube == nullptr) {
+          r.status = 503;
+          r.body = "the security-context collector is starting\n";
+          return r;
+        }
         r.content_type = std::string(kube::kExpositionContentType);
-        r.body = kube_->RenderExposition();
+        r.body = kube->RenderExposition();
         return r;
       };
+    }
+    if (demo_) {
+      for (auto& [path, handler] : demo::Handlers(start)) {
+        deps.extra_handlers[path] = std::move(handler);
+      }
     }
     deps.reload = [this] { return Reload(); };
     deps.quit = [this] { RequestQuit(); };
@@ -199,6 +225,11 @@ class Server {
     Log(LogLevel::kInfo, "Server is ready to receive web requests.",
         {{"address", flags_.listen_address},
          {"port", std::to_string(server.port())}});
+    if (demo_ && !StartDemo(server.port())) {
+      server.Stop();
+      return 1;
+    }
+    kube_ready_ = kube_.get();
     LoadAlertState();  // before the first evaluation
     rules_->Start();
     if (kube_ != nullptr) {
@@ -219,6 +250,12 @@ class Server {
       }
     });
 
+    // Alert transitions are logged for the demo's user, and at debug level.
+    if (demo_ || flags_.log_level == "debug") {
+      alert_log_ = std::make_unique<AlertTransitionLog>(
+          demo_ ? LogLevel::kInfo : LogLevel::kDebug);
+    }
+    int64_t last_alert_log_ms = 0;
     // Signals are polled: a handler may only set flags.
     while (true) {
       {
@@ -235,6 +272,10 @@ class Server {
       }
       if (g_sighup.exchange(false)) (void)Reload();
       LogKubeCollectorChanges();
+      if (alert_log_ != nullptr && NowMs() - last_alert_log_ms >= 1000) {
+        last_alert_log_ms = NowMs();
+        alert_log_->Observe(*rules_, last_alert_log_ms);
+      }
     }
     // Graceful shutdown: stop producing, then deliver what is queued.
     rules_->Stop();
@@ -262,7 +303,12 @@ class Server {
 
   notify::NotifierOptions NotifierOptionsFrom(const Config& c) const {
     notify::NotifierOptions o;
-    o.alertmanagers = c.AlertmanagerTargets();
+    o.alertmanager_configs = c.alertmanagers;
+    // A file_sd file that does not read keeps its previous Alertmanagers;
+    // the log says why it is not following the file.
+    o.on_discovery_error = [](const std::string& err) {
+      Log(LogLevel::kWarn, "Alertmanager discovery failed", {{"err", err}});
+    };
     o.queue_capacity = static_cast<size_t>(flags_.notification_queue_capacity);
     o.external_labels = c.global.external_labels;
     if (!c.alert_relabel_configs.empty()) {
@@ -316,7 +362,11 @@ class Server {
   // Applies a loaded config; rules first, since a bad rule file must leave
   // everything as it was.
   absl::Status ApplyConfig(const Config& config) {
-    if (absl::Status s = rules_->Update(config.rule_files); !s.ok()) return s;
+    if (absl::Status s = demo_ ? rules_->UpdateFromText(demo::RuleFiles())
+                               : rules_->Update(config.rule_files);
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = scrape_.ApplyConfig(config.scrape_configs); !s.ok()) {
       return s;
     }
@@ -328,9 +378,12 @@ class Server {
 
   absl::Status Reload() {
     std::lock_guard reload_lock(reload_mu_);
+    const std::string filename = demo_ ? "<demo>" : flags_.config_file;
     Log(LogLevel::kInfo, "Loading configuration file",
-        {{"filename", flags_.config_file}});
-    auto config = LoadConfig(flags_.config_file);
+        {{"filename", filename}});
+    auto config = demo_
+                      ? ParseConfig(demo::ConfigYaml(demo_port_), filename, "")
+                      : LoadConfig(flags_.config_file);
     absl::Status s = config.ok() ? ApplyConfig(*config) : config.status();
     if (!s.ok()) {
       Log(LogLevel::kError, "Error reloading config",
@@ -338,7 +391,7 @@ class Server {
       return s;
     }
     Log(LogLevel::kInfo, "Completed loading of configuration file",
-        {{"filename", flags_.config_file}});
+        {{"filename", filename}});
     return absl::OkStatus();
   }
 
@@ -387,11 +440,35 @@ class Server {
     }
   }
 
-  absl::Status CreateKubeCollector() {
-    if (!flags_.kube_in_cluster && flags_.kube_api_url.empty()) {
+  // The demo: its config, its rule pack, and the collector on the pods its
+  // Kubernetes API lists, all pointing at this server's `port`.
+  bool StartDemo(int port) {
+    demo_port_ = port;
+    auto config = ParseConfig(demo::ConfigYaml(port), "<demo>", "");
+    absl::Status s = config.ok() ? ApplyConfig(*config) : config.status();
+    if (s.ok()) s = CreateKubeCollector(demo::KubeApiUrl(port));
+    if (!s.ok()) {
+      Log(LogLevel::kError, "Error starting the demo",
+          {{"err", std::string(s.message())}});
+      return false;
+    }
+    Log(LogLevel::kInfo,
+        "No --config.file: running the built-in demo (targets served by "
+        "vigil itself under /demo/, rule pack " +
+            std::string(demo::RuleFiles()[0].name) + ")");
+    for (const std::string& line : demo::Timeline(port)) {
+      Log(LogLevel::kInfo, "Demo: " + line);
+    }
+    return true;
+  }
+
+  absl::Status CreateKubeCollector(const std::string& demo_api_url = "") {
+    if (!flags_.kube_in_cluster && flags_.kube_api_url.empty() &&
+        demo_api_url.empty()) {
       return absl::OkStatus();
     }
     kube::CollectorOptions options;
+    options.api.api_url = demo_api_url;
     if (flags_.kube_in_cluster) {
       auto in_cluster = kube::InClusterConfig();
       if (!in_cluster.ok()) return in_cluster.status();
@@ -403,13 +480,16 @@ class Server {
     }
     if (!flags_.kube_ca_file.empty()) options.api.ca_file = flags_.kube_ca_file;
     options.api.insecure_skip_verify |= flags_.kube_insecure_skip_verify;
-    options.interval_ms = flags_.kube_collect_interval_ms;
+    options.interval_ms = demo_api_url.empty() ? flags_.kube_collect_interval_ms
+                                               : demo::kIntervalMs;
+    const std::string api_url = options.api.api_url;
     auto collector = kube::Collector::Create(std::move(options), &head_);
     if (!collector.ok()) return collector.status();
     kube_ = *std::move(collector);
     Log(LogLevel::kInfo, "Collecting pod security contexts",
-        {{"api",
-          flags_.kube_api_url.empty() ? "in-cluster" : flags_.kube_api_url}});
+        {{"api", flags_.kube_in_cluster && flags_.kube_api_url.empty()
+                     ? std::string("in-cluster")
+                     : api_url}});
     return absl::OkStatus();
   }
 
@@ -446,6 +526,11 @@ class Server {
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<rules::RuleManager> rules_;
   std::unique_ptr<kube::Collector> kube_;
+  // kube_ once it may serve /kube/metrics (the demo creates it late).
+  std::atomic<kube::Collector*> kube_ready_{nullptr};
+  const bool demo_;
+  int demo_port_ = 0;
+  std::unique_ptr<AlertTransitionLog> alert_log_;
   std::string kube_last_error_;
   std::mutex config_mu_;
   std::string config_text_;

@@ -25,11 +25,14 @@ phase "fuzzing the PromQL and exposition parsers (build-fuzz/)"
 scripts/fuzz.sh --runs 1000000 parser
 scripts/fuzz.sh --runs 200000 textparse
 
-phase "ASan+UBSan build (build-asan/)"
-# Benchmarks add nothing under sanitizers; the install test checks packaging,
-# which the normal build already covers.
+phase "ASan+UBSan build (build-asan/, clang)"
+# clang, as for the fuzzers: it compiles the instrumented tree about three
+# times faster than g++ (g++ alone took half of CI's 30 minutes here), and a
+# second compiler's warnings come for free. Benchmarks add nothing under
+# sanitizers; the install test checks packaging, which the normal build
+# already covers.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON \
-  -DVIGIL_BUILD_BENCH=OFF >/dev/null
+  -DCMAKE_CXX_COMPILER=clang++ -DVIGIL_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 phase "ctest (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -322,8 +322,7 @@ TEST_F(ApiServerTest, GarbageNeverCrashes) {
       "/api/v1/query?time=1e309",
       "/api/v1/series?match[]=%00",
       "/api/v1/label/%00/values",
-      "/api/v1/query?query="
-      "%C3%28",
+      "/api/v1/query?query=%C3%28",
       "/api/v1/query_range?query=1&start=-9e18&end=9e18&step=1e-9",
       "/api/v1/query?query=up&timeout=-1s",
   };

@@ -7,24 +7,8 @@ set -eu  # no pipefail: `curl | grep -q` may SIGPIPE curl
 vigil=$1
 am_bin=/usr/bin/prometheus-alertmanager
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_http() {  # URL
-  for _ in $(seq 1 150); do
-    curl -fsS "$1" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
+# shellcheck source=support/shell_helpers.sh
+. "$(cd "$(dirname "$0")" && pwd)/support/shell_helpers.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 am_port=$(free_port)
@@ -63,8 +47,10 @@ scrape_configs:
     static_configs: [{targets: ["127.0.0.1:$port"]}]
 alerting:
   alertmanagers:
-    - static_configs: [{targets: ["127.0.0.1:$am_port"]}]
+    # Relative to this file, as Prometheus resolves file_sd paths.
+    - file_sd_configs: [{files: [alertmanagers.yml], refresh_interval: 1s}]
 YAML
+echo "- targets: ['127.0.0.1:$am_port']" >"$work/alertmanagers.yml"
 "$vigil" run --config.file="$work/vigil.yml" \
   --web.listen-address="127.0.0.1:$port" --web.enable-lifecycle \
   --rules.alert.resend-delay=1s >"$work/vigil.log" 2>&1 &
@@ -75,8 +61,13 @@ wait_http "$base/-/ready"
 
 curl -fsS "$base/metrics" | grep -q '^vigil_build_info{version="0.1.0"} 1' ||
   fail "/metrics lacks vigil_build_info"
-curl -fsS "$base/metrics" | grep -q '^vigil_notifications_retries_total ' ||
-  fail "/metrics lacks vigil_notifications_retries_total"
+am_url="http://127.0.0.1:$am_port/api/v2/alerts"
+curl -fsS "$base/api/v1/alertmanagers" |
+  grep -qF "{\"activeAlertmanagers\":[{\"url\":\"$am_url\"}]" ||
+  fail "/api/v1/alertmanagers lacks the file_sd Alertmanager"
+curl -fsS "$base/metrics" |
+  grep -qF "vigil_notifications_retries_total{alertmanager=\"$am_url\"}" ||
+  fail "/metrics lacks vigil_notifications_retries_total for $am_url"
 
 # The self-scrape lands, the recording rule runs, the alert reaches the AM.
 ok=""

@@ -40,7 +40,7 @@ PodSeries SeriesOf(const std::string& items) {
   EXPECT_TRUE(page.ok()) << page.status();
   PodSeries s;
   if (!page.ok()) return s;
-  for (const PodSecurity& pod : page->pods) AddPodSeries(pod, &s);
+  for (const PodSecurity& pod : page->pods) AddPodSeries(pod, false, &s);
   s.Sort();
   return s;
 }
@@ -143,9 +143,10 @@ TEST(KubePodListTest, WrongTypesNameTheField) {
 }
 
 TEST(KubePodListTest, FieldsItDoesNotReadMayHaveAnyShape) {
-  // env, status and annotations are skipped, whatever they hold.
+  // env, status conditions and annotations are skipped, whatever they hold.
   auto page = ParsePodListPage(
-      PodList(R"([{"metadata":{"name":"a","annotations":7},"status":"odd",)"
+      PodList(R"([{"metadata":{"name":"a","annotations":7},)"
+              R"("status":{"conditions":"odd"},)"
               R"("spec":{"containers":[{"name":"c","env":{"x":1}}]}}])"));
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->pods.size(), 1u);
@@ -320,6 +321,72 @@ TEST(KubeSeriesTest, ContainerTypeNames) {
   EXPECT_EQ(ContainerTypeName(ContainerType::kContainer), "container");
   EXPECT_EQ(ContainerTypeName(ContainerType::kInit), "init");
   EXPECT_EQ(ContainerTypeName(ContainerType::kEphemeral), "ephemeral");
+}
+
+// One series per sample, printed with its value.
+std::vector<std::string> WithValues(const PodSeries& s, PodFamily family) {
+  std::vector<std::string> out;
+  for (const SeriesSample& x : s.families[family]) {
+    out.push_back(x.labels.ToString() + " " + std::to_string(int(x.value)));
+  }
+  return out;
+}
+
+TEST(KubePodSeriesTest, StatusSeriesHaveKubeStateMetricsShapes) {
+  auto page = ParsePodListPage(PodList(R"json([{
+    "metadata": {"name": "job-1", "namespace": "batch", "uid": "u1"},
+    "spec": {"initContainers": [{"name": "init"}],
+             "containers": [{"name": "main"}, {"name": "late"}]},
+    "status": {
+      "phase": "Running",
+      "conditions": [{"type": "Ready", "status": "True"}],
+      "initContainerStatuses": [{"name": "init",
+        "state": {"terminated": {"exitCode": 0}},
+        "lastState": {"running": {"startedAt": "2024-05-02T10:00:00Z"}}}],
+      "containerStatuses": [{"name": "main",
+        "state": {"running": {"startedAt": "2024-05-02T10:00:05Z"}}}]
+    }
+  }])json"));
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->pods.size(), 1u);
+  EXPECT_EQ(page->pods[0].phase, "Running");
+
+  PodSeries with;
+  AddPodSeries(page->pods[0], /*with_status=*/true, &with);
+  with.Sort();
+  EXPECT_THAT(
+      WithValues(with, kPodStatusPhaseFamily),
+      ElementsAre(
+          R"(kube_pod_status_phase{namespace="batch", phase="Failed", pod="job-1", uid="u1"} 0)",
+          R"(kube_pod_status_phase{namespace="batch", phase="Pending", pod="job-1", uid="u1"} 0)",
+          R"(kube_pod_status_phase{namespace="batch", phase="Running", pod="job-1", uid="u1"} 1)",
+          R"(kube_pod_status_phase{namespace="batch", phase="Succeeded", pod="job-1", uid="u1"} 0)",
+          R"(kube_pod_status_phase{namespace="batch", phase="Unknown", pod="job-1", uid="u1"} 0)"));
+  // "late" has no status yet: no series, as kube-state-metrics.
+  EXPECT_THAT(
+      WithValues(with, kContainerStatusRunningFamily),
+      ElementsAre(
+          R"(kube_pod_container_status_running{container="main", namespace="batch", pod="job-1", uid="u1"} 1)"));
+  EXPECT_THAT(
+      WithValues(with, kInitContainerStatusRunningFamily),
+      ElementsAre(
+          R"(kube_pod_init_container_status_running{container="init", namespace="batch", pod="job-1", uid="u1"} 0)"))
+      << "lastState.running is history, not the state";
+
+  PodSeries without;
+  AddPodSeries(page->pods[0], /*with_status=*/false, &without);
+  EXPECT_THAT(without.families[kPodStatusPhaseFamily], IsEmpty());
+  EXPECT_THAT(without.families[kContainerStatusRunningFamily], IsEmpty());
+  EXPECT_EQ(without.size(), 4u) << "the pod and its 3 containers";
+}
+
+TEST(KubePodListTest, StatusWithTheWrongShapeIsAnError) {
+  auto page = ParsePodListPage(PodList(R"json([{
+    "metadata": {"name": "p", "namespace": "n", "uid": "u"},
+    "status": {"containerStatuses": {"name": "c"}}}])json"));
+  ASSERT_FALSE(page.ok());
+  EXPECT_THAT(page.status().message(),
+              HasSubstr("items[0].status.containerStatuses: expected array"));
 }
 
 }  // namespace

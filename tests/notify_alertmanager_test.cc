@@ -127,5 +127,31 @@ TEST(NotifierAlertmanagerTest, ResolvedAlertIsNoLongerActive) {
   EXPECT_EQ(n.Stats().send_errors, 0u);
 }
 
+TEST(NotifierAlertmanagerTest, ResolveSentDuringAnOutageArrivesAfterRestart) {
+  auto am = testing::AlertmanagerProcess::Start();
+  ASSERT_TRUE(am.ok()) << am.status();
+  Notifier n(Options(am->url()));
+  am->Stop();
+
+  // A resolve carries an endsAt already past; it must not count as expired
+  // while Alertmanager is down, or the alert would stay firing there.
+  NotifierAlert resolve = Firing("ledger-0", NowMs());
+  resolve.ends_at_ms = NowMs() - 1000;
+  n.Send({resolve});
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
+  while (n.Stats().retries < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  NotifierStats during = n.Stats();
+  ASSERT_GE(during.retries, 2u) << "retried, not dropped";
+  EXPECT_EQ(during.alerts_expired, 0u);
+  EXPECT_EQ(during.queue_length, 1u);
+
+  ASSERT_TRUE(am->Restart().ok());
+  ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
+  EXPECT_EQ(n.Stats().alerts_sent, 1u);
+  EXPECT_EQ(n.Stats().alerts_dropped, 0u);
+}
+
 }  // namespace
 }  // namespace vigil::notify

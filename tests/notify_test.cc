@@ -9,6 +9,7 @@
 
 #include "lib/httpclient/http_client.h"
 #include "tests/support/alertmanager_process.h"
+#include "tests/support/wait_for.h"
 
 namespace vigil::notify {
 namespace {
@@ -76,16 +77,7 @@ AlertmanagerTarget DeadTarget() {
                 std::chrono::seconds(1));
 }
 
-// Polls `done` for up to `timeout`.
-bool WaitFor(const std::function<bool()>& done,
-             std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
+using testing::WaitFor;
 
 TEST(NotifierTest, QueueOverflowDropsOldest) {
   NotifierOptions o;

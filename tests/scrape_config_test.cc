@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "lib/scrape/target_groups.h"
+#include "lib/discovery/file_sd_watcher.h"
 #include "vigil/scrape.h"
 
 namespace vigil::scrape {
@@ -265,7 +265,7 @@ TEST_F(FileSdTest, ErrorsCarryPositions) {
 
 TEST_F(FileSdTest, RereadsChangedFiles) {
   Write("t.json", R"([{"targets": ["h1:1"]}])");
-  FileSdWatcher w({FileSdConfig{{dir_ + "/*.json"}, 1000}});
+  discovery::FileSdWatcher w({FileSdConfig{{dir_ + "/*.json"}, 1000}});
   EXPECT_TRUE(w.Refresh());
   ASSERT_EQ(w.Groups().size(), 1u);
   EXPECT_FALSE(w.Refresh());  // unchanged

@@ -149,6 +149,13 @@ class TargetsSource {
   virtual std::vector<DroppedTarget> DroppedTargets() const = 0;
 };
 
+// /api/v1/alertmanagers: the POST URLs of the Alertmanagers in use, and of
+// discovered ones that relabel_configs dropped.
+struct AlertmanagerList {
+  std::vector<std::string> active;
+  std::vector<std::string> dropped;
+};
+
 // Sees every request the server answers, for request metrics (vigil's
 // vigil_http_requests_total, after Prometheus's
 // prometheus_http_requests_total) without tying this layer to a metrics
@@ -188,6 +195,8 @@ struct ApiDependencies {
   Storage* storage = nullptr;                 // required
   const rules::RuleManager* rules = nullptr;  // null: no rules
   const TargetsSource* targets = nullptr;     // null: no targets
+  // null: none configured (both lists empty).
+  std::function<AlertmanagerList()> alertmanagers;
   // GET /metrics (e.g. prometheus-cpp's registry serialized as text).
   HttpHandler metrics_handler;
   // More endpoints, by exact path (the route prefix is stripped first);

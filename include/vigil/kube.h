@@ -183,6 +183,12 @@ struct CollectorOptions {
   size_t max_pods = kDefaultMaxPods;
   int64_t max_body_bytes = kDefaultMaxBodyBytes;
   int64_t exposition_max_age_ms = kDefaultExpositionMaxAgeMs;
+  // Also write kube-state-metrics' kube_pod_status_phase,
+  // kube_pod_container_status_running and
+  // kube_pod_init_container_status_running from the pods' status, for a
+  // one-shot check that has no kube-state-metrics to scrape. Off by
+  // default: next to kube-state-metrics they would be duplicates.
+  bool pod_status_series = false;
   // Milliseconds since the epoch for sample timestamps and the exposition's
   // max age; the system clock when unset. Tests replace it. Called from
   // the collecting thread and from RenderExposition()'s caller.

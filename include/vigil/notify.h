@@ -12,10 +12,20 @@
 // a connection error, a timeout, 408, 429 or 5xx goes back to the front of
 // that Alertmanager's queue and is retried with exponential backoff
 // (retry_initial_backoff doubling up to retry_max_backoff). Before each
-// retry an alert is dropped (and counted) once its endsAt has passed
-// (without endsAt: kRetryWithoutEndsAt after it was queued) or once a newer
-// copy with the same label set is queued behind it. Other 4xx answers are
+// retry an alert is dropped (and counted) once its endsAt has passed, once
+// kRetryWithoutEndsAt has passed since it was queued if it has no endsAt or
+// is a resolve (its endsAt already past when queued), or once a newer copy
+// with the same label set is queued behind it. Other 4xx answers are
 // not retried: the batch is dropped.
+//
+// Alertmanagers are listed directly (NotifierOptions::alertmanagers) or
+// discovered from `alerting.alertmanagers` entries (alertmanager_configs):
+// static_configs and file_sd_configs target groups, relabeled as Prometheus
+// relabels them (__address__, __scheme__, __alerts_path__ and the group's
+// labels; a target dropped by relabel_configs is listed as dropped). The
+// file_sd files are re-read every refresh_interval on a background thread;
+// a file that fails to read keeps its previous Alertmanagers. Alertmanagers
+// are identified by their POST URL: one that stays keeps its queue.
 //
 // Before queuing, external labels are added to each alert (an alert's own
 // label wins) and the optional relabel hook (alert_relabel_configs) may
@@ -34,9 +44,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "vigil/discovery.h"
 #include "vigil/labels.h"
+#include "vigil/relabel.h"
 #include "vigil/rules.h"
 
 namespace vigil::notify {
@@ -47,14 +60,17 @@ inline constexpr size_t kMaxBatchSize = 256;
 // Retry backoff defaults: 1 s doubling up to 30 s.
 inline constexpr std::chrono::milliseconds kDefaultRetryInitialBackoff{1000};
 inline constexpr std::chrono::milliseconds kDefaultRetryMaxBackoff{30000};
-// How long an alert without endsAt is retried: Alertmanager's default
-// resolve_timeout, after which it would resolve such an alert anyway.
+// How long an alert without endsAt, or a resolve, is retried: Alertmanager's
+// default resolve_timeout, after which it would resolve such an alert
+// anyway.
 inline constexpr std::chrono::milliseconds kRetryWithoutEndsAt{5 * 60 * 1000};
+inline constexpr std::string_view kAlertsPath = "/api/v2/alerts";
 
 struct AlertmanagerTarget {
   // Base URL, e.g. "http://alertmanager:9093" (path_prefix included);
-  // "/api/v2/alerts" is appended.
+  // alerts_path is appended.
   std::string url;
+  std::string alerts_path = std::string(kAlertsPath);
   std::chrono::milliseconds timeout{10000};
   std::string basic_auth_user;
   std::string basic_auth_password;
@@ -64,6 +80,22 @@ struct AlertmanagerTarget {
   std::string key_file;
   std::string server_name;
   bool insecure_skip_verify = false;
+};
+
+// Where a target POSTs: url without trailing slashes, then alerts_path.
+std::string AlertsUrl(const AlertmanagerTarget& target);
+
+// One `alerting.alertmanagers` entry of Prometheus's config.
+struct AlertmanagerConfig {
+  std::string scheme = "http";
+  std::string path_prefix;
+  std::chrono::milliseconds timeout{10000};
+  // Credentials and TLS for every Alertmanager of the entry (its url,
+  // alerts_path and timeout are not used).
+  AlertmanagerTarget client;
+  std::vector<discovery::TargetGroup> static_configs;
+  std::vector<discovery::FileSdConfig> file_sd_configs;
+  std::vector<relabel::Config> relabel_configs;
 };
 
 // An alert as Alertmanager receives it.
@@ -77,6 +109,10 @@ struct NotifierAlert {
 
 struct NotifierOptions {
   std::vector<AlertmanagerTarget> alertmanagers;
+  std::vector<AlertmanagerConfig> alertmanager_configs;  // discovered ones
+  // Called from the discovery thread with each discovery error (a file_sd
+  // file that does not read, an unusable address); may be empty.
+  std::function<void(const std::string&)> on_discovery_error;
   size_t queue_capacity = kDefaultQueueCapacity;  // per Alertmanager
   std::chrono::milliseconds retry_initial_backoff = kDefaultRetryInitialBackoff;
   std::chrono::milliseconds retry_max_backoff = kDefaultRetryMaxBackoff;
@@ -89,6 +125,7 @@ struct NotifierOptions {
 // Prometheus's per-alertmanager notification metrics do.
 struct AlertmanagerStats {
   std::string url;
+  std::string alerts_url;          // AlertsUrl(target)
   uint64_t alerts_sent = 0;        // alerts in batches it accepted
   uint64_t alerts_dropped = 0;     // every alert let go undelivered, including:
   uint64_t alerts_expired = 0;     // endsAt passed while retrying
@@ -114,6 +151,13 @@ struct NotifierStats {
   std::vector<AlertmanagerStats> per_alertmanager;  // in options order
 };
 
+// /api/v1/alertmanagers: POST URLs of the Alertmanagers in use, and of the
+// discovered ones that relabel_configs dropped.
+struct AlertmanagerUrls {
+  std::vector<std::string> active;
+  std::vector<std::string> dropped;
+};
+
 class Notifier {
  public:
   explicit Notifier(NotifierOptions options);
@@ -131,6 +175,10 @@ class Notifier {
   // tests).
   bool Flush(std::chrono::milliseconds timeout);
   NotifierStats Stats() const;
+  AlertmanagerUrls Alertmanagers() const;
+  // Re-reads file_sd files that changed and applies the result now instead
+  // of at the next refresh_interval (tests, reload).
+  void RefreshDiscovery();
 
  private:
   struct Impl;

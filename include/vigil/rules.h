@@ -202,7 +202,17 @@ class RuleManager {
   RuleManager(const RuleManager&) = delete;
   RuleManager& operator=(const RuleManager&) = delete;
 
+  // Replaces the groups with those of the files the glob patterns match.
+  // All or nothing: on any error (every one is listed, one per line) the
+  // running groups stay as they were.
   absl::Status Update(const std::vector<std::string>& file_patterns);
+  // The same for rule files held in memory (embedded rule packs); `name`
+  // stands for the file name in positions, errors and the rules API.
+  struct RuleFileText {
+    std::string name;
+    std::string text;
+  };
+  absl::Status UpdateFromText(const std::vector<RuleFileText>& files);
   void Start();
   void Stop();
 
@@ -220,6 +230,8 @@ class RuleManager {
   uint64_t missed_iterations() const;
 
  private:
+  absl::Status Replace(
+      std::vector<absl::StatusOr<std::vector<RuleGroupSpec>>> files);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

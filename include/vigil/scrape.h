@@ -39,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "vigil/discovery.h"
 #include "vigil/labels.h"
 #include "vigil/relabel.h"
 
@@ -55,26 +56,16 @@ namespace vigil::scrape {
 // Prometheus's global defaults (config.DefaultGlobalConfig).
 inline constexpr int64_t kDefaultScrapeIntervalMs = 60 * 1000;
 inline constexpr int64_t kDefaultScrapeTimeoutMs = 10 * 1000;
-// file_sd_configs' default refresh_interval.
-inline constexpr int64_t kDefaultFileSdRefreshMs = 5 * 60 * 1000;
-
 struct GlobalDefaults {
   int64_t scrape_interval_ms = kDefaultScrapeIntervalMs;
   int64_t scrape_timeout_ms = kDefaultScrapeTimeoutMs;
 };
 
-// A discovered target group: each target is a label set holding at least
-// __address__; `labels` apply to all of them (targets win on conflict).
-struct TargetGroup {
-  std::vector<Labels> targets;
-  Labels labels;
-  std::string source;  // "0" for static_configs[0], the file path for files
-};
-
-struct FileSdConfig {
-  std::vector<std::string> files;  // globs, matched against the file name
-  int64_t refresh_interval_ms = kDefaultFileSdRefreshMs;
-};
+// Target groups come from lib/discovery; scrape code names them unqualified.
+using discovery::FileSdConfig;
+using discovery::kDefaultFileSdRefreshMs;
+using discovery::ReadTargetGroupFile;
+using discovery::TargetGroup;
 
 struct BasicAuth {
   std::string username;
@@ -145,11 +136,6 @@ absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
 absl::StatusOr<std::vector<ScrapeConfig>> ParseScrapeConfigs(
     std::string_view yaml, std::string_view filename = "<input>",
     const GlobalDefaults& global = {});
-
-// Reads a file_sd target-group file: JSON (.json) or YAML (.yml/.yaml), a
-// list of {targets: [...], labels: {...}}. Errors carry "path:line:col: ".
-absl::StatusOr<std::vector<TargetGroup>> ReadTargetGroupFile(
-    const std::string& path);
 
 // Prometheus's PopulateLabels. `labels` is the target's own label set,
 // `group_labels` its group's. Returns the full label set (internal "__"

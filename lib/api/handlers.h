@@ -96,6 +96,7 @@ ApiResult HandleRules(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleAlerts(const ApiContext& ctx, const ApiRequest& req);
 // targets_handlers.cc
 ApiResult HandleTargets(const ApiContext& ctx, const ApiRequest& req);
+ApiResult HandleAlertmanagers(const ApiContext& ctx, const ApiRequest& req);
 // status_handlers.cc
 ApiResult HandleBuildInfo(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleConfig(const ApiContext& ctx, const ApiRequest& req);

@@ -1,4 +1,5 @@
-// /api/v1/targets in the shape of Prometheus's TargetDiscovery.
+// /api/v1/targets and /api/v1/alertmanagers: what discovery found, in the
+// shapes of Prometheus's TargetDiscovery and AlertmanagerDiscovery.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -110,6 +111,28 @@ ApiResult HandleTargets(const ApiContext& ctx, const ApiRequest& req) {
     w.EndObject();
   } else {
     w.Null();  // a nil map in Prometheus
+  }
+  w.EndObject();
+  return ApiResult::Data(w.Take());
+}
+
+ApiResult HandleAlertmanagers(const ApiContext& ctx, const ApiRequest&) {
+  AlertmanagerList list;
+  if (ctx.deps.alertmanagers) list = ctx.deps.alertmanagers();
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [key, urls] :
+       {std::pair{"activeAlertmanagers", &list.active},
+        std::pair{"droppedAlertmanagers", &list.dropped}}) {
+    w.Key(key);
+    w.BeginArray();
+    for (const std::string& url : *urls) {
+      w.BeginObject();
+      w.Key("url");
+      w.String(url);
+      w.EndObject();
+    }
+    w.EndArray();
   }
   w.EndObject();
   return ApiResult::Data(w.Take());

@@ -149,7 +149,9 @@ absl::Status Collector::CollectOnce() {
   std::shared_ptr<PodSeries> series;
   if (list.status.ok()) {
     series = std::make_shared<PodSeries>();
-    for (const PodSecurity& pod : list.pods) AddPodSeries(pod, series.get());
+    for (const PodSecurity& pod : list.pods) {
+      AddPodSeries(pod, im.options.pod_status_series, series.get());
+    }
     series->Sort();
   }
 
@@ -242,7 +244,9 @@ std::string Collector::RenderExposition() const {
   }
   std::string out;
   const std::vector<SeriesSample> none;
-  for (size_t i = 0; i < kNumPodFamilies; ++i) {
+  const size_t families =
+      im.options.pod_status_series ? kNumPodFamilies : kFirstStatusFamily;
+  for (size_t i = 0; i < families; ++i) {
     RenderFamily(PodFamilyInfo(i),
                  snapshot != nullptr ? snapshot->families[i] : none, &out);
   }

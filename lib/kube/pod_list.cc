@@ -23,6 +23,7 @@ constexpr std::string_view kDiscardedKeys[] = {
     "annotations",
     "args",
     "command",
+    "conditions",
     "configMap",
     "dnsConfig",
     "downwardAPI",
@@ -30,13 +31,16 @@ constexpr std::string_view kDiscardedKeys[] = {
     "envFrom",
     "finalizers",
     "hostAliases",
+    "hostIPs",
     "imagePullSecrets",
     "labels",
+    "lastState",
     "lifecycle",
     "livenessProbe",
     "managedFields",
     "nodeSelector",
     "ownerReferences",
+    "podIPs",
     "ports",
     "projected",
     "readinessGates",
@@ -47,7 +51,6 @@ constexpr std::string_view kDiscardedKeys[] = {
     "schedulingGates",
     "secret",
     "startupProbe",
-    "status",
     "tolerations",
     "topologySpreadConstraints",
     "volumeDevices",
@@ -314,6 +317,50 @@ absl::Status ParseSpec(const Json& spec, absl::string_view path,
   return ParseVolumes(spec, path, &pod->host_path_volumes);
 }
 
+// status: the phase, and which containers run (state.running is set),
+// matched to the spec's containers by kind and name.
+absl::Status ParseStatus(const Json& status, absl::string_view path,
+                         PodSecurity* pod) {
+  if (absl::Status s = ReadString(status, "phase", path, &pod->phase);
+      !s.ok()) {
+    return s;
+  }
+  struct Kind {
+    const char* key;
+    ContainerType type;
+  };
+  for (const Kind& kind :
+       {Kind{"containerStatuses", ContainerType::kContainer},
+        Kind{"initContainerStatuses", ContainerType::kInit},
+        Kind{"ephemeralContainerStatuses", ContainerType::kEphemeral}}) {
+    const Json* list = nullptr;
+    if (absl::Status s = ReadArray(status, kind.key, path, &list);
+        !s.ok() || list == nullptr) {
+      if (!s.ok()) return s;
+      continue;
+    }
+    for (size_t i = 0; i < list->size(); ++i) {
+      const Json& item = (*list)[i];
+      const std::string item_path = ElementPath(path, kind.key, i);
+      if (!item.is_object()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            item_path, ": expected object, got ", item.type_name()));
+      }
+      std::string name;
+      const Json* state = nullptr;
+      absl::Status s = ReadString(item, "name", item_path, &name);
+      if (s.ok()) s = ReadObject(item, "state", item_path, &state);
+      if (!s.ok()) return s;
+      for (ContainerSecurity& c : pod->containers) {
+        if (c.type == kind.type && c.name == name) {
+          c.running = state != nullptr && Member(*state, "running") != nullptr;
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParsePod(const Json& item, absl::string_view path,
                       PodSecurity* pod) {
   if (!item.is_object()) {
@@ -338,8 +385,13 @@ absl::Status ParsePod(const Json& item, absl::string_view path,
   }
   const Json* spec = nullptr;
   if (s = ReadObject(item, "spec", path, &spec); !s.ok()) return s;
-  if (spec == nullptr) return absl::OkStatus();
-  return ParseSpec(*spec, Child(path, "spec"), pod);
+  if (spec != nullptr) {
+    if (s = ParseSpec(*spec, Child(path, "spec"), pod); !s.ok()) return s;
+  }
+  const Json* status = nullptr;
+  if (s = ReadObject(item, "status", path, &status); !s.ok()) return s;
+  if (status == nullptr) return absl::OkStatus();
+  return ParseStatus(*status, Child(path, "status"), pod);
 }
 
 }  // namespace

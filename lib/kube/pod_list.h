@@ -1,8 +1,8 @@
 // Decoding one page of the Kubernetes API's PodList JSON into the fields the
 // security-context collector reads. Internal to vigil_kube.
 //
-// Fields the collector never reads (managedFields, annotations, status, env,
-// probes, ...) are discarded while parsing, so a page's document costs
+// Fields the collector never reads (managedFields, annotations, conditions,
+// env, probes, ...) are discarded while parsing, so a page's document costs
 // little more than the security-relevant part of its bytes.
 //
 // Errors (InvalidArgument) say where:
@@ -39,6 +39,9 @@ struct ContainerSecurity {
   std::optional<bool> read_only_root_filesystem;
   std::string seccomp_profile_type;
   std::vector<std::string> capabilities_added;  // as written
+  // status.*ContainerStatuses[].state.running is set; nullopt when the pod
+  // status does not list the container (not started yet).
+  std::optional<bool> running;
 };
 
 struct HostPathVolume {
@@ -61,6 +64,7 @@ struct PodSecurity {
   // containers, then initContainers, then ephemeralContainers.
   std::vector<ContainerSecurity> containers;
   std::vector<HostPathVolume> host_path_volumes;
+  std::string phase;  // status.phase: "Running", "Succeeded", ...; "" unset
 };
 
 struct PodListPage {

@@ -134,6 +134,44 @@ void BuildHostPathVolumes(const PodSecurity& pod,
   }
 }
 
+// kube-state-metrics' shapes: a series per phase (1 for the pod's), and the
+// running state of each container its status lists.
+constexpr std::string_view kPodStatusPhase = "kube_pod_status_phase";
+constexpr std::string_view kPhases[] = {"Pending", "Succeeded", "Failed",
+                                        "Unknown", "Running"};
+
+void BuildPodStatusPhase(const PodSecurity& pod,
+                         std::vector<SeriesSample>* out) {
+  for (std::string_view phase : kPhases) {
+    std::vector<Label> l = PodLabels(kPodStatusPhase, pod);
+    l.push_back({"phase", std::string(phase)});
+    out->push_back(
+        {Labels::FromVector(std::move(l)), pod.phase == phase ? 1.0 : 0.0});
+  }
+}
+
+void BuildRunning(const PodSecurity& pod, ContainerType type,
+                  std::string_view metric, std::vector<SeriesSample>* out) {
+  for (const ContainerSecurity& c : pod.containers) {
+    if (c.type != type || !c.running.has_value()) continue;
+    std::vector<Label> l = PodLabels(metric, pod);
+    l.push_back({"container", c.name});
+    out->push_back({Labels::FromVector(std::move(l)), *c.running ? 1.0 : 0.0});
+  }
+}
+
+void BuildContainerStatusRunning(const PodSecurity& pod,
+                                 std::vector<SeriesSample>* out) {
+  BuildRunning(pod, ContainerType::kContainer,
+               "kube_pod_container_status_running", out);
+}
+
+void BuildInitContainerStatusRunning(const PodSecurity& pod,
+                                     std::vector<SeriesSample>* out) {
+  BuildRunning(pod, ContainerType::kInit,
+               "kube_pod_init_container_status_running", out);
+}
+
 constexpr FamilyRow kFamilies[kNumPodFamilies] = {
     {{kPodSecurityContext, "gauge",
       "Security-relevant settings of a pod, one series per pod: privileged "
@@ -150,6 +188,15 @@ constexpr FamilyRow kFamilies[kNumPodFamilies] = {
      BuildCapabilitiesAdded},
     {{kHostPathVolumes, "gauge", "hostPath volumes of a pod."},
      BuildHostPathVolumes},
+    {{kPodStatusPhase, "gauge", "The pods current phase."},
+     BuildPodStatusPhase},
+    {{"kube_pod_container_status_running", "gauge",
+      "Describes whether the container is currently in running state."},
+     BuildContainerStatusRunning},
+    {{"kube_pod_init_container_status_running", "gauge",
+      "Describes whether the init container is currently in running "
+      "state."},
+     BuildInitContainerStatusRunning},
 };
 
 }  // namespace
@@ -173,8 +220,9 @@ void PodSeries::Sort() {
   }
 }
 
-void AddPodSeries(const PodSecurity& pod, PodSeries* out) {
-  for (size_t i = 0; i < kNumPodFamilies; ++i) {
+void AddPodSeries(const PodSecurity& pod, bool with_status, PodSeries* out) {
+  const size_t n = with_status ? kNumPodFamilies : kFirstStatusFamily;
+  for (size_t i = 0; i < n; ++i) {
     kFamilies[i].build(pod, &out->families[i]);
   }
 }

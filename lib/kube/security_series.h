@@ -33,6 +33,12 @@ enum PodFamily : size_t {
   kContainerSecurityContextFamily,
   kCapabilitiesAddedFamily,
   kHostPathVolumesFamily,
+  // kube-state-metrics' pod status families, only with status series on
+  // (CollectorOptions::pod_status_series).
+  kPodStatusPhaseFamily,
+  kFirstStatusFamily = kPodStatusPhaseFamily,
+  kContainerStatusRunningFamily,
+  kInitContainerStatusRunningFamily,
   kNumPodFamilies,
 };
 
@@ -48,8 +54,9 @@ struct PodSeries {
   void Sort();
 };
 
-// Appends the series of `pod` to `out`, every family.
-void AddPodSeries(const PodSecurity& pod, PodSeries* out);
+// Appends the series of `pod` to `out`: every security family, and the
+// status families when `with_status`.
+void AddPodSeries(const PodSecurity& pod, bool with_status, PodSeries* out);
 
 // The effective container values documented in vigil/kube.h.
 bool AllowsPrivilegeEscalation(const ContainerSecurity& c);

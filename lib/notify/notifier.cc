@@ -5,22 +5,21 @@
 #include <thread>
 #include <unordered_map>
 
+#include "absl/strings/str_cat.h"
 #include "lib/httpclient/http_client.h"
+#include "lib/model/strings.h"
+#include "lib/notify/alertmanager_discovery.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {
 namespace {
-
-constexpr std::string_view kAlertsPath = "/api/v2/alerts";
 
 enum class PostResult { kAccepted, kRetryable, kRejected };
 
 PostResult PostBatch(const AlertmanagerTarget& am, const std::string& body) {
   http::Request req;
   req.method = "POST";
-  std::string base = am.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  req.url = base + std::string(kAlertsPath);
+  req.url = AlertsUrl(am);
   req.body = body;
   req.headers = {{"Content-Type", "application/json"}, {"User-Agent", "vigil"}};
   req.timeout = am.timeout;
@@ -87,9 +86,15 @@ void PruneRetries(Sender& s, int64_t now_ms) {
   std::unordered_multimap<uint64_t, size_t> retried_by_hash;
   for (size_t i = 0; i < k; ++i) {
     const Entry& e = s.queue[i];
+    // A resolve's endsAt has passed by the time it is queued, yet it stays
+    // worth delivering: until it arrives, Alertmanager shows the alert
+    // firing.
+    const bool resolve =
+        e.alert.ends_at_ms != 0 && e.alert.ends_at_ms <= e.queued_at_ms;
     const int64_t expires_ms =
-        e.alert.ends_at_ms != 0 ? e.alert.ends_at_ms
-                                : e.queued_at_ms + kRetryWithoutEndsAt.count();
+        e.alert.ends_at_ms != 0 && !resolve
+            ? e.alert.ends_at_ms
+            : e.queued_at_ms + kRetryWithoutEndsAt.count();
     if (expires_ms <= now_ms) {
       drop[i] = true;
       ++s.stats.alerts_expired;
@@ -133,6 +138,12 @@ void DropOverflow(Sender& s, size_t capacity) {
 
 }  // namespace
 
+std::string AlertsUrl(const AlertmanagerTarget& target) {
+  std::string_view base = target.url;
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return absl::StrCat(ToAbsl(base), target.alerts_path);
+}
+
 struct Notifier::Impl {
   mutable std::mutex mu;
   std::condition_variable drained;  // some queue became empty
@@ -141,11 +152,21 @@ struct Notifier::Impl {
   NotifierStats retired;  // totals of removed Alertmanagers, no-AM drops
   // Shutting down: one last try for what is queued, no backoff, no retry.
   bool draining = false;
+  std::vector<std::string> dropped_alertmanagers;  // by relabel_configs
+
+  // Discovery runs outside `mu` (it reads files); lock order is
+  // discovery_mu, then mu.
+  std::mutex discovery_mu;
+  std::unique_ptr<AlertmanagerDiscovery> discovery;
+  std::condition_variable discovery_wake;
+  bool discovery_stop = false;  // guarded by discovery_mu
+  std::thread discovery_thread;
 
   void StartSender(const AlertmanagerTarget& t) {
     auto s = std::make_unique<Sender>();
     s->target = t;
     s->stats.url = t.url;
+    s->stats.alerts_url = AlertsUrl(t);
     Sender* raw = s.get();
     s->thread = std::thread([this, raw] { Run(*raw); });
     senders.push_back(std::move(s));
@@ -173,6 +194,81 @@ struct Notifier::Impl {
     return std::all_of(senders.begin(), senders.end(), [](const auto& s) {
       return s->queue.empty() && s->in_flight == 0;
     });
+  }
+
+  // Makes `targets` the Alertmanagers: one whose POST URL stays keeps its
+  // queue, a new one gets a sender, a removed one's queue is dropped.
+  void Reconcile(const std::vector<AlertmanagerTarget>& targets,
+                 std::unique_lock<std::mutex>& lock) {
+    std::vector<std::unique_ptr<Sender>> old = std::move(senders);
+    senders.clear();
+    for (const AlertmanagerTarget& t : targets) {
+      const std::string url = AlertsUrl(t);
+      auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) {
+        return s != nullptr && s->stats.alerts_url == url;
+      });
+      if (same == old.end()) {
+        if (std::none_of(senders.begin(), senders.end(), [&](const auto& s) {
+              return s->stats.alerts_url == url;
+            })) {
+          StartSender(t);
+        }
+        continue;
+      }
+      (*same)->target = t;  // new credentials, timeout, TLS
+      (*same)->stats.url = t.url;
+      DropOverflow(**same, options.queue_capacity);
+      senders.push_back(std::move(*same));
+    }
+    std::erase(old, nullptr);
+    StopSenders(std::move(old), lock);
+  }
+
+  // Re-reads changed file_sd files and applies the result. Takes
+  // discovery_mu, then mu.
+  void RefreshDiscovery(bool force) {
+    std::lock_guard discovery_lock(discovery_mu);
+    std::vector<std::string> errors;
+    const bool changed = discovery != nullptr && discovery->Refresh(errors);
+    std::function<void(const std::string&)> report;
+    {
+      std::unique_lock lock(mu);
+      report = options.on_discovery_error;
+      if (changed || force) {
+        std::vector<AlertmanagerTarget> targets = options.alertmanagers;
+        if (discovery != nullptr) {
+          ResolvedAlertmanagers r = discovery->Resolve();
+          targets.insert(targets.end(), r.active.begin(), r.active.end());
+          dropped_alertmanagers = std::move(r.dropped);
+          errors.insert(errors.end(), r.errors.begin(), r.errors.end());
+        } else {
+          dropped_alertmanagers.clear();
+        }
+        Reconcile(targets, lock);
+      }
+    }
+    if (report) {
+      for (const std::string& e : errors) report(e);
+    }
+  }
+
+  void RunDiscovery() {
+    std::unique_lock lock(discovery_mu);
+    while (!discovery_stop) {
+      const int64_t interval_ms =
+          discovery != nullptr ? discovery->refresh_interval_ms() : 0;
+      if (interval_ms <= 0) {
+        discovery_wake.wait(lock);
+        continue;
+      }
+      if (discovery_wake.wait_for(lock, std::chrono::milliseconds(interval_ms),
+                                  [&] { return discovery_stop; })) {
+        break;
+      }
+      lock.unlock();
+      RefreshDiscovery(/*force=*/false);
+      lock.lock();
+    }
   }
 
   void Run(Sender& s) {
@@ -244,14 +340,17 @@ struct Notifier::Impl {
 };
 
 Notifier::Notifier(NotifierOptions options) : impl_(std::make_unique<Impl>()) {
-  std::lock_guard lock(impl_->mu);
-  impl_->options = std::move(options);
-  for (const AlertmanagerTarget& t : impl_->options.alertmanagers) {
-    impl_->StartSender(t);
-  }
+  ApplyOptions(std::move(options));
+  impl_->discovery_thread = std::thread([this] { impl_->RunDiscovery(); });
 }
 
 Notifier::~Notifier() {
+  {
+    std::lock_guard lock(impl_->discovery_mu);
+    impl_->discovery_stop = true;
+    impl_->discovery_wake.notify_all();
+  }
+  impl_->discovery_thread.join();
   {
     std::lock_guard lock(impl_->mu);
     impl_->draining = true;
@@ -300,24 +399,29 @@ void Notifier::Send(std::vector<NotifierAlert> alerts) {
 }
 
 void Notifier::ApplyOptions(NotifierOptions options) {
-  std::unique_lock lock(impl_->mu);
-  std::vector<std::unique_ptr<Sender>> old = std::move(impl_->senders);
-  impl_->senders.clear();
-  impl_->options = std::move(options);
-  for (const AlertmanagerTarget& t : impl_->options.alertmanagers) {
-    auto same = std::find_if(old.begin(), old.end(), [&](const auto& s) {
-      return s != nullptr && s->target.url == t.url;
-    });
-    if (same == old.end()) {
-      impl_->StartSender(t);
-      continue;
-    }
-    (*same)->target = t;  // new credentials, timeout, TLS
-    DropOverflow(**same, impl_->options.queue_capacity);
-    impl_->senders.push_back(std::move(*same));
+  {
+    std::lock_guard discovery_lock(impl_->discovery_mu);
+    impl_->discovery = options.alertmanager_configs.empty()
+                           ? nullptr
+                           : std::make_unique<AlertmanagerDiscovery>(
+                                 std::move(options.alertmanager_configs));
+    std::lock_guard lock(impl_->mu);
+    impl_->options = std::move(options);
+    // A new refresh interval takes effect now, not after the old one.
+    impl_->discovery_wake.notify_all();
   }
-  std::erase(old, nullptr);
-  impl_->StopSenders(std::move(old), lock);
+  impl_->RefreshDiscovery(/*force=*/true);
+}
+
+void Notifier::RefreshDiscovery() { impl_->RefreshDiscovery(/*force=*/false); }
+
+AlertmanagerUrls Notifier::Alertmanagers() const {
+  std::lock_guard lock(impl_->mu);
+  AlertmanagerUrls out;
+  for (const auto& s : impl_->senders)
+    out.active.push_back(s->stats.alerts_url);
+  out.dropped = impl_->dropped_alertmanagers;
+  return out;
 }
 
 bool Notifier::Flush(std::chrono::milliseconds timeout) {

@@ -116,10 +116,27 @@ RuleManager::RuleManager(GroupOptions options, RuleFileOptions file_options)
 RuleManager::~RuleManager() { Stop(); }
 
 absl::Status RuleManager::Update(const std::vector<std::string>& patterns) {
+  std::vector<absl::StatusOr<std::vector<RuleGroupSpec>>> files;
+  for (const std::string& file : ExpandFileGlobs(patterns)) {
+    files.push_back(LoadRuleFile(file, impl_->file_options));
+  }
+  return Replace(std::move(files));
+}
+
+absl::Status RuleManager::UpdateFromText(
+    const std::vector<RuleFileText>& files) {
+  std::vector<absl::StatusOr<std::vector<RuleGroupSpec>>> parsed;
+  for (const RuleFileText& f : files) {
+    parsed.push_back(ParseRuleFile(f.text, f.name, impl_->file_options));
+  }
+  return Replace(std::move(parsed));
+}
+
+absl::Status RuleManager::Replace(
+    std::vector<absl::StatusOr<std::vector<RuleGroupSpec>>> files) {
   std::vector<std::shared_ptr<RuleGroup>> fresh;
   std::vector<std::string> errors;
-  for (const std::string& file : ExpandFileGlobs(patterns)) {
-    auto specs = LoadRuleFile(file, impl_->file_options);
+  for (const auto& specs : files) {
     if (!specs.ok()) {
       errors.emplace_back(specs.status().message());
       continue;

@@ -7,9 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/discovery/target_groups.h"
 #include "lib/model/strings.h"
 #include "lib/relabel/yaml_decode.h"
-#include "lib/scrape/target_groups.h"
 #include "vigil/scrape.h"
 
 namespace vigil::scrape {
@@ -48,8 +48,6 @@ constexpr std::string_view kUnsupportedDiscovery[] = {
     "kuma_sd_configs",         "uyuni_sd_configs",     "vultr_sd_configs",
     "ionos_sd_configs",        "ovhcloud_sd_configs",  "nerve_sd_configs",
 };
-
-constexpr std::string_view kFileSdExtensions[] = {".json", ".yml", ".yaml"};
 
 struct ByteUnit {
   std::string_view suffix;
@@ -228,61 +226,6 @@ absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
                        : "client cert file specified without client key file");
   }
   return t;
-}
-
-absl::StatusOr<std::vector<FileSdConfig>> DecodeFileSd(
-    std::string_view file, const YAML::Node& node, std::string_view base_dir) {
-  std::vector<FileSdConfig> out;
-  if (node.IsNull()) return out;
-  if (!node.IsSequence()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into []*file.SDConfig"));
-  }
-  for (const YAML::Node& item : node) {
-    if (!item.IsMap()) {
-      return ErrorAt(
-          file, item,
-          absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(item),
-                       " into file.plain"));
-    }
-    if (auto st = yamlcfg::CheckKnownFields(
-            file, item, {"files", "refresh_interval"}, "file.plain");
-        !st.ok()) {
-      return st;
-    }
-    FileSdConfig c;
-    if (item["files"]) {
-      auto files = yamlcfg::DecodeStringList(file, item["files"], "[]string");
-      if (!files.ok()) return files.status();
-      c.files = *std::move(files);
-    }
-    if (c.files.empty()) {
-      return ErrorAt(
-          file, item,
-          "file service discovery config must contain at least one path name");
-    }
-    for (std::string& f : c.files) {
-      bool ok = false;
-      for (std::string_view ext : kFileSdExtensions) {
-        ok = ok || std::string_view(f).ends_with(ext);
-      }
-      if (!ok) {
-        return ErrorAt(file, item["files"],
-                       absl::StrCat("path name ", QuoteString(f),
-                                    " is not valid for file discovery"));
-      }
-      f = Resolve(base_dir, f);
-    }
-    if (item["refresh_interval"]) {
-      auto ms = yamlcfg::DecodeDurationMs(file, item["refresh_interval"]);
-      if (!ms.ok()) return ms.status();
-      c.refresh_interval_ms = *ms;
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
 }
 
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> DecodeParams(
@@ -475,12 +418,13 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
   }
 
   if (node["static_configs"]) {
-    auto groups = DecodeTargetGroups(f, node["static_configs"], "");
+    auto groups = discovery::DecodeTargetGroups(f, node["static_configs"], "");
     if (!groups.ok()) return groups.status();
     c.static_configs = *std::move(groups);
   }
   if (node["file_sd_configs"]) {
-    auto sd = DecodeFileSd(f, node["file_sd_configs"], base_dir);
+    auto sd =
+        discovery::DecodeFileSdConfigs(f, node["file_sd_configs"], base_dir);
     if (!sd.ok()) return sd.status();
     c.file_sd_configs = *std::move(sd);
   }

@@ -8,10 +8,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "lib/discovery/file_sd_watcher.h"
 #include "lib/model/duration.h"
 #include "lib/scrape/scrape_loop.h"
 #include "lib/scrape/target.h"
-#include "lib/scrape/target_groups.h"
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
 
@@ -23,7 +23,7 @@ constexpr int64_t kDiscoveryTickMs = 1000;
 
 struct Pool {
   std::shared_ptr<const ScrapeConfig> config;
-  std::unique_ptr<FileSdWatcher> watcher;
+  std::unique_ptr<discovery::FileSdWatcher> watcher;
   int64_t next_refresh_ms = 0;
   std::map<std::string, std::unique_ptr<ScrapeLoop>> loops;  // by target key
   std::vector<DroppedTarget> dropped;
@@ -204,8 +204,8 @@ absl::Status ScrapeManager::ApplyConfig(std::vector<ScrapeConfig> configs) {
       if (pool.config->file_sd_configs.empty()) {
         pool.watcher.reset();
       } else {
-        pool.watcher =
-            std::make_unique<FileSdWatcher>(pool.config->file_sd_configs);
+        pool.watcher = std::make_unique<discovery::FileSdWatcher>(
+            pool.config->file_sd_configs);
         pool.watcher->Refresh();
         pool.next_refresh_ms =
             impl_->Now() + pool.watcher->refresh_interval_ms();

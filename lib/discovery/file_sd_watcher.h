@@ -1,28 +1,16 @@
-// Target groups as static_configs and file_sd files write them, and the
-// file_sd watcher. Internal to vigil_scrape.
-#ifndef VIGIL_LIB_SCRAPE_TARGET_GROUPS_H_
-#define VIGIL_LIB_SCRAPE_TARGET_GROUPS_H_
+// FileSdWatcher: the file_sd_configs half of discovery — which files the
+// globs match now and what groups they hold.
+#ifndef VIGIL_LIB_DISCOVERY_FILE_SD_WATCHER_H_
+#define VIGIL_LIB_DISCOVERY_FILE_SD_WATCHER_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "absl/status/statusor.h"
-#include "vigil/scrape.h"
+#include "vigil/discovery.h"
 
-namespace YAML {
-class Node;
-}
-
-namespace vigil::scrape {
-
-// A sequence of {targets: [...], labels: {...}}; group i gets source
-// "<source_prefix><i>".
-absl::StatusOr<std::vector<TargetGroup>> DecodeTargetGroups(
-    std::string_view file, const YAML::Node& node,
-    std::string_view source_prefix);
+namespace vigil::discovery {
 
 // Polls the files of file_sd_configs: Refresh() re-expands the globs and
 // re-reads files whose mtime or size changed (or that appeared or vanished).
@@ -51,6 +39,6 @@ class FileSdWatcher {
   std::vector<std::string> errors_;
 };
 
-}  // namespace vigil::scrape
+}  // namespace vigil::discovery
 
-#endif  // VIGIL_LIB_SCRAPE_TARGET_GROUPS_H_
+#endif  // VIGIL_LIB_DISCOVERY_FILE_SD_WATCHER_H_

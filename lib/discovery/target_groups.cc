@@ -1,7 +1,5 @@
-#include "lib/scrape/target_groups.h"
+#include "lib/discovery/target_groups.h"
 
-#include <glob.h>
-#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -12,12 +10,14 @@
 #include "lib/model/strings.h"
 #include "lib/relabel/yaml_decode.h"
 
-namespace vigil::scrape {
+namespace vigil::discovery {
 namespace {
 
 using yamlcfg::ErrorAt;
 
 constexpr std::string_view kAddressLabel = "__address__";
+// Prometheus accepts file_sd files by these extensions only.
+constexpr std::string_view kFileSdExtensions[] = {".json", ".yml", ".yaml"};
 
 bool IsValidLabelName(std::string_view name) {
   // Prometheus 3 validates names with the UTF-8 scheme.
@@ -192,70 +192,61 @@ absl::StatusOr<std::vector<TargetGroup>> ReadTargetGroupFile(
   return DecodeYamlGroups(path, text);
 }
 
-FileSdWatcher::FileSdWatcher(std::vector<FileSdConfig> configs)
-    : configs_(std::move(configs)) {}
-
-int64_t FileSdWatcher::refresh_interval_ms() const {
-  int64_t best = 0;
-  for (const FileSdConfig& c : configs_) {
-    if (c.refresh_interval_ms > 0 &&
-        (best == 0 || c.refresh_interval_ms < best)) {
-      best = c.refresh_interval_ms;
-    }
+absl::StatusOr<std::vector<FileSdConfig>> DecodeFileSdConfigs(
+    std::string_view file, const YAML::Node& node, std::string_view base_dir) {
+  std::vector<FileSdConfig> out;
+  if (!node || node.IsNull()) return out;
+  if (!node.IsSequence()) {
+    return ErrorAt(
+        file, node,
+        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
+                     " into []*file.SDConfig"));
   }
-  return best == 0 ? kDefaultFileSdRefreshMs : best;
-}
-
-bool FileSdWatcher::Refresh() {
-  errors_.clear();
-  std::map<std::string, FileState> next;
-  bool changed = false;
-  for (const FileSdConfig& c : configs_) {
-    for (const std::string& pattern : c.files) {
-      glob_t g{};
-      if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) {
-          next.emplace(g.gl_pathv[i], FileState{});
-        }
+  for (const YAML::Node& item : node) {
+    if (!item.IsMap()) {
+      return ErrorAt(
+          file, item,
+          absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(item),
+                       " into file.plain"));
+    }
+    if (auto st = yamlcfg::CheckKnownFields(
+            file, item, {"files", "refresh_interval"}, "file.plain");
+        !st.ok()) {
+      return st;
+    }
+    FileSdConfig c;
+    if (item["files"]) {
+      auto files = yamlcfg::DecodeStringList(file, item["files"], "[]string");
+      if (!files.ok()) return files.status();
+      c.files = *std::move(files);
+    }
+    if (c.files.empty()) {
+      return ErrorAt(
+          file, item,
+          "file service discovery config must contain at least one path name");
+    }
+    for (std::string& f : c.files) {
+      bool ok = false;
+      for (std::string_view ext : kFileSdExtensions) {
+        ok = ok || std::string_view(f).ends_with(ext);
       }
-      globfree(&g);
+      if (!ok) {
+        return ErrorAt(file, item["files"],
+                       absl::StrCat("path name ", QuoteString(f),
+                                    " is not valid for file discovery"));
+      }
+      if (!base_dir.empty() && !f.empty() && f[0] != '/') {
+        f = absl::StrCat(ToAbsl(base_dir), "/", f);
+      }
     }
-  }
-  for (auto& [path, state] : next) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) continue;
-    const int64_t mtime =
-        int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-    auto old = files_.find(path);
-    if (old != files_.end() && old->second.mtime_ns == mtime &&
-        old->second.size == st.st_size) {
-      state = std::move(old->second);
-      continue;
+    if (item["refresh_interval"]) {
+      auto ms = yamlcfg::DecodeDurationMs(file, item["refresh_interval"]);
+      if (!ms.ok()) return ms.status();
+      c.refresh_interval_ms = *ms;
     }
-    auto groups = ReadTargetGroupFile(path);
-    if (!groups.ok()) {
-      errors_.emplace_back(groups.status().message());
-      if (old != files_.end()) state = std::move(old->second);
-      continue;
-    }
-    state.mtime_ns = mtime;
-    state.size = st.st_size;
-    state.groups = *std::move(groups);
-    changed = true;
-  }
-  for (const auto& [path, state] : files_) {
-    if (!next.contains(path)) changed = true;  // a file vanished
-  }
-  files_ = std::move(next);
-  return changed;
-}
-
-std::vector<TargetGroup> FileSdWatcher::Groups() const {
-  std::vector<TargetGroup> out;
-  for (const auto& [path, state] : files_) {
-    out.insert(out.end(), state.groups.begin(), state.groups.end());
+    out.push_back(std::move(c));
   }
   return out;
 }
 
-}  // namespace vigil::scrape
+}  // namespace vigil::discovery

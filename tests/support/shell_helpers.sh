@@ -1,0 +1,23 @@
+# Sourced by the shell tests: free loopback ports, waiting for a URL, and
+# stopping every process a test started (by PID) however it exits.
+# The sourcing script sets `work` (its temporary directory) first.
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL: up to 30 s for a 2xx answer.
+wait_http() {
+  for _ in $(seq 1 150); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "timed out waiting for $1" >&2
+  return 1
+}
