@@ -1,30 +1,20 @@
-// A fake Kubernetes API server on 127.0.0.1 for the kube collector tests:
-// GET /api/v1/pods served in pages of `limit` pods linked by continue tokens
-// (base64-looking, so the client must escape them), with injectable 410
-// Expired answers, failures and delays. A thread per connection, so a slow
-// answer does not hold up the next request; "Connection: close" always.
+// A fake Kubernetes API server on 127.0.0.1 (civetweb, through the tests'
+// TestHttpServer) for the kube collector tests: GET /api/v1/pods served in
+// pages of `limit` pods linked by continue tokens (base64-looking, so the
+// client must escape them), with injectable 410 Expired answers, failures
+// and delays.
 #ifndef VIGIL_TESTS_KUBE_FAKE_API_H_
 #define VIGIL_TESTS_KUBE_FAKE_API_H_
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cctype>
-#include <chrono>
-#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "tests/support/test_http_server.h"
 
 namespace vigil::kube::testing {
 
@@ -70,33 +60,24 @@ class FakeKubeApi {
   ~FakeKubeApi() { Stop(); }
 
   absl::Status Start() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::listen(fd_, 16) != 0) {
-      return absl::InternalError(std::strerror(errno));
-    }
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    accept_thread_ = std::thread([this] { Accept(); });
-    return absl::OkStatus();
+    server_.SetHandler(
+        "/api/v1/pods",
+        [this](const vigil::testing::TestHttpServer::Request& r) {
+          Request req;
+          req.target = r.target;
+          req.authorization = Header(r, "authorization");
+          req.accept = Header(r, "accept");
+          const Reply reply = Answer(req);
+          return vigil::testing::TestHttpServer::Reply{
+              reply.status, "application/json", reply.body, false,
+              reply.delay_ms};
+        });
+    return server_.Start();
   }
 
-  void Stop() {
-    stop_ = true;
-    if (accept_thread_.joinable()) accept_thread_.join();
-    for (auto& t : handlers_) t.join();
-    handlers_.clear();
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void Stop() { server_.Stop(); }
 
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
+  std::string url() const { return "http://" + server_.address(); }
 
   void SetPods(Json items) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -136,66 +117,15 @@ class FakeKubeApi {
     int delay_ms = 0;
   };
 
-  void Accept() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      const int conn = ::accept(fd_, nullptr, nullptr);
-      if (conn < 0) continue;
-      handlers_.emplace_back([this, conn] {
-        Handle(conn);
-        ::close(conn);
-      });
-    }
-  }
-
-  void Handle(int conn) {
-    std::string head;
-    char buf[4096];
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      pollfd p{conn, POLLIN, 0};
-      if (::poll(&p, 1, 2000) <= 0) return;
-      const ssize_t n = ::recv(conn, buf, sizeof(buf), 0);
-      if (n <= 0) return;
-      head.append(buf, static_cast<size_t>(n));
-    }
-    Request req;
-    const size_t sp1 = head.find(' ');
-    const size_t sp2 = head.find(' ', sp1 + 1);
-    req.target = head.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string lower = head;
-    for (char& c : lower) c = static_cast<char>(std::tolower(c));
-    auto header = [&](const std::string& name) {
-      const size_t at = lower.find("\r\n" + name + ": ");
-      if (at == std::string::npos) return std::string();
-      const size_t begin = at + name.size() + 4;
-      return head.substr(begin, head.find("\r\n", begin) - begin);
-    };
-    req.authorization = header("authorization");
-    req.accept = header("accept");
-    const Reply reply = Answer(req);
-    for (int waited = 0; waited < reply.delay_ms && !stop_; waited += 10) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    const std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
-                            " X\r\nContent-Type: application/json\r\n"
-                            "Content-Length: " +
-                            std::to_string(reply.body.size()) +
-                            "\r\nConnection: close\r\n\r\n" + reply.body;
-    size_t off = 0;
-    while (off < out.size()) {
-      const ssize_t n =
-          ::send(conn, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
+  static std::string Header(const vigil::testing::TestHttpServer::Request& r,
+                            const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
   }
 
   Reply Answer(const Request& req) {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(req);
-    const std::string path = req.target.substr(0, req.target.find('?'));
-    if (path != "/api/v1/pods") return {404, "404 page not found", 0};
     size_t limit = 0;
     std::string cont;
     const size_t q = req.target.find('?');
@@ -242,11 +172,7 @@ class FakeKubeApi {
     return {200, page.dump(), delay_ms_};
   }
 
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread accept_thread_;
-  std::vector<std::thread> handlers_;  // joined by Stop()
+  vigil::testing::TestHttpServer server_;
   mutable std::mutex mu_;
   Json items_ = Json::array();
   int expire_ = 0;

@@ -112,4 +112,11 @@ for _ in $(seq 1 100); do
 done
 [ -z "$got" ] || fail "p1's alert did not resolve: [$got]"
 grep -q 'level=warn' "$work/vigil.log" && fail "vigil warned: $(grep 'level=warn' "$work/vigil.log")"
+
+# SIGTERM: a clean exit, in time (Kubernetes' default grace is 30 s).
+kill -TERM "$vigil_pid"
+for _ in $(seq 1 100); do kill -0 "$vigil_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$vigil_pid" 2>/dev/null && fail "vigil still running 10 s after SIGTERM"
+wait "$vigil_pid" || fail "vigil exited $? after SIGTERM"
+grep -q 'msg="See you next time!"' "$work/vigil.log" || fail "no clean shutdown in the log"
 echo "security e2e: all checks passed"

@@ -1,16 +1,10 @@
 #include "tests/support/test_http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -18,46 +12,13 @@
 namespace vigil::testing {
 namespace {
 
-// Longest request head accepted; tests send a few hundred bytes.
-constexpr size_t kMaxRequestHead = 64 * 1024;
-// How often the accept loop checks for Stop().
-constexpr int kPollMs = 50;
+// Enough for the tests' parallel scrapes plus slow replies.
+constexpr int kServerThreads = 16;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && s[i] == ' ') ++i;
-  return s.substr(i);
-}
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 404:
-      return "Not Found";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
-
-void WriteAll(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
 }
 
 }  // namespace
@@ -81,33 +42,18 @@ std::string Gzip(const std::string& data) {
 TestHttpServer::~TestHttpServer() { Stop(); }
 
 absl::Status TestHttpServer::Start() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (listen_fd_ < 0) return absl::InternalError("socket failed");
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
-          0 ||
-      ::listen(listen_fd_, 16) != 0) {
-    return absl::InternalError(absl::StrCat("bind/listen: ", strerror(errno)));
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { Serve(); });
-  return absl::OkStatus();
+  api::HttpServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.num_threads = kServerThreads;
+  absl::Status s = server_.Start(
+      options, [this](const api::HttpRequest& r) { return Handle(r); });
+  port_ = server_.port();
+  return s;
 }
 
 void TestHttpServer::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-  if (listen_fd_ >= 0) {
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-  }
+  stop_ = true;  // slow replies stop waiting
+  server_.Stop();
 }
 
 std::string TestHttpServer::address() const {
@@ -117,6 +63,11 @@ std::string TestHttpServer::address() const {
 void TestHttpServer::SetReply(const std::string& path, Reply reply) {
   std::lock_guard<std::mutex> lock(mu_);
   replies_[path] = std::move(reply);
+}
+
+void TestHttpServer::SetHandler(const std::string& path, Handler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  handlers_[path] = std::move(handler);
 }
 
 TestHttpServer::Request TestHttpServer::LastRequest(
@@ -132,79 +83,38 @@ int TestHttpServer::RequestCount(const std::string& path) const {
   return it == counts_.end() ? 0 : it->second;
 }
 
-void TestHttpServer::Serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, kPollMs) <= 0) continue;
-    int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    Handle(fd);
-    ::close(fd);
-  }
-}
-
-void TestHttpServer::Handle(int fd) {
-  std::string head;
-  char buf[4096];
-  while (head.find("\r\n\r\n") == std::string::npos &&
-         head.size() < kMaxRequestHead) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 2000) <= 0) return;
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) return;
-    head.append(buf, static_cast<size_t>(n));
-  }
+api::HttpResponse TestHttpServer::Handle(const api::HttpRequest& r) {
   Request req;
-  size_t line_end = head.find("\r\n");
-  const std::string request_line = head.substr(0, line_end);
-  size_t sp1 = request_line.find(' ');
-  size_t sp2 = request_line.find(' ', sp1 + 1);
-  if (sp1 == std::string::npos || sp2 == std::string::npos) return;
-  req.method = request_line.substr(0, sp1);
-  req.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-  size_t pos = line_end + 2;
-  while (pos < head.size()) {
-    size_t end = head.find("\r\n", pos);
-    if (end == std::string::npos || end == pos) break;
-    const std::string line = head.substr(pos, end - pos);
-    size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      req.headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
-    }
-    pos = end + 2;
-  }
-  const std::string path = req.target.substr(0, req.target.find('?'));
-  Reply reply;
-  bool found = false;
+  req.method = r.method;
+  req.target = r.query_string.empty() ? r.path : r.path + "?" + r.query_string;
+  for (const auto& [name, value] : r.headers) req.headers[Lower(name)] = value;
+  Reply reply{404, "text/plain", "not found\n", false};
+  Handler handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    last_[path] = req;
-    ++counts_[path];
-    if (auto it = replies_.find(path); it != replies_.end()) {
+    last_[r.path] = req;
+    ++counts_[r.path];
+    if (auto it = handlers_.find(r.path); it != handlers_.end()) {
+      handler = it->second;
+    } else if (auto it = replies_.find(r.path); it != replies_.end()) {
       reply = it->second;
-      found = true;
     }
   }
-  if (!found) reply = Reply{404, "text/plain", "not found\n", false};
+  if (handler) reply = handler(req);
   // Sleep in slices so that Stop() is not held up by a slow reply.
   for (int waited = 0; waited < reply.delay_ms && !stop_; waited += 10) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::string body = reply.body;
-  std::string extra;
+  api::HttpResponse resp;
+  resp.status = reply.status;
+  resp.content_type = reply.content_type;  // empty: no Content-Type header
+  resp.body = std::move(reply.body);
   if (reply.gzip &&
       req.headers["accept-encoding"].find("gzip") != std::string::npos) {
-    body = Gzip(body);
-    extra = "Content-Encoding: gzip\r\n";
+    resp.body = Gzip(resp.body);
+    resp.headers.emplace_back("Content-Encoding", "gzip");
   }
-  std::string out = absl::StrCat("HTTP/1.1 ", reply.status, " ",
-                                 ReasonPhrase(reply.status), "\r\n");
-  if (!reply.content_type.empty()) {
-    absl::StrAppend(&out, "Content-Type: ", reply.content_type, "\r\n");
-  }
-  absl::StrAppend(&out, extra, "Content-Length: ", body.size(),
-                  "\r\nConnection: close\r\n\r\n", body);
-  WriteAll(fd, out);
+  return resp;
 }
 
 }  // namespace vigil::testing

@@ -1,17 +1,20 @@
-// A tiny HTTP/1.1 server on 127.0.0.1 for integration tests: serves fixed
-// replies by path (optionally gzip-encoded when the client accepts it) and
-// records the requests it received. One connection at a time, "Connection:
-// close" on every reply. Loopback only; the port is chosen by the kernel.
+// An HTTP server on 127.0.0.1 for integration tests, on civetweb (through
+// lib/api's HttpServer, the one vigil serves its API with): fixed replies by
+// path, optionally gzip-encoded when the client accepts it, or computed by a
+// handler; records the requests it received. Several connections at once,
+// so a slow reply does not hold up the next request. Loopback only; the
+// port is chosen by the kernel.
 #ifndef VIGIL_TESTS_SUPPORT_TEST_HTTP_SERVER_H_
 #define VIGIL_TESTS_SUPPORT_TEST_HTTP_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
+#include "lib/api/http_server.h"
 
 namespace vigil::testing {
 
@@ -30,6 +33,9 @@ class TestHttpServer {
     std::map<std::string, std::string> headers;  // names lower-cased
   };
 
+  // Computes the reply for a request (on the server's thread).
+  using Handler = std::function<Reply(const Request&)>;
+
   TestHttpServer() = default;
   ~TestHttpServer();  // Stop()s
   TestHttpServer(const TestHttpServer&) = delete;
@@ -45,20 +51,21 @@ class TestHttpServer {
   // Replaces the reply for `path` (the request target without its query).
   // Unknown paths get 404.
   void SetReply(const std::string& path, Reply reply);
+  // Replies to `path` with whatever `handler` says (wins over SetReply).
+  void SetHandler(const std::string& path, Handler handler);
   // The last request to `path` (empty method when none) and the count.
   Request LastRequest(const std::string& path) const;
   int RequestCount(const std::string& path) const;
 
  private:
-  void Serve();
-  void Handle(int fd);
+  api::HttpResponse Handle(const api::HttpRequest& request);
 
-  int listen_fd_ = -1;
+  api::HttpServer server_;
   int port_ = 0;
   std::atomic<bool> stop_{false};
-  std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::string, Reply> replies_;
+  std::map<std::string, Handler> handlers_;
   std::map<std::string, Request> last_;
   std::map<std::string, int> counts_;
 };
