@@ -94,8 +94,10 @@ struct Parser::State {
   }
   // `*p == '"'`: scans to the closing quote; *content gets the bytes
   // between the quotes (escapes kept). `what` names the string in errors.
+  // *ascii (when given) says whether every byte was below 0x80, so that the
+  // caller's UTF-8 check can be skipped.
   absl::Status ScanQuoted(bool allow_newline, std::string_view what,
-                          std::string_view* content);
+                          std::string_view* content, bool* ascii = nullptr);
   // After '{': the label set up to and including '}'.
   absl::Status ParseLabelSet(const LabelSetRules& rules,
                              std::vector<LabelRef>* out);
