@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "exporter/bundled_rule_pack.h"
@@ -33,11 +36,12 @@ constexpr char kUsage[] =
 A Kuberhealthy external check: lists the pods, evaluates the security rule
 pack (the bundled one, or --rules files) once, and reports to Kuberhealthy.
 
-Environment (set by Kuberhealthy):
+Environment (KH_* set by Kuberhealthy):
   KH_REPORTING_URL       where the result is POSTed (required)
   KH_RUN_UUID            sent as the kh-run-uuid header
   KH_CHECK_RUN_DEADLINE  unix seconds by which the report must be in
-  CHECK_NAMESPACE        only this namespace's alerts count (all if unset;
+  CHECK_NAMESPACE        (set in the check's pod spec) only this
+                         namespace's alerts count (all if unset;
                          --namespace overrides it)
 
 Without --kube.api-url the pod's service account is used (in-cluster).
@@ -129,8 +133,9 @@ absl::StatusOr<std::vector<RuleGroupSpec>> LoadRules(const Args& args) {
   return all;
 }
 
-// Lists the pods once into `head`, with their running state.
-absl::Status Collect(const Args& args, int64_t timeout_ms, tsdb::Head* head) {
+// Lists the pods once into `head`, with their running state, giving up
+// when `budget_ms` runs out (a paged list makes several requests).
+absl::Status Collect(const Args& args, int64_t budget_ms, tsdb::Head* head) {
   kube::CollectorOptions options;
   if (args.api_url.empty()) {
     auto in_cluster = kube::InClusterConfig();
@@ -144,10 +149,32 @@ absl::Status Collect(const Args& args, int64_t timeout_ms, tsdb::Head* head) {
   options.api.insecure_skip_verify |= args.insecure_skip_verify;
   options.pod_status_series = true;
   options.request_timeout_ms =
-      std::clamp<int64_t>(timeout_ms, 1000, kube::kDefaultRequestTimeoutMs);
+      std::clamp<int64_t>(budget_ms, 1000, kube::kDefaultRequestTimeoutMs);
   auto collector = kube::Collector::Create(std::move(options), head);
   if (!collector.ok()) return collector.status();
-  return (*collector)->CollectOnce();
+  // Stop() interrupts the list at its next page.
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    if (!done_cv.wait_for(lock, std::chrono::milliseconds(budget_ms),
+                          [&] { return done; })) {
+      (*collector)->Stop();
+    }
+  });
+  absl::Status s = (*collector)->CollectOnce();
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  watchdog.join();
+  if (absl::IsCancelled(s)) {
+    return absl::DeadlineExceededError(
+        "the list did not finish before KH_CHECK_RUN_DEADLINE");
+  }
+  return s;
 }
 
 std::string_view Annotation(const rules::Alert& a, std::string_view name) {
@@ -217,15 +244,17 @@ absl::Status Report(const std::string& url, const std::string& uuid,
   req.max_body_bytes = 1 << 20;
   std::chrono::milliseconds backoff(500);
   std::string last_error;
-  while (true) {
+  for (int attempt = 0;; ++attempt) {
     const int64_t left_ms = deadline_ms - NowMs();
-    if (left_ms <= 0) {
+    // Late or not, one attempt: Kuberhealthy judges lateness itself, and
+    // its answer says more than silence.
+    if (left_ms <= 0 && attempt > 0) {
       return absl::DeadlineExceededError(absl::StrCat(
           "KH_CHECK_RUN_DEADLINE passed before the report was accepted",
           last_error.empty() ? "" : ": ", last_error));
     }
     req.timeout = std::chrono::milliseconds(
-        std::min<int64_t>(left_ms, kMaxReportAttemptMs));
+        std::clamp<int64_t>(left_ms, 1000, kMaxReportAttemptMs));
     auto resp = http::Perform(req);
     if (resp.ok() && resp->status / 100 == 2) return absl::OkStatus();
     if (resp.ok()) {
@@ -269,7 +298,9 @@ int RunKuberhealthy(int argc, char** argv) {
   int64_t deadline_ms = start_ms + kDefaultRunMs;
   if (const std::string d = Env("KH_CHECK_RUN_DEADLINE"); !d.empty()) {
     int64_t seconds = 0;
-    if (!absl::SimpleAtoi(d, &seconds)) {
+    // Up to the year 5138: beyond is no deadline a scheduler means.
+    if (!absl::SimpleAtoi(d, &seconds) || seconds < 0 ||
+        seconds > 100'000'000'000) {
       std::cerr << "vigil kuberhealthy: KH_CHECK_RUN_DEADLINE \"" << d
                 << "\" is not unix seconds\n";
       return 2;

@@ -103,6 +103,14 @@ int main(int argc, char** argv) {
       std::cerr << "vigil: error: --demo runs without --config.file\n";
       return 2;
     }
+    // Without a config vigil runs the demo; a real cluster's flags then
+    // mean a forgotten --config.file, not a wish to mix the two.
+    if (flags->config_file.empty() &&
+        (flags->kube_in_cluster || !flags->kube_api_url.empty())) {
+      std::cerr << "vigil: error: --kube.* needs --config.file (without "
+                   "one, vigil runs its built-in demo)\n";
+      return 2;
+    }
     return vigil::exporter::RunServer(*flags);
   }
   if (command == "promql") return RunPromql(argc, argv);

@@ -150,10 +150,11 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
   if (const notify::Notifier* n = sources_.notifier) {
     const notify::NotifierStats s = n->Stats();
     // Per Alertmanager (its POST URL), as Prometheus labels sent and errors;
-    // vigil also retries, per Alertmanager.
-    MetricFamily sent =
-        Family("vigil_notifications_sent_total", "Total number of alerts sent.",
-               MetricType::Counter);
+    // vigil also retries, per Alertmanager. Unlike Prometheus's, sent counts
+    // only alerts Alertmanager accepted: failed attempts are retried.
+    MetricFamily sent = Family("vigil_notifications_sent_total",
+                               "Total number of alerts Alertmanager accepted.",
+                               MetricType::Counter);
     MetricFamily errors = Family(
         "vigil_notifications_errors_total",
         "Total number of sent alerts affected by errors.", MetricType::Counter);
@@ -164,7 +165,7 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
     for (const notify::AlertmanagerStats& am : s.per_alertmanager) {
       Add(sent, static_cast<double>(am.alerts_sent),
           {{"alertmanager", am.alerts_url}});
-      Add(errors, static_cast<double>(am.send_errors),
+      Add(errors, static_cast<double>(am.alerts_errored),
           {{"alertmanager", am.alerts_url}});
       Add(retries, static_cast<double>(am.retries),
           {{"alertmanager", am.alerts_url}});

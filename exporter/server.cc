@@ -443,6 +443,8 @@ class Server {
   // The demo: its config, its rule pack, and the collector on the pods its
   // Kubernetes API lists, all pointing at this server's `port`.
   bool StartDemo(int port) {
+    // The server already answers: a /-/reload must wait for the port.
+    std::lock_guard reload_lock(reload_mu_);
     demo_port_ = port;
     auto config = ParseConfig(demo::ConfigYaml(port), "<demo>", "");
     absl::Status s = config.ok() ? ApplyConfig(*config) : config.status();

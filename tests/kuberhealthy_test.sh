@@ -100,6 +100,23 @@ assert r["Errors"][0].startswith("listing pods: "), r
 assert "cannot list resource" in r["Errors"][0], r
 PY
 
+# An API too slow for the deadline: the check still reports, in time, why.
+rm -f "$work/pods.status" "$work/report.json"
+echo 30 >"$work/pods.delay"
+start=$(date +%s)
+env KH_REPORTING_URL="http://127.0.0.1:$port/report" KH_RUN_UUID=run-43 \
+  KH_CHECK_RUN_DEADLINE=$(( start + 8 )) \
+  "$vigil" kuberhealthy --kube.api-url="http://127.0.0.1:$port" >"$work/out" 2>&1 ||
+  fail "exit $? with a slow API: $(cat "$work/out")"
+[ $(( $(date +%s) - start )) -le 8 ] || fail "reported after the deadline"
+python3 - "$work/report.json" <<'PY' || fail "slow API: $(cat "$work/report.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["OK"] is False and len(r["Errors"]) == 1, r
+assert r["Errors"][0].startswith("listing pods: "), r
+PY
+rm -f "$work/pods.delay"
+
 # Kuberhealthy refusing the report (e.g. a stale run) is exit 1.
 echo 400 >"$work/report.status"
 if check web; then fail "a refused report exited 0"; fi

@@ -89,6 +89,17 @@ TEST(AlertmanagerDiscoveryTest, RelabelingDropsAndRewrites) {
       << "dropped ones are listed by their URL before relabeling";
 }
 
+TEST(AlertmanagerDiscoveryTest, RelativeAlertsPathGetsItsSlash) {
+  AlertmanagerConfig c;
+  c.relabel_configs.push_back(Relabel(R"(
+- target_label: __alerts_path__
+  replacement: am/api/v2/alerts
+)"));
+  ResolvedAlertmanagers r;
+  ResolveAlertmanagers(c, {Group({"am-0:9093"})}, r);
+  EXPECT_THAT(Urls(r.active), ElementsAre("http://am-0:9093/am/api/v2/alerts"));
+}
+
 TEST(AlertmanagerDiscoveryTest, UnusableAddressesAreErrorsNotTargets) {
   AlertmanagerConfig c;
   c.relabel_configs.push_back(Relabel(R"(
@@ -207,6 +218,18 @@ TEST(NotifierDiscoveryTest, RefreshesOnItsOwnAndKeepsQueuesOfKeptTargets) {
       << "the Alertmanager that stayed kept its queued alert";
   EXPECT_EQ(s.per_alertmanager[1].queue_length, 0u);
   EXPECT_EQ(s.alerts_dropped, 0u);
+}
+
+TEST(NotifierDiscoveryTest, ANewRefreshIntervalAppliesAtOnce) {
+  TempDir dir;
+  const std::string file = dir.File("alertmanagers.yml");
+  Write(file, "- targets: ['127.0.0.1:1']\n");
+  Notifier n(FileSdOptions(file, std::chrono::hours(1)));
+  // A reload shortens the interval: the hour-long wait must not hold.
+  n.ApplyOptions(FileSdOptions(file, std::chrono::milliseconds(50)));
+  Write(file, "- targets: ['127.0.0.1:1', '127.0.0.1:2']\n");
+  EXPECT_TRUE(WaitFor([&] { return n.Alertmanagers().active.size() == 2; },
+                      std::chrono::seconds(5)));
 }
 
 TEST(NotifierDiscoveryTest, StaticAndDroppedAlertmanagersAreListed) {

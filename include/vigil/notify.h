@@ -110,8 +110,10 @@ struct NotifierAlert {
 struct NotifierOptions {
   std::vector<AlertmanagerTarget> alertmanagers;
   std::vector<AlertmanagerConfig> alertmanager_configs;  // discovered ones
-  // Called from the discovery thread with each discovery error (a file_sd
-  // file that does not read, an unusable address); may be empty.
+  // Called with each discovery error (a file_sd file that does not read,
+  // an unusable address) from the discovery thread, or from the thread of
+  // ApplyOptions() / RefreshDiscovery(), with no Notifier lock held; may be
+  // empty.
   std::function<void(const std::string&)> on_discovery_error;
   size_t queue_capacity = kDefaultQueueCapacity;  // per Alertmanager
   std::chrono::milliseconds retry_initial_backoff = kDefaultRetryInitialBackoff;
@@ -131,6 +133,7 @@ struct AlertmanagerStats {
   uint64_t alerts_expired = 0;     // endsAt passed while retrying
   uint64_t alerts_superseded = 0;  // a newer copy was queued while retrying
   uint64_t send_errors = 0;        // failed POSTs
+  uint64_t alerts_errored = 0;     // alerts in failed POSTs (per attempt)
   uint64_t retries = 0;            // POSTs resending alerts of a failed batch
   uint64_t batches_sent = 0;
   size_t queue_length = 0;  // including a batch waiting to be retried
@@ -144,6 +147,7 @@ struct NotifierStats {
   uint64_t alerts_expired = 0;
   uint64_t alerts_superseded = 0;
   uint64_t send_errors = 0;
+  uint64_t alerts_errored = 0;
   uint64_t retries = 0;
   uint64_t batches_sent = 0;
   size_t queue_length = 0;

@@ -57,11 +57,33 @@ constexpr std::string_view kDiscardedKeys[] = {
     "volumeMounts",
 };
 
-bool KeepWhileParsing(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+// Without status series the whole status goes; with them, what in it is
+// not the phase or a container's name and running state (a termination
+// message alone may be 4 KiB).
+constexpr std::string_view kStatusKey = "status";
+constexpr std::string_view kDiscardedStatusKeys[] = {
+    "allocatedResources",
+    "containerID",
+    "image",
+    "imageID",
+    "message",
+    "reason",
+    "started",
+    "terminated",
+    "waiting",
+};
+
+template <size_t N>
+bool Contains(const std::string_view (&keys)[N], const std::string& key) {
+  return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+}
+
+bool Keep(bool with_status, Json::parse_event_t event, const Json& parsed) {
   if (event != Json::parse_event_t::key) return true;
   const auto& key = parsed.get_ref<const std::string&>();
-  return std::find(std::begin(kDiscardedKeys), std::end(kDiscardedKeys), key) ==
-         std::end(kDiscardedKeys);
+  if (Contains(kDiscardedKeys, key)) return false;
+  if (!with_status) return key != kStatusKey;
+  return !Contains(kDiscardedStatusKeys, key);
 }
 
 // nlohmann's what() starts with "[json.exception.parse_error.101] ".
@@ -408,10 +430,15 @@ std::string_view ContainerTypeName(ContainerType type) {
   return "container";
 }
 
-absl::StatusOr<PodListPage> ParsePodListPage(std::string_view body) {
+absl::StatusOr<PodListPage> ParsePodListPage(std::string_view body,
+                                             bool with_status) {
   Json doc;
   try {
-    doc = Json::parse(body.begin(), body.end(), KeepWhileParsing);
+    doc = Json::parse(
+        body.begin(), body.end(),
+        [with_status](int, Json::parse_event_t event, Json& parsed) {
+          return Keep(with_status, event, parsed);
+        });
   } catch (const Json::parse_error& e) {
     // e.byte counts from 1; the message reports a 0-based offset.
     return absl::InvalidArgumentError(

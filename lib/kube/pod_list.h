@@ -72,7 +72,10 @@ struct PodListPage {
   std::string continue_token;  // metadata.continue; "" on the last page
 };
 
-absl::StatusOr<PodListPage> ParsePodListPage(std::string_view body);
+// `with_status`: also read status.phase and the containers' running state
+// (else the status is skipped, whatever it holds).
+absl::StatusOr<PodListPage> ParsePodListPage(std::string_view body,
+                                             bool with_status = false);
 
 // The message of a Kubernetes Status object (the body of API errors, e.g.
 // `pods is forbidden: User "x" cannot list resource "pods" ...`), or ""

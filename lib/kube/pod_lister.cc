@@ -201,7 +201,7 @@ ListResult ListPods(const CollectorOptions& options,
       return Fail(std::move(r), ReasonForStatus(resp->status),
                   absl::UnavailableError(message));
     }
-    auto parsed = ParsePodListPage(resp->body);
+    auto parsed = ParsePodListPage(resp->body, options.pod_status_series);
     if (!parsed.ok()) {
       return Fail(std::move(r), ErrorReason::kMalformed,
                   absl::InvalidArgumentError(

@@ -142,6 +142,7 @@ constexpr std::string_view kPhases[] = {"Pending", "Succeeded", "Failed",
 
 void BuildPodStatusPhase(const PodSecurity& pod,
                          std::vector<SeriesSample>* out) {
+  if (pod.phase.empty()) return;  // kube-state-metrics writes none either
   for (std::string_view phase : kPhases) {
     std::vector<Label> l = PodLabels(kPodStatusPhase, pod);
     l.push_back({"phase", std::string(phase)});

@@ -61,6 +61,10 @@ void ResolveAlertmanagers(const AlertmanagerConfig& config,
       t.url = absl::StrCat(ToAbsl(relabeled->Get(kSchemeLabel)), "://",
                            ToAbsl(address));
       t.alerts_path = std::string(relabeled->Get(kAlertsPathLabel));
+      // Go's url.URL puts the slash between host and a relative path.
+      if (!t.alerts_path.empty() && t.alerts_path.front() != '/') {
+        t.alerts_path = absl::StrCat("/", t.alerts_path);
+      }
       t.timeout = config.timeout;
       const std::string url = AlertsUrl(t);
       if (std::none_of(out.active.begin(), out.active.end(),

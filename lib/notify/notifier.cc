@@ -71,6 +71,7 @@ void AddTotals(const AlertmanagerStats& a, NotifierStats& s) {
   s.alerts_expired += a.alerts_expired;
   s.alerts_superseded += a.alerts_superseded;
   s.send_errors += a.send_errors;
+  s.alerts_errored += a.alerts_errored;
   s.retries += a.retries;
   s.batches_sent += a.batches_sent;
 }
@@ -150,6 +151,9 @@ struct Notifier::Impl {
   NotifierOptions options;
   std::vector<std::unique_ptr<Sender>> senders;  // in options order
   NotifierStats retired;  // totals of removed Alertmanagers, no-AM drops
+  // Removed senders while their threads are joined: still counted by
+  // Stats(), so the totals never dip.
+  std::vector<Sender*> stopping;
   // Shutting down: one last try for what is queued, no backoff, no retry.
   bool draining = false;
   std::vector<std::string> dropped_alertmanagers;  // by relabel_configs
@@ -159,7 +163,8 @@ struct Notifier::Impl {
   std::mutex discovery_mu;
   std::unique_ptr<AlertmanagerDiscovery> discovery;
   std::condition_variable discovery_wake;
-  bool discovery_stop = false;  // guarded by discovery_mu
+  bool discovery_stop = false;        // guarded by discovery_mu
+  uint64_t discovery_generation = 0;  // bumped by ApplyOptions
   std::thread discovery_thread;
 
   void StartSender(const AlertmanagerTarget& t) {
@@ -179,6 +184,7 @@ struct Notifier::Impl {
     for (auto& s : stop) {
       s->stopping = true;
       s->wake.notify_all();
+      stopping.push_back(s.get());
     }
     lock.unlock();
     for (auto& s : stop) s->thread.join();
@@ -186,6 +192,7 @@ struct Notifier::Impl {
     for (auto& s : stop) {
       s->stats.alerts_dropped += s->queue.size();
       AddTotals(s->stats, retired);
+      std::erase(stopping, s.get());
     }
     drained.notify_all();
   }
@@ -225,13 +232,14 @@ struct Notifier::Impl {
   }
 
   // Re-reads changed file_sd files and applies the result. Takes
-  // discovery_mu, then mu.
+  // discovery_mu, then mu; reports errors after releasing both, so the
+  // callback may call back into the Notifier.
   void RefreshDiscovery(bool force) {
-    std::lock_guard discovery_lock(discovery_mu);
     std::vector<std::string> errors;
-    const bool changed = discovery != nullptr && discovery->Refresh(errors);
     std::function<void(const std::string&)> report;
     {
+      std::lock_guard discovery_lock(discovery_mu);
+      const bool changed = discovery != nullptr && discovery->Refresh(errors);
       std::unique_lock lock(mu);
       report = options.on_discovery_error;
       if (changed || force) {
@@ -257,13 +265,18 @@ struct Notifier::Impl {
     while (!discovery_stop) {
       const int64_t interval_ms =
           discovery != nullptr ? discovery->refresh_interval_ms() : 0;
+      const uint64_t generation = discovery_generation;
+      // New options restart the wait with their interval.
+      auto woken = [&] {
+        return discovery_stop || discovery_generation != generation;
+      };
       if (interval_ms <= 0) {
-        discovery_wake.wait(lock);
+        discovery_wake.wait(lock, woken);
         continue;
       }
       if (discovery_wake.wait_for(lock, std::chrono::milliseconds(interval_ms),
-                                  [&] { return discovery_stop; })) {
-        break;
+                                  woken)) {
+        continue;
       }
       lock.unlock();
       RefreshDiscovery(/*force=*/false);
@@ -316,10 +329,12 @@ struct Notifier::Impl {
         backoff = std::chrono::milliseconds(0);
       } else if (result == PostResult::kRejected || draining) {
         ++s.stats.send_errors;
+        s.stats.alerts_errored += n;
         s.stats.alerts_dropped += n;
         backoff = std::chrono::milliseconds(0);
       } else {
         ++s.stats.send_errors;
+        s.stats.alerts_errored += n;
         // Back to the front: the oldest, so the first to go on overflow.
         for (size_t i = n; i-- > 0;) {
           s.queue.push_front(
@@ -408,6 +423,7 @@ void Notifier::ApplyOptions(NotifierOptions options) {
     std::lock_guard lock(impl_->mu);
     impl_->options = std::move(options);
     // A new refresh interval takes effect now, not after the old one.
+    ++impl_->discovery_generation;
     impl_->discovery_wake.notify_all();
   }
   impl_->RefreshDiscovery(/*force=*/true);
@@ -441,6 +457,7 @@ NotifierStats Notifier::Stats() const {
     s.queue_length += a.queue_length;
     s.per_alertmanager.push_back(std::move(a));
   }
+  for (const Sender* sender : impl_->stopping) AddTotals(sender->stats, s);
   s.alertmanagers = impl_->senders.size();
   return s;
 }

@@ -2,7 +2,8 @@
 """A loopback stand-in for the peers of vigil's shell tests, driven by files
 in one directory so a test changes what it serves by rewriting them:
 
-  GET  /api/v1/pods   -> pods.json (a PodList); status from pods.status
+  GET  /api/v1/pods   -> pods.json (a PodList); status from pods.status,
+                         after pods.delay seconds when that file exists
   GET  /metrics       -> ksm.prom (kube-state-metrics' text exposition)
   POST /report        -> stores the body in report.json and the kh-run-uuid
                          header in report.uuid (a Kuberhealthy receiver);
@@ -14,6 +15,7 @@ Query strings (limit, continue) are ignored: one page holds every pod.
 import http.server
 import os
 import sys
+import time
 
 DIR = sys.argv[1]
 
@@ -40,6 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split("?", 1)[0]
         if path == "/api/v1/pods":
+            time.sleep(float(read("pods.delay", b"0")))
             status = int(read("pods.status", b"200"))
             self.answer(status, read("pods.json", b"{}"), "application/json")
         elif path == "/metrics":
