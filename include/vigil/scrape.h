@@ -56,6 +56,9 @@ namespace vigil::scrape {
 // Prometheus's global defaults (config.DefaultGlobalConfig).
 inline constexpr int64_t kDefaultScrapeIntervalMs = 60 * 1000;
 inline constexpr int64_t kDefaultScrapeTimeoutMs = 10 * 1000;
+// Prometheus's --scrape.timestamp-tolerance default: a scrape starting this
+// close to its tick (at most 1% of the interval) is stamped with the tick.
+inline constexpr int64_t kScrapeTimestampToleranceMs = 2;
 struct GlobalDefaults {
   int64_t scrape_interval_ms = kDefaultScrapeIntervalMs;
   int64_t scrape_timeout_ms = kDefaultScrapeTimeoutMs;

@@ -117,6 +117,13 @@ void ScrapeLoop::Run() {
       TargetHash(target_.full_labels, target_.url, offset_seed_);
   int64_t next =
       now_ms_() + ScrapeOffsetMs(hash, target_.interval_ms, now_ms_());
+  // Prometheus's --scrape.adjust-timestamps (on by default): a scrape that
+  // starts within the tolerance of its tick gets the tick's timestamp, so
+  // timestamps stay exactly one interval apart and cost one bit each in a
+  // chunk rather than a jittery delta-of-delta.
+  const int64_t tolerance_ms =
+      std::min(target_.interval_ms / 100, kScrapeTimestampToleranceMs);
+  int64_t aligned_ms = 0;  // the first scrape's time, then its ticks
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -124,7 +131,16 @@ void ScrapeLoop::Run() {
           std::chrono::milliseconds(next));
       if (cv_.wait_until(lock, deadline, [this] { return stop_; })) return;
     }
-    ScrapeOnce(now_ms_());
+    int64_t scrape_ms = now_ms_();
+    if (aligned_ms == 0) {
+      aligned_ms = scrape_ms;
+    } else {
+      while (scrape_ms - aligned_ms >= target_.interval_ms) {
+        aligned_ms += target_.interval_ms;
+      }
+      if (scrape_ms - aligned_ms <= tolerance_ms) scrape_ms = aligned_ms;
+    }
+    ScrapeOnce(scrape_ms);
     next += target_.interval_ms;
     // A scrape that overran skips the missed ticks but keeps the phase.
     const int64_t now = now_ms_();
