@@ -58,6 +58,20 @@ TEST(XorChunkTest, RegularScrapeCompressesToAboutOneBitPerTimestamp) {
   EXPECT_LT(enc.bytes().size(), 50u);
 }
 
+TEST(XorChunkTest, MillisecondJitterCostsNineBits) {
+  // 120 scrapes 30 s apart, each a few ms late or early, of a constant:
+  // '10' + 7 bits per timestamp, one bit per value.
+  std::vector<RawSample> in;
+  for (int i = 0; i < 120; ++i) {
+    const int64_t jitter = (i * 7) % 9 - 4;  // -4..4 ms
+    in.push_back({1'700'000'000'000 + i * 30'000 + jitter, Bits(1)});
+  }
+  XorEncoder enc;
+  for (const RawSample& s : in) enc.Append(s.t, std::bit_cast<double>(s.bits));
+  EXPECT_LE(enc.bytes().size(), 20u + 118u * 10u / 8u + 1u);
+  ExpectRoundTrip(in);
+}
+
 TEST(XorChunkTest, SpecialFloatsAreBitExact) {
   const std::vector<uint64_t> values = {
       kStaleNaNBits,
@@ -98,7 +112,7 @@ TEST(XorChunkTest, HugeAndIrregularTimestampDeltas) {
   int64_t t = 0;
   int64_t delta = 1'000'000;
   in.push_back({t, Bits(0)});
-  for (int bits : {14, 17, 20, 32, 62}) {
+  for (int bits : {7, 14, 17, 20, 32, 62}) {
     for (int64_t dod :
          {(int64_t{1} << (bits - 1)) - 1, -(int64_t{1} << (bits - 1)),
           int64_t{1} << (bits - 1), -(int64_t{1} << (bits - 1)) - 1}) {
