@@ -286,5 +286,19 @@ TEST_F(FileSdTest, RereadsChangedFiles) {
   EXPECT_EQ(w.Groups().size(), 1u);
 }
 
+TEST_F(FileSdTest, AFileThatMatchesButCannotBeStatedKeepsItsGroups) {
+  Write("t.json", R"([{"targets": ["h1:1"]}])");
+  discovery::FileSdWatcher w({FileSdConfig{{dir_ + "/*.json"}, 1000}});
+  ASSERT_TRUE(w.Refresh());
+  // A dangling symlink: the glob matches its name, stat() fails.
+  std::filesystem::remove(dir_ + "/t.json");
+  std::filesystem::create_symlink(dir_ + "/gone.json", dir_ + "/t.json");
+  EXPECT_FALSE(w.Refresh());
+  ASSERT_EQ(w.errors().size(), 1u);
+  EXPECT_THAT(w.errors()[0], HasSubstr(dir_ + "/t.json: "));
+  ASSERT_EQ(w.Groups().size(), 1u);
+  EXPECT_EQ(w.Groups()[0].targets.size(), 1u);
+}
+
 }  // namespace
 }  // namespace vigil::scrape

@@ -3,6 +3,9 @@
 #include <glob.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace vigil::discovery {
 
 FileSdWatcher::FileSdWatcher(std::vector<FileSdConfig> configs)
@@ -35,11 +38,16 @@ bool FileSdWatcher::Refresh() {
     }
   }
   for (auto& [path, state] : next) {
+    auto old = files_.find(path);
     struct stat st {};
-    if (stat(path.c_str(), &st) != 0) continue;
+    if (stat(path.c_str(), &st) != 0) {
+      // Matched a moment ago: keep what it said, as for a read error.
+      errors_.push_back(path + ": " + std::strerror(errno));
+      if (old != files_.end()) state = std::move(old->second);
+      continue;
+    }
     const int64_t mtime =
         int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-    auto old = files_.find(path);
     if (old != files_.end() && old->second.mtime_ns == mtime &&
         old->second.size == st.st_size) {
       state = std::move(old->second);
