@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "bench/ksm_payload.h"
 #include "tests/textparse_ksm_payload.h"
 #include "vigil/textparse.h"
 
@@ -91,6 +92,16 @@ void BM_PromParse_Ksm_10kPods(benchmark::State& state) {
   RunParse(state, text, Format::kPrometheusText);
 }
 BENCHMARK(BM_PromParse_Ksm_10kPods)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// Every pod family kube-state-metrics v2 exports (bench/ksm_payload.h).
+void BM_PromParse_KsmAllFamilies_10kPods(benchmark::State& state) {
+  static const std::string text = vigil::bench::MakeKsmPayload(10000).text;
+  RunParse(state, text, Format::kPrometheusText);
+}
+BENCHMARK(BM_PromParse_KsmAllFamilies_10kPods)
     ->Arg(0)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond);
