@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Real peers the integration tests start.
   prometheus prometheus-alertmanager
+  # The shell tests' helpers: free ports, JSON checks, a fake Kubernetes API.
+  python3
 )
 
 missing=()
