@@ -6,16 +6,6 @@
 #include "lib/model/duration.h"
 
 namespace vigil::exporter {
-namespace {
-
-std::string_view Annotation(const rules::Alert& a, std::string_view name) {
-  for (const Label& l : a.annotations) {
-    if (l.name == name) return l.value;
-  }
-  return "";
-}
-
-}  // namespace
 
 void AlertTransitionLog::Observe(const rules::RuleManager& rules,
                                  int64_t now_ms) {
@@ -48,7 +38,7 @@ void AlertTransitionLog::Observe(const rules::RuleManager& rules,
           Log(level_, "Alert firing",
               {{"alertname", rule->name()},
                {"labels", labels},
-               {"summary", std::string(Annotation(a, "summary"))}});
+               {"summary", std::string(a.Annotation("summary"))}});
         }
       }
     }

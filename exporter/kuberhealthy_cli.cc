@@ -177,13 +177,6 @@ absl::Status Collect(const Args& args, int64_t budget_ms, tsdb::Head* head) {
   return s;
 }
 
-std::string_view Annotation(const rules::Alert& a, std::string_view name) {
-  for (const Label& l : a.annotations) {
-    if (l.name == name) return l.value;
-  }
-  return "";
-}
-
 // One message per alert the rules raise over `head` at `now_ms`, in
 // `namespace_name` (every namespace when empty), sorted; a rule that fails
 // to evaluate is a message too (the check could not do its job).
@@ -219,7 +212,7 @@ std::vector<std::string> Evaluate(const std::vector<RuleGroupSpec>& specs,
             a.labels.Get("namespace") != namespace_name) {
           continue;
         }
-        const std::string_view summary = Annotation(a, "summary");
+        const std::string_view summary = a.Annotation("summary");
         errors.insert(absl::StrCat(
             rule->name(), ": ",
             summary.empty() ? a.labels.ToString() : std::string(summary)));

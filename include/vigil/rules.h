@@ -64,6 +64,9 @@ struct Alert {
   int64_t last_sent_at_ms = 0;
   int64_t valid_until_ms = 0;
   int64_t keep_firing_since_ms = 0;
+
+  // The expanded annotation `name`; "" when the rule has none by that name.
+  std::string_view Annotation(std::string_view name) const;
 };
 
 // Receives alerts that need sending; `expr` is the rule's expression (for

@@ -1,5 +1,7 @@
 #include "lib/model/strings.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 
 namespace vigil {
@@ -151,6 +153,56 @@ std::string QueryEscape(std::string_view s) {
     }
   }
   return out;
+}
+
+void AppendGoFloat(double v, std::string* out) {
+  if (std::isnan(v)) {
+    out->append("NaN");
+    return;
+  }
+  if (std::isinf(v)) {
+    out->append(v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  // Shortest round-trip digits; C++'s scientific form ("1.5e+07", exponent
+  // of at least two digits) is also exactly Go's %e form.
+  char buf[64];
+  const auto res =
+      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  const std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  const size_t e = sci.find('e');
+  int exp = 0;
+  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0),
+                  sci.data() + sci.size(), exp);
+  // Go's 'g' with shortest precision switches to %e outside [-4, 6).
+  if (exp < -4 || exp >= 6) {
+    out->append(sci);
+    return;
+  }
+  std::string_view mant = sci.substr(0, e);
+  if (!mant.empty() && mant[0] == '-') {
+    out->push_back('-');
+    mant.remove_prefix(1);
+  }
+  std::string digits;
+  for (char c : mant) {
+    if (c != '.') digits.push_back(c);
+  }
+  if (exp < 0) {
+    out->append("0.");
+    out->append(static_cast<size_t>(-exp - 1), '0');
+    out->append(digits);
+    return;
+  }
+  const size_t int_len = static_cast<size_t>(exp) + 1;
+  if (digits.size() <= int_len) {
+    out->append(digits);
+    out->append(int_len - digits.size(), '0');
+    return;
+  }
+  out->append(digits, 0, int_len);
+  out->push_back('.');
+  out->append(digits, int_len);
 }
 
 }  // namespace vigil

@@ -24,6 +24,11 @@ std::string QuoteString(std::string_view s);
 // Go's url.QueryEscape: unreserved bytes kept, space as '+', the rest %XX.
 std::string QueryEscape(std::string_view s);
 
+// Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that read
+// back to v, in %e form when the exponent is below -4 or at least 6; with
+// Prometheus's spellings of the specials, NaN, +Inf and -Inf.
+void AppendGoFloat(double v, std::string* out);
+
 // Abseil 20220623's string_view is its own type: convert at the edge.
 inline absl::string_view ToAbsl(std::string_view s) {
   return absl::string_view(s.data(), s.size());

@@ -4,6 +4,13 @@
 
 namespace vigil::rules {
 
+std::string_view Alert::Annotation(std::string_view name) const {
+  for (const Label& l : annotations) {
+    if (l.name == name) return l.value;
+  }
+  return "";
+}
+
 std::string_view AlertStateName(AlertState state) {
   switch (state) {
     case AlertState::kInactive:

@@ -10,6 +10,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "lib/model/strings.h"
+
 namespace vigil::textparse::internal {
 namespace {
 
@@ -185,54 +187,12 @@ void AppendUnescaped(std::string_view raw, bool quotes, std::string* out) {
 }
 
 void AppendOpenMetricsFloat(double f, std::string* out) {
-  if (std::isnan(f)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(f)) {
-    out->append(f > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  // Shortest round-trip digits; C++'s scientific form ("1.5e+07", exponent
-  // of at least two digits) is also exactly Go's %e form.
-  char buf[64];
-  auto res =
-      std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
-  size_t e = sci.find('e');
-  int exp = 0;
-  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0),
-                  sci.data() + sci.size(), exp);
-  // Go's 'g' with shortest precision switches to %e outside [-4, 6).
-  if (exp < -4 || exp >= 6) {
-    out->append(sci);
-    return;
-  }
-  std::string_view mant = sci.substr(0, e);
-  if (!mant.empty() && mant[0] == '-') {
-    out->push_back('-');
-    mant.remove_prefix(1);
-  }
-  std::string digits;
-  for (char c : mant) {
-    if (c != '.') digits.push_back(c);
-  }
-  if (exp < 0) {
-    out->append("0.");
-    out->append(static_cast<size_t>(-exp - 1), '0');
-    out->append(digits);
-    return;
-  }
-  size_t int_len = static_cast<size_t>(exp) + 1;
-  if (digits.size() <= int_len) {
-    out->append(digits);
-    out->append(int_len - digits.size(), '0');
+  const size_t start = out->size();
+  AppendGoFloat(f, out);
+  const std::string_view text(out->data() + start, out->size() - start);
+  if (std::isfinite(f) && text.find_first_of(".e") == std::string_view::npos) {
     out->append(".0");
-    return;
   }
-  out->append(digits, 0, int_len);
-  out->push_back('.');
-  out->append(digits, int_len);
 }
 
 }  // namespace vigil::textparse::internal
