@@ -95,6 +95,10 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
                          "Encoded sample bytes in the head's chunks.",
                          MetricType::Gauge,
                          static_cast<double>(s.chunk_bytes)));
+    out.push_back(Single("vigil_tsdb_head_symbols",
+                         "Distinct label names and values in the head, each "
+                         "stored once.",
+                         MetricType::Gauge, static_cast<double>(s.symbols)));
     out.push_back(Single("vigil_tsdb_head_samples_appended_total",
                          "Total number of appended samples.",
                          MetricType::Counter,

@@ -176,6 +176,29 @@ TEST_F(ScrapeLoopTest, DisappearedSeriesGetStaleMarker) {
   EXPECT_EQ(data[Key("scrape_series_added")][1].v, 0);
 }
 
+// The scrape cache keeps refs, not label sets; when the Head has collected
+// a series, the next scrape rebuilds its labels (relabeling included).
+TEST_F(ScrapeLoopTest, SeriesCollectedByGcIsRecreatedWithItsLabels) {
+  server_.SetReply("/metrics", {200, kTextType, "a{x=\"1\"} 1\n", false});
+  auto loop = MakeLoop(
+      "  metric_relabel_configs:\n"
+      "  - target_label: team\n    replacement: payments\n");
+  loop->ScrapeOnce(1000);
+  const std::string key =
+      "a{" + Instance() + ", job=\"app\", team=\"payments\", x=\"1\"}";
+  ASSERT_TRUE(Dump(head_).contains(key));
+  const int64_t later = 1000 + tsdb::kDefaultRetentionMs + 60'000;
+  head_.RunGc(later);
+  ASSERT_EQ(head_.Stats().series, 0u);
+  server_.SetReply("/metrics", {200, kTextType, "a{x=\"1\"} 2\n", false});
+  loop->ScrapeOnce(later + 10'000);
+  auto data = Dump(head_);
+  ASSERT_EQ(data[key].size(), 1u) << ::testing::PrintToString(data);
+  EXPECT_EQ(data[key][0].v, 2);
+  EXPECT_EQ(data[Key("up")].back().v, 1);
+  EXPECT_EQ(loop->status().health, TargetHealth::kUp);
+}
+
 TEST_F(ScrapeLoopTest, HttpErrorIsDown) {
   server_.SetReply("/metrics", {200, kTextType, "a 1\n", false});
   auto loop = MakeLoop();

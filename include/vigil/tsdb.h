@@ -77,7 +77,8 @@ struct HeadOptions {
   int64_t retention_ms = kDefaultRetentionMs;
 };
 
-// Counters since creation, except the gauges (series, chunks, chunk_bytes).
+// Counters since creation, except the gauges (series, chunks, chunk_bytes,
+// symbols).
 struct HeadStats {
   uint64_t series = 0;  // live series
   uint64_t series_created = 0;
@@ -90,6 +91,9 @@ struct HeadStats {
   uint64_t chunks = 0;          // live chunks, the open ones included
   uint64_t chunks_removed = 0;  // by GC
   uint64_t chunk_bytes = 0;     // encoded sample bytes in live chunks
+  // Distinct label names and values of the live series (each is stored once
+  // however many series carry it).
+  uint64_t symbols = 0;
 };
 
 enum class AppendError {

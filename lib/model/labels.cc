@@ -8,6 +8,16 @@ namespace vigil {
 namespace {
 
 void Normalize(std::vector<Label>& labels) {
+  // Most sets arrive normalized (copies of stored series, parser output in
+  // order); checking is far cheaper than sorting into a new vector.
+  const bool normalized =
+      std::adjacent_find(labels.begin(), labels.end(),
+                         [](const Label& a, const Label& b) {
+                           return a.name >= b.name;
+                         }) == labels.end() &&
+      std::none_of(labels.begin(), labels.end(),
+                   [](const Label& l) { return l.value.empty(); });
+  if (normalized) return;
   // Stable so that, for duplicate names, the later one wins after unique.
   std::stable_sort(
       labels.begin(), labels.end(),

@@ -124,8 +124,9 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
     const bool inserted = it == entries_.end();
     if (inserted) it = entries_.emplace(std::string(e.series), Entry{}).first;
     Entry& entry = it->second;
+    Labels lset;  // built for a new entry, or when the ref went stale
     if (inserted) {
-      Labels lset = MutateSampleLabels(labels_builder_.Build(parser));
+      lset = MutateSampleLabels(labels_builder_.Build(parser));
       if (!lset.empty()) {
         if (!lset.Has(kMetricName)) {
           entries_.erase(it);
@@ -138,14 +139,14 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
         }
       }
       entry.hash = lset.Hash();
-      entry.labels = std::move(lset);
+      entry.dropped = lset.empty();
     }
     // Prometheus counts series new to the cache as added.
     if (inserted || entry.last_iter + 1 < iter_) {
-      if (!entry.labels.empty()) ++counts->series_added;
+      if (!entry.dropped) ++counts->series_added;
     }
     entry.last_iter = iter_;
-    if (entry.labels.empty()) continue;  // dropped by metric relabeling
+    if (entry.dropped) continue;
 
     const bool explicit_ts = config_->honor_timestamps && e.timestamp_ms;
     const int64_t t = explicit_ts ? *e.timestamp_ms : ts_ms;
@@ -153,7 +154,13 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
         counts->post_relabel + 1 > config_->sample_limit) {
       return absl::ResourceExhaustedError(std::string(kSampleLimitError));
     }
-    auto ref = app.Append(entry.ref, entry.labels, t, e.value);
+    auto ref = app.Append(entry.ref, lset, t, e.value);
+    if (!ref.ok() && lset.empty() &&
+        tsdb::ClassifyAppendError(ref.status()) ==
+            tsdb::AppendError::kInvalid) {
+      lset = MutateSampleLabels(labels_builder_.Build(parser));
+      ref = app.Append(0, lset, t, e.value);
+    }
     if (!ref.ok()) {
       // Like Prometheus, samples the Head rejects for their timestamp are
       // counted and skipped; anything else fails the scrape.
@@ -180,8 +187,9 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
 
   for (const auto& [hash, e] : prev_series_) {
     if (cur_series_.contains(hash)) continue;
-    // Errors are ignored: a marker older than newer data is meaningless.
-    (void)app.Append(e->ref, e->labels, ts_ms, StaleNaN());
+    // Errors are ignored: a marker older than newer data is meaningless,
+    // and a series the Head has collected needs none.
+    (void)app.Append(e->ref, Labels(), ts_ms, StaleNaN());
   }
   prev_series_.swap(cur_series_);
   cur_series_.clear();
@@ -193,7 +201,7 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
 
 void ScrapeCache::AppendStaleAll(tsdb::Appender& app, int64_t ts_ms) {
   for (const auto& [hash, e] : prev_series_) {
-    (void)app.Append(e->ref, e->labels, ts_ms, StaleNaN());
+    (void)app.Append(e->ref, Labels(), ts_ms, StaleNaN());
   }
   prev_series_.clear();
   cur_series_.clear();

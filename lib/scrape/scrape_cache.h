@@ -72,11 +72,15 @@ class ScrapeCache {
   const Labels& target_labels() const { return target_labels_; }
 
  private:
+  // No label set: the Head has it, and keeping a second copy per series
+  // here doubled the exporter's memory per series. When the Head no longer
+  // knows `ref` (a first append failed, or GC collected the series) the
+  // labels are rebuilt from the series text.
   struct Entry {
-    Labels labels;  // final labels; empty when relabeling dropped the series
-    uint64_t hash = 0;  // labels.Hash()
+    uint64_t hash = 0;  // of the final labels
     tsdb::SeriesRef ref = 0;
     uint64_t last_iter = 0;
+    bool dropped = false;  // by metric relabeling
   };
   // honor_labels / target labels / metric_relabel_configs
   // (Prometheus's mutateSampleLabels). Empty when dropped.

@@ -9,7 +9,7 @@ ChunkIterator::ChunkIterator(
 
 void ChunkIterator::OpenNextChunk() {
   const ChunkView& v = (*chunks_)[next_chunk_++];
-  decoder_.emplace(v.chunk->bytes.data(), v.chunk->bytes.size(), v.num_samples);
+  decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples);
 }
 
 bool ChunkIterator::Next() {

@@ -35,6 +35,7 @@ HeadStats Head::Stats() const {
   s.chunks = created - std::min(created, s.chunks_removed);
   s.chunk_bytes = static_cast<uint64_t>(
       std::max<int64_t>(0, c.chunk_bytes.load(std::memory_order_relaxed)));
+  s.symbols = impl_->symbols.size();
   return s;
 }
 

@@ -49,7 +49,7 @@ std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
   const uint64_t hash = labels.Hash();
   auto r = head_->series.GetOrCreate(hash, labels, id_);
   if (r.created) {
-    head_->postings.Add(r.series->ref(), r.series->labels());
+    head_->postings.Add(r.series->ref(), labels);
     head_->counters.series_created.fetch_add(1, std::memory_order_relaxed);
     pinned_.push_back(r.series);
   }
@@ -69,7 +69,7 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
   for (SeriesRef try_ref = ref;; try_ref = 0) {
     std::shared_ptr<MemSeries> s = Resolve(try_ref, labels);
     if (s == nullptr) return EmptyLabelsetError();
-    std::lock_guard<std::mutex> lock(s->mu());
+    std::lock_guard<SeriesMutex> lock(s->mu());
     if (s->removed()) {
       if (labels.empty()) return EmptyLabelsetError();
       continue;
@@ -108,7 +108,7 @@ absl::Status HeadAppender::Commit() {
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;
     for (const PendingSample& p : samples_) {
-      std::lock_guard<std::mutex> lock(p.series->mu());
+      std::lock_guard<SeriesMutex> lock(p.series->mu());
       // Another appender may have committed to the series since Append();
       // Prometheus drops such samples at commit and counts them.
       switch (p.series->Commit(p.t, p.v, seq, low, head_->chunk_options,
@@ -143,7 +143,7 @@ void HeadAppender::Rollback() {
 
 void HeadAppender::ReleasePins() {
   for (const auto& s : pinned_) {
-    std::lock_guard<std::mutex> lock(s->mu());
+    std::lock_guard<SeriesMutex> lock(s->mu());
     s->Unpin(id_);
   }
   pinned_.clear();

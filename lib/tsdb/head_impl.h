@@ -3,7 +3,8 @@
 //
 // Lock order (never take an earlier one while holding a later one):
 //   commit_mu -> StripeSeries hash stripe -> ref stripe -> MemSeries::mu
-//   -> Isolation::mu_.
+//   -> Isolation::mu_; SymbolTable's lock is innermost (a series interns,
+//   compares or releases its labels under stripe locks).
 // MemPostings' lock is never held together with any other: queriers resolve
 // refs under it, release it, and only then look series up.
 //
@@ -24,6 +25,7 @@
 #include "lib/tsdb/mem_series.h"
 #include "lib/tsdb/postings.h"
 #include "lib/tsdb/stripe_series.h"
+#include "lib/tsdb/symbol_table.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
@@ -34,7 +36,9 @@ struct Head::Impl {
 
   const HeadOptions options;
   const ChunkOptions chunk_options;
-  StripeSeries series;
+  // Before `series`: every series holds references into it until destroyed.
+  SymbolTable symbols;
+  StripeSeries series{symbols};
   MemPostings postings;
   Isolation isolation;
   // Serialises commits, which makes a commit number a snapshot boundary.

@@ -30,8 +30,8 @@ Verdict Judge(int64_t t, uint64_t v_bits, int64_t last_t,
 
 // The time of the n-th (1-based) sample of a chunk.
 int64_t TimeOfSample(const Chunk& c, int n) {
-  XorDecoder d(c.bytes.data(), c.bytes.size(), n);
-  int64_t t = c.min_t;
+  XorDecoder d(c.data(), c.size(), n);
+  int64_t t = c.min_t();
   while (d.Next()) t = d.t();
   return t;
 }
@@ -100,12 +100,12 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   }
 
   if (head_.num_samples() > 0 &&
-      (head_.num_samples() >= opts.samples_per_chunk || t >= head_end_)) {
+      (head_.num_samples() >= opts.samples_per_chunk ||
+       t >= NextBoundary(head_min_t_, opts.chunk_range_ms))) {
     SealHead();
   }
   if (head_.num_samples() == 0) {
     head_min_t_ = t;
-    head_end_ = NextBoundary(t, opts.chunk_range_ms);
     counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
   }
   const size_t before = head_.bytes().size();
@@ -113,7 +113,6 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   counters.chunk_bytes.fetch_add(
       static_cast<int64_t>(head_.bytes().size() - before),
       std::memory_order_relaxed);
-  head_max_t_ = t;
   head_copy_.reset();
   has_samples_ = true;
   last_t_ = t;
@@ -123,30 +122,16 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
 }
 
 void MemSeries::SealHead() {
-  ChunkPtr sealed;
-  if (head_copy_ != nullptr && head_copy_->num_samples == head_.num_samples()) {
-    sealed = std::move(head_copy_);  // readers already hold this exact copy
-  } else {
-    auto c = std::make_shared<Chunk>();
-    c->min_t = head_min_t_;
-    c->max_t = head_max_t_;
-    c->num_samples = head_.num_samples();
-    c->bytes = head_.bytes();
-    sealed = std::move(c);
-  }
-  sealed_.push_back(std::move(sealed));
+  // Readers may already hold this exact copy.
+  sealed_.push_back(HeadCopy());
   head_ = XorEncoder();
   head_copy_.reset();
 }
 
 ChunkPtr MemSeries::HeadCopy() {
   if (head_copy_ == nullptr) {
-    auto c = std::make_shared<Chunk>();
-    c->min_t = head_min_t_;
-    c->max_t = head_max_t_;
-    c->num_samples = head_.num_samples();
-    c->bytes = head_.bytes();
-    head_copy_ = std::move(c);
+    head_copy_ =
+        Chunk::Make(head_min_t_, last_t_, head_.num_samples(), head_.bytes());
   }
   return head_copy_;
 }
@@ -165,13 +150,13 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
   uint64_t index = first_index_;
   auto consider = [&](const ChunkPtr& c) {
     if (limit <= index) return false;
-    const uint64_t n = static_cast<uint64_t>(c->num_samples);
+    const uint64_t n = static_cast<uint64_t>(c->num_samples());
     const int visible = static_cast<int>(std::min(n, limit - index));
     index += n;
-    if (c->min_t > maxt) return false;  // so is every later chunk
-    if (c->max_t < mint) return true;
-    ChunkView v{c, visible, c->min_t, c->max_t};
-    if (visible < c->num_samples) {
+    if (c->min_t() > maxt) return false;  // so is every later chunk
+    if (c->max_t() < mint) return true;
+    ChunkView v{c, visible, c->min_t(), c->max_t()};
+    if (visible < c->num_samples()) {
       // Only a querier older than the chunk's newest commit gets here.
       v.max_t = TimeOfSample(*c, visible);
       if (v.max_t < mint) return true;
@@ -190,15 +175,15 @@ int MemSeries::Truncate(int64_t cutoff, int64_t exempt_through,
                         HeadCounters& counters) {
   size_t drop = 0;
   int64_t bytes = 0;
-  while (drop < sealed_.size() && sealed_[drop]->max_t < cutoff &&
-         sealed_[drop]->min_t > exempt_through) {
-    first_index_ += static_cast<uint64_t>(sealed_[drop]->num_samples);
-    bytes += static_cast<int64_t>(sealed_[drop]->bytes.size());
+  while (drop < sealed_.size() && sealed_[drop]->max_t() < cutoff &&
+         sealed_[drop]->min_t() > exempt_through) {
+    first_index_ += static_cast<uint64_t>(sealed_[drop]->num_samples());
+    bytes += static_cast<int64_t>(sealed_[drop]->size());
     ++drop;
   }
   sealed_.erase(sealed_.begin(), sealed_.begin() + drop);
   int removed = static_cast<int>(drop);
-  if (sealed_.empty() && head_.num_samples() > 0 && head_max_t_ < cutoff &&
+  if (sealed_.empty() && head_.num_samples() > 0 && last_t_ < cutoff &&
       head_min_t_ > exempt_through) {
     first_index_ += static_cast<uint64_t>(head_.num_samples());
     bytes += static_cast<int64_t>(head_.bytes().size());

@@ -8,7 +8,13 @@
 // index at which each recent commit started, so that a querier opened at
 // commit sequence S sees exactly the samples committed at or before S.
 //
-// Thread safety: everything but ref(), labels() and hash() requires mu().
+// Labels are kept as symbols of the Head's SymbolTable, which must outlive
+// the series; labels() rebuilds a Labels value.
+//
+// Thread safety: everything but ref(), labels() and HasLabels() requires
+// mu().
+//
+// Fields are ordered to pack: a Head holds hundreds of thousands of these.
 #ifndef VIGIL_LIB_TSDB_MEM_SERIES_H_
 #define VIGIL_LIB_TSDB_MEM_SERIES_H_
 
@@ -18,21 +24,16 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "lib/tsdb/chunk.h"
 #include "lib/tsdb/head_counters.h"
+#include "lib/tsdb/interned_labels.h"
+#include "lib/tsdb/series_mutex.h"
+#include "lib/tsdb/symbol_table.h"
 #include "lib/tsdb/xor_chunk.h"
 #include "vigil/labels.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
-
-// A sealed chunk, or a copy of the open one; immutable once shared.
-struct Chunk {
-  int64_t min_t = 0;
-  int64_t max_t = 0;
-  int num_samples = 0;
-  std::vector<uint8_t> bytes;
-};
-using ChunkPtr = std::shared_ptr<const Chunk>;
 
 // What a reader may see of a chunk: its first num_samples samples, whose
 // times span [min_t, max_t].
@@ -58,13 +59,20 @@ struct ChunkOptions {
 
 class MemSeries {
  public:
-  MemSeries(SeriesRef ref, Labels labels, uint64_t hash)
-      : ref_(ref), labels_(std::move(labels)), hash_(hash) {}
+  MemSeries(SeriesRef ref, const Labels& labels, SymbolTable& symbols)
+      : ref_(ref), symbols_(symbols), labels_(labels, symbols) {}
+  ~MemSeries() { labels_.Release(symbols_); }
+  MemSeries(const MemSeries&) = delete;
+  MemSeries& operator=(const MemSeries&) = delete;
 
   SeriesRef ref() const { return ref_; }
-  const Labels& labels() const { return labels_; }
-  uint64_t hash() const { return hash_; }
-  std::mutex& mu() const { return mu_; }
+  Labels labels() const {
+    return labels_.ToLabels(SymbolTable::Reader(symbols_));
+  }
+  bool HasLabels(const Labels& labels) const {
+    return labels_.Equals(labels, SymbolTable::Reader(symbols_));
+  }
+  SeriesMutex& mu() const { return mu_; }
 
   // GC removed the series from the index; appenders must look it up again.
   bool removed() const { return removed_; }
@@ -109,30 +117,28 @@ class MemSeries {
   ChunkPtr HeadCopy();
 
   const SeriesRef ref_;
-  const Labels labels_;
-  const uint64_t hash_;
-  mutable std::mutex mu_;
+  SymbolTable& symbols_;
+  InternedLabels labels_;
+  mutable SeriesMutex mu_;
+  uint32_t pending_ = 0;
 
   std::vector<ChunkPtr> sealed_;
   XorEncoder head_;
-  int64_t head_min_t_ = 0;
-  int64_t head_max_t_ = 0;
-  int64_t head_end_ = 0;  // the chunk range boundary that cuts the head
-  ChunkPtr head_copy_;    // readers' copy of head_, while current
+  int64_t head_min_t_ = 0;  // the head's newest sample is last_t_
+  ChunkPtr head_copy_;      // readers' copy of head_, while current
 
-  bool has_samples_ = false;  // ever committed, even if GC dropped them
   int64_t last_t_ = 0;
   uint64_t last_v_bits_ = 0;
   uint64_t total_ = 0;        // samples ever committed
   uint64_t first_index_ = 0;  // index of the oldest retained sample
   absl::InlinedVector<CommitMark, 1> marks_;
 
-  bool removed_ = false;
-  uint32_t pending_ = 0;
   uint64_t pin_appender_ = 0;  // the appender that pinned last, 0 if none
-  bool batch_has_sample_ = false;
   int64_t batch_last_t_ = 0;
   uint64_t batch_last_v_bits_ = 0;
+  bool batch_has_sample_ = false;
+  bool has_samples_ = false;  // ever committed, even if GC dropped them
+  bool removed_ = false;
 };
 
 }  // namespace vigil::tsdb

@@ -16,22 +16,23 @@ namespace {
 
 class HeadSeries : public Series {
  public:
-  HeadSeries(std::shared_ptr<MemSeries> series,
+  // Holds its own labels and chunk views, not the MemSeries: a result may
+  // outlive the Head, whose symbol table the MemSeries' labels live in.
+  HeadSeries(Labels labels,
              std::shared_ptr<const std::vector<ChunkView>> chunks, int64_t mint,
              int64_t maxt)
-      : series_(std::move(series)),
+      : labels_(std::move(labels)),
         chunks_(std::move(chunks)),
         mint_(mint),
         maxt_(maxt) {}
 
-  // MemSeries labels are immutable, so no lock is needed.
-  const Labels& labels() const override { return series_->labels(); }
+  const Labels& labels() const override { return labels_; }
   std::unique_ptr<SampleIterator> Iterator() const override {
     return std::make_unique<ChunkIterator>(chunks_, mint_, maxt_);
   }
 
  private:
-  std::shared_ptr<MemSeries> series_;
+  Labels labels_;
   std::shared_ptr<const std::vector<ChunkView>> chunks_;
   int64_t mint_;
   int64_t maxt_;
@@ -76,12 +77,12 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
     if (s == nullptr) continue;  // removed by GC meanwhile
     std::vector<ChunkView> views;
     {
-      std::lock_guard<std::mutex> lock(s->mu());
+      std::lock_guard<SeriesMutex> lock(s->mu());
       views = s->Snapshot(read_.seq, mint_, maxt_);
     }
     if (views.empty()) continue;
     out.push_back(std::make_shared<HeadSeries>(
-        std::move(s),
+        s->labels(),
         std::make_shared<const std::vector<ChunkView>>(std::move(views)), mint_,
         maxt_));
   }
@@ -125,7 +126,8 @@ absl::StatusOr<std::vector<std::string>> HeadQuerier::LabelValues(
     absl::flat_hash_set<std::string> values;
     for (SeriesRef ref : Resolve(matchers)) {
       if (auto s = head_->series.GetByRef(ref)) {
-        const std::string_view v = s->labels().Get(name);
+        const Labels labels = s->labels();
+        const std::string_view v = labels.Get(name);
         if (!v.empty()) values.emplace(v);
       }
     }

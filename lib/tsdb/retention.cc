@@ -27,7 +27,7 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
   std::vector<std::pair<SeriesRef, Labels>> gone;
   for (const std::shared_ptr<MemSeries>& s : h.series.All()) {
     {
-      std::lock_guard<std::mutex> lock(s->mu());
+      std::lock_guard<SeriesMutex> lock(s->mu());
       result.chunks_removed += static_cast<uint64_t>(
           s->Truncate(drop_before, exempt_through, h.counters));
       if (s->HasChunks() || s->pending() > 0) continue;

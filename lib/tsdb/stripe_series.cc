@@ -9,8 +9,10 @@ size_t StripeOf(uint64_t key) { return key & (kSeriesStripes - 1); }
 
 }  // namespace
 
-StripeSeries::StripeSeries()
-    : hash_stripes_(kSeriesStripes), ref_stripes_(kSeriesStripes) {}
+StripeSeries::StripeSeries(SymbolTable& symbols)
+    : hash_stripes_(kSeriesStripes),
+      ref_stripes_(kSeriesStripes),
+      symbols_(symbols) {}
 
 std::shared_ptr<MemSeries> StripeSeries::GetByRef(SeriesRef ref) const {
   const RefStripe& s = ref_stripes_[StripeOf(ref)];
@@ -19,14 +21,18 @@ std::shared_ptr<MemSeries> StripeSeries::GetByRef(SeriesRef ref) const {
   return it == s.by_ref.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<MemSeries> StripeSeries::Owner(const MemSeries* series) const {
+  return GetByRef(series->ref());
+}
+
 std::shared_ptr<MemSeries> StripeSeries::GetByLabels(
     uint64_t hash, const Labels& labels) const {
   const HashStripe& s = hash_stripes_[StripeOf(hash)];
   std::lock_guard<std::mutex> lock(s.mu);
   auto it = s.by_hash.find(hash);
   if (it == s.by_hash.end()) return nullptr;
-  for (const auto& series : it->second) {
-    if (series->labels() == labels) return series;
+  for (const MemSeries* series : it->second) {
+    if (series->HasLabels(labels)) return Owner(series);
   }
   return nullptr;
 }
@@ -37,16 +43,16 @@ StripeSeries::GetOrCreateResult StripeSeries::GetOrCreate(uint64_t hash,
   HashStripe& hs = hash_stripes_[StripeOf(hash)];
   std::lock_guard<std::mutex> lock(hs.mu);
   auto& bucket = hs.by_hash[hash];
-  for (const auto& series : bucket) {
-    if (series->labels() == labels) return {series, false};
+  for (const MemSeries* series : bucket) {
+    if (series->HasLabels(labels)) return {Owner(series), false};
   }
   const SeriesRef ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
-  auto series = std::make_shared<MemSeries>(ref, labels, hash);
+  auto series = std::make_shared<MemSeries>(ref, labels, symbols_);
   {
-    std::lock_guard<std::mutex> series_lock(series->mu());
+    std::lock_guard<SeriesMutex> series_lock(series->mu());
     series->PinNew(appender);
   }
-  bucket.push_back(series);
+  bucket.push_back(series.get());
   RefStripe& rs = ref_stripes_[StripeOf(ref)];
   std::lock_guard<std::mutex> ref_lock(rs.mu);
   rs.by_ref.emplace(ref, series);
@@ -65,17 +71,20 @@ std::vector<std::shared_ptr<MemSeries>> StripeSeries::All() const {
 bool StripeSeries::RemoveIf(
     const std::shared_ptr<MemSeries>& s,
     const std::function<bool(const MemSeries&)>& should_remove) {
-  HashStripe& hs = hash_stripes_[StripeOf(s->hash())];
+  // Not stored per series: GC is rare, series are many.
+  const uint64_t hash = s->labels().Hash();
+  HashStripe& hs = hash_stripes_[StripeOf(hash)];
   std::lock_guard<std::mutex> lock(hs.mu);
   {
-    std::lock_guard<std::mutex> series_lock(s->mu());
+    std::lock_guard<SeriesMutex> series_lock(s->mu());
     if (s->removed() || !should_remove(*s)) return false;
     s->MarkRemoved();
   }
-  auto it = hs.by_hash.find(s->hash());
+  auto it = hs.by_hash.find(hash);
   if (it != hs.by_hash.end()) {
     auto& bucket = it->second;
-    bucket.erase(std::remove(bucket.begin(), bucket.end(), s), bucket.end());
+    bucket.erase(std::remove(bucket.begin(), bucket.end(), s.get()),
+                 bucket.end());
     if (it->second.empty()) hs.by_hash.erase(it);
   }
   RefStripe& rs = ref_stripes_[StripeOf(s->ref())];

@@ -26,7 +26,8 @@ inline constexpr size_t kSeriesStripes = 1024;
 
 class StripeSeries {
  public:
-  StripeSeries();
+  // New series intern their labels in `symbols`, which must outlive them.
+  explicit StripeSeries(SymbolTable& symbols);
 
   std::shared_ptr<MemSeries> GetByRef(SeriesRef ref) const;
   std::shared_ptr<MemSeries> GetByLabels(uint64_t hash,
@@ -51,20 +52,24 @@ class StripeSeries {
                 const std::function<bool(const MemSeries&)>& should_remove);
 
  private:
+  // by_ref owns the series; by_hash points at them (a shared_ptr here
+  // would cost 8 more bytes per series for nothing).
   struct HashStripe {
     mutable std::mutex mu;
-    absl::flat_hash_map<uint64_t,
-                        absl::InlinedVector<std::shared_ptr<MemSeries>, 1>>
-        by_hash;
+    absl::flat_hash_map<uint64_t, absl::InlinedVector<MemSeries*, 1>> by_hash;
   };
   struct RefStripe {
     mutable std::mutex mu;
     absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>> by_ref;
   };
 
+  // The owning pointer of a series in by_hash; requires the hash stripe.
+  std::shared_ptr<MemSeries> Owner(const MemSeries* series) const;
+
   std::vector<HashStripe> hash_stripes_;
   std::vector<RefStripe> ref_stripes_;
   std::atomic<SeriesRef> next_ref_{1};
+  SymbolTable& symbols_;
 };
 
 }  // namespace vigil::tsdb
