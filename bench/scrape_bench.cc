@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "bench/heap_in_use.h"
 #include "bench/ksm_payload.h"
 #include "lib/scrape/scrape_cache.h"
 #include "tests/textparse_ksm_payload.h"
@@ -76,16 +77,17 @@ BENCHMARK(BM_ScrapeAppend_Ksm_10kPods_FirstScrape)
 // relabeling and series lookups.
 void RunSteadyState(benchmark::State& state, const std::string& body) {
   const ScrapeConfig config = KsmConfig();
+  const size_t heap_before = vigil::bench::HeapInUse();
   tsdb::Head head;
-  ScrapeCache cache(TargetLabels(), &config);
+  auto cache = std::make_unique<ScrapeCache>(TargetLabels(), &config);
   int64_t ts = 1000;
   // The first scrape creates every series; steady state is what follows.
   {
     auto app = head.NewAppender();
     AppendCounts counts;
     if (!cache
-             .AppendBody(*app, body, textparse::Format::kPrometheusText, ts,
-                         &counts)
+             ->AppendBody(*app, body, textparse::Format::kPrometheusText, ts,
+                          &counts)
              .ok() ||
         !app->Commit().ok()) {
       state.SkipWithError("first scrape failed");
@@ -96,17 +98,30 @@ void RunSteadyState(benchmark::State& state, const std::string& body) {
   for (auto _ : state) {
     auto app = head.NewAppender();
     AppendCounts counts;
-    auto st = cache.AppendBody(*app, body, textparse::Format::kPrometheusText,
-                               ts, &counts);
+    auto st = cache->AppendBody(*app, body, textparse::Format::kPrometheusText,
+                                ts, &counts);
     if (!st.ok() || !app->Commit().ok()) state.SkipWithError("append failed");
     ts += 30000;
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(body.size()));
+  const tsdb::HeadStats stats = head.Stats();
+  const double series = static_cast<double>(stats.series);
   state.counters["s_per_sample"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) *
-          static_cast<double>(head.Stats().series),
+      static_cast<double>(state.iterations()) * series,
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  // What the exporter holds per scraped series: the Head (labels, index,
+  // chunks: the encoded samples are left out, their share grows with the
+  // scrapes run) and the target's scrape cache.
+  const double samples = static_cast<double>(stats.chunk_bytes);
+  const double with_cache =
+      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
+  cache.reset();
+  const double head_only =
+      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
+  state.counters["head_bytes_per_series"] = (head_only - samples) / series;
+  state.counters["cache_bytes_per_series"] = (with_cache - head_only) / series;
+  state.counters["symbols"] = static_cast<double>(stats.symbols);
 }
 void BM_ScrapeAppend_Ksm_10kPods_SteadyState(benchmark::State& state) {
   RunSteadyState(state, Payload());

@@ -1,7 +1,6 @@
 // The in-memory store under kube-state-metrics-shaped load: appends (speed
 // and compressed size), selector resolution, and iteration.
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 
 #include <cstdint>
 #include <memory>
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/heap_in_use.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
@@ -82,13 +82,10 @@ void AppendScrape(Head& head, const std::vector<Labels>& series,
   if (!app->Commit().ok()) std::abort();
 }
 
-// Bytes the allocator has handed out and not taken back.
-size_t HeapInUse() { return mallinfo2().uordblks; }
-
 void BM_Append_KsmShaped_100kSeries(benchmark::State& state) {
   const std::vector<Labels> series = KsmSeries();
   std::vector<SeriesRef> refs(series.size(), 0);
-  const size_t heap_before = HeapInUse();
+  const size_t heap_before = vigil::bench::HeapInUse();
   Head head;
   std::mt19937 rng(1);
   int scrape = 0;
@@ -104,7 +101,8 @@ void BM_Append_KsmShaped_100kSeries(benchmark::State& state) {
   // Everything the Head holds per series after an hour of 30s scrapes:
   // labels, index, series state, chunks; and the same without the encoded
   // samples (the cost of a series as such).
-  const double heap = static_cast<double>(HeapInUse() - heap_before);
+  const double heap =
+      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
   state.counters["heap_bytes_per_series"] =
       heap / static_cast<double>(s.series);
   state.counters["heap_bytes_per_series_without_samples"] =

@@ -120,9 +120,7 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
     const textparse::Entry& e = parser.entry();
     ++counts->scraped;
 
-    auto it = entries_.find(ToAbsl(e.series));
-    const bool inserted = it == entries_.end();
-    if (inserted) it = entries_.emplace(std::string(e.series), Entry{}).first;
+    const auto [it, inserted] = entries_.try_emplace(FingerprintOf(e.series));
     Entry& entry = it->second;
     Labels lset;  // built for a new entry, or when the ref went stale
     if (inserted) {
@@ -182,14 +180,14 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
     ++counts->post_relabel;
     // Series with explicit timestamps get no staleness markers (Prometheus
     // without track_timestamps_staleness).
-    if (!explicit_ts) cur_series_.emplace(entry.hash, &entry);
+    if (!explicit_ts) cur_series_.emplace(entry.hash, entry.ref);
   }
 
-  for (const auto& [hash, e] : prev_series_) {
+  for (const auto& [hash, ref] : prev_series_) {
     if (cur_series_.contains(hash)) continue;
     // Errors are ignored: a marker older than newer data is meaningless,
     // and a series the Head has collected needs none.
-    (void)app.Append(e->ref, Labels(), ts_ms, StaleNaN());
+    (void)app.Append(ref, Labels(), ts_ms, StaleNaN());
   }
   prev_series_.swap(cur_series_);
   cur_series_.clear();
@@ -200,8 +198,8 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
 }
 
 void ScrapeCache::AppendStaleAll(tsdb::Appender& app, int64_t ts_ms) {
-  for (const auto& [hash, e] : prev_series_) {
-    (void)app.Append(e->ref, Labels(), ts_ms, StaleNaN());
+  for (const auto& [hash, ref] : prev_series_) {
+    (void)app.Append(ref, Labels(), ts_ms, StaleNaN());
   }
   prev_series_.clear();
   cur_series_.clear();

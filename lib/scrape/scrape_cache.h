@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
+#include "lib/scrape/series_fingerprint.h"
 #include "vigil/labels.h"
 #include "vigil/scrape.h"
 #include "vigil/textparse.h"
@@ -90,14 +90,12 @@ class ScrapeCache {
 
   Labels target_labels_;
   const ScrapeConfig* config_;
-  // By series as written. A node map: the series maps below point into it,
-  // and entries are only evicted after the staleness pass.
-  absl::node_hash_map<std::string, Entry> entries_;
-  // Final-label hash -> entry of the series appended without an explicit
-  // timestamp, in the previous and the current scrape. Pointers avoid
-  // copying every label set on every scrape.
-  absl::flat_hash_map<uint64_t, const Entry*> prev_series_;
-  absl::flat_hash_map<uint64_t, const Entry*> cur_series_;
+  // By the fingerprint of the series as written (series_fingerprint.h).
+  absl::flat_hash_map<SeriesFingerprint, Entry> entries_;
+  // Final-label hash -> ref of the series appended without an explicit
+  // timestamp, in the previous and the current scrape.
+  absl::flat_hash_map<uint64_t, tsdb::SeriesRef> prev_series_;
+  absl::flat_hash_map<uint64_t, tsdb::SeriesRef> cur_series_;
   uint64_t iter_ = 0;
   textparse::SeriesLabelsBuilder labels_builder_;
   std::vector<Labels> report_labels_;
