@@ -113,7 +113,6 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   counters.chunk_bytes.fetch_add(
       static_cast<int64_t>(head_.bytes().size() - before),
       std::memory_order_relaxed);
-  head_copy_.reset();
   has_samples_ = true;
   last_t_ = t;
   last_v_bits_ = bits;
@@ -122,18 +121,12 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
 }
 
 void MemSeries::SealHead() {
-  // Readers may already hold this exact copy.
   sealed_.push_back(HeadCopy());
   head_ = XorEncoder();
-  head_copy_.reset();
 }
 
-ChunkPtr MemSeries::HeadCopy() {
-  if (head_copy_ == nullptr) {
-    head_copy_ =
-        Chunk::Make(head_min_t_, last_t_, head_.num_samples(), head_.bytes());
-  }
-  return head_copy_;
+ChunkPtr MemSeries::HeadCopy() const {
+  return Chunk::Make(head_min_t_, last_t_, head_.num_samples(), head_.bytes());
 }
 
 uint64_t MemSeries::VisibleCount(uint64_t seq) const {
@@ -188,7 +181,6 @@ int MemSeries::Truncate(int64_t cutoff, int64_t exempt_through,
     first_index_ += static_cast<uint64_t>(head_.num_samples());
     bytes += static_cast<int64_t>(head_.bytes().size());
     head_ = XorEncoder();
-    head_copy_.reset();
     ++removed;
   }
   counters.chunk_bytes.fetch_sub(bytes, std::memory_order_relaxed);

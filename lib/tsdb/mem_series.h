@@ -2,8 +2,10 @@
 // (tsdb/head.go). Internal.
 //
 // Samples live in XOR chunks: sealed ones are immutable and shared with
-// readers by pointer; the open (head) chunk is written in place and readers
-// get a copy of it, cached until the next append. Every sample has a
+// readers by pointer; the open (head) chunk is written in place and each
+// snapshot gets its own copy of it (not cached: a copy kept per series until
+// the next append cost about 80 bytes for every series a rule reads). Every
+// sample has a
 // cumulative index (0 for the first ever appended); commit marks record the
 // index at which each recent commit started, so that a querier opened at
 // commit sequence S sees exactly the samples committed at or before S.
@@ -114,7 +116,7 @@ class MemSeries {
 
   uint64_t VisibleCount(uint64_t seq) const;
   void SealHead();
-  ChunkPtr HeadCopy();
+  ChunkPtr HeadCopy() const;
 
   const SeriesRef ref_;
   SymbolTable& symbols_;
@@ -125,7 +127,6 @@ class MemSeries {
   std::vector<ChunkPtr> sealed_;
   XorEncoder head_;
   int64_t head_min_t_ = 0;  // the head's newest sample is last_t_
-  ChunkPtr head_copy_;      // readers' copy of head_, while current
 
   int64_t last_t_ = 0;
   uint64_t last_v_bits_ = 0;

@@ -32,11 +32,12 @@ class XorEncoder {
  private:
   void WriteValue(uint64_t bits);
 
+  // Ordered to pack (64 bytes): every series has an encoder.
   BitWriter writer_;
-  int num_samples_ = 0;
   int64_t t_ = 0;
   int64_t t_delta_ = 0;
   uint64_t v_bits_ = 0;
+  int num_samples_ = 0;
   // 0xff: no window yet, so the first non-zero XOR writes a fresh one.
   uint8_t leading_ = 0xff;
   uint8_t trailing_ = 0;
