@@ -132,14 +132,18 @@ TEST(HeadTest, OutOfOrderAndDuplicatesAreRejectedAndCounted) {
             AppendError::kOutOfOrder);
   EXPECT_EQ(ClassifyAppendError(app->Append(kUp, 5000, 7).status()),
             AppendError::kDuplicate);
+  // Against the newest buffered sample, not the first.
+  ASSERT_TRUE(app->Append(kUp, 6000, 1).ok());
+  EXPECT_EQ(ClassifyAppendError(app->Append(kUp, 5500, 1).status()),
+            AppendError::kOutOfOrder);
   ASSERT_TRUE(app->Commit().ok());
 
-  EXPECT_THAT(Times(Read(head, "up", 0, 10000)), ElementsAre(2000, 5000));
+  EXPECT_THAT(Times(Read(head, "up", 0, 10000)), ElementsAre(2000, 5000, 6000));
   const HeadStats s = head.Stats();
-  EXPECT_EQ(s.out_of_order_rejected, 2u);
+  EXPECT_EQ(s.out_of_order_rejected, 3u);
   EXPECT_EQ(s.duplicates_rejected, 2u);
   EXPECT_EQ(s.duplicates_ignored, 1u);
-  EXPECT_EQ(s.samples_appended, 2u);
+  EXPECT_EQ(s.samples_appended, 3u);
 }
 
 TEST(HeadTest, ConflictBetweenTwoAppendersIsResolvedAtCommit) {

@@ -74,8 +74,15 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
       if (labels.empty()) return EmptyLabelsetError();
       continue;
     }
+    MemSeries::BatchLast last;
+    const MemSeries::BatchLast* batch = nullptr;
+    const uint32_t slot = s->BatchSlot(id_);
+    if (slot != 0 && slot <= samples_.size()) {
+      last = {samples_[slot - 1].t, samples_[slot - 1].v};
+      batch = &last;
+    }
     double existing = 0;
-    switch (s->Check(t, v, id_, &existing)) {
+    switch (s->Check(t, v, batch, &existing)) {
       case Verdict::kAppend:
         break;
       case Verdict::kIgnoreDuplicate:
@@ -90,8 +97,10 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    if (s->Pin(id_, t, v)) pinned_.push_back(s);
     samples_.push_back({s.get(), t, v});
+    if (s->Pin(id_, static_cast<uint32_t>(samples_.size()))) {
+      pinned_.push_back(s);
+    }
     return s->ref();
   }
 }

@@ -38,14 +38,14 @@ int64_t TimeOfSample(const Chunk& c, int n) {
 
 }  // namespace
 
-Verdict MemSeries::Check(int64_t t, double v, uint64_t appender,
+Verdict MemSeries::Check(int64_t t, double v, const BatchLast* batch,
                          double* existing) const {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
   Verdict verdict = Verdict::kAppend;
   uint64_t against = 0;
-  if (pin_appender_ == appender && batch_has_sample_) {
-    verdict = Judge(t, bits, batch_last_t_, batch_last_v_bits_);
-    against = batch_last_v_bits_;
+  if (batch != nullptr) {
+    against = std::bit_cast<uint64_t>(batch->v);
+    verdict = Judge(t, bits, batch->t, against);
   } else if (has_samples_) {
     verdict = Judge(t, bits, last_t_, last_v_bits_);
     against = last_v_bits_;
@@ -54,30 +54,28 @@ Verdict MemSeries::Check(int64_t t, double v, uint64_t appender,
   return verdict;
 }
 
-bool MemSeries::Pin(uint64_t appender, int64_t t, double v) {
+bool MemSeries::Pin(uint64_t appender, uint32_t slot) {
   bool fresh = false;
   if (pin_appender_ != appender) {
     ++pending_;
     pin_appender_ = appender;
     fresh = true;
   }
-  batch_has_sample_ = true;
-  batch_last_t_ = t;
-  batch_last_v_bits_ = std::bit_cast<uint64_t>(v);
+  batch_slot_ = slot;
   return fresh;
 }
 
 void MemSeries::PinNew(uint64_t appender) {
   ++pending_;
   pin_appender_ = appender;
-  batch_has_sample_ = false;
+  batch_slot_ = 0;
 }
 
 void MemSeries::Unpin(uint64_t appender) {
   if (pending_ > 0) --pending_;
   if (pin_appender_ == appender) {
     pin_appender_ = 0;
-    batch_has_sample_ = false;
+    batch_slot_ = 0;
   }
 }
 

@@ -83,13 +83,26 @@ class MemSeries {
   uint32_t pending() const { return pending_; }
   bool HasChunks() const { return !sealed_.empty() || head_.num_samples() > 0; }
 
-  // Judges (t, v) against the committed samples and, when `appender` pinned
-  // the series last, the samples it has buffered. `existing` gets the value
-  // a duplicate clashes with.
-  Verdict Check(int64_t t, double v, uint64_t appender, double* existing) const;
-  // Records that `appender` buffered (t, v). True when this pinned the
-  // series anew: the appender must Unpin() it once per true.
-  bool Pin(uint64_t appender, int64_t t, double v);
+  // The newest sample an appender has buffered for the series.
+  struct BatchLast {
+    int64_t t;
+    double v;
+  };
+  // Judges (t, v) against the committed samples, or against `batch` (the
+  // caller's newest buffered sample) when given. `existing` gets the value a
+  // duplicate clashes with.
+  Verdict Check(int64_t t, double v, const BatchLast* batch,
+                double* existing) const;
+  // Where `appender` keeps its newest buffered sample for the series (a
+  // 1-based position in its own buffer), when it pinned the series last;
+  // else 0. The samples stay with the appender: three words per series
+  // here would be paid by every series, all the time.
+  uint32_t BatchSlot(uint64_t appender) const {
+    return pin_appender_ == appender ? batch_slot_ : 0;
+  }
+  // Records that `appender` buffered a sample at `slot`. True when this
+  // pinned the series anew: the appender must Unpin() it once per true.
+  bool Pin(uint64_t appender, uint32_t slot);
   // Pins without a buffered sample (a series created by `appender`).
   void PinNew(uint64_t appender);
   void Unpin(uint64_t appender);
@@ -135,10 +148,8 @@ class MemSeries {
   absl::InlinedVector<CommitMark, 1> marks_;
 
   uint64_t pin_appender_ = 0;  // the appender that pinned last, 0 if none
-  int64_t batch_last_t_ = 0;
-  uint64_t batch_last_v_bits_ = 0;
-  bool batch_has_sample_ = false;
-  bool has_samples_ = false;  // ever committed, even if GC dropped them
+  uint32_t batch_slot_ = 0;    // see BatchSlot()
+  bool has_samples_ = false;   // ever committed, even if GC dropped them
   bool removed_ = false;
 };
 
