@@ -8,10 +8,10 @@
 
 namespace vigil::bench {
 
-// Bytes the allocator has handed out and not taken back: blocks of the main
-// arena plus the large ones glibc maps directly (a big Head's hash tables
-// and long postings lists are among those, and uordblks alone misses them).
-// Other threads' arenas are not counted, so benches measure on one thread.
+// Bytes the allocator has handed out and not taken back, in every arena,
+// plus the large blocks glibc maps directly (a big Head's hash tables and
+// long postings lists are among those, and uordblks alone misses them).
+// The same figure as the exporter's vigil_malloc_in_use_bytes.
 inline size_t HeapInUse() {
   const struct mallinfo2 m = mallinfo2();
   return m.uordblks + m.hblkhd;

@@ -1,5 +1,6 @@
 #include "exporter/self_metrics.h"
 
+#include <malloc.h>
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
@@ -78,6 +79,14 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
   out.push_back(Single("process_resident_memory_bytes",
                        "Resident memory size in bytes.", MetricType::Gauge,
                        rss));
+  // Go's go_memstats_heap_inuse_bytes for vigil: what the process really
+  // holds, where RSS also counts pages malloc keeps after a free.
+  const struct mallinfo2 heap = mallinfo2();
+  out.push_back(Single("vigil_malloc_in_use_bytes",
+                       "Bytes allocated with malloc and not freed (all "
+                       "arenas and directly mapped blocks).",
+                       MetricType::Gauge,
+                       static_cast<double>(heap.uordblks + heap.hblkhd)));
   out.push_back(Single("process_start_time_seconds",
                        "Start time of the process since unix epoch in "
                        "seconds.",

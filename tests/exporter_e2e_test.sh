@@ -88,6 +88,13 @@ curl -fsS "$base/api/v1/alerts" | grep -q '"state":"firing"' || fail "alerts API
 curl -fsS "$base/metrics" |
   grep -q '^vigil_http_requests_total{code="200",handler="/api/v1/query"} [1-9]' ||
   fail "/metrics lacks vigil_http_requests_total for /api/v1/query"
+# Memory: malloc's bytes in use (more than the Head's few series need) and
+# the Head's interned label strings.
+curl -fsS "$base/metrics" |
+  awk '$1 == "vigil_malloc_in_use_bytes" && $2 > 1e6 { f = 1 } END { exit !f }' ||
+  fail "/metrics lacks a plausible vigil_malloc_in_use_bytes"
+curl -fsS "$base/metrics" | grep -q '^vigil_tsdb_head_symbols [1-9]' ||
+  fail "/metrics lacks vigil_tsdb_head_symbols"
 
 # A bad config is rejected; the old one keeps running.
 cp "$work/vigil.yml" "$work/vigil.yml.good"
