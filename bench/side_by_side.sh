@@ -357,4 +357,10 @@ for label, p, v in rows:
 for name, r in (("prometheus", prom), ("vigil", vig)):
     print("%s scrape durations (s): %s" % (name, r.get("dur_all", "")))
 print("(head series = payload series + 5 per-target report series)")
+
+# Both must have stored the same thing, or the comparison means nothing.
+for key in ("series", "samples"):
+    if num(prom, key) != num(vig, key):
+        sys.exit("side_by_side: %s differ: prometheus %s, vigil %s"
+                 % (key, prom.get(key), vig.get(key)))
 EOF
