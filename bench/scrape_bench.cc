@@ -114,11 +114,11 @@ void RunSteadyState(benchmark::State& state, const std::string& body) {
   // chunks: the encoded samples are left out, their share grows with the
   // scrapes run) and the target's scrape cache.
   const double samples = static_cast<double>(stats.chunk_bytes);
-  const double with_cache =
-      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
+  const double with_cache = static_cast<double>(vigil::bench::HeapInUse()) -
+                            static_cast<double>(heap_before);
   cache.reset();
-  const double head_only =
-      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
+  const double head_only = static_cast<double>(vigil::bench::HeapInUse()) -
+                           static_cast<double>(heap_before);
   state.counters["head_bytes_per_series"] = (head_only - samples) / series;
   state.counters["cache_bytes_per_series"] = (with_cache - head_only) / series;
   state.counters["symbols"] = static_cast<double>(stats.symbols);

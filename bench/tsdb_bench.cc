@@ -101,8 +101,8 @@ void BM_Append_KsmShaped_100kSeries(benchmark::State& state) {
   // Everything the Head holds per series after an hour of 30s scrapes:
   // labels, index, series state, chunks; and the same without the encoded
   // samples (the cost of a series as such).
-  const double heap =
-      static_cast<double>(vigil::bench::HeapInUse() - heap_before);
+  const double heap = static_cast<double>(vigil::bench::HeapInUse()) -
+                      static_cast<double>(heap_before);
   state.counters["heap_bytes_per_series"] =
       heap / static_cast<double>(s.series);
   state.counters["heap_bytes_per_series_without_samples"] =

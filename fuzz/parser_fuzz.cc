@@ -7,7 +7,9 @@
 // a sign into a literal only when the literal is the whole operand), so
 // each round adds a "+". The text still parses and means the same value.
 // And one more: info()'s data-label selector may be empty ("info(m, {})"),
-// and Prometheus prints an empty selector as nothing, which does not parse.
+// and Prometheus prints an empty selector as nothing, which does not parse;
+// its modifiers still print ("info(m, {} offset 5m)" -> "info(m,  offset
+// 5m)").
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -27,9 +29,12 @@ namespace {
   std::abort();
 }
 
+// ", )" for a bare empty selector; ",  " for one with modifiers, whose
+// text starts with a space after the argument separator's.
 bool HasEmptyInfoSelector(std::string_view text) {
   return text.find("info(") != std::string_view::npos &&
-         text.find(", )") != std::string_view::npos;
+         (text.find(", )") != std::string_view::npos ||
+          text.find(",  ") != std::string_view::npos);
 }
 
 bool HasSignedPowerBase(std::string_view text) {

@@ -197,6 +197,16 @@ TEST_F(ScrapeLoopTest, SeriesCollectedByGcIsRecreatedWithItsLabels) {
   EXPECT_EQ(data[key][0].v, 2);
   EXPECT_EQ(data[Key("up")].back().v, 1);
   EXPECT_EQ(loop->status().health, TargetHealth::kUp);
+
+  // A series gone from the payload after GC collected it needs no marker
+  // and gets none (it is not recreated just to be marked stale).
+  head_.RunGc(later + 10'000 + tsdb::kDefaultRetentionMs + 60'000);
+  server_.SetReply("/metrics", {200, kTextType, "b 1\n", false});
+  loop->ScrapeOnce(later + 10'000 + tsdb::kDefaultRetentionMs + 70'000);
+  data = Dump(head_);
+  EXPECT_FALSE(data.contains(key));
+  EXPECT_TRUE(
+      data.contains("b{" + Instance() + ", job=\"app\", team=\"payments\"}"));
 }
 
 TEST_F(ScrapeLoopTest, HttpErrorIsDown) {

@@ -158,6 +158,58 @@ TEST(HeadTest, ConflictBetweenTwoAppendersIsResolvedAtCommit) {
   EXPECT_EQ(head.Stats().out_of_order_rejected, 1u);
 }
 
+// Each appender judges against its own newest buffered sample; another
+// appender pinning the series in between only costs the in-batch check
+// (Commit still drops what became out of order).
+TEST(HeadTest, InterleavedAppendersAndReuseAfterCommit) {
+  Head head;
+  auto a = head.NewAppender();
+  auto b = head.NewAppender();
+  ASSERT_TRUE(a->Append(kUp, 1000, 1).ok());
+  ASSERT_TRUE(a->Append(kUp, 3000, 1).ok());
+  EXPECT_EQ(ClassifyAppendError(a->Append(kUp, 2000, 1).status()),
+            AppendError::kOutOfOrder);
+  ASSERT_TRUE(b->Append(kUp, 2500, 1).ok());  // b pins it now
+  ASSERT_TRUE(a->Append(kUp, 4000, 1).ok());  // a again, after b
+  EXPECT_EQ(ClassifyAppendError(a->Append(kUp, 3500, 1).status()),
+            AppendError::kOutOfOrder);
+  ASSERT_TRUE(a->Commit().ok());
+  ASSERT_TRUE(b->Commit().ok());  // 2500 is behind 4000 now: dropped
+  EXPECT_THAT(Times(Read(head, "up", 0, 10000)), ElementsAre(1000, 3000, 4000));
+  // A committed appender starts clean: its old buffer slots are gone.
+  ASSERT_TRUE(a->Append(kUp, 5000, 2).ok());
+  EXPECT_EQ(ClassifyAppendError(a->Append(kUp, 4500, 1).status()),
+            AppendError::kOutOfOrder);
+  ASSERT_TRUE(a->Commit().ok());
+  ASSERT_TRUE(a->Append(kUp, 6000, 3).ok());
+  a->Rollback();
+  ASSERT_TRUE(a->Append(kUp, 5500, 3).ok());  // 6000 was rolled back
+  ASSERT_TRUE(a->Commit().ok());
+  EXPECT_THAT(Times(Read(head, "up", 0, 10000)),
+              ElementsAre(1000, 3000, 4000, 5000, 5500));
+  EXPECT_EQ(head.Stats().out_of_order_rejected, 4u);
+}
+
+// A querier whose range ends before the open chunk gets no copy of it, and
+// one opened before its samples were committed sees none of them.
+TEST(HeadTest, SnapshotsLeaveOutAnOpenChunkTheyCannotSee) {
+  Head head;
+  auto app = head.NewAppender();
+  for (int i = 0; i < 130; ++i) ASSERT_TRUE(app->Append(kUp, i, i).ok());
+  ASSERT_TRUE(app->Commit().ok());  // a sealed chunk [0,119], open [120,129]
+  auto before = head.OpenQuerier(0, 1000);
+  ASSERT_TRUE(before.ok());
+  for (int i = 130; i < 140; ++i) ASSERT_TRUE(app->Append(kUp, i, i).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(Read(head, "up", 0, 119).size(), 120u);
+  EXPECT_EQ(Read(head, "up", 125, 1000).size(), 15u);
+  auto set = (*before)->Select({}, Name("up"));
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set->size(), 1u);
+  auto it = (*set)[0]->Iterator();
+  EXPECT_EQ(Drain(*it).size(), 130u);
+}
+
 TEST(HeadTest, DuplicateMessageFormatsValuesLikeGo) {
   Head head;
   auto app = head.NewAppender();

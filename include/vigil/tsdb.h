@@ -21,7 +21,10 @@
 //    new value <v>"                  same t, different value (bitwise)
 //   "out of bounds"                  t is older than the retention cutoff of
 //                                    the last RunGc()
-//   "empty labelset: invalid sample" no ref and no labels
+//   "empty labelset: invalid sample" no labels, and no ref or one the Head
+//                                    does not know (GC collects series): a
+//                                    caller that keeps refs rather than
+//                                    labels rebuilds the labels on it
 // ClassifyAppendError() tells them apart. The same t with the same value bits
 // is accepted and ignored (Prometheus does the same). Rejections are counted
 // in HeadStats.

@@ -58,12 +58,14 @@ class IdReader {
 
 InternedLabels::InternedLabels(const Labels& labels, SymbolTable& symbols) {
   if (labels.empty()) return;
-  std::vector<uint32_t> ids;
-  ids.reserve(labels.size() * 2);
+  std::vector<std::string_view> strings;
+  strings.reserve(labels.size() * 2);
   for (const Label& l : labels) {
-    ids.push_back(symbols.Ref(l.name));
-    ids.push_back(symbols.Ref(l.value));
+    strings.push_back(l.name);
+    strings.push_back(l.value);
   }
+  std::vector<uint32_t> ids(strings.size());
+  symbols.RefAll(strings, ids.data());
   size_t size = VarintSize(static_cast<uint32_t>(ids.size()));
   for (uint32_t id : ids) size += VarintSize(id);
   data_ = std::make_unique_for_overwrite<uint8_t[]>(size);
@@ -72,8 +74,10 @@ InternedLabels::InternedLabels(const Labels& labels, SymbolTable& symbols) {
 }
 
 void InternedLabels::Release(SymbolTable& symbols) {
-  IdReader ids(data_.get());
-  for (uint32_t i = 0; i < ids.count(); ++i) symbols.Unref(ids.Next());
+  IdReader reader(data_.get());
+  std::vector<uint32_t> ids(reader.count());
+  for (uint32_t& id : ids) id = reader.Next();
+  symbols.UnrefAll(ids);
   data_.reset();
 }
 

@@ -158,7 +158,11 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
   for (const ChunkPtr& c : sealed_) {
     if (!consider(c)) return out;
   }
-  if (head_.num_samples() > 0) consider(HeadCopy());
+  // Copy the open chunk only for a reader that sees some of it.
+  if (head_.num_samples() > 0 && index < limit && head_min_t_ <= maxt &&
+      last_t_ >= mint) {
+    consider(HeadCopy());
+  }
   return out;
 }
 

@@ -6,6 +6,16 @@ namespace vigil::tsdb {
 
 uint32_t SymbolTable::Ref(std::string_view s) {
   std::unique_lock<std::shared_mutex> lock(mu_);
+  return RefLocked(s);
+}
+
+void SymbolTable::RefAll(std::span<const std::string_view> strings,
+                         uint32_t* ids) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  for (size_t i = 0; i < strings.size(); ++i) ids[i] = RefLocked(strings[i]);
+}
+
+uint32_t SymbolTable::RefLocked(std::string_view s) {
   if (auto it = ids_.find(s); it != ids_.end()) {
     ++entries_[it->second].refs;
     return it->second;
@@ -27,6 +37,15 @@ uint32_t SymbolTable::Ref(std::string_view s) {
 
 void SymbolTable::Unref(uint32_t id) {
   std::unique_lock<std::shared_mutex> lock(mu_);
+  UnrefLocked(id);
+}
+
+void SymbolTable::UnrefAll(std::span<const uint32_t> ids) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  for (uint32_t id : ids) UnrefLocked(id);
+}
+
+void SymbolTable::UnrefLocked(uint32_t id) {
   Entry& e = entries_[id];
   if (--e.refs > 0) return;
   ids_.erase(e.text);

@@ -25,6 +25,7 @@
 #include <deque>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,11 @@ class SymbolTable {
 
   // The id of `s`, interned if new, with one more reference.
   uint32_t Ref(std::string_view s);
+  // Ref() of each of `strings` into `ids`, under one lock: a new series
+  // interns a dozen strings, and many series are created at once.
+  void RefAll(std::span<const std::string_view> strings, uint32_t* ids);
   void Unref(uint32_t id);
+  void UnrefAll(std::span<const uint32_t> ids);
 
   // Live symbols.
   size_t size() const;
@@ -64,6 +69,9 @@ class SymbolTable {
     std::string text;
     uint32_t refs = 0;
   };
+  // Require mu_ held exclusively.
+  uint32_t RefLocked(std::string_view s);
+  void UnrefLocked(uint32_t id);
 
   mutable std::shared_mutex mu_;
   // A deque never moves its elements, so the map's keys (views of
