@@ -7,17 +7,12 @@
 #include "exporter/bundled_rule_pack.h"
 #include "exporter/demo_data.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 
 namespace vigil::demo {
 namespace {
 
 constexpr char kExpositionType[] = "text/plain; version=0.0.4; charset=utf-8";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 api::HttpResponse Exposition(std::string body) {
   api::HttpResponse r;
@@ -139,10 +134,11 @@ std::map<std::string, api::HttpHandler> Handlers(int64_t start_ms) {
   };
   h["/demo/apiserver/metrics"] = [start_ms](const api::HttpRequest&) {
     return Exposition(ApiServerMetrics(
-        static_cast<double>(std::max<int64_t>(0, NowMs() - start_ms)) / 1000));
+        static_cast<double>(std::max<int64_t>(0, WallClockMs() - start_ms)) /
+        1000));
   };
   h["/demo/falcosidekick/metrics"] = [start_ms](const api::HttpRequest&) {
-    return Exposition(FalcosidekickMetrics(NowMs() - start_ms));
+    return Exposition(FalcosidekickMetrics(WallClockMs() - start_ms));
   };
   return h;
 }

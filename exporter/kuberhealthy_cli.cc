@@ -19,6 +19,7 @@
 #include "exporter/bundled_rule_pack.h"
 #include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "vigil/kube.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
@@ -63,12 +64,6 @@ struct Args {
   std::string ca_file;
   bool insecure_skip_verify = false;
 };
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -238,7 +233,7 @@ absl::Status Report(const std::string& url, const std::string& uuid,
   std::chrono::milliseconds backoff(500);
   std::string last_error;
   for (int attempt = 0;; ++attempt) {
-    const int64_t left_ms = deadline_ms - NowMs();
+    const int64_t left_ms = deadline_ms - WallClockMs();
     // Late or not, one attempt: Kuberhealthy judges lateness itself, and
     // its answer says more than silence.
     if (left_ms <= 0 && attempt > 0) {
@@ -259,8 +254,8 @@ absl::Status Report(const std::string& url, const std::string& uuid,
       last_error = std::string(resp.status().message());
     }
     std::this_thread::sleep_for(
-        std::min(backoff, std::chrono::milliseconds(
-                              std::max<int64_t>(0, deadline_ms - NowMs()))));
+        std::min(backoff, std::chrono::milliseconds(std::max<int64_t>(
+                              0, deadline_ms - WallClockMs()))));
     backoff *= 2;
   }
 }
@@ -287,7 +282,7 @@ int RunKuberhealthy(int argc, char** argv) {
                  "Kuberhealthy, it always is)\n";
     return 2;
   }
-  const int64_t start_ms = NowMs();
+  const int64_t start_ms = WallClockMs();
   int64_t deadline_ms = start_ms + kDefaultRunMs;
   if (const std::string d = Env("KH_CHECK_RUN_DEADLINE"); !d.empty()) {
     int64_t seconds = 0;
@@ -305,7 +300,7 @@ int RunKuberhealthy(int argc, char** argv) {
 
   std::vector<std::string> errors;
   auto specs = LoadRules(*args);
-  const int64_t collect_ms = deadline_ms - kReportReserveMs - NowMs();
+  const int64_t collect_ms = deadline_ms - kReportReserveMs - WallClockMs();
   if (!specs.ok()) {
     errors.push_back(absl::StrCat("loading rules: ", specs.status().message()));
   } else if (collect_ms <= 0) {
@@ -315,7 +310,7 @@ int RunKuberhealthy(int argc, char** argv) {
     if (absl::Status s = Collect(*args, collect_ms, &head); !s.ok()) {
       errors.push_back(absl::StrCat("listing pods: ", s.message()));
     } else {
-      errors = Evaluate(*specs, head, NowMs(), namespace_name);
+      errors = Evaluate(*specs, head, WallClockMs(), namespace_name);
     }
   }
 

@@ -21,6 +21,7 @@
 #include "lib/api/params.h"
 #include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
 #include "vigil/promql/engine.h"
@@ -162,12 +163,6 @@ absl::StatusOr<QueryArgs> ParseArgs(int argc, char** argv) {
   return args;
 }
 
-int64_t WallNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Unix seconds with millisecond precision, as the API's time parameters.
 std::string SecondsParam(int64_t ms) {
   const char* sign = ms < 0 ? "-" : "";
@@ -214,7 +209,7 @@ absl::StatusOr<std::string> BuildForm(const QueryArgs& args,
       add("time", SecondsParam(*default_time_ms));
     }
   } else {
-    int64_t end = default_time_ms.value_or(WallNowMs());
+    int64_t end = default_time_ms.value_or(WallClockMs());
     if (args.end) {
       absl::StatusOr<int64_t> e = time_flag("end", *args.end);
       if (!e.ok()) return e.status();
@@ -267,7 +262,7 @@ absl::StatusOr<Reply> QueryData(const QueryArgs& args, bool* range) {
           std::max(newest.value_or(stats->max_time_ms), stats->max_time_ms);
     }
   }
-  const int64_t default_time = newest.value_or(WallNowMs());
+  const int64_t default_time = newest.value_or(WallClockMs());
   absl::StatusOr<std::string> form = BuildForm(args, default_time, range);
   if (!form.ok()) return form.status();
 

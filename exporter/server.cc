@@ -15,6 +15,7 @@
 #include "exporter/demo.h"
 #include "exporter/log.h"
 #include "exporter/self_metrics.h"
+#include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
 #include "vigil/kube.h"
@@ -34,12 +35,6 @@ constexpr auto kGcInterval = std::chrono::minutes(1);
 // How often --state.file is rewritten: a crash loses at most this much, and
 // a restart counts it as downtime.
 constexpr auto kStateSaveInterval = std::chrono::seconds(30);
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The scrape layer's targets as the API shows them.
 class ScrapeTargets : public api::TargetsSource {
@@ -125,7 +120,7 @@ class Server {
   }
 
   int Run() {
-    const int64_t start = NowMs();
+    const int64_t start = WallClockMs();
     // The demo's targets are vigil's own listener, whose port is known once
     // it listens: its config is applied after the server starts.
     auto config = demo_ ? ParseConfig(demo::ConfigYaml(0), "<demo>", "")
@@ -245,7 +240,7 @@ class Server {
       while (!control_.cv.wait_for(lock, kGcInterval,
                                    [this] { return control_.quit; })) {
         lock.unlock();
-        head_.RunGc(NowMs());
+        head_.RunGc(WallClockMs());
         lock.lock();
       }
     });
@@ -272,8 +267,8 @@ class Server {
       }
       if (g_sighup.exchange(false)) (void)Reload();
       LogKubeCollectorChanges();
-      if (alert_log_ != nullptr && NowMs() - last_alert_log_ms >= 1000) {
-        last_alert_log_ms = NowMs();
+      if (alert_log_ != nullptr && WallClockMs() - last_alert_log_ms >= 1000) {
+        last_alert_log_ms = WallClockMs();
         alert_log_->Observe(*rules_, last_alert_log_ms);
       }
     }
@@ -398,7 +393,7 @@ class Server {
   // --state.file: alert state across restarts (RuleManager::LoadState).
   void LoadAlertState() {
     if (flags_.state_file.empty()) return;
-    const int64_t now = NowMs();
+    const int64_t now = WallClockMs();
     auto loaded = rules_->LoadState(flags_.state_file, now);
     if (absl::IsNotFound(loaded.status())) {
       Log(LogLevel::kInfo, "No alert state file yet, starting fresh",
@@ -422,7 +417,7 @@ class Server {
 
   void SaveAlertState() {
     if (flags_.state_file.empty()) return;
-    if (absl::Status s = rules_->SaveState(flags_.state_file, NowMs());
+    if (absl::Status s = rules_->SaveState(flags_.state_file, WallClockMs());
         !s.ok()) {
       Log(LogLevel::kError, "Error saving alert state",
           {{"file", flags_.state_file}, {"err", std::string(s.message())}});

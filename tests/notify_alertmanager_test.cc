@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lib/httpclient/http_client.h"
+#include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
 #include "vigil/notify.h"
 
@@ -16,12 +17,6 @@ namespace vigil::notify {
 namespace {
 
 using std::chrono::milliseconds;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 NotifierAlert Firing(std::string pod, int64_t now_ms) {
   NotifierAlert a;
@@ -75,7 +70,8 @@ TEST(NotifierAlertmanagerTest, AlertsSentDuringAnOutageArriveAfterRestart) {
   for (int round = 0; round < 3; ++round) {
     want.insert("p" + std::to_string(round));
     std::vector<NotifierAlert> batch;
-    for (const std::string& pod : want) batch.push_back(Firing(pod, NowMs()));
+    for (const std::string& pod : want)
+      batch.push_back(Firing(pod, WallClockMs()));
     const uint64_t errors = n.Stats().send_errors;
     n.Send(batch);
     // Every copy fails at least once, so what arrives later came by retry.
@@ -110,15 +106,15 @@ TEST(NotifierAlertmanagerTest, ResolvedAlertIsNoLongerActive) {
   ASSERT_TRUE(am.ok()) << am.status();
   Notifier n(Options(am->url()));
 
-  NotifierAlert a = Firing("ledger-0", NowMs());
-  n.Send({a, Firing("ledger-1", NowMs())});
+  NotifierAlert a = Firing("ledger-0", WallClockMs());
+  n.Send({a, Firing("ledger-1", WallClockMs())});
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
   nlohmann::json firing = ActiveAlerts(am->url());
   EXPECT_EQ(Pods(firing), (std::set<std::string>{"ledger-0", "ledger-1"}));
   for (const auto& f : firing) EXPECT_EQ(f["status"]["state"], "active");
 
   // Prometheus resolves by resending with endsAt = the resolve time.
-  a.ends_at_ms = NowMs();
+  a.ends_at_ms = WallClockMs();
   n.Send({a});
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
   std::this_thread::sleep_for(milliseconds(10));  // endsAt strictly past
@@ -135,8 +131,8 @@ TEST(NotifierAlertmanagerTest, ResolveSentDuringAnOutageArrivesAfterRestart) {
 
   // A resolve carries an endsAt already past; it must not count as expired
   // while Alertmanager is down, or the alert would stay firing there.
-  NotifierAlert resolve = Firing("ledger-0", NowMs());
-  resolve.ends_at_ms = NowMs() - 1000;
+  NotifierAlert resolve = Firing("ledger-0", WallClockMs());
+  resolve.ends_at_ms = WallClockMs() - 1000;
   n.Send({resolve});
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(5000);
   while (n.Stats().retries < 2 && std::chrono::steady_clock::now() < deadline) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "lib/model/wall_clock.h"
 #include "lib/notify/alertmanager_discovery.h"
 #include "tests/support/wait_for.h"
 #include "vigil/notify.h"
@@ -198,10 +199,7 @@ TEST(NotifierDiscoveryTest, RefreshesOnItsOwnAndKeepsQueuesOfKeptTargets) {
   Notifier n(FileSdOptions(file, std::chrono::milliseconds(50)));
   NotifierAlert a;
   a.labels = Labels::FromStrings({"alertname", "PodPrivilegedMode"});
-  a.ends_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count() +
-                 600000;
+  a.ends_at_ms = WallClockMs() + 600000;
   n.Send({a});
   ASSERT_TRUE(WaitFor([&] { return n.Stats().send_errors >= 1; },
                       std::chrono::seconds(5)));

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "lib/httpclient/http_client.h"
+#include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
 #include "vigil/notify.h"
 #include "vigil/promql/engine.h"
@@ -35,12 +36,6 @@ constexpr std::string_view kPodPrivileged = R"(groups:
     annotations:
       summary: Pod {{ $labels.namespace }}/{{ $labels.pod }} runs a privileged container
 )";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int64_t ParseMs(const nlohmann::json& rfc3339) {
   absl::Time t;
@@ -95,7 +90,7 @@ TEST_F(PodPrivilegedE2eTest, FiresForThePrivilegedPodThenResolves) {
   // Rule time runs in the recent past so that Alertmanager, on the wall
   // clock, sees the firing alert's endsAt ahead and the resolved one's
   // behind.
-  const int64_t t0 = (NowMs() / kMin - 10) * kMin;
+  const int64_t t0 = (WallClockMs() / kMin - 10) * kMin;
   for (int64_t t = t0; t <= t0 + 8 * kMin; t += 30 * kSec) {
     Add(Running("p1"), t, 1);
     Add(Running("p2"), t, 1);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "lib/httpclient/http_client.h"
+#include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
 #include "tests/support/wait_for.h"
 
@@ -33,12 +34,6 @@ AlertmanagerTarget Target(std::string url, std::chrono::milliseconds timeout) {
   t.url = std::move(url);
   t.timeout = timeout;
   return t;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 TEST(AlertJsonTest, EncodesApiV2PostableAlerts) {
@@ -88,8 +83,8 @@ TEST(NotifierTest, QueueOverflowDropsOldest) {
   Notifier n(o);
   std::vector<NotifierAlert> many;
   for (int i = 0; i < 5; ++i) {
-    many.push_back(PodPrivileged("p" + std::to_string(i), NowMs()));
-    many.back().ends_at_ms = NowMs() + 500;  // retried until then
+    many.push_back(PodPrivileged("p" + std::to_string(i), WallClockMs()));
+    many.back().ends_at_ms = WallClockMs() + 500;  // retried until then
   }
   n.Send(many);
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
@@ -108,8 +103,8 @@ TEST(NotifierTest, FailedBatchIsRetriedWithGrowingBackoff) {
   o.retry_initial_backoff = std::chrono::milliseconds(50);
   o.retry_max_backoff = std::chrono::milliseconds(400);
   Notifier n(o);
-  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
-  a.ends_at_ms = NowMs() + 1500;
+  NotifierAlert a = PodPrivileged("ledger-0", WallClockMs());
+  a.ends_at_ms = WallClockMs() + 1500;
   n.Send({a});
   EXPECT_FALSE(n.Flush(std::chrono::milliseconds(1000)))
       << "still retrying: undelivered";
@@ -131,13 +126,13 @@ TEST(NotifierTest, NewerCopySupersedesTheRetriedAlert) {
   o.retry_initial_backoff = std::chrono::milliseconds(200);
   o.retry_max_backoff = std::chrono::milliseconds(200);
   Notifier n(o);
-  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
-  a.ends_at_ms = NowMs() + 1000;
+  NotifierAlert a = PodPrivileged("ledger-0", WallClockMs());
+  a.ends_at_ms = WallClockMs() + 1000;
   n.Send({a});
   ASSERT_TRUE(WaitFor([&] { return n.Stats().send_errors >= 1; },
                       std::chrono::seconds(5)));
   a.annotations = Labels::FromStrings({"summary", "newer"});
-  NotifierAlert other = PodPrivileged("other", NowMs());
+  NotifierAlert other = PodPrivileged("other", WallClockMs());
   other.ends_at_ms = a.ends_at_ms;
   n.Send({a, other});
   ASSERT_TRUE(
@@ -156,7 +151,7 @@ TEST(NotifierTest, StatsPerAlertmanagerAndApplyOptionsKeepsQueues) {
   o.alertmanagers.push_back(dead);
   o.retry_initial_backoff = std::chrono::seconds(30);  // one try, then wait
   Notifier n(o);
-  n.Send({PodPrivileged("ledger-0", NowMs())});
+  n.Send({PodPrivileged("ledger-0", WallClockMs())});
   ASSERT_TRUE(WaitFor([&] { return n.Stats().send_errors >= 1; },
                       std::chrono::seconds(5)));
   NotifierStats s = n.Stats();
@@ -189,7 +184,7 @@ TEST(NotifierTest, DestructorGivesUpRetryingAfterOneLastTry) {
   o.alertmanagers.push_back(DeadTarget());
   o.retry_initial_backoff = std::chrono::seconds(10);
   auto n = std::make_unique<Notifier>(o);
-  n->Send({PodPrivileged("ledger-0", NowMs())});  // valid for 4 minutes
+  n->Send({PodPrivileged("ledger-0", WallClockMs())});  // valid for 4 minutes
   ASSERT_TRUE(WaitFor([&] { return n->Stats().send_errors >= 1; },
                       std::chrono::seconds(5)));
   const auto start = std::chrono::steady_clock::now();
@@ -209,7 +204,8 @@ TEST(NotifierTest, ExternalLabelsAndRelabelingApply) {
     return l;
   };
   Notifier n(o);
-  n.Send({PodPrivileged("keep", NowMs()), PodPrivileged("drop-me", NowMs())});
+  n.Send({PodPrivileged("keep", WallClockMs()),
+          PodPrivileged("drop-me", WallClockMs())});
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].Get("cluster"), "prod");
   EXPECT_EQ(seen[0].Get("pod"), "keep") << "the alert's own label wins";
@@ -225,7 +221,7 @@ TEST(NotifierIntegrationTest, RealAlertmanagerReceivesTheAlert) {
   o.alertmanagers.push_back(Target(am->url(), std::chrono::seconds(5)));
   o.external_labels = Labels::FromStrings({"cluster", "kind-1"});
   Notifier n(o);
-  n.Send({PodPrivileged("ledger-0", NowMs())});
+  n.Send({PodPrivileged("ledger-0", WallClockMs())});
   ASSERT_TRUE(n.Flush(std::chrono::seconds(10)));
   EXPECT_EQ(n.Stats().alerts_sent, 1u);
   EXPECT_EQ(n.Stats().send_errors, 0u);
@@ -251,8 +247,8 @@ TEST(NotifierIntegrationTest, DeadAlertmanagerDoesNotDelayTheOthers) {
   o.alertmanagers.push_back(Target(am->url(), std::chrono::seconds(5)));
   o.retry_initial_backoff = std::chrono::milliseconds(100);
   Notifier n(o);
-  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
-  a.ends_at_ms = NowMs() + 1500;  // the dead one gives up then
+  NotifierAlert a = PodPrivileged("ledger-0", WallClockMs());
+  a.ends_at_ms = WallClockMs() + 1500;  // the dead one gives up then
   n.Send({a});
   ASSERT_TRUE(
       WaitFor([&] { return n.Stats().per_alertmanager[1].alerts_sent == 1; },
@@ -275,7 +271,7 @@ TEST(NotifierIntegrationTest, RejectedBatchIsNotRetried) {
   o.alertmanagers.push_back(Target(am->url(), std::chrono::seconds(5)));
   o.retry_initial_backoff = std::chrono::milliseconds(50);
   Notifier n(o);
-  NotifierAlert a = PodPrivileged("ledger-0", NowMs());
+  NotifierAlert a = PodPrivileged("ledger-0", WallClockMs());
   // Alertmanager answers 400 to an invalid label name.
   a.labels = Labels::FromStrings({"alertname", "A", "bad-name", "x"});
   n.Send({a});

@@ -7,6 +7,7 @@
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 
 namespace vigil::api {
 
@@ -51,9 +52,7 @@ void AppendStrings(JsonWriter& w, std::string_view key,
 
 int64_t ApiContext::NowMs() const {
   if (deps.now_ms) return deps.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return WallClockMs();
 }
 
 ApiResult InvalidParam(std::string_view param, std::string_view message) {

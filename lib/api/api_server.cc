@@ -12,6 +12,7 @@
 #include "lib/api/http_server.h"
 #include "lib/api/router.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 
 namespace vigil::api {
@@ -69,12 +70,6 @@ std::string RoutePrefix(std::string_view external_url) {
   std::string prefix(external_url.substr(slash));
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   return prefix;
-}
-
-int64_t WallNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -188,7 +183,7 @@ ApiServer::ApiServer(ApiServerOptions options, ApiDependencies deps)
   ApiContext& ctx = impl_->ctx;
   ctx.options = std::move(options);
   ctx.deps = std::move(deps);
-  ctx.start_time_ms = WallNowMs();
+  ctx.start_time_ms = WallClockMs();
   if (ctx.deps.engine != nullptr) {
     ctx.engine_options = ctx.deps.engine->options();
   }

@@ -17,17 +17,12 @@
 #include "lib/kube/pod_lister.h"
 #include "lib/kube/security_series.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "vigil/kube.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::kube {
 namespace {
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 absl::Status ValidateOptions(const CollectorOptions& o) {
   const std::string& url = o.api.api_url;
@@ -87,7 +82,7 @@ std::string_view ErrorReasonName(ErrorReason reason) {
 struct Collector::Impl {
   Impl(CollectorOptions o, tsdb::Head* head) : options(std::move(o)) {
     if (head != nullptr) writer.emplace(head);
-    if (!options.now_ms) options.now_ms = SystemNowMs;
+    if (!options.now_ms) options.now_ms = WallClockMs;
   }
 
   CollectorOptions options;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "lib/notify/alertmanager_discovery.h"
 #include "vigil/notify.h"
 
@@ -39,12 +40,6 @@ PostResult PostBatch(const AlertmanagerTarget& am, const std::string& body) {
     return PostResult::kRetryable;
   }
   return PostResult::kRejected;
-}
-
-int64_t WallNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 struct Entry {
@@ -297,7 +292,7 @@ struct Notifier::Impl {
       s.wake.wait_until(lock, next_attempt,
                         [&] { return s.stopping || draining; });
       if (s.stopping) break;
-      PruneRetries(s, WallNowMs());
+      PruneRetries(s, WallClockMs());
       if (s.queue.empty()) {
         drained.notify_all();
         continue;
@@ -380,7 +375,7 @@ Notifier::~Notifier() {
 void Notifier::Send(std::vector<NotifierAlert> alerts) {
   std::lock_guard lock(impl_->mu);
   const NotifierOptions& o = impl_->options;
-  const int64_t now_ms = WallNowMs();
+  const int64_t now_ms = WallClockMs();
   std::vector<NotifierAlert> accepted;
   accepted.reserve(alerts.size());
   for (NotifierAlert& a : alerts) {

@@ -8,19 +8,12 @@
 #include <thread>
 
 #include "absl/strings/str_join.h"
+#include "lib/model/wall_clock.h"
 #include "lib/rules/alert_state_file.h"
 #include "vigil/rules.h"
 
 namespace vigil::rules {
-namespace {
-
-int64_t WallClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> ExpandFileGlobs(
     const std::vector<std::string>& patterns) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/discovery/file_sd_watcher.h"
 #include "lib/model/duration.h"
+#include "lib/model/wall_clock.h"
 #include "lib/scrape/scrape_loop.h"
 #include "lib/scrape/target.h"
 #include "vigil/scrape.h"
@@ -55,7 +56,7 @@ struct ScrapeManager::Impl {
   std::thread discovery;
 
   int64_t Now() const {
-    return options.now_ms ? options.now_ms() : SystemNowMs();
+    return options.now_ms ? options.now_ms() : WallClockMs();
   }
 
   size_t ActiveCountExcept(const std::string& job) const {

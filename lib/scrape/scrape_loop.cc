@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
+#include "lib/model/wall_clock.h"
 #include "lib/scrape/target.h"
 
 namespace vigil::scrape {
@@ -64,19 +65,13 @@ std::string FormatSeconds(int64_t ms) {
 
 }  // namespace
 
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 ScrapeLoop::ScrapeLoop(LoopTarget target, tsdb::Head* head,
                        uint64_t offset_seed, int64_t (*now_ms)(),
                        ScrapeFailureHandler on_failure)
     : target_(std::move(target)),
       head_(head),
       offset_seed_(offset_seed),
-      now_ms_(now_ms ? now_ms : &SystemNowMs),
+      now_ms_(now_ms ? now_ms : &WallClockMs),
       on_failure_(std::move(on_failure)),
       cache_(PublicTargetLabels(target_.full_labels), target_.config.get()) {}
 

@@ -85,9 +85,6 @@ class ScrapeLoop {
   std::thread thread_;
 };
 
-// Milliseconds since the epoch from the system clock.
-int64_t SystemNowMs();
-
 }  // namespace vigil::scrape
 
 #endif  // VIGIL_LIB_SCRAPE_SCRAPE_LOOP_H_
