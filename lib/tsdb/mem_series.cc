@@ -46,7 +46,7 @@ Verdict MemSeries::Check(int64_t t, double v, const BatchLast* batch,
   if (batch != nullptr) {
     against = std::bit_cast<uint64_t>(batch->v);
     verdict = Judge(t, bits, batch->t, against);
-  } else if (has_samples_) {
+  } else if (total_ > 0) {
     verdict = Judge(t, bits, last_t_, last_v_bits_);
     against = last_v_bits_;
   }
@@ -83,7 +83,7 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
                           uint64_t low_watermark, const ChunkOptions& opts,
                           HeadCounters& counters) {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
-  if (has_samples_) {
+  if (total_ > 0) {
     const Verdict verdict = Judge(t, bits, last_t_, last_v_bits_);
     if (verdict != Verdict::kAppend) return verdict;
   }
@@ -111,7 +111,6 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   counters.chunk_bytes.fetch_add(
       static_cast<int64_t>(head_.bytes().size() - before),
       std::memory_order_relaxed);
-  has_samples_ = true;
   last_t_ = t;
   last_v_bits_ = bits;
   ++total_;

@@ -143,13 +143,12 @@ class MemSeries {
 
   int64_t last_t_ = 0;
   uint64_t last_v_bits_ = 0;
-  uint64_t total_ = 0;        // samples ever committed
+  uint64_t total_ = 0;        // samples ever committed (GC does not lower it)
   uint64_t first_index_ = 0;  // index of the oldest retained sample
   absl::InlinedVector<CommitMark, 1> marks_;
 
   uint64_t pin_appender_ = 0;  // the appender that pinned last, 0 if none
   uint32_t batch_slot_ = 0;    // see BatchSlot()
-  bool has_samples_ = false;   // ever committed, even if GC dropped them
   bool removed_ = false;
 };
 

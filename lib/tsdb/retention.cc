@@ -32,10 +32,11 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
           s->Truncate(drop_before, exempt_through, h.counters));
       if (s->HasChunks() || s->pending() > 0) continue;
     }
-    const bool removed = h.series.RemoveIf(s, [](const MemSeries& m) {
+    Labels labels = s->labels();
+    const bool removed = h.series.RemoveIf(s, labels, [](const MemSeries& m) {
       return !m.HasChunks() && m.pending() == 0;
     });
-    if (removed) gone.emplace_back(s->ref(), s->labels());
+    if (removed) gone.emplace_back(s->ref(), std::move(labels));
   }
   h.postings.Delete(gone);
   result.series_removed = gone.size();

@@ -69,10 +69,10 @@ std::vector<std::shared_ptr<MemSeries>> StripeSeries::All() const {
 }
 
 bool StripeSeries::RemoveIf(
-    const std::shared_ptr<MemSeries>& s,
+    const std::shared_ptr<MemSeries>& s, const Labels& labels,
     const std::function<bool(const MemSeries&)>& should_remove) {
   // Not stored per series: GC is rare, series are many.
-  const uint64_t hash = s->labels().Hash();
+  const uint64_t hash = labels.Hash();
   HashStripe& hs = hash_stripes_[StripeOf(hash)];
   std::lock_guard<std::mutex> lock(hs.mu);
   {

@@ -48,7 +48,9 @@ class StripeSeries {
 
   // Removes `s` if `should_remove` (called under s->mu()) says so, marking
   // it removed. True when it went.
-  bool RemoveIf(const std::shared_ptr<MemSeries>& s,
+  // `labels` are s->labels(), which the caller needs too (GC unindexes
+  // them), so they are built once.
+  bool RemoveIf(const std::shared_ptr<MemSeries>& s, const Labels& labels,
                 const std::function<bool(const MemSeries&)>& should_remove);
 
  private:
