@@ -51,7 +51,7 @@ struct GeneratedSeries {
   double rate = 0;           // counter: per-second increase; gauge: step size
   double bucket_share = 0;   // kBucket: fraction of requests at or below le
   int bucket_instance = -1;  // kBucket: which instance's requests
-  tsdb::SeriesRef ref = 0;
+  SeriesRef ref = 0;
 };
 
 inline std::vector<GeneratedSeries> KsmEngineSeries() {

@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "lib/discovery/target_groups.h"
 #include "lib/model/duration.h"
 #include "lib/model/strings.h"
+#include "vigil/discovery.h"
 
 namespace vigil::exporter {
 namespace {

@@ -17,9 +17,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "exporter/bundled_rule_pack.h"
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
+#include "vigil/http_client.h"
 #include "vigil/kube.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
@@ -181,7 +181,7 @@ std::vector<std::string> Evaluate(const std::vector<RuleGroupSpec>& specs,
   promql::Engine engine;
   rules::GroupOptions options;
   options.storage = &head;
-  options.appender = [&head] { return head.NewAppender(); };
+  options.appendable = &head;
   options.engine = &engine;
   std::set<std::string> errors;
   for (const RuleGroupSpec& spec : specs) {

@@ -18,12 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "lib/api/params.h"
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
+#include "vigil/http_client.h"
 #include "vigil/promql/engine.h"
 #include "vigil/tsdb.h"
 

@@ -14,6 +14,7 @@
 #include "exporter/config.h"
 #include "exporter/demo.h"
 #include "exporter/log.h"
+#include "exporter/rule_alerts.h"
 #include "exporter/self_metrics.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
@@ -317,7 +318,7 @@ class Server {
   rules::GroupOptions GroupOptionsFrom(const Config& c) {
     rules::GroupOptions o;
     o.storage = &head_;
-    o.appender = [this] { return head_.NewAppender(); };
+    o.appendable = &head_;
     o.engine = &engine_;
     o.default_interval_ms = c.global.evaluation_interval_ms;
     o.default_query_offset_ms = c.global.rule_query_offset_ms;
@@ -328,8 +329,7 @@ class Server {
     o.external_url = flags_.external_url;
     o.notify = [this](const std::string& expr,
                       const std::vector<rules::Alert>& alerts) {
-      notifier_->Send(
-          notify::FromRuleAlerts(expr, alerts, flags_.external_url));
+      notifier_->Send(FromRuleAlerts(expr, alerts, flags_.external_url));
     };
     return o;
   }

@@ -81,7 +81,7 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
   q.query_end = end_ms;
   q.query_step = is_instant ? 0 : step_ms;
   q.max_samples = options.max_samples;
-  q.deadline = std::chrono::steady_clock::now() + options.timeout;
+  q.deadline = eval::MonotonicNow(options) + options.timeout;
   q.stop = opts.stop;
   q.delayed_name_removal = options.enable_delayed_name_removal;
 

@@ -32,7 +32,7 @@ const Expr& Unparen(const Expr& e) {
 
 absl::Status Evaluator::CheckCancel() {
   if (q_->stop.stop_requested()) return absl::CancelledError(kCanceled);
-  if (std::chrono::steady_clock::now() > q_->deadline) {
+  if (MonotonicNow(*q_->options) > q_->deadline) {
     return absl::DeadlineExceededError(kTimedOut);
   }
   return absl::OkStatus();

@@ -94,6 +94,13 @@ struct SelectRange {
   int64_t maxt = 0;
 };
 
+// The engine's clock for timeouts: the injected one, else steady_clock.
+inline std::chrono::steady_clock::time_point MonotonicNow(
+    const EngineOptions& options) {
+  return options.monotonic_clock ? options.monotonic_clock()
+                                 : std::chrono::steady_clock::now();
+}
+
 // State shared by a query's evaluator and the nested evaluators of its
 // subqueries.
 struct QueryState {

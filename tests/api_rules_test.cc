@@ -48,7 +48,7 @@ class ApiRulesTest : public ApiServerTest {
     std::ofstream(file_) << kRules;
     rules::GroupOptions opts;
     opts.storage = &head_;
-    opts.appender = [this] { return head_.NewAppender(); };
+    opts.appendable = &head_;
     opts.engine = &engine_;
     manager_ = std::make_unique<rules::RuleManager>(opts);
     absl::Status st = manager_->Update({file_});

@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
 #include "vigil/api.h"
+#include "vigil/http_client.h"
 #include "vigil/promql/engine.h"
 #include "vigil/tsdb.h"
 

@@ -8,9 +8,9 @@
 #include <set>
 #include <thread>
 
-#include "lib/httpclient/http_client.h"
 #include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
+#include "vigil/http_client.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {

@@ -8,9 +8,10 @@
 #include <thread>
 
 #include "absl/time/time.h"
-#include "lib/httpclient/http_client.h"
+#include "exporter/rule_alerts.h"
 #include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
+#include "vigil/http_client.h"
 #include "vigil/notify.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
@@ -104,14 +105,14 @@ TEST_F(PodPrivilegedE2eTest, FiresForThePrivilegedPodThenResolves) {
   ASSERT_TRUE(specs.ok()) << specs.status();
   rules::GroupOptions o;
   o.storage = &head_;
-  o.appender = [this] { return head_.NewAppender(); };
+  o.appendable = &head_;
   o.engine = &engine_;
   o.resend_delay_ms = 2 * kMin;  // valid_until = fired_at + 8m, ahead of now
   const std::string external_url = "http://vigil.example:9090";
   o.external_url = external_url;
   o.notify = [&](const std::string& expr,
                  const std::vector<rules::Alert>& alerts) {
-    notifier.Send(FromRuleAlerts(expr, alerts, external_url));
+    notifier.Send(exporter::FromRuleAlerts(expr, alerts, external_url));
   };
   auto group = rules::RuleGroup::Create((*specs)[0], o);
   ASSERT_TRUE(group.ok()) << group.status();

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "lib/httpclient/http_client.h"
 #include "lib/model/wall_clock.h"
 #include "tests/support/alertmanager_process.h"
 #include "tests/support/wait_for.h"
+#include "vigil/http_client.h"
 
 namespace vigil::notify {
 namespace {
@@ -46,22 +46,6 @@ TEST(AlertJsonTest, EncodesApiV2PostableAlerts) {
   EXPECT_EQ(j[0]["endsAt"], "2023-11-14T22:17:20.5Z");
   EXPECT_EQ(j[0]["generatorURL"],
             "http://vigil:9090/graph?g0.expr=up&g0.tab=1");
-}
-
-TEST(AlertJsonTest, FromRuleAlertsFollowsPrometheus) {
-  rules::Alert firing;
-  firing.labels = Labels::FromStrings({"alertname", "A"});
-  firing.fired_at_ms = 1000;
-  firing.valid_until_ms = 5000;
-  rules::Alert resolved = firing;
-  resolved.resolved_at_ms = 3000;
-  auto out = FromRuleAlerts("up == 0", {firing, resolved}, "http://x");
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].starts_at_ms, 1000);
-  EXPECT_EQ(out[0].ends_at_ms, 5000);  // valid_until while firing
-  EXPECT_EQ(out[1].ends_at_ms, 3000);  // resolved_at once resolved
-  EXPECT_EQ(out[0].generator_url,
-            "http://x/graph?g0.expr=up+%3D%3D+0&g0.tab=1");
 }
 
 // A target nobody listens on: sends fail fast, nothing blocks Send().

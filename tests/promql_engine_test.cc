@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -374,6 +376,31 @@ TEST_F(EngineTest, CancellationAndTimeout) {
   res = expired.InstantQuery(storage_, "m", 0);
   EXPECT_EQ(res.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(res.status().message(), "query timed out in expression evaluation");
+}
+
+TEST_F(EngineTest, TimeoutIsMeasuredOnTheInjectedClock) {
+  Load(Labels::FromStrings({"__name__", "m"}), kMinute, {1, 2, 3, 4, 5});
+  // A clock that moves one second per reading: with a 30 s timeout the
+  // query starts in time, and the deadline passes after a known number of
+  // cancellation checks, whatever the machine's speed.
+  int64_t readings = 0;
+  EngineOptions o = Options();
+  o.timeout = std::chrono::seconds(30);
+  o.monotonic_clock = [&readings] {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::seconds(readings++));
+  };
+  Engine engine(o);
+  auto res = engine.RangeQuery(storage_, "sum(m)", 0, 60 * kMinute, 1000);
+  EXPECT_EQ(res.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(res.status().message(), "query timed out in expression evaluation");
+  EXPECT_GT(readings, 30);
+
+  // A frozen clock never times out, however long the query runs.
+  o.monotonic_clock = [] { return std::chrono::steady_clock::time_point(); };
+  Engine frozen(o);
+  res = frozen.RangeQuery(storage_, "sum(m)", 0, 60 * kMinute, 1000);
+  EXPECT_TRUE(res.ok()) << res.status();
 }
 
 TEST_F(EngineTest, LookbackOverride) {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "promql/lexer.h"
+#include "promql/parser/lexer.h"
 
 namespace vigil::promql {
 namespace {

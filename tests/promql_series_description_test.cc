@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "promql/series_description.h"
+#include "vigil/promql/series_description.h"
 #include "vigil/storage.h"
 
 namespace vigil::promql {

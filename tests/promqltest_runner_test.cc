@@ -6,10 +6,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "promql/series_description.h"
 #include "tests/promqltest/at_modifier_variants.h"
 #include "tests/promqltest/runner.h"
 #include "tests/promqltest/test_file_parser.h"
+#include "vigil/promql/series_description.h"
 
 namespace vigil::promqltest {
 namespace {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "vigil/rules.h"
+#include "vigil/tsdb.h"
 
 namespace vigil::rules {
 namespace {
@@ -20,7 +21,7 @@ class RuleManagerTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     options_.storage = &head_;
-    options_.appender = [this] { return head_.NewAppender(); };
+    options_.appendable = &head_;
     options_.engine = &engine_;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -55,7 +55,7 @@ struct Vigil {
   explicit Vigil(const std::string& rule_file) {
     GroupOptions o;
     o.storage = &head;
-    o.appender = [this] { return head.NewAppender(); };
+    o.appendable = &head;
     o.engine = &engine;
     o.notify = [this](const std::string&, const std::vector<Alert>& a) {
       sent.insert(sent.end(), a.begin(), a.end());

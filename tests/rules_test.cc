@@ -43,7 +43,7 @@ class RulesTest : public ::testing::Test {
     EXPECT_TRUE(specs.ok()) << specs.status();
     GroupOptions o;
     o.storage = &head_;
-    o.appender = [this] { return head_.NewAppender(); };
+    o.appendable = &head_;
     o.engine = &engine_;
     o.notify = [this](const std::string& expr, const std::vector<Alert>& a) {
       sent_exprs_.push_back(expr);
@@ -272,7 +272,7 @@ TEST_F(RulesTest, BadTemplateFailsGroupCreationWithPosition) {
   ASSERT_TRUE(specs.ok()) << specs.status();
   GroupOptions o;
   o.storage = &head_;
-  o.appender = [this] { return head_.NewAppender(); };
+  o.appendable = &head_;
   o.engine = &engine_;
   auto group = RuleGroup::Create((*specs)[0], o);
   ASSERT_FALSE(group.ok());

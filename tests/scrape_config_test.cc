@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "lib/discovery/file_sd_watcher.h"
+#include "vigil/discovery.h"
 #include "vigil/scrape.h"
 
 namespace vigil::scrape {

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "vigil/labels.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rules.h"
@@ -240,6 +241,18 @@ class ApiServer {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The API's time and duration parameter formats, for clients that take the
+// same values (`vigil query --time`, `--step`).
+//
+// Prometheus's parseTime: unix seconds as a float (rounded to the
+// millisecond) or RFC3339Nano, or Prometheus's min/max time strings.
+// Error: `cannot parse "x" to a valid timestamp`.
+absl::StatusOr<int64_t> ParseTimeMs(std::string_view s);
+// Prometheus's parseDuration: float seconds or a Prometheus duration, in
+// nanoseconds. Errors: `cannot parse "x" to a valid duration` (and "… It
+// overflows int64").
+absl::StatusOr<int64_t> ParseDurationNs(std::string_view s);
 
 }  // namespace vigil::api
 

@@ -1,4 +1,4 @@
-// backfill: loads recorded samples into a tsdb::Head from the files that
+// backfill: loads recorded samples into a store from the files that
 // `promtool tsdb create-blocks-from openmetrics` reads: OpenMetrics text
 // whose every sample carries a timestamp (seconds), ending in "# EOF":
 //
@@ -7,15 +7,15 @@
 //   http_requests_total{code="200"} 1043 1700000015
 //   # EOF
 //
-// `vigil query --data` and `vigil run --storage.load` use it. It sits above
-// both tsdb and textparse (it needs the two) and below promql, which it
-// does not use.
+// `vigil query --data` and `vigil run --storage.load` use it. It writes
+// through vigil::Appendable (storage.h), so it sits above textparse and
+// below promql, which it does not use, and knows no particular store.
 //
 // Semantics, as promtool's backfill: every series line needs a timestamp;
 // HELP, TYPE and UNIT lines are read and dropped; `_created` series are
 // loaded like any other (promtool does not skip them); samples of one series
 // must be in time order (the same timestamp with the same value is ignored,
-// as the Head does; with another value it is an error). Unlike promtool,
+// as the store does; with another value it is an error). Unlike promtool,
 // which cuts the file into 2h blocks and so accepts some disorder across
 // block boundaries, any sample older than its series' previous one is an
 // error here.
@@ -29,13 +29,14 @@
 // "FILE: file is N bytes, more than the limit of M" before it is read.
 // An unreadable file is a NotFoundError naming the path.
 //
-// On error, samples committed before the failing line stay in the Head
+// On error, samples committed before the failing line stay in the store
 // (samples are committed in batches, so a large file does not buffer
 // everything twice); both of vigil's callers stop on an error, so a
 // partial load is never served.
 //
-// Thread safety: the functions are independent; they append to `head`
-// through its own appenders, which is safe alongside readers.
+// Thread safety: the functions are independent; they append to `storage`
+// through appenders of their own, which storage.h makes safe alongside
+// readers and other writers.
 #ifndef VIGIL_BACKFILL_H_
 #define VIGIL_BACKFILL_H_
 
@@ -45,15 +46,15 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "vigil/tsdb.h"
+#include "vigil/storage.h"
 
 namespace vigil::backfill {
 
 // The whole file is held in memory while it is parsed (the parser is
-// zero-copy), next to the Head it fills: 512 MiB of text is some ten
+// zero-copy), next to the store it fills: 512 MiB of text is some ten
 // million samples, far more than a recorded test data set needs.
 inline constexpr int64_t kDefaultMaxFileBytes = int64_t{512} << 20;
-// Distinct series one file may create; each costs the Head its labels, an
+// Distinct series one file may create; each costs the store its labels, an
 // index entry and at least one chunk.
 inline constexpr size_t kDefaultMaxSeries = 1'000'000;
 // promtool's maxSamplesInAppender: samples buffered between commits.
@@ -73,15 +74,15 @@ struct LoadStats {
   int64_t max_time_ms = 0;
 };
 
-// Loads `text`, named `filename` in error messages, into `head`.
+// Loads `text`, named `filename` in error messages, into `storage`.
 absl::StatusOr<LoadStats> LoadOpenMetrics(std::string_view text,
                                           std::string_view filename,
-                                          tsdb::Head& head,
+                                          Appendable& storage,
                                           const LoadOptions& options = {});
 
 // Reads the file at `path` (checking its size first) and loads it.
 absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
-                                              tsdb::Head& head,
+                                              Appendable& storage,
                                               const LoadOptions& options = {});
 
 }  // namespace vigil::backfill

@@ -1,6 +1,6 @@
 // kube: the security-context collector. Lists every pod from the Kubernetes
 // API and turns its pod- and container-level securityContext into series
-// named in kube-state-metrics' style, appended to a tsdb::Head like a scrape
+// named in kube-state-metrics' style, appended to a store like a scrape
 // and rendered as Prometheus text exposition for an exporter endpoint.
 //
 // Listing: GET <api_url>/api/v1/pods?limit=<page_size>, then the same with
@@ -59,7 +59,7 @@
 // An empty label value means the label is absent, as everywhere in
 // Prometheus: {run_as_user=""} selects containers with no runAsUser.
 //
-// Health, appended to the Head at every collection (successful or not) and
+// Health, appended to the store at every collection (successful or not) and
 // rendered with the exposition:
 //   vigil_kube_collector_up                             1 after a successful
 //                                                       list, else 0
@@ -73,7 +73,7 @@
 //                                                       present from the
 //                                                       start, at 0
 //
-// Head semantics (like a scrape): one collection is one Appender committed
+// Store semantics (like a scrape): one collection is one Appender committed
 // at once, all samples at the collection's time. Series present in the
 // previous successful collection but not in this one (a deleted pod, a
 // changed securityContext) get a staleness marker (vigil::StaleNaN()). A
@@ -97,8 +97,9 @@
 // than report a truncated pod list — a partial list would stale the series
 // of the pods it missed and hide them from alerts.
 //
-// Ownership: the Head passed to Create() must outlive the Collector; it may
-// be null (exposition only). The Collector owns its thread.
+// Ownership: the store passed to Create() (any vigil::Appendable, e.g. a
+// tsdb::Head) must outlive the Collector; it may be null (exposition only). The
+// Collector owns its thread.
 //
 // Thread safety: every method may be called from any thread. Collections
 // never overlap: CollectOnce() waits for one in progress (from Start()'s
@@ -118,8 +119,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace vigil::tsdb {
-class Head;
+namespace vigil {
+class Appendable;
 }
 
 namespace vigil::kube {
@@ -228,7 +229,7 @@ struct CollectorStatus {
   std::string last_error;
   // Failed collections by reason, indexed by ErrorReason.
   std::array<uint64_t, kNumErrorReasons> errors_total{};
-  // Samples the Head rejected (out of order: the clock went back) and
+  // Samples the store rejected (out of order: the clock went back) and
   // failed commits. Not collection failures.
   uint64_t append_errors = 0;
 };
@@ -238,7 +239,7 @@ class Collector {
   // InvalidArgument for an unusable configuration: api_url not http(s),
   // or a non-positive interval, timeout, page size or limit.
   static absl::StatusOr<std::unique_ptr<Collector>> Create(
-      CollectorOptions options, tsdb::Head* head);
+      CollectorOptions options, Appendable* storage);
   ~Collector();  // Stop()s
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;

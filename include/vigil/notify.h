@@ -50,7 +50,6 @@
 #include "vigil/discovery.h"
 #include "vigil/labels.h"
 #include "vigil/relabel.h"
-#include "vigil/rules.h"
 
 namespace vigil::notify {
 
@@ -188,13 +187,6 @@ class Notifier {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Prometheus's conversion of rule alerts (cmd/prometheus sendAlerts):
-// startsAt = fired_at, endsAt = resolved_at or valid_until, and a generator
-// URL linking to the expression in the table view of `external_url`.
-std::vector<NotifierAlert> FromRuleAlerts(
-    const std::string& expr, const std::vector<rules::Alert>& alerts,
-    const std::string& external_url);
 
 // The API v2 request body for a batch (postableAlerts).
 std::string EncodeAlertsJson(const std::vector<NotifierAlert>& alerts);

@@ -36,7 +36,6 @@
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
 #include "vigil/storage.h"
-#include "vigil/tsdb.h"
 
 namespace vigil::rules {
 
@@ -76,8 +75,9 @@ using AlertSink =
 
 struct GroupOptions {
   Storage* storage = nullptr;  // what queries read
-  // Where rule output goes (typically a tsdb::Head's NewAppender).
-  std::function<std::unique_ptr<tsdb::Appender>()> appender;
+  // Where rule output goes: recording rules' samples, ALERTS and
+  // ALERTS_FOR_STATE (typically the same tsdb::Head as `storage`).
+  Appendable* appendable = nullptr;
   const promql::Engine* engine = nullptr;
   AlertSink notify;  // may be empty
   int64_t default_interval_ms = 60 * 1000;

@@ -1,6 +1,6 @@
 // Scraping: Prometheus's scrape_configs, target discovery (static_configs,
 // file_sd_configs), target relabeling and the scrape loops that append
-// samples to a tsdb::Head.
+// samples to a store (any vigil::Appendable, e.g. a tsdb::Head).
 //
 // Semantics are Prometheus 3's (config/config.go, scrape/target.go,
 // scrape/scrape.go):
@@ -24,7 +24,7 @@
 //   reported with the target labels.
 //
 // Thread safety: ScrapeManager's methods may be called from any thread.
-// The Head passed to it must outlive it.
+// The store passed to it must outlive it.
 #ifndef VIGIL_SCRAPE_H_
 #define VIGIL_SCRAPE_H_
 
@@ -47,8 +47,8 @@ namespace YAML {
 class Node;
 }
 
-namespace vigil::tsdb {
-class Head;
+namespace vigil {
+class Appendable;
 }
 
 namespace vigil::scrape {
@@ -209,7 +209,7 @@ struct ManagerOptions {
 
 class ScrapeManager {
  public:
-  explicit ScrapeManager(tsdb::Head* head, ManagerOptions options = {});
+  explicit ScrapeManager(Appendable* storage, ManagerOptions options = {});
   ~ScrapeManager();  // Stop()s
   ScrapeManager(const ScrapeManager&) = delete;
   ScrapeManager& operator=(const ScrapeManager&) = delete;

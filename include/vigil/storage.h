@@ -1,9 +1,41 @@
-// Storage: what the PromQL engine reads, and what every store implements.
+// Storage: the read path the PromQL engine uses and the write path every
+// writer uses (scrape loops, the kube collector, backfill, rule evaluation).
+// Every store implements both; the write side is also the seam where a
+// write-ahead log, a remote-write fan-out or a remote store plugs in
+// (Prometheus's storage.Queryable and storage.Appendable are the model).
 //
-// A Storage hands out Queriers over a time range [mint, maxt] (inclusive,
-// milliseconds). A Querier is a consistent snapshot: appends that happen after
-// it was opened are not visible through it. The engine opens one Querier per
-// query and selects each distinct selector once, not once per step.
+// Reading. A Storage hands out Queriers over a time range [mint, maxt]
+// (inclusive, milliseconds). A Querier is a consistent snapshot: appends that
+// are committed after it was opened are not visible through it. The engine
+// opens one Querier per query and selects each distinct selector once, not
+// once per step.
+//
+// Writing. An Appendable hands out Appenders. An Appender buffers a batch
+// (one scrape, one rule evaluation): Append() checks a sample against what
+// its series already holds and returns the series' ref; Commit() makes the
+// whole batch visible at once; Rollback(), or destroying the Appender,
+// discards it. After either the Appender is empty and may be reused.
+//
+// Series refs. Append() returns a SeriesRef that names the series in the
+// store that issued it, so that the next batch can append by ref without
+// the labels (a scrape cache keeps refs, not label sets). A ref is never
+// reused for another series, but a store may forget it (retention drops a
+// series without samples): appending to a forgotten ref with empty labels
+// fails with the "empty labelset" error below, and the caller then appends
+// again with the labels. 0 means "no ref": the labels decide.
+//
+// Append errors carry Prometheus's storage error texts (storage/interface.go)
+// so that logs and API answers read the same; ClassifyAppendError() tells
+// them apart. Every Appendable returns these for these conditions:
+//   "out of order sample"            t is older than the series' last sample
+//   "duplicate sample for timestamp <t>; overrides not allowed: existing <v>,
+//    new value <v>"                  same t, different value (bitwise); the
+//                                    same t with the same bits is accepted
+//                                    and ignored, as in Prometheus
+//   "out of bounds"                  t is older than what the store keeps
+//   "empty labelset: invalid sample" no labels, and no ref or one the store
+//                                    does not know
+// Any other error is the store's own (kOther).
 //
 // Samples are float values; a staleness marker is stored as the NaN with bits
 // 0x7ff0000000000002 (IsStaleNaN) and ends a series for lookback purposes.
@@ -15,8 +47,9 @@
 // and the engine then never asks for one, so series without start timestamps
 // cost nothing extra.
 //
-// Thread safety: Storage implementations are safe for concurrent use. A
-// Querier and the SeriesSet it returns belong to one thread.
+// Thread safety: Storage and Appendable implementations are safe for
+// concurrent use. A Querier and the SeriesSet it returns belong to one
+// thread; so does an Appender.
 #ifndef VIGIL_STORAGE_H_
 #define VIGIL_STORAGE_H_
 
@@ -26,6 +59,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "vigil/labels.h"
 #include "vigil/matcher.h"
@@ -94,6 +128,57 @@ class Storage {
   virtual absl::StatusOr<std::unique_ptr<Querier>> OpenQuerier(
       int64_t mint_ms, int64_t maxt_ms) = 0;
 };
+
+// Names a series in the store that issued it; 0 means "none". See the file
+// comment for when a store forgets one.
+using SeriesRef = uint64_t;
+
+// Buffers one batch of samples; see the file comment.
+class Appender {
+ public:
+  virtual ~Appender() = default;
+  // Appends a sample to the series `ref` if the store knows it, else to the
+  // series `labels` (created when new). Returns the series' ref, or one of
+  // the errors in the file comment; a rejected sample leaves the batch as it
+  // was.
+  virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
+                                           int64_t t_ms, double v) = 0;
+  absl::StatusOr<SeriesRef> Append(const Labels& labels, int64_t t_ms,
+                                   double v) {
+    return Append(0, labels, t_ms, v);
+  }
+  // Makes the buffered samples visible atomically. A sample that became out
+  // of order because another appender committed first is dropped and
+  // counted, as Prometheus does.
+  virtual absl::Status Commit() = 0;
+  virtual void Rollback() = 0;
+};
+
+class Appendable {
+ public:
+  virtual ~Appendable() = default;
+  // A new, empty Appender; it must not outlive this Appendable.
+  virtual std::unique_ptr<Appender> NewAppender() = 0;
+};
+
+// Which of the errors in the file comment `status` is (kNone for OK).
+enum class AppendError {
+  kNone,
+  kOutOfOrder,
+  kDuplicate,
+  kOutOfBounds,
+  kInvalid,
+  kOther,
+};
+AppendError ClassifyAppendError(const absl::Status& status);
+
+// The errors themselves, for stores to return.
+absl::Status OutOfOrderSampleError();
+absl::Status OutOfBoundsError();
+absl::Status EmptyLabelsetError();
+// The values are printed as Go's %g; t == 0 prints the bare message, as
+// Prometheus does for its sentinel.
+absl::Status DuplicateSampleError(int64_t t, double existing, double new_value);
 
 }  // namespace vigil
 

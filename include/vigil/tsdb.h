@@ -7,26 +7,12 @@
 // name -> value -> sorted refs) resolves selectors without scanning every
 // series.
 //
-// Writing: NewAppender() returns an Appender that buffers one scrape's
-// samples. Append() validates a sample against the committed state of its
-// series (and the samples already buffered for it) and returns its ref for
-// fast re-appends; Commit() makes the whole batch visible at once; Rollback()
-// (or destroying the Appender) discards it. As in Prometheus, a series is
+// Writing: Head implements vigil::Appendable; the batch, ref and error
+// contracts are storage.h's. A Head's refs are stable and never reused; it
+// forgets a ref when GC removes the series. As in Prometheus, a series is
 // created (and indexed) by Append() itself, so label queries may see a series
-// whose samples were rolled back until GC removes it.
-//
-// Errors from Append(), with Prometheus's messages:
-//   "out of order sample"            t is older than the series' last sample
-//   "duplicate sample for timestamp <t>; overrides not allowed: existing <v>,
-//    new value <v>"                  same t, different value (bitwise)
-//   "out of bounds"                  t is older than the retention cutoff of
-//                                    the last RunGc()
-//   "empty labelset: invalid sample" no labels, and no ref or one the Head
-//                                    does not know (GC collects series): a
-//                                    caller that keeps refs rather than
-//                                    labels rebuilds the labels on it
-// ClassifyAppendError() tells them apart. The same t with the same value bits
-// is accepted and ignored (Prometheus does the same). Rejections are counted
+// whose samples were rolled back until GC removes it. "out of bounds" means
+// older than the retention cutoff of the last RunGc(). Rejections are counted
 // in HeadStats.
 //
 // Reading: Head implements vigil::Storage. A Querier is a snapshot taken
@@ -62,9 +48,6 @@
 
 namespace vigil::tsdb {
 
-// Identifies a series in one Head; 0 means "none". Never reused.
-using SeriesRef = uint64_t;
-
 // Prometheus cuts head chunks at 120 samples: past that, compression gains
 // little and seeking inside a chunk costs more.
 inline constexpr int kDefaultSamplesPerChunk = 120;
@@ -99,46 +82,14 @@ struct HeadStats {
   uint64_t symbols = 0;
 };
 
-enum class AppendError {
-  kNone,
-  kOutOfOrder,
-  kDuplicate,
-  kOutOfBounds,
-  kInvalid,
-  kOther,
-};
-
-// Which of Append()'s failures `status` is (kNone for OK).
-AppendError ClassifyAppendError(const absl::Status& status);
-
-// Buffers one scrape's samples; see the file comment.
-class Appender {
- public:
-  virtual ~Appender() = default;
-  // Appends a sample to the series `ref` if it exists, else to the series
-  // `labels` (created when new). Returns the series' ref.
-  virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
-                                           int64_t t_ms, double v) = 0;
-  absl::StatusOr<SeriesRef> Append(const Labels& labels, int64_t t_ms,
-                                   double v) {
-    return Append(0, labels, t_ms, v);
-  }
-  // Makes the buffered samples visible atomically. A sample that became out
-  // of order because another appender committed first is dropped and
-  // counted, as Prometheus does. The Appender is empty afterwards and can be
-  // reused.
-  virtual absl::Status Commit() = 0;
-  virtual void Rollback() = 0;
-};
-
-class Head : public Storage {
+class Head : public Storage, public Appendable {
  public:
   explicit Head(HeadOptions options = {});
   ~Head() override;
   Head(const Head&) = delete;
   Head& operator=(const Head&) = delete;
 
-  std::unique_ptr<Appender> NewAppender();
+  std::unique_ptr<Appender> NewAppender() override;
 
   absl::StatusOr<std::unique_ptr<Querier>> OpenQuerier(
       int64_t mint_ms, int64_t maxt_ms) override;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "vigil/api.h"
 #include "vigil/matcher.h"
 
 namespace vigil::api {
@@ -45,14 +46,8 @@ class Form {
 // Go's url.QueryUnescape; nullopt on a malformed %-escape.
 std::optional<std::string> QueryUnescape(std::string_view s);
 
-// parseTime: unix seconds as a float (rounded to the millisecond) or
-// RFC3339Nano, or Prometheus's min/max time strings. Error:
-// `cannot parse "x" to a valid timestamp`.
-absl::StatusOr<int64_t> ParseTimeMs(std::string_view s);
-// parseDuration: float seconds or a Prometheus duration, in nanoseconds.
-// Errors: `cannot parse "x" to a valid duration` (and "… It overflows
-// int64").
-absl::StatusOr<int64_t> ParseDurationNs(std::string_view s);
+// ParseTimeMs and ParseDurationNs (parseTime, parseDuration) are public,
+// in vigil/api.h.
 // parseLimitParam: "" is 0 (no limit); errors are strconv.Atoi's or
 // "limit must be non-negative".
 absl::StatusOr<int64_t> ParseLimit(std::string_view s);

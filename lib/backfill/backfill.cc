@@ -1,4 +1,4 @@
-// Loading timestamped OpenMetrics into a Head; see vigil/backfill.h.
+// Loading timestamped OpenMetrics into a store; see vigil/backfill.h.
 #include "vigil/backfill.h"
 
 #include <algorithm>
@@ -54,11 +54,11 @@ struct SeriesState {
 
 class Loader {
  public:
-  Loader(std::string_view text, std::string_view filename, tsdb::Head& head,
+  Loader(std::string_view text, std::string_view filename, Appendable& storage,
          const LoadOptions& options)
       : text_(text),
         filename_(filename),
-        head_(head),
+        storage_(storage),
         options_(options),
         parser_(text, textparse::Format::kOpenMetrics) {}
 
@@ -67,7 +67,7 @@ class Loader {
       return TooLarge(filename_, static_cast<int64_t>(text_.size()),
                       options_.max_file_bytes);
     }
-    appender_ = head_.NewAppender();
+    appender_ = storage_.NewAppender();
     while (true) {
       absl::StatusOr<textparse::EntryType> type = parser_.Next();
       if (!type.ok()) {
@@ -100,8 +100,8 @@ class Loader {
     }
     const int64_t t = *e.timestamp_ms;
     // The series' text as written is the fast path's key; two spellings of
-    // one series resolve to the same Head ref below.
-    tsdb::SeriesRef ref = 0;
+    // one series resolve to the same store ref below.
+    SeriesRef ref = 0;
     Labels labels;
     if (auto it = by_text_.find(ToAbsl(e.series)); it != by_text_.end()) {
       ref = it->second;
@@ -113,13 +113,11 @@ class Loader {
       return OutOfOrder(e, labels.empty() ? Build() : labels,
                         known->second.last_t);
     }
-    absl::StatusOr<tsdb::SeriesRef> got =
-        appender_->Append(ref, labels, t, e.value);
+    absl::StatusOr<SeriesRef> got = appender_->Append(ref, labels, t, e.value);
     if (!got.ok()) {
       // A series first met under another spelling is only known to the
-      // Head, which says no more than "out of order sample".
-      if (tsdb::ClassifyAppendError(got.status()) ==
-          tsdb::AppendError::kOutOfOrder) {
+      // store, which says no more than "out of order sample".
+      if (ClassifyAppendError(got.status()) == AppendError::kOutOfOrder) {
         return OutOfOrder(e, labels.empty() ? Build() : labels, std::nullopt);
       }
       return ErrorAt(e, TimestampStart(e), FromAbsl(got.status().message()));
@@ -219,13 +217,13 @@ class Loader {
 
   std::string_view text_;
   std::string_view filename_;
-  tsdb::Head& head_;
+  Appendable& storage_;
   const LoadOptions& options_;
   textparse::Parser parser_;
   textparse::SeriesLabelsBuilder labels_builder_;
-  std::unique_ptr<tsdb::Appender> appender_;
-  absl::flat_hash_map<std::string, tsdb::SeriesRef> by_text_;
-  absl::flat_hash_map<tsdb::SeriesRef, SeriesState> by_ref_;
+  std::unique_ptr<Appender> appender_;
+  absl::flat_hash_map<std::string, SeriesRef> by_text_;
+  absl::flat_hash_map<SeriesRef, SeriesState> by_ref_;
   size_t batched_ = 0;
   LoadStats stats_;
 };
@@ -234,13 +232,13 @@ class Loader {
 
 absl::StatusOr<LoadStats> LoadOpenMetrics(std::string_view text,
                                           std::string_view filename,
-                                          tsdb::Head& head,
+                                          Appendable& storage,
                                           const LoadOptions& options) {
-  return Loader(text, filename, head, options).Run();
+  return Loader(text, filename, storage, options).Run();
 }
 
 absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
-                                              tsdb::Head& head,
+                                              Appendable& storage,
                                               const LoadOptions& options) {
   std::error_code ec;
   const uintmax_t size = std::filesystem::file_size(path, ec);
@@ -256,7 +254,7 @@ absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
   std::string text(static_cast<size_t>(size), '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   text.resize(static_cast<size_t>(in.gcount()));
-  return LoadOpenMetrics(text, path, head, options);
+  return LoadOpenMetrics(text, path, storage, options);
 }
 
 }  // namespace vigil::backfill

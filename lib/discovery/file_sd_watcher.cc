@@ -1,10 +1,10 @@
-#include "lib/discovery/file_sd_watcher.h"
-
 #include <glob.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "vigil/discovery.h"
 
 namespace vigil::discovery {
 

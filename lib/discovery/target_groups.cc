@@ -1,5 +1,3 @@
-#include "lib/discovery/target_groups.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -9,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/strings.h"
 #include "lib/relabel/yaml_decode.h"
+#include "vigil/discovery.h"
 
 namespace vigil::discovery {
 namespace {

@@ -1,4 +1,4 @@
-#include "lib/httpclient/http_client.h"
+#include "vigil/http_client.h"
 
 #include <curl/curl.h>
 

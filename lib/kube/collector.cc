@@ -11,15 +11,15 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/kube/collection_writer.h"
 #include "lib/kube/exposition.h"
-#include "lib/kube/head_writer.h"
 #include "lib/kube/health_series.h"
 #include "lib/kube/pod_lister.h"
 #include "lib/kube/security_series.h"
 #include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/kube.h"
-#include "vigil/tsdb.h"
+#include "vigil/storage.h"
 
 namespace vigil::kube {
 namespace {
@@ -80,15 +80,15 @@ std::string_view ErrorReasonName(ErrorReason reason) {
 }
 
 struct Collector::Impl {
-  Impl(CollectorOptions o, tsdb::Head* head) : options(std::move(o)) {
-    if (head != nullptr) writer.emplace(head);
+  Impl(CollectorOptions o, Appendable* storage) : options(std::move(o)) {
+    if (storage != nullptr) writer.emplace(storage);
     if (!options.now_ms) options.now_ms = WallClockMs;
   }
 
   CollectorOptions options;
 
   std::mutex collect_mu;  // one collection at a time
-  std::optional<HeadWriter> writer;
+  std::optional<CollectionWriter> writer;
 
   mutable std::mutex mu;  // guards status and snapshot
   CollectorStatus status;
@@ -120,10 +120,10 @@ void Collector::Impl::Run(const std::function<void()>& collect) {
 }
 
 absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(
-    CollectorOptions options, tsdb::Head* head) {
+    CollectorOptions options, Appendable* storage) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
   return std::unique_ptr<Collector>(
-      new Collector(std::make_unique<Impl>(std::move(options), head)));
+      new Collector(std::make_unique<Impl>(std::move(options), storage)));
 }
 
 Collector::Collector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
+#include "vigil/http_client.h"
 
 namespace vigil::kube {
 namespace {

@@ -1,7 +1,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
-#include "lib/model/strings.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {
@@ -21,26 +20,6 @@ nlohmann::json LabelObject(const Labels& labels) {
 }
 
 }  // namespace
-
-std::vector<NotifierAlert> FromRuleAlerts(
-    const std::string& expr, const std::vector<rules::Alert>& alerts,
-    const std::string& external_url) {
-  // strutil.TableLinkForExpression.
-  const std::string generator_url =
-      external_url + "/graph?g0.expr=" + QueryEscape(expr) + "&g0.tab=1";
-  std::vector<NotifierAlert> out;
-  out.reserve(alerts.size());
-  for (const rules::Alert& a : alerts) {
-    NotifierAlert n;
-    n.labels = a.labels;
-    n.annotations = Labels::FromVector(a.annotations);
-    n.starts_at_ms = a.fired_at_ms;
-    n.ends_at_ms = a.resolved_at_ms != 0 ? a.resolved_at_ms : a.valid_until_ms;
-    n.generator_url = generator_url;
-    out.push_back(std::move(n));
-  }
-  return out;
-}
 
 std::string EncodeAlertsJson(const std::vector<NotifierAlert>& alerts) {
   nlohmann::json batch = nlohmann::json::array();

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/discovery/file_sd_watcher.h"
+#include "vigil/discovery.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {

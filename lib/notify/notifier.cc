@@ -6,10 +6,10 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "lib/notify/alertmanager_discovery.h"
+#include "vigil/http_client.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {

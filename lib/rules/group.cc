@@ -45,9 +45,9 @@ RuleGroup::~RuleGroup() = default;
 absl::StatusOr<std::unique_ptr<RuleGroup>> RuleGroup::Create(
     const RuleGroupSpec& spec, GroupOptions options) {
   if (options.storage == nullptr || options.engine == nullptr ||
-      !options.appender) {
+      options.appendable == nullptr) {
     return absl::InvalidArgumentError(
-        "rule group needs a storage, an engine and an appender");
+        "rule group needs a storage, an engine and an appendable");
   }
   auto state = std::make_unique<State>();
   state->spec = spec;
@@ -106,7 +106,7 @@ void RuleGroup::Eval(int64_t ts_ms) {
       }
     }
 
-    auto app = s.options.appender();
+    auto app = s.options.appendable->NewAppender();
     absl::flat_hash_map<uint64_t, Labels> returned;
     returned.reserve(vector->size());
     for (const promql::VectorSample& sample : *vector) {

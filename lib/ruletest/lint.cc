@@ -133,7 +133,7 @@ CheckResult CheckRuleFile(const std::string& path,
   for (const RuleGroupSpec& g : *groups) {
     rules::GroupOptions go;
     go.storage = &head;
-    go.appender = [&head] { return head.NewAppender(); };
+    go.appendable = &head;
     go.engine = &engine;
     auto built = rules::RuleGroup::Create(g, std::move(go));
     if (!built.ok()) r.errors.emplace_back(built.status().message());

@@ -25,10 +25,10 @@
 #include "lib/ruletest/expr_walk.h"
 #include "lib/ruletest/format.h"
 #include "lib/ruletest/test_file.h"
-#include "promql/series_description.h"
 #include "re2/re2.h"
 #include "vigil/promql/engine.h"
 #include "vigil/promql/parser.h"
+#include "vigil/promql/series_description.h"
 #include "vigil/rules.h"
 #include "vigil/ruletest.h"
 #include "vigil/tsdb.h"
@@ -40,7 +40,7 @@ struct LoadedSeries {
   Labels labels;
   std::vector<std::optional<double>> values;
   size_t next = 0;  // first value not appended yet
-  tsdb::SeriesRef ref = 0;
+  SeriesRef ref = 0;
 };
 
 Failure BadInput(std::string text) {
@@ -196,7 +196,7 @@ class GroupRunner {
     for (const RuleGroupSpec& spec : specs_) {
       rules::GroupOptions go;
       go.storage = &head_;
-      go.appender = [this] { return head_.NewAppender(); };
+      go.appendable = &head_;
       go.engine = engine_.get();
       go.default_interval_ms = interval_;
       go.external_labels = tg_.external_labels;

@@ -7,9 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lib/discovery/target_groups.h"
 #include "lib/model/strings.h"
 #include "lib/relabel/yaml_decode.h"
+#include "vigil/discovery.h"
 #include "vigil/scrape.h"
 
 namespace vigil::scrape {

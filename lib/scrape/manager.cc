@@ -8,13 +8,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "lib/discovery/file_sd_watcher.h"
 #include "lib/model/duration.h"
 #include "lib/model/wall_clock.h"
 #include "lib/scrape/scrape_loop.h"
 #include "lib/scrape/target.h"
+#include "vigil/discovery.h"
 #include "vigil/scrape.h"
-#include "vigil/tsdb.h"
+#include "vigil/storage.h"
 
 namespace vigil::scrape {
 namespace {
@@ -43,7 +43,7 @@ std::string LoopKey(const Labels& full, const std::string& url) {
 }  // namespace
 
 struct ScrapeManager::Impl {
-  tsdb::Head* head;
+  Appendable* storage;
   ManagerOptions options;
 
   mutable std::mutex mu;
@@ -116,9 +116,9 @@ struct ScrapeManager::Impl {
     }
     for (auto& [key, lt] : wanted) {
       if (pool.loops.contains(key)) continue;
-      auto loop =
-          std::make_unique<ScrapeLoop>(std::move(lt), head, options.offset_seed,
-                                       options.now_ms, options.on_failure);
+      auto loop = std::make_unique<ScrapeLoop>(
+          std::move(lt), storage, options.offset_seed, options.now_ms,
+          options.on_failure);
       loop->Start();
       pool.loops.emplace(key, std::move(loop));
     }
@@ -150,9 +150,9 @@ struct ScrapeManager::Impl {
   }
 };
 
-ScrapeManager::ScrapeManager(tsdb::Head* head, ManagerOptions options)
+ScrapeManager::ScrapeManager(Appendable* storage, ManagerOptions options)
     : impl_(std::make_unique<Impl>()) {
-  impl_->head = head;
+  impl_->storage = storage;
   impl_->options = options;
   impl_->discovery =
       std::thread([impl = impl_.get()] { impl->DiscoveryThread(); });

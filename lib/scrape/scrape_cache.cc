@@ -106,7 +106,7 @@ absl::Status ScrapeCache::CheckLabelLimits(const Labels& labels) const {
   return absl::OkStatus();
 }
 
-absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
+absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
                                      textparse::Format format, int64_t ts_ms,
                                      AppendCounts* counts) {
   ++iter_;
@@ -154,22 +154,21 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
     }
     auto ref = app.Append(entry.ref, lset, t, e.value);
     if (!ref.ok() && lset.empty() &&
-        tsdb::ClassifyAppendError(ref.status()) ==
-            tsdb::AppendError::kInvalid) {
+        ClassifyAppendError(ref.status()) == AppendError::kInvalid) {
       lset = MutateSampleLabels(labels_builder_.Build(parser));
       ref = app.Append(0, lset, t, e.value);
     }
     if (!ref.ok()) {
-      // Like Prometheus, samples the Head rejects for their timestamp are
+      // Like Prometheus, samples the store rejects for their timestamp are
       // counted and skipped; anything else fails the scrape.
-      switch (tsdb::ClassifyAppendError(ref.status())) {
-        case tsdb::AppendError::kOutOfOrder:
+      switch (ClassifyAppendError(ref.status())) {
+        case AppendError::kOutOfOrder:
           ++counts->out_of_order;
           continue;
-        case tsdb::AppendError::kDuplicate:
+        case AppendError::kDuplicate:
           ++counts->duplicates;
           continue;
-        case tsdb::AppendError::kOutOfBounds:
+        case AppendError::kOutOfBounds:
           ++counts->out_of_bounds;
           continue;
         default:
@@ -186,7 +185,7 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
   for (const auto& [hash, ref] : prev_series_) {
     if (cur_series_.contains(hash)) continue;
     // Errors are ignored: a marker older than newer data is meaningless,
-    // and a series the Head has collected needs none.
+    // and a series the store has collected needs none.
     (void)app.Append(ref, Labels(), ts_ms, StaleNaN());
   }
   prev_series_.swap(cur_series_);
@@ -197,7 +196,7 @@ absl::Status ScrapeCache::AppendBody(tsdb::Appender& app, std::string_view body,
   return absl::OkStatus();
 }
 
-void ScrapeCache::AppendStaleAll(tsdb::Appender& app, int64_t ts_ms) {
+void ScrapeCache::AppendStaleAll(Appender& app, int64_t ts_ms) {
   for (const auto& [hash, ref] : prev_series_) {
     (void)app.Append(ref, Labels(), ts_ms, StaleNaN());
   }
@@ -205,7 +204,7 @@ void ScrapeCache::AppendStaleAll(tsdb::Appender& app, int64_t ts_ms) {
   cur_series_.clear();
 }
 
-void ScrapeCache::AppendReport(tsdb::Appender& app, int64_t ts_ms, bool up,
+void ScrapeCache::AppendReport(Appender& app, int64_t ts_ms, bool up,
                                double duration_seconds,
                                const AppendCounts& counts, bool stale) {
   const double values[] = {

@@ -16,8 +16,8 @@
 #include "lib/scrape/series_fingerprint.h"
 #include "vigil/labels.h"
 #include "vigil/scrape.h"
+#include "vigil/storage.h"
 #include "vigil/textparse.h"
-#include "vigil/tsdb.h"
 
 namespace vigil::scrape {
 
@@ -40,7 +40,7 @@ struct AppendCounts {
   uint64_t scraped = 0;       // samples in the body
   uint64_t post_relabel = 0;  // samples left after metric relabeling
   uint64_t series_added = 0;  // series new since the previous scrape
-  uint64_t out_of_order = 0;  // rejected by the Head and ignored
+  uint64_t out_of_order = 0;  // rejected by the store and ignored
   uint64_t duplicates = 0;
   uint64_t out_of_bounds = 0;
 };
@@ -57,28 +57,28 @@ class ScrapeCache {
   // label limits, storage failure) the caller must Rollback() `app` and
   // call AppendStaleAll() on a fresh appender; the previous-scrape state is
   // unchanged until a scrape succeeds.
-  absl::Status AppendBody(tsdb::Appender& app, std::string_view body,
+  absl::Status AppendBody(Appender& app, std::string_view body,
                           textparse::Format format, int64_t ts_ms,
                           AppendCounts* counts);
   // Staleness markers for every series of the previous successful scrape,
   // which then counts as empty (after a failed scrape, and when the target
   // goes away).
-  void AppendStaleAll(tsdb::Appender& app, int64_t ts_ms);
+  void AppendStaleAll(Appender& app, int64_t ts_ms);
   // The report series at `ts_ms`; `stale` writes staleness markers instead.
-  void AppendReport(tsdb::Appender& app, int64_t ts_ms, bool up,
+  void AppendReport(Appender& app, int64_t ts_ms, bool up,
                     double duration_seconds, const AppendCounts& counts,
                     bool stale);
 
   const Labels& target_labels() const { return target_labels_; }
 
  private:
-  // No label set: the Head has it, and keeping a second copy per series
-  // here doubled the exporter's memory per series. When the Head no longer
+  // No label set: the store has it, and keeping a second copy per series
+  // here doubled the exporter's memory per series. When the store no longer
   // knows `ref` (a first append failed, or GC collected the series) the
   // labels are rebuilt from the series text.
   struct Entry {
     uint64_t hash = 0;  // of the final labels
-    tsdb::SeriesRef ref = 0;
+    SeriesRef ref = 0;
     uint64_t last_iter = 0;
     bool dropped = false;  // by metric relabeling
   };
@@ -94,12 +94,12 @@ class ScrapeCache {
   absl::flat_hash_map<SeriesFingerprint, Entry> entries_;
   // Final-label hash -> ref of the series appended without an explicit
   // timestamp, in the previous and the current scrape.
-  absl::flat_hash_map<uint64_t, tsdb::SeriesRef> prev_series_;
-  absl::flat_hash_map<uint64_t, tsdb::SeriesRef> cur_series_;
+  absl::flat_hash_map<uint64_t, SeriesRef> prev_series_;
+  absl::flat_hash_map<uint64_t, SeriesRef> cur_series_;
   uint64_t iter_ = 0;
   textparse::SeriesLabelsBuilder labels_builder_;
   std::vector<Labels> report_labels_;
-  std::vector<tsdb::SeriesRef> report_refs_;
+  std::vector<SeriesRef> report_refs_;
 };
 
 }  // namespace vigil::scrape

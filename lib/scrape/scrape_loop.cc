@@ -7,10 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/httpclient/http_client.h"
 #include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "lib/scrape/target.h"
+#include "vigil/http_client.h"
 
 namespace vigil::scrape {
 namespace {
@@ -65,11 +65,11 @@ std::string FormatSeconds(int64_t ms) {
 
 }  // namespace
 
-ScrapeLoop::ScrapeLoop(LoopTarget target, tsdb::Head* head,
+ScrapeLoop::ScrapeLoop(LoopTarget target, Appendable* storage,
                        uint64_t offset_seed, int64_t (*now_ms)(),
                        ScrapeFailureHandler on_failure)
     : target_(std::move(target)),
-      head_(head),
+      storage_(storage),
       offset_seed_(offset_seed),
       now_ms_(now_ms ? now_ms : &WallClockMs),
       on_failure_(std::move(on_failure)),
@@ -95,7 +95,7 @@ void ScrapeLoop::Stop(bool mark_stale) {
     // Prometheus's endOfRunStaleness: the target is gone, so its series end
     // now rather than fading out after the lookback delta.
     const int64_t ts = std::max(now_ms_(), last_ts_ms_ + 1);
-    auto app = head_->NewAppender();
+    auto app = storage_->NewAppender();
     cache_.AppendStaleAll(*app, ts);
     cache_.AppendReport(*app, ts, false, 0, {}, /*stale=*/true);
     (void)app->Commit();
@@ -242,12 +242,12 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   textparse::Format format = textparse::Format::kPrometheusText;
   absl::Status err = Fetch(&body, &format);
   AppendCounts counts;
-  auto app = head_->NewAppender();
+  auto app = storage_->NewAppender();
   if (err.ok()) {
     err = cache_.AppendBody(*app, body, format, ts_ms, &counts);
     if (!err.ok()) {
       app->Rollback();
-      app = head_->NewAppender();
+      app = storage_->NewAppender();
     }
   }
   if (!err.ok()) cache_.AppendStaleAll(*app, ts_ms);

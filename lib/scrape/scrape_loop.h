@@ -13,7 +13,7 @@
 
 #include "lib/scrape/scrape_cache.h"
 #include "vigil/scrape.h"
-#include "vigil/tsdb.h"
+#include "vigil/storage.h"
 
 namespace vigil::scrape {
 
@@ -47,7 +47,7 @@ struct LoopStatus {
 
 class ScrapeLoop {
  public:
-  ScrapeLoop(LoopTarget target, tsdb::Head* head, uint64_t offset_seed,
+  ScrapeLoop(LoopTarget target, Appendable* storage, uint64_t offset_seed,
              int64_t (*now_ms)(), ScrapeFailureHandler on_failure = {});
   ~ScrapeLoop();  // Stop(false)
 
@@ -71,7 +71,7 @@ class ScrapeLoop {
   absl::Status Fetch(std::string* body, textparse::Format* format);
 
   LoopTarget target_;
-  tsdb::Head* head_;
+  Appendable* storage_;
   uint64_t offset_seed_;
   int64_t (*now_ms_)();
   ScrapeFailureHandler on_failure_;

@@ -3,7 +3,6 @@
 #include <memory>
 #include <vector>
 
-#include "lib/tsdb/append_errors.h"
 #include "lib/tsdb/head_impl.h"
 
 namespace vigil::tsdb {
@@ -93,7 +92,7 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
         return DuplicateSampleError(t, existing, v);
       case Verdict::kOutOfOrder:
         counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
-        return OutOfOrderError();
+        return OutOfOrderSampleError();
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.

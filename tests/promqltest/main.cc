@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "promql/series_description.h"
 #include "tests/promqltest/runner.h"
 #include "tests/promqltest/test_file_parser.h"
 #include "vigil/promql/engine.h"
+#include "vigil/promql/series_description.h"
 
 namespace {
 

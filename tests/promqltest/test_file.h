@@ -17,8 +17,8 @@
 #include <variant>
 #include <vector>
 
-#include "promql/series_description.h"
 #include "vigil/labels.h"
+#include "vigil/promql/series_description.h"
 
 namespace re2 {
 class RE2;

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "promql/series_description.h"
 #include "tests/promqltest/test_file.h"
+#include "vigil/promql/series_description.h"
 
 namespace vigil::promqltest {
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "lib/httpclient/http_client.h"
+#include "vigil/http_client.h"
 
 namespace vigil::testing {
 

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -37,6 +38,11 @@ struct EngineOptions {
   int64_t lookback_delta_ms = 5 * 60 * 1000;
   int64_t max_samples = 50'000'000;
   std::chrono::milliseconds timeout = std::chrono::minutes(2);
+  // The clock `timeout` is measured on; null means std::chrono::steady_clock.
+  // Tests inject one so that a deadline passes at a known point instead of
+  // racing a query that is "probably slow enough". Called from the querying
+  // thread, once per query and at every cancellation check.
+  std::function<std::chrono::steady_clock::time_point()> monotonic_clock;
   // Subqueries written `[range:]` use this step.
   int64_t default_subquery_step_ms = 60 * 1000;
   // Keep __name__ until the end of a query so that functions and operators

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "lib/model/strings.h"
-#include "promql/parser_internal.h"
+#include "promql/parser/parser_internal.h"
 
 namespace vigil::promql {
 namespace {

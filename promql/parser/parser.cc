@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "lib/model/strings.h"
-#include "promql/parser_internal.h"
+#include "promql/parser/parser_internal.h"
 #include "vigil/labels.h"
 
 namespace vigil::promql {

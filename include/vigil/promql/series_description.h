@@ -1,6 +1,6 @@
 // Series descriptions: the `metric{a="b"} 1+2x10 _ stale _x3` notation of
 // Prometheus's test language (promqltest `load` blocks) and of promtool's
-// rule unit tests (`input_series`). Internal to vigil; not installed.
+// rule unit tests (`input_series`): a compact way to write test data.
 #ifndef VIGIL_PROMQL_SERIES_DESCRIPTION_H_
 #define VIGIL_PROMQL_SERIES_DESCRIPTION_H_
 
@@ -27,7 +27,8 @@ struct SeriesDescription {
 // Numbers accept what PromQL's lexer accepts (hex, Inf, NaN, signs) and a
 // duration such as `1m` means its seconds. Native histogram values
 // (`{{...}}`) give Unimplemented; every other malformed input
-// InvalidArgument with the byte offset of the problem.
+// InvalidArgument with the byte offset of the problem. A pure function:
+// safe from any thread.
 absl::StatusOr<SeriesDescription> ParseSeriesDescription(
     std::string_view input);
 

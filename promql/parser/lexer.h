@@ -5,8 +5,8 @@
 // which the parser reports verbatim ("unexpected character: '}'").
 //
 // Internal to vigil's promql layer; not installed.
-#ifndef VIGIL_PROMQL_LEXER_H_
-#define VIGIL_PROMQL_LEXER_H_
+#ifndef VIGIL_PROMQL_PARSER_LEXER_H_
+#define VIGIL_PROMQL_PARSER_LEXER_H_
 
 #include <cstdint>
 #include <string>
@@ -164,4 +164,4 @@ class Lexer {
 
 }  // namespace vigil::promql
 
-#endif  // VIGIL_PROMQL_LEXER_H_
+#endif  // VIGIL_PROMQL_PARSER_LEXER_H_

@@ -1,4 +1,4 @@
-#include "promql/lexer.h"
+#include "promql/parser/lexer.h"
 
 #include <algorithm>
 #include <array>

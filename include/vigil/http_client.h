@@ -1,12 +1,23 @@
-// A blocking HTTP(S) client over libcurl for the layers that talk to other
-// servers: scrapes (GET) and Alertmanager notifications (POST).
+// http_client: a blocking HTTP(S) client over libcurl, for everything that
+// talks to other servers: scrapes (GET), Alertmanager notifications and
+// Kuberhealthy reports (POST), the Kubernetes API, `vigil query` against a
+// remote server.
 //
-// Each Perform() call is independent and thread-safe; libcurl's global
-// state is initialised once on first use. Responses are bounded by
-// max_body_bytes: a larger body is an error, never an unbounded allocation.
-// Internal to vigil; not installed.
-#ifndef VIGIL_LIB_HTTPCLIENT_HTTP_CLIENT_H_
-#define VIGIL_LIB_HTTPCLIENT_HTTP_CLIENT_H_
+// Errors: any HTTP status, 4xx and 5xx included, is a Response for the
+// caller to judge. Failures to get one are errors:
+//   InvalidArgument    "invalid URL <url>"
+//   DeadlineExceeded   "<METHOD> <url>: <libcurl's reason>" (the timeout)
+//   ResourceExhausted  "response body exceeds the limit of N bytes"
+//   Unavailable        "<METHOD> <url>: <libcurl's reason>" (DNS, connect,
+//                      TLS, a broken transfer)
+//
+// Limits: a response body is bounded by max_body_bytes (an error past it,
+// never an unbounded allocation); the whole request by `timeout`.
+//
+// Thread safety: each Perform() call is independent and may run on any
+// thread; libcurl's global state is initialised once on first use.
+#ifndef VIGIL_HTTP_CLIENT_H_
+#define VIGIL_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <cstdint>
@@ -53,4 +64,4 @@ absl::StatusOr<Response> Perform(const Request& request);
 
 }  // namespace vigil::http
 
-#endif  // VIGIL_LIB_HTTPCLIENT_HTTP_CLIENT_H_
+#endif  // VIGIL_HTTP_CLIENT_H_

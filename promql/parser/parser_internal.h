@@ -6,8 +6,8 @@
 // so this parser stops at the first one. Lexer errors are recorded when the
 // token is first looked at, which is when Prometheus's yacc parser reads its
 // lookahead, so the same error wins.
-#ifndef VIGIL_PROMQL_PARSER_INTERNAL_H_
-#define VIGIL_PROMQL_PARSER_INTERNAL_H_
+#ifndef VIGIL_PROMQL_PARSER_PARSER_INTERNAL_H_
+#define VIGIL_PROMQL_PARSER_PARSER_INTERNAL_H_
 
 #include <cstdint>
 #include <optional>
@@ -17,7 +17,7 @@
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
-#include "promql/lexer.h"
+#include "promql/parser/lexer.h"
 #include "vigil/promql/ast.h"
 #include "vigil/promql/parser.h"
 
@@ -135,4 +135,4 @@ class Parser {
 
 }  // namespace vigil::promql
 
-#endif  // VIGIL_PROMQL_PARSER_INTERNAL_H_
+#endif  // VIGIL_PROMQL_PARSER_PARSER_INTERNAL_H_

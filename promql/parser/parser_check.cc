@@ -4,7 +4,7 @@
 #include <string>
 
 #include "lib/model/strings.h"
-#include "promql/parser_internal.h"
+#include "promql/parser/parser_internal.h"
 #include "vigil/labels.h"
 
 namespace vigil::promql {

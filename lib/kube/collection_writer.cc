@@ -1,4 +1,4 @@
-#include "lib/kube/head_writer.h"
+#include "lib/kube/collection_writer.h"
 
 #include <utility>
 
@@ -6,16 +6,16 @@
 
 namespace vigil::kube {
 
-absl::Status HeadWriter::Write(
+absl::Status CollectionWriter::Write(
     const PodSeries* pods, const std::vector<std::vector<SeriesSample>>& health,
     int64_t t_ms, uint64_t* rejected) {
-  std::unique_ptr<tsdb::Appender> app = head_->NewAppender();
+  std::unique_ptr<Appender> app = storage_->NewAppender();
   // Appends through the ref cached in `known`; returns the series' ref
-  // (0 when the Head rejected the sample).
+  // (0 when the store rejected the sample).
   auto append = [&](const RefMap& known, const Labels& labels,
-                    double v) -> tsdb::SeriesRef {
+                    double v) -> SeriesRef {
     auto it = known.find(labels);
-    const tsdb::SeriesRef cached = it == known.end() ? 0 : it->second;
+    const SeriesRef cached = it == known.end() ? 0 : it->second;
     auto ref = app->Append(cached, labels, t_ms, v);
     if (!ref.ok()) {
       ++*rejected;

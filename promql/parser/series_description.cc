@@ -1,15 +1,15 @@
 // Series descriptions of the promqltest language and promtool's rule tests:
 // `metric{a="b"} 1+2x10 _ stale _x3`. The metric part uses the PromQL lexer;
 // the values follow Prometheus's series_values grammar.
-#include "promql/series_description.h"
+#include "vigil/promql/series_description.h"
 
 #include <cctype>
 #include <string>
 #include <utility>
 
 #include "lib/model/strings.h"
-#include "promql/lexer.h"
-#include "promql/parser_internal.h"
+#include "promql/parser/lexer.h"
+#include "promql/parser/parser_internal.h"
 #include "vigil/storage.h"
 
 namespace vigil::promql {

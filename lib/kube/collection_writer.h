@@ -1,10 +1,10 @@
-// Appends one collection to a tsdb::Head through one Appender and
+// Appends one collection to a store through one Appender and
 // remembers the pod series it wrote, so that the next successful
 // collection writes staleness markers for those that are gone (as a scrape
 // loop does). Internal to vigil_kube; not thread-safe (the collector
 // serialises collections).
-#ifndef VIGIL_LIB_KUBE_HEAD_WRITER_H_
-#define VIGIL_LIB_KUBE_HEAD_WRITER_H_
+#ifndef VIGIL_LIB_KUBE_COLLECTION_WRITER_H_
+#define VIGIL_LIB_KUBE_COLLECTION_WRITER_H_
 
 #include <cstdint>
 #include <vector>
@@ -13,18 +13,18 @@
 #include "absl/status/status.h"
 #include "lib/kube/security_series.h"
 #include "vigil/labels.h"
-#include "vigil/tsdb.h"
+#include "vigil/storage.h"
 
 namespace vigil::kube {
 
-class HeadWriter {
+class CollectionWriter {
  public:
-  explicit HeadWriter(tsdb::Head* head) : head_(head) {}
+  explicit CollectionWriter(Appendable* storage) : storage_(storage) {}
 
   // Appends at `t_ms`: the series of `pods` (value 1) plus staleness
   // markers for the previous pods' series missing from them — or, when
   // `pods` is null (a failed list), no pod series at all — then the
-  // `health` series; commits. Samples the Head rejects are skipped and
+  // `health` series; commits. Samples the store rejects are skipped and
   // counted in *rejected; the error is a failed commit.
   absl::Status Write(const PodSeries* pods,
                      const std::vector<std::vector<SeriesSample>>& health,
@@ -37,13 +37,13 @@ class HeadWriter {
   struct LabelsHash {
     size_t operator()(const Labels& l) const { return l.Hash(); }
   };
-  using RefMap = absl::flat_hash_map<Labels, tsdb::SeriesRef, LabelsHash>;
+  using RefMap = absl::flat_hash_map<Labels, SeriesRef, LabelsHash>;
 
-  tsdb::Head* head_;
+  Appendable* storage_;
   RefMap pod_refs_;     // the last successful collection's pod series
   RefMap health_refs_;  // a fixed set: never staled
 };
 
 }  // namespace vigil::kube
 
-#endif  // VIGIL_LIB_KUBE_HEAD_WRITER_H_
+#endif  // VIGIL_LIB_KUBE_COLLECTION_WRITER_H_
