@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/duration.h"
 #include "lib/model/strings.h"
+#include "lib/relabel/yaml_decode.h"
 #include "vigil/discovery.h"
 
 namespace vigil::exporter {
@@ -75,15 +76,7 @@ class ConfigParser {
                      std::initializer_list<std::string_view> fields,
                      std::string_view type) {
     if (!map.IsMap()) return Error(map.Mark(), "expected a mapping");
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      if (std::find(fields.begin(), fields.end(), key) == fields.end()) {
-        return Error(
-            kv.first.Mark(),
-            absl::StrCat("field ", key, " not found in type ", ToAbsl(type)));
-      }
-    }
-    return absl::OkStatus();
+    return yamlcfg::CheckKnownFields(filename_, map, fields, type);
   }
 
   absl::Status Duration(const YAML::Node& node, int64_t& out) {

@@ -14,10 +14,9 @@
 #include "exporter/rules_cli.h"
 #include "exporter/server.h"
 #include "vigil/promql/parser.h"
+#include "vigil/version.h"
 
 namespace {
-
-constexpr std::string_view kVersion = "0.1.0";
 
 constexpr std::string_view kUsage = R"(usage: vigil [<command>] [<flags>]
 
@@ -72,12 +71,22 @@ int RunPromql(int argc, char** argv) {
   return 0;
 }
 
+// Prometheus's `--version` layout, the compiler where Go's version stands.
+void PrintVersion() {
+  const vigil::VersionInfo& v = vigil::GetVersionInfo();
+  std::cout << "vigil, version " << v.version << " (branch: " << v.branch
+            << ", revision: " << v.revision << ")\n"
+            << "  build user:       " << v.build_user << "\n"
+            << "  build date:       " << v.build_date << "\n"
+            << "  compiler:         " << v.compiler << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string_view command = argc > 1 ? argv[1] : "run";
   if (command == "version" || command == "--version") {
-    std::cout << "vigil, version " << kVersion << "\n";
+    PrintVersion();
     return 0;
   }
   if (command == "help" || command == "--help" || command == "-h") {

@@ -26,11 +26,11 @@
 #include "vigil/rules.h"
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
+#include "vigil/version.h"
 
 namespace vigil::exporter {
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
 // How often retention runs; Prometheus compacts its head about as often.
 constexpr auto kGcInterval = std::chrono::minutes(1);
 // How often --state.file is rewritten: a crash loses at most this much, and
@@ -152,8 +152,9 @@ class Server {
           {{"err", std::string(s.message())}});
       return 1;
     }
-    SelfMetrics self(
-        {&head_, rules_.get(), notifier_.get(), &scrape_, kVersion, start});
+    const VersionInfo& version = GetVersionInfo();
+    SelfMetrics self({&head_, rules_.get(), notifier_.get(), &scrape_,
+                      std::string(version.version), start});
     ScrapeTargets targets(&scrape_);
 
     api::ApiServerOptions api_options;
@@ -162,7 +163,10 @@ class Server {
     api_options.external_url = flags_.external_url;
     api_options.max_concurrent_requests =
         static_cast<int>(flags_.query_max_concurrency);
-    api_options.build_info.version = kVersion;
+    api_options.build_info = {
+        std::string(version.version),    std::string(version.revision),
+        std::string(version.branch),     std::string(version.build_user),
+        std::string(version.build_date), std::string(version.compiler)};
     api_options.flags = flags_.AsMap();
     api::ApiDependencies deps;
     deps.engine = &engine_;
@@ -546,7 +550,8 @@ int RunServer(const Flags& flags) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  Log(LogLevel::kInfo, "Starting vigil", {{"version", kVersion}});
+  Log(LogLevel::kInfo, "Starting vigil",
+      {{"version", std::string(GetVersionInfo().version)}});
   return Server(flags).Run();
 }
 

@@ -2,9 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
-#include "lib/relabel/md5.h"
+#include <array>
 
 namespace vigil::relabel {
 namespace {
@@ -26,6 +27,18 @@ std::string ParseError(std::string_view yaml) {
   auto c = ParseConfigs(yaml, "r.yml");
   EXPECT_FALSE(c.ok());
   return std::string(c.status().message());
+}
+
+// The digest HashMod takes from libcrypto, checked here against RFC 1321.
+using Md5Digest = std::array<uint8_t, 16>;
+Md5Digest Md5(std::string_view data) {
+  Md5Digest d{};
+  unsigned int len = 0;
+  EXPECT_EQ(
+      EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_md5(), nullptr),
+      1);
+  EXPECT_EQ(len, d.size());
+  return d;
 }
 
 std::string Hex(const Md5Digest& d) {

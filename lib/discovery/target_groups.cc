@@ -103,14 +103,9 @@ absl::StatusOr<std::vector<TargetGroup>> DecodeJsonGroups(
 
 absl::StatusOr<std::vector<TargetGroup>> DecodeYamlGroups(
     const std::string& path, const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return Positioned(path, e.mark.line + 1, e.mark.column + 1, e.msg);
-  }
-  auto groups = DecodeTargetGroups(path, root, absl::StrCat(path, ":"));
-  return groups;
+  auto root = yamlcfg::LoadDocument(text, path);
+  if (!root.ok()) return root.status();
+  return DecodeTargetGroups(path, *root, absl::StrCat(path, ":"));
 }
 
 }  // namespace
@@ -121,21 +116,12 @@ absl::StatusOr<std::vector<TargetGroup>> DecodeTargetGroups(
   std::vector<TargetGroup> out;
   if (!node || node.IsNull()) return out;
   if (!node.IsSequence()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into []*targetgroup.Group"));
+    return yamlcfg::UnmarshalError(file, node, "[]*targetgroup.Group");
   }
   size_t index = 0;
   for (const YAML::Node& item : node) {
-    if (!item.IsMap()) {
-      return ErrorAt(
-          file, item,
-          absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(item),
-                       " into targetgroup.Group"));
-    }
-    if (auto st = yamlcfg::CheckKnownFields(file, item, {"targets", "labels"},
-                                            "targetgroup.Group");
+    if (auto st = yamlcfg::CheckStruct(file, item, {"targets", "labels"},
+                                       "targetgroup.Group");
         !st.ok()) {
       return st;
     }
@@ -151,10 +137,7 @@ absl::StatusOr<std::vector<TargetGroup>> DecodeTargetGroups(
     }
     if (const YAML::Node labels = item["labels"]; labels && !labels.IsNull()) {
       if (!labels.IsMap()) {
-        return ErrorAt(
-            file, labels,
-            absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(labels),
-                         " into model.LabelSet"));
+        return yamlcfg::UnmarshalError(file, labels, "model.LabelSet");
       }
       std::vector<Label> pairs;
       for (const auto& kv : labels) {
@@ -196,19 +179,10 @@ absl::StatusOr<std::vector<FileSdConfig>> DecodeFileSdConfigs(
   std::vector<FileSdConfig> out;
   if (!node || node.IsNull()) return out;
   if (!node.IsSequence()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into []*file.SDConfig"));
+    return yamlcfg::UnmarshalError(file, node, "[]*file.SDConfig");
   }
   for (const YAML::Node& item : node) {
-    if (!item.IsMap()) {
-      return ErrorAt(
-          file, item,
-          absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(item),
-                       " into file.plain"));
-    }
-    if (auto st = yamlcfg::CheckKnownFields(
+    if (auto st = yamlcfg::CheckStruct(
             file, item, {"files", "refresh_interval"}, "file.plain");
         !st.ok()) {
       return st;

@@ -10,16 +10,35 @@ namespace vigil::relabel {
 
 using yamlcfg::ErrorAt;
 
+namespace {
+
+absl::StatusOr<Regexp> DecodeRegexp(std::string_view file,
+                                    const YAML::Node& node) {
+  auto v = yamlcfg::DecodeString(file, node);
+  if (!v.ok()) return v.status();
+  auto re = Regexp::Compile(*v);
+  if (!re.ok()) return ErrorAt(file, node, FromAbsl(re.status().message()));
+  return *std::move(re);
+}
+
+absl::StatusOr<Action> DecodeAction(std::string_view file,
+                                    const YAML::Node& node) {
+  auto v = yamlcfg::DecodeString(file, node);
+  if (!v.ok()) return v.status();
+  auto action = ParseAction(*v);
+  if (!action) {
+    return ErrorAt(file, node,
+                   absl::StrCat("unknown relabel action ", QuoteString(*v)));
+  }
+  return *action;
+}
+
+}  // namespace
+
 absl::StatusOr<Config> DecodeConfig(const YAML::Node& node,
                                     std::string_view filename,
                                     NameValidation validation) {
-  if (!node.IsMap()) {
-    return ErrorAt(
-        filename, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into relabel.plain"));
-  }
-  if (auto st = yamlcfg::CheckKnownFields(
+  if (auto st = yamlcfg::CheckStruct(
           filename, node,
           {"source_labels", "separator", "regex", "modulus", "target_label",
            "replacement", "action"},
@@ -29,49 +48,17 @@ absl::StatusOr<Config> DecodeConfig(const YAML::Node& node,
   }
   Config c;
   c.name_validation = validation;
-  if (const YAML::Node n = node["source_labels"]; n) {
-    auto v = yamlcfg::DecodeStringList(filename, n, "model.LabelNames");
-    if (!v.ok()) return v.status();
-    c.source_labels = *std::move(v);
-    c.source_labels_set = !n.IsNull();
-  }
-  if (const YAML::Node n = node["separator"]; n) {
-    auto v = yamlcfg::DecodeString(filename, n);
-    if (!v.ok()) return v.status();
-    c.separator = *std::move(v);
-  }
-  if (const YAML::Node n = node["regex"]; n) {
-    auto v = yamlcfg::DecodeString(filename, n);
-    if (!v.ok()) return v.status();
-    auto re = Regexp::Compile(*v);
-    if (!re.ok()) return ErrorAt(filename, n, FromAbsl(re.status().message()));
-    c.regex = *std::move(re);
-  }
-  if (const YAML::Node n = node["modulus"]; n) {
-    auto v = yamlcfg::DecodeUint(filename, n);
-    if (!v.ok()) return v.status();
-    c.modulus = *v;
-  }
-  if (const YAML::Node n = node["target_label"]; n) {
-    auto v = yamlcfg::DecodeString(filename, n);
-    if (!v.ok()) return v.status();
-    c.target_label = *std::move(v);
-  }
-  if (const YAML::Node n = node["replacement"]; n) {
-    auto v = yamlcfg::DecodeString(filename, n);
-    if (!v.ok()) return v.status();
-    c.replacement = *std::move(v);
-  }
-  if (const YAML::Node n = node["action"]; n) {
-    auto v = yamlcfg::DecodeString(filename, n);
-    if (!v.ok()) return v.status();
-    auto action = ParseAction(*v);
-    if (!action) {
-      return ErrorAt(filename, n,
-                     absl::StrCat("unknown relabel action ", QuoteString(*v)));
-    }
-    c.action = *action;
-  }
+  yamlcfg::Fields fields(filename, node);
+  fields.StringList("source_labels", "model.LabelNames", c.source_labels)
+      .String("separator", c.separator)
+      .Custom("regex", DecodeRegexp, c.regex)
+      .Uint("modulus", c.modulus)
+      .String("target_label", c.target_label)
+      .String("replacement", c.replacement)
+      .Custom("action", DecodeAction, c.action);
+  if (!fields.status().ok()) return fields.status();
+  c.source_labels_set =
+      node["source_labels"] && !node["source_labels"].IsNull();
   if (auto st = Validate(c); !st.ok()) {
     return ErrorAt(filename, node, FromAbsl(st.message()));
   }
@@ -84,10 +71,7 @@ absl::StatusOr<std::vector<Config>> DecodeConfigs(const YAML::Node& node,
   std::vector<Config> out;
   if (!node || node.IsNull()) return out;
   if (!node.IsSequence()) {
-    return ErrorAt(
-        filename, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into []*relabel.Config"));
+    return yamlcfg::UnmarshalError(filename, node, "[]*relabel.Config");
   }
   for (const auto& item : node) {
     auto c = DecodeConfig(item, filename, validation);
@@ -99,15 +83,9 @@ absl::StatusOr<std::vector<Config>> DecodeConfigs(const YAML::Node& node,
 
 absl::StatusOr<std::vector<Config>> ParseConfigs(std::string_view yaml,
                                                  std::string_view filename) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
-                     e.mark.column + 1, ": ", e.msg));
-  }
-  return DecodeConfigs(root, filename);
+  auto root = yamlcfg::LoadDocument(yaml, filename);
+  if (!root.ok()) return root.status();
+  return DecodeConfigs(*root, filename);
 }
 
 }  // namespace vigil::relabel

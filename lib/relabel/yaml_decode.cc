@@ -49,6 +49,13 @@ std::string DescribeForError(const YAML::Node& node) {
   }
 }
 
+absl::Status UnmarshalError(std::string_view file, const YAML::Node& node,
+                            std::string_view go_type) {
+  return ErrorAt(file, node,
+                 absl::StrCat("cannot unmarshal ", DescribeForError(node),
+                              " into ", ToAbsl(go_type)));
+}
+
 absl::Status CheckKnownFields(std::string_view file, const YAML::Node& node,
                               std::initializer_list<std::string_view> known,
                               std::string_view go_type) {
@@ -64,13 +71,29 @@ absl::Status CheckKnownFields(std::string_view file, const YAML::Node& node,
   return absl::OkStatus();
 }
 
+absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
+                         std::initializer_list<std::string_view> known,
+                         std::string_view go_type) {
+  if (!node.IsMap()) return UnmarshalError(file, node, go_type);
+  return CheckKnownFields(file, node, known, go_type);
+}
+
+absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
+                                        std::string_view file) {
+  try {
+    return YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(file), ":", e.mark.line + 1, ":", e.mark.column + 1,
+                     ": ", e.msg));
+  }
+}
+
 absl::StatusOr<std::string> DecodeString(std::string_view file,
                                          const YAML::Node& node) {
   if (node.IsNull()) return std::string();
   if (!node.IsScalar()) {
-    return ErrorAt(file, node,
-                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
-                                " into string"));
+    return UnmarshalError(file, node, "string");
   }
   return node.Scalar();
 }
@@ -82,9 +105,7 @@ absl::StatusOr<bool> DecodeBool(std::string_view file, const YAML::Node& node) {
     if (lower == "true" || lower == "yes" || lower == "on") return true;
     if (lower == "false" || lower == "no" || lower == "off") return false;
   }
-  return ErrorAt(
-      file, node,
-      absl::StrCat("cannot unmarshal ", DescribeForError(node), " into bool"));
+  return UnmarshalError(file, node, "bool");
 }
 
 absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
@@ -93,9 +114,7 @@ absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
   if (node.IsNull()) return 0;
   uint64_t v;
   if (node.IsScalar() && absl::SimpleAtoi(node.Scalar(), &v)) return v;
-  return ErrorAt(file, node,
-                 absl::StrCat("cannot unmarshal ", DescribeForError(node),
-                              " into ", ToAbsl(go_type)));
+  return UnmarshalError(file, node, go_type);
 }
 
 absl::StatusOr<std::vector<std::string>> DecodeStringList(
@@ -103,9 +122,7 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(
   std::vector<std::string> out;
   if (node.IsNull()) return out;
   if (!node.IsSequence()) {
-    return ErrorAt(file, node,
-                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
-                                " into ", ToAbsl(go_type)));
+    return UnmarshalError(file, node, go_type);
   }
   for (const auto& item : node) {
     auto s = DecodeString(file, item);
@@ -119,9 +136,7 @@ absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
                                          const YAML::Node& node) {
   if (node.IsNull()) return 0;
   if (!node.IsScalar()) {
-    return ErrorAt(file, node,
-                   absl::StrCat("cannot unmarshal ", DescribeForError(node),
-                                " into model.Duration"));
+    return UnmarshalError(file, node, "model.Duration");
   }
   auto ms = ParseDurationMs(node.Scalar());
   if (!ms.ok()) return ErrorAt(file, node, FromAbsl(ms.status().message()));

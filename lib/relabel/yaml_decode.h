@@ -22,12 +22,27 @@ namespace vigil::yamlcfg {
 absl::Status ErrorAt(std::string_view file, const YAML::Node& node,
                      std::string_view msg);
 
+// Go yaml's "cannot unmarshal !!seq into relabel.plain" at `node`.
+absl::Status UnmarshalError(std::string_view file, const YAML::Node& node,
+                            std::string_view go_type);
+
 // Go yaml's strict-mode error for a key not among `known`, naming the Go
 // type as Prometheus's messages do ("field x not found in type
 // relabel.plain"). `node` must be a map.
 absl::Status CheckKnownFields(std::string_view file, const YAML::Node& node,
                               std::initializer_list<std::string_view> known,
                               std::string_view go_type);
+
+// What decoding any Go struct starts with: `node` is a map (else
+// UnmarshalError) whose keys are all among `known` (else CheckKnownFields's
+// error).
+absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
+                         std::initializer_list<std::string_view> known,
+                         std::string_view go_type);
+
+// One YAML document; a syntax error is "file:line:col: msg".
+absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
+                                        std::string_view file);
 
 // Scalars as Go yaml decodes them; null decodes to the zero value.
 absl::StatusOr<std::string> DecodeString(std::string_view file,
@@ -44,6 +59,64 @@ absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
 
 // How Go yaml names a node's tag in "cannot unmarshal !!str `x` into T".
 std::string DescribeForError(const YAML::Node& node);
+
+// Reads the optional keys of one map in order, as Go yaml fills a struct:
+// each call decodes map[key] into `dst` when the key is present and leaves
+// `dst` as it was otherwise. The first error is kept and later calls do
+// nothing, so status() names the first bad field.
+class Fields {
+ public:
+  Fields(std::string_view file, const YAML::Node& map)
+      : file_(file), map_(map) {}
+
+  Fields& String(const char* key, std::string& dst) {
+    return Custom(key, DecodeString, dst);
+  }
+  Fields& Bool(const char* key, bool& dst) {
+    return Custom(key, DecodeBool, dst);
+  }
+  Fields& Uint(const char* key, uint64_t& dst) {
+    return Custom(
+        key,
+        [](std::string_view file, const YAML::Node& n) {
+          return DecodeUint(file, n);
+        },
+        dst);
+  }
+  Fields& DurationMs(const char* key, int64_t& dst) {
+    return Custom(key, DecodeDurationMs, dst);
+  }
+  Fields& StringList(const char* key, std::string_view go_type,
+                     std::vector<std::string>& dst) {
+    return Custom(
+        key,
+        [go_type](std::string_view file, const YAML::Node& n) {
+          return DecodeStringList(file, n, go_type);
+        },
+        dst);
+  }
+  // `decode(file, node)` returns absl::StatusOr<T>.
+  template <typename T, typename Decode>
+  Fields& Custom(const char* key, Decode decode, T& dst) {
+    if (!status_.ok()) return *this;
+    const YAML::Node n = map_[key];
+    if (!n) return *this;
+    absl::StatusOr<T> v = decode(file_, n);
+    if (v.ok()) {
+      dst = *std::move(v);
+    } else {
+      status_ = v.status();
+    }
+    return *this;
+  }
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  std::string_view file_;
+  const YAML::Node& map_;
+  absl::Status status_;
+};
 
 }  // namespace vigil::yamlcfg
 

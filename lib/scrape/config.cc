@@ -90,44 +90,22 @@ absl::StatusOr<int64_t> DecodeBytes(std::string_view file,
                  absl::StrCat("units: unknown unit in ", QuoteString(*s)));
 }
 
-template <typename T>
-absl::Status Assign(absl::StatusOr<T> v, T& out) {
-  if (!v.ok()) return v.status();
-  out = *std::move(v);
-  return absl::OkStatus();
-}
-
 absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
                                           const YAML::Node& node,
                                           std::string_view base_dir) {
-  if (!node.IsMap()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into config.BasicAuth"));
-  }
-  if (auto st = yamlcfg::CheckKnownFields(
-          file, node, {"username", "password", "password_file"},
-          "config.BasicAuth");
+  if (auto st = yamlcfg::CheckStruct(file, node,
+                                     {"username", "password", "password_file"},
+                                     "config.BasicAuth");
       !st.ok()) {
     return st;
   }
   BasicAuth b;
-  absl::Status st;
-  if (node["username"]) {
-    st.Update(
-        Assign(yamlcfg::DecodeString(file, node["username"]), b.username));
-  }
-  if (node["password"]) {
-    st.Update(
-        Assign(yamlcfg::DecodeString(file, node["password"]), b.password));
-  }
-  if (node["password_file"]) {
-    st.Update(Assign(yamlcfg::DecodeString(file, node["password_file"]),
-                     b.password_file));
-    b.password_file = Resolve(base_dir, b.password_file);
-  }
-  if (!st.ok()) return st;
+  yamlcfg::Fields fields(file, node);
+  fields.String("username", b.username)
+      .String("password", b.password)
+      .String("password_file", b.password_file);
+  if (!fields.status().ok()) return fields.status();
+  b.password_file = Resolve(base_dir, b.password_file);
   if (!b.password.empty() && !b.password_file.empty()) {
     return ErrorAt(file, node,
                    "at most one of basic_auth password & password_file must "
@@ -139,33 +117,19 @@ absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
 absl::StatusOr<Authorization> DecodeAuthorization(std::string_view file,
                                                   const YAML::Node& node,
                                                   std::string_view base_dir) {
-  if (!node.IsMap()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into config.Authorization"));
-  }
-  if (auto st = yamlcfg::CheckKnownFields(
+  if (auto st = yamlcfg::CheckStruct(
           file, node, {"type", "credentials", "credentials_file"},
           "config.Authorization");
       !st.ok()) {
     return st;
   }
   Authorization a;
-  absl::Status st;
-  if (node["type"]) {
-    st.Update(Assign(yamlcfg::DecodeString(file, node["type"]), a.type));
-  }
-  if (node["credentials"]) {
-    st.Update(Assign(yamlcfg::DecodeString(file, node["credentials"]),
-                     a.credentials));
-  }
-  if (node["credentials_file"]) {
-    st.Update(Assign(yamlcfg::DecodeString(file, node["credentials_file"]),
-                     a.credentials_file));
-    a.credentials_file = Resolve(base_dir, a.credentials_file);
-  }
-  if (!st.ok()) return st;
+  yamlcfg::Fields fields(file, node);
+  fields.String("type", a.type)
+      .String("credentials", a.credentials)
+      .String("credentials_file", a.credentials_file);
+  if (!fields.status().ok()) return fields.status();
+  a.credentials_file = Resolve(base_dir, a.credentials_file);
   if (a.type.empty()) a.type = "Bearer";
   if (absl::AsciiStrToLower(a.type) == "basic") {
     return ErrorAt(file, node,
@@ -185,13 +149,7 @@ absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
                                     std::string_view base_dir) {
   TlsConfig t;
   if (node.IsNull()) return t;
-  if (!node.IsMap()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into config.TLSConfig"));
-  }
-  if (auto st = yamlcfg::CheckKnownFields(
+  if (auto st = yamlcfg::CheckStruct(
           file, node,
           {"ca_file", "cert_file", "key_file", "server_name",
            "insecure_skip_verify", "min_version", "max_version"},
@@ -199,26 +157,16 @@ absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
       !st.ok()) {
     return st;
   }
-  absl::Status st;
-  const std::pair<const char*, std::string*> files[] = {
-      {"ca_file", &t.ca_file},
-      {"cert_file", &t.cert_file},
-      {"key_file", &t.key_file}};
-  for (const auto& [key, dst] : files) {
-    if (node[key]) {
-      st.Update(Assign(yamlcfg::DecodeString(file, node[key]), *dst));
-      *dst = Resolve(base_dir, *dst);
-    }
+  yamlcfg::Fields fields(file, node);
+  fields.String("ca_file", t.ca_file)
+      .String("cert_file", t.cert_file)
+      .String("key_file", t.key_file)
+      .String("server_name", t.server_name)
+      .Bool("insecure_skip_verify", t.insecure_skip_verify);
+  if (!fields.status().ok()) return fields.status();
+  for (std::string* path : {&t.ca_file, &t.cert_file, &t.key_file}) {
+    *path = Resolve(base_dir, *path);
   }
-  if (node["server_name"]) {
-    st.Update(Assign(yamlcfg::DecodeString(file, node["server_name"]),
-                     t.server_name));
-  }
-  if (node["insecure_skip_verify"]) {
-    st.Update(Assign(yamlcfg::DecodeBool(file, node["insecure_skip_verify"]),
-                     t.insecure_skip_verify));
-  }
-  if (!st.ok()) return st;
   if (t.cert_file.empty() != t.key_file.empty()) {
     return ErrorAt(file, node,
                    t.cert_file.empty()
@@ -233,10 +181,7 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> DecodeParams(
   std::map<std::string, std::vector<std::string>> out;
   if (node.IsNull()) return out;
   if (!node.IsMap()) {
-    return ErrorAt(
-        file, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into url.Values"));
+    return yamlcfg::UnmarshalError(file, node, "url.Values");
   }
   for (const auto& kv : node) {
     auto values = yamlcfg::DecodeStringList(file, kv.second, "[]string");
@@ -264,19 +209,9 @@ absl::StatusOr<FallbackProtocol> DecodeFallback(std::string_view file,
                               "OpenMetricsText1.0.0"));
 }
 
-}  // namespace
-
-absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
-                                                std::string_view filename,
-                                                const GlobalDefaults& global,
-                                                std::string_view base_dir) {
-  const std::string_view f = filename;
-  if (!node.IsMap()) {
-    return ErrorAt(
-        f, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into config.ScrapeConfig"));
-  }
+// Go yaml's strict decoding of config.ScrapeConfig, with a pointed error
+// for the discovery mechanisms vigil lacks.
+absl::Status CheckScrapeConfigKeys(std::string_view f, const YAML::Node& node) {
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     for (std::string_view sd : kUnsupportedDiscovery) {
@@ -324,56 +259,48 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
                                   " not found in type config.ScrapeConfig"));
     }
   }
+  return absl::OkStatus();
+}
 
-  ScrapeConfig c;
-  absl::Status st;
-  auto str = [&](const char* key, std::string& dst) {
-    if (node[key]) st.Update(Assign(yamlcfg::DecodeString(f, node[key]), dst));
-  };
-  auto boolean = [&](const char* key, bool& dst) {
-    if (node[key]) st.Update(Assign(yamlcfg::DecodeBool(f, node[key]), dst));
-  };
-  auto uint = [&](const char* key, uint64_t& dst) {
-    if (node[key]) st.Update(Assign(yamlcfg::DecodeUint(f, node[key]), dst));
-  };
-  auto duration = [&](const char* key, int64_t& dst) {
-    if (node[key]) {
-      st.Update(Assign(yamlcfg::DecodeDurationMs(f, node[key]), dst));
-    }
-  };
-  str("job_name", c.job_name);
-  boolean("honor_labels", c.honor_labels);
-  boolean("honor_timestamps", c.honor_timestamps);
-  boolean("enable_compression", c.enable_compression);
-  duration("scrape_interval", c.scrape_interval_ms);
-  duration("scrape_timeout", c.scrape_timeout_ms);
-  str("metrics_path", c.metrics_path);
-  str("scheme", c.scheme);
-  uint("sample_limit", c.sample_limit);
-  uint("label_limit", c.label_limit);
-  uint("label_name_length_limit", c.label_name_length_limit);
-  uint("label_value_length_limit", c.label_value_length_limit);
-  if (!st.ok()) return st;
-  if (node["body_size_limit"]) {
-    st.Update(Assign(DecodeBytes(f, node["body_size_limit"]),
-                     c.body_size_limit_bytes));
-  }
-  if (node["fallback_scrape_protocol"]) {
-    st.Update(Assign(DecodeFallback(f, node["fallback_scrape_protocol"]),
-                     c.fallback_scrape_protocol));
-  }
-  if (node["params"]) {
-    st.Update(Assign(DecodeParams(f, node["params"]), c.params));
-  }
-  if (!st.ok()) return st;
+// The job, its timing and its endpoint. The blocks below decode in
+// Prometheus's field order, so that the first bad field is the one named.
+void DecodeJobAndTiming(yamlcfg::Fields& fields, ScrapeConfig& c) {
+  fields.String("job_name", c.job_name)
+      .Bool("honor_labels", c.honor_labels)
+      .Bool("honor_timestamps", c.honor_timestamps)
+      .Bool("enable_compression", c.enable_compression)
+      .DurationMs("scrape_interval", c.scrape_interval_ms)
+      .DurationMs("scrape_timeout", c.scrape_timeout_ms)
+      .String("metrics_path", c.metrics_path)
+      .String("scheme", c.scheme);
+}
 
-  if (c.job_name.empty()) return ErrorAt(f, node, "job_name is empty");
+void DecodeLimits(yamlcfg::Fields& fields, ScrapeConfig& c) {
+  fields.Uint("sample_limit", c.sample_limit)
+      .Uint("label_limit", c.label_limit)
+      .Uint("label_name_length_limit", c.label_name_length_limit)
+      .Uint("label_value_length_limit", c.label_value_length_limit)
+      .Custom("body_size_limit", DecodeBytes, c.body_size_limit_bytes);
+}
 
-  // HTTP client settings (Prometheus's HTTPClientConfig.Validate).
+// What a scrape asks for besides the path: the fallback protocol and the
+// URL parameters.
+void DecodeRequest(yamlcfg::Fields& fields, ScrapeConfig& c) {
+  fields
+      .Custom("fallback_scrape_protocol", DecodeFallback,
+              c.fallback_scrape_protocol)
+      .Custom("params", DecodeParams, c.params);
+}
+
+// Prometheus's HTTPClientConfig.Validate, with the legacy bearer_token
+// fields turned into an Authorization.
+absl::Status DecodeHttpClient(std::string_view f, const YAML::Node& node,
+                              std::string_view base_dir, ScrapeConfig& c) {
   std::string bearer_token, bearer_token_file;
-  str("bearer_token", bearer_token);
-  str("bearer_token_file", bearer_token_file);
-  if (!st.ok()) return st;
+  yamlcfg::Fields fields(f, node);
+  fields.String("bearer_token", bearer_token)
+      .String("bearer_token_file", bearer_token_file);
+  if (!fields.status().ok()) return fields.status();
   if (node["basic_auth"] && !node["basic_auth"].IsNull()) {
     auto b = DecodeBasicAuth(f, node["basic_auth"], base_dir);
     if (!b.ok()) return b.status();
@@ -411,12 +338,14 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
                    "bearer_token_file");
   }
   if (has_bearer) {
-    // Prometheus turns the legacy fields into an Authorization of type
-    // Bearer.
     c.authorization = Authorization{"Bearer", bearer_token,
                                     Resolve(base_dir, bearer_token_file)};
   }
+  return absl::OkStatus();
+}
 
+absl::Status DecodeDiscovery(std::string_view f, const YAML::Node& node,
+                             std::string_view base_dir, ScrapeConfig& c) {
   if (node["static_configs"]) {
     auto groups = discovery::DecodeTargetGroups(f, node["static_configs"], "");
     if (!groups.ok()) return groups.status();
@@ -428,6 +357,11 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
     if (!sd.ok()) return sd.status();
     c.file_sd_configs = *std::move(sd);
   }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeRelabeling(std::string_view f, const YAML::Node& node,
+                              ScrapeConfig& c) {
   for (const char* key : {"relabel_configs", "metric_relabel_configs"}) {
     const YAML::Node list = node[key];
     if (!list) continue;
@@ -449,25 +383,34 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
                                                 : c.metric_relabel_configs) =
         *std::move(cfgs);
   }
+  return absl::OkStatus();
+}
 
-  // Prometheus: users putting URLs in static targets, caught when no
-  // relabeling could fix them.
-  if (c.relabel_configs.empty()) {
-    for (const TargetGroup& g : c.static_configs) {
-      for (const Labels& t : g.targets) {
-        const std::string_view addr = t.Get("__address__");
-        if (addr.find('/') != std::string_view::npos) {
-          return ErrorAt(
-              f, node["static_configs"],
-              absl::StrCat(QuoteString(addr), " is not a valid hostname"));
-        }
+// Prometheus: users putting URLs in static targets, caught when no
+// relabeling could fix them.
+absl::Status CheckStaticTargets(std::string_view f, const YAML::Node& node,
+                                const ScrapeConfig& c) {
+  if (!c.relabel_configs.empty()) return absl::OkStatus();
+  for (const TargetGroup& g : c.static_configs) {
+    for (const Labels& t : g.targets) {
+      const std::string_view addr = t.Get("__address__");
+      if (addr.find('/') != std::string_view::npos) {
+        return ErrorAt(
+            f, node["static_configs"],
+            absl::StrCat(QuoteString(addr), " is not a valid hostname"));
       }
     }
   }
+  return absl::OkStatus();
+}
 
-  // Global defaults, as Config.UnmarshalYAML applies them.
-  if (c.scrape_interval_ms == 0)
+// Global defaults, as Config.UnmarshalYAML applies them.
+absl::Status ApplyGlobalDefaults(std::string_view f, const YAML::Node& node,
+                                 const GlobalDefaults& global,
+                                 ScrapeConfig& c) {
+  if (c.scrape_interval_ms == 0) {
     c.scrape_interval_ms = global.scrape_interval_ms;
+  }
   if (c.scrape_timeout_ms > c.scrape_interval_ms) {
     return ErrorAt(f, node,
                    absl::StrCat("scrape timeout greater than scrape interval "
@@ -478,6 +421,34 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
     c.scrape_timeout_ms =
         std::min(global.scrape_timeout_ms, c.scrape_interval_ms);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
+                                                std::string_view filename,
+                                                const GlobalDefaults& global,
+                                                std::string_view base_dir) {
+  const std::string_view f = filename;
+  if (!node.IsMap()) {
+    return yamlcfg::UnmarshalError(f, node, "config.ScrapeConfig");
+  }
+  if (auto st = CheckScrapeConfigKeys(f, node); !st.ok()) return st;
+
+  ScrapeConfig c;
+  yamlcfg::Fields fields(f, node);
+  DecodeJobAndTiming(fields, c);
+  DecodeLimits(fields, c);
+  DecodeRequest(fields, c);
+  if (!fields.status().ok()) return fields.status();
+  if (c.job_name.empty()) return ErrorAt(f, node, "job_name is empty");
+
+  if (auto st = DecodeHttpClient(f, node, base_dir, c); !st.ok()) return st;
+  if (auto st = DecodeDiscovery(f, node, base_dir, c); !st.ok()) return st;
+  if (auto st = DecodeRelabeling(f, node, c); !st.ok()) return st;
+  if (auto st = CheckStaticTargets(f, node, c); !st.ok()) return st;
+  if (auto st = ApplyGlobalDefaults(f, node, global, c); !st.ok()) return st;
   return c;
 }
 
@@ -487,10 +458,7 @@ absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
   std::vector<ScrapeConfig> out;
   if (!node || node.IsNull()) return out;
   if (!node.IsSequence()) {
-    return ErrorAt(
-        filename, node,
-        absl::StrCat("cannot unmarshal ", yamlcfg::DescribeForError(node),
-                     " into []*config.ScrapeConfig"));
+    return yamlcfg::UnmarshalError(filename, node, "[]*config.ScrapeConfig");
   }
   std::set<std::string> jobs;
   for (const YAML::Node& item : node) {
@@ -513,15 +481,9 @@ absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
 absl::StatusOr<std::vector<ScrapeConfig>> ParseScrapeConfigs(
     std::string_view yaml, std::string_view filename,
     const GlobalDefaults& global) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
-                     e.mark.column + 1, ": ", e.msg));
-  }
-  return DecodeScrapeConfigs(root, filename, global);
+  auto root = yamlcfg::LoadDocument(yaml, filename);
+  if (!root.ok()) return root.status();
+  return DecodeScrapeConfigs(*root, filename, global);
 }
 
 }  // namespace vigil::scrape
