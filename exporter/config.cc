@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/duration.h"
 #include "lib/model/strings.h"
-#include "lib/relabel/yaml_decode.h"
+#include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
 
 namespace vigil::exporter {

@@ -32,6 +32,10 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   std::atomic<int64_t> committed_t{-1};
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
+  // Readers that finished a check. Halfway through, the writer waits for
+  // all of them, so every reader checks while writes and GC still run,
+  // however the threads happen to be scheduled.
+  std::atomic<int> readers_checked{0};
 
   std::thread writer([&] {
     std::vector<Labels> labels;
@@ -42,6 +46,9 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
     std::vector<SeriesRef> refs(kBaseSeries, 0);
     auto app = head.NewAppender();
     for (int k = 1; k <= kScrapes; ++k) {
+      if (k == kScrapes / 2) {
+        while (readers_checked.load() < kReaders) std::this_thread::yield();
+      }
       const int64_t t = k * kIntervalMs;
       for (int i = 0; i < kBaseSeries; ++i) {
         auto ref = app->Append(refs[i], labels[i], t, static_cast<double>(k));
@@ -81,6 +88,14 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   std::vector<int> checks(kReaders, 0);
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&, r] {
+      // A reader that gives up on a failure still releases the writer.
+      struct ReleaseWriterOnExit {
+        const int& checks;
+        std::atomic<int>& readers_checked;
+        ~ReleaseWriterOnExit() {
+          if (checks == 0) readers_checked.fetch_add(1);
+        }
+      } release{checks[r], readers_checked};
       while (!done.load()) {
         const int64_t seen_before_open = committed_t.load();
         // Recent ranges, as rule evaluations use: GC is never held back.
@@ -126,7 +141,7 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
           }
           std::this_thread::yield();
         }
-        ++checks[r];
+        if (++checks[r] == 1) readers_checked.fetch_add(1);
       }
     });
   }

@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/strings.h"
-#include "lib/relabel/yaml_decode.h"
+#include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
 #include "vigil/scrape.h"
 

@@ -1,4 +1,4 @@
-#include "lib/relabel/yaml_decode.h"
+#include "lib/yaml/yaml_decode.h"
 
 #include <algorithm>
 

@@ -1,8 +1,9 @@
-// Helpers for decoding Prometheus config structures from yaml-cpp nodes with
-// errors positioned as "file:line:col: ". Shared by relabel and scrape
-// config decoding. Internal: not installed.
-#ifndef VIGIL_LIB_RELABEL_YAML_DECODE_H_
-#define VIGIL_LIB_RELABEL_YAML_DECODE_H_
+// Helpers for decoding Prometheus config structures from yaml-cpp nodes as
+// Go's YAML decoder does, with errors positioned as "file:line:col: ".
+// Shared by every config decoder (relabel, discovery, scrape, the
+// exporter's config). Internal: not installed.
+#ifndef VIGIL_LIB_YAML_YAML_DECODE_H_
+#define VIGIL_LIB_YAML_YAML_DECODE_H_
 
 #include <yaml-cpp/yaml.h>
 
@@ -120,4 +121,4 @@ class Fields {
 
 }  // namespace vigil::yamlcfg
 
-#endif  // VIGIL_LIB_RELABEL_YAML_DECODE_H_
+#endif  // VIGIL_LIB_YAML_YAML_DECODE_H_
