@@ -9,8 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/discovery/target_groups.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::exporter {
 namespace {

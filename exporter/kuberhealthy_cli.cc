@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "exporter/bundled_rule_pack.h"
 #include "lib/httpclient/http_client.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/kube.h"
 #include "vigil/promql/engine.h"

@@ -8,7 +8,8 @@
 #include <limits>
 #include <string>
 
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 #include "promql/parser_internal.h"
 
 namespace vigil::promql {
@@ -194,7 +195,7 @@ std::string UnquoteToken(std::string_view token) {
         if (c == 'x') {
           out.push_back(static_cast<char>(v));
         } else {
-          AppendUtf8Rune(static_cast<int32_t>(v), &out);
+          AppendRune(v, &out);
         }
         break;
       }

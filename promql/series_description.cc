@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "promql/lexer.h"
 #include "promql/parser_internal.h"
 #include "vigil/storage.h"

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "lib/httpclient/http_client.h"
-#include "lib/model/strings.h"
+#include "lib/model/url_escape.h"
 #include "vigil/api.h"
 #include "vigil/promql/engine.h"
 #include "vigil/tsdb.h"

@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 #include "lib/relabel/yaml_decode.h"
 
 namespace vigil::discovery {

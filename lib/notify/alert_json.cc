@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
-#include "lib/model/strings.h"
+#include "lib/model/url_escape.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {

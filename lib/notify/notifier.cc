@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/httpclient/http_client.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/wall_clock.h"
 #include "lib/notify/alertmanager_discovery.h"
 #include "vigil/notify.h"

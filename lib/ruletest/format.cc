@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/label_text.h"
 
 namespace vigil::ruletest {
 
@@ -43,25 +43,6 @@ std::string GoDuration(int64_t ms) {
   return out;
 }
 
-std::string GoLabels(const std::vector<Label>& labels) {
-  std::string out = "{";
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out.append(", ");
-    first = false;
-    // Prometheus 3 quotes names that are not legacy label names.
-    out.append(IsLegacyLabelName(l.name) ? l.name : QuoteString(l.name));
-    out.push_back('=');
-    out.append(QuoteString(l.value));
-  }
-  out.push_back('}');
-  return out;
-}
-
-std::string GoLabels(const Labels& labels) {
-  return GoLabels(std::vector<Label>(labels.begin(), labels.end()));
-}
-
 std::string GoFloatE(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -76,8 +57,6 @@ std::string GoFloatE(double v) {
   }
   return s;
 }
-
-std::string GoQuote(std::string_view s) { return QuoteString(s); }
 
 std::string IndentLines(std::string_view lines, std::string_view indent) {
   std::string out;
@@ -102,8 +81,8 @@ std::string AlertsString(const std::vector<AlertEntry>& alerts) {
   std::string out = "[";
   for (size_t i = 0; i < alerts.size(); ++i) {
     const std::string one =
-        absl::StrCat("\nLabels:", GoLabels(alerts[i].labels),
-                     "\nAnnotations:", GoLabels(alerts[i].annotations));
+        absl::StrCat("\nLabels:", GoLabelsString(alerts[i].labels),
+                     "\nAnnotations:", GoLabelsString(alerts[i].annotations));
     absl::StrAppend(&out, i == 0 ? "\n" : ",\n", i, ":",
                     IndentLines(one, "  "));
   }
@@ -116,7 +95,7 @@ std::string SamplesString(const std::vector<SampleEntry>& samples) {
   std::string out;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i > 0) out.append(", ");
-    absl::StrAppend(&out, GoLabels(samples[i].labels), " ",
+    absl::StrAppend(&out, GoLabelsString(samples[i].labels), " ",
                     GoFloatE(samples[i].value));
   }
   return out;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 #include "promql/functions/quantile.h"

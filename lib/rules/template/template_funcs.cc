@@ -9,9 +9,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_split.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/url_escape.h"
 #include "lib/rules/template/go_format.h"
 #include "lib/rules/template/humanize.h"
-#include "lib/rules/template/str_cat.h"
 #include "re2/re2.h"
 
 namespace vigil::tmpl {
@@ -74,7 +76,7 @@ std::string RegexpQuote(std::string_view s) {
     unsigned char u = static_cast<unsigned char>(c);
     if (c == '`' || (u < 0x20 && c != '\t') || u == 0x7F) can_backquote = false;
   }
-  return can_backquote ? Cat("`", s, "`") : GoQuote(s);
+  return can_backquote ? Cat("`", s, "`") : QuoteString(s);
 }
 
 absl::StatusOr<std::unique_ptr<RE2>> CompileRegexp(std::string_view pattern) {
@@ -210,27 +212,6 @@ bool IsIP(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 ||
          inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-// url.QueryEscape
-std::string QueryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
-      out.push_back(c);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
 }
 
 // ---- Go's text/template escapers ----------------------------------------
@@ -789,7 +770,7 @@ Result FnExternalURL(const CallContext& c, Args&) {
 Result FnParseDuration(const CallContext&, Args& a) {
   const std::string& s = a[0].s();
   auto invalid = [&] {
-    return Err(Cat("not a valid duration string: ", GoQuote(s)));
+    return Err(Cat("not a valid duration string: ", QuoteString(s)));
   };
   if (s.empty()) return Err("empty duration string");
   if (s == "0") return Value::Float(0);
