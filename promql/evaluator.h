@@ -246,12 +246,13 @@ inline absl::Status ExecError(std::string_view msg) {
 // equal, failing when they overlap in time.
 absl::Status CleanupMetricLabels(Matrix* mat);
 
-// Go's strconv.FormatFloat(v, 'f', -1, 64) for count_values labels, as
-// C++'s shortest fixed form. That form prints a large value's exact digits
-// (1e23 as 99999999999999991611392) where Go pads the shortest digits with
-// zeros, which is why this is not lib/model's GoFormatFloat(v, 'f', -1):
-// switching would change those labels.
-std::string GoFormatFloatFixed(double v);
+// count_values' label text: lib/model's AppendShortestFixed, which says
+// where it parts from Go's strconv.FormatFloat(v, 'f', -1, 64).
+inline std::string GoFormatFloatFixed(double v) {
+  std::string out;
+  AppendShortestFixed(v, &out);
+  return out;
+}
 // Labels without __name__, __type__ and __unit__ (DropReserved).
 Labels DropMetadataLabels(const Labels& ls);
 // Prometheus's Labels.MatchLabels(on, names...).

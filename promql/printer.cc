@@ -3,7 +3,6 @@
 // `vigil promql format` agrees with `promtool promql format` and rule
 // evaluation logs the same expression text as Prometheus.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -47,28 +46,11 @@ int64_t SecondsToMs(double seconds) {
   return static_cast<int64_t>(std::clamp(ms, -kMaxMs, kMaxMs));
 }
 
-// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal that
-// round-trips, never in exponent form; "+Inf", "-Inf", "NaN".
-void AppendFloatF(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  // The longest fixed form of a finite double is ~330 characters.
-  char buf[400];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  out.append(buf, res.ptr);
-}
-
 // NumberLiteral.String(): durations as durations (`5m`, `-1h30m`), other
-// numbers as FormatFloat 'f'.
+// numbers as FormatFloat 'f' (see AppendShortestFixed for where they part).
 void AppendNumber(std::string& out, double value, bool is_duration) {
   if (!is_duration) {
-    AppendFloatF(out, value);
+    AppendShortestFixed(value, &out);
     return;
   }
   if (value < 0) {

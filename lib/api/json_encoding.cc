@@ -1,7 +1,6 @@
 // Prometheus's JSON encodings (web/api/v1/json_codec.go, util/jsonutil).
 #include "lib/api/json_encoding.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -9,6 +8,7 @@
 #include <variant>
 
 #include "absl/time/time.h"
+#include "lib/model/go_float.h"
 #include "lib/model/utf8.h"
 
 namespace vigil::api {
@@ -24,13 +24,13 @@ void AppendUnicodeEscape(uint32_t cp, std::string* out) {
   }
 }
 
-// Go's strconv.AppendFloat(v, fmt, -1, 64) for finite v.
+// Go's strconv.AppendFloat(v, 'e' or 'f', -1, 64) for finite v ('f' as
+// AppendShortestFixed has it).
 std::string ShortestFloat(double v, bool exponent) {
-  char buf[400];
-  auto res = std::to_chars(
-      buf, buf + sizeof(buf), v,
-      exponent ? std::chars_format::scientific : std::chars_format::fixed);
-  return std::string(buf, res.ptr);
+  if (exponent) return GoFormatFloat(v, 'e', -1);
+  std::string out;
+  AppendShortestFixed(v, &out);
+  return out;
 }
 
 std::string NonFinite(double v) {

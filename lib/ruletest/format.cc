@@ -2,11 +2,10 @@
 // that a failure reads the same under vigil as under promtool.
 #include "lib/ruletest/format.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/go_float.h"
 #include "lib/model/label_text.h"
 
 namespace vigil::ruletest {
@@ -44,14 +43,7 @@ std::string GoDuration(int64_t ms) {
 }
 
 std::string GoFloatE(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto res =
-      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string s(buf, res.ptr);
-  // to_chars already prints the shortest round-tripping digits with a
-  // two-digit minimum exponent, as Go does; only the letter differs.
+  std::string s = GoFormatFloat(v, 'e', -1);
   for (char& c : s) {
     if (c == 'e') c = 'E';
   }
