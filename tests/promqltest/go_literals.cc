@@ -96,13 +96,13 @@ std::optional<double> ParseGoFloat(std::string_view s) {
     negative = body[0] == '-';
     body.remove_prefix(1);
   }
-  if (absl::EqualsIgnoreCase(Av(body), "inf") ||
-      absl::EqualsIgnoreCase(Av(body), "infinity")) {
+  if (absl::EqualsIgnoreCase(ToAbsl(body), "inf") ||
+      absl::EqualsIgnoreCase(ToAbsl(body), "infinity")) {
     return negative ? -std::numeric_limits<double>::infinity()
                     : std::numeric_limits<double>::infinity();
   }
   // Go accepts NaN only unsigned.
-  if (absl::EqualsIgnoreCase(Av(s), "nan")) {
+  if (absl::EqualsIgnoreCase(ToAbsl(s), "nan")) {
     return std::numeric_limits<double>::quiet_NaN();
   }
   // Validate Go's grammar before handing the text to strtod, which is more
