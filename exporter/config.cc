@@ -12,6 +12,8 @@
 #include "lib/model/strings.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::exporter {
 namespace {

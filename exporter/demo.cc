@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "exporter/bundled_rule_pack.h"
 #include "exporter/demo_data.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/wall_clock.h"
 
 namespace vigil::demo {

@@ -8,7 +8,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
 
 namespace vigil::exporter {
 namespace {

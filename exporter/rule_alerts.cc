@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "lib/model/strings.h"
+#include "lib/model/url_escape.h"
 
 namespace vigil::exporter {
 

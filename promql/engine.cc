@@ -66,9 +66,9 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     }
     ValueType t = expr.type();
     if (t != ValueType::kVector && t != ValueType::kScalar) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "invalid expression type \"", eval::AbslSv(ValueTypeName(t)),
-          "\" for range query, must be Scalar or instant Vector"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid expression type \"", ToAbsl(ValueTypeName(t)),
+                       "\" for range query, must be Scalar or instant Vector"));
     }
   }
 

@@ -24,6 +24,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_float.h"
 #include "promql/eval_types.h"
 #include "vigil/labels.h"
 #include "vigil/promql/ast.h"
@@ -242,26 +244,22 @@ struct RangeArg {
 
 // Helpers shared by the evaluator's files.
 
-// Abseil 20220623's string_view is not std::string_view.
-inline absl::string_view AbslSv(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
 // An execution error (Prometheus's "execution" error type), e.g. "vector
 // cannot contain metrics with the same labelset".
 inline absl::Status ExecError(std::string_view msg) {
-  return absl::FailedPreconditionError(AbslSv(msg));
+  return absl::FailedPreconditionError(ToAbsl(msg));
 }
 // Drops the names marked for delayed removal and merges series that became
 // equal, failing when they overlap in time.
 absl::Status CleanupMetricLabels(Matrix* mat);
 
-// Prometheus's labels.String(): {__name__="a", b="c"}.
-std::string GoLabelsString(const Labels& ls);
-// Go's strconv.FormatFloat(v, 'g', -1, 64), as fmt's %g and %v print.
-std::string GoFormatFloat(double v);
-// Go's strconv.FormatFloat(v, 'f', -1, 64).
-std::string GoFormatFloatFixed(double v);
+// count_values' label text: lib/model's AppendShortestFixed, which says
+// where it parts from Go's strconv.FormatFloat(v, 'f', -1, 64).
+inline std::string GoFormatFloatFixed(double v) {
+  std::string out;
+  AppendShortestFixed(v, &out);
+  return out;
+}
 // Labels without __name__, __type__ and __unit__ (DropReserved).
 Labels DropMetadataLabels(const Labels& ls);
 // Prometheus's Labels.MatchLabels(on, names...).

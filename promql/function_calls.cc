@@ -13,7 +13,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
 
 namespace vigil::promql::eval {
@@ -127,7 +127,7 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
   FunctionImpl impl = LookupFunctionImpl(name);
   if (impl == nullptr) {
     return absl::UnimplementedError(
-        absl::StrCat("function ", AbslSv(name), "() is not implemented"));
+        absl::StrCat("function ", ToAbsl(name), "() is not implemented"));
   }
   if (!instant() && Contains(kSortFunctions, name)) {
     q_->annotations.Warn(
@@ -175,7 +175,7 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     impl = LookupFunctionImpl(name);
     if (impl == nullptr) {
       return absl::UnimplementedError(
-          absl::StrCat("function ", AbslSv(name), "() is not implemented"));
+          absl::StrCat("function ", ToAbsl(name), "() is not implemented"));
     }
   }
   const Expr& marg = Unparen(*e.args[mi]);
@@ -199,12 +199,12 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     if (anchored && !Contains(kAnchoredSafe, name)) {
       return ExecError(absl::StrCat(
           "anchored modifier can only be used with: ", Join(kAnchoredSafe),
-          " - not with ", AbslSv(name)));
+          " - not with ", ToAbsl(name)));
     }
     if (smoothed && !Contains(kSmoothedSafe, name)) {
       return ExecError(absl::StrCat(
           "smoothed modifier can only be used with: ", Join(kSmoothedSafe),
-          " - not with ", AbslSv(name)));
+          " - not with ", ToAbsl(name)));
     }
     VIGIL_EVAL_ASSIGN_OR_RETURN(ra.selection, Select(vs));
     ra.metrics.reserve(ra.selection->size());
@@ -356,7 +356,7 @@ absl::StatusOr<Value> Evaluator::EvalSampleTimeCall(const Call& e,
   FunctionImpl impl = LookupFunctionImpl(name);
   if (impl == nullptr) {
     return absl::UnimplementedError(
-        absl::StrCat("function ", AbslSv(name), "() is not implemented"));
+        absl::StrCat("function ", ToAbsl(name), "() is not implemented"));
   }
   const bool with_st = name == "start_timestamp";
   VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));

@@ -26,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/model/label_text.h"
 #include "promql/evaluator.h"
 #include "re2/re2.h"
 

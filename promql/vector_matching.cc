@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "lib/model/label_text.h"
 #include "promql/evaluator.h"
 
 namespace vigil::promql::eval {

@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/model/go_float.h"
 #include "promql/eval_types.h"
 #include "promql/functions/common.h"
 #include "promql/functions/quantile.h"
@@ -949,7 +950,10 @@ TEST(QuantileHelperTest, MatchesPrometheus) {
 }
 
 TEST(GoFormatTest, FormatsLikeStrconv) {
-  using functions::FormatGoFloat;
+  // strconv.FormatFloat(v, 'g', prec, 64) is lib/model's GoFormatFloat.
+  const auto FormatGoFloat = [](double v, int prec = -1) {
+    return GoFormatFloat(v, 'g', prec);
+  };
   EXPECT_EQ(FormatGoFloat(1.5), "1.5");
   EXPECT_EQ(FormatGoFloat(-0.1), "-0.1");
   EXPECT_EQ(FormatGoFloat(0), "0");

@@ -42,7 +42,7 @@ absl::StatusOr<promql::SeriesDescription> FakeSeriesParser(
       return absl::InvalidArgumentError("unclosed {");
     }
     for (absl::string_view pair :
-         absl::StrSplit(Av(line.substr(brace + 1, close - brace - 1)), ',',
+         absl::StrSplit(ToAbsl(line.substr(brace + 1, close - brace - 1)), ',',
                         absl::SkipWhitespace())) {
       std::vector<std::string> kv = absl::StrSplit(pair, '=');
       if (kv.size() != 2) return absl::InvalidArgumentError("bad label");
@@ -57,8 +57,8 @@ absl::StatusOr<promql::SeriesDescription> FakeSeriesParser(
   }
   d.labels = b.Build();
   for (absl::string_view atok :
-       absl::StrSplit(Av(rest), ' ', absl::SkipEmpty())) {
-    std::string_view tok = Sv(atok);
+       absl::StrSplit(ToAbsl(rest), ' ', absl::SkipEmpty())) {
+    std::string_view tok = FromAbsl(atok);
     if (tok == "_") {
       d.values.push_back(std::nullopt);
     } else if (tok == "stale") {
@@ -178,7 +178,7 @@ load 1m
 
   auto error = [](std::string_view text) {
     auto r = ParseTestFile(text, FakeSeriesParser);
-    return r.ok() ? std::string() : std::string(Sv(r.status().message()));
+    return r.ok() ? std::string() : std::string(FromAbsl(r.status().message()));
   };
   EXPECT_THAT(error("load 1m\n  a@st -1m\n  b 1\n"),
               HasSubstr("line 2: @st metric does not match"));

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lib/model/label_text.h"
 #include "lib/ruletest/diff.h"
 #include "lib/ruletest/format.h"
 
@@ -35,10 +36,12 @@ TEST(RuleTestFormatTest, GoFloatE) {
 }
 
 TEST(RuleTestFormatTest, Labels) {
-  EXPECT_EQ(GoLabels(Labels()), "{}");
-  EXPECT_EQ(GoLabels(Labels::FromStrings({"__name__", "up", "job", "a\"b"})),
-            "{__name__=\"up\", job=\"a\\\"b\"}");
-  EXPECT_EQ(GoLabels(std::vector<Label>{{"summary", ""}}), "{summary=\"\"}");
+  EXPECT_EQ(GoLabelsString(Labels()), "{}");
+  EXPECT_EQ(
+      GoLabelsString(Labels::FromStrings({"__name__", "up", "job", "a\"b"})),
+      "{__name__=\"up\", job=\"a\\\"b\"}");
+  EXPECT_EQ(GoLabelsString(std::vector<Label>{{"summary", ""}}),
+            "{summary=\"\"}");
 }
 
 TEST(RuleTestFormatTest, AlertsAndSamples) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "lib/model/go_quote.h"
+#include "lib/model/url_escape.h"
+#include "lib/model/utf8.h"
+
 namespace vigil {
 namespace {
 

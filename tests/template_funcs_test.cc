@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "lib/model/go_float.h"
 #include "lib/rules/template/go_format.h"
 #include "lib/rules/template/humanize.h"
 #include "tests/template_test_support.h"
@@ -129,11 +130,11 @@ INSTANTIATE_TEST_SUITE_P(
              "%!f(int=3)%"}));
 
 TEST(GoFormatTest, FormatFloat) {
-  EXPECT_EQ(FormatFloat(1234.5678, 'g', 4), "1235");
-  EXPECT_EQ(FormatFloat(12345, 'g', 4), "1.234e+04");  // ties to even
-  EXPECT_EQ(FormatFloat(0.5, 'f', -1), "0.5");
-  EXPECT_EQ(FormatFloat(1e21, 'g', -1), "1e+21");
-  EXPECT_EQ(FormatFloat(1.0, 'x', -1), "0x1p+00");
+  EXPECT_EQ(GoFormatFloat(1234.5678, 'g', 4), "1235");
+  EXPECT_EQ(GoFormatFloat(12345, 'g', 4), "1.234e+04");  // ties to even
+  EXPECT_EQ(GoFormatFloat(0.5, 'f', -1), "0.5");
+  EXPECT_EQ(GoFormatFloat(1e21, 'g', -1), "1e+21");
+  EXPECT_EQ(GoFormatFloat(1.0, 'x', -1), "0x1p+00");
 }
 
 TEST(GoFormatTest, DurationString) {

@@ -6,7 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/wall_clock.h"
 
 namespace vigil::api {

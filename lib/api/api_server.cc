@@ -11,7 +11,7 @@
 #include "lib/api/handlers.h"
 #include "lib/api/http_server.h"
 #include "lib/api/router.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 

@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 
 namespace vigil::api {
 

@@ -1,7 +1,6 @@
 // Prometheus's JSON encodings (web/api/v1/json_codec.go, util/jsonutil).
 #include "lib/api/json_encoding.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -9,48 +8,14 @@
 #include <variant>
 
 #include "absl/time/time.h"
+#include "lib/model/go_float.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::api {
 
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 if invalid
-// (Go's utf8.DecodeRuneInString rules: no overlongs, no surrogates).
-size_t Utf8SequenceLength(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  size_t len;
-  uint32_t min;
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2;
-    *cp = b0 & 0x1F;
-    min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3;
-    *cp = b0 & 0x0F;
-    min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4;
-    *cp = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (b & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
 
 void AppendUnicodeEscape(uint32_t cp, std::string* out) {
   out->append("\\u");
@@ -59,13 +24,13 @@ void AppendUnicodeEscape(uint32_t cp, std::string* out) {
   }
 }
 
-// Go's strconv.AppendFloat(v, fmt, -1, 64) for finite v.
+// Go's strconv.AppendFloat(v, 'e' or 'f', -1, 64) for finite v ('f' as
+// AppendShortestFixed has it).
 std::string ShortestFloat(double v, bool exponent) {
-  char buf[400];
-  auto res = std::to_chars(
-      buf, buf + sizeof(buf), v,
-      exponent ? std::chars_format::scientific : std::chars_format::fixed);
-  return std::string(buf, res.ptr);
+  if (exponent) return GoFormatFloat(v, 'e', -1);
+  std::string out;
+  AppendShortestFixed(v, &out);
+  return out;
 }
 
 std::string NonFinite(double v) {
@@ -124,9 +89,9 @@ void AppendJsonString(std::string_view s, std::string* out) {
       ++i;
       continue;
     }
-    uint32_t cp = 0;
-    const size_t len = Utf8SequenceLength(s, i, &cp);
-    if (len == 0) {
+    int len;
+    const int32_t cp = DecodeRune(s, i, &len);
+    if (cp == kRuneError && len == 1) {
       out->append("\\ufffd");
       ++i;
       continue;
@@ -136,7 +101,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
     } else {
       out->append(s.substr(i, len));
     }
-    i += len;
+    i += static_cast<size_t>(len);
   }
   out->push_back('"');
 }

@@ -11,7 +11,9 @@
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
 #include "lib/api/params.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::api {
 

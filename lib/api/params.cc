@@ -9,8 +9,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 #include "vigil/promql/parser.h"
 
 namespace vigil::api {
@@ -278,24 +280,10 @@ std::string UnescapeLabelName(std::string_view name) {
       cp = cp * 16 + static_cast<uint32_t>(h);
       ++i;
     }
-    if (i >= esc.size() || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if (i >= esc.size() || !IsValidRune(static_cast<int32_t>(cp))) {
       return std::string(name);
     }
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
+    AppendRune(cp, &out);
   }
   return out;
 }

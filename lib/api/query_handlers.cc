@@ -10,7 +10,7 @@
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
 #include "lib/api/params.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
 #include "vigil/promql/parser.h"
 
 namespace vigil::api {

@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 
 namespace vigil::api {
 

@@ -13,7 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 #include "vigil/textparse.h"
 
 namespace vigil::backfill {

@@ -8,6 +8,9 @@
 #include "lib/model/strings.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::discovery {
 namespace {

@@ -1,7 +1,8 @@
 #include "lib/kube/exposition.h"
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_float.h"
 
 namespace vigil::kube {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 
 namespace vigil::kube {
 namespace {

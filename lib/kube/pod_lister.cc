@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/strings.h"
 #include "vigil/http_client.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/url_escape.h"
 
 namespace vigil::kube {
 namespace {

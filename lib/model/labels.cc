@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/model/go_quote.h"
+#include "lib/model/label_text.h"
 #include "lib/model/strings.h"
 
 namespace vigil {
@@ -105,19 +107,9 @@ std::string Labels::ToString() const {
   bool name_is_plain = !name.empty() && IsLegacyMetricName(name);
   if (name_is_plain) out.append(name);
   out.push_back('{');
-  bool first = true;
-  if (!name.empty() && !name_is_plain) {
-    out.append(QuoteString(name));
-    first = false;
-  }
-  for (const auto& l : labels_) {
-    if (l.name == kMetricName) continue;
-    if (!first) out.append(", ");
-    first = false;
-    out.append(IsLegacyLabelName(l.name) ? l.name : QuoteString(l.name));
-    out.push_back('=');
-    out.append(QuoteString(l.value));
-  }
+  if (!name.empty() && !name_is_plain) out.append(QuoteString(name));
+  AppendLabelPairs(labels_, kMetricName,
+                   /*first=*/name.empty() || name_is_plain, &out);
   out.push_back('}');
   return out;
 }

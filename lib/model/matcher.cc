@@ -2,7 +2,8 @@
 
 #include <re2/re2.h>
 
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/label_text.h"
 
 namespace vigil {
 
@@ -57,7 +58,7 @@ bool Matcher::Matches(std::string_view value) const {
 }
 
 std::string Matcher::ToString() const {
-  std::string out = IsLegacyLabelName(name_) ? name_ : QuoteString(name_);
+  std::string out = LabelNameText(name_);
   out.append(MatchTypeString(type_));
   out.append(QuoteString(value_));
   return out;

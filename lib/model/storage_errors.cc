@@ -5,7 +5,8 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_float.h"
 #include "vigil/storage.h"
 
 namespace vigil {
@@ -15,12 +16,6 @@ constexpr std::string_view kOutOfOrder = "out of order sample";
 constexpr std::string_view kOutOfBounds = "out of bounds";
 constexpr std::string_view kDuplicate = "duplicate sample for timestamp";
 constexpr std::string_view kEmptyLabelset = "empty labelset: invalid sample";
-
-std::string GoG(double v) {
-  std::string out;
-  AppendGoFloat(v, &out);
-  return out;
-}
 
 }  // namespace
 
@@ -42,7 +37,7 @@ absl::Status DuplicateSampleError(int64_t t, double existing,
   if (t == 0) return absl::InvalidArgumentError(ToAbsl(kDuplicate));
   return absl::InvalidArgumentError(absl::StrCat(
       ToAbsl(kDuplicate), " ", t, "; overrides not allowed: existing ",
-      GoG(existing), ", new value ", GoG(new_value)));
+      GoFormatFloat(existing), ", new value ", GoFormatFloat(new_value)));
 }
 
 AppendError ClassifyAppendError(const absl::Status& status) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
 
 namespace vigil::notify {
 namespace {

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "lib/model/utf8.h"
+
 namespace vigil::relabel {
 namespace {
 
@@ -41,70 +43,15 @@ uint32_t MapRune(uint32_t r, bool to_lower) {
   return r;
 }
 
-// Decodes one rune at s[i]; 0 bytes consumed means invalid.
-size_t Decode(std::string_view s, size_t i, uint32_t* r) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    *r = b0;
-    return 1;
-  }
-  size_t n;
-  uint32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    n = 2;
-    *r = b0 & 0x1F;
-    min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    n = 3;
-    *r = b0 & 0x0F;
-    min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    n = 4;
-    *r = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    *r = (*r << 6) | (b & 0x3F);
-  }
-  if (*r < min || *r > 0x10FFFF || (*r >= 0xD800 && *r <= 0xDFFF)) return 0;
-  return n;
-}
-
-void Encode(uint32_t r, std::string& out) {
-  if (r < 0x80) {
-    out.push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 std::string MapString(std::string_view s, bool to_lower) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    uint32_t r;
-    size_t n = Decode(s, i, &r);
-    if (n == 0) {
-      r = 0xFFFD;
-      n = 1;
-    }
-    Encode(MapRune(r, to_lower), out);
-    i += n;
+    // Go's strings.Map: an invalid byte becomes U+FFFD.
+    int width;
+    const int32_t r = DecodeRune(s, i, &width);
+    AppendRune(MapRune(r, to_lower), &out);
+    i += static_cast<size_t>(width);
   }
   return out;
 }

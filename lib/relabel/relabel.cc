@@ -10,7 +10,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 #include "lib/relabel/case_map.h"
 
 namespace vigil::relabel {

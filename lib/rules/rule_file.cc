@@ -10,8 +10,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 
 namespace vigil {
 namespace {

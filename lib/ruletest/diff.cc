@@ -8,7 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/label_text.h"
 
 namespace vigil::ruletest {
 namespace {
@@ -82,7 +84,7 @@ std::string DiffAlerts(const std::vector<AlertEntry>& expected,
       got_used[i] = true;
       matched = true;
       if (got[i].annotations != e.annotations) {
-        absl::StrAppend(&out, kItem, "alert ", GoLabels(e.labels), "\n");
+        absl::StrAppend(&out, kItem, "alert ", GoLabelsString(e.labels), "\n");
         DiffMaps("annotation", AsMap(e.annotations), AsMap(got[i].annotations),
                  &out);
       }
@@ -103,21 +105,21 @@ std::string DiffAlerts(const std::vector<AlertEntry>& expected,
       }
     }
     if (best < 0) {
-      absl::StrAppend(&out, kItem, "- missing alert ", GoLabels(e->labels),
-                      "\n");
+      absl::StrAppend(&out, kItem, "- missing alert ",
+                      GoLabelsString(e->labels), "\n");
       continue;
     }
     got_used[best] = true;
     const AlertEntry& g = got[best];
-    absl::StrAppend(&out, kItem, "alert ", GoLabels(e->labels), " vs got ",
-                    GoLabels(g.labels), "\n");
+    absl::StrAppend(&out, kItem, "alert ", GoLabelsString(e->labels),
+                    " vs got ", GoLabelsString(g.labels), "\n");
     DiffMaps("label", AsMap(e->labels), AsMap(g.labels), &out);
     DiffMaps("annotation", AsMap(e->annotations), AsMap(g.annotations), &out);
   }
   for (size_t i = 0; i < got.size(); ++i) {
     if (got_used[i]) continue;
-    absl::StrAppend(&out, kItem, "+ unexpected alert ", GoLabels(got[i].labels),
-                    "\n");
+    absl::StrAppend(&out, kItem, "+ unexpected alert ",
+                    GoLabelsString(got[i].labels), "\n");
   }
   if (out.empty()) return "";
   return absl::StrCat(kHeader, out);
@@ -135,21 +137,21 @@ std::string DiffSamples(const std::vector<SampleEntry>& expected,
       got_used[i] = true;
       matched = true;
       if (!SampleValueEqual(e.value, got[i].value, fuzzy_compare)) {
-        absl::StrAppend(&out, kItem, GoLabels(e.labels), "\n", kDetail,
+        absl::StrAppend(&out, kItem, GoLabelsString(e.labels), "\n", kDetail,
                         "- value ", ValueText(e.value), "\n", kDetail,
                         "+ value ", ValueText(got[i].value), "\n");
       }
       break;
     }
     if (!matched) {
-      absl::StrAppend(&out, kItem, "- missing ", GoLabels(e.labels), " ",
+      absl::StrAppend(&out, kItem, "- missing ", GoLabelsString(e.labels), " ",
                       ValueText(e.value), "\n");
     }
   }
   for (size_t i = 0; i < got.size(); ++i) {
     if (got_used[i]) continue;
-    absl::StrAppend(&out, kItem, "+ unexpected ", GoLabels(got[i].labels), " ",
-                    ValueText(got[i].value), "\n");
+    absl::StrAppend(&out, kItem, "+ unexpected ", GoLabelsString(got[i].labels),
+                    " ", ValueText(got[i].value), "\n");
   }
   if (out.empty()) return "";
   return absl::StrCat(kHeader, out);

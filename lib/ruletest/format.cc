@@ -2,12 +2,11 @@
 // that a failure reads the same under vigil as under promtool.
 #include "lib/ruletest/format.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_float.h"
+#include "lib/model/label_text.h"
 
 namespace vigil::ruletest {
 
@@ -43,41 +42,13 @@ std::string GoDuration(int64_t ms) {
   return out;
 }
 
-std::string GoLabels(const std::vector<Label>& labels) {
-  std::string out = "{";
-  bool first = true;
-  for (const Label& l : labels) {
-    if (!first) out.append(", ");
-    first = false;
-    // Prometheus 3 quotes names that are not legacy label names.
-    out.append(IsLegacyLabelName(l.name) ? l.name : QuoteString(l.name));
-    out.push_back('=');
-    out.append(QuoteString(l.value));
-  }
-  out.push_back('}');
-  return out;
-}
-
-std::string GoLabels(const Labels& labels) {
-  return GoLabels(std::vector<Label>(labels.begin(), labels.end()));
-}
-
 std::string GoFloatE(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto res =
-      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string s(buf, res.ptr);
-  // to_chars already prints the shortest round-tripping digits with a
-  // two-digit minimum exponent, as Go does; only the letter differs.
+  std::string s = GoFormatFloat(v, 'e', -1);
   for (char& c : s) {
     if (c == 'e') c = 'E';
   }
   return s;
 }
-
-std::string GoQuote(std::string_view s) { return QuoteString(s); }
 
 std::string IndentLines(std::string_view lines, std::string_view indent) {
   std::string out;
@@ -102,8 +73,8 @@ std::string AlertsString(const std::vector<AlertEntry>& alerts) {
   std::string out = "[";
   for (size_t i = 0; i < alerts.size(); ++i) {
     const std::string one =
-        absl::StrCat("\nLabels:", GoLabels(alerts[i].labels),
-                     "\nAnnotations:", GoLabels(alerts[i].annotations));
+        absl::StrCat("\nLabels:", GoLabelsString(alerts[i].labels),
+                     "\nAnnotations:", GoLabelsString(alerts[i].annotations));
     absl::StrAppend(&out, i == 0 ? "\n" : ",\n", i, ":",
                     IndentLines(one, "  "));
   }
@@ -116,7 +87,7 @@ std::string SamplesString(const std::vector<SampleEntry>& samples) {
   std::string out;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i > 0) out.append(", ");
-    absl::StrAppend(&out, GoLabels(samples[i].labels), " ",
+    absl::StrAppend(&out, GoLabelsString(samples[i].labels), " ",
                     GoFloatE(samples[i].value));
   }
   return out;

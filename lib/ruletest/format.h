@@ -1,5 +1,6 @@
-// promtool's failure text, byte for byte: Go's Duration and label-set
-// printing, strconv's 'E' float format and the unit-test result layouts.
+// promtool's failure text, byte for byte: Go's Duration printing,
+// strconv's 'E' float format and the unit-test result layouts (label sets
+// and quoting are lib/model's label_text.h and go_quote.h).
 // Internal to vigil_ruletest.
 #ifndef VIGIL_LIB_RULETEST_FORMAT_H_
 #define VIGIL_LIB_RULETEST_FORMAT_H_
@@ -29,13 +30,8 @@ struct SampleEntry {
 // Go's time.Duration.String() for whole milliseconds: "0s", "1m0s",
 // "4m59.999s", "500ms", "1h0m0s".
 std::string GoDuration(int64_t ms);
-// Go's labels.Labels.String(): {a="b", c="d"} with __name__ as a label.
-std::string GoLabels(const std::vector<Label>& labels);
-std::string GoLabels(const Labels& labels);
 // strconv.FormatFloat(v, 'E', -1, 64): 1E+00, 6E+01, 3.6E+03, NaN, +Inf.
 std::string GoFloatE(double v);
-// Go's %q of a string.
-std::string GoQuote(std::string_view s);
 
 // promtool's indentLines: every line but the first gets `indent`.
 std::string IndentLines(std::string_view lines, std::string_view indent);

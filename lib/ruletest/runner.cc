@@ -20,7 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
 #include "lib/ruletest/diff.h"
 #include "lib/ruletest/expr_walk.h"
 #include "lib/ruletest/format.h"
@@ -300,7 +300,7 @@ class GroupRunner {
   void CheckExpressions(std::vector<Failure>* errs) {
     for (const PromqlTestCase& tc : tg_.promql_expr_test) {
       const std::string head =
-          absl::StrCat("    expr: ", GoQuote(tc.expr),
+          absl::StrCat("    expr: ", QuoteString(tc.expr),
                        ", time: ", FormatDurationMs(tc.eval_time_ms));
       auto res = engine_->InstantQuery(head_, tc.expr, mint_ + tc.eval_time_ms);
       if (!res.ok()) {
@@ -332,7 +332,7 @@ class GroupRunner {
         auto lb = ParseMetric(s.labels);
         if (!lb.ok()) {
           errs->push_back(TestFailure(absl::StrCat(head, ", err: labels ",
-                                                   GoQuote(s.labels), ": ",
+                                                   QuoteString(s.labels), ": ",
                                                    lb.status().message())));
           bad = true;
           break;

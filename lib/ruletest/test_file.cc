@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
 #include "yaml-cpp/yaml.h"
 
 namespace vigil::ruletest {

@@ -4,7 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/model/strings.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "vigil/storage.h"
 
 namespace vigil::scrape {

@@ -2,8 +2,11 @@
 #include "lib/scrape/target.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/url_escape.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::scrape {
 

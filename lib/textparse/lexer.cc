@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "lib/model/strings.h"
+#include "lib/model/go_float.h"
 
 namespace vigil::textparse::internal {
 namespace {

@@ -11,7 +11,8 @@
 #endif
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 #include "lib/textparse/lexer.h"
 #include "lib/textparse/parser_state.h"
 #include "vigil/textparse.h"

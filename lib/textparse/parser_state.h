@@ -11,25 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
+#include "lib/model/absl_compat.h"
 #include "vigil/textparse.h"
 
 namespace vigil::textparse {
-
-// absl::StrCat over std::string_view too (Abseil 20220623's
-// absl::string_view is a distinct type).
-template <typename T>
-const T& ToAbsl(const T& v) {
-  return v;
-}
-inline absl::string_view ToAbsl(std::string_view v) {
-  return absl::string_view(v.data(), v.size());
-}
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(ToAbsl(args)...);
-}
 
 // How a label set is written in each format (Prometheus's promlex.l vs.
 // openmetricslex.l).

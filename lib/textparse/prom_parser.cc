@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 #include "lib/textparse/lexer.h"
 #include "lib/textparse/parser_state.h"
 

@@ -5,8 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
-#include "lib/model/strings.h"
 
 namespace vigil::yamlcfg {
 

@@ -1,11 +1,8 @@
 #include "promql/functions/common.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -160,86 +157,6 @@ double GoMin(double x, double y) {
   }
   if (x == 0 && x == y) return std::signbit(x) ? x : y;
   return x < y ? x : y;
-}
-
-namespace {
-
-// The decimal digits of |v| without trailing zeros and the position of the
-// decimal point: |v| = 0.<digits> * 10^point. `digits` < 0 means shortest.
-void DecimalDigits(double v, int digits, std::string* out, int* point) {
-  char buf[64];
-  std::to_chars_result r =
-      digits < 0 ? std::to_chars(buf, buf + sizeof(buf), std::fabs(v),
-                                 std::chars_format::scientific)
-                 : std::to_chars(buf, buf + sizeof(buf), std::fabs(v),
-                                 std::chars_format::scientific, digits - 1);
-  std::string_view text(buf, r.ptr - buf);
-  size_t e = text.find('e');
-  std::string mantissa;
-  for (char c : text.substr(0, e)) {
-    if (c != '.') mantissa.push_back(c);
-  }
-  int exp = 0;
-  std::string_view exp_text = text.substr(e + 1);
-  if (!exp_text.empty() && exp_text[0] == '+') exp_text.remove_prefix(1);
-  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp);
-  while (!mantissa.empty() && mantissa.back() == '0') mantissa.pop_back();
-  *out = mantissa;
-  *point = mantissa.empty() ? 0 : exp + 1;
-}
-
-}  // namespace
-
-std::string FormatGoFloat(double v, int prec) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  bool shortest = prec < 0;
-  if (prec == 0) prec = 1;
-  std::string digs;
-  int dp = 0;
-  DecimalDigits(v, shortest ? -1 : prec, &digs, &dp);
-  int nd = static_cast<int>(digs.size());
-  std::string out;
-  if (std::signbit(v)) out.push_back('-');
-  if (nd == 0) {  // zero
-    digs.assign(1, '0');
-    nd = 1;
-    dp = 1;
-  }
-  if (shortest) prec = nd;
-  int eprec = prec;
-  if (eprec > nd && nd >= dp) eprec = nd;
-  if (shortest) eprec = 6;
-  int exp = dp - 1;
-  if (exp < -4 || exp >= eprec) {
-    int p = prec > nd ? nd : prec;
-    out.push_back(digs[0]);
-    if (p > 1) {
-      out.push_back('.');
-      for (int i = 1; i < p; ++i) out.push_back(i < nd ? digs[i] : '0');
-    }
-    out.push_back('e');
-    out.push_back(exp < 0 ? '-' : '+');
-    int a = exp < 0 ? -exp : exp;
-    if (a < 10) out.push_back('0');
-    out += std::to_string(a);
-    return out;
-  }
-  if (prec > dp) prec = nd;
-  int decimals = prec - dp > 0 ? prec - dp : 0;
-  if (dp > 0) {
-    for (int i = 0; i < dp; ++i) out.push_back(i < nd ? digs[i] : '0');
-  } else {
-    out.push_back('0');
-  }
-  if (decimals > 0) {
-    out.push_back('.');
-    for (int i = 0; i < decimals; ++i) {
-      int k = dp + i;
-      out.push_back(k >= 0 && k < nd ? digs[k] : '0');
-    }
-  }
-  return out;
 }
 
 int64_t GoFloatToInt64(double f) {

@@ -90,10 +90,6 @@ inline std::pair<double, double> KahanInc(double inc, double sum, double c);
 double GoMax(double x, double y);
 double GoMin(double x, double y);
 
-// Go's strconv.FormatFloat(v, 'g', prec, 64); prec -1 is the shortest form.
-// NaN and infinities print as Go's %g does: NaN, +Inf, -Inf.
-std::string FormatGoFloat(double v, int prec = -1);
-
 // Go's conversion int64(f) on amd64: values out of range, and NaN, become
 // the minimum int64.
 int64_t GoFloatToInt64(double f);

@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "lib/model/strings.h"
+#include "lib/model/go_float.h"
+#include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 #include "promql/functions/quantile.h"
@@ -111,7 +112,7 @@ std::vector<ClassicHistogram> GroupBuckets(const FunctionArgs& args,
 void CheckQuantile(const FunctionArgs& args, double q, size_t arg_index) {
   if (std::isnan(q) || q < 0 || q > 1) {
     Warn(args,
-         "quantile value should be between 0 and 1, got " + FormatGoFloat(q),
+         "quantile value should be between 0 and 1, got " + GoFormatFloat(q),
          ArgPos(args, arg_index));
   }
 }
@@ -131,16 +132,16 @@ void ReportForcedMonotonicity(const FunctionArgs& args,
           "(see https://prometheus.io/docs/prometheus/latest/querying/"
           "functions/#histogram_quantile)",
           name) +
-      ", from buckets " + FormatGoFloat(r.min_bucket) + " to " +
-      FormatGoFloat(r.max_bucket) + ", with a max diff of " +
-      FormatGoFloat(r.max_diff, 2) + ", over 1 samples from " + when + " to " +
-      when;
+      ", from buckets " + GoFormatFloat(r.min_bucket) + " to " +
+      GoFormatFloat(r.max_bucket) + ", with a max diff of " +
+      GoFormatFloat(r.max_diff, 'g', 2) + ", over 1 samples from " + when +
+      " to " + when;
   Info(args, std::move(message), pos);
 }
 
 // Go's labels.FormatOpenMetricsFloat: %g, with ".0" added to integers.
 std::string FormatOpenMetricsFloat(double f) {
-  std::string s = FormatGoFloat(f);
+  std::string s = GoFormatFloat(f);
   if (std::isnan(f) || std::isinf(f)) return s;
   if (s.find_first_of("e.") == std::string::npos) s += ".0";
   return s;

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 #include "re2/re2.h"

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "lib/model/go_float.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 #include "promql/functions/quantile.h"
@@ -147,7 +148,7 @@ absl::Status QuantileOverTime(const FunctionArgs& args, EvalVector* out) {
   return Aggregate(args, out, [&](Window s) {
     if (std::isnan(q) || q < 0 || q > 1) {
       Warn(args,
-           "quantile value should be between 0 and 1, got " + FormatGoFloat(q),
+           "quantile value should be between 0 and 1, got " + GoFormatFloat(q),
            ArgPos(args, 0));
     }
     values.clear();

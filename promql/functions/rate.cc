@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 

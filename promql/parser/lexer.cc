@@ -7,7 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "lib/model/strings.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::promql {
 namespace {
@@ -92,128 +93,6 @@ int DigitVal(int32_t ch) {
 }
 
 }  // namespace
-
-int32_t DecodeRune(std::string_view s, size_t i, int* width) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  *width = 1;
-  if (b0 < 0x80) return b0;
-  int n = 0;
-  int32_t r = 0;
-  int32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    n = 2, r = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    n = 3, r = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    n = 4, r = b0 & 0x07, min = 0x10000;
-  } else {
-    return kRuneError;
-  }
-  if (i + n > s.size()) return kRuneError;
-  for (int k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return kRuneError;
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) {
-    return kRuneError;
-  }
-  *width = n;
-  return r;
-}
-
-namespace {
-
-void AppendUtf8(int32_t r, std::string* out) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
-// Approximates Go's unicode.IsPrint: ASCII graphic characters and space,
-// and every valid non-ASCII rune outside the C1 controls.
-bool IsPrintRune(int32_t r) {
-  if (r < 0x80) return r >= 0x20 && r < 0x7F;
-  return r >= 0xA0 && r <= 0x10FFFF && !(r >= 0xD800 && r < 0xE000);
-}
-
-}  // namespace
-
-void AppendUtf8Rune(int32_t r, std::string* out) { AppendUtf8(r, out); }
-
-std::string QuoteRune(int32_t r) {
-  if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000)) r = kRuneError;
-  std::string out = "'";
-  switch (r) {
-    case '\a':
-      out += "\\a";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\v':
-      out += "\\v";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\'':
-      out += "\\'";
-      break;
-    default:
-      if (IsPrintRune(r)) {
-        AppendUtf8(r, &out);
-      } else {
-        char buf[16];
-        if (r < 0x80) {
-          std::snprintf(buf, sizeof(buf), "\\x%02x", r);
-        } else if (r < 0x10000) {
-          std::snprintf(buf, sizeof(buf), "\\u%04x", r);
-        } else {
-          std::snprintf(buf, sizeof(buf), "\\U%08x", r);
-        }
-        out += buf;
-      }
-  }
-  out += "'";
-  return out;
-}
-
-std::string FormatRuneU(int32_t r) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(r));
-  std::string out = buf;
-  if (IsPrintRune(r)) {
-    out += " '";
-    AppendUtf8(r, &out);
-    out += "'";
-  }
-  return out;
-}
 
 bool IsOperatorToken(TokenType t) {
   return t >= TokenType::kAdd && t <= TokenType::kLunless;

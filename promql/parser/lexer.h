@@ -107,15 +107,6 @@ struct Token {
 // `identifier "foo"`, `<op:*>`, `<aggr:sum>`, `<by>`, `"("`, `end of input`.
 std::string DescribeToken(const Token& token);
 
-// UTF-8 and Go-quoting helpers, for messages that quote a character the
-// way Prometheus's fmt verbs do.
-inline constexpr int32_t kRuneError = 0xFFFD;
-// The rune at s[i] (i < s.size()); kRuneError with *width 1 when invalid.
-int32_t DecodeRune(std::string_view s, size_t i, int* width);
-void AppendUtf8Rune(int32_t r, std::string* out);
-std::string QuoteRune(int32_t r);    // Go's %q on a rune: 'x', '\n'
-std::string FormatRuneU(int32_t r);  // Go's %#U: U+0063 'c'
-
 class Lexer {
  public:
   explicit Lexer(std::string_view input) : input_(input) {}

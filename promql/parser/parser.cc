@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
 #include "promql/parser/parser_internal.h"
 #include "vigil/labels.h"

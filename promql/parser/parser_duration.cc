@@ -10,6 +10,8 @@
 
 #include "lib/model/strings.h"
 #include "promql/parser/parser_internal.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::promql {
 namespace {
@@ -194,7 +196,7 @@ std::string UnquoteToken(std::string_view token) {
         if (c == 'x') {
           out.push_back(static_cast<char>(v));
         } else {
-          AppendUtf8Rune(static_cast<int32_t>(v), &out);
+          AppendRune(v, &out);
         }
         break;
       }

@@ -13,30 +13,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "promql/parser/lexer.h"
+#include "lib/model/absl_compat.h"
 #include "vigil/promql/ast.h"
 #include "vigil/promql/parser.h"
 
 namespace vigil::promql {
-
-// String concatenation that takes std::string_view (absl::StrCat of this
-// Abseil version only takes absl::string_view).
-inline void AppendPiece(std::string* out, std::string_view s) {
-  out->append(s);
-}
-template <typename T>
-requires std::is_integral_v<T>
-void AppendPiece(std::string* out, T v) { out->append(std::to_string(v)); }
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  std::string out;
-  (AppendPiece(&out, args), ...);
-  return out;
-}
 
 // Prometheus's number(): strconv.ParseInt(s, 0, 64), else ParseFloat.
 // The error text is Go's ("strconv.ParseFloat: parsing \"x\": ...").

@@ -3,7 +3,6 @@
 // `vigil promql format` agrees with `promtool promql format` and rule
 // evaluation logs the same expression text as Prometheus.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +12,9 @@
 #include <vector>
 
 #include "lib/model/duration.h"
+#include "lib/model/go_float.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/label_text.h"
 #include "lib/model/strings.h"
 #include "vigil/labels.h"
 #include "vigil/promql/ast.h"
@@ -44,60 +46,11 @@ int64_t SecondsToMs(double seconds) {
   return static_cast<int64_t>(std::clamp(ms, -kMaxMs, kMaxMs));
 }
 
-// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal that
-// round-trips, never in exponent form; "+Inf", "-Inf", "NaN".
-void AppendFloatF(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  // The longest fixed form of a finite double is ~330 characters.
-  char buf[400];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  out.append(buf, res.ptr);
-}
-
-// Go's fmt "%v" of a float64 (strconv 'g', shortest precision), which is
-// how Prometheus prints fill values: fmt.Sprint(1e6) is "1e+06".
-void AppendFloatV(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buf[400];
-  auto sci =
-      std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view text(buf, sci.ptr - buf);
-  size_t e = text.find('e');
-  int exponent = 0;
-  if (e != std::string_view::npos) {
-    std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0),
-                    text.data() + text.size(), exponent);
-  }
-  // strconv: "%e is used if the exponent from the conversion is less than
-  // -4 or greater than or equal to the precision", the precision being 6
-  // when the shortest representation is asked for.
-  constexpr int kShortestExponentPrecision = 6;
-  if (exponent < -4 || exponent >= kShortestExponentPrecision) {
-    out.append(text);
-    return;
-  }
-  AppendFloatF(out, v);
-}
-
 // NumberLiteral.String(): durations as durations (`5m`, `-1h30m`), other
-// numbers as FormatFloat 'f'.
+// numbers as FormatFloat 'f' (see AppendShortestFixed for where they part).
 void AppendNumber(std::string& out, double value, bool is_duration) {
   if (!is_duration) {
-    AppendFloatF(out, value);
+    AppendShortestFixed(value, &out);
     return;
   }
   if (value < 0) {
@@ -113,7 +66,7 @@ void AppendNumber(std::string& out, double value, bool is_duration) {
 void AppendLabelList(std::string& out, const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (i > 0) out += ", ";
-    out += IsLegacyLabelName(names[i]) ? names[i] : QuoteString(names[i]);
+    out += LabelNameText(names[i]);
   }
 }
 
@@ -253,18 +206,19 @@ class Printer {
     if (l.has_value() && r.has_value() &&
         (*l == *r || (std::isnan(*l) && std::isnan(*r)))) {
       out_ += " fill (";
-      AppendFloatV(out_, *l);
+      // Prometheus prints fill values with %v: fmt.Sprint(1e6) is "1e+06".
+      AppendGoFloat(*l, &out_);
       out_ += ')';
       return;
     }
     if (l.has_value()) {
       out_ += " fill_left (";
-      AppendFloatV(out_, *l);
+      AppendGoFloat(*l, &out_);
       out_ += ')';
     }
     if (r.has_value()) {
       out_ += " fill_right (";
-      AppendFloatV(out_, *r);
+      AppendGoFloat(*r, &out_);
       out_ += ')';
     }
   }

@@ -10,6 +10,7 @@
 #include "lib/model/strings.h"
 #include "promql/parser/lexer.h"
 #include "promql/parser/parser_internal.h"
+#include "lib/model/absl_compat.h"
 #include "vigil/storage.h"
 
 namespace vigil::promql {

@@ -193,9 +193,9 @@ absl::Status ValidateExpectedOfType(std::string_view expr,
                                     const std::vector<std::string>& all) {
   if (expected.empty()) return absl::OkStatus();
   if (actual.empty()) {
-    return Fail(absl::StrCat("expected ", Av(type),
+    return Fail(absl::StrCat("expected ", ToAbsl(type),
                              " annotations but none were found for query \"",
-                             Av(expr), "\" (line ", line, ")"));
+                             ToAbsl(expr), "\" (line ", line, ")"));
   }
   for (const ExpectLine& e : expected) {
     bool found =
@@ -203,9 +203,9 @@ absl::Status ValidateExpectedOfType(std::string_view expr,
                     [&](const std::string& a) { return e.Matches(a); });
     if (!found) {
       return Fail(absl::StrCat(
-          "expected ", Av(type), " annotation matching ", Av(e.TypeName()),
-          " \"", e.Text(),
-          "\" but no matching annotation was found for query \"", Av(expr),
+          "expected ", ToAbsl(type), " annotation matching ",
+          ToAbsl(e.TypeName()), " \"", e.Text(),
+          "\" but no matching annotation was found for query \"", ToAbsl(expr),
           "\" (line ", line, "), found: [", absl::StrJoin(all, ", "), "]"));
     }
   }
@@ -213,9 +213,9 @@ absl::Status ValidateExpectedOfType(std::string_view expr,
     bool found = std::any_of(expected.begin(), expected.end(),
                              [&](const ExpectLine& e) { return e.Matches(a); });
     if (!found) {
-      return Fail(absl::StrCat("unexpected ", Av(type), " annotation \"", a,
-                               "\" found for query ", Av(expr), " (line ", line,
-                               ")"));
+      return Fail(absl::StrCat("unexpected ", ToAbsl(type), " annotation \"", a,
+                               "\" found for query ", ToAbsl(expr), " (line ",
+                               line, ")"));
     }
   }
   return absl::OkStatus();
@@ -253,12 +253,14 @@ absl::Status CheckAnnotations(const EvalCommand& ev, std::string_view expr,
                               const std::vector<std::string>& warnings,
                               const std::vector<std::string>& infos) {
   if (ev.warn && warnings.empty()) {
-    return Fail(absl::StrCat("expected warnings evaluating query \"", Av(expr),
-                             "\" (line ", ev.line, ") but got none"));
+    return Fail(absl::StrCat("expected warnings evaluating query \"",
+                             ToAbsl(expr), "\" (line ", ev.line,
+                             ") but got none"));
   }
   if (ev.info && infos.empty()) {
     return Fail(absl::StrCat("expected info annotations evaluating query \"",
-                             Av(expr), "\" (line ", ev.line, ") but got none"));
+                             ToAbsl(expr), "\" (line ", ev.line,
+                             ") but got none"));
   }
   std::vector<std::string> all = warnings;
   all.insert(all.end(), infos.begin(), infos.end());
@@ -274,12 +276,12 @@ absl::Status CheckAnnotations(const EvalCommand& ev, std::string_view expr,
   }
   if (!ev.Expects(ExpectKind::kNoWarn).empty() && !warnings.empty()) {
     return Fail(absl::StrCat(
-        "unexpected warning annotations evaluating query \"", Av(expr),
+        "unexpected warning annotations evaluating query \"", ToAbsl(expr),
         "\" (line ", ev.line, "): [", absl::StrJoin(all, ", "), "]"));
   }
   if (!ev.Expects(ExpectKind::kNoInfo).empty() && !infos.empty()) {
     return Fail(absl::StrCat("unexpected info annotations evaluating query \"",
-                             Av(expr), "\" (line ", ev.line, "): [",
+                             ToAbsl(expr), "\" (line ", ev.line, "): [",
                              absl::StrJoin(all, ", "), "]"));
   }
   return absl::OkStatus();
@@ -290,20 +292,20 @@ absl::Status CheckExpectedFailure(const EvalCommand& ev,
   if (!ev.expected_fail_message.empty() && ev.expected_fail_message != error) {
     return Fail(absl::StrCat("expected error \"", ev.expected_fail_message,
                              "\" evaluating query \"", ev.expr, "\" (line ",
-                             ev.line, "), but got: ", Av(error)));
+                             ev.line, "), but got: ", ToAbsl(error)));
   }
   if (ev.expected_fail_regexp != nullptr &&
       !RE2::PartialMatch(ToValidUtf8(error), *ev.expected_fail_regexp)) {
     return Fail(absl::StrCat("expected error matching pattern \"",
                              ev.expected_fail_regexp->pattern(),
                              "\" evaluating query \"", ev.expr, "\" (line ",
-                             ev.line, "), but got: ", Av(error)));
+                             ev.line, "), but got: ", ToAbsl(error)));
   }
   const auto& fail = ev.Expects(ExpectKind::kFail);
   if (!fail.empty() && !fail[0].Matches(error)) {
     return Fail(absl::StrCat("expected error matching \"", fail[0].Text(),
                              "\" evaluating query \"", ev.expr, "\" (line ",
-                             ev.line, "), but got: ", Av(error)));
+                             ev.line, "), but got: ", ToAbsl(error)));
   }
   return absl::OkStatus();
 }

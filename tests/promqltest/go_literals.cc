@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "lib/model/utf8.h"
 #include "tests/promqltest/text_util.h"
 
 namespace vigil::promqltest {
@@ -95,13 +96,13 @@ std::optional<double> ParseGoFloat(std::string_view s) {
     negative = body[0] == '-';
     body.remove_prefix(1);
   }
-  if (absl::EqualsIgnoreCase(Av(body), "inf") ||
-      absl::EqualsIgnoreCase(Av(body), "infinity")) {
+  if (absl::EqualsIgnoreCase(ToAbsl(body), "inf") ||
+      absl::EqualsIgnoreCase(ToAbsl(body), "infinity")) {
     return negative ? -std::numeric_limits<double>::infinity()
                     : std::numeric_limits<double>::infinity();
   }
   // Go accepts NaN only unsigned.
-  if (absl::EqualsIgnoreCase(Av(s), "nan")) {
+  if (absl::EqualsIgnoreCase(ToAbsl(s), "nan")) {
     return std::numeric_limits<double>::quiet_NaN();
   }
   // Validate Go's grammar before handing the text to strtod, which is more
@@ -153,24 +154,6 @@ std::optional<double> ParseGoNumber(std::string_view s) {
 }
 
 namespace {
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Reads `n` hex digits at s[*i]; false when they are missing.
 bool ReadHex(std::string_view s, size_t* i, int n, uint32_t* out) {
@@ -252,11 +235,11 @@ std::optional<std::string> GoUnquote(std::string_view s) {
         break;
       case 'u':
         if (!ReadHex(body, &i, 4, &cp)) return std::nullopt;
-        AppendUtf8(cp, &out);
+        AppendRune(cp, &out);
         break;
       case 'U':
         if (!ReadHex(body, &i, 8, &cp) || cp > 0x10FFFF) return std::nullopt;
-        AppendUtf8(cp, &out);
+        AppendRune(cp, &out);
         break;
       default:
         if (e < '0' || e > '7') return std::nullopt;

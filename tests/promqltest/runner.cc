@@ -42,7 +42,7 @@ Verdict FailWith(std::string message) {
   return {Outcome::kFail, std::move(message)};
 }
 Verdict FailWith(const absl::Status& s) {
-  return FailWith(std::string(Sv(s.message())));
+  return FailWith(std::string(FromAbsl(s.message())));
 }
 Verdict UnsupportedBy(const absl::Status& s) {
   return {Outcome::kUnsupported,
@@ -166,7 +166,8 @@ class FileRunner {
     if (absl::IsUnimplemented(res.status())) return UnsupportedBy(res.status());
     if (!res.ok()) {
       if (ev.IsFail()) {
-        absl::Status s = CheckExpectedFailure(ev, Sv(res.status().message()));
+        absl::Status s =
+            CheckExpectedFailure(ev, FromAbsl(res.status().message()));
         return s.ok() ? Pass() : FailWith(s);
       }
       return FailWith(absl::StrCat("error evaluating query \"", ev.expr,
@@ -210,7 +211,8 @@ class FileRunner {
     if (absl::IsUnimplemented(res.status())) return UnsupportedBy(res.status());
     if (!res.ok()) {
       if (ev.IsFail()) {
-        absl::Status s = CheckExpectedFailure(ev, Sv(res.status().message()));
+        absl::Status s =
+            CheckExpectedFailure(ev, FromAbsl(res.status().message()));
         return s.ok() ? Pass() : FailWith(s);
       }
       return FailWith(absl::StrCat("error evaluating query \"", iq.expr,

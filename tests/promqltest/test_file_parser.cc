@@ -72,7 +72,7 @@ absl::Status LineError(size_t i, absl::string_view message) {
 // upstream's getLines: trimmed, comments blanked (so a comment also ends a
 // block).
 std::vector<std::string> GetLines(std::string_view text) {
-  std::vector<std::string> lines = absl::StrSplit(Av(text), '\n');
+  std::vector<std::string> lines = absl::StrSplit(ToAbsl(text), '\n');
   for (std::string& l : lines) {
     absl::StripAsciiWhitespace(&l);
     if (l.starts_with("#")) l.clear();
@@ -111,7 +111,7 @@ std::string_view MetricPart(std::string_view line) {
 
 absl::StatusOr<Labels> LabelsOnly(std::string_view metric,
                                   const SeriesParser& parse_series) {
-  auto desc = parse_series(absl::StrCat(Av(metric), " _"));
+  auto desc = parse_series(absl::StrCat(ToAbsl(metric), " _"));
   if (!desc.ok()) return desc.status();
   return desc->labels;
 }
@@ -158,7 +158,7 @@ absl::StatusOr<int64_t> SignedDurationAt(std::string_view item, size_t* pos) {
   while (i < item.size() && absl::ascii_isdigit(item[i])) ++i;
   if (i == start) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected a duration in \"", Av(item), "\""));
+        absl::StrCat("expected a duration in \"", ToAbsl(item), "\""));
   }
   while (i < item.size() && absl::ascii_isalpha(item[i]) && item[i] != 'x') {
     ++i;
@@ -176,12 +176,12 @@ absl::StatusOr<uint64_t> RepeatCount(std::string_view digits) {
   for (char c : digits) {
     if (!absl::ascii_isdigit(c)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("invalid repeat count \"", Av(digits), "\""));
+          absl::StrCat("invalid repeat count \"", ToAbsl(digits), "\""));
     }
     n = n * 10 + static_cast<uint64_t>(c - '0');
     if (n > kMaxStartTimestampRepeat) {
       return absl::InvalidArgumentError(
-          absl::StrCat("repeat count too large: ", Av(digits)));
+          absl::StrCat("repeat count too large: ", ToAbsl(digits)));
     }
   }
   return n;
@@ -214,11 +214,11 @@ absl::Status AppendStartTimestampItem(
     delta = *d;
     if (pos == item.size() || item[pos] != 'x') {
       return absl::InvalidArgumentError(absl::StrCat(
-          "expected x<count> after the step in \"", Av(item), "\""));
+          "expected x<count> after the step in \"", ToAbsl(item), "\""));
     }
   } else if (item[pos] != 'x') {
     return absl::InvalidArgumentError(
-        absl::StrCat("unexpected character in \"", Av(item), "\""));
+        absl::StrCat("unexpected character in \"", ToAbsl(item), "\""));
   }
   auto n = RepeatCount(item.substr(pos + 1));
   if (!n.ok()) return n.status();
@@ -484,7 +484,7 @@ absl::StatusOr<EvalCommand> ParseEval(const std::vector<std::string>& lines,
       pattern = TrimSpace(pattern);
       auto re = std::make_shared<const RE2>(pattern, RE2::Quiet);
       if (!re->ok()) {
-        set_error(absl::StrCat("invalid regexp '", Av(pattern),
+        set_error(absl::StrCat("invalid regexp '", ToAbsl(pattern),
                                "' for expected_fail_regexp: ", re->error()));
       }
       cmd.expected_fail_regexp = std::move(re);
@@ -603,8 +603,8 @@ absl::StatusOr<TestFile> ParseTestFile(std::string_view text,
 absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartTimestampOffsets(
     std::string_view text) {
   std::vector<std::optional<int64_t>> out;
-  for (absl::string_view item :
-       absl::StrSplit(Av(text), absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+  for (absl::string_view item : absl::StrSplit(
+           ToAbsl(text), absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
     absl::Status s = AppendStartTimestampItem(
         std::string_view(item.data(), item.size()), &out);
     if (!s.ok()) return s;

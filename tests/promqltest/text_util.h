@@ -6,12 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
+#include "lib/model/absl_compat.h"
 
 namespace vigil::promqltest {
-
-inline absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
-inline std::string_view Sv(absl::string_view s) { return {s.data(), s.size()}; }
 
 // Go's strings.TrimSpace for ASCII text.
 inline std::string_view TrimSpace(std::string_view s) {

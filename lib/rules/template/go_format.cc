@@ -1,89 +1,17 @@
 #include "lib/rules/template/go_format.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 #include "absl/time/time.h"
-#include "lib/model/strings.h"
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_float.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 
 namespace vigil::tmpl {
 namespace {
-
-// Shortest round-trip digits of |v| (no trailing zeros) and the decimal
-// point position: v = 0.DIGITS * 10^dp, as strconv's decimal type keeps it.
-void ShortestDigits(double v, std::string& digits, int& dp) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), std::fabs(v),
-                           std::chars_format::scientific);
-  std::string_view s(buf, res.ptr - buf);
-  size_t e = s.find('e');
-  std::string_view mant = s.substr(0, e);
-  int exp = std::atoi(std::string(s.substr(e + 1)).c_str());
-  digits.clear();
-  for (char c : mant) {
-    if (c != '.') digits.push_back(c);
-  }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  dp = exp + 1;
-  if (digits == "0") dp = 1;
-}
-
-// %e layout of given digits: d.ddde±XX with at least two exponent digits.
-std::string LayoutE(bool neg, const std::string& digits, int dp, int decimals) {
-  std::string out = neg ? "-" : "";
-  out.push_back(digits[0]);
-  if (decimals > 0) {
-    out.push_back('.');
-    for (int i = 1; i <= decimals; ++i) {
-      out.push_back(i < static_cast<int>(digits.size()) ? digits[i] : '0');
-    }
-  }
-  int exp = digits == "0" ? 0 : dp - 1;
-  out.push_back('e');
-  out.push_back(exp < 0 ? '-' : '+');
-  exp = std::abs(exp);
-  if (exp < 10) out.push_back('0');
-  Append(&out, exp);
-  return out;
-}
-
-// %f layout of given digits with `decimals` places.
-std::string LayoutF(bool neg, const std::string& digits, int dp, int decimals) {
-  std::string out = neg ? "-" : "";
-  if (dp > 0) {
-    for (int i = 0; i < dp; ++i) {
-      out.push_back(i < static_cast<int>(digits.size()) ? digits[i] : '0');
-    }
-  } else {
-    out.push_back('0');
-  }
-  if (decimals > 0) {
-    out.push_back('.');
-    for (int i = 0; i < decimals; ++i) {
-      int j = dp + i;
-      out.push_back(j >= 0 && j < static_cast<int>(digits.size()) ? digits[j]
-                                                                  : '0');
-    }
-  }
-  return out;
-}
-
-// Go's %x for floats: C's %a with the exponent widened to two digits.
-std::string HexFloat(double v, int prec) {
-  char buf[128];
-  if (prec < 0) {
-    std::snprintf(buf, sizeof(buf), "%a", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.*a", prec, v);
-  }
-  std::string s(buf);
-  size_t p = s.find('p');
-  if (p != std::string::npos && s.size() - p == 3) s.insert(p + 2, "0");
-  return s;
-}
 
 size_t RuneCount(std::string_view s) {
   size_t n = 0;
@@ -183,7 +111,7 @@ void FormatFloatVerb(std::string& out, const Spec& spec, double v) {
     prec = 6;
   }
   char lower = static_cast<char>(verb | 0x20);
-  std::string body = FormatFloat(v, lower == 'f' ? 'f' : lower, prec);
+  std::string body = GoFormatFloat(v, lower == 'f' ? 'f' : lower, prec);
   if (verb == 'E' || verb == 'G' || verb == 'X') {
     for (char& c : body) {
       if (c != 'I' && c != 'n' && c != 'f' && c != 'N' && c != 'a') {
@@ -243,7 +171,7 @@ void FormatString(std::string& out, const Spec& spec, std::string_view s) {
           raw = false;
         }
       }
-      Pad(out, spec, raw ? Cat("`", s, "`") : GoQuote(s));
+      Pad(out, spec, raw ? Cat("`", s, "`") : QuoteString(s));
       return;
     }
     case 'x':
@@ -307,22 +235,9 @@ void FormatArg(std::string& out, const Spec& spec, const Value& v) {
           return;
         case 'c': {
           std::string r;
-          uint32_t c = static_cast<uint32_t>(v.i());
-          if (c < 0x80) {
-            r.push_back(static_cast<char>(c));
-          } else if (c < 0x800) {
-            r.push_back(static_cast<char>(0xC0 | (c >> 6)));
-            r.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-          } else if (c < 0x10000) {
-            r.push_back(static_cast<char>(0xE0 | (c >> 12)));
-            r.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-            r.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-          } else {
-            r.push_back(static_cast<char>(0xF0 | (c >> 18)));
-            r.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-            r.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-            r.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-          }
+          // Unchecked: a surrogate or a value past U+10FFFF keeps the bytes
+          // vigil has always written for it, where Go writes U+FFFD.
+          AppendRune(static_cast<uint32_t>(v.i()), &r);
           Pad(out, spec, r);
           return;
         }
@@ -380,45 +295,24 @@ void FormatArg(std::string& out, const Spec& spec, const Value& v) {
   }
 }
 
-}  // namespace
-
-std::string FormatFloat(double v, char fmt, int prec) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (fmt == 'x') return HexFloat(v, prec);
-  bool neg = std::signbit(v);
-  if (prec >= 0) {
-    // glibc rounds exactly (ties to even on exact binary values), as
-    // strconv does, so for an explicit precision its digits are Go's; %g
-    // picks the same layout as strconv's %g for explicit precisions.
-    char cfmt[8] = {'%', '.', '*', fmt, 0};
-    char buf[512];
-    int n = std::snprintf(buf, sizeof(buf), cfmt, prec, v);
-    if (n >= 0 && n < static_cast<int>(sizeof(buf))) return std::string(buf);
-    std::string big(n + 1, '\0');
-    std::snprintf(big.data(), big.size(), cfmt, prec, v);
-    big.resize(n);
-    return big;
+void AppendStringMap(std::string& out, const StringMap& m) {
+  out += "map[";
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out.push_back(' ');
+    first = false;
+    Append(&out, k, ":", v);
   }
-  std::string digits;
-  int dp;
-  ShortestDigits(v, digits, dp);
-  int nd = static_cast<int>(digits.size());
-  switch (fmt) {
-    case 'e':
-      return LayoutE(neg, digits, dp, nd - 1);
-    case 'f':
-      return LayoutF(neg, digits, dp, std::max(nd - dp, 0));
-    default: {
-      // strconv: the shortest %g switches to %e when the exponent is < -4
-      // or >= 6, hence fmt.Sprint(1e6) == "1e+06".
-      int exp = dp - 1;
-      if (digits == "0") exp = 0;
-      if (exp < -4 || exp >= 6) return LayoutE(neg, digits, dp, nd - 1);
-      return LayoutF(neg, digits, dp, std::max(nd - dp, 0));
-    }
-  }
+  out += "]";
 }
+
+void AppendSample(std::string& out, const QuerySample& s) {
+  out += "{";
+  AppendStringMap(out, s.labels);
+  Append(&out, " ", GoFormatFloat(s.value), "}");
+}
+
+}  // namespace
 
 std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
   std::string out;
@@ -596,6 +490,85 @@ std::string GoTimeString(int64_t unix_ms) {
                           absl::UTCTimeZone());
 }
 
-std::string GoQuote(std::string_view s) { return QuoteString(s); }
+void AppendGoValue(std::string& out, const Value& v, bool top) {
+  switch (v.kind()) {
+    case Kind::kInvalid:
+      out += top ? "<no value>" : "<nil>";
+      return;
+    case Kind::kBool:
+      out += v.b() ? "true" : "false";
+      return;
+    case Kind::kInt:
+      Append(&out, v.i());
+      return;
+    case Kind::kFloat:
+      AppendGoFloat(v.f(), &out);
+      return;
+    case Kind::kString:
+    case Kind::kHtml:
+      out += v.s();
+      return;
+    case Kind::kStringMap:
+      AppendStringMap(out, v.string_map());
+      return;
+    case Kind::kAnyMap: {
+      out += "map[";
+      bool first = true;
+      for (const auto& [k, e] : v.any_map().entries) {
+        if (!first) out.push_back(' ');
+        first = false;
+        Append(&out, k, ":");
+        AppendGoValue(out, e, false);
+      }
+      out += "]";
+      return;
+    }
+    case Kind::kSamples: {
+      // Go prints the element pointers as addresses; the contents are the
+      // only stable thing to show.
+      out += "[";
+      bool first = true;
+      for (const auto& s : v.samples()) {
+        if (!first) out.push_back(' ');
+        first = false;
+        out += "&";
+        AppendSample(out, *s);
+      }
+      out += "]";
+      return;
+    }
+    case Kind::kSample:
+      if (!top) out += "&";
+      AppendSample(out, v.sample());
+      return;
+    case Kind::kTime:
+      out += GoTimeString(v.i());
+      return;
+    case Kind::kDuration:
+      out += GoDurationString(v.i());
+      return;
+    case Kind::kData: {
+      const TemplateData& d = v.data();
+      out += "{";
+      AppendStringMap(out, d.labels);
+      out += " ";
+      AppendStringMap(out, d.external_labels);
+      Append(&out, " ", d.external_url, " ");
+      if (const double* f = std::get_if<double>(&d.value)) {
+        AppendGoFloat(*f, &out);
+      } else {
+        out += std::get<std::string>(d.value);
+      }
+      out += "}";
+      return;
+    }
+  }
+}
+
+std::string GoValueString(const Value& v) {
+  std::string out;
+  AppendGoValue(out, v, true);
+  return out;
+}
 
 }  // namespace vigil::tmpl

@@ -1,6 +1,8 @@
-// Go's number and value formatting (strconv.FormatFloat, fmt's verbs, the
-// String methods of time.Time and time.Duration), which template output and
-// the humanize functions must reproduce byte for byte.
+// Go's printing of template values (fmt's %v and verbs, the String methods
+// of time.Time and time.Duration), which template output and the humanize
+// functions must reproduce byte for byte. It sits above value.h, the data
+// model; strconv's float and quoting rules are lib/model's (go_float.h,
+// go_quote.h).
 #ifndef VIGIL_LIB_RULES_TEMPLATE_GO_FORMAT_H_
 #define VIGIL_LIB_RULES_TEMPLATE_GO_FORMAT_H_
 
@@ -13,10 +15,11 @@
 
 namespace vigil::tmpl {
 
-// strconv.FormatFloat(v, fmt, prec, 64) for fmt in 'e', 'f', 'g', 'x';
-// prec < 0 means the shortest representation that round-trips. Infinities
-// print as "+Inf"/"-Inf", as both strconv and fmt do.
-std::string FormatFloat(double v, char fmt, int prec);
+// fmt.Sprint of one value (%v), as text/template prints an action's result.
+// `top` is true for the value itself, false for an element nested in a map
+// or slice (where Go prints a nil interface as "<nil>").
+void AppendGoValue(std::string& out, const Value& v, bool top = true);
+std::string GoValueString(const Value& v);
 
 // fmt.Sprintf with Go's verbs, flags, width and precision, and Go's
 // in-band error notes (%!d(string=x), %!v(MISSING), %!(EXTRA ...)).
@@ -30,9 +33,6 @@ std::string GoSprintln(const std::vector<Value>& args);
 std::string GoDurationString(int64_t nanos);
 // time.Time.String of a UTC time: "2006-01-02 15:04:05.999 +0000 UTC".
 std::string GoTimeString(int64_t unix_ms);
-
-// Go's strconv.Quote (double quotes, Go escapes).
-std::string GoQuote(std::string_view s);
 
 }  // namespace vigil::tmpl
 

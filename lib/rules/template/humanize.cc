@@ -7,8 +7,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_float.h"
+#include "lib/model/go_quote.h"
 #include "lib/rules/template/go_format.h"
-#include "lib/rules/template/str_cat.h"
 
 namespace vigil::tmpl {
 namespace {
@@ -21,7 +23,7 @@ constexpr std::string_view kSmallPrefixes[] = {"m", "u", "n", "p",
 constexpr std::string_view kBinaryPrefixes[] = {"ki", "Mi", "Gi", "Ti",
                                                 "Pi", "Ei", "Zi", "Yi"};
 
-std::string G4(double v) { return FormatFloat(v, 'g', 4); }
+std::string G4(double v) { return GoFormatFloat(v, 'g', 4); }
 
 // Scales v below 1 up by thousands, as humanize and humanizeDuration do.
 std::string SmallPrefix(double& v) {
@@ -36,7 +38,7 @@ std::string SmallPrefix(double& v) {
 
 absl::Status SyntaxError(std::string_view s) {
   return absl::InvalidArgumentError(
-      Cat("strconv.ParseFloat: parsing ", GoQuote(s), ": invalid syntax"));
+      Cat("strconv.ParseFloat: parsing ", QuoteString(s), ": invalid syntax"));
 }
 
 }  // namespace
@@ -70,7 +72,8 @@ absl::StatusOr<double> GoParseFloat(std::string_view s) {
   if (end != body.c_str() + body.size()) return SyntaxError(s);
   if (errno == ERANGE && std::isinf(v)) {
     return absl::InvalidArgumentError(Cat("strconv.ParseFloat: parsing ",
-                                          GoQuote(s), ": value out of range"));
+                                          QuoteString(s),
+                                          ": value out of range"));
   }
   return v;
 }
@@ -157,7 +160,7 @@ absl::StatusOr<int64_t> FloatToUnixMillis(double v) {
   // >= keeps the conversion below defined.
   if (ns >= 9223372036854775808.0 || ns < -9223372036854775808.0) {
     return absl::InvalidArgumentError(
-        Cat(FormatFloat(v, 'g', -1),
+        Cat(GoFormatFloat(v),
             " cannot be represented as a nanoseconds timestamp since "
             "it overflows int64"));
   }

@@ -1,6 +1,6 @@
 #include "lib/rules/template/template.h"
 
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
 #include "lib/rules/template/template_exec.h"
 #include "lib/rules/template/template_funcs.h"
 #include "lib/rules/template/template_parser.h"

@@ -1,8 +1,8 @@
 #include "lib/rules/template/template_ast.h"
 
 #include "absl/strings/str_join.h"
-#include "lib/model/strings.h"
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 
 namespace vigil::tmpl {
 namespace {

@@ -4,8 +4,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "lib/model/strings.h"
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/rules/template/go_format.h"
 #include "lib/rules/template/template_funcs.h"
 #include "lib/rules/template/value.h"
 

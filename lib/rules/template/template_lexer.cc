@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <map>
 
-#include "lib/model/strings.h"
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 
 namespace vigil::tmpl {
 namespace {

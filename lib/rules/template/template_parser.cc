@@ -8,8 +8,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
-#include "lib/model/strings.h"
-#include "lib/rules/template/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/utf8.h"
 #include "lib/rules/template/template.h"
 #include "lib/rules/template/template_lexer.h"
 
@@ -21,24 +22,6 @@ namespace {
 struct ParseError {
   std::string message;
 };
-
-void AppendRune(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out.push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
 
 int HexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -155,7 +138,7 @@ bool UnquoteChar(std::string_view s, size_t& i, char quote, std::string& out,
   if (byte_value && quote != '\'') {
     out.push_back(static_cast<char>(r));
   } else {
-    AppendRune(out, r);
+    AppendRune(r, &out);
   }
   if (rune != nullptr) *rune = r;
   return true;

@@ -1,8 +1,5 @@
 #include "lib/rules/template/value.h"
 
-#include "lib/rules/template/go_format.h"
-#include "lib/rules/template/str_cat.h"
-
 namespace vigil::tmpl {
 
 Value Value::Bool(bool b) {
@@ -151,108 +148,6 @@ int64_t Value::Length() const {
     default:
       return -1;
   }
-}
-
-namespace {
-
-void AppendStringMap(std::string& out, const StringMap& m) {
-  out += "map[";
-  bool first = true;
-  for (const auto& [k, v] : m) {
-    if (!first) out.push_back(' ');
-    first = false;
-    Append(&out, k, ":", v);
-  }
-  out += "]";
-}
-
-void AppendSample(std::string& out, const QuerySample& s) {
-  out += "{";
-  AppendStringMap(out, s.labels);
-  Append(&out, " ", FormatFloat(s.value, 'g', -1), "}");
-}
-
-}  // namespace
-
-void AppendGoValue(std::string& out, const Value& v, bool top) {
-  switch (v.kind()) {
-    case Kind::kInvalid:
-      out += top ? "<no value>" : "<nil>";
-      return;
-    case Kind::kBool:
-      out += v.b() ? "true" : "false";
-      return;
-    case Kind::kInt:
-      Append(&out, v.i());
-      return;
-    case Kind::kFloat:
-      out += FormatFloat(v.f(), 'g', -1);
-      return;
-    case Kind::kString:
-    case Kind::kHtml:
-      out += v.s();
-      return;
-    case Kind::kStringMap:
-      AppendStringMap(out, v.string_map());
-      return;
-    case Kind::kAnyMap: {
-      out += "map[";
-      bool first = true;
-      for (const auto& [k, e] : v.any_map().entries) {
-        if (!first) out.push_back(' ');
-        first = false;
-        Append(&out, k, ":");
-        AppendGoValue(out, e, false);
-      }
-      out += "]";
-      return;
-    }
-    case Kind::kSamples: {
-      // Go prints the element pointers as addresses; the contents are the
-      // only stable thing to show.
-      out += "[";
-      bool first = true;
-      for (const auto& s : v.samples()) {
-        if (!first) out.push_back(' ');
-        first = false;
-        out += "&";
-        AppendSample(out, *s);
-      }
-      out += "]";
-      return;
-    }
-    case Kind::kSample:
-      if (!top) out += "&";
-      AppendSample(out, v.sample());
-      return;
-    case Kind::kTime:
-      out += GoTimeString(v.i());
-      return;
-    case Kind::kDuration:
-      out += GoDurationString(v.i());
-      return;
-    case Kind::kData: {
-      const TemplateData& d = v.data();
-      out += "{";
-      AppendStringMap(out, d.labels);
-      out += " ";
-      AppendStringMap(out, d.external_labels);
-      Append(&out, " ", d.external_url, " ");
-      if (const double* f = std::get_if<double>(&d.value)) {
-        out += FormatFloat(*f, 'g', -1);
-      } else {
-        out += std::get<std::string>(d.value);
-      }
-      out += "}";
-      return;
-    }
-  }
-}
-
-std::string GoValueString(const Value& v) {
-  std::string out;
-  AppendGoValue(out, v, true);
-  return out;
 }
 
 }  // namespace vigil::tmpl

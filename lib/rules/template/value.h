@@ -89,12 +89,6 @@ struct AnyMap {
   std::map<std::string, Value> entries;
 };
 
-// fmt.Sprint of one value (%v), as text/template prints an action's result.
-// `top` is true for the value itself, false for an element nested in a map
-// or slice (where Go prints a nil interface as "<nil>").
-void AppendGoValue(std::string& out, const Value& v, bool top = true);
-std::string GoValueString(const Value& v);
-
 }  // namespace vigil::tmpl
 
 #endif  // VIGIL_LIB_RULES_TEMPLATE_VALUE_H_
