@@ -327,14 +327,47 @@ absl::Status Parser::State::ParseValueToken(std::string_view token,
                                    ": expected a float"));
 }
 
-void Parser::State::SetFamilyName(std::string_view raw, bool quoted) {
-  if (quoted && raw.find('\\') != std::string_view::npos) {
+absl::Status Parser::State::ParseFamilyName(std::string_view keyword) {
+  std::string_view name;
+  bool quoted = false;
+  if (p < end && *p == '"') {
+    const char* at = p;
+    if (auto st = ScanQuoted(true, "quoted metric name", &name); !st.ok()) {
+      return st;
+    }
+    if (!IsValidUtf8(name)) return ErrorAt(at, "invalid UTF-8 in quoted name");
+    if (name.empty()) return ErrorAt(at, "empty metric name");
+    quoted = true;
+  } else if (p < end && internal::IsMetricNameStart(*p)) {
+    const char* n = p;
+    p = internal::ScanMetricNameChars(p + 1, end);
+    name = std::string_view(n, static_cast<size_t>(p - n));
+  } else {
+    return Expected(p, Cat("metric name after ", keyword));
+  }
+  if (quoted && name.find('\\') != std::string_view::npos) {
     name_scratch.clear();
-    internal::AppendUnescaped(raw, true, &name_scratch);
+    internal::AppendUnescaped(name, true, &name_scratch);
     entry.metric_name = name_scratch;
   } else {
-    entry.metric_name = raw;
+    entry.metric_name = name;
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EntryType> Parser::State::ApplyHelp(std::string_view text,
+                                                   const char* at,
+                                                   bool quotes) {
+  if (!IsValidUtf8(text)) return ErrorAt(at, "help text is not valid UTF-8");
+  entry.type = EntryType::kHelp;
+  if (text.find('\\') != std::string_view::npos) {
+    text_scratch.clear();
+    internal::AppendUnescaped(text, quotes, &text_scratch);
+    entry.text = text_scratch;
+  } else {
+    entry.text = text;
+  }
+  return EntryType::kHelp;
 }
 
 absl::Status Parser::State::ApplyType(std::string_view text, const char* at,
