@@ -86,7 +86,8 @@ struct Parser::State {
   absl::StatusOr<EntryType> OmCommentLine();
   absl::StatusOr<EntryType> OmEof();
   absl::StatusOr<EntryType> OmUnit(std::string_view text, const char* text_at);
-  // A sample: name and labels, value, then newline, timestamp or exemplar.
+  // A sample: name and labels, value, then newline, timestamp or exemplar;
+  // at the end of the data, the missing `# EOF`.
   absl::StatusOr<EntryType> OmSampleLine();
   // At the space before a sample's timestamp; *exemplar when one follows.
   absl::Status OmSampleTimestamp(bool* exemplar);
