@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/strings.h"
 #include "promql/evaluator.h"
+#include "promql/functions/quantile.h"
 
 namespace vigil::promql::eval {
 
@@ -41,25 +42,6 @@ std::pair<double, double> KahanSumInc(double inc, double sum, double c) {
     c += (inc - t) + sum;
   }
   return {t, c};
-}
-
-// Prometheus's quantile over a sample set: linear interpolation between the
-// closest ranks; NaN for no samples or φ NaN, ±Inf outside [0, 1].
-double Quantile(double q, std::vector<double>* values) {
-  if (values->empty() || std::isnan(q)) return std::nan("");
-  if (q < 0) return -std::numeric_limits<double>::infinity();
-  if (q > 1) return std::numeric_limits<double>::infinity();
-  std::sort(values->begin(), values->end(), [](double a, double b) {
-    if (std::isnan(a)) return !std::isnan(b);
-    return a < b;
-  });
-  double n = static_cast<double>(values->size());
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  return (*values)[static_cast<size_t>(lower)] * (1 - weight) +
-         (*values)[static_cast<size_t>(upper)] * weight;
 }
 
 // Per-step values of an aggregation's parameter (Prometheus's fParams).
@@ -151,16 +133,41 @@ void SortReverse(std::vector<HeapItem>& h, LessFn less) {
                    });
 }
 
-struct Group {
+// Whether `item` displaces the root of a full heap, the weakest sample kept
+// so far: it ranks higher, or the root is NaN and it is not (Prometheus).
+bool Displaces(const HeapItem& root, const HeapItem& item, LessFn less) {
+  if (std::isnan(root.v)) return !std::isnan(item.v);
+  return less(root, item);
+}
+
+// topk and bottomk: keeps the k highest (lowest) samples in a heap whose
+// root is the weakest of them.
+void KeepK(std::vector<HeapItem>& heap, HeapItem item, int64_t k, LessFn less) {
+  if (static_cast<int64_t>(heap.size()) < k) {
+    HeapPush(heap, item, less);
+  } else if (Displaces(heap[0], item, less)) {
+    heap[0] = item;
+    if (k > 1) HeapFix0(heap, less);
+  }
+}
+
+// An output series per group: sum avg count min max group stddev stdvar
+// quantile.
+struct ValueGroup {
   double value = 0;
   double mean = 0;
   double kahan_c = 0;
   double count = 0;
   std::vector<double> values;
-  std::vector<HeapItem> heap;
   bool seen = false;
   bool incremental_mean = false;
   bool drop_name = false;
+};
+
+// A subset of the input series per group: topk bottomk limitk limit_ratio.
+struct SelectGroup {
+  std::vector<HeapItem> heap;
+  bool seen = false;
 };
 
 uint64_t GroupingKey(const Labels& metric, const std::vector<std::string>& g,
@@ -189,62 +196,38 @@ bool IsKOp(AggregateOp op) {
          op == AggregateOp::kLimitK || op == AggregateOp::kLimitRatio;
 }
 
-}  // namespace
-
-absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
-  if (e.op == AggregateOp::kCountValues) return EvalCountValues(e);
-  std::vector<std::string> grouping = e.grouping;
-  std::sort(grouping.begin(), grouping.end());
-  const int64_t original = q_->current_samples;
-
+// The parameter's values at every step, with their range.
+Params ParamsOf(const Expr& p, Matrix& pm) {
   Params params;
-  if (e.param != nullptr) {
-    const Expr& p = Unparen(*e.param);
-    VIGIL_EVAL_ASSIGN_OR_RETURN(Value pv, Eval(p));
-    if (!pv.matrix.empty()) {
-      params.series = std::move(pv.matrix[0].points);
-      params.min = std::numeric_limits<double>::max();
-      params.max = -std::numeric_limits<double>::max();
-      if (p.kind == NodeKind::kNumber && !params.series.empty()) {
-        params.constant = true;
-        params.const_value = params.series[0].v;
-        params.min = params.max = params.const_value;
-        params.any_nan = std::isnan(params.const_value);
-      } else {
-        for (const auto& s : params.series) {
-          params.min = GoMin(params.min, s.v);
-          params.max = GoMax(params.max, s.v);
-          if (std::isnan(s.v)) params.any_nan = true;
-        }
-      }
+  if (pm.empty()) return params;
+  params.series = std::move(pm[0].points);
+  params.min = std::numeric_limits<double>::max();
+  params.max = -std::numeric_limits<double>::max();
+  if (p.kind == NodeKind::kNumber && !params.series.empty()) {
+    params.constant = true;
+    params.const_value = params.series[0].v;
+    params.min = params.max = params.const_value;
+    params.any_nan = std::isnan(params.const_value);
+  } else {
+    for (const auto& s : params.series) {
+      params.min = GoMin(params.min, s.v);
+      params.max = GoMax(params.max, s.v);
+      if (std::isnan(s.v)) params.any_nan = true;
     }
   }
-  VIGIL_EVAL_ASSIGN_OR_RETURN(Value in, Eval(*e.expr));
-  Matrix& input = in.matrix;
+  return params;
+}
 
-  // Input series to groups, computed once.
-  absl::flat_hash_map<uint64_t, size_t> group_of_key;
-  std::vector<size_t> group_of(input.size());
-  Matrix result;
-  const bool k_op = IsKOp(e.op);
-  for (size_t si = 0; si < input.size(); ++si) {
-    uint64_t key = GroupingKey(input[si].metric, grouping, e.without);
-    auto [it, inserted] = group_of_key.try_emplace(key, group_of_key.size());
-    if (inserted && !k_op) {
-      result.emplace_back();
-      result.back().metric =
-          GroupingLabels(input[si].metric, grouping, e.without);
-    }
-    group_of[si] = it->second;
-  }
-  std::vector<Group> groups(group_of_key.size());
-
+// Prometheus checks the parameter over the whole range before stepping:
+// errors, warnings, or false when the result is empty whatever the input.
+absl::StatusOr<bool> CheckParams(const AggregateExpr& e, const Params& params,
+                                 Annotations& annotations) {
   const PositionRange param_pos = e.param ? e.param->pos : e.pos;
   switch (e.op) {
     case AggregateOp::kTopK:
     case AggregateOp::kBottomK:
     case AggregateOp::kLimitK:
-      if (params.max < 1) return Value{};
+      if (params.max < 1) return false;
       if (params.any_nan) return ExecError("Parameter value is NaN");
       if (params.min <= kMinInt64) {
         return ExecError(absl::StrCat(
@@ -256,16 +239,16 @@ absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
       }
       break;
     case AggregateOp::kLimitRatio:
-      if (params.max == 0 && params.min == 0) return Value{};
+      if (params.max == 0 && params.min == 0) return false;
       if (params.any_nan) return ExecError("Ratio value is NaN");
       if (params.max > 1.0) {
-        q_->annotations.Warn(
+        annotations.Warn(
             absl::StrCat("ratio value should be between -1 and 1, got ",
                          GoFormatFloat(params.max), ", capping to 1"),
             param_pos);
       }
       if (params.min < -1.0) {
-        q_->annotations.Warn(
+        annotations.Warn(
             absl::StrCat("ratio value should be between -1 and 1, got ",
                          GoFormatFloat(params.min), ", capping to -1"),
             param_pos);
@@ -273,7 +256,7 @@ absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
       break;
     case AggregateOp::kQuantile: {
       auto warn = [&](double v) {
-        q_->annotations.Warn(
+        annotations.Warn(
             absl::StrCat("quantile value should be between 0 and 1, got ",
                          GoFormatFloat(v)),
             param_pos);
@@ -286,225 +269,323 @@ absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
     default:
       break;
   }
+  return true;
+}
 
+// Input series to groups, computed once for all steps: the group index of
+// each series. For the operators with an output series per group, `result`
+// gets one (labelled, still empty) per group in order of appearance.
+std::vector<size_t> GroupSeries(const AggregateExpr& e, const Matrix& input,
+                                Matrix* result, size_t* num_groups) {
+  std::vector<std::string> grouping = e.grouping;
+  std::sort(grouping.begin(), grouping.end());
+  absl::flat_hash_map<uint64_t, size_t> group_of_key;
+  std::vector<size_t> group_of(input.size());
+  const bool k_op = IsKOp(e.op);
+  for (size_t si = 0; si < input.size(); ++si) {
+    uint64_t key = GroupingKey(input[si].metric, grouping, e.without);
+    auto [it, inserted] = group_of_key.try_emplace(key, group_of_key.size());
+    if (inserted && !k_op) {
+      result->emplace_back();
+      result->back().metric =
+          GroupingLabels(input[si].metric, grouping, e.without);
+    }
+    group_of[si] = it->second;
+  }
+  *num_groups = group_of_key.size();
+  return group_of;
+}
+
+// The series' sample at `ts`, moving its cursor past it; false when it has
+// none there.
+inline bool SampleAt(const std::vector<Sample>& pts, int64_t ts, size_t& c,
+                     double* f) {
+  while (c < pts.size() && pts[c].t < ts) ++c;
+  if (c >= pts.size() || pts[c].t != ts) return false;
+  *f = pts[c].v;
+  ++c;
+  return true;
+}
+
+// A group's first sample at a step.
+void StartGroup(AggregateOp op, double f, bool drop_name, ValueGroup& g) {
+  g = ValueGroup{};
+  g.seen = true;
+  g.value = f;
+  g.mean = f;
+  g.count = 1;
+  g.drop_name = drop_name;
+  switch (op) {
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar:
+      g.value = (std::isnan(f) || std::isinf(f)) ? std::nan("") : 0;
+      break;
+    case AggregateOp::kQuantile:
+      g.values.push_back(f);
+      break;
+    case AggregateOp::kGroup:
+      g.value = 1;
+      break;
+    default:
+      break;
+  }
+}
+
+// Prometheus: avg is a direct Kahan sum while it stays finite, then an
+// incremental mean.
+void AvgInc(double f, ValueGroup& g) {
+  g.count++;
+  if (!g.incremental_mean) {
+    auto [nv, nc] = KahanSumInc(f, g.value, g.kahan_c);
+    if (!std::isinf(nv)) {
+      g.value = nv;
+      g.kahan_c = nc;
+      return;
+    }
+    g.incremental_mean = true;
+    g.mean = g.value / (g.count - 1);
+    g.kahan_c /= g.count - 1;
+  }
+  double q = (g.count - 1) / g.count;
+  std::tie(g.mean, g.kahan_c) =
+      KahanSumInc(f / g.count, q * g.mean, q * g.kahan_c);
+}
+
+// Every further sample of a group at a step.
+void AddToGroup(AggregateOp op, double f, ValueGroup& g) {
+  switch (op) {
+    case AggregateOp::kSum:
+      std::tie(g.value, g.kahan_c) = KahanSumInc(f, g.value, g.kahan_c);
+      break;
+    case AggregateOp::kAvg:
+      AvgInc(f, g);
+      break;
+    case AggregateOp::kMax:
+      if (g.value < f || std::isnan(g.value)) g.value = f;
+      break;
+    case AggregateOp::kMin:
+      if (g.value > f || std::isnan(g.value)) g.value = f;
+      break;
+    case AggregateOp::kCount:
+      g.count++;
+      break;
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: {
+      g.count++;
+      double delta = f - g.mean;
+      g.mean += delta / g.count;
+      g.value += delta * (f - g.mean);
+      break;
+    }
+    case AggregateOp::kQuantile:
+      g.values.push_back(f);
+      break;
+    default:
+      break;
+  }
+}
+
+// A group's output value at a step, from all its samples there.
+double GroupResult(AggregateOp op, double fparam, ValueGroup& g) {
+  switch (op) {
+    case AggregateOp::kAvg:
+      return g.incremental_mean ? g.mean + g.kahan_c
+                                : g.value / g.count + g.kahan_c / g.count;
+    case AggregateOp::kCount:
+      return g.count;
+    case AggregateOp::kStdvar:
+      return g.value / g.count;
+    case AggregateOp::kStddev:
+      return std::sqrt(g.value / g.count);
+    case AggregateOp::kQuantile:
+      return functions::QuantileUnstable(fparam, &g.values);
+    case AggregateOp::kSum:
+      return g.value + g.kahan_c;
+    default:
+      return g.value;
+  }
+}
+
+// sum avg count min max group stddev stdvar quantile, step by step: one
+// point per group in `result` (one series per group already).
+absl::Status AggregateValues(Evaluator& ev, const AggregateExpr& e,
+                             const Matrix& input,
+                             const std::vector<size_t>& group_of,
+                             size_t num_groups, Params& params,
+                             Matrix& result) {
+  std::vector<ValueGroup> groups(num_groups);
   std::vector<size_t> cursor(input.size(), 0);
-  // topk & co: output series per input series.
-  std::vector<int> out_of_series(k_op ? input.size() : 0, -1);
-  for (int64_t ts = start_; ts <= end_; ts += interval_) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+  for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval()) {
+    VIGIL_EVAL_RETURN_IF_ERROR(ev.CheckCancel());
     const double fparam = params.Next();
     for (auto& g : groups) g.seen = false;
-
-    if (k_op) {
-      int64_t k = 0;
-      double ratio = 0;
-      bool skip = false;
-      if (e.op == AggregateOp::kLimitRatio) {
-        if (fparam == 0) skip = true;
-        ratio = std::clamp(fparam, -1.0, 1.0);
-      } else {
-        k = std::min(static_cast<int64_t>(fparam),
-                     static_cast<int64_t>(input.size()));
-        if (k < 1) skip = true;
-      }
-      for (size_t si = 0; si < input.size(); ++si) {
-        const auto& pts = input[si].points;
-        size_t& c = cursor[si];
-        while (c < pts.size() && pts[c].t < ts) ++c;
-        if (c >= pts.size() || pts[c].t != ts) continue;
-        const double f = pts[c].v;
-        ++c;
-        if (skip) continue;
-        Group& g = groups[group_of[si]];
-        HeapItem item{static_cast<int>(si), f};
-        if (!g.seen) {
-          g.seen = true;
-          g.heap.clear();
-          switch (e.op) {
-            case AggregateOp::kLimitRatio:
-              break;
-            case AggregateOp::kLimitK:
-              g.heap.push_back(item);
-              continue;
-            case AggregateOp::kBottomK:
-              HeapPush(g.heap, item, ReverseValueLess);
-              continue;
-            default:
-              HeapPush(g.heap, item, ValueLess);
-              continue;
-          }
-        }
-        switch (e.op) {
-          case AggregateOp::kTopK:
-            if (static_cast<int64_t>(g.heap.size()) < k) {
-              HeapPush(g.heap, item, ValueLess);
-            } else if (g.heap[0].v < f ||
-                       (std::isnan(g.heap[0].v) && !std::isnan(f))) {
-              g.heap[0] = item;
-              if (k > 1) HeapFix0(g.heap, ValueLess);
-            }
-            break;
-          case AggregateOp::kBottomK:
-            if (static_cast<int64_t>(g.heap.size()) < k) {
-              HeapPush(g.heap, item, ReverseValueLess);
-            } else if (g.heap[0].v > f ||
-                       (std::isnan(g.heap[0].v) && !std::isnan(f))) {
-              g.heap[0] = item;
-              if (k > 1) HeapFix0(g.heap, ReverseValueLess);
-            }
-            break;
-          case AggregateOp::kLimitK:
-            if (static_cast<int64_t>(g.heap.size()) < k) {
-              HeapPush(g.heap, item, ValueLess);
-            }
-            break;
-          default: {
-            // limit_ratio: a deterministic sample by the hash of the labels.
-            double offset =
-                static_cast<double>(input[si].metric.Hash()) /
-                static_cast<double>(std::numeric_limits<uint64_t>::max());
-            if ((ratio >= 0 && offset < ratio) ||
-                (ratio < 0 && offset >= 1.0 + ratio)) {
-              HeapPush(g.heap, item, ValueLess);
-            }
-            break;
-          }
-        }
-      }
-      if (skip) continue;
-      for (auto& g : groups) {
-        if (!g.seen) continue;
-        if (e.op == AggregateOp::kTopK && g.heap.size() > 1) {
-          SortReverse(g.heap, ValueLess);
-        } else if (e.op == AggregateOp::kBottomK && g.heap.size() > 1) {
-          SortReverse(g.heap, ReverseValueLess);
-        }
-        for (const HeapItem& it : g.heap) {
-          int& oi = out_of_series[it.series];
-          if (oi < 0 || instant()) {
-            oi = static_cast<int>(result.size());
-            result.emplace_back();
-            result.back().metric = input[it.series].metric;
-            result.back().drop_name = input[it.series].drop_name;
-          }
-          result[oi].points.push_back({ts, it.v});
-        }
-      }
-      continue;
-    }
-
     for (size_t si = 0; si < input.size(); ++si) {
-      const auto& pts = input[si].points;
-      size_t& c = cursor[si];
-      while (c < pts.size() && pts[c].t < ts) ++c;
-      if (c >= pts.size() || pts[c].t != ts) continue;
-      const double f = pts[c].v;
-      ++c;
-      Group& g = groups[group_of[si]];
+      double f;
+      if (!SampleAt(input[si].points, ts, cursor[si], &f)) continue;
+      ValueGroup& g = groups[group_of[si]];
       if (!g.seen) {
-        g = Group{};
-        g.seen = true;
-        g.value = f;
-        g.mean = f;
-        g.count = 1;
-        g.drop_name = input[si].drop_name;
-        switch (e.op) {
-          case AggregateOp::kStddev:
-          case AggregateOp::kStdvar:
-            g.value = (std::isnan(f) || std::isinf(f)) ? std::nan("") : 0;
-            break;
-          case AggregateOp::kQuantile:
-            g.values.push_back(f);
-            break;
-          case AggregateOp::kGroup:
-            g.value = 1;
-            break;
-          default:
-            break;
-        }
+        StartGroup(e.op, f, input[si].drop_name, g);
         continue;
       }
       if (input[si].drop_name) g.drop_name = true;
-      switch (e.op) {
-        case AggregateOp::kSum:
-          std::tie(g.value, g.kahan_c) = KahanSumInc(f, g.value, g.kahan_c);
-          break;
-        case AggregateOp::kAvg: {
-          // Prometheus: a direct Kahan sum while it stays finite, then an
-          // incremental mean.
-          g.count++;
-          if (!g.incremental_mean) {
-            auto [nv, nc] = KahanSumInc(f, g.value, g.kahan_c);
-            if (!std::isinf(nv)) {
-              g.value = nv;
-              g.kahan_c = nc;
-              break;
-            }
-            g.incremental_mean = true;
-            g.mean = g.value / (g.count - 1);
-            g.kahan_c /= g.count - 1;
-          }
-          double q = (g.count - 1) / g.count;
-          std::tie(g.mean, g.kahan_c) =
-              KahanSumInc(f / g.count, q * g.mean, q * g.kahan_c);
-          break;
-        }
-        case AggregateOp::kMax:
-          if (g.value < f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kMin:
-          if (g.value > f || std::isnan(g.value)) g.value = f;
-          break;
-        case AggregateOp::kCount:
-          g.count++;
-          break;
-        case AggregateOp::kStddev:
-        case AggregateOp::kStdvar: {
-          g.count++;
-          double delta = f - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (f - g.mean);
-          break;
-        }
-        case AggregateOp::kQuantile:
-          g.values.push_back(f);
-          break;
-        default:
-          break;
-      }
+      AddToGroup(e.op, f, g);
     }
     for (size_t gi = 0; gi < groups.size(); ++gi) {
-      Group& g = groups[gi];
+      ValueGroup& g = groups[gi];
       if (!g.seen) continue;
-      double v = g.value;
-      switch (e.op) {
-        case AggregateOp::kAvg:
-          v = g.incremental_mean ? g.mean + g.kahan_c
-                                 : g.value / g.count + g.kahan_c / g.count;
-          break;
-        case AggregateOp::kCount:
-          v = g.count;
-          break;
-        case AggregateOp::kStdvar:
-          v = g.value / g.count;
-          break;
-        case AggregateOp::kStddev:
-          v = std::sqrt(g.value / g.count);
-          break;
-        case AggregateOp::kQuantile:
-          v = Quantile(fparam, &g.values);
-          break;
-        case AggregateOp::kSum:
-          v = g.value + g.kahan_c;
-          break;
-        default:
-          break;
-      }
-      result[gi].points.push_back({ts, v});
+      result[gi].points.push_back({ts, GroupResult(e.op, fparam, g)});
       result[gi].drop_name = g.drop_name;
     }
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(0));
+    VIGIL_EVAL_RETURN_IF_ERROR(ev.AddSamples(0));
   }
+  return absl::OkStatus();
+}
+
+// How many samples topk, bottomk and limitk keep per group at a step, or
+// limit_ratio's ratio; `skip` when none.
+struct SelectLimit {
+  int64_t k = 0;
+  double ratio = 0;
+  bool skip = false;
+};
+
+SelectLimit SelectLimitOf(AggregateOp op, double fparam, size_t num_series) {
+  SelectLimit l;
+  if (op == AggregateOp::kLimitRatio) {
+    if (fparam == 0) l.skip = true;
+    l.ratio = std::clamp(fparam, -1.0, 1.0);
+  } else {
+    l.k = std::min(static_cast<int64_t>(fparam),
+                   static_cast<int64_t>(num_series));
+    if (l.k < 1) l.skip = true;
+  }
+  return l;
+}
+
+// Offers one input sample to its group's selection at a step.
+void Offer(AggregateOp op, const SelectLimit& limit, const Labels& metric,
+           HeapItem item, SelectGroup& g) {
+  if (!g.seen) {
+    g.seen = true;
+    g.heap.clear();
+    switch (op) {
+      case AggregateOp::kLimitRatio:
+        break;
+      case AggregateOp::kLimitK:
+        g.heap.push_back(item);
+        return;
+      case AggregateOp::kBottomK:
+        HeapPush(g.heap, item, ReverseValueLess);
+        return;
+      default:
+        HeapPush(g.heap, item, ValueLess);
+        return;
+    }
+  }
+  switch (op) {
+    case AggregateOp::kTopK:
+      KeepK(g.heap, item, limit.k, ValueLess);
+      break;
+    case AggregateOp::kBottomK:
+      KeepK(g.heap, item, limit.k, ReverseValueLess);
+      break;
+    case AggregateOp::kLimitK:
+      if (static_cast<int64_t>(g.heap.size()) < limit.k) {
+        HeapPush(g.heap, item, ValueLess);
+      }
+      break;
+    default: {
+      // limit_ratio: a deterministic sample by the hash of the labels.
+      double offset = static_cast<double>(metric.Hash()) /
+                      static_cast<double>(std::numeric_limits<uint64_t>::max());
+      if ((limit.ratio >= 0 && offset < limit.ratio) ||
+          (limit.ratio < 0 && offset >= 1.0 + limit.ratio)) {
+        HeapPush(g.heap, item, ValueLess);
+      }
+      break;
+    }
+  }
+}
+
+// A group's selection at `ts` into `result`, ordered as Prometheus's for
+// topk and bottomk; `out_of_series` maps an input series to its output one.
+void EmitSelection(const Evaluator& ev, AggregateOp op, const Matrix& input,
+                   int64_t ts, SelectGroup& g, std::vector<int>& out_of_series,
+                   Matrix& result) {
+  if (op == AggregateOp::kTopK && g.heap.size() > 1) {
+    SortReverse(g.heap, ValueLess);
+  } else if (op == AggregateOp::kBottomK && g.heap.size() > 1) {
+    SortReverse(g.heap, ReverseValueLess);
+  }
+  for (const HeapItem& it : g.heap) {
+    int& oi = out_of_series[it.series];
+    if (oi < 0 || ev.instant()) {
+      oi = static_cast<int>(result.size());
+      result.emplace_back();
+      result.back().metric = input[it.series].metric;
+      result.back().drop_name = input[it.series].drop_name;
+    }
+    result[oi].points.push_back({ts, it.v});
+  }
+}
+
+// topk bottomk limitk limit_ratio, step by step: the selected input samples
+// under their own labels.
+absl::Status SelectSamples(Evaluator& ev, const AggregateExpr& e,
+                           const Matrix& input,
+                           const std::vector<size_t>& group_of,
+                           size_t num_groups, Params& params, Matrix& result) {
+  std::vector<SelectGroup> groups(num_groups);
+  std::vector<size_t> cursor(input.size(), 0);
+  std::vector<int> out_of_series(input.size(), -1);
+  for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval()) {
+    VIGIL_EVAL_RETURN_IF_ERROR(ev.CheckCancel());
+    const SelectLimit limit = SelectLimitOf(e.op, params.Next(), input.size());
+    for (auto& g : groups) g.seen = false;
+    for (size_t si = 0; si < input.size(); ++si) {
+      double f;
+      if (!SampleAt(input[si].points, ts, cursor[si], &f)) continue;
+      if (limit.skip) continue;
+      Offer(e.op, limit, input[si].metric, HeapItem{static_cast<int>(si), f},
+            groups[group_of[si]]);
+    }
+    if (limit.skip) continue;
+    for (auto& g : groups) {
+      if (g.seen) EmitSelection(ev, e.op, input, ts, g, out_of_series, result);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
+  if (e.op == AggregateOp::kCountValues) return EvalCountValues(e);
+  const int64_t original = q_->current_samples;
+  Params params;
+  if (e.param != nullptr) {
+    const Expr& p = Unparen(*e.param);
+    VIGIL_EVAL_ASSIGN_OR_RETURN(Value pv, Eval(p));
+    params = ParamsOf(p, pv.matrix);
+  }
+  VIGIL_EVAL_ASSIGN_OR_RETURN(Value in, Eval(*e.expr));
+  const Matrix& input = in.matrix;
+
+  Matrix result;
+  size_t num_groups = 0;
+  const std::vector<size_t> group_of =
+      GroupSeries(e, input, &result, &num_groups);
+  VIGIL_EVAL_ASSIGN_OR_RETURN(bool any,
+                              CheckParams(e, params, q_->annotations));
+  if (!any) return Value{};
+  if (IsKOp(e.op)) {
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        SelectSamples(*this, e, input, group_of, num_groups, params, result));
+  } else {
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AggregateValues(*this, e, input, group_of, num_groups, params, result));
+  }
+
   Value out;
   out.matrix.reserve(result.size());
   int64_t total = 0;

@@ -56,6 +56,226 @@ struct Side {
   int Sig(size_t i) const { return (*sigs)[(*series)[i]]; }
 };
 
+// The matching of one binary expression over all steps: the join signature
+// of every input series, numbered once, and the per-step scratch state
+// reused from step to step.
+class VectorMatcher {
+ public:
+  VectorMatcher(const BinaryExpr& e, const VectorMatching& m,
+                bool delayed_name_removal, const Matrix& lhs,
+                const Matrix& rhs);
+
+  // and, or, unless at one step.
+  absl::Status SetOp(std::span<StepInput> in, EvalVector* out);
+  // The other operators at one step: one-to-one or many-to-one (one-to-many
+  // swapped), with the fill modifiers.
+  absl::Status Binop(std::span<StepInput> in, EvalVector* out);
+
+ private:
+  Side LeftOf(std::span<StepInput> in) const {
+    return Side{&in[0].vec, &in[0].series, &lsigs_};
+  }
+  Side RightOf(std::span<StepInput> in) const {
+    return Side{&in[1].vec, &in[1].series, &rsigs_};
+  }
+  // Flags the signatures of `side` present for this step.
+  void MarkPresent(const Side& side);
+  // Indexes the "one" side by signature; fails on a duplicate.
+  absl::Status IndexOneSide(const Side& r, bool swapped);
+  // The result of one matched pair; `li`/`ri` index the elements, -1 for a
+  // fill value standing in.
+  absl::Status ApplyPair(const Side& l, const Side& r, int li, int ri, int sig,
+                         bool swapped, EvalVector* out);
+  // The result labels of a pair, computed once per pair of source series.
+  const Labels& PairMetric(const Side& l, const Side& r, int li, int ri);
+
+  const BinaryExpr& e_;
+  const VectorMatching& m_;
+  const bool delayed_;
+  std::vector<int> lsigs_;
+  std::vector<int> rsigs_;
+  std::vector<uint8_t> present_;
+  std::vector<int> right_at_;
+  std::vector<int> touched_;
+  absl::flat_hash_set<int> matched_one_;
+  absl::flat_hash_set<std::pair<int, uint64_t>> matched_many_;
+  absl::flat_hash_map<uint64_t, Labels> result_cache_;
+};
+
+VectorMatcher::VectorMatcher(const BinaryExpr& e, const VectorMatching& m,
+                             bool delayed_name_removal, const Matrix& lhs,
+                             const Matrix& rhs)
+    : e_(e),
+      m_(m),
+      delayed_(delayed_name_removal),
+      lsigs_(lhs.size()),
+      rsigs_(rhs.size()) {
+  std::vector<std::string> names = m.matching_labels;
+  std::sort(names.begin(), names.end());
+  absl::flat_hash_map<uint64_t, int> ordinals;
+  auto number = [&](const Matrix& mat, std::vector<int>* sigs) {
+    for (size_t i = 0; i < mat.size(); ++i) {
+      uint64_t h = mat[i].metric.HashFor(names, m.on);
+      auto [it, _] = ordinals.try_emplace(h, static_cast<int>(ordinals.size()));
+      (*sigs)[i] = it->second;
+    }
+  };
+  number(lhs, &lsigs_);
+  number(rhs, &rsigs_);
+  present_.assign(ordinals.size(), 0);
+  right_at_.assign(ordinals.size(), -1);
+}
+
+void VectorMatcher::MarkPresent(const Side& side) {
+  for (size_t i = 0; i < side.vec->size(); ++i) {
+    present_[side.Sig(i)] = 1;
+    touched_.push_back(side.Sig(i));
+  }
+}
+
+absl::Status VectorMatcher::SetOp(std::span<StepInput> in, EvalVector* out) {
+  Side l = LeftOf(in);
+  Side r = RightOf(in);
+  const EvalVector& lhs = in[0].vec;
+  const EvalVector& rhs = in[1].vec;
+  for (int s : touched_) present_[s] = 0;
+  touched_.clear();
+  switch (e_.op) {
+    case BinaryOp::kAnd:
+      if (lhs.empty() || rhs.empty()) return absl::OkStatus();
+      MarkPresent(r);
+      for (size_t i = 0; i < lhs.size(); ++i) {
+        if (present_[l.Sig(i)]) out->push_back(lhs[i]);
+      }
+      break;
+    case BinaryOp::kOr:
+      out->insert(out->end(), lhs.begin(), lhs.end());
+      MarkPresent(l);
+      for (size_t i = 0; i < rhs.size(); ++i) {
+        if (!present_[r.Sig(i)]) out->push_back(rhs[i]);
+      }
+      break;
+    case BinaryOp::kUnless:
+      MarkPresent(r);
+      for (size_t i = 0; i < lhs.size(); ++i) {
+        if (!present_[l.Sig(i)]) out->push_back(lhs[i]);
+      }
+      break;
+    default:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status VectorMatcher::IndexOneSide(const Side& r, bool swapped) {
+  for (int s : touched_) right_at_[s] = -1;
+  touched_.clear();
+  for (size_t i = 0; i < r.vec->size(); ++i) {
+    int sig = r.Sig(i);
+    if (right_at_[sig] >= 0) {
+      const EvalSample& rs = (*r.vec)[i];
+      const EvalSample& dup = (*r.vec)[right_at_[sig]];
+      return ExecError(absl::StrCat(
+          "found duplicate series for the match group ",
+          GoLabelsString(MatchLabels(rs.metric, m_.on, m_.matching_labels)),
+          " on the ", swapped ? "left" : "right",
+          " hand-side of the operation: [", GoLabelsString(dup.metric), ", ",
+          GoLabelsString(rs.metric),
+          "];many-to-many matching not allowed: matching labels must be "
+          "unique on one side"));
+    }
+    right_at_[sig] = static_cast<int>(i);
+    touched_.push_back(sig);
+  }
+  return absl::OkStatus();
+}
+
+const Labels& VectorMatcher::PairMetric(const Side& l, const Side& r, int li,
+                                        int ri) {
+  uint64_t key =
+      (static_cast<uint64_t>(li >= 0 ? (*l.series)[li] + 1 : 0) << 32) |
+      static_cast<uint64_t>(ri >= 0 ? (*r.series)[ri] + 1 : 0);
+  auto it = result_cache_.find(key);
+  if (it == result_cache_.end()) {
+    const EvalSample* ls = li >= 0 ? &(*l.vec)[li] : nullptr;
+    const EvalSample* rs = ri >= 0 ? &(*r.vec)[ri] : nullptr;
+    // A missing side filled in carries only the matching labels.
+    Labels lm =
+        ls ? ls->metric : MatchLabels(rs->metric, m_.on, m_.matching_labels);
+    Labels rm =
+        rs ? rs->metric : MatchLabels(ls->metric, m_.on, m_.matching_labels);
+    Labels metric = ResultMetric(lm, rm, e_.op, m_);
+    if (!delayed_ && e_.return_bool) metric = DropMetadataLabels(metric);
+    it = result_cache_.emplace(key, std::move(metric)).first;
+  }
+  return it->second;
+}
+
+absl::Status VectorMatcher::ApplyPair(const Side& l, const Side& r, int li,
+                                      int ri, int sig, bool swapped,
+                                      EvalVector* out) {
+  // Prometheus applies fill_right to a missing "one" side and fill_left to
+  // a missing "many" side, whichever way the matching goes.
+  double fl = li >= 0 ? (*l.vec)[li].v : *m_.fill_left;
+  double fr = ri >= 0 ? (*r.vec)[ri].v : *m_.fill_right;
+  if (swapped) std::swap(fl, fr);
+  ElemResult res = VectorElemBinop(e_.op, fl, fr);
+  if (e_.return_bool) res.value = res.keep ? 1 : 0;
+
+  const Labels& metric = PairMetric(l, r, li, ri);
+  if (m_.card == MatchCardinality::kOneToOne) {
+    if (!matched_one_.insert(sig).second) {
+      return ExecError(kOneToOneDuplicate);
+    }
+  } else {
+    matched_one_.insert(sig);
+    if (!matched_many_.insert({sig, metric.Hash()}).second) {
+      return ExecError(kManyToOneDuplicate);
+    }
+  }
+  if (!res.keep && !e_.return_bool) return absl::OkStatus();
+  EvalSample o;
+  o.metric = metric;
+  o.v = res.value;
+  o.drop_name = e_.return_bool;
+  out->push_back(std::move(o));
+  return absl::OkStatus();
+}
+
+absl::Status VectorMatcher::Binop(std::span<StepInput> in, EvalVector* out) {
+  Side l = LeftOf(in);
+  Side r = RightOf(in);
+  const bool no_fill = !m_.fill_left && !m_.fill_right;
+  if ((l.vec->empty() && r.vec->empty()) ||
+      ((l.vec->empty() || r.vec->empty()) && no_fill)) {
+    return absl::OkStatus();
+  }
+  // One-to-many is many-to-one with the sides swapped.
+  const bool swapped = m_.card == MatchCardinality::kOneToMany;
+  if (swapped) std::swap(l, r);
+  VIGIL_EVAL_RETURN_IF_ERROR(IndexOneSide(r, swapped));
+  matched_one_.clear();
+  matched_many_.clear();
+
+  for (size_t i = 0; i < l.vec->size(); ++i) {
+    int sig = l.Sig(i);
+    int ri = right_at_[sig];
+    if (ri < 0 && !m_.fill_right) continue;
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        ApplyPair(l, r, static_cast<int>(i), ri, sig, swapped, out));
+  }
+  if (m_.fill_left) {
+    // The "one" side's samples that nothing matched, against the fill.
+    for (size_t i = 0; i < r.vec->size(); ++i) {
+      int sig = r.Sig(i);
+      if (matched_one_.contains(sig)) continue;
+      VIGIL_EVAL_RETURN_IF_ERROR(
+          ApplyPair(l, r, -1, static_cast<int>(i), sig, swapped, out));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
@@ -69,180 +289,23 @@ absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value lv, Eval(*e.lhs));
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value rv, Eval(*e.rhs));
 
-  // Join signatures, computed once per series and numbered.
-  std::vector<std::string> names = m.matching_labels;
-  std::sort(names.begin(), names.end());
-  absl::flat_hash_map<uint64_t, int> ordinals;
-  std::vector<int> lsigs(lv.matrix.size());
-  std::vector<int> rsigs(rv.matrix.size());
-  auto number = [&](const Matrix& mat, std::vector<int>* sigs) {
-    for (size_t i = 0; i < mat.size(); ++i) {
-      uint64_t h = mat[i].metric.HashFor(names, m.on);
-      auto [it, _] = ordinals.try_emplace(h, static_cast<int>(ordinals.size()));
-      (*sigs)[i] = it->second;
-    }
-  };
-  number(lv.matrix, &lsigs);
-  number(rv.matrix, &rsigs);
-  const size_t num_sigs = ordinals.size();
-
-  std::vector<uint8_t> present(num_sigs, 0);
-  std::vector<int> right_at(num_sigs, -1);
-  std::vector<int> touched;
-  absl::flat_hash_set<int> matched_one;
-  absl::flat_hash_set<std::pair<int, uint64_t>> matched_many;
-  absl::flat_hash_map<uint64_t, Labels> result_cache;
-  const bool delayed = q_->delayed_name_removal;
-
-  auto set_op = [&](int64_t, std::span<StepInput> in,
-                    EvalVector* out) -> absl::Status {
-    Side l{&in[0].vec, &in[0].series, &lsigs};
-    Side r{&in[1].vec, &in[1].series, &rsigs};
-    const EvalVector& lhs = in[0].vec;
-    const EvalVector& rhs = in[1].vec;
-    for (int s : touched) present[s] = 0;
-    touched.clear();
-    switch (e.op) {
-      case BinaryOp::kAnd:
-        if (lhs.empty() || rhs.empty()) return absl::OkStatus();
-        for (size_t i = 0; i < rhs.size(); ++i) {
-          present[r.Sig(i)] = 1;
-          touched.push_back(r.Sig(i));
-        }
-        for (size_t i = 0; i < lhs.size(); ++i) {
-          if (present[l.Sig(i)]) out->push_back(lhs[i]);
-        }
-        break;
-      case BinaryOp::kOr:
-        out->insert(out->end(), lhs.begin(), lhs.end());
-        for (size_t i = 0; i < lhs.size(); ++i) {
-          present[l.Sig(i)] = 1;
-          touched.push_back(l.Sig(i));
-        }
-        for (size_t i = 0; i < rhs.size(); ++i) {
-          if (!present[r.Sig(i)]) out->push_back(rhs[i]);
-        }
-        break;
-      case BinaryOp::kUnless:
-        for (size_t i = 0; i < rhs.size(); ++i) {
-          present[r.Sig(i)] = 1;
-          touched.push_back(r.Sig(i));
-        }
-        for (size_t i = 0; i < lhs.size(); ++i) {
-          if (!present[l.Sig(i)]) out->push_back(lhs[i]);
-        }
-        break;
-      default:
-        break;
-    }
-    return absl::OkStatus();
-  };
-
-  auto binop = [&](int64_t, std::span<StepInput> in,
-                   EvalVector* out) -> absl::Status {
-    Side l{&in[0].vec, &in[0].series, &lsigs};
-    Side r{&in[1].vec, &in[1].series, &rsigs};
-    const bool no_fill = !m.fill_left && !m.fill_right;
-    if ((l.vec->empty() && r.vec->empty()) ||
-        ((l.vec->empty() || r.vec->empty()) && no_fill)) {
-      return absl::OkStatus();
-    }
-    // One-to-many is many-to-one with the sides swapped.
-    const bool swapped = m.card == MatchCardinality::kOneToMany;
-    if (swapped) std::swap(l, r);
-    // Prometheus applies fill_right to a missing "one" side and fill_left to
-    // a missing "many" side, whichever way the matching goes.
-    const std::optional<double> fill_r = m.fill_right;
-    const std::optional<double> fill_l = m.fill_left;
-
-    for (int s : touched) right_at[s] = -1;
-    touched.clear();
-    for (size_t i = 0; i < r.vec->size(); ++i) {
-      int sig = r.Sig(i);
-      if (right_at[sig] >= 0) {
-        const EvalSample& rs = (*r.vec)[i];
-        const EvalSample& dup = (*r.vec)[right_at[sig]];
-        return ExecError(absl::StrCat(
-            "found duplicate series for the match group ",
-            GoLabelsString(MatchLabels(rs.metric, m.on, m.matching_labels)),
-            " on the ", swapped ? "left" : "right",
-            " hand-side of the operation: [", GoLabelsString(dup.metric), ", ",
-            GoLabelsString(rs.metric),
-            "];many-to-many matching not allowed: matching labels must be "
-            "unique on one side"));
-      }
-      right_at[sig] = static_cast<int>(i);
-      touched.push_back(sig);
-    }
-    matched_one.clear();
-    matched_many.clear();
-
-    // `li`/`ri` index the elements, -1 for a fill value standing in.
-    auto apply = [&](int li, int ri, int sig) -> absl::Status {
-      const EvalSample* ls = li >= 0 ? &(*l.vec)[li] : nullptr;
-      const EvalSample* rs = ri >= 0 ? &(*r.vec)[ri] : nullptr;
-      double fl = ls ? ls->v : *fill_l;
-      double fr = rs ? rs->v : *fill_r;
-      if (swapped) std::swap(fl, fr);
-      ElemResult res = VectorElemBinop(e.op, fl, fr);
-      if (e.return_bool) res.value = res.keep ? 1 : 0;
-
-      uint64_t key =
-          (static_cast<uint64_t>(li >= 0 ? (*l.series)[li] + 1 : 0) << 32) |
-          static_cast<uint64_t>(ri >= 0 ? (*r.series)[ri] + 1 : 0);
-      auto it = result_cache.find(key);
-      if (it == result_cache.end()) {
-        // A missing side filled in carries only the matching labels.
-        Labels lm =
-            ls ? ls->metric : MatchLabels(rs->metric, m.on, m.matching_labels);
-        Labels rm =
-            rs ? rs->metric : MatchLabels(ls->metric, m.on, m.matching_labels);
-        Labels metric = ResultMetric(lm, rm, e.op, m);
-        if (!delayed && e.return_bool) metric = DropMetadataLabels(metric);
-        it = result_cache.emplace(key, std::move(metric)).first;
-      }
-      const Labels& metric = it->second;
-      if (m.card == MatchCardinality::kOneToOne) {
-        if (!matched_one.insert(sig).second) {
-          return ExecError(kOneToOneDuplicate);
-        }
-      } else {
-        matched_one.insert(sig);
-        if (!matched_many.insert({sig, metric.Hash()}).second) {
-          return ExecError(kManyToOneDuplicate);
-        }
-      }
-      if (!res.keep && !e.return_bool) return absl::OkStatus();
-      EvalSample o;
-      o.metric = metric;
-      o.v = res.value;
-      o.drop_name = e.return_bool;
-      out->push_back(std::move(o));
-      return absl::OkStatus();
-    };
-
-    for (size_t i = 0; i < l.vec->size(); ++i) {
-      int sig = l.Sig(i);
-      int ri = right_at[sig];
-      if (ri < 0 && !fill_r) continue;
-      VIGIL_EVAL_RETURN_IF_ERROR(apply(static_cast<int>(i), ri, sig));
-    }
-    if (fill_l) {
-      for (size_t i = 0; i < r.vec->size(); ++i) {
-        int sig = r.Sig(i);
-        if (matched_one.contains(sig)) continue;
-        VIGIL_EVAL_RETURN_IF_ERROR(apply(-1, static_cast<int>(i), sig));
-      }
-    }
-    return absl::OkStatus();
-  };
-
+  VectorMatcher matcher(e, m, q_->delayed_name_removal, lv.matrix, rv.matrix);
   Matrix* inputs[] = {&lv.matrix, &rv.matrix};
   Value out;
   if (IsSetOperator(e.op)) {
-    VIGIL_EVAL_ASSIGN_OR_RETURN(out.matrix, RangeEvalMatrices(inputs, set_op));
+    VIGIL_EVAL_ASSIGN_OR_RETURN(
+        out.matrix,
+        RangeEvalMatrices(
+            inputs, [&](int64_t, std::span<StepInput> in, EvalVector* res) {
+              return matcher.SetOp(in, res);
+            }));
   } else {
-    VIGIL_EVAL_ASSIGN_OR_RETURN(out.matrix, RangeEvalMatrices(inputs, binop));
+    VIGIL_EVAL_ASSIGN_OR_RETURN(
+        out.matrix,
+        RangeEvalMatrices(
+            inputs, [&](int64_t, std::span<StepInput> in, EvalVector* res) {
+              return matcher.Binop(in, res);
+            }));
   }
   int64_t total = 0;
   for (const auto& s : out.matrix) total += s.points.size();

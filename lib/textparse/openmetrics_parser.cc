@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
 #include "lib/textparse/lexer.h"
 #include "lib/textparse/parser_state.h"
 
@@ -51,98 +50,82 @@ const char* ScanToken(const char* p, const char* end) {
 
 absl::StatusOr<EntryType> Parser::State::NextOpenMetrics() {
   entry.line = line;
-  if (p == end) return ErrorAt(p, kNoEof);
-  char c = *p;
-  if (c == '#') {
-    std::string_view keyword;
-    if (At(p, end, "# HELP ")) {
-      keyword = "HELP";
-    } else if (At(p, end, "# TYPE ")) {
-      keyword = "TYPE";
-    } else if (At(p, end, "# UNIT ")) {
-      keyword = "UNIT";
-    } else if (At(p, end, "# EOF")) {
-      // openmetricslex.l: "EOF"\n? and then nothing at all.
-      const char* q = p + 5;
-      if (q < end && *q == '\n') ++q;
-      if (q != end) return ErrorAt(q, "unexpected data after \"# EOF\"");
-      p = end;
-      return EntryType::kEof;
-    } else {
-      return Expected(p, "\"# HELP \", \"# TYPE \", \"# UNIT \" or \"# EOF\"");
-    }
-    p += 7;
-    std::string_view name;
-    bool quoted = false;
-    if (p < end && *p == '"') {
-      const char* at = p;
-      if (auto st = ScanQuoted(true, "quoted metric name", &name); !st.ok()) {
-        return st;
-      }
-      if (!IsValidUtf8(name))
-        return ErrorAt(at, "invalid UTF-8 in quoted name");
-      if (name.empty()) return ErrorAt(at, "empty metric name");
-      quoted = true;
-    } else if (p < end && internal::IsMetricNameStart(*p)) {
-      const char* n = p;
-      p = internal::ScanMetricNameChars(p + 1, end);
-      name = std::string_view(n, static_cast<size_t>(p - n));
-    } else {
-      return Expected(p, Cat("metric name after ", keyword));
-    }
-    SetFamilyName(name, quoted);
-    // openmetricslex.l: {S}{C}*\n — one space, the text, a newline.
-    if (p == end || *p != ' ') {
-      return Expected(p, Cat("text in ", keyword));
-    }
-    const char* text_at = p + 1;
-    const void* nl =
-        std::memchr(text_at, '\n', static_cast<size_t>(end - text_at));
-    if (nl == nullptr) return Expected(end, Cat("text in ", keyword));
-    const char* eol = static_cast<const char*>(nl);
-    std::string_view text(text_at, static_cast<size_t>(eol - text_at));
-    p = eol;
-    ConsumeNewline();
-    if (keyword == "TYPE") {
-      if (auto st = ApplyType(text, text_at, kOmTypeNames, kOmTypes,
-                              std::size(kOmTypes));
-          !st.ok()) {
-        return st;
-      }
-      return EntryType::kType;
-    }
-    if (keyword == "UNIT") {
-      // The unit, when given, must be the name's last `_`-separated part.
-      std::string_view m = entry.metric_name;
-      if (!text.empty() && (m.size() < text.size() + 1 || !m.ends_with(text) ||
-                            m[m.size() - text.size() - 1] != '_')) {
-        return ErrorAt(text_at,
-                       Cat("unit ", QuoteForError(text),
-                           " not a suffix of metric ", QuoteForError(m)));
-      }
-      entry.type = EntryType::kUnit;
-      entry.text = text;
-      return EntryType::kUnit;
-    }
-    if (!IsValidUtf8(text)) {
-      return ErrorAt(text_at, "help text is not valid UTF-8");
-    }
-    entry.type = EntryType::kHelp;
-    // OpenMetrics escapes HELP like label values: \\ \" \n.
-    if (text.find('\\') != std::string_view::npos) {
-      text_scratch.clear();
-      internal::AppendUnescaped(text, true, &text_scratch);
-      entry.text = text_scratch;
-    } else {
-      entry.text = text;
-    }
-    return EntryType::kHelp;
-  }
+  // The end of the data is OmSampleLine's to report: this dispatch, run
+  // once per line, stays a few instructions.
+  if (p != end && *p == '#') return OmCommentLine();
+  return OmSampleLine();
+}
 
+absl::StatusOr<EntryType> Parser::State::OmCommentLine() {
+  std::string_view keyword;
+  if (At(p, end, "# HELP ")) {
+    keyword = "HELP";
+  } else if (At(p, end, "# TYPE ")) {
+    keyword = "TYPE";
+  } else if (At(p, end, "# UNIT ")) {
+    keyword = "UNIT";
+  } else if (At(p, end, "# EOF")) {
+    return OmEof();
+  } else {
+    return Expected(p, "\"# HELP \", \"# TYPE \", \"# UNIT \" or \"# EOF\"");
+  }
+  p += 7;
+  if (auto st = ParseFamilyName(keyword); !st.ok()) return st;
+  // openmetricslex.l: {S}{C}*\n — one space, the text, a newline.
+  if (p == end || *p != ' ') {
+    return Expected(p, Cat("text in ", keyword));
+  }
+  const char* text_at = p + 1;
+  const void* nl =
+      std::memchr(text_at, '\n', static_cast<size_t>(end - text_at));
+  if (nl == nullptr) return Expected(end, Cat("text in ", keyword));
+  const char* eol = static_cast<const char*>(nl);
+  std::string_view text(text_at, static_cast<size_t>(eol - text_at));
+  p = eol;
+  ConsumeNewline();
+  if (keyword == "TYPE") {
+    if (auto st = ApplyType(text, text_at, kOmTypeNames, kOmTypes,
+                            std::size(kOmTypes));
+        !st.ok()) {
+      return st;
+    }
+    return EntryType::kType;
+  }
+  if (keyword == "UNIT") return OmUnit(text, text_at);
+  // OpenMetrics escapes HELP like label values: \\ \" \n.
+  return ApplyHelp(text, text_at, /*quotes=*/true);
+}
+
+absl::StatusOr<EntryType> Parser::State::OmEof() {
+  // openmetricslex.l: "EOF"\n? and then nothing at all.
+  const char* q = p + 5;
+  if (q < end && *q == '\n') ++q;
+  if (q != end) return ErrorAt(q, "unexpected data after \"# EOF\"");
+  p = end;
+  return EntryType::kEof;
+}
+
+absl::StatusOr<EntryType> Parser::State::OmUnit(std::string_view text,
+                                                const char* text_at) {
+  // The unit, when given, must be the name's last `_`-separated part.
+  std::string_view m = entry.metric_name;
+  if (!text.empty() && (m.size() < text.size() + 1 || !m.ends_with(text) ||
+                        m[m.size() - text.size() - 1] != '_')) {
+    return ErrorAt(text_at, Cat("unit ", QuoteForError(text),
+                                " not a suffix of metric ", QuoteForError(m)));
+  }
+  entry.type = EntryType::kUnit;
+  entry.text = text;
+  return EntryType::kUnit;
+}
+
+absl::StatusOr<EntryType> Parser::State::OmSampleLine() {
+  // Data that ends where a line should start lacks its `# EOF`.
+  if (p == end) return ErrorAt(p, kNoEof);
+  const char c = *p;
   if (c != '{' && !internal::IsMetricNameStart(c)) {
     return Expected(p, "metric name, \"{\" or \"#\" at start of line");
   }
-  // --- series ---
   const char* series_end = p;
   if (c != '{') {
     p = internal::ScanMetricNameChars(p + 1, end);
@@ -169,85 +152,97 @@ absl::StatusOr<EntryType> Parser::State::NextOpenMetrics() {
   }
 
   // Then: newline | " # {" exemplar | " " timestamp [" # {" exemplar].
-  bool exemplar = false;
   if (p == end) return ErrorAt(p, kNoEof);
   if (*p == '\n') {
     ConsumeNewline();
     return EntryType::kSeries;
   }
-  if (At(p, end, " # {")) {
-    exemplar = true;
-  } else {
-    const char* t = ++p;
-    p = ScanToken(p, end);
-    if (p == t) return Expected(p, "timestamp, exemplar or end of line");
-    std::string_view token(t, static_cast<size_t>(p - t));
-    double seconds;
-    if (auto st = ParseValueToken(token, "timestamp", &seconds); !st.ok()) {
-      return st;
-    }
-    if (std::isnan(seconds) || std::isinf(seconds)) {
-      return ErrorAt(t, Cat("invalid timestamp ", QuoteForError(token)));
-    }
-    // OpenMetrics timestamps are seconds; Prometheus truncates to ms.
-    double ms = seconds * 1000;
-    if (std::fabs(ms) >= kMaxAbsTimestampMs) {
-      return ErrorAt(t,
-                     Cat("timestamp ", QuoteForError(token), " out of range"));
-    }
-    entry.timestamp_ms = static_cast<int64_t>(ms);
-    if (p == end) return ErrorAt(p, kNoEof);
-    if (At(p, end, " # {")) {
-      exemplar = true;
-    } else if (*p != '\n') {
-      return Expected(p, "exemplar or end of line after timestamp");
+  if (!At(p, end, " # {")) {
+    bool exemplar = false;
+    if (auto st = OmSampleTimestamp(&exemplar); !st.ok()) return st;
+    if (!exemplar) {
+      ConsumeNewline();
+      return EntryType::kSeries;
     }
   }
-  if (exemplar) {
-    // Exemplars are validated as Prometheus does, then dropped: vigil
-    // stores no exemplars.
-    entry.has_exemplar = true;
-    p += 4;
-    exemplar_labels.clear();
-    if (auto st = ParseLabelSet(kOmExemplarLabels, &exemplar_labels);
-        !st.ok()) {
-      return st;
-    }
-    if (p == end || *p != ' ') {
-      return Expected(p, "value after exemplar labels");
-    }
-    const char* ev = ++p;
-    p = ScanToken(p, end);
-    if (p == ev) return Expected(p, "value after exemplar labels");
-    double exemplar_value;
-    if (auto st =
-            ParseValueToken(std::string_view(ev, static_cast<size_t>(p - ev)),
-                            "exemplar value", &exemplar_value);
-        !st.ok()) {
-      return st;
-    }
-    if (p < end && *p == ' ') {
-      const char* t = ++p;
-      p = ScanToken(p, end);
-      if (p == t) return Expected(p, "exemplar timestamp");
-      std::string_view token(t, static_cast<size_t>(p - t));
-      double seconds;
-      if (auto st = ParseValueToken(token, "exemplar timestamp", &seconds);
-          !st.ok()) {
-        return st;
-      }
-      if (std::isnan(seconds) || std::isinf(seconds)) {
-        return ErrorAt(
-            t, Cat("invalid exemplar timestamp ", QuoteForError(token)));
-      }
-      if (p < end && *p != '\n') {
-        return Expected(p, "end of line after exemplar timestamp");
-      }
-    }
-    if (p == end) return ErrorAt(p, kNoEof);
-  }
+  if (auto st = OmExemplar(); !st.ok()) return st;
   ConsumeNewline();
   return EntryType::kSeries;
+}
+
+absl::Status Parser::State::OmSampleTimestamp(bool* exemplar) {
+  const char* t = ++p;
+  p = ScanToken(p, end);
+  if (p == t) return Expected(p, "timestamp, exemplar or end of line");
+  std::string_view token(t, static_cast<size_t>(p - t));
+  double seconds;
+  if (auto st = ParseValueToken(token, "timestamp", &seconds); !st.ok()) {
+    return st;
+  }
+  if (std::isnan(seconds) || std::isinf(seconds)) {
+    return ErrorAt(t, Cat("invalid timestamp ", QuoteForError(token)));
+  }
+  // OpenMetrics timestamps are seconds; Prometheus truncates to ms.
+  double ms = seconds * 1000;
+  if (std::fabs(ms) >= kMaxAbsTimestampMs) {
+    return ErrorAt(t, Cat("timestamp ", QuoteForError(token), " out of range"));
+  }
+  entry.timestamp_ms = static_cast<int64_t>(ms);
+  if (p == end) return ErrorAt(p, kNoEof);
+  if (At(p, end, " # {")) {
+    *exemplar = true;
+  } else if (*p != '\n') {
+    return Expected(p, "exemplar or end of line after timestamp");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Parser::State::OmExemplar() {
+  // Exemplars are validated as Prometheus does, then dropped: vigil
+  // stores no exemplars.
+  entry.has_exemplar = true;
+  p += 4;
+  exemplar_labels.clear();
+  if (auto st = ParseLabelSet(kOmExemplarLabels, &exemplar_labels); !st.ok()) {
+    return st;
+  }
+  if (p == end || *p != ' ') {
+    return Expected(p, "value after exemplar labels");
+  }
+  const char* ev = ++p;
+  p = ScanToken(p, end);
+  if (p == ev) return Expected(p, "value after exemplar labels");
+  double exemplar_value;
+  if (auto st =
+          ParseValueToken(std::string_view(ev, static_cast<size_t>(p - ev)),
+                          "exemplar value", &exemplar_value);
+      !st.ok()) {
+    return st;
+  }
+  if (p < end && *p == ' ') {
+    if (auto st = OmExemplarTimestamp(); !st.ok()) return st;
+  }
+  if (p == end) return ErrorAt(p, kNoEof);
+  return absl::OkStatus();
+}
+
+absl::Status Parser::State::OmExemplarTimestamp() {
+  const char* t = ++p;
+  p = ScanToken(p, end);
+  if (p == t) return Expected(p, "exemplar timestamp");
+  std::string_view token(t, static_cast<size_t>(p - t));
+  double seconds;
+  if (auto st = ParseValueToken(token, "exemplar timestamp", &seconds);
+      !st.ok()) {
+    return st;
+  }
+  if (std::isnan(seconds) || std::isinf(seconds)) {
+    return ErrorAt(t, Cat("invalid exemplar timestamp ", QuoteForError(token)));
+  }
+  if (p < end && *p != '\n') {
+    return Expected(p, "end of line after exemplar timestamp");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace vigil::textparse

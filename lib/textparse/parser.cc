@@ -29,6 +29,16 @@ constexpr size_t kMaxGotBytes = 24;
 // sorting.
 constexpr size_t kPairwiseDuplicateCheck = 16;
 
+// `raw` with its escapes resolved into *scratch, or `raw` itself when it has
+// none (the common case, without a copy).
+inline std::string_view Unescaped(std::string_view raw, bool quotes,
+                                  std::string* scratch) {
+  if (raw.find('\\') == std::string_view::npos) return raw;
+  scratch->clear();
+  internal::AppendUnescaped(raw, quotes, scratch);
+  return *scratch;
+}
+
 // The first '"', '\\' or '\n' in [q, end), or end; sets *high when a byte
 // before it is 0x80 or above. Label values are most of a KSM payload's
 // bytes: SSE2 looks at sixteen of them per step.
@@ -252,13 +262,7 @@ absl::Status Parser::State::FinishSeriesName(const char* series_end) {
   entry.series = std::string_view(
       entry_start, static_cast<size_t>(series_end - entry_start));
   // Only quoted names can carry escapes; resolve them once per series.
-  if (raw_name.find('\\') != std::string_view::npos) {
-    name_scratch.clear();
-    internal::AppendUnescaped(raw_name, true, &name_scratch);
-    entry.metric_name = name_scratch;
-  } else {
-    entry.metric_name = raw_name;
-  }
+  entry.metric_name = Unescaped(raw_name, true, &name_scratch);
 
   // Prometheus rejects a sample whose label names repeat (scrape: "label
   // name is not unique"); __name__ counts, so `a{__name__="b"}` fails too.
@@ -328,14 +332,35 @@ absl::Status Parser::State::ParseValueToken(std::string_view token,
                                    ": expected a float"));
 }
 
-void Parser::State::SetFamilyName(std::string_view raw, bool quoted) {
-  if (quoted && raw.find('\\') != std::string_view::npos) {
-    name_scratch.clear();
-    internal::AppendUnescaped(raw, true, &name_scratch);
-    entry.metric_name = name_scratch;
+absl::Status Parser::State::ParseFamilyName(std::string_view keyword) {
+  std::string_view name;
+  bool quoted = false;
+  if (p < end && *p == '"') {
+    const char* at = p;
+    if (auto st = ScanQuoted(true, "quoted metric name", &name); !st.ok()) {
+      return st;
+    }
+    if (!IsValidUtf8(name)) return ErrorAt(at, "invalid UTF-8 in quoted name");
+    if (name.empty()) return ErrorAt(at, "empty metric name");
+    quoted = true;
+  } else if (p < end && internal::IsMetricNameStart(*p)) {
+    const char* n = p;
+    p = internal::ScanMetricNameChars(p + 1, end);
+    name = std::string_view(n, static_cast<size_t>(p - n));
   } else {
-    entry.metric_name = raw;
+    return Expected(p, Cat("metric name after ", keyword));
   }
+  entry.metric_name = quoted ? Unescaped(name, true, &name_scratch) : name;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EntryType> Parser::State::ApplyHelp(std::string_view text,
+                                                   const char* at,
+                                                   bool quotes) {
+  if (!IsValidUtf8(text)) return ErrorAt(at, "help text is not valid UTF-8");
+  entry.type = EntryType::kHelp;
+  entry.text = Unescaped(text, quotes, &text_scratch);
+  return EntryType::kHelp;
 }
 
 absl::Status Parser::State::ApplyType(std::string_view text, const char* at,

@@ -66,6 +66,21 @@ struct Parser::State {
   absl::StatusOr<EntryType> NextProm();
   absl::StatusOr<EntryType> NextOpenMetrics();
 
+  // --- OpenMetrics lines (openmetrics_parser.cc) ---
+  // At '#': `# HELP`, `# TYPE`, `# UNIT` or `# EOF`.
+  absl::StatusOr<EntryType> OmCommentLine();
+  absl::StatusOr<EntryType> OmEof();
+  absl::StatusOr<EntryType> OmUnit(std::string_view text, const char* text_at);
+  // A sample: name and labels, value, then newline, timestamp or exemplar;
+  // at the end of the data, the missing `# EOF`.
+  absl::StatusOr<EntryType> OmSampleLine();
+  // At the space before a sample's timestamp; *exemplar when one follows.
+  absl::Status OmSampleTimestamp(bool* exemplar);
+  // At " # {": the exemplar, validated and dropped.
+  absl::Status OmExemplar();
+  // At the space before an exemplar's timestamp.
+  absl::Status OmExemplarTimestamp();
+
   // --- shared grammar pieces ---
   void SkipBlanks() {
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
@@ -92,8 +107,13 @@ struct Parser::State {
   // Parses a float token for a sample value or exemplar value.
   absl::Status ParseValueToken(std::string_view token, std::string_view what,
                                double* out);
-  // Sets entry.metric_name for HELP/TYPE/UNIT from a (maybe quoted) name.
-  void SetFamilyName(std::string_view raw, bool quoted);
+  // After HELP/TYPE/UNIT (`keyword`, for errors) and its blank: the
+  // family's (maybe quoted) name into entry.metric_name.
+  absl::Status ParseFamilyName(std::string_view keyword);
+  // HELP's text (starting at `at`) into entry.text, unescaped; `quotes`
+  // when \" is an escape too (OpenMetrics).
+  absl::StatusOr<EntryType> ApplyHelp(std::string_view text, const char* at,
+                                      bool quotes);
   absl::Status ApplyType(std::string_view text, const char* at,
                          const char* const* names, const MetricType* types,
                          size_t n);

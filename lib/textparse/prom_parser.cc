@@ -125,24 +125,7 @@ absl::StatusOr<EntryType> Parser::State::NextProm() {
   std::string_view keyword = help ? "HELP" : "TYPE";
   p = q + 4;
   SkipBlanks();
-  std::string_view name;
-  bool quoted = false;
-  if (p < end && *p == '"') {
-    const char* at = p;
-    if (auto st = ScanQuoted(true, "quoted metric name", &name); !st.ok()) {
-      return st;
-    }
-    if (!IsValidUtf8(name)) return ErrorAt(at, "invalid UTF-8 in quoted name");
-    if (name.empty()) return ErrorAt(at, "empty metric name");
-    quoted = true;
-  } else if (p < end && internal::IsMetricNameStart(*p)) {
-    const char* n = p;
-    p = internal::ScanMetricNameChars(p + 1, end);
-    name = std::string_view(n, static_cast<size_t>(p - n));
-  } else {
-    return Expected(p, Cat("metric name after ", keyword));
-  }
-  SetFamilyName(name, quoted);
+  if (auto st = ParseFamilyName(keyword); !st.ok()) return st;
   // promlex.l's text token is the rest of the line with its first byte (the
   // separator) dropped; a rest made only of blanks is empty text.
   const char* eol = FindEol(p, end);
@@ -162,18 +145,8 @@ absl::StatusOr<EntryType> Parser::State::NextProm() {
     }
     return EntryType::kType;
   }
-  if (!IsValidUtf8(text))
-    return ErrorAt(text_at, "help text is not valid UTF-8");
-  entry.type = EntryType::kHelp;
   // The text format escapes only \\ and \n in HELP.
-  if (text.find('\\') != std::string_view::npos) {
-    text_scratch.clear();
-    internal::AppendUnescaped(text, false, &text_scratch);
-    entry.text = text_scratch;
-  } else {
-    entry.text = text;
-  }
-  return EntryType::kHelp;
+  return ApplyHelp(text, text_at, /*quotes=*/false);
 }
 
 }  // namespace vigil::textparse

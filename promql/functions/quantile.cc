@@ -76,17 +76,19 @@ void EnsureMonotonic(std::vector<Bucket>* buckets, BucketQuantileResult* r) {
   }
 }
 
-}  // namespace
+// Go's sort order for quantiles: NaNs first.
+constexpr auto kNanFirstLess = [](double a, double b) {
+  if (std::isnan(a)) return !std::isnan(b);
+  if (std::isnan(b)) return false;
+  return a < b;
+};
 
-double Quantile(double q, std::vector<double>* values) {
+template <typename SortFn>
+double QuantileSortedBy(double q, std::vector<double>* values, SortFn sort) {
   if (values->empty() || std::isnan(q)) return kNaN;
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  std::stable_sort(values->begin(), values->end(), [](double a, double b) {
-    if (std::isnan(a)) return !std::isnan(b);
-    if (std::isnan(b)) return false;
-    return a < b;
-  });
+  sort(values->begin(), values->end(), kNanFirstLess);
   double n = static_cast<double>(values->size());
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));
@@ -94,6 +96,20 @@ double Quantile(double q, std::vector<double>* values) {
   double weight = rank - std::floor(rank);
   return (*values)[static_cast<size_t>(lower)] * (1 - weight) +
          (*values)[static_cast<size_t>(upper)] * weight;
+}
+
+}  // namespace
+
+double Quantile(double q, std::vector<double>* values) {
+  return QuantileSortedBy(q, values, [](auto first, auto last, auto less) {
+    std::stable_sort(first, last, less);
+  });
+}
+
+double QuantileUnstable(double q, std::vector<double>* values) {
+  return QuantileSortedBy(q, values, [](auto first, auto last, auto less) {
+    std::sort(first, last, less);
+  });
 }
 
 BucketQuantileResult BucketQuantile(double q, std::vector<Bucket>* buckets) {

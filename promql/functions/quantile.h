@@ -13,6 +13,10 @@ namespace vigil::promql::functions {
 // no values or a NaN q, -Inf for q < 0, +Inf for q > 1; between two values
 // the result is their weighted average.
 double Quantile(double q, std::vector<double>* values);
+// Quantile with an unstable sort, as the quantile aggregation has always
+// sorted: no temporary buffer per step and group, and equal values (only
+// -0 and +0 can be told apart) may come out in either order.
+double QuantileUnstable(double q, std::vector<double>* values);
 
 // One classic histogram bucket: the `le` bound and its cumulative count.
 struct Bucket {

@@ -101,8 +101,18 @@ class Parser {
   int Height(const Expr* node) const;
   bool CheckDepth(int depth, int32_t pos);
 
-  // Type checking (parser_check.cc).
+  // Type checking (parser_check.cc): Check dispatches on the node kind to
+  // one checker per kind, each recording the first error with Fail.
   ValueType Check(Expr& node);
+  void CheckAggregate(AggregateExpr& agg);
+  void CheckBinary(BinaryExpr& bin);
+  void CheckBinaryMatching(BinaryExpr& bin, ValueType lt, ValueType rt);
+  void CheckCall(Call& call);
+  bool CheckCallArity(const Call& call);
+  bool CheckInfoLabels(Call& call);
+  void CheckUnary(UnaryExpr& unary);
+  void CheckSubquery(SubqueryExpr& sq);
+  void CheckVectorSelector(const VectorSelector& vs);
   int32_t OperatorStart(const BinaryExpr& bin) const;
 
   std::string_view input_;
