@@ -8,12 +8,12 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
-#include "lib/model/absl_compat.h"
-#include "lib/model/utf8.h"
 
 namespace vigil::exporter {
 namespace {

@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
+#include "lib/model/utf8.h"
 #include "promql/evaluator.h"
 #include "promql/functions/quantile.h"
 

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "lib/model/strings.h"
-#include "vigil/http_client.h"
 #include "lib/model/url_escape.h"
 #include "vigil/api.h"
+#include "vigil/http_client.h"
 #include "vigil/promql/engine.h"
 #include "vigil/tsdb.h"
 

@@ -5,12 +5,12 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
-#include "lib/yaml/yaml_decode.h"
-#include "vigil/discovery.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
+#include "lib/model/strings.h"
 #include "lib/model/utf8.h"
+#include "lib/yaml/yaml_decode.h"
+#include "vigil/discovery.h"
 
 namespace vigil::discovery {
 namespace {

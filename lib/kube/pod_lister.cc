@@ -9,10 +9,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
-#include "vigil/http_client.h"
 #include "lib/model/absl_compat.h"
+#include "lib/model/strings.h"
 #include "lib/model/url_escape.h"
+#include "vigil/http_client.h"
 
 namespace vigil::kube {
 namespace {

@@ -6,11 +6,11 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
-#include "lib/model/strings.h"
-#include "vigil/http_client.h"
 #include "lib/model/absl_compat.h"
+#include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "lib/notify/alertmanager_discovery.h"
+#include "vigil/http_client.h"
 #include "vigil/notify.h"
 
 namespace vigil::notify {

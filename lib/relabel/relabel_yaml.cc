@@ -2,6 +2,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/relabel.h"

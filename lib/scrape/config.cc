@@ -7,6 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/model/absl_compat.h"
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"

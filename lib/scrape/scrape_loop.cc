@@ -7,12 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/model/strings.h"
-#include "vigil/http_client.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
+#include "lib/model/strings.h"
 #include "lib/model/wall_clock.h"
 #include "lib/scrape/target.h"
+#include "vigil/http_client.h"
 
 namespace vigil::scrape {
 namespace {

@@ -3,6 +3,7 @@
 // the first error reported is the same one.
 #include <string>
 
+#include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
 #include "promql/parser/parser_internal.h"
 #include "vigil/labels.h"

@@ -8,10 +8,10 @@
 #include <limits>
 #include <string>
 
-#include "lib/model/strings.h"
-#include "promql/parser/parser_internal.h"
 #include "lib/model/go_quote.h"
+#include "lib/model/strings.h"
 #include "lib/model/utf8.h"
+#include "promql/parser/parser_internal.h"
 
 namespace vigil::promql {
 namespace {

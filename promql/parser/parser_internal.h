@@ -16,8 +16,8 @@
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
-#include "promql/parser/lexer.h"
 #include "lib/model/absl_compat.h"
+#include "promql/parser/lexer.h"
 #include "vigil/promql/ast.h"
 #include "vigil/promql/parser.h"
 

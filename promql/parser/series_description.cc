@@ -7,10 +7,10 @@
 #include <string>
 #include <utility>
 
+#include "lib/model/absl_compat.h"
 #include "lib/model/strings.h"
 #include "promql/parser/lexer.h"
 #include "promql/parser/parser_internal.h"
-#include "lib/model/absl_compat.h"
 #include "vigil/storage.h"
 
 namespace vigil::promql {
