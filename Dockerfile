@@ -14,6 +14,11 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN bash scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
+# The context has no .git: pass what `vigil version` should report, e.g.
+#   --build-arg VIGIL_REVISION=$(git rev-parse HEAD)
+#   --build-arg VIGIL_BRANCH=$(git rev-parse --abbrev-ref HEAD)
+ARG VIGIL_REVISION=""
+ARG VIGIL_BRANCH=""
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF \
     && cmake --build /build --target vigil \
@@ -30,6 +35,7 @@ RUN apt-get update \
        libcurl4 \
        libprometheus-cpp-core1.0 \
        libre2-9 \
+       libssl3 \
        libstdc++6 \
        libyaml-cpp0.7 \
        zlib1g \

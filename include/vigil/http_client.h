@@ -5,11 +5,14 @@
 //
 // Errors: any HTTP status, 4xx and 5xx included, is a Response for the
 // caller to judge. Failures to get one are errors:
-//   InvalidArgument    "invalid URL <url>"
+//   InvalidArgument    "unsupported HTTP method X"; "invalid URL <url>"
+//                      (checked here only when tls.server_name rewrites
+//                      the URL; otherwise libcurl judges it: Unavailable)
 //   DeadlineExceeded   "<METHOD> <url>: <libcurl's reason>" (the timeout)
 //   ResourceExhausted  "response body exceeds the limit of N bytes"
-//   Unavailable        "<METHOD> <url>: <libcurl's reason>" (DNS, connect,
-//                      TLS, a broken transfer)
+//   Unavailable        "<METHOD> <url>: <libcurl's reason>" (a malformed
+//                      URL or scheme, DNS, connect, TLS, a broken transfer)
+//   Internal           "curl_easy_init failed"
 //
 // Limits: a response body is bounded by max_body_bytes (an error past it,
 // never an unbounded allocation); the whole request by `timeout`.

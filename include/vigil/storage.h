@@ -1,6 +1,7 @@
 // Storage: the read path the PromQL engine uses and the write path every
 // writer uses (scrape loops, the kube collector, backfill, rule evaluation).
-// Every store implements both; the write side is also the seam where a
+// A store implements one or both (tsdb::Head does both; a read-only test
+// store only Storage); the write side is also the seam where a
 // write-ahead log, a remote-write fan-out or a remote store plugs in
 // (Prometheus's storage.Queryable and storage.Appendable are the model).
 //
@@ -48,7 +49,7 @@
 // cost nothing extra.
 //
 // Thread safety: Storage and Appendable implementations are safe for
-// concurrent use. A Querier and the SeriesSet it returns belong to one
+// concurrent use. A Querier and the series it returns belong to one
 // thread; so does an Appender.
 #ifndef VIGIL_STORAGE_H_
 #define VIGIL_STORAGE_H_

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -325,15 +324,25 @@ std::string Expand(const re2::RE2& re, std::string_view tmpl,
   return out;
 }
 
+namespace {
+
+// Fetched once: OpenSSL 3 looks an implicit EVP_md5() up again at every
+// digest. Null only under an OpenSSL restricted to its FIPS provider, which
+// has no MD5; Validate() then rejects hashmod, so no scrape thread meets it.
+const EVP_MD* Md5() {
+  static const EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return md5;
+}
+
+}  // namespace
+
 uint64_t HashMod(std::string_view value, uint64_t modulus) {
   unsigned char d[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  // MD5 is missing only from an OpenSSL restricted to its FIPS provider;
-  // hashmod is defined on MD5, so there is no other answer to give.
-  if (EVP_Digest(value.data(), value.size(), d, &len, EVP_md5(), nullptr) !=
-          1 ||
+  if (Md5() == nullptr ||
+      EVP_Digest(value.data(), value.size(), d, &len, Md5(), nullptr) != 1 ||
       len != 16) {
-    std::abort();
+    return 0;  // unreachable for a validated config; see Md5()
   }
   // Prometheus: "Use only the last 8 bytes of the hash to give the same
   // result as earlier versions of this code."
@@ -360,6 +369,11 @@ absl::Status Validate(const Config& c) {
   if (c.modulus == 0 && c.action == Action::kHashMod) {
     return Invalid(
         "relabel configuration for hashmod requires non-zero modulus");
+  }
+  if (c.action == Action::kHashMod && Md5() == nullptr) {
+    return Invalid(
+        "hashmod needs MD5, which this build's OpenSSL does not provide "
+        "(FIPS-only provider)");
   }
   if (needs_target && c.target_label.empty()) {
     return Invalid(absl::StrFormat(

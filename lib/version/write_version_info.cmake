@@ -1,6 +1,7 @@
 # cmake -P script run on every build (target vigil_version_info): writes
-# OUTPUT from TEMPLATE when the version, revision, branch, user or compiler
-# changed, and leaves it untouched otherwise so that nothing recompiles.
+# OUTPUT from TEMPLATE when the version, revision, branch, compiler or
+# SOURCE_DATE_EPOCH changed, and leaves it untouched otherwise so that
+# nothing recompiles.
 # Inputs: SOURCE_DIR, TEMPLATE, OUTPUT, VIGIL_VERSION, VIGIL_COMPILER, GIT
 # (empty when git is not installed).
 
@@ -36,6 +37,15 @@ if(GIT)
   endif()
 endif()
 
+# A build without the checkout (a Docker build context leaves .git out) is
+# told the revision and branch instead.
+if(NOT "$ENV{VIGIL_REVISION}" STREQUAL "")
+  set(VIGIL_REVISION "$ENV{VIGIL_REVISION}")
+endif()
+if(NOT "$ENV{VIGIL_BRANCH}" STREQUAL "")
+  set(VIGIL_BRANCH "$ENV{VIGIL_BRANCH}")
+endif()
+
 # Prometheus's buildUser is user@host.
 set(user "$ENV{USER}")
 if(NOT user)
@@ -54,10 +64,13 @@ foreach(var VIGIL_REVISION VIGIL_BRANCH VIGIL_BUILD_USER)
   string(REPLACE "\"" "\\\"" ${var} "${${var}}")
 endforeach()
 
-# Everything but the date decides whether to rewrite: the date is when this
-# combination was first built, so an unchanged tree keeps its object file.
+# What the build is decides whether to rewrite; who builds it and when do
+# not: the date is when this combination was first built, and the user is
+# who built it first, so an unchanged tree keeps its object file even when
+# another user (an IDE, `sudo cmake --install`) runs the build.
+# SOURCE_DATE_EPOCH is part of what the build is: it fixes the date.
 file(SHA256 "${TEMPLATE}" template_hash)
-set(key "${VIGIL_VERSION};${VIGIL_REVISION};${VIGIL_BRANCH};${VIGIL_BUILD_USER};${VIGIL_COMPILER};${template_hash}")
+set(key "${VIGIL_VERSION};${VIGIL_REVISION};${VIGIL_BRANCH};${VIGIL_COMPILER};$ENV{SOURCE_DATE_EPOCH};${template_hash}")
 set(key_file "${OUTPUT}.key")
 if(EXISTS "${OUTPUT}" AND EXISTS "${key_file}")
   file(READ "${key_file}" old_key)

@@ -115,7 +115,7 @@ class Fields {
 
  private:
   std::string_view file_;
-  const YAML::Node& map_;
+  const YAML::Node map_;  // a handle: callers may pass a temporary
   absl::Status status_;
 };
 

@@ -38,17 +38,18 @@ struct EngineOptions {
   int64_t lookback_delta_ms = 5 * 60 * 1000;
   int64_t max_samples = 50'000'000;
   std::chrono::milliseconds timeout = std::chrono::minutes(2);
-  // The clock `timeout` is measured on; null means std::chrono::steady_clock.
-  // Tests inject one so that a deadline passes at a known point instead of
-  // racing a query that is "probably slow enough". Called from the querying
-  // thread, once per query and at every cancellation check.
-  std::function<std::chrono::steady_clock::time_point()> monotonic_clock;
   // Subqueries written `[range:]` use this step.
   int64_t default_subquery_step_ms = 60 * 1000;
   // Keep __name__ until the end of a query so that functions and operators
   // that drop it only do so where Prometheus's delayed removal would.
   bool enable_delayed_name_removal = false;
   ParseOptions parse_options;
+  // The clock `timeout` is measured on; null means std::chrono::steady_clock.
+  // Tests inject one so that a deadline passes at a known point instead of
+  // racing a query that is "probably slow enough". Called once per query and
+  // at every cancellation check, from every thread that queries through this
+  // engine (or a copy of these options) at once: it must be thread-safe.
+  std::function<std::chrono::steady_clock::time_point()> monotonic_clock;
 };
 
 struct QueryOptions {
