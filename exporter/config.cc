@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,7 @@ class ConfigParser {
     } catch (const YAML::Exception& e) {
       return Error(e.mark, absl::StrCat("yaml: ", e.msg));
     }
+    if (auto s = yamlcfg::ResolveMergeKeys(filename_, root); !s.ok()) return s;
     if (!root || root.IsNull()) return config;  // an empty file is valid
     if (!root.IsMap()) return Error(root.Mark(), "config must be a mapping");
     try {
@@ -280,8 +282,11 @@ class ConfigParser {
       if (tls["cert_file"]) t.cert_file = Resolve(tls["cert_file"].Scalar());
       if (tls["key_file"]) t.key_file = Resolve(tls["key_file"].Scalar());
       if (tls["server_name"]) t.server_name = tls["server_name"].Scalar();
-      if (tls["insecure_skip_verify"]) {
-        t.insecure_skip_verify = tls["insecure_skip_verify"].as<bool>();
+      if (const YAML::Node v = tls["insecure_skip_verify"]; v && !v.IsNull()) {
+        // Go's YAML 1.1 booleans; anything else keeps yaml-cpp's wording.
+        const std::optional<bool> b = yamlcfg::GoBool(v);
+        if (!b) throw YAML::TypedBadConversion<bool>(v.Mark());
+        t.insecure_skip_verify = *b;
       }
     }
     return absl::OkStatus();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/model/utf8.h"
+#include "lib/yaml/yaml_decode.h"
 
 namespace vigil {
 namespace {
@@ -45,6 +47,11 @@ class RuleFileParser {
       return absl::InvalidArgumentError(
           absl::StrCat(filename_, ":", e.mark.line + 1, ":", e.mark.column + 1,
                        ": yaml: ", e.msg));
+    }
+    for (YAML::Node& doc : docs) {
+      if (auto st = yamlcfg::ResolveMergeKeys(filename_, doc); !st.ok()) {
+        return st;
+      }
     }
     for (const YAML::Node& doc : docs) {
       try {
@@ -207,11 +214,12 @@ class RuleFileParser {
     group.interval_ms = Duration(g["interval"]).value_or(0);
     group.query_offset_ms = Duration(g["query_offset"]);
     if (const YAML::Node limit = g["limit"]; limit && !limit.IsNull()) {
-      int64_t n = 0;
-      if (!limit.IsScalar() || !absl::SimpleAtoi(limit.Scalar(), &n) || n < 0) {
+      // Go's int: 0x10, 1_000, 017 and 1e3 are all integers there.
+      const std::optional<int64_t> n = yamlcfg::GoInt64(limit);
+      if (!n || *n < 0) {
         Error(PositionOf(limit), "limit must be a non-negative integer");
       }
-      group.limit = n;
+      group.limit = n.value_or(0);
     }
     group.labels = LabelMap(g["labels"], "group labels", false);
     const YAML::Node rules = g["rules"];

@@ -7,19 +7,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <functional>
-#include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
+#include "lib/yaml/yaml_decode.h"
 #include "yaml-cpp/yaml.h"
 
 namespace vigil::ruletest {
@@ -138,31 +137,10 @@ class Decoder {
 
   void Float(const YAML::Node& node, double* out) {
     if (!node || node.IsNull()) return;
-    if (node.IsScalar()) {
-      // YAML 1.1's special floats, which yaml.v2 resolves for float64.
-      static const std::pair<std::string_view, double> kSpecial[] = {
-          {".inf", std::numeric_limits<double>::infinity()},
-          {"+.inf", std::numeric_limits<double>::infinity()},
-          {"-.inf", -std::numeric_limits<double>::infinity()},
-          {".nan", std::numeric_limits<double>::quiet_NaN()},
-      };
-      const std::string lower = absl::AsciiStrToLower(node.Scalar());
-      for (const auto& [text, value] : kSpecial) {
-        if (lower == text) {
-          *out = value;
-          return;
-        }
-      }
-      const std::string& s = node.Scalar();
-      char* end = nullptr;
-      const double v = std::strtod(s.c_str(), &end);
-      const bool digits = s.find_first_of("0123456789") != std::string::npos;
-      if (!s.empty() && end == s.c_str() + s.size() && digits &&
-          lower.find("inf") == std::string::npos &&
-          lower.find("nan") == std::string::npos) {
-        *out = v;
-        return;
-      }
+    // yaml.v2's float64: YAML 1.1 floats and integers (.inf, 1_000.5, 0x10).
+    if (const std::optional<double> v = yamlcfg::GoFloat64(node)) {
+      *out = *v;
+      return;
     }
     Error(node,
           absl::StrCat("cannot unmarshal ", Kind(node), " `",
@@ -171,19 +149,11 @@ class Decoder {
 
   void Bool(const YAML::Node& node, bool* out) {
     if (!node || node.IsNull()) return;
-    // YAML 1.1 booleans, as yaml.v2 resolves them.
-    static const std::pair<std::string_view, bool> kBools[] = {
-        {"true", true},   {"yes", true}, {"on", true},   {"y", true},
-        {"false", false}, {"no", false}, {"off", false}, {"n", false},
-    };
-    if (node.IsScalar()) {
-      const std::string lower = absl::AsciiStrToLower(node.Scalar());
-      for (const auto& [text, value] : kBools) {
-        if (lower == text) {
-          *out = value;
-          return;
-        }
-      }
+    // yaml.v2's YAML 1.1 booleans, spelled exactly as its resolve table has
+    // them.
+    if (const std::optional<bool> b = yamlcfg::GoBool(node)) {
+      *out = *b;
+      return;
     }
     Error(node, absl::StrCat("cannot unmarshal ", Kind(node), " into bool"));
   }
@@ -350,6 +320,9 @@ absl::StatusOr<UnitTestFile> DecodeTestFile(std::string_view content,
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
                      e.mark.column + 1, ": yaml: ", e.msg));
+  }
+  if (auto st = yamlcfg::ResolveMergeKeys(filename, root); !st.ok()) {
+    return st;
   }
   Decoder d(filename);
   UnitTestFile f;

@@ -1,9 +1,15 @@
 #include "lib/yaml/yaml_decode.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <set>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
@@ -21,29 +27,267 @@ absl::Status ErrorAt(std::string_view file, const YAML::Node& node,
       ToAbsl(file), ":", m.line + 1, ":", m.column + 1, ": ", ToAbsl(msg)));
 }
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Go's strconv.ParseInt(s, 0, 64), falling back to ParseUint(s, 0, 64) for
+// unsigned values above INT64_MAX (ParseUint takes no sign). Base 0 reads
+// 0x/0o/0b prefixes and a leading 0 as octal (YAML 1.1's 017).
+bool ParseGoInteger(std::string_view s, ResolvedScalar& out) {
+  size_t p = 0;
+  bool neg = false;
+  const bool sign = !s.empty() && (s[0] == '+' || s[0] == '-');
+  if (sign) neg = s[p++] == '-';
+  int base = 10;
+  if (s.size() - p >= 2 && s[p] == '0') {
+    const char c = absl::ascii_tolower(s[p + 1]);
+    base = c == 'x' ? 16 : c == 'o' ? 8 : c == 'b' ? 2 : 0;
+    if (base == 0) {
+      base = 8;
+      p += 1;
+    } else {
+      p += 2;
+    }
+  }
+  if (p == s.size()) return false;
+  uint64_t mag = 0;
+  for (; p < s.size(); ++p) {
+    const char c = absl::ascii_tolower(s[p]);
+    int d = IsDigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : 99;
+    if (d >= base) return false;
+    if (mag > (std::numeric_limits<uint64_t>::max() - d) / base) return false;
+    mag = mag * base + d;
+  }
+  constexpr uint64_t kMaxInt = std::numeric_limits<int64_t>::max();
+  if (!neg && mag <= kMaxInt) {
+    out.kind = ResolvedScalar::kInt;
+    out.i = static_cast<int64_t>(mag);
+  } else if (neg && mag <= kMaxInt + 1) {
+    out.kind = ResolvedScalar::kInt;
+    out.i = static_cast<int64_t>(0 - mag);
+  } else if (!sign) {
+    out.kind = ResolvedScalar::kUint;
+    out.u = mag;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// yaml.v2's yamlStyleFloat:
+// ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+bool IsYamlStyleFloat(std::string_view s) {
+  size_t p = 0;
+  auto digits = [&] {
+    const size_t start = p;
+    while (p < s.size() && IsDigit(s[p])) ++p;
+    return p > start;
+  };
+  if (p < s.size() && (s[p] == '+' || s[p] == '-')) ++p;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    if (!digits()) return false;
+  } else {
+    if (!digits()) return false;
+    if (p < s.size() && s[p] == '.') {
+      ++p;
+      digits();
+    }
+  }
+  if (p < s.size() && (s[p] == 'e' || s[p] == 'E')) {
+    ++p;
+    if (p < s.size() && (s[p] == '+' || s[p] == '-')) ++p;
+    if (!digits()) return false;
+  }
+  return p == s.size();
+}
+
+// Go's strconv.ParseFloat on text IsYamlStyleFloat accepted: out of range
+// is an error there, so such text stays a string.
+bool ParseGoFloat(const std::string& s, ResolvedScalar& out) {
+  errno = 0;
+  const double v = std::strtod(s.c_str(), nullptr);
+  if (!std::isfinite(v)) return false;
+  out.kind = ResolvedScalar::kFloat;
+  out.f = v;
+  return true;
+}
+
+// yaml.v2's parseTimestamp, far enough to name the tag in errors: four
+// digits, '-', a month and a day, then nothing or a time.
+bool LooksLikeTimestamp(std::string_view s) {
+  size_t p = 0;
+  while (p < s.size() && IsDigit(s[p])) ++p;
+  if (p != 4 || p == s.size() || s[p] != '-') return false;
+  for (int part = 0; part < 2; ++part) {
+    if (part == 1) {
+      if (p >= s.size() || s[p] != '-') return false;
+    }
+    ++p;
+    const size_t start = p;
+    while (p < s.size() && IsDigit(s[p])) ++p;
+    if (p == start || p - start > 2) return false;
+  }
+  return p == s.size() || s[p] == 'T' || s[p] == 't' || s[p] == ' ';
+}
+
+}  // namespace
+
+std::string_view ResolvedScalar::tag() const {
+  switch (kind) {
+    case kNull:
+      return "!!null";
+    case kBool:
+      return "!!bool";
+    case kInt:
+    case kUint:
+      return "!!int";
+    case kFloat:
+      return "!!float";
+    case kTimestamp:
+      return "!!timestamp";
+    case kString:
+      break;
+  }
+  return "!!str";
+}
+
+ResolvedScalar ResolveScalar(const YAML::Node& node) {
+  ResolvedScalar r;
+  if (node.IsNull()) {
+    r.kind = ResolvedScalar::kNull;
+    return r;
+  }
+  // "!" marks a quoted scalar; an explicit !!str keeps the text too.
+  if (!node.IsScalar() || node.Tag() == "!" ||
+      node.Tag() == "tag:yaml.org,2002:str") {
+    return r;
+  }
+  const std::string& s = node.Scalar();
+  if (s.empty()) return r;
+  // yaml.v2's resolve table: exact spellings only ("TrUe" is a string).
+  static const std::pair<std::string_view, bool> kBools[] = {
+      {"y", true},      {"Y", true},      {"yes", true},    {"Yes", true},
+      {"YES", true},    {"true", true},   {"True", true},   {"TRUE", true},
+      {"on", true},     {"On", true},     {"ON", true},     {"n", false},
+      {"N", false},     {"no", false},    {"No", false},    {"NO", false},
+      {"false", false}, {"False", false}, {"FALSE", false}, {"off", false},
+      {"Off", false},   {"OFF", false},
+  };
+  for (const auto& [text, value] : kBools) {
+    if (s == text) {
+      r.kind = ResolvedScalar::kBool;
+      r.b = value;
+      return r;
+    }
+  }
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  static const std::pair<std::string_view, double> kFloats[] = {
+      {".nan", std::numeric_limits<double>::quiet_NaN()},
+      {".NaN", std::numeric_limits<double>::quiet_NaN()},
+      {".NAN", std::numeric_limits<double>::quiet_NaN()},
+      {".inf", kInf},
+      {".Inf", kInf},
+      {".INF", kInf},
+      {"+.inf", kInf},
+      {"+.Inf", kInf},
+      {"+.INF", kInf},
+      {"-.inf", -kInf},
+      {"-.Inf", -kInf},
+      {"-.INF", -kInf},
+  };
+  for (const auto& [text, value] : kFloats) {
+    if (s == text) {
+      r.kind = ResolvedScalar::kFloat;
+      r.f = value;
+      return r;
+    }
+  }
+  const char hint = s[0];
+  if (hint == '.') {
+    if (IsYamlStyleFloat(s)) ParseGoFloat(s, r);
+    return r;
+  }
+  if (!IsDigit(hint) && hint != '+' && hint != '-') return r;
+  if (node.Tag() == "?" && LooksLikeTimestamp(s)) {
+    r.kind = ResolvedScalar::kTimestamp;
+    return r;
+  }
+  std::string plain = s;
+  plain.erase(std::remove(plain.begin(), plain.end(), '_'), plain.end());
+  if (ParseGoInteger(plain, r)) return r;
+  if (IsYamlStyleFloat(plain)) ParseGoFloat(plain, r);
+  return r;
+}
+
+std::optional<bool> GoBool(const YAML::Node& node) {
+  const ResolvedScalar r = ResolveScalar(node);
+  if (r.kind == ResolvedScalar::kBool) return r.b;
+  return std::nullopt;
+}
+
+std::optional<int64_t> GoInt64(const YAML::Node& node) {
+  const ResolvedScalar r = ResolveScalar(node);
+  constexpr double kTwo63 = 9223372036854775808.0;
+  switch (r.kind) {
+    case ResolvedScalar::kInt:
+      return r.i;
+    case ResolvedScalar::kFloat:
+      if (r.f >= -kTwo63 && r.f < kTwo63) {
+        return static_cast<int64_t>(std::trunc(r.f));
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> GoUint64(const YAML::Node& node) {
+  const ResolvedScalar r = ResolveScalar(node);
+  constexpr double kTwo64 = 18446744073709551616.0;
+  switch (r.kind) {
+    case ResolvedScalar::kInt:
+      if (r.i >= 0) return static_cast<uint64_t>(r.i);
+      break;
+    case ResolvedScalar::kUint:
+      return r.u;
+    case ResolvedScalar::kFloat:
+      if (r.f >= 0 && r.f < kTwo64) {
+        return static_cast<uint64_t>(std::trunc(r.f));
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> GoFloat64(const YAML::Node& node) {
+  const ResolvedScalar r = ResolveScalar(node);
+  switch (r.kind) {
+    case ResolvedScalar::kInt:
+      return static_cast<double>(r.i);
+    case ResolvedScalar::kUint:
+      return static_cast<double>(r.u);
+    case ResolvedScalar::kFloat:
+      return r.f;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
 std::string DescribeForError(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
       return "!!map";
     case YAML::NodeType::Sequence:
       return "!!seq";
-    case YAML::NodeType::Scalar: {
-      const std::string& s = node.Scalar();
-      int64_t i;
-      double d;
-      const std::string lower = absl::AsciiStrToLower(s);
-      std::string tag = "!!str";
-      if (node.Tag() != "!") {
-        if (absl::SimpleAtoi(s, &i)) {
-          tag = "!!int";
-        } else if (lower == "true" || lower == "false") {
-          tag = "!!bool";
-        } else if (absl::SimpleAtod(s, &d)) {
-          tag = "!!float";
-        }
-      }
-      return absl::StrCat(tag, " `", s, "`");
-    }
+    case YAML::NodeType::Scalar:
+      return absl::StrCat(ToAbsl(ResolveScalar(node).tag()), " `",
+                          node.Scalar(), "`");
     default:
       return "!!null";
   }
@@ -78,10 +322,93 @@ absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
   return CheckKnownFields(file, node, known, go_type);
 }
 
+namespace {
+
+bool IsMergeKey(const YAML::Node& key) {
+  return key.IsScalar() && key.Scalar() == "<<" &&
+         (key.Tag() == "?" || key.Tag() == "tag:yaml.org,2002:merge");
+}
+
+class MergeResolver {
+ public:
+  explicit MergeResolver(std::string_view file) : file_(file) {}
+
+  absl::Status Visit(const YAML::Node& node) {
+    if (!node.IsMap() && !node.IsSequence()) return absl::OkStatus();
+    // Aliases share one node: each is resolved once, which also ends cycles.
+    const YAML::Mark m = node.Mark();
+    if (!visited_.insert({m.pos, m.line, m.column, node.IsMap()}).second) {
+      return absl::OkStatus();
+    }
+    std::vector<YAML::Node> merge_keys, merge_values;
+    for (const auto& kv : node) {
+      if (node.IsSequence()) {
+        if (auto st = Visit(kv); !st.ok()) return st;
+        continue;
+      }
+      if (auto st = Visit(kv.second); !st.ok()) return st;
+      if (IsMergeKey(kv.first)) {
+        merge_keys.push_back(kv.first);
+        merge_values.push_back(kv.second);
+      }
+    }
+    if (merge_keys.empty()) return absl::OkStatus();
+    return Merge(node, merge_keys, merge_values);
+  }
+
+ private:
+  absl::Status Merge(YAML::Node map, const std::vector<YAML::Node>& keys,
+                     const std::vector<YAML::Node>& values) {
+    std::vector<YAML::Node> sources;
+    for (const YAML::Node& v : values) {
+      if (v.IsMap()) {
+        sources.push_back(v);
+      } else if (v.IsSequence()) {
+        for (const YAML::Node& item : v) {
+          if (!item.IsMap()) return WantMap(item);
+          sources.push_back(item);
+        }
+      } else {
+        return WantMap(v);
+      }
+    }
+    for (const YAML::Node& k : keys) map.remove(k);
+    std::set<std::string> present;
+    for (const auto& kv : map) {
+      if (kv.first.IsScalar()) present.insert(kv.first.Scalar());
+    }
+    for (const YAML::Node& source : sources) {
+      for (const auto& kv : source) {
+        if (kv.first.IsScalar() && !present.insert(kv.first.Scalar()).second) {
+          continue;
+        }
+        map.force_insert(kv.first, kv.second);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WantMap(const YAML::Node& at) {
+    return ErrorAt(file_, at,
+                   "map merge requires map or sequence of maps as the value");
+  }
+
+  std::string_view file_;
+  std::set<std::tuple<int, int, int, bool>> visited_;
+};
+
+}  // namespace
+
+absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root) {
+  return MergeResolver(file).Visit(root);
+}
+
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file) {
   try {
-    return YAML::Load(std::string(yaml));
+    YAML::Node root = YAML::Load(std::string(yaml));
+    if (auto st = ResolveMergeKeys(file, root); !st.ok()) return st;
+    return root;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(file), ":", e.mark.line + 1, ":", e.mark.column + 1,
@@ -100,11 +427,7 @@ absl::StatusOr<std::string> DecodeString(std::string_view file,
 
 absl::StatusOr<bool> DecodeBool(std::string_view file, const YAML::Node& node) {
   if (node.IsNull()) return false;
-  if (node.IsScalar()) {
-    const std::string lower = absl::AsciiStrToLower(node.Scalar());
-    if (lower == "true" || lower == "yes" || lower == "on") return true;
-    if (lower == "false" || lower == "no" || lower == "off") return false;
-  }
+  if (auto b = GoBool(node)) return *b;
   return UnmarshalError(file, node, "bool");
 }
 
@@ -112,8 +435,23 @@ absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
                                     const YAML::Node& node,
                                     std::string_view go_type) {
   if (node.IsNull()) return 0;
-  uint64_t v;
-  if (node.IsScalar() && absl::SimpleAtoi(node.Scalar(), &v)) return v;
+  if (auto v = GoUint64(node)) return *v;
+  return UnmarshalError(file, node, go_type);
+}
+
+absl::StatusOr<int64_t> DecodeInt64(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view go_type) {
+  if (node.IsNull()) return 0;
+  if (auto v = GoInt64(node)) return *v;
+  return UnmarshalError(file, node, go_type);
+}
+
+absl::StatusOr<double> DecodeFloat(std::string_view file,
+                                   const YAML::Node& node,
+                                   std::string_view go_type) {
+  if (node.IsNull()) return 0.0;
+  if (auto v = GoFloat64(node)) return *v;
   return UnmarshalError(file, node, go_type);
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,9 +42,41 @@ absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
                          std::initializer_list<std::string_view> known,
                          std::string_view go_type);
 
-// One YAML document; a syntax error is "file:line:col: msg".
+// One YAML document; a syntax error is "file:line:col: msg". Merge keys
+// ("<<") are already resolved in the returned tree.
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file);
+
+// Resolves YAML merge keys ("<<: *base", "<<: [*a, *b]") in place, as Go
+// yaml.v3 does: a map's own keys win over merged ones and earlier merged
+// maps win over later ones. yaml-cpp keeps "<<" as an ordinary key, so every
+// loader calls this before decoding. A merge value that is not a map or a
+// sequence of maps is an error at that value.
+absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root);
+
+// What Go yaml resolves a plain scalar to (YAML 1.1 as gopkg.in/yaml.v2's
+// resolve table has it): the short tag and the typed value.
+struct ResolvedScalar {
+  enum Kind { kNull, kBool, kInt, kUint, kFloat, kTimestamp, kString };
+  Kind kind = kString;
+  bool b = false;
+  int64_t i = 0;   // kInt
+  uint64_t u = 0;  // kUint: only above INT64_MAX, as Go resolves it
+  double f = 0;    // kFloat
+  std::string_view tag() const;
+};
+// Quoted or !!str-tagged scalars resolve as strings.
+ResolvedScalar ResolveScalar(const YAML::Node& node);
+
+// Go yaml's conversions of a scalar into a typed Go field; nullopt where
+// Go reports "cannot unmarshal". Null is not handled here (callers decide
+// what a null means). Floats truncate into integers as Go's do; values Go
+// only converts with an implementation-defined result (NaN, infinities,
+// out of range, negative into unsigned) are rejected.
+std::optional<bool> GoBool(const YAML::Node& node);
+std::optional<int64_t> GoInt64(const YAML::Node& node);
+std::optional<uint64_t> GoUint64(const YAML::Node& node);
+std::optional<double> GoFloat64(const YAML::Node& node);
 
 // Scalars as Go yaml decodes them; null decodes to the zero value.
 absl::StatusOr<std::string> DecodeString(std::string_view file,
@@ -52,6 +85,12 @@ absl::StatusOr<bool> DecodeBool(std::string_view file, const YAML::Node& node);
 absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
                                     const YAML::Node& node,
                                     std::string_view go_type = "uint64");
+absl::StatusOr<int64_t> DecodeInt64(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view go_type = "int");
+absl::StatusOr<double> DecodeFloat(std::string_view file,
+                                   const YAML::Node& node,
+                                   std::string_view go_type = "float64");
 absl::StatusOr<std::vector<std::string>> DecodeStringList(
     std::string_view file, const YAML::Node& node, std::string_view go_type);
 // A Prometheus duration ("30s"); null is 0.

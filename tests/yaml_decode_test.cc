@@ -1,0 +1,254 @@
+// Typed scalars and merge keys decoded as Go's yaml.v2/v3 decode them into
+// Prometheus's int, uint64, float64 and bool fields.
+#include "lib/yaml/yaml_decode.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+
+namespace vigil::yamlcfg {
+namespace {
+
+// One scalar as the value of key "v", so errors carry a position.
+YAML::Node Value(const std::string& text) {
+  auto doc = LoadDocument("v: " + text + "\n", "f.yml");
+  EXPECT_TRUE(doc.ok()) << doc.status();
+  return doc.ok() ? (*doc)["v"] : YAML::Node();
+}
+
+// The decoded value as text, or the error message.
+template <typename T, typename Decode>
+std::string Decoded(Decode decode, const std::string& text) {
+  absl::StatusOr<T> v = decode("f.yml", Value(text));
+  if (!v.ok()) return std::string(v.status().message());
+  if constexpr (std::is_same_v<T, bool>) return *v ? "true" : "false";
+  if constexpr (std::is_same_v<T, double>) {
+    if (std::isnan(*v)) return "NaN";
+    if (std::isinf(*v)) return *v > 0 ? "+Inf" : "-Inf";
+  }
+  return std::to_string(*v);
+}
+
+struct Case {
+  std::string in;
+  std::string want;
+};
+
+TEST(YamlDecodeTest, Int) {
+  const Case cases[] = {
+      {"10", "10"},
+      {"+1", "1"},
+      {"-1", "-1"},
+      {"0", "0"},
+      {"1_000", "1000"},
+      {"0x1F", "31"},
+      {"0X1f", "31"},
+      {"-0x10", "-16"},
+      {"0o17", "15"},
+      {"017", "15"},  // YAML 1.1 octal
+      {"0b110", "6"},
+      {"-0b110", "-6"},
+      {"08", "8"},  // not octal: Go falls back to the float 8
+      {"1e3", "1000"},
+      {"1.9", "1"},  // Go truncates floats into ints
+      {"-1.9", "-1"},
+      {"9223372036854775807", "9223372036854775807"},
+      {"-9223372036854775808", "-9223372036854775808"},
+      {"~", "0"},
+      {"", "0"},
+      {"9223372036854775808",
+       "f.yml:1:4: cannot unmarshal !!int `9223372036854775808` into int"},
+      {"1e19", "f.yml:1:4: cannot unmarshal !!float `1e19` into int"},
+      {".inf", "f.yml:1:4: cannot unmarshal !!float `.inf` into int"},
+      {".nan", "f.yml:1:4: cannot unmarshal !!float `.nan` into int"},
+      {"0o8", "f.yml:1:4: cannot unmarshal !!str `0o8` into int"},
+      {"0x", "f.yml:1:4: cannot unmarshal !!str `0x` into int"},
+      {"ten", "f.yml:1:4: cannot unmarshal !!str `ten` into int"},
+      {"'10'", "f.yml:1:4: cannot unmarshal !!str `10` into int"},
+      {"yes", "f.yml:1:4: cannot unmarshal !!bool `yes` into int"},
+      {"2001-12-14",
+       "f.yml:1:4: cannot unmarshal !!timestamp `2001-12-14` "
+       "into int"},
+      {"[1]", "f.yml:1:4: cannot unmarshal !!seq into int"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(
+        Decoded<int64_t>([](std::string_view f,
+                            const YAML::Node& n) { return DecodeInt64(f, n); },
+                         c.in),
+        c.want)
+        << c.in;
+  }
+}
+
+TEST(YamlDecodeTest, Uint) {
+  const Case cases[] = {
+      {"10", "10"},
+      {"+1", "1"},
+      {"1_000", "1000"},
+      {"0x1F", "31"},
+      {"0o17", "15"},
+      {"017", "15"},
+      {"0b110", "6"},
+      {"1e3", "1000"},
+      {"2.5", "2"},
+      {"18446744073709551615", "18446744073709551615"},
+      {"~", "0"},
+      {"-1", "f.yml:1:4: cannot unmarshal !!int `-1` into uint64"},
+      {"-0.5", "f.yml:1:4: cannot unmarshal !!float `-0.5` into uint64"},
+      {"18446744073709551616",
+       "f.yml:1:4: cannot unmarshal !!float `18446744073709551616` into "
+       "uint64"},
+      {"+18446744073709551615",
+       "f.yml:1:4: cannot unmarshal !!float `+18446744073709551615` into "
+       "uint64"},
+      {"1k", "f.yml:1:4: cannot unmarshal !!str `1k` into uint64"},
+      {"true", "f.yml:1:4: cannot unmarshal !!bool `true` into uint64"},
+      {"{a: 1}", "f.yml:1:4: cannot unmarshal !!map into uint64"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(
+        Decoded<uint64_t>([](std::string_view f,
+                             const YAML::Node& n) { return DecodeUint(f, n); },
+                          c.in),
+        c.want)
+        << c.in;
+  }
+}
+
+TEST(YamlDecodeTest, Float) {
+  const Case cases[] = {
+      {"1.5", "1.500000"},
+      {"1e3", "1000.000000"},
+      {"1E-1", "0.100000"},
+      {".5", "0.500000"},
+      {"-.5", "-0.500000"},
+      {"5.", "5.000000"},
+      {"1_000.5", "1000.500000"},
+      {"7", "7.000000"},
+      {"0x10", "16.000000"},
+      {"017", "15.000000"},
+      {"18446744073709551615", "18446744073709551616.000000"},
+      {".inf", "+Inf"},
+      {".Inf", "+Inf"},
+      {"+.INF", "+Inf"},
+      {"-.Inf", "-Inf"},
+      {"-.inf", "-Inf"},
+      {".nan", "NaN"},
+      {".NaN", "NaN"},
+      {".NAN", "NaN"},
+      {"~", "0.000000"},
+      {".iNf", "f.yml:1:4: cannot unmarshal !!str `.iNf` into float64"},
+      {"inf", "f.yml:1:4: cannot unmarshal !!str `inf` into float64"},
+      {"NaN", "f.yml:1:4: cannot unmarshal !!str `NaN` into float64"},
+      {"1e400", "f.yml:1:4: cannot unmarshal !!str `1e400` into float64"},
+      {"0x1p3", "f.yml:1:4: cannot unmarshal !!str `0x1p3` into float64"},
+      {"'1.5'", "f.yml:1:4: cannot unmarshal !!str `1.5` into float64"},
+      {"no", "f.yml:1:4: cannot unmarshal !!bool `no` into float64"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(
+        Decoded<double>([](std::string_view f,
+                           const YAML::Node& n) { return DecodeFloat(f, n); },
+                        c.in),
+        c.want)
+        << c.in;
+  }
+}
+
+TEST(YamlDecodeTest, Bool) {
+  for (const char* t : {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
+                        "on", "On", "ON"}) {
+    EXPECT_EQ(Decoded<bool>(DecodeBool, t), "true") << t;
+  }
+  for (const char* f : {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
+                        "off", "Off", "OFF", "~", "null"}) {
+    EXPECT_EQ(Decoded<bool>(DecodeBool, f), "false") << f;
+  }
+  const Case errors[] = {
+      {"TrUe", "f.yml:1:4: cannot unmarshal !!str `TrUe` into bool"},
+      {"yES", "f.yml:1:4: cannot unmarshal !!str `yES` into bool"},
+      {"'yes'", "f.yml:1:4: cannot unmarshal !!str `yes` into bool"},
+      {"\"true\"", "f.yml:1:4: cannot unmarshal !!str `true` into bool"},
+      {"1", "f.yml:1:4: cannot unmarshal !!int `1` into bool"},
+      {"0", "f.yml:1:4: cannot unmarshal !!int `0` into bool"},
+      {"[]", "f.yml:1:4: cannot unmarshal !!seq into bool"},
+  };
+  for (const Case& c : errors) {
+    EXPECT_EQ(Decoded<bool>(DecodeBool, c.in), c.want) << c.in;
+  }
+}
+
+std::string Keys(const YAML::Node& map) {
+  std::string out;
+  for (const auto& kv : map) {
+    absl::StrAppend(&out, kv.first.Scalar(), "=", kv.second.Scalar(), ";");
+  }
+  return out;
+}
+
+TEST(YamlDecodeTest, MergeKeys) {
+  auto doc = LoadDocument(R"(
+base: &base {a: 1, b: 2}
+other: &other {b: 3, c: 4}
+one:
+  <<: *base
+  b: 5
+before:
+  b: 6
+  <<: *base
+list:
+  <<: [*other, *base]
+  d: 7
+inline:
+  <<: {x: 8}
+quoted:
+  "<<": *base
+nested:
+  - <<: *base
+    inner:
+      <<: *other
+)",
+                          "f.yml");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  // A map's own keys win, wherever "<<" stands; earlier merged maps win.
+  EXPECT_EQ(Keys((*doc)["one"]), "b=5;a=1;");
+  EXPECT_EQ(Keys((*doc)["before"]), "b=6;a=1;");
+  EXPECT_EQ(Keys((*doc)["list"]), "d=7;b=3;c=4;a=1;");
+  EXPECT_EQ(Keys((*doc)["inline"]), "x=8;");
+  EXPECT_EQ(Keys((*doc)["nested"][0]["inner"]), "b=3;c=4;");
+  EXPECT_EQ((*doc)["nested"][0]["a"].Scalar(), "1");
+  // The anchored maps themselves are unchanged.
+  EXPECT_EQ(Keys((*doc)["base"]), "a=1;b=2;");
+  // A quoted "<<" is an ordinary key.
+  EXPECT_TRUE((*doc)["quoted"]["<<"].IsMap());
+  // Merged values keep their own positions.
+  EXPECT_EQ((*doc)["one"]["a"].Mark().line, 1);
+}
+
+TEST(YamlDecodeTest, MergeKeyErrors) {
+  auto scalar = LoadDocument("a:\n  <<: 1\n", "f.yml");
+  ASSERT_FALSE(scalar.ok());
+  EXPECT_EQ(scalar.status().message(),
+            "f.yml:2:7: map merge requires map or sequence of maps as the "
+            "value");
+  auto seq = LoadDocument("a:\n  <<: [{b: 1}, 2]\n", "f.yml");
+  ASSERT_FALSE(seq.ok());
+  EXPECT_EQ(seq.status().message(),
+            "f.yml:2:16: map merge requires map or sequence of maps as the "
+            "value");
+  // An alias cycle ends instead of recursing forever.
+  auto cycle = LoadDocument("a: &a\n  <<: {b: 1}\n  c: [*a]\n", "f.yml");
+  EXPECT_TRUE(cycle.ok()) << cycle.status();
+}
+
+}  // namespace
+}  // namespace vigil::yamlcfg
