@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
+
 namespace vigil {
 namespace {
 
@@ -177,6 +179,55 @@ TEST(RuleFileTest, EmptyFileHasNoGroups) {
 TEST(RuleFileTest, MissingFileIsNotFound) {
   auto r = LoadRuleFile("/nonexistent/rules.yml");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+}
+
+// Go's yaml reads limit as an int (0x10 is 16) and resolves merge keys; the
+// map's own keys win over merged ones, earlier merged maps over later ones.
+// promtool 2.42 agrees on this file.
+TEST(RuleFileTest, GoYamlIntegersAndMergeKeys) {
+  auto groups = ParseRuleFile(R"(groups:
+  - name: g
+    limit: 0x10
+    rules:
+      - &base
+        record: a
+        expr: vector(1)
+        labels: &l {x: "1", y: "2"}
+      - <<: *base
+        record: b
+        labels:
+          <<: *l
+          y: "3"
+      - record: c
+        expr: vector(2)
+        labels:
+          <<: [{x: "4"}, *l]
+)",
+                              "m.yml");
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  ASSERT_EQ(groups->size(), 1u);
+  const RuleGroupSpec& g = (*groups)[0];
+  EXPECT_EQ(g.limit, 16);
+  ASSERT_EQ(g.rules.size(), 3u);
+  EXPECT_EQ(g.rules[1].record, "b");
+  EXPECT_EQ(g.rules[1].expr, "vector(1)");
+  EXPECT_EQ(g.rules[1].labels.ToString(), "{x=\"1\", y=\"3\"}");
+  EXPECT_EQ(g.rules[2].labels.ToString(), "{x=\"4\", y=\"2\"}");
+
+  for (const char* limit : {"1_000", "017", "1e3", "0b110"}) {
+    auto r =
+        ParseRuleFile(absl::StrCat("groups:\n- name: g\n  limit: ", limit,
+                                   "\n  rules:\n  - record: a\n    expr: up\n"),
+                      "l.yml");
+    EXPECT_TRUE(r.ok()) << limit << ": " << r.status();
+  }
+  auto bad = ParseRuleFile(
+      "groups:\n- name: g\n  limit: .inf\n  rules:\n  - record: a\n"
+      "    expr: up\n",
+      "l.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "l.yml:3:10: limit must be a non-negative integer");
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "lib/ruletest/test_file.h"
 
 namespace vigil::ruletest {
@@ -109,6 +112,50 @@ TEST(RuleTestFileTest, WrongKindsAndSyntax) {
   ASSERT_FALSE(ts.ok());
   EXPECT_THAT(ts.status().message(), HasSubstr("t.yml:2:22: cannot parse "
                                                "start_timestamp"));
+}
+
+// exp_samples values are float64s as yaml.v2 reads them; merge keys reuse
+// a test case. promtool 2.42 reads these values the same way.
+TEST(RuleTestFileTest, GoYamlFloatsAndMergeKeys) {
+  auto f = DecodeTestFile(R"(rule_files: [a.yml]
+tests:
+  - promql_expr_test:
+      - &q
+        expr: up
+        eval_time: 1m
+        exp_samples:
+          - value: .inf
+          - value: -.Inf
+          - value: .NaN
+          - value: 1_000.5
+          - value: 0x10
+      - <<: *q
+        expr: down
+)",
+                          "t.yml");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->tests.size(), 1u);
+  const auto& exprs = f->tests[0].promql_expr_test;
+  ASSERT_EQ(exprs.size(), 2u);
+  ASSERT_EQ(exprs[0].exp_samples.size(), 5u);
+  EXPECT_EQ(exprs[0].exp_samples[0].value,
+            std::numeric_limits<double>::infinity());
+  EXPECT_EQ(exprs[0].exp_samples[1].value,
+            -std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(exprs[0].exp_samples[2].value));
+  EXPECT_EQ(exprs[0].exp_samples[3].value, 1000.5);
+  EXPECT_EQ(exprs[0].exp_samples[4].value, 16);
+  EXPECT_EQ(exprs[1].expr, "down");
+  EXPECT_EQ(exprs[1].eval_time_ms, 60'000);
+  EXPECT_EQ(exprs[1].exp_samples.size(), 5u);
+
+  auto bad = DecodeTestFile(
+      "tests:\n- promql_expr_test:\n  - exp_samples:\n    - value: .iNf\n",
+      "t.yml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("t.yml:4:14: cannot unmarshal !!str `.iNf` into "
+                        "float64"));
 }
 
 }  // namespace

@@ -300,5 +300,51 @@ TEST_F(FileSdTest, AFileThatMatchesButCannotBeStatedKeepsItsGroups) {
   EXPECT_EQ(w.Groups()[0].targets.size(), 1u);
 }
 
+// YAML 1.1 as Go's yaml.v2 reads it: booleans like "yes", integers with
+// underscores, hex and octal, and merge keys. promtool 2.42 accepts this.
+TEST(ScrapeConfigTest, GoYamlScalarsAndMergeKeys) {
+  auto c = ParseScrapeConfigs(R"(
+- &job
+  job_name: a
+  honor_labels: yes
+  honor_timestamps: Off
+  sample_limit: 1_000
+  label_limit: 0x1F
+  relabel_configs:
+    - &hash {source_labels: [x], target_label: s, modulus: 017,
+             action: hashmod}
+- <<: *job
+  job_name: b
+  sample_limit: 2.9
+  relabel_configs:
+    - <<: *hash
+      modulus: 0b110
+)",
+                              "p.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_TRUE((*c)[0].honor_labels);
+  EXPECT_FALSE((*c)[0].honor_timestamps);
+  EXPECT_EQ((*c)[0].sample_limit, 1000u);
+  EXPECT_EQ((*c)[0].label_limit, 31u);
+  ASSERT_EQ((*c)[0].relabel_configs.size(), 1u);
+  EXPECT_EQ((*c)[0].relabel_configs[0].modulus, 15u);
+  EXPECT_EQ((*c)[1].job_name, "b");
+  EXPECT_TRUE((*c)[1].honor_labels);
+  EXPECT_EQ((*c)[1].sample_limit, 2u);
+  EXPECT_EQ((*c)[1].label_limit, 31u);
+  ASSERT_EQ((*c)[1].relabel_configs.size(), 1u);
+  EXPECT_EQ((*c)[1].relabel_configs[0].modulus, 6u);
+  EXPECT_EQ((*c)[1].relabel_configs[0].target_label, "s");
+
+  EXPECT_EQ(Err("- job_name: a\n  honor_labels: TrUe\n"),
+            "p.yml:2:17: cannot unmarshal !!str `TrUe` into bool");
+  EXPECT_EQ(Err("- job_name: a\n  sample_limit: -1\n"),
+            "p.yml:2:17: cannot unmarshal !!int `-1` into uint64");
+  EXPECT_EQ(Err("- job_name: a\n  <<: 5\n"),
+            "p.yml:2:7: map merge requires map or sequence of maps as the "
+            "value");
+}
+
 }  // namespace
 }  // namespace vigil::scrape

@@ -103,7 +103,8 @@ TEST(YamlDecodeTest, Uint) {
       {"18446744073709551615", "18446744073709551615"},
       {"~", "0"},
       {"-1", "f.yml:1:4: cannot unmarshal !!int `-1` into uint64"},
-      {"-0.5", "f.yml:1:4: cannot unmarshal !!float `-0.5` into uint64"},
+      {"-0.5", "0"},
+      {"-1.0", "f.yml:1:4: cannot unmarshal !!float `-1.0` into uint64"},
       {"18446744073709551616",
        "f.yml:1:4: cannot unmarshal !!float `18446744073709551616` into "
        "uint64"},

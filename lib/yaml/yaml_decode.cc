@@ -254,7 +254,8 @@ std::optional<uint64_t> GoUint64(const YAML::Node& node) {
     case ResolvedScalar::kUint:
       return r.u;
     case ResolvedScalar::kFloat:
-      if (r.f >= 0 && r.f < kTwo64) {
+      // Truncation toward zero makes (-1, 0) a well-defined 0 in Go too.
+      if (r.f > -1 && r.f < kTwo64) {
         return static_cast<uint64_t>(std::trunc(r.f));
       }
       break;

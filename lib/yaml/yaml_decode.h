@@ -70,9 +70,9 @@ ResolvedScalar ResolveScalar(const YAML::Node& node);
 
 // Go yaml's conversions of a scalar into a typed Go field; nullopt where
 // Go reports "cannot unmarshal". Null is not handled here (callers decide
-// what a null means). Floats truncate into integers as Go's do; values Go
-// only converts with an implementation-defined result (NaN, infinities,
-// out of range, negative into unsigned) are rejected.
+// what a null means). Floats truncate into integers as Go's do. Floats Go
+// lets through only to convert them with an implementation-defined result
+// (-Inf, 2^63 into int; 2^64, -1 and below into uint) are rejected here.
 std::optional<bool> GoBool(const YAML::Node& node);
 std::optional<int64_t> GoInt64(const YAML::Node& node);
 std::optional<uint64_t> GoUint64(const YAML::Node& node);
