@@ -22,6 +22,10 @@ constexpr std::array<Unit, 7> kUnits = {{
     {"ms", 1},
 }};
 
+// model.Duration is a time.Duration: nanoseconds in an int64, so about 292
+// years. model.ParseDuration rejects what does not fit there.
+constexpr int64_t kMaxMs = std::numeric_limits<int64_t>::max() / 1'000'000;
+
 absl::Status Invalid(std::string_view text) {
   return absl::InvalidArgumentError("not a valid duration string: \"" +
                                     std::string(text) + "\"");
@@ -57,8 +61,8 @@ absl::StatusOr<int64_t> ParseDurationMs(std::string_view text) {
     }
     if (matched == kUnits.size()) return Invalid(text);
     i += kUnits[matched].suffix.size();
-    if (n > std::numeric_limits<int64_t>::max() / kUnits[matched].ms ||
-        total > std::numeric_limits<int64_t>::max() - n * kUnits[matched].ms) {
+    if (n > kMaxMs / kUnits[matched].ms ||
+        total > kMaxMs - n * kUnits[matched].ms) {
       return absl::InvalidArgumentError("duration out of range: \"" +
                                         std::string(text) + "\"");
     }
