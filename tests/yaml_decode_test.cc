@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -41,6 +42,24 @@ struct Case {
   std::string in;
   std::string want;
 };
+
+template <typename T, typename Decode, size_t N>
+void ExpectTable(Decode decode, const Case (&cases)[N]) {
+  for (const Case& c : cases) {
+    EXPECT_EQ(Decoded<T>(decode, c.in), c.want) << c.in;
+  }
+}
+
+// The decoders with their default Go type names.
+absl::StatusOr<int64_t> Int(std::string_view f, const YAML::Node& n) {
+  return DecodeInt64(f, n);
+}
+absl::StatusOr<uint64_t> Uint(std::string_view f, const YAML::Node& n) {
+  return DecodeUint(f, n);
+}
+absl::StatusOr<double> Float(std::string_view f, const YAML::Node& n) {
+  return DecodeFloat(f, n);
+}
 
 TEST(YamlDecodeTest, Int) {
   const Case cases[] = {
@@ -79,14 +98,7 @@ TEST(YamlDecodeTest, Int) {
        "into int"},
       {"[1]", "f.yml:1:4: cannot unmarshal !!seq into int"},
   };
-  for (const Case& c : cases) {
-    EXPECT_EQ(
-        Decoded<int64_t>([](std::string_view f,
-                            const YAML::Node& n) { return DecodeInt64(f, n); },
-                         c.in),
-        c.want)
-        << c.in;
-  }
+  ExpectTable<int64_t>(Int, cases);
 }
 
 TEST(YamlDecodeTest, Uint) {
@@ -115,14 +127,7 @@ TEST(YamlDecodeTest, Uint) {
       {"true", "f.yml:1:4: cannot unmarshal !!bool `true` into uint64"},
       {"{a: 1}", "f.yml:1:4: cannot unmarshal !!map into uint64"},
   };
-  for (const Case& c : cases) {
-    EXPECT_EQ(
-        Decoded<uint64_t>([](std::string_view f,
-                             const YAML::Node& n) { return DecodeUint(f, n); },
-                          c.in),
-        c.want)
-        << c.in;
-  }
+  ExpectTable<uint64_t>(Uint, cases);
 }
 
 TEST(YamlDecodeTest, Float) {
@@ -155,14 +160,7 @@ TEST(YamlDecodeTest, Float) {
       {"'1.5'", "f.yml:1:4: cannot unmarshal !!str `1.5` into float64"},
       {"no", "f.yml:1:4: cannot unmarshal !!bool `no` into float64"},
   };
-  for (const Case& c : cases) {
-    EXPECT_EQ(
-        Decoded<double>([](std::string_view f,
-                           const YAML::Node& n) { return DecodeFloat(f, n); },
-                        c.in),
-        c.want)
-        << c.in;
-  }
+  ExpectTable<double>(Float, cases);
 }
 
 TEST(YamlDecodeTest, Bool) {
@@ -183,9 +181,7 @@ TEST(YamlDecodeTest, Bool) {
       {"0", "f.yml:1:4: cannot unmarshal !!int `0` into bool"},
       {"[]", "f.yml:1:4: cannot unmarshal !!seq into bool"},
   };
-  for (const Case& c : errors) {
-    EXPECT_EQ(Decoded<bool>(DecodeBool, c.in), c.want) << c.in;
-  }
+  ExpectTable<bool>(DecodeBool, errors);
 }
 
 std::string Keys(const YAML::Node& map) {

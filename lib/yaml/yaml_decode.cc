@@ -227,19 +227,13 @@ std::optional<bool> GoBool(const YAML::Node& node) {
   return std::nullopt;
 }
 
+// Casting a double to an integer truncates toward zero, as Go's does.
 std::optional<int64_t> GoInt64(const YAML::Node& node) {
   const ResolvedScalar r = ResolveScalar(node);
   constexpr double kTwo63 = 9223372036854775808.0;
-  switch (r.kind) {
-    case ResolvedScalar::kInt:
-      return r.i;
-    case ResolvedScalar::kFloat:
-      if (r.f >= -kTwo63 && r.f < kTwo63) {
-        return static_cast<int64_t>(std::trunc(r.f));
-      }
-      break;
-    default:
-      break;
+  if (r.kind == ResolvedScalar::kInt) return r.i;
+  if (r.kind == ResolvedScalar::kFloat && r.f >= -kTwo63 && r.f < kTwo63) {
+    return static_cast<int64_t>(r.f);
   }
   return std::nullopt;
 }
@@ -247,36 +241,20 @@ std::optional<int64_t> GoInt64(const YAML::Node& node) {
 std::optional<uint64_t> GoUint64(const YAML::Node& node) {
   const ResolvedScalar r = ResolveScalar(node);
   constexpr double kTwo64 = 18446744073709551616.0;
-  switch (r.kind) {
-    case ResolvedScalar::kInt:
-      if (r.i >= 0) return static_cast<uint64_t>(r.i);
-      break;
-    case ResolvedScalar::kUint:
-      return r.u;
-    case ResolvedScalar::kFloat:
-      // Truncation toward zero makes (-1, 0) a well-defined 0 in Go too.
-      if (r.f > -1 && r.f < kTwo64) {
-        return static_cast<uint64_t>(std::trunc(r.f));
-      }
-      break;
-    default:
-      break;
+  if (r.kind == ResolvedScalar::kInt && r.i >= 0) return r.i;
+  if (r.kind == ResolvedScalar::kUint) return r.u;
+  // (-1, 0) truncates to a well-defined 0 in Go too.
+  if (r.kind == ResolvedScalar::kFloat && r.f > -1 && r.f < kTwo64) {
+    return static_cast<uint64_t>(r.f);
   }
   return std::nullopt;
 }
 
 std::optional<double> GoFloat64(const YAML::Node& node) {
   const ResolvedScalar r = ResolveScalar(node);
-  switch (r.kind) {
-    case ResolvedScalar::kInt:
-      return static_cast<double>(r.i);
-    case ResolvedScalar::kUint:
-      return static_cast<double>(r.u);
-    case ResolvedScalar::kFloat:
-      return r.f;
-    default:
-      break;
-  }
+  if (r.kind == ResolvedScalar::kInt) return r.i;
+  if (r.kind == ResolvedScalar::kUint) return r.u;
+  if (r.kind == ResolvedScalar::kFloat) return r.f;
   return std::nullopt;
 }
 
@@ -426,34 +404,40 @@ absl::StatusOr<std::string> DecodeString(std::string_view file,
   return node.Scalar();
 }
 
+namespace {
+
+// A typed scalar field: null is T's zero value, as Go leaves the field.
+template <typename T>
+absl::StatusOr<T> DecodeTyped(std::string_view file, const YAML::Node& node,
+                              std::optional<T> (*convert)(const YAML::Node&),
+                              std::string_view go_type) {
+  if (node.IsNull()) return T{};
+  if (std::optional<T> v = convert(node)) return *v;
+  return UnmarshalError(file, node, go_type);
+}
+
+}  // namespace
+
 absl::StatusOr<bool> DecodeBool(std::string_view file, const YAML::Node& node) {
-  if (node.IsNull()) return false;
-  if (auto b = GoBool(node)) return *b;
-  return UnmarshalError(file, node, "bool");
+  return DecodeTyped(file, node, GoBool, "bool");
 }
 
 absl::StatusOr<uint64_t> DecodeUint(std::string_view file,
                                     const YAML::Node& node,
                                     std::string_view go_type) {
-  if (node.IsNull()) return 0;
-  if (auto v = GoUint64(node)) return *v;
-  return UnmarshalError(file, node, go_type);
+  return DecodeTyped(file, node, GoUint64, go_type);
 }
 
 absl::StatusOr<int64_t> DecodeInt64(std::string_view file,
                                     const YAML::Node& node,
                                     std::string_view go_type) {
-  if (node.IsNull()) return 0;
-  if (auto v = GoInt64(node)) return *v;
-  return UnmarshalError(file, node, go_type);
+  return DecodeTyped(file, node, GoInt64, go_type);
 }
 
 absl::StatusOr<double> DecodeFloat(std::string_view file,
                                    const YAML::Node& node,
                                    std::string_view go_type) {
-  if (node.IsNull()) return 0.0;
-  if (auto v = GoFloat64(node)) return *v;
-  return UnmarshalError(file, node, go_type);
+  return DecodeTyped(file, node, GoFloat64, go_type);
 }
 
 absl::StatusOr<std::vector<std::string>> DecodeStringList(
