@@ -40,7 +40,10 @@ class ConfigParser {
     } catch (const YAML::Exception& e) {
       return Error(e.mark, absl::StrCat("yaml: ", e.msg));
     }
-    if (auto s = yamlcfg::ResolveMergeKeys(filename_, root); !s.ok()) return s;
+    if (auto s =
+            yamlcfg::ResolveMergeKeys(filename_, root, yamlcfg::GoYaml::kV2);
+        !s.ok())
+      return s;
     if (!root || root.IsNull()) return config;  // an empty file is valid
     if (!root.IsMap()) return Error(root.Mark(), "config must be a mapping");
     try {

@@ -216,9 +216,10 @@ nested:
 )",
                           "f.yml");
   ASSERT_TRUE(doc.ok()) << doc.status();
-  // A map's own keys win, wherever "<<" stands; earlier merged maps win.
+  // Earlier merged maps win; the map's own keys win over merged ones, but
+  // yaml.v2 assigns in document order, so a later "<<" overrides.
   EXPECT_EQ(Keys((*doc)["one"]), "b=5;a=1;");
-  EXPECT_EQ(Keys((*doc)["before"]), "b=6;a=1;");
+  EXPECT_EQ(Keys((*doc)["before"]), "b=2;a=1;");
   EXPECT_EQ(Keys((*doc)["list"]), "d=7;b=3;c=4;a=1;");
   EXPECT_EQ(Keys((*doc)["inline"]), "x=8;");
   EXPECT_EQ(Keys((*doc)["nested"][0]["inner"]), "b=3;c=4;");
@@ -229,6 +230,16 @@ nested:
   EXPECT_TRUE((*doc)["quoted"]["<<"].IsMap());
   // Merged values keep their own positions.
   EXPECT_EQ((*doc)["one"]["a"].Mark().line, 1);
+}
+
+// yaml.v3 (rule files) lets a map's own keys win wherever "<<" stands.
+TEST(YamlDecodeTest, MergeKeysAsYamlV3) {
+  YAML::Node doc = YAML::Load(
+      "base: &base {a: 1, b: 2}\nbefore:\n  b: 6\n  <<: *base\n"
+      "after:\n  <<: *base\n  a: 7\n");
+  ASSERT_TRUE(ResolveMergeKeys("f.yml", doc, GoYaml::kV3).ok());
+  EXPECT_EQ(Keys(doc["before"]), "b=6;a=1;");
+  EXPECT_EQ(Keys(doc["after"]), "a=7;b=2;");
 }
 
 TEST(YamlDecodeTest, MergeKeyErrors) {

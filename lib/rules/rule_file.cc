@@ -49,7 +49,9 @@ class RuleFileParser {
                        ": yaml: ", e.msg));
     }
     for (YAML::Node& doc : docs) {
-      if (auto st = yamlcfg::ResolveMergeKeys(filename_, doc); !st.ok()) {
+      if (auto st =
+              yamlcfg::ResolveMergeKeys(filename_, doc, yamlcfg::GoYaml::kV3);
+          !st.ok()) {
         return st;
       }
     }

@@ -321,7 +321,8 @@ absl::StatusOr<UnitTestFile> DecodeTestFile(std::string_view content,
         absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
                      e.mark.column + 1, ": yaml: ", e.msg));
   }
-  if (auto st = yamlcfg::ResolveMergeKeys(filename, root); !st.ok()) {
+  if (auto st = yamlcfg::ResolveMergeKeys(filename, root, yamlcfg::GoYaml::kV2);
+      !st.ok()) {
     return st;
   }
   Decoder d(filename);

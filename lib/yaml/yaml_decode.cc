@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -310,7 +311,8 @@ bool IsMergeKey(const YAML::Node& key) {
 
 class MergeResolver {
  public:
-  explicit MergeResolver(std::string_view file) : file_(file) {}
+  MergeResolver(std::string_view file, GoYaml version)
+      : file_(file), version_(version) {}
 
   absl::Status Visit(const YAML::Node& node) {
     if (!node.IsMap() && !node.IsSequence()) return absl::OkStatus();
@@ -319,51 +321,70 @@ class MergeResolver {
     if (!visited_.insert({m.pos, m.line, m.column, node.IsMap()}).second) {
       return absl::OkStatus();
     }
-    std::vector<YAML::Node> merge_keys, merge_values;
+    bool has_merge = false;
     for (const auto& kv : node) {
       if (node.IsSequence()) {
         if (auto st = Visit(kv); !st.ok()) return st;
         continue;
       }
       if (auto st = Visit(kv.second); !st.ok()) return st;
-      if (IsMergeKey(kv.first)) {
-        merge_keys.push_back(kv.first);
-        merge_values.push_back(kv.second);
-      }
+      has_merge = has_merge || IsMergeKey(kv.first);
     }
-    if (merge_keys.empty()) return absl::OkStatus();
-    return Merge(node, merge_keys, merge_values);
+    return has_merge ? Merge(node) : absl::OkStatus();
   }
 
  private:
-  absl::Status Merge(YAML::Node map, const std::vector<YAML::Node>& keys,
-                     const std::vector<YAML::Node>& values) {
-    std::vector<YAML::Node> sources;
-    for (const YAML::Node& v : values) {
-      if (v.IsMap()) {
-        sources.push_back(v);
+  using Entry = std::pair<YAML::Node, YAML::Node>;
+
+  // Rebuilds `map` with the merged entries; the nodes themselves (and so
+  // their positions) are kept.
+  absl::Status Merge(YAML::Node map) {
+    std::vector<Entry> entries;
+    for (const auto& kv : map) entries.emplace_back(kv.first, kv.second);
+    // Each merged map with the index of the "<<" that brought it.
+    std::vector<std::pair<size_t, YAML::Node>> sources;
+    std::vector<Entry> out;
+    std::map<std::string, size_t> slot;      // own key -> index in out
+    std::map<std::string, size_t> own_last;  // own key -> last index
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const auto& [k, v] = entries[i];
+      if (!IsMergeKey(k)) {
+        if (k.IsScalar()) {
+          slot.try_emplace(k.Scalar(), out.size());
+          own_last[k.Scalar()] = i;
+        }
+        out.push_back(entries[i]);
+      } else if (v.IsMap()) {
+        sources.emplace_back(i, v);
       } else if (v.IsSequence()) {
         for (const YAML::Node& item : v) {
           if (!item.IsMap()) return WantMap(item);
-          sources.push_back(item);
+          sources.emplace_back(i, item);
         }
       } else {
         return WantMap(v);
       }
     }
-    for (const YAML::Node& k : keys) map.remove(k);
-    std::set<std::string> present;
-    for (const auto& kv : map) {
-      if (kv.first.IsScalar()) present.insert(kv.first.Scalar());
-    }
-    for (const YAML::Node& source : sources) {
+    std::set<std::string> merged;  // earlier merged maps win
+    for (const auto& [at, source] : sources) {
       for (const auto& kv : source) {
-        if (kv.first.IsScalar() && !present.insert(kv.first.Scalar()).second) {
+        if (!kv.first.IsScalar()) {
+          out.emplace_back(kv.first, kv.second);
           continue;
         }
-        map.force_insert(kv.first, kv.second);
+        const std::string& name = kv.first.Scalar();
+        if (!merged.insert(name).second) continue;
+        const auto own = own_last.find(name);
+        if (own == own_last.end()) {
+          out.emplace_back(kv.first, kv.second);
+        } else if (version_ == GoYaml::kV2 && own->second < at) {
+          // yaml.v2 assigns in document order: "<<" after a key overrides it.
+          out[slot[name]] = Entry(kv.first, kv.second);
+        }
       }
     }
+    for (const Entry& e : entries) map.remove(e.first);
+    for (const Entry& e : out) map.force_insert(e.first, e.second);
     return absl::OkStatus();
   }
 
@@ -373,20 +394,23 @@ class MergeResolver {
   }
 
   std::string_view file_;
+  GoYaml version_;
   std::set<std::tuple<int, int, int, bool>> visited_;
 };
 
 }  // namespace
 
-absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root) {
-  return MergeResolver(file).Visit(root);
+absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root,
+                              GoYaml version) {
+  return MergeResolver(file, version).Visit(root);
 }
 
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (auto st = ResolveMergeKeys(file, root); !st.ok()) return st;
+    if (auto st = ResolveMergeKeys(file, root, GoYaml::kV2); !st.ok())
+      return st;
     return root;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(

@@ -42,17 +42,24 @@ absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
                          std::initializer_list<std::string_view> known,
                          std::string_view go_type);
 
-// One YAML document; a syntax error is "file:line:col: msg". Merge keys
-// ("<<") are already resolved in the returned tree.
+// Which Go decoder Prometheus reads a file with: yaml.v2 for the config,
+// file_sd and promtool's unit tests; yaml.v3 for rule files.
+enum class GoYaml { kV2, kV3 };
+
+// One YAML document read as yaml.v2 reads it; a syntax error is
+// "file:line:col: msg". Merge keys ("<<") are already resolved in the
+// returned tree.
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file);
 
 // Resolves YAML merge keys ("<<: *base", "<<: [*a, *b]") in place, as Go
-// yaml.v3 does: a map's own keys win over merged ones and earlier merged
-// maps win over later ones. yaml-cpp keeps "<<" as an ordinary key, so every
-// loader calls this before decoding. A merge value that is not a map or a
-// sequence of maps is an error at that value.
-absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root);
+// yaml does: earlier merged maps win over later ones; a map's own keys win
+// over merged ones, except that yaml.v2 assigns in document order, so there
+// a "<<" overrides the keys before it. yaml-cpp keeps "<<" as an ordinary
+// key, so every loader calls this before decoding. A merge value that is not
+// a map or a sequence of maps is an error at that value.
+absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root,
+                              GoYaml version);
 
 // What Go yaml resolves a plain scalar to (YAML 1.1 as gopkg.in/yaml.v2's
 // resolve table has it): the short tag and the typed value.
