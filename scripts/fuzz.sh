@@ -5,7 +5,11 @@
 #              seeded with every eval expression of ../shared/promqltest;
 #   textparse  the exposition parsers (fuzz/textparse_fuzz.cc), seeded with
 #              ../shared/testdata/textparse and the kube-state-metrics
-#              fixture.
+#              fixture;
+#   rulefile   the rule-file loader, rule files and PrometheusRule resources
+#              (fuzz/rulefile_fuzz.cc), seeded with the YAML files of
+#              ../shared/testdata/promtool and deploy/rules and with
+#              fuzz/seeds/rulefile.
 # Every input that once failed is kept in fuzz/regressions/<target>/ and
 # replayed first. Fails on any crash, sanitizer report or broken invariant;
 # the failing input is left in build-fuzz/artifacts/ — add it to
@@ -31,7 +35,7 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(parser textparse)
+[[ ${#targets[@]} -gt 0 ]] || targets=(parser textparse rulefile)
 
 build=build-fuzz
 shared=${VIGIL_SHARED_DIR:-$(pwd)/../shared}
@@ -67,9 +71,18 @@ seed_textparse() {
     { printf '1'; head -c 3000 "$f"; } >"$dir/om-$n"
   done
 }
+seed_rulefile() {
+  local dir=$1 f n=0
+  for f in "$shared"/testdata/promtool/*.y*ml deploy/rules/*.y*ml \
+    fuzz/seeds/rulefile/*; do
+    n=$((n + 1))
+    head -c 8192 "$f" >"$dir/file-$n"
+  done
+}
 # Longest input per target: any realistic expression; a few exposition
-# entries past the fuzz target's 512-byte entry limit.
-declare -A max_len=([parser]=4096 [textparse]=8192)
+# entries past the fuzz target's 512-byte entry limit; a rule file of a few
+# groups, enough for anchors and aliases to multiply.
+declare -A max_len=([parser]=4096 [textparse]=8192 [rulefile]=8192)
 
 for target in "${targets[@]}"; do
   seeds="$work/$target/seeds"

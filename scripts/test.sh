@@ -20,11 +20,12 @@ cmake --build build -j "$jobs"
 phase "ctest (build/)"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-phase "fuzzing the PromQL and exposition parsers (build-fuzz/)"
+phase "fuzzing the PromQL and exposition parsers and the rule-file loader (build-fuzz/)"
 # A fixed seed and count make the verdict a property of the tree, not of
 # the machine's speed or luck; scripts/fuzz.sh SECONDS explores further.
 scripts/fuzz.sh --runs 1000000 parser
 scripts/fuzz.sh --runs 200000 textparse
+scripts/fuzz.sh --runs 30000 rulefile
 
 phase "ASan+UBSan build (build-asan/, clang)"
 # clang, as for the fuzzers: it compiles the instrumented tree about three

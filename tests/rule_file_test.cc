@@ -230,5 +230,43 @@ TEST(RuleFileTest, GoYamlIntegersAndMergeKeys) {
             "l.yml:3:10: limit must be a non-negative integer");
 }
 
+// A few kilobytes of aliases can stand for a million rules (800 groups of
+// 800 aliased rules here); yaml.v3, and so Prometheus, refuses such a
+// document instead of decoding it, and so does vigil.
+TEST(RuleFileTest, ExcessiveAliasingIsAnError) {
+  std::string bomb =
+      "groups:\n- &g\n  name: g\n  rules: [&r {record: a, expr: up}";
+  for (int i = 0; i < 800; ++i) bomb += ", *r";
+  bomb += "]\n";
+  for (int i = 0; i < 800; ++i) bomb += "- *g\n";
+  auto r = ParseRuleFile(bomb, "b.yml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "b.yml: yaml: document contains excessive aliasing");
+
+  // A nested bomb of 10^10 nodes in a field the loader skips costs nothing
+  // (yaml-cpp shares aliased nodes), and Prometheus skips it too.
+  std::string nested = "groups: []\nx0: &a0 [1,1,1,1,1,1,1,1,1,1]\n";
+  for (int i = 1; i < 10; ++i) {
+    nested += absl::StrCat("x", i, ": &a", i, " [");
+    for (int j = 0; j < 10; ++j) {
+      nested += absl::StrCat(j ? "," : "", "*a", i - 1);
+    }
+    nested += "]\n";
+  }
+  RuleFileOptions lenient;
+  lenient.ignore_unknown_fields = true;
+  auto n = ParseRuleFile(nested, "n.yml", lenient);
+  EXPECT_TRUE(n.ok()) << n.status();
+
+  // Ordinary reuse stays fine: 200 aliases of one rule.
+  std::string reuse =
+      "groups:\n- name: g\n  rules:\n  - &r {record: a, expr: up}\n";
+  for (int i = 0; i < 200; ++i) reuse += "  - *r\n";
+  auto ok = ParseRuleFile(reuse, "r.yml");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)[0].rules.size(), 201u);
+}
+
 }  // namespace
 }  // namespace vigil

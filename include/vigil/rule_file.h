@@ -12,7 +12,10 @@
 // position) when rules::RuleGroup::Create builds the group. Every error carries
 // "file:line:col: " where line and col (1-based) point into the file; an
 // expression error points at the offending byte inside the expression when the
-// YAML scalar allows it.
+// YAML scalar allows it. As in yaml.v3, groups made mostly of aliases
+// (more than 99% of their nodes in a small file) are refused with "file:
+// yaml: document contains excessive aliasing": a few kilobytes of them can
+// stand for millions of rules.
 //
 // Thread safety: pure functions; safe to call concurrently.
 #ifndef VIGIL_RULE_FILE_H_

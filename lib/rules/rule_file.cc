@@ -134,6 +134,12 @@ class RuleFileParser {
       Error(PositionOf(groups), "groups must be a list");
       return;
     }
+    // What the loader walks: an alias bomb here would make it build a
+    // rule per alias (yaml.v3 counts the nodes it decodes the same way).
+    if (auto st = yamlcfg::CheckAliasing(filename_, groups); !st.ok()) {
+      errors_.push_back(std::string(st.message()));
+      return;
+    }
     for (const YAML::Node& g : groups) ParseGroup(g, crd);
   }
 

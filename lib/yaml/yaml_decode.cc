@@ -405,6 +405,78 @@ absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root,
   return MergeResolver(file, version).Visit(root);
 }
 
+namespace {
+
+// Nodes a walk meets, in total and through aliases. yaml-cpp gives an alias
+// the anchored node itself, so a node met again is an alias; its subtree is
+// counted once and its size remembered, which keeps this linear in the
+// document. Counts saturate: a bomb's would overflow.
+class AliasCounter {
+ public:
+  struct Count {
+    uint64_t nodes = 0;
+    uint64_t aliased = 0;
+  };
+
+  Count Visit(const YAML::Node& node) {
+    const YAML::Mark m = node.Mark();
+    // Implicit nodes (an empty value) have no position, and no anchor.
+    if (m.line < 0) return {1, 0};
+    const auto id = std::make_tuple(m.pos, m.line, m.column, node.Type());
+    if (auto it = seen_.find(id); it != seen_.end()) {
+      // An alias: all of its nodes come through it again. A node met
+      // while still being counted is a cycle ("&a [*a]"), counted once.
+      return {it->second, it->second};
+    }
+    seen_.emplace(id, 1);
+    Count c{1, 0};
+    auto add = [&c](Count sub) {
+      c.nodes = Add(c.nodes, sub.nodes);
+      c.aliased = Add(c.aliased, sub.aliased);
+    };
+    if (node.IsSequence()) {
+      for (const YAML::Node& item : node) add(Visit(item));
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        add(Visit(kv.first));
+        add(Visit(kv.second));
+      }
+    }
+    seen_[id] = c.nodes;
+    return c;
+  }
+
+ private:
+  static uint64_t Add(uint64_t a, uint64_t b) {
+    return a > std::numeric_limits<uint64_t>::max() - b
+               ? std::numeric_limits<uint64_t>::max()
+               : a + b;
+  }
+
+  std::map<std::tuple<int, int, int, YAML::NodeType::value>, uint64_t> seen_;
+};
+
+// yaml.v3's allowedAliasRatio.
+double AllowedAliasRatio(uint64_t nodes) {
+  constexpr double kLow = 400000, kHigh = 4000000;
+  if (nodes <= kLow) return 0.99;
+  if (nodes >= kHigh) return 0.10;
+  return 0.99 - 0.89 * ((static_cast<double>(nodes) - kLow) / (kHigh - kLow));
+}
+
+}  // namespace
+
+absl::Status CheckAliasing(std::string_view file, const YAML::Node& root) {
+  const AliasCounter::Count c = AliasCounter().Visit(root);
+  if (c.aliased > 100 && c.nodes > 1000 &&
+      static_cast<double>(c.aliased) / static_cast<double>(c.nodes) >
+          AllowedAliasRatio(c.nodes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(file), ": yaml: document contains excessive aliasing"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file) {
   try {
