@@ -268,5 +268,19 @@ TEST(RuleFileTest, ExcessiveAliasingIsAnError) {
   EXPECT_EQ((*ok)[0].rules.size(), 201u);
 }
 
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on a "," outside a flow
+// collection (found by the fuzzer); the loader stops with an error there.
+TEST(RuleFileTest, StrayCommaIsAnError) {
+  auto top = ParseRuleFile(",\n", "c.yml");
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.status().message(),
+            "c.yml:1:1: yaml: did not find expected node content");
+  auto after = ParseRuleFile(
+      "groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n,,,\n",
+      "c.yml");
+  ASSERT_FALSE(after.ok());
+  EXPECT_THAT(after.status().message(), HasSubstr("c.yml:"));
+}
+
 }  // namespace
 }  // namespace vigil

@@ -42,7 +42,9 @@ class RuleFileParser {
     }
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(std::string(content_));
+      auto loaded = yamlcfg::LoadAllDocuments(content_, filename_);
+      if (!loaded.ok()) return loaded.status();
+      docs = *std::move(loaded);
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(
           absl::StrCat(filename_, ":", e.mark.line + 1, ":", e.mark.column + 1,

@@ -1,5 +1,7 @@
 #include "lib/yaml/yaml_decode.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -7,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <tuple>
 #include <utility>
 
@@ -475,6 +478,48 @@ absl::Status CheckAliasing(std::string_view file, const YAML::Node& root) {
         ToAbsl(file), ": yaml: document contains excessive aliasing"));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// Remembers where the last document started; the events themselves are
+// dropped.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(
+    std::string_view yaml, std::string_view file) {
+  std::istringstream in{std::string(yaml)};
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  std::optional<int> last;
+  while (parser.HandleNextDocument(starts)) {
+    if (last == starts.start.pos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(file), ":", starts.start.line + 1, ":",
+                       starts.start.column + 1,
+                       ": yaml: did not find expected node content"));
+    }
+    last = starts.start.pos;
+  }
+  return YAML::LoadAll(std::string(yaml));
 }
 
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,

@@ -52,6 +52,16 @@ enum class GoYaml { kV2, kV3 };
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file);
 
+// YAML::LoadAll, minus yaml-cpp 0.7's endless loop on a "," outside a flow
+// collection (",\n", "- a\n,\n"): its parser then reports an empty
+// document without consuming the token, again and again, and LoadAll
+// collects them until memory runs out. A first pass over the events stops
+// at a document that starts where the one before it did and fails there
+// with "file:line:col: yaml: did not find expected node content" (libyaml's
+// words). Other syntax errors throw YAML::Exception, as LoadAll does.
+absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(std::string_view yaml,
+                                                         std::string_view file);
+
 // Resolves YAML merge keys ("<<: *base", "<<: [*a, *b]") in place, as Go
 // yaml does: earlier merged maps win over later ones; a map's own keys win
 // over merged ones, except that yaml.v2 assigns in document order, so there
