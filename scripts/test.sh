@@ -25,7 +25,7 @@ phase "fuzzing the PromQL and exposition parsers and the rule-file loader (build
 # the machine's speed or luck; scripts/fuzz.sh SECONDS explores further.
 scripts/fuzz.sh --runs 1000000 parser
 scripts/fuzz.sh --runs 200000 textparse
-scripts/fuzz.sh --runs 30000 rulefile
+scripts/fuzz.sh --runs 60000 rulefile
 
 phase "ASan+UBSan build (build-asan/, clang)"
 # clang, as for the fuzzers: it compiles the instrumented tree about three
