@@ -104,6 +104,15 @@ bool IsKeywordToken(TokenType t) {
   return t >= TokenType::kBool && t <= TokenType::kFillRight;
 }
 
+bool IsLabelToken(TokenType t) {
+  return t == TokenType::kIdentifier || t == TokenType::kMetricIdentifier ||
+         IsAggregatorToken(t) || IsKeywordToken(t) || t == TokenType::kLand ||
+         t == TokenType::kLor || t == TokenType::kLunless ||
+         t == TokenType::kAtan2 || t == TokenType::kStart ||
+         t == TokenType::kEnd || t == TokenType::kStep ||
+         t == TokenType::kRange;
+}
+
 std::string DescribeToken(const Token& token) {
   switch (token.type) {
     case TokenType::kEOF:

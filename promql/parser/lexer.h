@@ -94,6 +94,10 @@ enum class TokenType : uint8_t {
 bool IsOperatorToken(TokenType t);
 bool IsAggregatorToken(TokenType t);
 bool IsKeywordToken(TokenType t);
+// generated_parser.y's maybe_label: the words usable as label names
+// (identifiers, keywords, aggregators, set operators, atan2, start/end/
+// step/range); the parser and series descriptions both accept them.
+bool IsLabelToken(TokenType t);
 
 struct Token {
   TokenType type = TokenType::kEOF;

@@ -152,16 +152,6 @@ bool IsMetricNameToken(TokenType t) {
   }
 }
 
-// generated_parser.y's maybe_label: words usable as grouping labels.
-bool IsLabelToken(TokenType t) {
-  return t == TokenType::kIdentifier || t == TokenType::kMetricIdentifier ||
-         IsAggregatorToken(t) || IsKeywordToken(t) || t == TokenType::kLand ||
-         t == TokenType::kLor || t == TokenType::kLunless ||
-         t == TokenType::kAtan2 || t == TokenType::kStart ||
-         t == TokenType::kEnd || t == TokenType::kStep ||
-         t == TokenType::kRange;
-}
-
 bool IsMatchOp(TokenType t) {
   return t == TokenType::kEql || t == TokenType::kNeq ||
          t == TokenType::kEqlRegex || t == TokenType::kNeqRegex;

@@ -25,15 +25,6 @@ absl::Status DescError(std::string_view input, int32_t pos,
       Cat(LineColumn(input, pos), ": parse error: ", msg));
 }
 
-bool IsWordToken(TokenType t) {
-  return t == TokenType::kIdentifier || t == TokenType::kMetricIdentifier ||
-         IsAggregatorToken(t) || IsKeywordToken(t) || t == TokenType::kLand ||
-         t == TokenType::kLor || t == TokenType::kLunless ||
-         t == TokenType::kAtan2 || t == TokenType::kStart ||
-         t == TokenType::kEnd || t == TokenType::kStep ||
-         t == TokenType::kRange;
-}
-
 class ValuesParser {
  public:
   ValuesParser(std::string_view input, size_t pos) : in_(input), pos_(pos) {}
@@ -199,7 +190,7 @@ absl::StatusOr<SeriesDescription> ParseSeriesDescription(
   };
   if (t.type == TokenType::kEOF) return desc;
   bool braces = t.type == TokenType::kLeftBrace;
-  if (IsWordToken(t.type)) {
+  if (IsLabelToken(t.type)) {
     builder.Set(kMetricName, t.text);
     values_start = t.end();
     // The braces must follow the name directly, as in Prometheus.
