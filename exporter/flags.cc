@@ -78,8 +78,19 @@ const std::vector<FlagSpec>& Table() {
            "Enable shutdown and reload via HTTP (/-/quit, /-/reload).",
            &Flags::enable_lifecycle),
       Spec("web.max-connections", Kind::kInt,
-           "Maximum number of simultaneous connections.",
+           "Maximum number of simultaneous connections; more wait in the "
+           "listen queue. Each holds a worker thread.",
            &Flags::web_max_connections),
+      Spec("web.read-timeout", Kind::kDuration,
+           "Maximum duration before timing out read of the request, and "
+           "closing idle connections.",
+           &Flags::web_read_timeout_ms),
+      Spec("web.config.file", Kind::kString,
+           "[EXPERIMENTAL] Path to configuration file that can enable TLS "
+           "or authentication (exporter-toolkit's format; see `vigil check "
+           "web-config`). Applies to every endpoint, /-/healthy and "
+           "/-/ready included.",
+           &Flags::web_config_file),
       Spec("storage.retention", Kind::kDuration,
            "How long to keep samples in memory.", &Flags::retention_ms),
       Spec("storage.load", Kind::kStringList,

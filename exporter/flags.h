@@ -29,6 +29,8 @@ struct Flags {
   int64_t lookback_delta_ms = 5 * 60 * 1000;
   int64_t notification_queue_capacity = 10000;
   int64_t web_max_connections = 512;
+  int64_t web_read_timeout_ms = 5 * 60 * 1000;
+  std::string web_config_file;        // TLS and basic auth; empty: plain HTTP
   std::string log_level = "info";     // debug, info, warn, error
   std::string log_format = "logfmt";  // logfmt, json
   std::string state_file;             // alert state across restarts

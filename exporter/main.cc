@@ -1,13 +1,14 @@
 // vigil: PromQL rule evaluator and alert exporter.
 //
 // Subcommands: run (default), query, promql format, test rules, check
-// rules, check config, version, help.
+// rules, check config, check web-config, version, help.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "exporter/check_config_cli.h"
+#include "exporter/check_web_config_cli.h"
 #include "exporter/flags.h"
 #include "exporter/kuberhealthy_cli.h"
 #include "exporter/query_cli.h"
@@ -45,6 +46,9 @@ Commands:
   check config [--syntax-only] [--lint=…] [--lint-fatal] FILE...
                  Validate config files and the rule files they reference,
                  as `promtool check config`; exit 1 when invalid.
+  check web-config FILE...
+                 Validate --web.config.file files (TLS, basic auth,
+                 headers) as `promtool check web-config`.
   kuberhealthy [--rules FILE]... [--namespace NS] [--kube.…]
                  Kuberhealthy external check: list the pods, evaluate the
                  security rules once, report OK or one error per alert to
@@ -135,6 +139,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check" && sub == "config") {
     return vigil::cli::RunCheckConfig(argc, argv);
+  }
+  if (command == "check" && sub == "web-config") {
+    return vigil::cli::RunCheckWebConfig(argc, argv);
   }
   std::cerr << "vigil: unknown command \"" << command << "\"\n" << kUsage;
   return 2;

@@ -159,6 +159,12 @@ class Server {
 
     api::ApiServerOptions api_options;
     api_options.listen_address = flags_.listen_address;
+    api_options.num_threads = static_cast<int>(flags_.web_max_connections);
+    api_options.read_timeout_ms = flags_.web_read_timeout_ms;
+    api_options.web_config_file = flags_.web_config_file;
+    api_options.log_error = [](std::string_view error) {
+      Log(LogLevel::kError, "Web server error", {{"err", std::string(error)}});
+    };
     api_options.enable_lifecycle = flags_.enable_lifecycle;
     api_options.external_url = flags_.external_url;
     api_options.max_concurrent_requests =

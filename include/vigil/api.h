@@ -58,6 +58,9 @@ inline constexpr int64_t kDefaultMaxRequestBodyBytes = 10 << 20;
 // Request line plus headers (civetweb's max_request_size); long PromQL in
 // a GET URL must fit.
 inline constexpr int64_t kDefaultMaxRequestHeaderBytes = 256 << 10;
+// Prometheus's --web.read-timeout default: a client silent this long
+// before its request is complete is disconnected.
+inline constexpr int64_t kDefaultReadTimeoutMs = 5 * 60 * 1000;
 // Prometheus's --query.max-concurrency default.
 inline constexpr int kDefaultMaxConcurrentRequests = 20;
 // civetweb worker threads: each keep-alive connection holds one.
@@ -176,9 +179,20 @@ struct ApiServerOptions {
   // "host:port", ":port" (all interfaces) or "[::1]:port"; port 0 picks a
   // free port (see ApiServer::port()).
   std::string listen_address = "0.0.0.0:9090";
+  // Worker threads; each open connection (idle keep-alive ones too) holds
+  // one, so this is --web.max-connections: more wait in the listen queue.
   int num_threads = kDefaultNumThreads;
   int64_t max_request_body_bytes = kDefaultMaxRequestBodyBytes;
   int64_t max_request_header_bytes = kDefaultMaxRequestHeaderBytes;
+  int64_t read_timeout_ms = kDefaultReadTimeoutMs;  // --web.read-timeout
+  // --web.config.file (exporter-toolkit's format: TLS, basic auth,
+  // headers, rate limit) for every endpoint; empty: plain HTTP. Start()
+  // fails when it does not validate; afterwards it is re-read when it or
+  // a certificate it names changes.
+  std::string web_config_file;
+  // Errors found while serving, such as a rotated certificate that does
+  // not load (handshakes fail until it does). Null: dropped.
+  std::function<void(std::string_view)> log_error;
   int max_concurrent_requests = kDefaultMaxConcurrentRequests;
   // 0 keeps the engine's setting.
   std::chrono::milliseconds query_timeout{0};
@@ -253,6 +267,12 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view s);
 // nanoseconds. Errors: `cannot parse "x" to a valid duration` (and "… It
 // overflows int64").
 absl::StatusOr<int64_t> ParseDurationNs(std::string_view s);
+
+// exporter-toolkit's web.Validate, for `vigil check web-config`: the file
+// parses strictly, its headers and bcrypt hashes are acceptable, and when
+// it enables TLS its certificate, key and client CAs load and its client
+// auth policy is consistent. Errors are the toolkit's texts.
+absl::Status ValidateWebConfig(const std::string& path);
 
 }  // namespace vigil::api
 

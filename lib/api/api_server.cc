@@ -212,6 +212,9 @@ absl::Status ApiServer::Start() {
   http.num_threads = impl_->ctx.options.num_threads;
   http.max_body_bytes = impl_->ctx.options.max_request_body_bytes;
   http.max_header_bytes = impl_->ctx.options.max_request_header_bytes;
+  http.read_timeout_ms = impl_->ctx.options.read_timeout_ms;
+  http.web_config_file = impl_->ctx.options.web_config_file;
+  http.log_error = impl_->ctx.options.log_error;
   return impl_->http.Start(
       http, [this](const HttpRequest& req) { return Handle(req); });
 }

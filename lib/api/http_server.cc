@@ -17,7 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/api/civetweb_tls.h"
+#include "lib/api/tls_handshake.h"
+#include "lib/api/web_access.h"
+#include "lib/api/web_config_source.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
 
@@ -28,9 +33,6 @@ namespace {
 // Reading bodies in pieces keeps a too-large chunked body from ever
 // being held in full.
 constexpr size_t kReadChunkBytes = 16 << 10;
-// Go's http.Server has no default read timeout; civetweb needs one. A
-// client silent this long mid-request is gone.
-constexpr const char* kRequestTimeoutMs = "300000";
 
 absl::Status BadAddress(std::string_view address) {
   return absl::InvalidArgumentError(
@@ -42,6 +44,22 @@ HttpResponse TextResponse(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+bool HasHeader(const HttpResponse& resp, std::string_view name) {
+  for (const auto& h : resp.headers) {
+    if (absl::EqualsIgnoreCase(ToAbsl(h.first), ToAbsl(name))) return true;
+  }
+  return false;
+}
+
+// The web config's headers go first, so a handler's own value wins, as
+// with net/http's Header().Set before the handler runs.
+void AddHeaders(const std::vector<std::pair<std::string, std::string>>& extra,
+                HttpResponse* resp) {
+  for (const auto& [name, value] : extra) {
+    if (!HasHeader(*resp, name)) resp->headers.emplace_back(name, value);
+  }
 }
 
 void Write(mg_connection* conn, const HttpRequest& req,
@@ -138,17 +156,45 @@ absl::StatusOr<std::string> CivetListeningPorts(std::string_view address) {
   return std::string(address);
 }
 
+HttpServer::HttpServer() = default;
+HttpServer::~HttpServer() { Stop(); }
+
 absl::Status HttpServer::Start(const HttpServerOptions& options,
                                Handler handler) {
   if (ctx_ != nullptr) return absl::FailedPreconditionError("already started");
   auto ports = CivetListeningPorts(options.listen_address);
   if (!ports.ok()) return ports.status();
+  web_config_.reset();
+  web_access_.reset();
+  tls_handshake_.reset();
+  if (!options.web_config_file.empty()) {
+    // As Prometheus: a web config that does not validate stops the start.
+    web_config_ = std::make_unique<WebConfigSource>(options.web_config_file);
+    const std::shared_ptr<const WebConfigSnapshot> snap =
+        web_config_->Current();
+    absl::Status s = snap->config_status;
+    if (s.ok()) s = CheckUsers(snap->config);
+    if (s.ok()) s = snap->tls_status;
+    if (s.ok() && snap->tls != nullptr) s = EnableCivetwebTls();
+    if (!s.ok()) {
+      web_config_.reset();
+      return s;
+    }
+    if (snap->tls != nullptr) {
+      tls_handshake_ =
+          std::make_unique<TlsHandshake>(web_config_.get(), options.log_error);
+      *ports += 's';
+    }
+    web_access_ = std::make_unique<WebAccess>(web_config_.get());
+  }
   handler_ = std::move(handler);
   max_body_bytes_ = options.max_body_bytes;
 
   const std::string threads = std::to_string(std::max(1, options.num_threads));
   const std::string header_bytes =
       std::to_string(std::max<int64_t>(1024, options.max_header_bytes));
+  const std::string read_timeout =
+      std::to_string(std::max<int64_t>(1, options.read_timeout_ms));
   const char* config[] = {"listening_ports",
                           ports->c_str(),
                           "num_threads",
@@ -158,11 +204,15 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
                           "enable_keep_alive",
                           "yes",
                           "request_timeout_ms",
-                          kRequestTimeoutMs,
+                          read_timeout.c_str(),
                           nullptr};
   mg_callbacks callbacks{};
   // civetweb prints to stderr by default; errors reach the caller instead.
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };
+  callbacks.init_ssl = [](void* ssl_ctx, void* self) {
+    TlsHandshake* tls = static_cast<HttpServer*>(self)->tls_handshake_.get();
+    return tls != nullptr ? tls->Install(ssl_ctx) : 0;
+  };
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = this;
@@ -218,8 +268,18 @@ int HttpServer::Serve(mg_connection* conn) {
     req.headers.emplace_back(ri->http_headers[i].name,
                              ri->http_headers[i].value);
   }
+  std::vector<std::pair<std::string, std::string>> web_headers;
+  if (web_access_ != nullptr) {
+    // Before the body is read: a stranger's upload is not worth reading.
+    if (std::optional<HttpResponse> refused =
+            web_access_->Admit(req, &web_headers)) {
+      Write(conn, req, *refused, /*close=*/true);
+      return refused->status;
+    }
+  }
   if (ri->content_length > max_body_bytes_) {
-    const HttpResponse resp = TextResponse(413, "request body too large\n");
+    HttpResponse resp = TextResponse(413, "request body too large\n");
+    AddHeaders(web_headers, &resp);
     Write(conn, req, resp, /*close=*/true);
     return resp.status;
   }
@@ -228,7 +288,8 @@ int HttpServer::Serve(mg_connection* conn) {
     const int n = mg_read(conn, buf, sizeof(buf));
     if (n <= 0) break;
     if (static_cast<int64_t>(req.body.size()) + n > max_body_bytes_) {
-      const HttpResponse resp = TextResponse(413, "request body too large\n");
+      HttpResponse resp = TextResponse(413, "request body too large\n");
+      AddHeaders(web_headers, &resp);
       Write(conn, req, resp, /*close=*/true);
       return resp.status;
     }
@@ -244,6 +305,7 @@ int HttpServer::Serve(mg_connection* conn) {
     }
   });
   if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
+  AddHeaders(web_headers, &resp);
   Write(conn, req, resp, /*close=*/false);
   if (resp.after_send) resp.after_send();
   return resp.status;

@@ -1,0 +1,89 @@
+// The per-request checks of the web config; see web_access.h.
+#include "lib/api/web_access.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "lib/model/absl_compat.h"
+
+namespace vigil::api {
+
+namespace {
+
+// net/http's http.Error: the status text, plain text, no sniffing.
+HttpResponse GoHttpError(int status, std::string text) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.body = std::move(text) + "\n";
+  return r;
+}
+
+std::chrono::nanoseconds SteadyNow() {
+  return std::chrono::steady_clock::now().time_since_epoch();
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(int64_t burst, std::chrono::nanoseconds interval,
+                         std::function<std::chrono::nanoseconds()> now)
+    : burst_(static_cast<double>(std::max<int64_t>(0, burst))),
+      interval_ns_(static_cast<double>(interval.count())),
+      now_(now ? std::move(now) : SteadyNow),
+      tokens_(burst_),
+      last_ns_(static_cast<double>(now_().count())) {}
+
+bool RateLimiter::Allow() {
+  std::lock_guard lock(mu_);
+  const double now = static_cast<double>(now_().count());
+  if (now > last_ns_) {
+    tokens_ = std::min(burst_, tokens_ + (now - last_ns_) / interval_ns_);
+    last_ns_ = now;
+  }
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+WebAccess::WebAccess(WebConfigSource* source) : source_(source) {
+  const std::shared_ptr<const WebConfigSnapshot> snap = source_->Current();
+  if (snap->config_status.ok() && snap->config.rate_limit_interval_ms > 0) {
+    limiter_.emplace(
+        snap->config.rate_limit_burst,
+        std::chrono::milliseconds(snap->config.rate_limit_interval_ms));
+  }
+}
+
+std::optional<HttpResponse> WebAccess::Admit(
+    const HttpRequest& request,
+    std::vector<std::pair<std::string, std::string>>* headers) {
+  const std::shared_ptr<const WebConfigSnapshot> snap = source_->Current();
+  // A certificate that fails to load fails handshakes, not requests.
+  if (!snap->config_status.ok()) {
+    return GoHttpError(500, "Internal Server Error");
+  }
+  if (limiter_.has_value() && !limiter_->Allow()) {
+    return GoHttpError(429, "Too Many Requests");
+  }
+  for (const auto& [name, value] : snap->config.headers) {
+    headers->emplace_back(name, value);
+  }
+  const auto& users = snap->config.basic_auth_users;
+  if (users.empty()) return std::nullopt;
+  for (const auto& [name, value] : request.headers) {
+    if (!absl::EqualsIgnoreCase(ToAbsl(name), "Authorization")) continue;
+    std::optional<BasicCredentials> credentials =
+        ParseBasicAuthorization(value);
+    if (credentials.has_value() && authenticator_.Check(users, *credentials)) {
+      return std::nullopt;
+    }
+    break;  // Go reads the first Authorization header only
+  }
+  HttpResponse denied = GoHttpError(401, "Unauthorized");
+  denied.headers.emplace_back("WWW-Authenticate", "Basic");
+  for (const auto& h : *headers) denied.headers.push_back(h);
+  return denied;
+}
+
+}  // namespace vigil::api

@@ -1,0 +1,371 @@
+// The web config file: strict decoding with the toolkit's errors, bcrypt
+// checks, the verdict cache, the rate limiter and the per-request gate.
+// TLS handshakes are tests/web_config_test.sh's (curl and openssl).
+#include <crypt.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "lib/api/basic_auth.h"
+#include "lib/api/tls_material.h"
+#include "lib/api/web_access.h"
+#include "lib/api/web_config.h"
+#include "lib/api/web_config_source.h"
+#include "vigil/api.h"
+
+namespace vigil::api {
+namespace {
+
+// A fresh bcrypt hash of `password` at the lowest cost, by libxcrypt.
+std::string Bcrypt(const std::string& password, const char* prefix = "$2y$") {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  EXPECT_NE(crypt_gensalt_rn(prefix, 4, nullptr, 0, salt, sizeof(salt)),
+            nullptr);
+  crypt_data data{};
+  const char* hash = crypt_r(password.c_str(), salt, &data);
+  EXPECT_NE(hash, nullptr);
+  return hash;
+}
+
+std::string Basic(const std::string& user, const std::string& password) {
+  return "Basic " + absl::Base64Escape(user + ":" + password);
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/vigil-webcfg-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string p = path_ + "/" + name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+absl::Status ParseError(const std::string& yaml) {
+  return ParseWebConfig(yaml, "web.yml").status();
+}
+
+TEST(WebConfigTest, DefaultsAreTheToolkits) {
+  auto c = ParseWebConfig("", "web.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->tls.enabled());
+  EXPECT_EQ(c->tls.min_version, kTls12);
+  EXPECT_EQ(c->tls.max_version, kTls13);
+  EXPECT_TRUE(c->tls.prefer_server_cipher_suites);
+  EXPECT_TRUE(c->http2);
+}
+
+TEST(WebConfigTest, DecodesEveryField) {
+  auto c = ParseWebConfig(R"(
+tls_server_config:
+  cert_file: certs/server.crt
+  key_file: /abs/server.key
+  client_ca_file: ../ca.pem
+  client_auth_type: RequireAndVerifyClientCert
+  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256]
+  curve_preferences: [X25519, CurveP256]
+  min_version: TLS13
+  max_version: TLS13
+  prefer_server_cipher_suites: no
+  client_allowed_sans: [client.example]
+http_server_config:
+  http2: false
+  headers:
+    Strict-Transport-Security: max-age=31536000
+    X-Frame-Options: sameorigin
+rate_limit: {burst: 5, interval: 1s}
+basic_auth_users:
+  alice: $2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi
+)",
+                          "/etc/vigil/web.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  // Relative paths are relative to the file, cleaned as filepath.Join.
+  EXPECT_EQ(c->tls.cert_file, "/etc/vigil/certs/server.crt");
+  EXPECT_EQ(c->tls.key_file, "/abs/server.key");
+  EXPECT_EQ(c->tls.client_ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c->tls.cipher_suites.size(), 2u);
+  EXPECT_EQ(c->tls.curve_preferences.size(), 2u);
+  EXPECT_EQ(c->tls.min_version, kTls13);
+  EXPECT_FALSE(c->tls.prefer_server_cipher_suites);  // yaml.v2's "no"
+  EXPECT_FALSE(c->http2);
+  EXPECT_EQ(c->headers.at("X-Frame-Options"), "sameorigin");
+  EXPECT_EQ(c->rate_limit_burst, 5);
+  EXPECT_EQ(c->rate_limit_interval_ms, 1000);
+  EXPECT_EQ(c->basic_auth_users.size(), 1u);
+  EXPECT_TRUE(CheckUsers(*c).ok());
+}
+
+TEST(WebConfigTest, StrictDecodingNamesTheField) {
+  EXPECT_EQ(
+      ParseError("tls_server_config:\n  cert_file: a\n  foo: 1\n").message(),
+      "web.yml:3:3: field foo not found in type web.TLSConfig");
+  EXPECT_EQ(ParseError("basic_auth: {}\n").message(),
+            "web.yml:1:1: field basic_auth not found in type web.Config");
+  EXPECT_EQ(ParseError("http_server_config: {http3: true}\n").message(),
+            "web.yml:1:22: field http3 not found in type web.HTTPConfig");
+}
+
+TEST(WebConfigTest, UnknownNamesAreTheToolkitsErrors) {
+  EXPECT_EQ(ParseError("tls_server_config: {min_version: TLS14}\n").message(),
+            "web.yml:1:34: unknown TLS version: TLS14");
+  EXPECT_EQ(
+      ParseError(
+          "tls_server_config:\n  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n")
+          .message(),
+      "web.yml:2:19: unknown cipher: TLS_RSA_WITH_RC4_128_SHA");
+  EXPECT_EQ(
+      ParseError("tls_server_config: {curve_preferences: [P256]}\n").message(),
+      "web.yml:1:41: unknown curve: P256");
+}
+
+TEST(WebConfigTest, HeadersAreTheToolkitsAllowList) {
+  EXPECT_EQ(
+      ParseError("http_server_config: {headers: {Server: vigil}}\n").message(),
+      "HTTP header \"Server\" can not be configured");
+  EXPECT_EQ(ParseError("http_server_config:\n  headers:\n    "
+                       "X-Content-Type-Options: sniff\n")
+                .message(),
+            "invalid value for X-Content-Type-Options. Expected one of: "
+            "[\"nosniff\"], but got: \"sniff\"");
+  EXPECT_TRUE(ParseError("http_server_config:\n  headers:\n    "
+                         "Content-Security-Policy: default-src 'self'\n")
+                  .ok());
+}
+
+TEST(WebConfigTest, BcryptHashShapesAsGoChecksThem) {
+  EXPECT_TRUE(CheckBcryptHash(Bcrypt("x", "$2a$")).ok());
+  EXPECT_TRUE(CheckBcryptHash(Bcrypt("x", "$2b$")).ok());
+  EXPECT_TRUE(CheckBcryptHash(Bcrypt("x", "$2y$")).ok());
+  EXPECT_EQ(CheckBcryptHash("secret").message(),
+            "crypto/bcrypt: hashedSecret too short to be a bcrypted password");
+  std::string h = Bcrypt("x");
+  EXPECT_EQ(CheckBcryptHash("x" + h.substr(1)).message(),
+            "crypto/bcrypt: bcrypt hashes must start with '$', but "
+            "hashedSecret started with 'x'");
+  EXPECT_EQ(CheckBcryptHash("$3" + h.substr(2)).message(),
+            "crypto/bcrypt: bcrypt algorithm version '3' requested is newer "
+            "than current version '2'");
+  EXPECT_EQ(CheckBcryptHash(h.substr(0, 4) + "03" + h.substr(6)).message(),
+            "crypto/bcrypt: cost 3 is outside allowed inclusive range 4..31");
+  EXPECT_EQ(CheckBcryptHash(h.substr(0, 4) + "1x" + h.substr(6)).message(),
+            "strconv.Atoi: parsing \"1x\": invalid syntax");
+}
+
+TEST(WebConfigTest, ValidateNamesTheMissingPiece) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("web.yml", "tls_server_config: {cert_file: server.crt}\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "missing one of key or key_file");
+  dir.Write("web.yml",
+            "tls_server_config: {cert_file: server.crt, key_file: k}\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "failed to read cert_file (" + dir.path() + "/server.crt): open " +
+                dir.path() + "/server.crt: no such file or directory");
+  dir.Write("server.crt", "not a certificate\n");
+  dir.Write("k", "not a key\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "failed to load X509KeyPair: tls: failed to find any PEM data in "
+            "certificate input");
+  dir.Write("web.yml", "basic_auth_users: {bob: plain}\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "crypto/bcrypt: hashedSecret too short to be a bcrypted password");
+  dir.Write("web.yml", "tls_server_config: {client_auth_type: Sometimes}\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "missing one of cert or cert_file");
+  EXPECT_EQ(ValidateWebConfig(dir.path() + "/absent.yml").message(),
+            "open " + dir.path() + "/absent.yml: no such file or directory");
+  dir.Write("web.yml", "http_server_config: {http2: false}\n");
+  EXPECT_TRUE(ValidateWebConfig(path).ok());
+}
+
+TEST(WebConfigTest, EveryGoCipherSuiteHasAnOpenSslName) {
+  for (const char* go : {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                         "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                         "TLS_RSA_WITH_AES_128_GCM_SHA256"}) {
+    EXPECT_FALSE(TlsMaterial::OpenSslCipherName(go).empty()) << go;
+  }
+  EXPECT_EQ(TlsMaterial::OpenSslCipherName("TLS_AES_128_GCM_SHA256"), "");
+}
+
+TEST(BasicAuthTest, ParsesAuthorizationAsGo) {
+  auto c = ParseBasicAuthorization(Basic("alice", "pa:ss"));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->user, "alice");
+  EXPECT_EQ(c->password, "pa:ss");  // split at the first colon
+  EXPECT_TRUE(ParseBasicAuthorization("bAsIc " + absl::Base64Escape("a:b"))
+                  .has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Bearer abc").has_value());
+  EXPECT_FALSE(ParseBasicAuthorization("Basic " + absl::Base64Escape("nocolon"))
+                   .has_value());
+  EXPECT_FALSE(
+      ParseBasicAuthorization("Basic YTpiYw").has_value());  // unpadded
+  EXPECT_FALSE(ParseBasicAuthorization("Basic !!!!").has_value());
+}
+
+TEST(BasicAuthTest, BcryptMatchesEveryPrefix) {
+  for (const char* prefix : {"$2a$", "$2b$", "$2y$"}) {
+    const std::string hash = Bcrypt("s3cret", prefix);
+    EXPECT_TRUE(BcryptMatches(hash, "s3cret")) << prefix;
+    EXPECT_FALSE(BcryptMatches(hash, "s3cre")) << prefix;
+    EXPECT_FALSE(BcryptMatches(hash, std::string("s3cret\0x", 8))) << prefix;
+  }
+  EXPECT_FALSE(BcryptMatches("garbage", "s3cret"));
+}
+
+TEST(BasicAuthTest, VerdictsAreCachedSoRepeatsCostNoBcrypt) {
+  BasicAuthenticator auth;
+  const std::map<std::string, std::string> users = {{"alice", Bcrypt("right")}};
+  EXPECT_TRUE(auth.Check(users, {"alice", "right"}));
+  EXPECT_FALSE(auth.Check(users, {"alice", "wrong"}));
+  EXPECT_FALSE(auth.Check(users, {"mallory", "right"}));
+  EXPECT_EQ(auth.bcrypt_runs(), 3);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_FALSE(auth.Check(users, {"alice", "wrong"}));
+    EXPECT_FALSE(auth.Check(users, {"mallory", "right"}));
+    EXPECT_TRUE(auth.Check(users, {"alice", "right"}));
+  }
+  EXPECT_EQ(auth.bcrypt_runs(), 3);
+  // A changed hash (an edited file) is a new key, never a stale verdict.
+  const std::map<std::string, std::string> rotated = {
+      {"alice", Bcrypt("other")}};
+  EXPECT_FALSE(auth.Check(rotated, {"alice", "right"}));
+  EXPECT_EQ(auth.bcrypt_runs(), 4);
+}
+
+TEST(BasicAuthTest, CacheStaysBounded) {
+  BasicAuthenticator auth;
+  const std::map<std::string, std::string> users = {{"alice", Bcrypt("x")}};
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_FALSE(auth.Check(users, {"alice", "guess" + std::to_string(i)}));
+  }
+  EXPECT_EQ(auth.bcrypt_runs(), 300);
+  // Recent entries survive the random eviction often enough that some of
+  // the last few guesses hit; the size bound is the point here.
+  EXPECT_FALSE(auth.Check(users, {"alice", "guess299"}));
+  EXPECT_LE(auth.bcrypt_runs(), 301);
+}
+
+TEST(RateLimiterTest, TokenBucketOnAnInjectedClock) {
+  std::chrono::nanoseconds now{0};
+  RateLimiter limiter(2, std::chrono::seconds(1), [&] { return now; });
+  EXPECT_TRUE(limiter.Allow());
+  EXPECT_TRUE(limiter.Allow());
+  EXPECT_FALSE(limiter.Allow());
+  now += std::chrono::milliseconds(500);
+  EXPECT_FALSE(limiter.Allow());
+  now += std::chrono::milliseconds(500);
+  EXPECT_TRUE(limiter.Allow());
+  EXPECT_FALSE(limiter.Allow());
+  now += std::chrono::seconds(10);  // refills to the burst, no further
+  EXPECT_TRUE(limiter.Allow());
+  EXPECT_TRUE(limiter.Allow());
+  EXPECT_FALSE(limiter.Allow());
+  RateLimiter none(0, std::chrono::seconds(1), [&] { return now; });
+  EXPECT_FALSE(none.Allow());  // x/time/rate: burst 0 admits nothing
+}
+
+HttpRequest WithAuthorization(const std::string& value) {
+  HttpRequest r;
+  r.method = "GET";
+  r.path = "/-/healthy";
+  r.headers.emplace_back("authorization", value);
+  return r;
+}
+
+TEST(WebAccessTest, AuthHeadersAndReload) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("web.yml",
+                "http_server_config:\n  headers:\n    "
+                "X-Frame-Options: deny\nbasic_auth_users:\n  "
+                "alice: " +
+                    Bcrypt("right") + "\n");
+  WebConfigSource source(path);
+  WebAccess access(&source);
+  std::vector<std::pair<std::string, std::string>> headers;
+  auto denied =
+      access.Admit(WithAuthorization(Basic("alice", "wrong")), &headers);
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_EQ(denied->body, "Unauthorized\n");
+  bool challenge = false, frame = false;
+  for (const auto& [k, v] : denied->headers) {
+    challenge = challenge || (k == "WWW-Authenticate" && v == "Basic");
+    frame = frame || (k == "X-Frame-Options" && v == "deny");
+  }
+  EXPECT_TRUE(challenge);
+  EXPECT_TRUE(frame);
+  headers.clear();
+  EXPECT_FALSE(
+      access.Admit(WithAuthorization(Basic("alice", "right")), &headers)
+          .has_value());
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_EQ(headers[0].first, "X-Frame-Options");
+  HttpRequest anonymous;
+  EXPECT_EQ(access.Admit(anonymous, &headers)->status, 401);
+
+  // Bob is added to the file: no restart needed.
+  dir.Write("web.yml", "basic_auth_users:\n  alice: " + Bcrypt("right") +
+                           "\n  bob: " + Bcrypt("bobs") + "\n");
+  headers.clear();
+  EXPECT_FALSE(access.Admit(WithAuthorization(Basic("bob", "bobs")), &headers)
+                   .has_value());
+  EXPECT_TRUE(headers.empty());
+  // A file broken later fails requests with 500, as the toolkit does.
+  dir.Write("web.yml", "basic_auth_users: [\n");
+  EXPECT_EQ(
+      access.Admit(WithAuthorization(Basic("bob", "bobs")), &headers)->status,
+      500);
+}
+
+TEST(WebAccessTest, RateLimitIsReadOnceAndAnswers429) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("web.yml", "rate_limit: {burst: 2, interval: 1h}\n");
+  WebConfigSource source(path);
+  WebAccess access(&source);
+  std::vector<std::pair<std::string, std::string>> headers;
+  HttpRequest r;
+  EXPECT_FALSE(access.Admit(r, &headers).has_value());
+  EXPECT_FALSE(access.Admit(r, &headers).has_value());
+  auto limited = access.Admit(r, &headers);
+  ASSERT_TRUE(limited.has_value());
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->body, "Too Many Requests\n");
+}
+
+TEST(WebConfigSourceTest, SameSnapshotUntilAFileChanges) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("web.yml", "http_server_config: {http2: false}\n");
+  WebConfigSource source(path);
+  auto first = source.Current();
+  EXPECT_EQ(source.Current().get(), first.get());
+  // Same size, new inode: a Kubernetes secret volume's symlink swap.
+  dir.Write("web.new", "http_server_config: {http2: true }\n");
+  std::filesystem::rename(dir.path() + "/web.new", path);
+  auto second = source.Current();
+  EXPECT_NE(second.get(), first.get());
+  EXPECT_TRUE(second->config.http2);
+}
+
+}  // namespace
+}  // namespace vigil::api
