@@ -122,6 +122,18 @@ class Server {
 
   int Run() {
     const int64_t start = WallClockMs();
+    if (demo_ && !flags_.web_config_file.empty()) {
+      // The demo scrapes and lists pods from its own listener over plain,
+      // unauthenticated HTTP.
+      Log(LogLevel::kError,
+          "The built-in demo cannot run behind --web.config.file; give a "
+          "--config.file");
+      return 1;
+    }
+    if (flags_.web_max_connections < 1) {
+      Log(LogLevel::kError, "--web.max-connections must be at least 1");
+      return 1;
+    }
     // The demo's targets are vigil's own listener, whose port is known once
     // it listens: its config is applied after the server starts.
     auto config = demo_ ? ParseConfig(demo::ConfigYaml(0), "<demo>", "")

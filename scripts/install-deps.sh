@@ -7,12 +7,14 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang clang-format curl
   libclang-rt-14-dev
   prometheus-cpp-dev libcivetweb-dev libabsl-dev libre2-dev
-  libcurl4-openssl-dev libssl-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev
+  libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-cpp-dev
+  nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Real peers the integration tests start.
   prometheus prometheus-alertmanager
-  # The shell tests' helpers: free ports, JSON checks, a fake Kubernetes API.
-  python3
+  # The shell tests' helpers: free ports, JSON checks, a fake Kubernetes API,
+  # bcrypt hashes (python3's crypt) and certificates (openssl).
+  python3 openssl
 )
 
 missing=()

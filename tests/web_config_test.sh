@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# --web.config.file end to end, with curl and certificates openssl makes at
+# run time: plain HTTP refused on the TLS port, a server certificate from
+# another CA refused by the client, a client certificate required (none
+# and a stranger's refused, ours accepted), wrong password 401 and right
+# password 200 on every endpoint with the configured headers, a rotated
+# certificate served without a restart, a broken rotation failing
+# handshakes (logged once) until it is fixed; and `vigil check web-config`
+# giving promtool's verdicts where promtool is installed.
+# Usage: web_config_test.sh VIGIL_BINARY
+set -eu
+vigil=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+# shellcheck source=support/shell_helpers.sh
+. "$here/support/shell_helpers.sh"
+fail() { echo "FAIL: $*" >&2; echo "--- vigil log" >&2; cat "$work/vigil.log" >&2 || true; exit 1; }
+cd "$work"
+
+# --- certificates: two CAs, a server certificate for 127.0.0.1, a client
+# certificate from each CA.
+ca() {  # NAME
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$1.key" -out "$1.crt" -days 2 -subj "/CN=$1" 2>/dev/null
+}
+leaf() {  # NAME CA SAN SERIAL
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$1.key" -out "$1.csr" -subj "/CN=$1" 2>/dev/null
+  printf 'subjectAltName=%s\n' "$3" >"$1.ext"
+  openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -days 2 \
+    -set_serial "$4" -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+ca ca1
+ca ca2
+leaf server ca1 "IP:127.0.0.1,DNS:localhost" 1001
+leaf client ca1 "DNS:client.example" 2001
+leaf stranger ca2 "DNS:client.example" 2002
+
+hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))')
+case $hash in '$2'*) ;; *) fail "python3's crypt made no bcrypt hash: $hash" ;; esac
+
+mkdir tls
+cp server.crt tls/server.crt
+cp server.key tls/server.key
+cat >web.yml <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+  client_ca_file: ca1.crt
+  client_auth_type: RequireAndVerifyClientCert
+  client_allowed_sans: [client.example]
+http_server_config:
+  headers:
+    X-Frame-Options: deny
+    Strict-Transport-Security: max-age=31536000
+basic_auth_users:
+  alice: $hash
+YAML
+"$vigil" check web-config web.yml 2>check.out || fail "check web-config: $(cat check.out)"
+grep -qx 'web.yml SUCCESS' check.out || fail "check web-config said: $(cat check.out)"
+
+printf 'global: {evaluation_interval: 1m}\n' >vigil.yml
+port=$(free_port)
+"$vigil" run --config.file=vigil.yml --web.listen-address="127.0.0.1:$port" \
+  --web.config.file=web.yml >vigil.log 2>&1 &
+vigil_pid=$!
+pids+=($vigil_pid)
+base="https://127.0.0.1:$port"
+ok_curl=(curl -sS --cacert ca1.crt --cert client.crt --key client.key)
+for _ in $(seq 1 150); do
+  "${ok_curl[@]}" -u alice:s3cret -o /dev/null "$base/-/ready" 2>/dev/null && break
+  kill -0 $vigil_pid 2>/dev/null || fail "vigil exited"
+  sleep 0.2
+done
+
+status() { "${ok_curl[@]}" -o /dev/null -w '%{http_code}' "$@" 2>/dev/null || true; }
+
+# Plain HTTP on the TLS port gets no HTTP answer.
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/-/healthy" || true)
+[ "$code" = 000 ] || fail "plain HTTP answered $code"
+# The client refuses a server certificate its CA did not sign.
+if curl -s --cacert ca2.crt --cert client.crt --key client.key -u alice:s3cret \
+  -o /dev/null "$base/-/healthy"; then
+  fail "a server certificate from another CA was accepted"
+fi
+# No client certificate, or one from a CA the server does not trust.
+if curl -s --cacert ca1.crt -u alice:s3cret -o /dev/null "$base/-/healthy"; then
+  fail "a connection without a client certificate was served"
+fi
+if curl -s --cacert ca1.crt --cert stranger.crt --key stranger.key \
+  -u alice:s3cret -o /dev/null "$base/-/healthy"; then
+  fail "a client certificate from another CA was accepted"
+fi
+
+# Basic auth on every endpoint, probes included.
+for path in /-/healthy /-/ready /metrics "/api/v1/query?query=up" /api/v1/status/buildinfo; do
+  [ "$(status "$base$path")" = 401 ] || fail "$path without a password: not 401"
+  [ "$(status -u alice:wrong "$base$path")" = 401 ] || fail "$path with a wrong password: not 401"
+  [ "$(status -u mallory:s3cret "$base$path")" = 401 ] || fail "$path as an unknown user: not 401"
+  [ "$(status -u alice:s3cret "$base$path")" = 200 ] || fail "$path with the password: not 200"
+done
+"${ok_curl[@]}" -D headers.txt -o /dev/null "$base/-/healthy"
+grep -qi '^WWW-Authenticate: Basic' headers.txt || fail "401 without a Basic challenge"
+grep -qi '^X-Frame-Options: deny' headers.txt || fail "401 without the configured header"
+"${ok_curl[@]}" -u alice:s3cret -D headers.txt -o /dev/null "$base/-/healthy"
+grep -qi '^Strict-Transport-Security: max-age=31536000' headers.txt ||
+  fail "200 without the configured header: $(cat headers.txt)"
+
+serial() {
+  openssl s_client -connect "127.0.0.1:$port" -CAfile ca1.crt \
+    -cert client.crt -key client.key </dev/null 2>/dev/null |
+    openssl x509 -noout -serial 2>/dev/null || true
+}
+[ "$(serial)" = "serial=03E9" ] || fail "served certificate: $(serial)"
+
+# cert-manager renews the certificate: the next handshake serves it.
+leaf renewed ca1 "IP:127.0.0.1" 1002
+cp renewed.crt tls/server.crt.new && cp renewed.key tls/server.key.new
+mv tls/server.key.new tls/server.key && mv tls/server.crt.new tls/server.crt
+[ "$(serial)" = "serial=03EA" ] || fail "rotated certificate not served: $(serial)"
+[ "$(status -u alice:s3cret "$base/-/healthy")" = 200 ] || fail "no 200 after rotation"
+
+# A key that does not match fails handshakes, is logged once, and the next
+# good pair is picked up.
+cp stranger.key tls/server.key
+for _ in 1 2 3; do
+  [ "$(status -u alice:s3cret "$base/-/healthy")" = 000 ] || fail "a mismatched key was served"
+done
+n=$(grep -c 'private key does not match public key' vigil.log || true)
+[ "$n" = 1 ] || fail "the broken certificate was logged $n times, not once"
+cp renewed.key tls/server.key
+[ "$(status -u alice:s3cret "$base/-/healthy")" = 200 ] || fail "no recovery after the key was fixed"
+kill -0 $vigil_pid || fail "vigil died"
+
+# `vigil check web-config` verdicts, and promtool's where it is installed.
+cat >bad_field.yml <<'YAML'
+tls_server_config: {cert_file: server.crt, key_file: server.key, foo: 1}
+YAML
+cat >bad_header.yml <<'YAML'
+http_server_config: {headers: {X-Frame-Options: allow}}
+YAML
+cat >ca_no_policy.yml <<'YAML'
+tls_server_config: {cert_file: server.crt, key_file: server.key, client_ca_file: ca1.crt}
+YAML
+cat >no_key.yml <<'YAML'
+tls_server_config: {cert_file: server.crt, key_file: absent.key}
+YAML
+cat >bad_hash.yml <<'YAML'
+basic_auth_users: {alice: plaintext}
+YAML
+cat >wrong_key.yml <<'YAML'
+tls_server_config: {cert_file: server.crt, key_file: stranger.key}
+YAML
+cat >good_plain.yml <<YAML
+basic_auth_users: {alice: '$hash'}
+http_server_config: {http2: no}
+YAML
+for f in bad_field bad_header ca_no_policy no_key bad_hash wrong_key good_plain; do
+  want=1
+  [ $f = good_plain ] && want=0
+  got=0
+  "$vigil" check web-config "$f.yml" 2>/dev/null || got=$?
+  [ "$got" = "$want" ] || fail "vigil check web-config $f.yml exited $got, want $want"
+  if command -v promtool >/dev/null; then
+    p=0
+    promtool check web-config "$f.yml" 2>/dev/null || p=$?
+    [ "$p" = "$got" ] || fail "promtool check web-config $f.yml exited $p, vigil $got"
+  fi
+done
+echo "PASS"
