@@ -258,5 +258,30 @@ TEST(YamlDecodeTest, MergeKeyErrors) {
   EXPECT_TRUE(cycle.ok()) << cycle.status();
 }
 
+// Checked against promtool 2.42: `check config`, `check web-config` (both
+// yaml.v2 strict) and `check rules` (yaml.v3) refuse each repeated key.
+TEST(YamlDecodeTest, DuplicateKeys) {
+  auto top = LoadDocument("global: {}\nglobal: {}\n", "f.yml");
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.status().message(),
+            "f.yml:2:1: key \"global\" already set in map");
+  auto nested = LoadDocument("a:\n  - {x: 1, y: 2, x: 3}\n", "f.yml");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().message(),
+            "f.yml:2:18: key \"x\" already set in map");
+  // yaml.v2 decodes both keys into the same Go string.
+  EXPECT_FALSE(LoadDocument("m: {1: a, \"1\": b}\n", "f.yml").ok());
+  // Merged keys are not duplicates; distinct keys are fine.
+  EXPECT_TRUE(LoadDocument("b: &b {x: 1}\nm: {<<: *b, x: 2}\n", "f.yml").ok());
+
+  YAML::Node rules = YAML::Load("- name: a\n  rules: []\n  name: b\n");
+  absl::Status v3 = ResolveMergeKeys("r.yml", rules, GoYaml::kV3);
+  EXPECT_EQ(v3.message(),
+            "r.yml:3:3: mapping key \"name\" already defined at line 1");
+  // yaml.v3 compares tags too: 1 (!!int) and "1" (!!str) differ.
+  YAML::Node tagged = YAML::Load("{1: a, \"1\": b}");
+  EXPECT_TRUE(ResolveMergeKeys("r.yml", tagged, GoYaml::kV3).ok());
+}
+
 }  // namespace
 }  // namespace vigil::yamlcfg

@@ -405,6 +405,9 @@ class MergeResolver {
 
 absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root,
                               GoYaml version) {
+  if (absl::Status s = CheckDuplicateKeys(file, root, version); !s.ok()) {
+    return s;
+  }
   return MergeResolver(file, version).Visit(root);
 }
 

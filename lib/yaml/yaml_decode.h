@@ -67,9 +67,20 @@ absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(std::string_view yaml,
 // over merged ones, except that yaml.v2 assigns in document order, so there
 // a "<<" overrides the keys before it. yaml-cpp keeps "<<" as an ordinary
 // key, so every loader calls this before decoding. A merge value that is not
-// a map or a sequence of maps is an error at that value.
+// a map or a sequence of maps is an error at that value. Duplicate keys are
+// refused first (CheckDuplicateKeys): merging would hide them.
 absl::Status ResolveMergeKeys(std::string_view file, YAML::Node& root,
                               GoYaml version);
+
+// Go's decoders refuse a mapping that repeats a key: yaml.v2's strict mode
+// (the config, file_sd, web config and promtool's unit tests) with
+// "file:line:col: key "a" already set in map", yaml.v3 (rule files) with
+// "mapping key "a" already defined at line N", both at the second key.
+// yaml.v2 compares the keys as strings (every map vigil decodes has string
+// keys), yaml.v3 compares value and resolved tag. Merge keys ("<<") are not
+// keys here.
+absl::Status CheckDuplicateKeys(std::string_view file, const YAML::Node& root,
+                                GoYaml version);
 
 // yaml.v3's guard against alias bombs ("billion laughs"): yaml-cpp shares
 // an aliased node instead of copying it, but whoever walks the tree visits
