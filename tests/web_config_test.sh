@@ -132,6 +132,42 @@ cp renewed.key tls/server.key
 [ "$(status -u alice:s3cret "$base/-/healthy")" = 200 ] || fail "no recovery after the key was fixed"
 kill -0 $vigil_pid || fail "vigil died"
 
+# The client-certificate policy is re-read per handshake too.
+policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SAN]
+  { echo "tls_server_config:"
+    echo "  cert_file: tls/server.crt"
+    echo "  key_file: tls/server.key"
+    echo "  client_ca_file: ca1.crt"
+    echo "  client_auth_type: $1"
+    [ -n "${2:-}" ] && echo "  client_allowed_sans: [$2]"
+    echo "basic_auth_users: {alice: '$hash'}"
+  } >web.yml.new
+  mv web.yml.new web.yml
+}
+as() {  # none|client|stranger → HTTP status of /-/healthy
+  local who=()
+  [ "$1" = none ] || who=(--cert "$1.crt" --key "$1.key")
+  curl -s --cacert ca1.crt "${who[@]}" -u alice:s3cret -o /dev/null \
+    -w '%{http_code}' "$base/-/healthy" 2>/dev/null || true
+}
+expect() {  # WHO WANT WHY
+  [ "$(as "$1")" = "$2" ] || fail "$3: $1 got $(as "$1"), want $2"
+}
+policy VerifyClientCertIfGiven
+expect none 200 VerifyClientCertIfGiven
+expect client 200 VerifyClientCertIfGiven
+expect stranger 000 VerifyClientCertIfGiven
+policy RequireAnyClientCert
+expect none 000 RequireAnyClientCert
+expect stranger 200 RequireAnyClientCert
+policy RequestClientCert
+expect none 200 RequestClientCert
+expect stranger 200 RequestClientCert
+policy RequireAndVerifyClientCert other.example
+expect client 000 "client_allowed_sans without the client's SAN"
+policy RequireAndVerifyClientCert client.example
+expect client 200 "client_allowed_sans with the client's SAN"
+
 # `vigil check web-config` verdicts, and promtool's where it is installed.
 cat >bad_field.yml <<'YAML'
 tls_server_config: {cert_file: server.crt, key_file: server.key, foo: 1}
