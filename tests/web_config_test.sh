@@ -168,6 +168,36 @@ expect client 000 "client_allowed_sans without the client's SAN"
 policy RequireAndVerifyClientCert client.example
 expect client 200 "client_allowed_sans with the client's SAN"
 
+# Versions and cipher suites (Go's names), also per handshake.
+tls_as() {  # CURL_TLS_ARGS... → status
+  curl -s --cacert ca1.crt --cert client.crt --key client.key -u alice:s3cret \
+    "$@" -o /dev/null -w '%{http_code}' "$base/-/healthy" 2>/dev/null || true
+}
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+  min_version: TLS13
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+[ "$(tls_as --tls-max 1.2)" = 000 ] || fail "TLS 1.2 accepted with min_version TLS13"
+[ "$(tls_as --tlsv1.3)" = 200 ] || fail "TLS 1.3 refused with min_version TLS13"
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+  max_version: TLS12
+  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+[ "$(tls_as --ciphers ECDHE-ECDSA-AES128-GCM-SHA256)" = 000 ] ||
+  fail "a cipher suite outside cipher_suites was accepted"
+[ "$(tls_as --ciphers ECDHE-ECDSA-AES256-GCM-SHA384)" = 200 ] ||
+  fail "the configured cipher suite was refused"
+[ "$(tls_as --tlsv1.3)" = 000 ] || fail "TLS 1.3 accepted with max_version TLS12"
+
 # `vigil check web-config` verdicts, and promtool's where it is installed.
 cat >bad_field.yml <<'YAML'
 tls_server_config: {cert_file: server.crt, key_file: server.key, foo: 1}
