@@ -30,6 +30,12 @@
 // at once) — and, since a series only loses its oldest chunks, the later
 // chunks of those series too.
 //
+// Durability: OpenWal() puts the Head on a directory. It replays the
+// write-ahead log found there (series keep their refs) and from then on
+// logs every commit before applying it, so a process crash loses nothing
+// committed and a power loss at most the last sync interval. Without it
+// the Head is memory-only.
+//
 // Thread safety: Head and Appender creation are safe from any thread; one
 // Appender belongs to one thread. Appends, commits, queries and GC run
 // concurrently; no lock is held while a query iterates samples, so a scrape
@@ -39,7 +45,10 @@
 #define VIGIL_TSDB_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -82,6 +91,52 @@ struct HeadStats {
   uint64_t symbols = 0;
 };
 
+// Prometheus's default sync policy syncs only when a segment is closed;
+// vigil also syncs once a second, so a power loss costs at most a second of
+// samples for the price of one fdatasync a second.
+inline constexpr int64_t kDefaultWalSyncIntervalMs = 1000;
+
+struct WalOptions {
+  // The storage directory (--storage.tsdb.path), created when missing: the
+  // log is DIR/wal, and DIR/lock keeps a second process out while this
+  // Head lives.
+  std::string dir;
+  // fdatasync of the log at most this often, in the background; 0 syncs
+  // in every commit (slow, for the paranoid).
+  int64_t sync_interval_ms = kDefaultWalSyncIntervalMs;
+  int64_t segment_bytes = 32 << 20;
+  // Notable events: a damaged segment cut during replay, logging failing
+  // (at most once a minute) and resuming. Null: dropped.
+  std::function<void(std::string_view)> log;
+  // The clock for "once a minute" (null: steady clock).
+  std::function<int64_t()> monotonic_ms;
+};
+
+struct WalReplayStats {
+  uint64_t segments = 0;
+  uint64_t records = 0;
+  uint64_t series = 0;
+  uint64_t samples = 0;           // appended to the Head
+  uint64_t samples_rejected = 0;  // out of bounds (retention) or order
+  uint64_t unknown_refs = 0;      // samples of a series the log lost
+  uint64_t corruptions = 0;       // damaged records found
+  uint64_t truncations = 0;       // segments cut at the damage
+  double seconds = 0;
+};
+
+// Counters since OpenWal (gauges: segment_current).
+struct WalStats {
+  bool enabled = false;
+  uint64_t fsyncs = 0;
+  double fsync_seconds = 0;
+  uint64_t page_flushes = 0;
+  uint64_t bytes_written = 0;
+  uint64_t records_written = 0;
+  uint64_t write_failures = 0;
+  int64_t segment_current = 0;
+  WalReplayStats replay;
+};
+
 class Head : public Storage, public Appendable {
  public:
   explicit Head(HeadOptions options = {});
@@ -105,6 +160,16 @@ class Head : public Storage, public Appendable {
   void ExemptFromRetention(int64_t through_ms);
 
   HeadStats Stats() const;
+
+  // Replays DIR/wal into this Head, then logs every commit; call before
+  // the first append. Samples older than `now_ms` minus the retention are
+  // not replayed. Errors, with nothing deleted: DIR cannot be created or
+  // written, DIR/lock is held by another process, a segment was written
+  // by a newer vigil. A damaged segment is not an error: it is cut where
+  // the damage starts (logged, counted) and replay goes on.
+  absl::StatusOr<WalReplayStats> OpenWal(const WalOptions& options,
+                                         int64_t now_ms);
+  WalStats GetWalStats() const;
 
   struct Impl;
 

@@ -1,13 +1,22 @@
 #include <algorithm>
 
 #include "lib/tsdb/head_impl.h"
+#include "lib/tsdb/head_wal.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
 
+Head::Impl::Impl(const HeadOptions& o)
+    : options(o), chunk_options{o.samples_per_chunk, o.chunk_range_ms} {}
+Head::Impl::~Impl() = default;
+
 Head::Head(HeadOptions options) : impl_(std::make_shared<Impl>(options)) {}
 
-Head::~Head() = default;
+Head::~Head() {
+  // Appenders may outlive the Head; the log must not (it holds the lock).
+  std::lock_guard<std::mutex> lock(impl_->commit_mu);
+  impl_->wal.reset();
+}
 
 std::unique_ptr<Appender> Head::NewAppender() { return NewHeadAppender(impl_); }
 

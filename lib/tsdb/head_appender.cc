@@ -4,15 +4,13 @@
 #include <vector>
 
 #include "lib/tsdb/head_impl.h"
+#include "lib/tsdb/head_wal.h"
 
 namespace vigil::tsdb {
 namespace {
 
-struct PendingSample {
-  MemSeries* series;  // kept alive by HeadAppender::pinned_
-  int64_t t;
-  double v;
-};
+// Its series is kept alive by HeadAppender::pinned_.
+using PendingSample = CommitSample;
 
 class HeadAppender : public Appender {
  public:
@@ -112,6 +110,9 @@ absl::Status HeadAppender::Commit() {
   HeadCounters& counters = head_->counters;
   {
     std::lock_guard<std::mutex> commit_lock(head_->commit_mu);
+    // Logged in commit order, before the samples become visible: replay
+    // then repeats every verdict (out of order, duplicate) made here.
+    if (head_->wal != nullptr) head_->wal->LogCommit(samples_);
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;

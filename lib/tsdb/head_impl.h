@@ -30,9 +30,12 @@
 
 namespace vigil::tsdb {
 
+class HeadWal;  // head_wal.h
+
 struct Head::Impl {
-  explicit Impl(const HeadOptions& o)
-      : options(o), chunk_options{o.samples_per_chunk, o.chunk_range_ms} {}
+  // Out of line, where HeadWal is complete.
+  explicit Impl(const HeadOptions& o);
+  ~Impl();
 
   const HeadOptions options;
   const ChunkOptions chunk_options;
@@ -52,6 +55,8 @@ struct Head::Impl {
   std::atomic<int64_t> retention_exempt_through{
       std::numeric_limits<int64_t>::min()};
   HeadCounters counters;
+  // Set by Head::OpenWal (before any append), then only read.
+  std::unique_ptr<HeadWal> wal;
 };
 
 std::unique_ptr<Appender> NewHeadAppender(std::shared_ptr<Head::Impl> head);

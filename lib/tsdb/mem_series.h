@@ -76,6 +76,12 @@ class MemSeries {
   }
   SeriesMutex& mu() const { return mu_; }
 
+  // Whether the write-ahead log holds this series' record, so samples of it
+  // may be logged. Guarded by the Head's commit lock, under which all
+  // logging happens, not by mu().
+  bool wal_logged() const { return wal_logged_; }
+  void set_wal_logged(bool logged) { wal_logged_ = logged; }
+
   // GC removed the series from the index; appenders must look it up again.
   bool removed() const { return removed_; }
   void MarkRemoved() { removed_ = true; }
@@ -150,6 +156,7 @@ class MemSeries {
   uint64_t pin_appender_ = 0;  // the appender that pinned last, 0 if none
   uint32_t batch_slot_ = 0;    // see BatchSlot()
   bool removed_ = false;
+  bool wal_logged_ = false;
 };
 
 }  // namespace vigil::tsdb

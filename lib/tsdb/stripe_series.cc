@@ -37,16 +37,24 @@ std::shared_ptr<MemSeries> StripeSeries::GetByLabels(
   return nullptr;
 }
 
-StripeSeries::GetOrCreateResult StripeSeries::GetOrCreate(uint64_t hash,
-                                                          const Labels& labels,
-                                                          uint64_t appender) {
+StripeSeries::GetOrCreateResult StripeSeries::GetOrCreate(
+    uint64_t hash, const Labels& labels, uint64_t appender,
+    SeriesRef wanted_ref) {
   HashStripe& hs = hash_stripes_[StripeOf(hash)];
   std::lock_guard<std::mutex> lock(hs.mu);
   auto& bucket = hs.by_hash[hash];
   for (const MemSeries* series : bucket) {
     if (series->HasLabels(labels)) return {Owner(series), false};
   }
-  const SeriesRef ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
+  SeriesRef ref = 0;
+  if (wanted_ref != 0 && GetByRef(wanted_ref) == nullptr) {
+    ref = wanted_ref;
+    SeriesRef next = next_ref_.load(std::memory_order_relaxed);
+    while (next <= ref && !next_ref_.compare_exchange_weak(next, ref + 1)) {
+    }
+  } else {
+    ref = next_ref_.fetch_add(1, std::memory_order_relaxed);
+  }
   auto series = std::make_shared<MemSeries>(ref, labels, symbols_);
   {
     std::lock_guard<SeriesMutex> series_lock(series->mu());

@@ -40,8 +40,11 @@ class StripeSeries {
   // The series `labels`, created with the next ref when new. A new series is
   // pinned by `appender` before anyone else can see it, so GC cannot remove
   // it before its creator has indexed it.
+  // `wanted_ref`, when not 0 and free, is the new series' ref (a series
+  // replayed from the write-ahead log keeps its ref); later refs are
+  // above it.
   GetOrCreateResult GetOrCreate(uint64_t hash, const Labels& labels,
-                                uint64_t appender);
+                                uint64_t appender, SeriesRef wanted_ref = 0);
 
   // Every series, copied stripe by stripe (no lock held on return).
   std::vector<std::shared_ptr<MemSeries>> All() const;

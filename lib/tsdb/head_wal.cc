@@ -1,0 +1,310 @@
+// Logging commits to the write-ahead log and replaying it; see head_wal.h.
+#include "lib/tsdb/head_wal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "lib/tsdb/head_impl.h"
+#include "lib/tsdb/wal_records.h"
+
+namespace vigil::tsdb {
+
+namespace {
+
+// Records stay far below a segment and cheap to hold while decoding.
+constexpr size_t kSeriesPerRecord = 4096;
+constexpr size_t kSamplesPerRecord = 8192;
+constexpr int64_t kFailureLogIntervalMs = 60'000;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status Errno(const char* what, const std::string& path) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::Status MakeDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return Errno("cannot stat", path);
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not a directory"));
+    }
+    return absl::OkStatus();
+  }
+  return Errno("cannot create storage directory", path);
+}
+
+}  // namespace
+
+HeadWal::HeadWal(WalOptions options, std::unique_ptr<wal::Writer> writer,
+                 int lock_fd, WalReplayStats replay)
+    : options_(std::move(options)),
+      writer_(std::move(writer)),
+      lock_fd_(lock_fd),
+      replay_(replay) {
+  if (options_.sync_interval_ms > 0) {
+    syncer_ = std::thread([this] { SyncLoop(); });
+  }
+}
+
+HeadWal::~HeadWal() {
+  {
+    std::lock_guard lock(sync_mu_);
+    stop_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  writer_.reset();    // flushes and syncs the segment
+  ::close(lock_fd_);  // releases the flock
+}
+
+void HeadWal::SyncLoop() {
+  std::unique_lock lock(sync_mu_);
+  while (!stop_) {
+    sync_cv_.wait_for(lock,
+                      std::chrono::milliseconds(options_.sync_interval_ms));
+    if (stop_) break;
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    const absl::Status s = writer_->Sync();
+    fsync_nanos_.fetch_add(
+        static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count()),
+        std::memory_order_relaxed);
+    if (!s.ok()) write_failures_.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+  }
+}
+
+void HeadWal::Report(const absl::Status& status) {
+  const int64_t now =
+      options_.monotonic_ms ? options_.monotonic_ms() : SteadyMs();
+  if (failing_ && now - last_failure_log_ms_ < kFailureLogIntervalMs) return;
+  last_failure_log_ms_ = now;
+  if (options_.log) {
+    options_.log(absl::StrCat(
+        "Writing the write-ahead log failed; samples stay in memory only "
+        "until it works again (",
+        write_failures_.load(std::memory_order_relaxed),
+        " failed writes so far): ", status.message()));
+  }
+}
+
+void HeadWal::LogCommit(const std::vector<CommitSample>& samples) {
+  records_.clear();
+  std::vector<wal::SeriesEntry> fresh;
+  std::vector<MemSeries*> marked;
+  for (const CommitSample& s : samples) {
+    if (s.series->wal_logged()) continue;
+    s.series->set_wal_logged(true);
+    marked.push_back(s.series);
+    fresh.push_back({s.series->ref(), s.series->labels()});
+    if (fresh.size() == kSeriesPerRecord) {
+      wal::EncodeSeries(fresh, &records_.emplace_back());
+      fresh.clear();
+    }
+  }
+  if (!fresh.empty()) wal::EncodeSeries(fresh, &records_.emplace_back());
+  std::vector<wal::SampleEntry> batch;
+  batch.reserve(std::min(samples.size(), kSamplesPerRecord));
+  for (const CommitSample& s : samples) {
+    batch.push_back({s.series->ref(), s.t, s.v});
+    if (batch.size() == kSamplesPerRecord) {
+      wal::EncodeSamples(batch.data(), batch.size(), &records_.emplace_back());
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) {
+    wal::EncodeSamples(batch.data(), batch.size(), &records_.emplace_back());
+  }
+  absl::Status status = writer_->Log(records_);
+  if (status.ok() && options_.sync_interval_ms <= 0) {
+    const auto start = std::chrono::steady_clock::now();
+    status = writer_->Sync();
+    fsync_nanos_.fetch_add(
+        static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::steady_clock::now() - start)
+                .count()),
+        std::memory_order_relaxed);
+  }
+  if (!status.ok()) {
+    write_failures_.fetch_add(1, std::memory_order_relaxed);
+    // Their records may not be in the log: log them again next time.
+    for (MemSeries* s : marked) s->set_wal_logged(false);
+    Report(status);
+    failing_ = true;
+    return;
+  }
+  records_written_.fetch_add(records_.size(), std::memory_order_relaxed);
+  if (failing_) {
+    failing_ = false;
+    if (options_.log) options_.log("Writing the write-ahead log works again");
+  }
+}
+
+WalStats HeadWal::Stats() const {
+  WalStats s;
+  s.enabled = true;
+  s.fsyncs = writer_->fsyncs();
+  s.fsync_seconds =
+      static_cast<double>(fsync_nanos_.load(std::memory_order_relaxed)) / 1e9;
+  s.page_flushes = writer_->page_flushes();
+  s.bytes_written = writer_->bytes_written();
+  s.records_written = records_written_.load(std::memory_order_relaxed);
+  s.write_failures = write_failures_.load(std::memory_order_relaxed);
+  s.segment_current = writer_->segment_index();
+  s.replay = replay_;
+  return s;
+}
+
+WalStats Head::GetWalStats() const {
+  return impl_->wal ? impl_->wal->Stats() : WalStats{};
+}
+
+absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
+                                             int64_t now_ms) {
+  Impl& h = *impl_;
+  if (h.wal != nullptr) {
+    return absl::FailedPreconditionError("the write-ahead log is open already");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::string& dir = options.dir;
+  const std::string wal_dir = dir + "/wal";
+  if (absl::Status s = MakeDir(dir); !s.ok()) return s;
+  const std::string lock_path = dir + "/lock";
+  const int lock_fd =
+      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) return Errno("cannot open lock file", lock_path);
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is in use by another process (", lock_path, " is locked)"));
+  }
+  auto fail = [lock_fd](absl::Status s) {
+    ::close(lock_fd);
+    return s;
+  };
+  if (absl::Status s = MakeDir(wal_dir); !s.ok()) return fail(s);
+  absl::StatusOr<std::vector<wal::SegmentRef>> segments =
+      wal::ListSegments(wal_dir);
+  if (!segments.ok()) return fail(segments.status());
+  // Every header first: a log from a newer vigil must stop the start
+  // before anything is cut or replayed.
+  for (const wal::SegmentRef& seg : *segments) {
+    if (absl::Status s = wal::CheckSegmentHeader(seg.path); !s.ok()) {
+      return fail(s);
+    }
+  }
+
+  // Samples older than the retention would be dropped by the next GC:
+  // refusing them now keeps replay's memory to what stays.
+  if (h.options.retention_ms > 0) {
+    const int64_t cutoff = now_ms - h.options.retention_ms;
+    int64_t prev = h.min_valid_time.load(std::memory_order_relaxed);
+    while (prev < cutoff &&
+           !h.min_valid_time.compare_exchange_weak(prev, cutoff)) {
+    }
+  }
+
+  WalReplayStats stats;
+  absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>> by_wal_ref;
+  std::vector<wal::SeriesEntry> series;
+  std::vector<wal::SampleEntry> samples;
+  const uint64_t replayer =
+      h.next_appender_id.fetch_add(1, std::memory_order_relaxed);
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const wal::SegmentRef& seg = (*segments)[i];
+    absl::StatusOr<wal::SegmentContents> contents = wal::ReadSegment(seg.path);
+    if (!contents.ok()) return fail(contents.status());
+    ++stats.segments;
+    for (const std::string& record : contents->records) {
+      wal::RecordType type;
+      if (absl::Status s = wal::DecodeRecord(record, &type, &series, &samples);
+          !s.ok()) {
+        ++stats.corruptions;
+        continue;
+      }
+      ++stats.records;
+      if (type == wal::RecordType::kSeries) {
+        for (wal::SeriesEntry& e : series) {
+          if (e.labels.empty()) continue;
+          auto r =
+              h.series.GetOrCreate(e.labels.Hash(), e.labels, replayer, e.ref);
+          if (r.created) {
+            h.postings.Add(r.series->ref(), e.labels);
+            h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard<SeriesMutex> lock(r.series->mu());
+            r.series->Unpin(replayer);
+          }
+          // Only a series that kept its ref has its record in the log.
+          r.series->set_wal_logged(r.series->ref() == e.ref);
+          by_wal_ref[e.ref] = std::move(r.series);
+          ++stats.series;
+        }
+        continue;
+      }
+      std::unique_ptr<Appender> app = NewAppender();
+      for (const wal::SampleEntry& e : samples) {
+        auto it = by_wal_ref.find(e.ref);
+        if (it == by_wal_ref.end()) {
+          ++stats.unknown_refs;
+          continue;
+        }
+        if (app->Append(it->second->ref(), Labels(), e.t, e.v).ok()) {
+          ++stats.samples;
+        } else {
+          ++stats.samples_rejected;
+        }
+      }
+      if (absl::Status s = app->Commit(); !s.ok()) return fail(s);
+    }
+    if (!contents->damage.empty()) {
+      const bool last = i + 1 == segments->size();
+      if (!contents->torn) ++stats.corruptions;
+      if (options.log) {
+        options.log(absl::StrCat(
+            contents->torn && last ? "Cut a torn write at the end of the log"
+                                   : "Dropped damaged write-ahead log data",
+            ": segment ", seg.path, ", ", contents->damage, ", ",
+            contents->file_bytes - contents->valid_bytes, " bytes dropped"));
+      }
+      const int rc = contents->valid_bytes == 0
+                         ? ::unlink(seg.path.c_str())
+                         : ::truncate(seg.path.c_str(), contents->valid_bytes);
+      if (rc != 0) return fail(Errno("cannot repair log segment", seg.path));
+      ++stats.truncations;
+    }
+  }
+  by_wal_ref.clear();
+  RunGc(now_ms);
+
+  absl::StatusOr<std::unique_ptr<wal::Writer>> writer =
+      wal::Writer::Open(wal_dir, options.segment_bytes);
+  if (!writer.ok()) return fail(writer.status());
+  stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  h.wal =
+      std::make_unique<HeadWal>(options, *std::move(writer), lock_fd, stats);
+  return stats;
+}
+
+}  // namespace vigil::tsdb

@@ -1,0 +1,191 @@
+// Series and sample records of the write-ahead log; see wal_records.h.
+#include "lib/tsdb/wal_records.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace vigil::tsdb::wal {
+
+namespace {
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutSigned(int64_t v, std::string* out) {
+  PutVarint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63),
+            out);
+}
+
+void PutString(std::string_view s, std::string* out) {
+  PutVarint(s.size(), out);
+  out->append(s);
+}
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view data) : data_(data) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == data_.size(); }
+  size_t remaining() const { return data_.size() - pos_; }
+
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= data_.size()) break;
+      const uint8_t b = static_cast<uint8_t>(data_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  int64_t Signed() {
+    const uint64_t u = Varint();
+    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  }
+  std::string_view String() {
+    const uint64_t n = Varint();
+    if (!ok_ || n > remaining()) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view s = data_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  double Double() {
+    if (remaining() < 8) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) {
+      bits |= static_cast<uint64_t>(static_cast<uint8_t>(data_[pos_ + i]))
+              << (8 * i);
+    }
+    pos_ += 8;
+    double v;
+    std::memcpy(&v, &bits, sizeof(v));
+    return v;
+  }
+  uint8_t Byte() {
+    if (remaining() < 1) {
+      ok_ = false;
+      return 0;
+    }
+    return static_cast<uint8_t>(data_[pos_++]);
+  }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void PutDouble(double v, std::string* out) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  for (int i = 0; i < 8; ++i) {
+    out->push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  }
+}
+
+absl::Status Corrupt(const std::string& what) {
+  return absl::DataLossError(absl::StrCat("corrupt log record: ", what));
+}
+
+}  // namespace
+
+void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSeries));
+  PutVarint(series.size(), out);
+  for (const SeriesEntry& s : series) {
+    PutVarint(s.ref, out);
+    PutVarint(s.labels.size(), out);
+    for (const Label& l : s.labels) {
+      PutString(l.name, out);
+      PutString(l.value, out);
+    }
+  }
+}
+
+void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSamples));
+  PutVarint(n, out);
+  if (n == 0) return;
+  const SeriesRef base_ref = samples[0].ref;
+  const int64_t base_t = samples[0].t;
+  PutVarint(base_ref, out);
+  PutSigned(base_t, out);
+  for (size_t i = 0; i < n; ++i) {
+    PutSigned(static_cast<int64_t>(samples[i].ref - base_ref), out);
+    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(samples[i].t) -
+                                   static_cast<uint64_t>(base_t)),
+              out);
+    PutDouble(samples[i].v, out);
+  }
+}
+
+absl::Status DecodeRecord(std::string_view record, RecordType* type,
+                          std::vector<SeriesEntry>* series,
+                          std::vector<SampleEntry>* samples) {
+  series->clear();
+  samples->clear();
+  Decoder d(record);
+  const uint8_t t = d.Byte();
+  const uint64_t n = d.Varint();
+  if (!d.ok()) return Corrupt("header cut off");
+  if (t == static_cast<uint8_t>(RecordType::kSeries)) {
+    *type = RecordType::kSeries;
+    // Each entry takes at least two bytes: no count past that is honest.
+    if (n > d.remaining() / 2) return Corrupt("series count");
+    series->reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      SeriesEntry e;
+      e.ref = d.Varint();
+      const uint64_t num_labels = d.Varint();
+      if (!d.ok() || num_labels > d.remaining() / 2) {
+        return Corrupt("label count");
+      }
+      std::vector<Label> labels;
+      labels.reserve(num_labels);
+      for (uint64_t j = 0; j < num_labels; ++j) {
+        std::string_view name = d.String();
+        std::string_view value = d.String();
+        if (!d.ok()) return Corrupt("label cut off");
+        labels.push_back({std::string(name), std::string(value)});
+      }
+      e.labels = Labels::FromVector(std::move(labels));
+      series->push_back(std::move(e));
+    }
+  } else if (t == static_cast<uint8_t>(RecordType::kSamples)) {
+    *type = RecordType::kSamples;
+    if (n > d.remaining() / 10) return Corrupt("sample count");
+    if (n > 0) {
+      const SeriesRef base_ref = d.Varint();
+      const int64_t base_t = d.Signed();
+      samples->reserve(n);
+      for (uint64_t i = 0; i < n; ++i) {
+        SampleEntry e;
+        e.ref = base_ref + static_cast<uint64_t>(d.Signed());
+        e.t = static_cast<int64_t>(static_cast<uint64_t>(base_t) +
+                                   static_cast<uint64_t>(d.Signed()));
+        e.v = d.Double();
+        samples->push_back(e);
+      }
+    }
+  } else {
+    return Corrupt(absl::StrCat("unknown record type ", t));
+  }
+  if (!d.ok()) return Corrupt("entry cut off");
+  if (!d.done()) return Corrupt("trailing bytes");
+  return absl::OkStatus();
+}
+
+}  // namespace vigil::tsdb::wal
