@@ -93,6 +93,16 @@ const std::vector<FlagSpec>& Table() {
            &Flags::web_config_file),
       Spec("storage.retention", Kind::kDuration,
            "How long to keep samples in memory.", &Flags::retention_ms),
+      Spec("storage.tsdb.path", Kind::kString,
+           "Base path for metrics storage: a write-ahead log under "
+           "PATH/wal keeps every committed sample across restarts and "
+           "crashes. Empty: memory only.",
+           &Flags::storage_path),
+      Spec("storage.tsdb.wal-sync-interval", Kind::kDuration,
+           "How often the write-ahead log is fsynced: a power loss loses "
+           "at most this much; a crashed process loses nothing committed. "
+           "0s syncs every commit.",
+           &Flags::wal_sync_interval_ms),
       Spec("storage.load", Kind::kStringList,
            "OpenMetrics file of timestamped samples (promtool's backfill "
            "input) to load before rules run; repeatable. Loaded data is "

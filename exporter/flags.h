@@ -20,6 +20,8 @@ struct Flags {
   bool enable_lifecycle = false;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   std::vector<std::string> storage_load;  // --storage.load, repeatable
+  std::string storage_path;  // --storage.tsdb.path; empty: memory only
+  int64_t wal_sync_interval_ms = 1000;
   int64_t resend_delay_ms = 60 * 1000;
   int64_t for_outage_tolerance_ms = 3600 * 1000;
   int64_t for_grace_period_ms = 10 * 60 * 1000;

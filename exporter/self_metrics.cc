@@ -81,6 +81,53 @@ void ProcessStats(double* cpu_seconds, double* rss_bytes) {
   *rss_bytes = std::stod(f[21]) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
+// Prometheus's prometheus_tsdb_wal_* and replay metrics, as vigil_*; only
+// with --storage.tsdb.path.
+void AddWalMetrics(const tsdb::WalStats& w, std::vector<MetricFamily>& out) {
+  if (!w.enabled) return;
+  auto counter = [&out](const char* name, const char* help, double v) {
+    out.push_back(Single(name, help, MetricType::Counter, v));
+  };
+  auto gauge = [&out](const char* name, const char* help, double v) {
+    out.push_back(Single(name, help, MetricType::Gauge, v));
+  };
+  MetricFamily fsync =
+      Family("vigil_tsdb_wal_fsync_duration_seconds",
+             "Duration of write log fsync.", MetricType::Summary);
+  {
+    prometheus::ClientMetric m;
+    m.summary.sample_count = w.fsyncs;
+    m.summary.sample_sum = w.fsync_seconds;
+    fsync.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(fsync));
+  counter("vigil_tsdb_wal_page_flushes_total", "Total number of page flushes.",
+          static_cast<double>(w.page_flushes));
+  counter("vigil_tsdb_wal_completed_pages_total",
+          "Total number of completed pages.",
+          static_cast<double>(w.page_flushes));
+  counter("vigil_tsdb_wal_writes_failed_total",
+          "Total number of write log writes that failed.",
+          static_cast<double>(w.write_failures));
+  counter("vigil_tsdb_wal_record_bytes_written_total",
+          "Bytes written to the write log, framing included.",
+          static_cast<double>(w.bytes_written));
+  counter("vigil_tsdb_wal_corruptions_total",
+          "Total number of write log corruptions found at start.",
+          static_cast<double>(w.replay.corruptions));
+  counter("vigil_tsdb_wal_truncations_total",
+          "Write log segments cut where damage began, at start.",
+          static_cast<double>(w.replay.truncations));
+  gauge("vigil_tsdb_wal_segment_current",
+        "Write log segment index that TSDB is currently writing to.",
+        static_cast<double>(w.segment_current));
+  gauge("vigil_tsdb_data_replay_duration_seconds",
+        "Time taken to replay the data on disk.", w.replay.seconds);
+  counter("vigil_tsdb_wal_replay_unknown_refs_total",
+          "Samples replayed for a series the log had lost.",
+          static_cast<double>(w.replay.unknown_refs));
+}
+
 }  // namespace
 
 std::vector<MetricFamily> SelfMetrics::Collect() const {
@@ -141,6 +188,7 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
     Add(rejected, static_cast<double>(s.out_of_bounds_rejected),
         {{"reason", "out_of_bounds"}});
     out.push_back(std::move(rejected));
+    AddWalMetrics(head->GetWalStats(), out);
   }
 
   if (const rules::RuleManager* rm = sources_.rules) {

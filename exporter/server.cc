@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "exporter/alert_log.h"
 #include "exporter/config.h"
 #include "exporter/demo.h"
@@ -151,12 +152,6 @@ class Server {
     notifier_ =
         std::make_unique<notify::Notifier>(NotifierOptionsFrom(*config));
     rules_ = std::make_unique<rules::RuleManager>(GroupOptionsFrom(*config));
-    if (absl::Status s = demo_ ? absl::OkStatus() : ApplyConfig(*config);
-        !s.ok()) {
-      Log(LogLevel::kError, "Error loading config",
-          {{"err", std::string(s.message())}});
-      return 1;
-    }
     // The demo's collector lists the demo's pods, once the server runs.
     if (absl::Status s = demo_ ? absl::OkStatus() : CreateKubeCollector();
         !s.ok()) {
@@ -228,6 +223,7 @@ class Server {
         deps.extra_handlers[path] = std::move(handler);
       }
     }
+    deps.ready = [this] { return ready_.load(); };
     deps.reload = [this] { return Reload(); };
     deps.quit = [this] { RequestQuit(); };
     deps.config_yaml = [this] {
@@ -243,10 +239,25 @@ class Server {
     Log(LogLevel::kInfo, "Server is ready to receive web requests.",
         {{"address", flags_.listen_address},
          {"port", std::to_string(server.port())}});
+    // The log is replayed while the server answers /-/healthy and says
+    // "not ready" on /-/ready, so probes can tell busy from dead; nothing
+    // scrapes or evaluates before it is done.
+    if (!OpenStorage()) {
+      server.Stop();
+      return 1;
+    }
+    if (absl::Status s = demo_ ? absl::OkStatus() : ApplyConfig(*config);
+        !s.ok()) {
+      Log(LogLevel::kError, "Error loading config",
+          {{"err", std::string(s.message())}});
+      server.Stop();
+      return 1;
+    }
     if (demo_ && !StartDemo(server.port())) {
       server.Stop();
       return 1;
     }
+    ready_ = true;
     kube_ready_ = kube_.get();
     LoadAlertState();  // before the first evaluation
     rules_->Start();
@@ -374,6 +385,35 @@ class Server {
            {"maxt", std::to_string(stats->max_time_ms)}});
     }
     return absl::OkStatus();
+  }
+
+  // --storage.tsdb.path: replays the write-ahead log into the Head, which
+  // logs every commit from then on. False (logged) when the directory
+  // cannot be used; vigil then exits non-zero and leaves it as it was.
+  bool OpenStorage() {
+    if (flags_.storage_path.empty()) return true;
+    tsdb::WalOptions o;
+    o.dir = flags_.storage_path;
+    o.sync_interval_ms = flags_.wal_sync_interval_ms;
+    o.log = [](std::string_view msg) {
+      Log(LogLevel::kWarn, std::string(msg));
+    };
+    Log(LogLevel::kInfo, "Replaying WAL, this may take a while",
+        {{"dir", flags_.storage_path + "/wal"}});
+    auto stats = head_.OpenWal(o, WallClockMs());
+    if (!stats.ok()) {
+      Log(LogLevel::kError, "Opening storage failed",
+          {{"err", std::string(stats.status().message())}});
+      return false;
+    }
+    Log(LogLevel::kInfo, "WAL replay completed",
+        {{"segments", std::to_string(stats->segments)},
+         {"series", std::to_string(stats->series)},
+         {"samples", std::to_string(stats->samples)},
+         {"samples_rejected", std::to_string(stats->samples_rejected)},
+         {"unknown_refs", std::to_string(stats->unknown_refs)},
+         {"duration", absl::StrCat(stats->seconds, "s")}});
+    return true;
   }
 
   // Applies a loaded config; rules first, since a bad rule file must leave
@@ -547,6 +587,7 @@ class Server {
   std::unique_ptr<kube::Collector> kube_;
   // kube_ once it may serve /kube/metrics (the demo creates it late).
   std::atomic<kube::Collector*> kube_ready_{nullptr};
+  std::atomic<bool> ready_{false};  // /-/ready: storage replayed, config on
   const bool demo_;
   int demo_port_ = 0;
   std::unique_ptr<AlertTransitionLog> alert_log_;
