@@ -123,6 +123,14 @@ void AddWalMetrics(const tsdb::WalStats& w, std::vector<MetricFamily>& out) {
         static_cast<double>(w.segment_current));
   gauge("vigil_tsdb_data_replay_duration_seconds",
         "Time taken to replay the data on disk.", w.replay.seconds);
+  counter("vigil_tsdb_checkpoint_creations_total",
+          "Total number of checkpoints (and shutdown snapshots) written.",
+          static_cast<double>(w.snapshots));
+  counter("vigil_tsdb_checkpoint_creations_failed_total",
+          "Total number of checkpoints that failed.",
+          static_cast<double>(w.snapshot_failures));
+  gauge("vigil_tsdb_snapshot_bytes", "Size of the last checkpoint.",
+        static_cast<double>(w.snapshot_bytes));
   counter("vigil_tsdb_wal_replay_unknown_refs_total",
           "Samples replayed for a series the log had lost.",
           static_cast<double>(w.replay.unknown_refs));

@@ -433,5 +433,114 @@ TEST(HeadWalTest, AFullDiskFailsTheLogNotTheCommits) {
   EXPECT_GT(head.GetWalStats().segment_current, 0);
 }
 
+size_t CountSegments(const std::string& dir) {
+  auto segments = wal::ListSegments(dir + "/wal");
+  return segments.ok() ? segments->size() : 0;
+}
+
+TEST(HeadWalTest, ASnapshotReplacesTheSegmentsBeforeIt) {
+  TempDir dir;
+  std::vector<std::string> log;
+  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> before;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 100, 200, kNow - 200000);
+    ASSERT_GE(CountSegments(dir.path()), 2u);
+    ASSERT_TRUE(head.SnapshotWal().ok());
+    EXPECT_EQ(CountSegments(dir.path()), 1u);  // the one after the cut
+    Fill(head, 10, 200, kNow - 50000);         // logged after the snapshot
+    before = Dump(head);
+    EXPECT_EQ(head.GetWalStats().snapshots, 1u);
+  }
+  Head replayed;
+  auto stats = replayed.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshot_series, 200u);
+  EXPECT_EQ(stats->snapshot_samples, 100u * 200);
+  EXPECT_EQ(stats->samples, 10u * 200);  // only the segments after it
+  EXPECT_EQ(Dump(replayed), before);
+  EXPECT_TRUE(log.empty()) << log[0];
+}
+
+TEST(HeadWalTest, GcCheckpointsTheLogWhenItOutgrowsTheSnapshot) {
+  TempDir dir;
+  std::vector<std::string> log;
+  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> before;
+  {
+    Head head;
+    WalOptions o = Options(dir.path(), &log);
+    o.checkpoint_min_bytes = 100 << 10;
+    ASSERT_TRUE(head.OpenWal(o, kNow).ok());
+    Fill(head, 50, 200, kNow - 300000);
+    head.RunGc(kNow);
+    const uint64_t first = head.GetWalStats().snapshots;
+    EXPECT_EQ(first, 1u);
+    head.RunGc(kNow);  // nothing new to fold in
+    EXPECT_EQ(head.GetWalStats().snapshots, first);
+    Fill(head, 100, 200, kNow - 200000);
+    head.RunGc(kNow);
+    EXPECT_EQ(head.GetWalStats().snapshots, 2u);
+    before = Dump(head);
+  }
+  Head replayed;
+  auto stats = replayed.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(Dump(replayed), before);
+}
+
+TEST(HeadWalTest, ADamagedOrMismatchedSnapshotIsDiscardedNotTrusted) {
+  TempDir dir;
+  std::vector<std::string> log;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 20, 50, kNow - 100000);
+    ASSERT_TRUE(head.SnapshotWal().ok());
+    Fill(head, 5, 50, kNow - 50000);
+  }
+  // A flipped byte inside the snapshot.
+  std::string snapshot_file;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.path().string().find("/snapshot.") != std::string::npos &&
+        e.is_regular_file()) {
+      snapshot_file = e.path().string();
+    }
+  }
+  ASSERT_FALSE(snapshot_file.empty());
+  {
+    std::fstream f(snapshot_file,
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x42');
+  }
+  {
+    Head head;
+    auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->snapshots_discarded, 1u);
+    EXPECT_EQ(stats->snapshot_samples, 0u);
+    EXPECT_EQ(stats->samples, 5u * 50);  // what the log still has
+    EXPECT_EQ(stats->unknown_refs, 0u);  // series logged again after a cut
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("Discarded snapshot"), std::string::npos) << log[0];
+    // Its replacement is written at this clean shutdown.
+    ASSERT_TRUE(head.SnapshotWal().ok());
+  }
+  log.clear();
+  // Segments the snapshot needs are gone: it does not match the log.
+  auto segments = wal::ListSegments(dir.path() + "/wal");
+  ASSERT_TRUE(segments.ok());
+  for (const auto& seg : *segments) fs::remove(seg.path);
+  std::ofstream(dir.path() + "/wal/" + wal::SegmentName(900), std::ios::binary)
+      << std::string("VWAL\x01\0\0\0", 8);
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshots_discarded, 1u);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("are missing"), std::string::npos) << log[0];
+}
+
 }  // namespace
 }  // namespace vigil::tsdb

@@ -123,4 +123,17 @@ took=$((SECONDS - restarted))
 # Pending for about 12 s of its 20 before the kill: about 8 s remain. A
 # clock started over would need 20.
 [ "$took" -lt 16 ] || fail "fired $took s after the restart: the for clock started over"
+
+# A clean shutdown writes a snapshot; the next start loads it and has every
+# sample the stopped process had.
+t=$(python3 -c 'import time; print(f"{time.time() - 2:.3f}")')
+before=$(counts "$t")
+kill -TERM "$vigil_pid"
+wait "$vigil_pid" 2>/dev/null || true
+grep -q 'msg="Wrote the shutdown snapshot"' "$work/vigil.log" || fail "no shutdown snapshot"
+start_vigil
+after=$(counts "$t")
+[ "$before" = "$after" ] || fail "after the snapshot: $before before, $after after"
+grep 'msg="WAL replay completed"' "$work/vigil.log" | tail -1 | grep -q 'snapshot_series=[1-9]' ||
+  fail "the snapshot was not loaded: $(grep 'WAL replay completed' "$work/vigil.log" | tail -1)"
 echo "PASS ($iterations kills; pending $((restarted - pending_since)) s before the kill, fired $took s after the restart)"

@@ -105,6 +105,10 @@ struct WalOptions {
   // in every commit (slow, for the paranoid).
   int64_t sync_interval_ms = kDefaultWalSyncIntervalMs;
   int64_t segment_bytes = 32 << 20;
+  // A checkpoint (a snapshot of the Head, after which the older segments
+  // are deleted) is written by RunGc once the log has grown past the last
+  // snapshot's size and this: disk stays near twice the Head's chunks.
+  int64_t checkpoint_min_bytes = 64 << 20;
   // Notable events: a damaged segment cut during replay, logging failing
   // (at most once a minute) and resuming. Null: dropped.
   std::function<void(std::string_view)> log;
@@ -121,6 +125,10 @@ struct WalReplayStats {
   uint64_t unknown_refs = 0;      // samples of a series the log lost
   uint64_t corruptions = 0;       // damaged records found
   uint64_t truncations = 0;       // segments cut at the damage
+  uint64_t snapshot_series = 0;   // loaded from the newest snapshot
+  uint64_t snapshot_samples = 0;
+  uint64_t snapshots_discarded = 0;
+  int64_t replayed_bytes = 0;  // of log segments after the snapshot
   double seconds = 0;
 };
 
@@ -134,6 +142,9 @@ struct WalStats {
   uint64_t records_written = 0;
   uint64_t write_failures = 0;
   int64_t segment_current = 0;
+  uint64_t snapshots = 0;  // written: checkpoints and at shutdown
+  uint64_t snapshot_failures = 0;
+  int64_t snapshot_bytes = 0;  // the last one's
   WalReplayStats replay;
 };
 
@@ -170,6 +181,12 @@ class Head : public Storage, public Appendable {
   absl::StatusOr<WalReplayStats> OpenWal(const WalOptions& options,
                                          int64_t now_ms);
   WalStats GetWalStats() const;
+  // Writes a snapshot of the Head into the storage directory and deletes
+  // the log segments it replaces, so the next OpenWal loads chunks instead
+  // of replaying samples; for a clean shutdown. RunGc does the same as the
+  // log's checkpoint. A snapshot that later fails to load, or does not
+  // match the log, is discarded with a log line.
+  absl::Status SnapshotWal();
 
   struct Impl;
 

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -57,6 +59,8 @@ HeadWal::HeadWal(WalOptions options, std::unique_ptr<wal::Writer> writer,
       writer_(std::move(writer)),
       lock_fd_(lock_fd),
       replay_(replay) {
+  // The segments replayed count toward the next checkpoint.
+  written_at_snapshot_ = -replay.replayed_bytes;
   if (options_.sync_interval_ms > 0) {
     syncer_ = std::thread([this] { SyncLoop(); });
   }
@@ -160,6 +164,22 @@ void HeadWal::LogCommit(const std::vector<CommitSample>& samples) {
   }
 }
 
+bool HeadWal::SnapshotDue() const {
+  const int64_t since = static_cast<int64_t>(writer_->bytes_written()) -
+                        written_at_snapshot_.load(std::memory_order_relaxed);
+  return since > std::max(options_.checkpoint_min_bytes,
+                          snapshot_bytes_.load(std::memory_order_relaxed));
+}
+
+void HeadWal::SnapshotDone(const absl::StatusOr<int64_t>& bytes) {
+  if (!bytes.ok()) {
+    snapshot_failures_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  snapshots_.fetch_add(1, std::memory_order_relaxed);
+  snapshot_bytes_.store(*bytes, std::memory_order_relaxed);
+}
+
 WalStats HeadWal::Stats() const {
   WalStats s;
   s.enabled = true;
@@ -171,8 +191,31 @@ WalStats HeadWal::Stats() const {
   s.records_written = records_written_.load(std::memory_order_relaxed);
   s.write_failures = write_failures_.load(std::memory_order_relaxed);
   s.segment_current = writer_->segment_index();
+  s.snapshots = snapshots_.load(std::memory_order_relaxed);
+  s.snapshot_failures = snapshot_failures_.load(std::memory_order_relaxed);
+  s.snapshot_bytes = snapshot_bytes_.load(std::memory_order_relaxed);
   s.replay = replay_;
   return s;
+}
+
+absl::Status Head::SnapshotWal() {
+  Impl& h = *impl_;
+  if (h.wal == nullptr) {
+    return absl::FailedPreconditionError("the write-ahead log is not open");
+  }
+  std::lock_guard snapshot_lock(h.wal->snapshot_mu());
+  // The bytes written before the cut belong to the snapshot, whatever is
+  // committed while it is written.
+  const int64_t written = static_cast<int64_t>(h.wal->writer().bytes_written());
+  absl::StatusOr<SnapshotWritten> done =
+      WriteSnapshot(h, *h.wal, h.wal->options().dir);
+  if (!done.ok()) {
+    h.wal->SnapshotDone(done.status());
+    return done.status();
+  }
+  h.wal->SnapshotDone(done->bytes);
+  h.wal->MarkSnapshot(written);
+  return absl::OkStatus();
 }
 
 WalStats Head::GetWalStats() const {
@@ -203,6 +246,7 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
     return s;
   };
   if (absl::Status s = MakeDir(wal_dir); !s.ok()) return fail(s);
+  std::error_code ignored_error;
   absl::StatusOr<std::vector<wal::SegmentRef>> segments =
       wal::ListSegments(wal_dir);
   if (!segments.ok()) return fail(segments.status());
@@ -230,8 +274,45 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   std::vector<wal::SampleEntry> samples;
   const uint64_t replayer =
       h.next_appender_id.fetch_add(1, std::memory_order_relaxed);
+
+  // The newest snapshot, if it fits the log: segments from its cut on must
+  // all be there. Anything else about it is a reason to replay without it.
+  int64_t replay_from = std::numeric_limits<int64_t>::min();
+  std::vector<SnapshotDir> snapshots = ListSnapshots(dir);
+  if (!snapshots.empty()) {
+    const SnapshotDir& snap = snapshots.back();
+    std::string mismatch;
+    if (!segments->empty() && segments->front().index > snap.segment) {
+      mismatch = absl::StrCat(
+          "log segments ", wal::SegmentName(snap.segment), " to ",
+          wal::SegmentName(segments->front().index - 1), " are missing");
+    } else if (!segments->empty() &&
+               snap.segment > segments->back().index + 1) {
+      mismatch = "it is newer than the log";
+    }
+    absl::StatusOr<SnapshotLoaded> loaded =
+        mismatch.empty() ? LoadSnapshot(h, snap, replayer, &by_wal_ref)
+                         : absl::StatusOr<SnapshotLoaded>(
+                               absl::FailedPreconditionError(mismatch));
+    if (loaded.ok()) {
+      replay_from = loaded->segment;
+      stats.snapshot_series = loaded->series;
+      stats.snapshot_samples = loaded->samples;
+      stats.series += loaded->series;
+    } else {
+      ++stats.snapshots_discarded;
+      if (options.log) {
+        options.log(absl::StrCat(
+            "Discarded snapshot ", snap.path,
+            ", replaying the log without it: ", loaded.status().message()));
+      }
+    }
+  }
   for (size_t i = 0; i < segments->size(); ++i) {
     const wal::SegmentRef& seg = (*segments)[i];
+    if (seg.index < replay_from) continue;  // in the snapshot
+    stats.replayed_bytes += static_cast<int64_t>(
+        std::filesystem::file_size(seg.path, ignored_error));
     absl::StatusOr<wal::SegmentContents> contents = wal::ReadSegment(seg.path);
     if (!contents.ok()) return fail(contents.status());
     ++stats.segments;

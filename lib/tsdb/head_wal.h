@@ -13,6 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "lib/tsdb/head_impl.h"
 #include "lib/tsdb/mem_series.h"
 #include "lib/tsdb/wal.h"
 #include "vigil/tsdb.h"
@@ -39,6 +42,19 @@ class HeadWal {
 
   WalStats Stats() const;
 
+  wal::Writer& writer() { return *writer_; }
+  const WalOptions& options() const { return options_; }
+  // Whether the segments written since the last snapshot (or replayed
+  // after it) outweigh it: time for a checkpoint.
+  bool SnapshotDue() const;
+  // Bookkeeping after a snapshot attempt.
+  void SnapshotDone(const absl::StatusOr<int64_t>& bytes);
+  // One snapshot at a time (GC's checkpoint, the shutdown's).
+  std::mutex& snapshot_mu() { return snapshot_mu_; }
+  void MarkSnapshot(int64_t written) {
+    written_at_snapshot_.store(written, std::memory_order_relaxed);
+  }
+
  private:
   void SyncLoop();
   void Report(const absl::Status& status);
@@ -52,6 +68,13 @@ class HeadWal {
   std::atomic<uint64_t> records_written_{0};
   std::atomic<uint64_t> write_failures_{0};
   std::atomic<uint64_t> fsync_nanos_{0};
+  std::mutex snapshot_mu_;
+  std::atomic<uint64_t> snapshots_{0};
+  std::atomic<uint64_t> snapshot_failures_{0};
+  std::atomic<int64_t> snapshot_bytes_{0};
+  // writer_->bytes_written() when the last snapshot was cut, less what
+  // replay read from segments after it.
+  std::atomic<int64_t> written_at_snapshot_{0};
   bool failing_ = false;             // under the commit lock
   int64_t last_failure_log_ms_ = 0;  // under the commit lock
 
@@ -60,6 +83,39 @@ class HeadWal {
   bool stop_ = false;
   std::thread syncer_;
 };
+
+// Snapshots (head_snapshot.cc): DIR/snapshot.<S> holds every series with
+// its chunks as of the commit before log segment S, which makes the
+// segments before S unnecessary. Written at shutdown and as the log's
+// checkpoint when it has grown past the last snapshot.
+struct SnapshotDir {
+  int64_t segment;
+  std::string path;
+};
+std::vector<SnapshotDir> ListSnapshots(const std::string& dir);
+
+struct SnapshotWritten {
+  int64_t segment = 0;
+  uint64_t series = 0;
+  uint64_t samples = 0;
+  int64_t bytes = 0;
+};
+// Cuts the log, writes the snapshot, then deletes older snapshots and the
+// segments before the cut.
+absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
+                                              const std::string& dir);
+
+struct SnapshotLoaded {
+  int64_t segment = -1;
+  uint64_t series = 0;
+  uint64_t samples = 0;
+};
+// Loads `snapshot` into a Head being replayed, mapping each snapshot ref to
+// its series. An error (damage, no end record) leaves the Head untouched:
+// the whole snapshot is checked before any of it is applied.
+absl::StatusOr<SnapshotLoaded> LoadSnapshot(
+    Head::Impl& h, const SnapshotDir& snapshot, uint64_t replayer,
+    absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>>* by_wal_ref);
 
 }  // namespace vigil::tsdb
 

@@ -4,7 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "lib/tsdb/head_impl.h"
+#include "lib/tsdb/head_wal.h"
 
 namespace vigil::tsdb {
 
@@ -41,6 +43,13 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
   h.postings.Delete(gone);
   result.series_removed = gone.size();
   h.counters.series_removed.fetch_add(gone.size(), std::memory_order_relaxed);
+  // The log's checkpoint: a snapshot once the log outweighs the last one.
+  if (h.wal != nullptr && h.wal->SnapshotDue()) {
+    if (absl::Status st = SnapshotWal(); !st.ok() && h.wal->options().log) {
+      h.wal->options().log(absl::StrCat(
+          "Writing the write-ahead log's checkpoint failed: ", st.message()));
+    }
+  }
   return result;
 }
 

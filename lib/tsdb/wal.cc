@@ -404,6 +404,18 @@ absl::Status Writer::Sync() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> Writer::Cut() {
+  std::lock_guard lock(mu_);
+  if (!broken_ && fd_ >= 0 && !segment_has_records_) return segment_index_;
+  const int64_t next = segment_index_ + 1;
+  if (fd_ >= 0) CloseSegment().IgnoreError();
+  if (!segment_has_records_) {
+    ::unlink((dir_ + "/" + SegmentName(segment_index_)).c_str());
+  }
+  if (absl::Status s = OpenSegment(next); !s.ok()) return s;
+  return segment_index_;
+}
+
 absl::Status Writer::SyncLocked() {
   if (fd_ < 0 || !dirty_) return absl::OkStatus();
   if (::fdatasync(fd_) != 0) {

@@ -92,6 +92,10 @@ class Writer {
   absl::Status Log(const std::vector<std::string>& records);
   // fdatasync of the current segment when it has unsynced bytes.
   absl::Status Sync();
+  // Starts a new segment unless the current one is still empty; returns
+  // the index of the segment the next record goes to. A snapshot taken at
+  // this point replaces every segment before it.
+  absl::StatusOr<int64_t> Cut();
 
   int64_t segment_index() const {
     std::lock_guard lock(mu_);

@@ -188,4 +188,75 @@ absl::Status DecodeRecord(std::string_view record, RecordType* type,
   return absl::OkStatus();
 }
 
+uint8_t RecordTypeOf(std::string_view record) {
+  return record.empty() ? 0 : static_cast<uint8_t>(record[0]);
+}
+
+void EncodeSnapshotSeries(const SnapshotSeries& series, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSnapshotSeries));
+  PutVarint(series.ref, out);
+  PutVarint(series.labels.size(), out);
+  for (const Label& l : series.labels) {
+    PutString(l.name, out);
+    PutString(l.value, out);
+  }
+  PutVarint(series.chunks.size(), out);
+  for (const SnapshotChunk& c : series.chunks) {
+    PutVarint(static_cast<uint64_t>(c.num_samples), out);
+    PutString(c.bytes, out);
+  }
+}
+
+void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out) {
+  out->push_back(static_cast<char>(RecordType::kSnapshotEnd));
+  PutVarint(end.series, out);
+  PutVarint(end.samples, out);
+}
+
+absl::Status DecodeSnapshotSeries(std::string_view record,
+                                  SnapshotSeries* series) {
+  Decoder d(record);
+  if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotSeries)) {
+    return Corrupt("not a snapshot series");
+  }
+  series->ref = d.Varint();
+  const uint64_t num_labels = d.Varint();
+  if (!d.ok() || num_labels > d.remaining() / 2) return Corrupt("label count");
+  std::vector<Label> labels;
+  labels.reserve(num_labels);
+  for (uint64_t j = 0; j < num_labels; ++j) {
+    std::string_view name = d.String();
+    std::string_view value = d.String();
+    if (!d.ok()) return Corrupt("label cut off");
+    labels.push_back({std::string(name), std::string(value)});
+  }
+  series->labels = Labels::FromVector(std::move(labels));
+  const uint64_t num_chunks = d.Varint();
+  if (!d.ok() || num_chunks > d.remaining() / 2) return Corrupt("chunk count");
+  series->chunks.clear();
+  series->chunks.reserve(num_chunks);
+  for (uint64_t i = 0; i < num_chunks; ++i) {
+    SnapshotChunk c;
+    const uint64_t n = d.Varint();
+    std::string_view bytes = d.String();
+    if (!d.ok() || n > (uint64_t{1} << 20)) return Corrupt("chunk cut off");
+    c.num_samples = static_cast<int>(n);
+    c.bytes = std::string(bytes);
+    series->chunks.push_back(std::move(c));
+  }
+  if (!d.done()) return Corrupt("trailing bytes");
+  return absl::OkStatus();
+}
+
+absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end) {
+  Decoder d(record);
+  if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotEnd)) {
+    return Corrupt("not a snapshot end");
+  }
+  end->series = d.Varint();
+  end->samples = d.Varint();
+  if (!d.ok() || !d.done()) return Corrupt("snapshot end");
+  return absl::OkStatus();
+}
+
 }  // namespace vigil::tsdb::wal

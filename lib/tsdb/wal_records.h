@@ -19,7 +19,12 @@
 
 namespace vigil::tsdb::wal {
 
-enum class RecordType : uint8_t { kSeries = 1, kSamples = 2 };
+enum class RecordType : uint8_t {
+  kSeries = 1,
+  kSamples = 2,
+  kSnapshotSeries = 3,  // a snapshot's series with their chunks
+  kSnapshotEnd = 4,     // a snapshot's last record: what it holds
+};
 
 struct SeriesEntry {
   SeriesRef ref = 0;
@@ -32,9 +37,36 @@ struct SampleEntry {
   double v = 0;
 };
 
+// One chunk as a snapshot keeps it: the XOR-encoded bytes of which the
+// first `num_samples` samples count.
+struct SnapshotChunk {
+  int num_samples = 0;
+  std::string bytes;
+};
+
+struct SnapshotSeries {
+  SeriesRef ref = 0;
+  Labels labels;
+  std::vector<SnapshotChunk> chunks;
+};
+
+struct SnapshotEnd {
+  uint64_t series = 0;
+  uint64_t samples = 0;
+};
+
 // Appends one record to `out`.
 void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out);
 void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out);
+
+// Snapshot records: series with chunks, then the closing totals.
+void EncodeSnapshotSeries(const SnapshotSeries& series, std::string* out);
+void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out);
+absl::Status DecodeSnapshotSeries(std::string_view record,
+                                  SnapshotSeries* series);
+absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end);
+// The type byte of a record, or 0 for an empty one.
+uint8_t RecordTypeOf(std::string_view record);
 
 // Decodes `record` into `series` or `samples` (cleared first) and says
 // which it was.
