@@ -38,6 +38,7 @@ RUN apt-get update \
        libssl3 \
        libstdc++6 \
        libyaml-cpp0.7 \
+       libzstd1 \
        zlib1g \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /etc/vigil /var/lib/vigil \

@@ -8,7 +8,7 @@ packages=(
   libclang-rt-14-dev
   prometheus-cpp-dev libcivetweb-dev libabsl-dev libre2-dev
   libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-cpp-dev
-  nlohmann-json3-dev zlib1g-dev
+  nlohmann-json3-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Real peers the integration tests start.
   prometheus prometheus-alertmanager

@@ -108,11 +108,17 @@ absl::Status HeadAppender::Commit() {
     return absl::OkStatus();
   }
   HeadCounters& counters = head_->counters;
+  // The Head's log is set before the first append and cleared only by
+  // ~Head, which takes the commit lock first.
+  std::vector<std::string> sample_records;
+  if (head_->wal != nullptr) sample_records = HeadWal::EncodeSamples(samples_);
   {
     std::lock_guard<std::mutex> commit_lock(head_->commit_mu);
     // Logged in commit order, before the samples become visible: replay
     // then repeats every verdict (out of order, duplicate) made here.
-    if (head_->wal != nullptr) head_->wal->LogCommit(samples_);
+    if (head_->wal != nullptr) {
+      head_->wal->LogCommit(samples_, std::move(sample_records));
+    }
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;

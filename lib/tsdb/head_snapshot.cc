@@ -107,7 +107,15 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
     std::vector<std::string> batch;
     size_t batch_bytes = 0;
     wal::SnapshotSeries entry;
-    for (const std::shared_ptr<MemSeries>& s : h.series.All()) {
+    // By ref: loading then appends to the index's postings lists instead
+    // of inserting into their middle.
+    std::vector<std::shared_ptr<MemSeries>> all = h.series.All();
+    std::sort(all.begin(), all.end(),
+              [](const std::shared_ptr<MemSeries>& a,
+                 const std::shared_ptr<MemSeries>& b) {
+                return a->ref() < b->ref();
+              });
+    for (const std::shared_ptr<MemSeries>& s : all) {
       std::vector<ChunkView> views;
       {
         std::lock_guard<SeriesMutex> lock(s->mu());
@@ -127,6 +135,7 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
       }
       ++written.series;
       wal::EncodeSnapshotSeries(entry, &batch.emplace_back());
+      wal::CompressRecord(&batch.back());
       batch_bytes += batch.back().size();
       if (batch_bytes >= kSnapshotBatchBytes) {
         if (absl::Status st = (*writer)->Log(batch); !st.ok()) return st;
@@ -156,9 +165,10 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
   return written;
 }
 
-absl::StatusOr<SnapshotLoaded> LoadSnapshot(
-    Head::Impl& h, const SnapshotDir& snapshot, uint64_t replayer,
-    absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>>* by_wal_ref) {
+absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
+                                            const SnapshotDir& snapshot,
+                                            uint64_t replayer,
+                                            ReplayRefs* by_wal_ref) {
   absl::StatusOr<std::vector<wal::SegmentRef>> files =
       wal::ListSegments(snapshot.path);
   if (!files.ok()) return files.status();
@@ -230,7 +240,7 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(
       h.counters.samples_appended.fetch_add(appended,
                                             std::memory_order_relaxed);
       loaded.samples += appended;
-      (*by_wal_ref)[entry.ref] = got.series;
+      by_wal_ref->Set(entry.ref, got.series.get());
     }
   }
   h.isolation.Publish(seq);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -111,33 +112,45 @@ void HeadWal::Report(const absl::Status& status) {
   }
 }
 
-void HeadWal::LogCommit(const std::vector<CommitSample>& samples) {
+std::vector<std::string> HeadWal::EncodeSamples(
+    const std::vector<CommitSample>& samples) {
+  std::vector<std::string> records;
+  std::vector<wal::SampleEntry> batch;
+  batch.reserve(std::min(samples.size(), kSamplesPerRecord));
+  auto flush = [&] {
+    std::string& r = records.emplace_back();
+    wal::EncodeSamples(batch.data(), batch.size(), &r);
+    wal::CompressRecord(&r);
+    batch.clear();
+  };
+  for (const CommitSample& s : samples) {
+    batch.push_back({s.series->ref(), s.t, s.v});
+    if (batch.size() == kSamplesPerRecord) flush();
+  }
+  if (!batch.empty()) flush();
+  return records;
+}
+
+void HeadWal::LogCommit(const std::vector<CommitSample>& samples,
+                        std::vector<std::string> sample_records) {
   records_.clear();
   std::vector<wal::SeriesEntry> fresh;
   std::vector<MemSeries*> marked;
+  auto flush = [&] {
+    std::string& r = records_.emplace_back();
+    wal::EncodeSeries(fresh, &r);
+    wal::CompressRecord(&r);
+    fresh.clear();
+  };
   for (const CommitSample& s : samples) {
     if (s.series->wal_logged()) continue;
     s.series->set_wal_logged(true);
     marked.push_back(s.series);
     fresh.push_back({s.series->ref(), s.series->labels()});
-    if (fresh.size() == kSeriesPerRecord) {
-      wal::EncodeSeries(fresh, &records_.emplace_back());
-      fresh.clear();
-    }
+    if (fresh.size() == kSeriesPerRecord) flush();
   }
-  if (!fresh.empty()) wal::EncodeSeries(fresh, &records_.emplace_back());
-  std::vector<wal::SampleEntry> batch;
-  batch.reserve(std::min(samples.size(), kSamplesPerRecord));
-  for (const CommitSample& s : samples) {
-    batch.push_back({s.series->ref(), s.t, s.v});
-    if (batch.size() == kSamplesPerRecord) {
-      wal::EncodeSamples(batch.data(), batch.size(), &records_.emplace_back());
-      batch.clear();
-    }
-  }
-  if (!batch.empty()) {
-    wal::EncodeSamples(batch.data(), batch.size(), &records_.emplace_back());
-  }
+  if (!fresh.empty()) flush();
+  for (std::string& r : sample_records) records_.push_back(std::move(r));
   absl::Status status = writer_->Log(records_);
   if (status.ok() && options_.sync_interval_ms <= 0) {
     const auto start = std::chrono::steady_clock::now();
@@ -269,7 +282,7 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   }
 
   WalReplayStats stats;
-  absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>> by_wal_ref;
+  ReplayRefs by_wal_ref;
   std::vector<wal::SeriesEntry> series;
   std::vector<wal::SampleEntry> samples;
   const uint64_t replayer =
@@ -308,6 +321,18 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       }
     }
   }
+  std::unique_lock<std::mutex> commit_lock(h.commit_mu);
+  const uint64_t replay_seq = h.isolation.NextCommit();
+  const uint64_t replay_low = h.isolation.LowWatermark();
+  // Published however the replay ends: an unpublished commit would hide
+  // every later one from readers.
+  struct Publisher {
+    Isolation& isolation;
+    uint64_t seq;
+    ~Publisher() { isolation.Publish(seq); }
+  };
+  std::optional<Publisher> publish_replay{std::in_place, h.isolation,
+                                          replay_seq};
   for (size_t i = 0; i < segments->size(); ++i) {
     const wal::SegmentRef& seg = (*segments)[i];
     if (seg.index < replay_from) continue;  // in the snapshot
@@ -337,25 +362,40 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
           }
           // Only a series that kept its ref has its record in the log.
           r.series->set_wal_logged(r.series->ref() == e.ref);
-          by_wal_ref[e.ref] = std::move(r.series);
+          by_wal_ref.Set(e.ref, r.series.get());
           ++stats.series;
         }
         continue;
       }
-      std::unique_ptr<Appender> app = NewAppender();
+      // Straight into the series, as one commit: nothing reads or writes
+      // the Head yet, and an appender's buffering would only cost time.
+      // The verdicts are an appender's: out of bounds, out of order and
+      // duplicates are rejected as they were when logged.
+      const int64_t min_t = h.min_valid_time.load(std::memory_order_relaxed);
+      const SeriesRef none = 0;
+      SeriesRef last_ref = none;
+      MemSeries* last = nullptr;
       for (const wal::SampleEntry& e : samples) {
-        auto it = by_wal_ref.find(e.ref);
-        if (it == by_wal_ref.end()) {
+        if (e.ref != last_ref || last == nullptr) {
+          last = by_wal_ref.Find(e.ref);
+          last_ref = e.ref;
+        }
+        if (last == nullptr) {
           ++stats.unknown_refs;
           continue;
         }
-        if (app->Append(it->second->ref(), Labels(), e.t, e.v).ok()) {
+        if (e.t < min_t) {
+          ++stats.samples_rejected;
+          continue;
+        }
+        std::lock_guard<SeriesMutex> lock(last->mu());
+        if (last->Commit(e.t, e.v, replay_seq, replay_low, h.chunk_options,
+                         h.counters) == Verdict::kAppend) {
           ++stats.samples;
         } else {
           ++stats.samples_rejected;
         }
       }
-      if (absl::Status s = app->Commit(); !s.ok()) return fail(s);
     }
     if (!contents->damage.empty()) {
       const bool last = i + 1 == segments->size();
@@ -374,7 +414,10 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       ++stats.truncations;
     }
   }
-  by_wal_ref.clear();
+  h.counters.samples_appended.fetch_add(stats.samples,
+                                        std::memory_order_relaxed);
+  publish_replay.reset();
+  commit_lock.unlock();
   RunGc(now_ms);
 
   absl::StatusOr<std::unique_ptr<wal::Writer>> writer =

@@ -5,6 +5,7 @@
 #ifndef VIGIL_LIB_TSDB_HEAD_WAL_H_
 #define VIGIL_LIB_TSDB_HEAD_WAL_H_
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -35,10 +36,16 @@ class HeadWal {
           WalReplayStats replay);
   ~HeadWal();  // stops the syncer, syncs, releases the lock
 
-  // Logs one commit; called under the Head's commit lock, before the
-  // samples are applied. A failure is counted and logged (at most once a
-  // minute), never returned: the samples still go into memory.
-  void LogCommit(const std::vector<CommitSample>& samples);
+  // The sample records of a commit, encoded and compressed before the
+  // commit lock is taken (they need nothing it guards).
+  static std::vector<std::string> EncodeSamples(
+      const std::vector<CommitSample>& samples);
+  // Logs one commit: series records for its series the log does not hold
+  // yet, then `sample_records`. Called under the Head's commit lock, before
+  // the samples are applied. A failure is counted and logged (at most once
+  // a minute), never returned: the samples still go into memory.
+  void LogCommit(const std::vector<CommitSample>& samples,
+                 std::vector<std::string> sample_records);
 
   WalStats Stats() const;
 
@@ -105,6 +112,33 @@ struct SnapshotWritten {
 absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
                                               const std::string& dir);
 
+// The series a replay has met, by the ref the log gave them. Refs are a
+// Head's counter, so mostly dense: a vector for them, a map for the rest
+// (a hostile log's huge refs must not allocate a huge vector). The Head
+// owns the series; GC does not run during a replay.
+class ReplayRefs {
+ public:
+  void Set(SeriesRef ref, MemSeries* series) {
+    if (ref < kDenseLimit) {
+      if (ref >= dense_.size())
+        dense_.resize(std::max<size_t>(ref + 1, dense_.size() * 2));
+      dense_[ref] = series;
+    } else {
+      sparse_[ref] = series;
+    }
+  }
+  MemSeries* Find(SeriesRef ref) const {
+    if (ref < kDenseLimit) return ref < dense_.size() ? dense_[ref] : nullptr;
+    auto it = sparse_.find(ref);
+    return it == sparse_.end() ? nullptr : it->second;
+  }
+
+ private:
+  static constexpr SeriesRef kDenseLimit = SeriesRef{1} << 26;
+  std::vector<MemSeries*> dense_;
+  absl::flat_hash_map<SeriesRef, MemSeries*> sparse_;
+};
+
 struct SnapshotLoaded {
   int64_t segment = -1;
   uint64_t series = 0;
@@ -113,9 +147,10 @@ struct SnapshotLoaded {
 // Loads `snapshot` into a Head being replayed, mapping each snapshot ref to
 // its series. An error (damage, no end record) leaves the Head untouched:
 // the whole snapshot is checked before any of it is applied.
-absl::StatusOr<SnapshotLoaded> LoadSnapshot(
-    Head::Impl& h, const SnapshotDir& snapshot, uint64_t replayer,
-    absl::flat_hash_map<SeriesRef, std::shared_ptr<MemSeries>>* by_wal_ref);
+absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
+                                            const SnapshotDir& snapshot,
+                                            uint64_t replayer,
+                                            ReplayRefs* by_wal_ref);
 
 }  // namespace vigil::tsdb
 

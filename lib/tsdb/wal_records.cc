@@ -1,8 +1,12 @@
 // Series and sample records of the write-ahead log; see wal_records.h.
 #include "lib/tsdb/wal_records.h"
 
-#include <cstring>
+#include <zstd.h>
 
+#include <cstring>
+#include <memory>
+
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
 namespace vigil::tsdb::wal {
@@ -100,6 +104,38 @@ absl::Status Corrupt(const std::string& what) {
   return absl::DataLossError(absl::StrCat("corrupt log record: ", what));
 }
 
+// Records stay below a segment (wal.h), so no honest record inflates past
+// this; a corrupt size field must not allocate gigabytes.
+constexpr uint64_t kMaxRecordBytes = 64 << 20;
+// Below this, zstd's frame overhead eats the gain.
+constexpr size_t kMinCompressBytes = 64;
+
+// The uncompressed record: `record` itself, or its decompression in
+// `*scratch`.
+absl::StatusOr<std::string_view> Inflate(std::string_view record,
+                                         std::string* scratch) {
+  if (record.empty() ||
+      (static_cast<uint8_t>(record[0]) & kCompressedBit) == 0) {
+    return record;
+  }
+  Decoder d(record.substr(1));
+  const uint64_t size = d.Varint();
+  if (!d.ok() || size > kMaxRecordBytes) return Corrupt("compressed size");
+  const size_t header = record.size() - 1 - d.remaining();
+  const std::string_view frame = record.substr(1 + header);
+  scratch->resize(static_cast<size_t>(size) + 1);
+  (*scratch)[0] =
+      static_cast<char>(static_cast<uint8_t>(record[0]) & ~kCompressedBit);
+  const size_t got =
+      ZSTD_decompress(scratch->data() + 1, size, frame.data(), frame.size());
+  if (ZSTD_isError(got) || got != size) return Corrupt("zstd frame");
+  return std::string_view(*scratch);
+}
+
+struct CctxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+
 }  // namespace
 
 void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out) {
@@ -132,12 +168,15 @@ void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
   }
 }
 
-absl::Status DecodeRecord(std::string_view record, RecordType* type,
+absl::Status DecodeRecord(std::string_view raw, RecordType* type,
                           std::vector<SeriesEntry>* series,
                           std::vector<SampleEntry>* samples) {
   series->clear();
   samples->clear();
-  Decoder d(record);
+  thread_local std::string scratch;
+  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
+  if (!record.ok()) return record.status();
+  Decoder d(*record);
   const uint8_t t = d.Byte();
   const uint64_t n = d.Varint();
   if (!d.ok()) return Corrupt("header cut off");
@@ -189,7 +228,25 @@ absl::Status DecodeRecord(std::string_view record, RecordType* type,
 }
 
 uint8_t RecordTypeOf(std::string_view record) {
-  return record.empty() ? 0 : static_cast<uint8_t>(record[0]);
+  return record.empty() ? 0 : static_cast<uint8_t>(record[0]) & ~kCompressedBit;
+}
+
+void CompressRecord(std::string* record) {
+  if (record->size() < kMinCompressBytes) return;
+  // One context per thread: creating one costs more than a small record.
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> cctx(ZSTD_createCCtx());
+  std::string out;
+  out.push_back(
+      static_cast<char>(static_cast<uint8_t>((*record)[0]) | kCompressedBit));
+  PutVarint(record->size() - 1, &out);
+  const size_t header = out.size();
+  out.resize(header + ZSTD_compressBound(record->size() - 1));
+  const size_t n =
+      ZSTD_compressCCtx(cctx.get(), out.data() + header, out.size() - header,
+                        record->data() + 1, record->size() - 1, 1);
+  if (ZSTD_isError(n) || header + n >= record->size()) return;
+  out.resize(header + n);
+  *record = std::move(out);
 }
 
 void EncodeSnapshotSeries(const SnapshotSeries& series, std::string* out) {
@@ -213,9 +270,12 @@ void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out) {
   PutVarint(end.samples, out);
 }
 
-absl::Status DecodeSnapshotSeries(std::string_view record,
+absl::Status DecodeSnapshotSeries(std::string_view raw,
                                   SnapshotSeries* series) {
-  Decoder d(record);
+  thread_local std::string scratch;
+  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
+  if (!record.ok()) return record.status();
+  Decoder d(*record);
   if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotSeries)) {
     return Corrupt("not a snapshot series");
   }
@@ -248,8 +308,11 @@ absl::Status DecodeSnapshotSeries(std::string_view record,
   return absl::OkStatus();
 }
 
-absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end) {
-  Decoder d(record);
+absl::Status DecodeSnapshotEnd(std::string_view raw, SnapshotEnd* end) {
+  thread_local std::string scratch;
+  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
+  if (!record.ok()) return record.status();
+  Decoder d(*record);
   if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotEnd)) {
     return Corrupt("not a snapshot end");
   }

@@ -65,8 +65,14 @@ void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out);
 absl::Status DecodeSnapshotSeries(std::string_view record,
                                   SnapshotSeries* series);
 absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end);
-// The type byte of a record, or 0 for an empty one.
+// The type of a record, compressed or not, or 0 for an empty one.
 uint8_t RecordTypeOf(std::string_view record);
+
+// Compresses `record` in place with zstd when that makes it smaller: its
+// type byte gains kCompressedBit, then come the original size and the
+// zstd frame. Every Decode* below takes either form.
+inline constexpr uint8_t kCompressedBit = 0x80;
+void CompressRecord(std::string* record);
 
 // Decodes `record` into `series` or `samples` (cleared first) and says
 // which it was.
