@@ -442,6 +442,26 @@ TEST(HeadWalTest, AFullDiskFailsTheLogNotTheCommits) {
   EXPECT_GT(head.GetWalStats().segment_current, 0);
 }
 
+TEST(HeadWalTest, AMissingSegmentCostsItsOwnSamplesOnly) {
+  TempDir dir;
+  std::vector<std::string> log;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 300, 100, kNow - 600000);
+    ASSERT_GE(head.GetWalStats().segment_current, 2);
+  }
+  fs::remove(dir.path() + "/wal/" + wal::SegmentName(1));
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GT(stats->samples, 0u);
+  EXPECT_LT(stats->samples, 300u * 100);
+  EXPECT_EQ(stats->unknown_refs, 0u);  // the series are in segment 0
+  // The newest samples, from the last segment, are there.
+  EXPECT_EQ(Dump(head).begin()->second.back().first, kNow - 600000 + 299000);
+}
+
 size_t CountSegments(const std::string& dir) {
   auto segments = wal::ListSegments(dir + "/wal");
   return segments.ok() ? segments->size() : 0;

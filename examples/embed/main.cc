@@ -1,5 +1,8 @@
 // Embedding vigil: feed exposition text into the in-memory TSDB and evaluate
 // the PodPrivilegedMode expression with the PromQL engine.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <iostream>
 #include <string_view>
 #include <variant>
@@ -27,6 +30,15 @@ constexpr std::string_view kAlertExpr =
 int main() {
   vigil::tsdb::Head head;
   const int64_t t = 1'700'000'000'000;  // ms since the epoch
+  // Durable: commits go to a write-ahead log in a directory of our own.
+  char dir[] = "/tmp/vigil-embed-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) return 1;
+  vigil::tsdb::WalOptions wal;
+  wal.dir = dir;
+  if (auto replayed = head.OpenWal(wal, t); !replayed.ok()) {
+    std::cerr << replayed.status().message() << "\n";
+    return 1;
+  }
 
   vigil::textparse::Parser parser(kScrape,
                                   vigil::textparse::Format::kPrometheusText);
@@ -63,5 +75,12 @@ int main() {
   for (const auto& sample : vector) {
     std::cout << "  " << sample.metric.ToString() << " " << sample.v << "\n";
   }
-  return vector.size() == 1 ? 0 : 1;
+  if (vector.size() != 1) return 1;
+  // One process per directory: a second Head is refused while ours lives.
+  vigil::tsdb::Head second;
+  const bool locked = !second.OpenWal(wal, t).ok();
+  std::cout << "a second Head on the same directory is refused: " << locked
+            << "\n";
+  std::filesystem::remove_all(dir);
+  return locked ? 0 : 1;
 }
