@@ -136,4 +136,24 @@ after=$(counts "$t")
 [ "$before" = "$after" ] || fail "after the snapshot: $before before, $after after"
 grep 'msg="WAL replay completed"' "$work/vigil.log" | tail -1 | grep -q 'snapshot_series=[1-9]' ||
   fail "the snapshot was not loaded: $(grep 'WAL replay completed' "$work/vigil.log" | tail -1)"
+
+# During replay /-/healthy answers and /-/ready says 503. A segment that is
+# a FIFO holds the replay until this test writes to it: no timing involved.
+{ kill -TERM "$vigil_pid"; wait "$vigil_pid"; } 2>/dev/null || true
+rm -rf "$work/data"
+mkdir -p "$work/data/wal"
+mkfifo "$work/data/wal/00000000"
+"$vigil" run --config.file="$work/vigil.yml" --web.listen-address="127.0.0.1:$port" \
+  --storage.tsdb.path="$work/data" >>"$work/vigil.log" 2>&1 &
+vigil_pid=$!
+pids+=($vigil_pid)
+wait_http "http://127.0.0.1:$port/-/healthy" || fail "no /-/healthy during replay"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/-/ready")
+[ "$code" = 503 ] || fail "/-/ready answered $code during replay"
+# Held open for writing: the header check reads the header, the read that
+# follows finds a writer there and the FIFO's size, 0: a torn segment.
+exec 3>"$work/data/wal/00000000"
+printf 'VWAL\001\000\000\000' >&3
+wait_http "http://127.0.0.1:$port/-/ready" || fail "not ready after the replay"
+exec 3>&-
 echo "PASS ($iterations kills; pending $((restarted - pending_since)) s before the kill, fired $took s after the restart)"
