@@ -104,7 +104,9 @@ struct WalOptions {
   // fdatasync of the log at most this often, in the background; 0 syncs
   // in every commit (slow, for the paranoid).
   int64_t sync_interval_ms = kDefaultWalSyncIntervalMs;
-  int64_t segment_bytes = 32 << 20;
+  // Replay holds one segment in memory at a time: small segments keep it
+  // near the Head's steady-state size.
+  int64_t segment_bytes = 8 << 20;
   // A checkpoint (a snapshot of the Head, after which the older segments
   // are deleted) is written by RunGc once the log has grown past the last
   // snapshot's size and this: disk stays near twice the Head's chunks.

@@ -40,7 +40,7 @@ inline constexpr int kFormatVersion = 1;
 inline constexpr size_t kPageBytes = 32 << 10;
 inline constexpr size_t kSegmentHeaderBytes = 8;
 inline constexpr size_t kFragmentHeaderBytes = 7;
-inline constexpr int64_t kDefaultSegmentBytes = 32 << 20;
+inline constexpr int64_t kDefaultSegmentBytes = 8 << 20;
 
 // "00000012" for 12: sortable, as Prometheus names its segments.
 std::string SegmentName(int64_t index);
