@@ -312,19 +312,9 @@ void DecodeTestGroup(Decoder& d, const YAML::Node& node, TestGroup* g) {
 
 absl::StatusOr<UnitTestFile> DecodeTestFile(std::string_view content,
                                             std::string_view filename) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(content));
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp throws; the error leaves here as a value.
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
-                     e.mark.column + 1, ": yaml: ", e.msg));
-  }
-  if (auto st = yamlcfg::ResolveMergeKeys(filename, root, yamlcfg::GoYaml::kV2);
-      !st.ok()) {
-    return st;
-  }
+  absl::StatusOr<YAML::Node> loaded = yamlcfg::LoadDocument(content, filename);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node root = *std::move(loaded);
   Decoder d(filename);
   UnitTestFile f;
   try {
