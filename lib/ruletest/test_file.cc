@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
+#include "lib/model/go_quote.h"
 #include "lib/yaml/yaml_decode.h"
 #include "yaml-cpp/yaml.h"
 
@@ -176,9 +177,11 @@ class Decoder {
         return;
       }
     }
-    Error(node, absl::StrCat("cannot parse start_timestamp `",
-                             node.IsScalar() ? node.Scalar() : Kind(node),
-                             "`: want RFC 3339 or Unix seconds"));
+    // Quoted: the value may span lines, and the error is one.
+    Error(node, absl::StrCat(
+                    "cannot parse start_timestamp ",
+                    node.IsScalar() ? QuoteString(node.Scalar()) : Kind(node),
+                    ": want RFC 3339 or Unix seconds"));
   }
 
   void Sequence(const YAML::Node& node, std::string_view type,

@@ -268,9 +268,14 @@ std::string DescribeForError(const YAML::Node& node) {
       return "!!map";
     case YAML::NodeType::Sequence:
       return "!!seq";
-    case YAML::NodeType::Scalar:
-      return absl::StrCat(ToAbsl(ResolveScalar(node).tag()), " `",
-                          node.Scalar(), "`");
+    case YAML::NodeType::Scalar: {
+      // Go yaml's terror: a value past 10 bytes is cut to its first 7.
+      std::string_view value = node.Scalar();
+      return absl::StrCat(
+          ToAbsl(ResolveScalar(node).tag()), " `",
+          value.size() > 10 ? ToAbsl(value.substr(0, 7)) : ToAbsl(value),
+          value.size() > 10 ? "...`" : "`");
+    }
     default:
       return "!!null";
   }

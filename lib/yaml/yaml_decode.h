@@ -129,7 +129,8 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(
 absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
                                          const YAML::Node& node);
 
-// How Go yaml names a node's tag in "cannot unmarshal !!str `x` into T".
+// How Go yaml names a node in "cannot unmarshal !!str `x` into T": its tag,
+// and a scalar's value, cut to "`abcdefg...`" past 10 bytes.
 std::string DescribeForError(const YAML::Node& node);
 
 // Reads the optional keys of one map in order, as Go yaml fills a struct:
