@@ -15,10 +15,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/time.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/model/go_quote.h"
+#include "lib/model/go_time.h"
 #include "lib/yaml/yaml_decode.h"
 #include "yaml-cpp/yaml.h"
 
@@ -170,10 +170,9 @@ class Decoder {
         *out_ms = static_cast<int64_t>(std::llround(secs * 1000));
         return;
       }
-      absl::Time t;
-      std::string err;
-      if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
-        *out_ms = absl::ToUnixMillis(t);
+      // promtool's parseTime: Go's time.Parse(time.RFC3339Nano, s).
+      if (std::optional<int64_t> ms = ParseRfc3339Ms(s)) {
+        *out_ms = *ms;
         return;
       }
     }
