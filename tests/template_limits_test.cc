@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "tests/template_test_support.h"
@@ -21,13 +22,23 @@ using testing::Options;
 using testing::Render;
 using ::testing::StartsWith;
 
-// A clock that moves only when read: each reading is `step` later than
-// the last, so a deadline passes after a known number of checks.
+// A clock that moves only when read: each reading is a millisecond later
+// than the last, so a deadline passes after a known number of checks.
 struct SteppingClock {
-  std::chrono::steady_clock::duration step;
   std::chrono::steady_clock::time_point now{};
-  std::chrono::steady_clock::time_point operator()() { return now += step; }
+  std::chrono::steady_clock::time_point operator()() {
+    return now += std::chrono::milliseconds(1);
+  }
 };
+
+// Options() with `timeout`, measured on `clock`.
+ExpandOptions SteppingOptions(std::chrono::milliseconds timeout,
+                              const std::shared_ptr<SteppingClock>& clock) {
+  ExpandOptions o = Options();
+  o.timeout = timeout;
+  o.monotonic_clock = [clock] { return (*clock)(); };
+  return o;
+}
 
 std::string RenderWith(std::string_view text, const ExpandOptions& options) {
   auto t = Template::Parse(testing::kName, text);
@@ -91,12 +102,10 @@ TEST(TemplateLimitTest, ArbitraryBytesNeverCrash) {
 // a millisecond per reading, a one-second timeout allows about a thousand
 // steps.
 TEST(TemplateLimitTest, TimeIsBounded) {
-  ExpandOptions o = Options();
-  o.timeout = std::chrono::seconds(1);
-  auto clock = std::make_shared<SteppingClock>(
-      SteppingClock{std::chrono::milliseconds(1)});
-  o.monotonic_clock = [clock] { return (*clock)(); };
-  const std::string out = RenderWith("{{ range 1000000 }}x{{ end }}", o);
+  auto clock = std::make_shared<SteppingClock>();
+  const std::string out =
+      RenderWith("{{ range 1000000 }}x{{ end }}",
+                 SteppingOptions(std::chrono::seconds(1), clock));
   EXPECT_THAT(out, StartsWith("ERROR: template: __alert_Test:1:"));
   EXPECT_THAT(out, EndsWith(": execution time exceeds the maximum of 1s"));
   EXPECT_LT(clock->now.time_since_epoch(), std::chrono::milliseconds(1100));
@@ -185,14 +194,10 @@ TEST(TemplateLimitTest, StringValuesAreBounded) {
 // search scans the rest of 100,000 spaces for a "c"); the deadline stops
 // it.
 TEST(TemplateLimitTest, QuadraticRegexpSearchIsBounded) {
-  ExpandOptions o = Options();
-  o.timeout = std::chrono::milliseconds(50);
-  auto clock = std::make_shared<SteppingClock>(
-      SteppingClock{std::chrono::milliseconds(1)});
-  o.monotonic_clock = [clock] { return (*clock)(); };
   EXPECT_THAT(RenderWith("{{ reReplaceAll \" *c| \" \"x\" (printf \"%100000s\" "
                          "\"\") }}",
-                         o),
+                         SteppingOptions(std::chrono::milliseconds(50),
+                                         std::make_shared<SteppingClock>())),
               EndsWith("error calling reReplaceAll: execution time exceeds "
                        "the maximum of 50ms"));
 }
