@@ -11,22 +11,17 @@
 // than its input.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fuzz/fuzz_die.h"
 #include "lib/api/params.h"
 #include "vigil/api.h"
 
 namespace {
 
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "apiparams_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
+using vigil::fuzz::Die;
 
 void CheckTime(const absl::StatusOr<int64_t>& t, std::string_view in) {
   if (t.ok() && (*t < vigil::api::kMinTimeMs || *t > vigil::api::kMaxTimeMs)) {

@@ -13,27 +13,22 @@
 // leaves out; fuzz/CMakeLists.txt compiles that one file in.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "exporter/config.h"
+#include "fuzz/fuzz_die.h"
 #include "vigil/scrape.h"
 
 namespace {
+
+using vigil::fuzz::Die;
 
 constexpr std::string_view kFilename = "fuzz.yml";
 // Relabeling every target of a large accepted config adds nothing that a
 // few do not.
 constexpr size_t kMaxTargetsRelabeled = 64;
-
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "config_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
 
 }  // namespace
 

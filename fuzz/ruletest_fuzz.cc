@@ -8,24 +8,19 @@
 // ask for any number of evaluation steps, as promtool's does.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_die.h"
 #include "lib/ruletest/test_file.h"
 #include "vigil/promql/parser.h"
 #include "vigil/promql/series_description.h"
 
 namespace {
 
-constexpr std::string_view kFilename = "fuzz.test.yml";
+using vigil::fuzz::Die;
 
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "ruletest_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
+constexpr std::string_view kFilename = "fuzz.test.yml";
 
 }  // namespace
 

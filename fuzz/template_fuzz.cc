@@ -10,14 +10,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "fuzz/fuzz_die.h"
 #include "lib/rules/template/template.h"
 #include "vigil/labels.h"
 #include "vigil/promql/engine.h"
@@ -25,14 +24,10 @@
 
 namespace {
 
+using vigil::fuzz::Die;
+
 constexpr std::string_view kName = "__alert_Fuzz";
 constexpr int64_t kNowMs = 1700000000000;
-
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "template_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
 
 // A few series as an alert template's queries would find them: targets,
 // a gauge, pods; two samples each, 30 s apart.
