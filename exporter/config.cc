@@ -34,16 +34,9 @@ class ConfigParser {
       return absl::InvalidArgumentError(absl::StrCat(
           filename_, ": config file larger than ", kMaxConfigBytes, " bytes"));
     }
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      return Error(e.mark, absl::StrCat("yaml: ", e.msg));
-    }
-    if (auto s =
-            yamlcfg::ResolveMergeKeys(filename_, root, yamlcfg::GoYaml::kV2);
-        !s.ok())
-      return s;
+    absl::StatusOr<YAML::Node> loaded = yamlcfg::LoadDocument(text, filename_);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node root = *std::move(loaded);
     if (!root || root.IsNull()) return config;  // an empty file is valid
     if (!root.IsMap()) return Error(root.Mark(), "config must be a mapping");
     try {

@@ -9,24 +9,19 @@
 // expression that parses again with the same options.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_die.h"
 #include "vigil/promql/parser.h"
 #include "vigil/rule_file.h"
 
 namespace {
 
-constexpr std::string_view kFilename = "fuzz.rules.yml";
+using vigil::fuzz::Die;
 
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "rulefile_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
+constexpr std::string_view kFilename = "fuzz.rules.yml";
 
 }  // namespace
 

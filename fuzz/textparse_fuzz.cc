@@ -6,20 +6,15 @@
 // them, sorted, with the metric name among them.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_die.h"
 #include "vigil/textparse.h"
 
 namespace {
 
-[[noreturn]] void Die(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "textparse_fuzz: %s: %.*s\n", what,
-               static_cast<int>(detail.size()), detail.data());
-  std::abort();
-}
+using vigil::fuzz::Die;
 
 }  // namespace
 

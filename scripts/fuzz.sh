@@ -9,7 +9,20 @@
 #   rulefile   the rule-file loader, rule files and PrometheusRule resources
 #              (fuzz/rulefile_fuzz.cc), seeded with the YAML files of
 #              ../shared/testdata/promtool and deploy/rules and with
-#              fuzz/seeds/rulefile.
+#              fuzz/seeds/rulefile;
+#   config     the configuration file loader, exporter/config.cc compiled in
+#              (fuzz/config_fuzz.cc), seeded with the configs of
+#              ../shared/testdata/promtool and fuzz/seeds/config;
+#   ruletest   promtool-format rule unit-test files (fuzz/ruletest_fuzz.cc),
+#              seeded with the test files of ../shared/testdata/promtool,
+#              tests/ruletest and deploy/rules;
+#   template   alert templates, parsed and executed with `query` answered
+#              over a small store (fuzz/template_fuzz.cc), seeded with the
+#              templates of deploy/rules and ../shared/testdata/promtool
+#              and fuzz/seeds/template;
+#   apiparams  the HTTP API's parameter parsing: forms, times, durations,
+#              limits, match[] (fuzz/apiparams_fuzz.cc), seeded with
+#              fuzz/seeds/apiparams.
 # Every input that once failed is kept in fuzz/regressions/<target>/ and
 # replayed first. Fails on any crash, sanitizer report or broken invariant;
 # the failing input is left in build-fuzz/artifacts/ — add it to
@@ -35,7 +48,8 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   shift
 fi
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(parser textparse rulefile)
+[[ ${#targets[@]} -gt 0 ]] ||
+  targets=(parser textparse rulefile config ruletest template apiparams)
 
 build=build-fuzz
 shared=${VIGIL_SHARED_DIR:-$(pwd)/../shared}
@@ -79,10 +93,47 @@ seed_rulefile() {
     head -c 8192 "$f" >"$dir/file-$n"
   done
 }
+seed_config() {
+  local dir=$1 f n=0
+  for f in $(grep -lE '^(global|scrape_configs|rule_files|alerting):' \
+    "$shared"/testdata/promtool/*.yml) fuzz/seeds/config/*; do
+    n=$((n + 1))
+    head -c 8192 "$f" >"$dir/file-$n"
+  done
+}
+seed_ruletest() {
+  local dir=$1 f n=0
+  for f in $(grep -lE '^tests:' "$shared"/testdata/promtool/*.yml \
+    tests/ruletest/*.yml deploy/rules/*.test.yaml); do
+    n=$((n + 1))
+    head -c 8192 "$f" >"$dir/file-$n"
+  done
+}
+seed_template() {
+  # Every line of the shipped and promtool rule files that holds a template,
+  # as the label or annotation value it is, and fuzz/seeds/template.
+  local dir=$1 f n=0 line
+  while IFS= read -r line; do
+    n=$((n + 1))
+    printf '%s' "$line" >"$dir/line-$n"
+  done < <(grep -h '{{' deploy/rules/*.y*ml "$shared"/testdata/promtool/*.yml |
+    sed -E 's/^[[:space:]]*[A-Za-z_]+:[[:space:]]*//; s/^"(.*)"$/\1/' |
+    sort -u)
+  for f in fuzz/seeds/template/*; do
+    n=$((n + 1))
+    cp "$f" "$dir/file-$n"
+  done
+}
+seed_apiparams() {
+  cp fuzz/seeds/apiparams/* "$1/"
+}
 # Longest input per target: any realistic expression; a few exposition
-# entries past the fuzz target's 512-byte entry limit; a rule file of a few
-# groups, enough for anchors and aliases to multiply.
-declare -A max_len=([parser]=4096 [textparse]=8192 [rulefile]=8192)
+# entries past the fuzz target's 512-byte entry limit; a rule, config or
+# unit-test file of a few groups, jobs or tests, enough for anchors and
+# aliases to multiply; a template or a request's parameters well past any
+# real one.
+declare -A max_len=([parser]=4096 [textparse]=8192 [rulefile]=8192
+  [config]=8192 [ruletest]=8192 [template]=4096 [apiparams]=4096)
 
 for target in "${targets[@]}"; do
   seeds="$work/$target/seeds"

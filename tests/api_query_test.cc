@@ -187,6 +187,11 @@ TEST_F(ApiServerTest, RangeParameterErrors) {
               "Try decreasing the query resolution (?step=XX)");
   // Exactly 11,000 steps is still allowed.
   ExpectSuccess(Get(q + "&start=0&end=11000&step=1"));
+  // A span past int64 milliseconds saturates as Go's Time.Sub does instead
+  // of wrapping into a negative span that passes the check.
+  ExpectError(Get(q + "&start=-9e15&end=9e15&step=1000"), 400, "bad_data",
+              "exceeded maximum resolution of 11,000 points per timeseries. "
+              "Try decreasing the query resolution (?step=XX)");
   ExpectError(Get(q + "&start=1&end=2&step=1e400"), 400, "bad_data",
               "invalid parameter \"step\": cannot parse \"1e400\" to a valid "
               "duration");

@@ -51,6 +51,17 @@ cat >"$work/conf/bad-yaml.yml" <<'YAML'
 global:
   scrape_interval: [15s
 YAML
+# yaml-cpp 0.7 alone would load the list and ignore the comma.
+printf -- '- a\n,\n' >"$work/conf/stray-comma.yml"
+# 300 references to a target group of 1000 targets: 300,000 targets from
+# 6 KB, which yaml.v2 refuses to decode.
+{
+  printf 'scrape_configs:\n- job_name: j\n  static_configs: [&g {targets: [a:1'
+  for ((i = 0; i < 1000; i++)); do printf ', a:1'; done
+  printf ']}'
+  for ((i = 0; i < 300; i++)); do printf ', *g'; done
+  printf ']\n'
+} >"$work/conf/alias-bomb.yml"
 cat >"$work/conf/missing-rule.yml" <<'YAML'
 rule_files: [absent.yml]
 YAML
@@ -92,6 +103,8 @@ expect empty-glob 0 "" -- empty-glob.yml
 expect two-files 0 "" -- good.yml empty-glob.yml
 expect bad-field 1 "bad-field.yml:3:3: field bogus not found" -- bad-field.yml
 expect bad-yaml 1 "bad-yaml.yml:3:1: yaml:" -- bad-yaml.yml
+expect stray-comma 1 "stray-comma.yml:2:1: yaml: did not find expected node content" -- stray-comma.yml
+expect alias-bomb 1 "alias-bomb.yml: yaml: document contains excessive aliasing" -- alias-bomb.yml
 expect missing-rule-file 1 '"absent.yml" does not point to an existing file' -- missing-rule.yml
 expect bad-rule-file 1 "broken-rules.yml:5:" -- bad-rule.yml
 expect good-then-bad 1 "bad-field.yml:3:3:" -- good.yml bad-field.yml

@@ -158,5 +158,25 @@ tests:
                         "float64"));
 }
 
+// A stray "," outside a flow collection fails as in promtool (yaml-cpp 0.7
+// alone would read ",\n" as an empty file), and an alias bomb fails as
+// yaml.v2 fails it instead of making a million test groups.
+TEST(RuleTestFileTest, StrayCommaAndAliasBombAreErrors) {
+  auto comma = DecodeTestFile(",\n", "t.yml");
+  ASSERT_FALSE(comma.ok());
+  EXPECT_EQ(comma.status().message(),
+            "t.yml:1:1: yaml: did not find expected node content");
+  std::string bomb =
+      "tests:\n- &g {interval: 1m, input_series: [&s {series: "
+      "up, values: '1'}";
+  for (int i = 0; i < 1000; ++i) bomb += ", *s";
+  bomb += "]}\n";
+  for (int i = 0; i < 1000; ++i) bomb += "- *g\n";
+  auto f = DecodeTestFile(bomb, "t.yml");
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(),
+            "t.yml: yaml: document contains excessive aliasing");
+}
+
 }  // namespace
 }  // namespace vigil::ruletest

@@ -84,7 +84,7 @@ TEST(YamlDecodeTest, Int) {
       {"~", "0"},
       {"", "0"},
       {"9223372036854775808",
-       "f.yml:1:4: cannot unmarshal !!int `9223372036854775808` into int"},
+       "f.yml:1:4: cannot unmarshal !!int `9223372...` into int"},
       {"1e19", "f.yml:1:4: cannot unmarshal !!float `1e19` into int"},
       {".inf", "f.yml:1:4: cannot unmarshal !!float `.inf` into int"},
       {".nan", "f.yml:1:4: cannot unmarshal !!float `.nan` into int"},
@@ -118,10 +118,10 @@ TEST(YamlDecodeTest, Uint) {
       {"-0.5", "0"},
       {"-1.0", "f.yml:1:4: cannot unmarshal !!float `-1.0` into uint64"},
       {"18446744073709551616",
-       "f.yml:1:4: cannot unmarshal !!float `18446744073709551616` into "
+       "f.yml:1:4: cannot unmarshal !!float `1844674...` into "
        "uint64"},
       {"+18446744073709551615",
-       "f.yml:1:4: cannot unmarshal !!float `+18446744073709551615` into "
+       "f.yml:1:4: cannot unmarshal !!float `+184467...` into "
        "uint64"},
       {"1k", "f.yml:1:4: cannot unmarshal !!str `1k` into uint64"},
       {"true", "f.yml:1:4: cannot unmarshal !!bool `true` into uint64"},
@@ -180,6 +180,11 @@ TEST(YamlDecodeTest, Bool) {
       {"1", "f.yml:1:4: cannot unmarshal !!int `1` into bool"},
       {"0", "f.yml:1:4: cannot unmarshal !!int `0` into bool"},
       {"[]", "f.yml:1:4: cannot unmarshal !!seq into bool"},
+      // Go cuts a value past 10 bytes to 7 (promtool 2.42 prints this).
+      {"abcdefghijklmnop",
+       "f.yml:1:4: cannot unmarshal !!str `abcdefg...` into bool"},
+      {"abcdefghij",
+       "f.yml:1:4: cannot unmarshal !!str `abcdefghij` into bool"},
   };
   ExpectTable<bool>(DecodeBool, errors);
 }
@@ -281,7 +286,55 @@ TEST(YamlDecodeTest, DuplicateKeys) {
   // yaml.v3 compares tags too: 1 (!!int) and "1" (!!str) differ.
   YAML::Node tagged = YAML::Load("{1: a, \"1\": b}");
   EXPECT_TRUE(ResolveMergeKeys("r.yml", tagged, GoYaml::kV3).ok());
-}
+
+  // yaml-cpp 0.7 ends a document at a "," outside a flow collection and
+  // loads what came before; libyaml, and so Prometheus, fails there.
+  TEST(YamlDecodeTest, StrayCommaIsAnError) {
+    auto alone = LoadDocument(",\n", "f.yml");
+    ASSERT_FALSE(alone.ok());
+    EXPECT_EQ(alone.status().message(),
+              "f.yml:1:1: yaml: did not find expected node content");
+    auto after_list = LoadDocument("- a\n,\n", "f.yml");
+    ASSERT_FALSE(after_list.ok());
+    EXPECT_EQ(after_list.status().message(),
+              "f.yml:2:1: yaml: did not find expected node content");
+    // In a block map yaml-cpp already fails.
+    auto in_map = LoadDocument("a: 1\n,\n", "f.yml");
+    ASSERT_FALSE(in_map.ok());
+    EXPECT_THAT(std::string(in_map.status().message()),
+                ::testing::StartsWith("f.yml:2:1: yaml: "));
+    // A comma inside a plain scalar is text.
+    auto scalar = LoadDocument("a: b,\n", "f.yml");
+    ASSERT_TRUE(scalar.ok()) << scalar.status();
+    EXPECT_EQ((*scalar)["a"].Scalar(), "b,");
+  }
+
+  // Go decodes only the first document; what follows it is never read.
+  TEST(YamlDecodeTest, LaterDocumentsAreIgnored) {
+    auto doc = LoadDocument("a: 1\n---\nb: [\n", "f.yml");
+    ASSERT_TRUE(doc.ok()) << doc.status();
+    EXPECT_EQ((*doc)["a"].Scalar(), "1");
+    EXPECT_FALSE((*doc)["b"]);
+  }
+
+  // yaml.v2 refuses alias bombs as yaml.v3 does: 100 aliases of a list of
+  // 100 aliases stand for 10,000 nodes.
+  TEST(YamlDecodeTest, ExcessiveAliasingIsAnError) {
+    std::string bomb = "a: &a [x";
+    for (int i = 0; i < 100; ++i) bomb += ", x";
+    bomb += "]\nb: &b [*a";
+    for (int i = 0; i < 100; ++i) bomb += ", *a";
+    bomb += "]\nc: [*b";
+    for (int i = 0; i < 100; ++i) bomb += ", *b";
+    bomb += "]\n";
+    auto doc = LoadDocument(bomb, "f.yml");
+    ASSERT_FALSE(doc.ok());
+    EXPECT_EQ(doc.status().message(),
+              "f.yml: yaml: document contains excessive aliasing");
+    // A few aliases are ordinary reuse.
+    auto reuse = LoadDocument("a: &a [1, 2]\nb: [*a, *a, *a]\n", "f.yml");
+    EXPECT_TRUE(reuse.ok()) << reuse.status();
+  }
 
 }  // namespace
 }  // namespace vigil::yamlcfg

@@ -8,10 +8,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/model/go_quote.h"
+#include "lib/model/go_time.h"
 #include "lib/model/utf8.h"
 #include "vigil/promql/parser.h"
 
@@ -160,11 +160,9 @@ absl::StatusOr<int64_t> ParseTimeMs(std::string_view s) {
     return static_cast<int64_t>(whole) * 1000 +
            static_cast<int64_t>(std::round(frac * 1000));
   }
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime(absl::RFC3339_full, ToAbsl(s), &t, &err)) {
-    return absl::ToUnixMillis(t);
-  }
+  // Go's time.Parse: a four-digit year, so always within MinTime..MaxTime
+  // (absl::ParseTime read "292278025-08-18T07:12:54Z" and saturated).
+  if (std::optional<int64_t> ms = ParseRfc3339Ms(s)) return *ms;
   if (s == kMinTimeFormatted) return kMinTimeMs;
   if (s == kMaxTimeFormatted) return kMaxTimeMs;
   return TimestampError(s);

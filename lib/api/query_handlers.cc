@@ -143,9 +143,11 @@ ApiResult HandleQueryRange(const ApiContext& ctx, const ApiRequest& req) {
                         "zero or negative query resolution step widths are "
                         "not accepted. Try a positive integer");
   }
-  // Prometheus divides time.Durations: nanoseconds, saturating.
+  // Prometheus divides time.Durations: nanoseconds, saturating. The
+  // difference itself can pass int64 (start=-9e15&end=9e15), and a wrapped
+  // one would let a query of 10^13 steps through.
   const __int128 span_ns =
-      static_cast<__int128>(*end - *start) * kNanosPerMilli;
+      (static_cast<__int128>(*end) - *start) * kNanosPerMilli;
   const __int128 max_ns = std::numeric_limits<int64_t>::max();
   if (std::min(span_ns, max_ns) / *step > kMaxRangeQueryPoints) {
     return ApiResult::Error(

@@ -15,9 +15,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/time.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
+#include "lib/model/go_quote.h"
+#include "lib/model/go_time.h"
 #include "lib/yaml/yaml_decode.h"
 #include "yaml-cpp/yaml.h"
 
@@ -169,16 +170,17 @@ class Decoder {
         *out_ms = static_cast<int64_t>(std::llround(secs * 1000));
         return;
       }
-      absl::Time t;
-      std::string err;
-      if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) {
-        *out_ms = absl::ToUnixMillis(t);
+      // promtool's parseTime: Go's time.Parse(time.RFC3339Nano, s).
+      if (std::optional<int64_t> ms = ParseRfc3339Ms(s)) {
+        *out_ms = *ms;
         return;
       }
     }
-    Error(node, absl::StrCat("cannot parse start_timestamp `",
-                             node.IsScalar() ? node.Scalar() : Kind(node),
-                             "`: want RFC 3339 or Unix seconds"));
+    // Quoted: the value may span lines, and the error is one.
+    Error(node, absl::StrCat(
+                    "cannot parse start_timestamp ",
+                    node.IsScalar() ? QuoteString(node.Scalar()) : Kind(node),
+                    ": want RFC 3339 or Unix seconds"));
   }
 
   void Sequence(const YAML::Node& node, std::string_view type,
@@ -312,19 +314,9 @@ void DecodeTestGroup(Decoder& d, const YAML::Node& node, TestGroup* g) {
 
 absl::StatusOr<UnitTestFile> DecodeTestFile(std::string_view content,
                                             std::string_view filename) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(content));
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp throws; the error leaves here as a value.
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(filename), ":", e.mark.line + 1, ":",
-                     e.mark.column + 1, ": yaml: ", e.msg));
-  }
-  if (auto st = yamlcfg::ResolveMergeKeys(filename, root, yamlcfg::GoYaml::kV2);
-      !st.ok()) {
-    return st;
-  }
+  absl::StatusOr<YAML::Node> loaded = yamlcfg::LoadDocument(content, filename);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node root = *std::move(loaded);
   Decoder d(filename);
   UnitTestFile f;
   try {

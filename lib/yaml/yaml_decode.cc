@@ -268,9 +268,14 @@ std::string DescribeForError(const YAML::Node& node) {
       return "!!map";
     case YAML::NodeType::Sequence:
       return "!!seq";
-    case YAML::NodeType::Scalar:
-      return absl::StrCat(ToAbsl(ResolveScalar(node).tag()), " `",
-                          node.Scalar(), "`");
+    case YAML::NodeType::Scalar: {
+      // Go yaml's terror: a value past 10 bytes is cut to its first 7.
+      std::string_view value = node.Scalar();
+      return absl::StrCat(
+          ToAbsl(ResolveScalar(node).tag()), " `",
+          value.size() > 10 ? ToAbsl(value.substr(0, 7)) : ToAbsl(value),
+          value.size() > 10 ? "...`" : "`");
+    }
     default:
       return "!!null";
   }
@@ -505,22 +510,45 @@ class DocumentStarts : public YAML::EventHandler {
   void OnMapEnd() override {}
 };
 
+// Reads a stream's documents one at a time, event by event, to find the
+// stray "," yaml-cpp 0.7 turns into empty documents (see LoadAllDocuments).
+class DocumentScan {
+ public:
+  DocumentScan(std::string_view yaml, std::string_view file)
+      : in_(std::string(yaml)), parser_(in_), file_(file) {}
+
+  // Reads the next document: false at the end of the stream, an error when
+  // it starts where the one before it did. A syntax error inside it throws
+  // YAML::Exception.
+  absl::StatusOr<bool> Next() {
+    if (!parser_.HandleNextDocument(starts_)) return false;
+    if (last_ == starts_.start.pos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(file_), ":", starts_.start.line + 1, ":",
+                       starts_.start.column + 1,
+                       ": yaml: did not find expected node content"));
+    }
+    last_ = starts_.start.pos;
+    return true;
+  }
+
+ private:
+  std::istringstream in_;
+  YAML::Parser parser_;
+  std::string_view file_;
+  DocumentStarts starts_;
+  std::optional<int> last_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(
     std::string_view yaml, std::string_view file) {
-  std::istringstream in{std::string(yaml)};
-  YAML::Parser parser(in);
-  DocumentStarts starts;
-  std::optional<int> last;
-  while (parser.HandleNextDocument(starts)) {
-    if (last == starts.start.pos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(ToAbsl(file), ":", starts.start.line + 1, ":",
-                       starts.start.column + 1,
-                       ": yaml: did not find expected node content"));
-    }
-    last = starts.start.pos;
+  DocumentScan scan(yaml, file);
+  for (;;) {
+    absl::StatusOr<bool> more = scan.Next();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
   }
   return YAML::LoadAll(std::string(yaml));
 }
@@ -528,14 +556,34 @@ absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file) {
   try {
+    DocumentScan scan(yaml, file);
+    if (absl::StatusOr<bool> first = scan.Next(); !first.ok()) {
+      return first.status();
+    }
+    // yaml-cpp ends the first document at a stray "," that libyaml reports
+    // inside it (",\n" or "- a\n,\n"); the next two documents show it: the
+    // second starts where the first did, or the third where the second did.
+    // Go decodes only the first document, so what follows it is not
+    // otherwise read, errors included.
+    try {
+      for (int i = 0; i < 2; ++i) {
+        absl::StatusOr<bool> more = scan.Next();
+        if (!more.ok()) return more.status();
+        if (!*more) break;
+      }
+    } catch (const YAML::Exception&) {
+    }
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (auto st = ResolveMergeKeys(file, root, GoYaml::kV2); !st.ok())
+    if (auto st = ResolveMergeKeys(file, root, GoYaml::kV2); !st.ok()) {
       return st;
+    }
+    // yaml.v2 decodes every node of these strictly decoded files.
+    if (auto st = CheckAliasing(file, root); !st.ok()) return st;
     return root;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(file), ":", e.mark.line + 1, ":", e.mark.column + 1,
-                     ": ", e.msg));
+                     ": yaml: ", e.msg));
   }
 }
 

@@ -46,9 +46,13 @@ absl::Status CheckStruct(std::string_view file, const YAML::Node& node,
 // file_sd and promtool's unit tests; yaml.v3 for rule files.
 enum class GoYaml { kV2, kV3 };
 
-// One YAML document read as yaml.v2 reads it; a syntax error is
-// "file:line:col: msg". Merge keys ("<<") are already resolved in the
-// returned tree.
+// The first YAML document read as yaml.v2 reads it (what follows it is
+// ignored, as Go ignores it); a syntax error is "file:line:col: yaml: msg".
+// A "," outside a flow collection is an error, as in LoadAllDocuments
+// (yaml-cpp 0.7 would end the document there and load what came before;
+// libyaml fails), even after an explicit "..." end, where Go stops reading.
+// Merge keys ("<<") are already resolved in the returned tree, and a document
+// of mostly aliases fails CheckAliasing.
 absl::StatusOr<YAML::Node> LoadDocument(std::string_view yaml,
                                         std::string_view file);
 
@@ -136,7 +140,8 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(
 absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
                                          const YAML::Node& node);
 
-// How Go yaml names a node's tag in "cannot unmarshal !!str `x` into T".
+// How Go yaml names a node in "cannot unmarshal !!str `x` into T": its tag,
+// and a scalar's value, cut to "`abcdefg...`" past 10 bytes.
 std::string DescribeForError(const YAML::Node& node);
 
 // Reads the optional keys of one map in order, as Go yaml fills a struct:

@@ -318,7 +318,10 @@ std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
   std::string out;
   size_t argi = 0;
   size_t i = 0;
-  while (i < format.size()) {
+  // Each verb adds at most a million-rune pad; a format with many of them
+  // stops once the result is past what any template may hold, which the
+  // executor then reports.
+  while (i < format.size() && out.size() <= kMaxOutputBytes) {
     char c = format[i];
     if (c != '%') {
       out.push_back(c);
@@ -344,35 +347,66 @@ std::string GoSprintf(std::string_view format, const std::vector<Value>& args) {
         break;
       }
     }
-    auto read_num = [&](int& dst) {
-      if (i < format.size() && format[i] == '*') {
-        ++i;
-        if (argi < args.size() && args[argi].kind() == Kind::kInt) {
-          dst = static_cast<int>(args[argi].i());
-          ++argi;
-          if (dst < 0 && &dst == &spec.width) {
-            spec.minus = true;
-            dst = -dst;
-          }
-        } else {
-          out += "%!(BADWIDTH)";
-          if (argi < args.size()) ++argi;
+    // fmt's tooLarge: widths and precisions stay within a million.
+    constexpr int kMaxNum = 1000000;
+    // parsenum: a literal number. Past kMaxNum with digits still to come,
+    // Go gives up on the rest of the format, which ends in %!(NOVERB).
+    auto literal = [&](int& dst) {
+      int n = 0;
+      bool any = false;
+      while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
+        if (n > kMaxNum) {
+          i = format.size();
+          return;
         }
+        n = n * 10 + (format[i] - '0');
+        any = true;
+        ++i;
+      }
+      if (any) dst = n;
+    };
+    // intFromArg: '*' takes an int argument; any other argument, or one
+    // past kMaxNum, is %!(BADWIDTH) or %!(BADPREC).
+    auto star = [&](int& dst) {
+      ++i;
+      const bool ok = argi < args.size() && args[argi].kind() == Kind::kInt &&
+                      args[argi].i() >= -kMaxNum && args[argi].i() <= kMaxNum;
+      const int n = ok ? static_cast<int>(args[argi].i()) : 0;
+      if (argi < args.size()) ++argi;
+      if (&dst == &spec.width) {
+        if (!ok) {
+          out += "%!(BADWIDTH)";
+          return;
+        }
+        if (n < 0) {
+          // A negative width pads on the right, never with zeros.
+          spec.minus = true;
+          spec.zero = false;
+        }
+        dst = n < 0 ? -n : n;
         return;
       }
-      int n = -1;
-      while (i < format.size() && format[i] >= '0' && format[i] <= '9') {
-        n = (n < 0 ? 0 : n) * 10 + (format[i] - '0');
-        if (n > 1000000) n = 1000000;
-        ++i;
+      if (!ok || n < 0) {
+        out += "%!(BADPREC)";
+        return;
       }
-      if (n >= 0) dst = n;
+      dst = n;
     };
-    read_num(spec.width);
-    if (i < format.size() && format[i] == '.') {
+    if (i < format.size() && format[i] == '*') {
+      star(spec.width);
+    } else {
+      literal(spec.width);
+    }
+    // A '.' ending the format is its verb, not a precision.
+    if (i + 1 < format.size() && format[i] == '.') {
       ++i;
       spec.prec = 0;
-      read_num(spec.prec);
+      if (format[i] == '*') {
+        spec.prec = -1;
+        star(spec.prec);
+      } else {
+        literal(spec.prec);
+      }
     }
     if (i >= format.size()) {
       out += "%!(NOVERB)";

@@ -21,8 +21,11 @@ namespace vigil::tmpl {
 void AppendGoValue(std::string& out, const Value& v, bool top = true);
 std::string GoValueString(const Value& v);
 
-// fmt.Sprintf with Go's verbs, flags, width and precision, and Go's
-// in-band error notes (%!d(string=x), %!v(MISSING), %!(EXTRA ...)).
+// fmt.Sprintf with Go's verbs, flags, width and precision (each at most a
+// million, as fmt's), and Go's in-band error notes (%!d(string=x),
+// %!v(MISSING), %!(EXTRA ...), %!(BADWIDTH)). Formatting stops once the
+// result is longer than kMaxOutputBytes: no template may keep such a
+// value.
 std::string GoSprintf(std::string_view format, const std::vector<Value>& args);
 // fmt.Sprint: a space between operands when neither is a string.
 std::string GoSprint(const std::vector<Value>& args);

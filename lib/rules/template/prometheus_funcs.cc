@@ -92,7 +92,8 @@ absl::StatusOr<std::unique_ptr<RE2>> CompileRegexp(std::string_view pattern) {
 void ExpandReplacement(std::string& out, std::string_view repl, const RE2& re,
                        const std::vector<re2::StringPiece>& groups) {
   const auto& names = re.NamedCapturingGroups();
-  for (size_t i = 0; i < repl.size(); ++i) {
+  // "$1" repeated in a long replacement must not multiply a long match.
+  for (size_t i = 0; i < repl.size() && out.size() <= kMaxOutputBytes; ++i) {
     if (repl[i] != '$') {
       out.push_back(repl[i]);
       continue;
@@ -144,16 +145,22 @@ void ExpandReplacement(std::string& out, std::string_view repl, const RE2& re,
 }
 
 // Go's Regexp.ReplaceAllString, including its rule that an empty match
-// right after a previous match is not replaced.
-std::string ReplaceAll(const RE2& re, std::string_view text,
-                       std::string_view repl) {
+// right after a previous match is not replaced. It stops, returning what it
+// has, once the result is past kMaxOutputBytes (which the executor
+// reports), and fails once the execution is out of time: searching a
+// megabyte match by match can take quadratic time.
+absl::StatusOr<std::string> ReplaceAll(const RE2& re, std::string_view text,
+                                       std::string_view repl,
+                                       const ExecBudget& budget) {
   re2::StringPiece input(text.data(), text.size());
   int ngroups = re.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> groups(ngroups);
   std::string out;
   size_t last_end = 0;
   size_t search = 0;
-  while (search <= text.size()) {
+  while (search <= text.size() && out.size() <= kMaxOutputBytes) {
+    // A clock read is cheap next to a search.
+    if (absl::Status st = budget.CheckTime(); !st.ok()) return st;
     if (!re.Match(input, search, text.size(), RE2::UNANCHORED, groups.data(),
                   ngroups)) {
       break;
@@ -214,6 +221,7 @@ bool IsIP(const std::string& s) {
 
 Result FnQuery(const CallContext& c, Args& a) {
   if (!c.options->query) return FuncError("no query function available");
+  if (absl::Status st = c.budget->TakeQuery(); !st.ok()) return st;
   auto res = c.options->query(a[0].s());
   if (!res.ok()) return FuncError(std::string(res.status().message()));
   auto list = std::make_shared<SampleList>();
@@ -255,14 +263,17 @@ Result FnArgs(const CallContext&, Args& a) {
   return Value::Args(std::move(m));
 }
 
-Result FnReReplaceAll(const CallContext&, Args& a) {
+Result FnReReplaceAll(const CallContext& c, Args& a) {
   auto re = CompileRegexp(a[0].s());
   if (!re.ok()) {
     // regexp.MustCompile panics; text/template reports the panic text.
     return FuncError(Cat("regexp: Compile(", RegexpQuote(a[0].s()),
                          "): ", re.status().message()));
   }
-  return Value::String(ReplaceAll(**re, a[2].s(), a[1].s()));
+  absl::StatusOr<std::string> out =
+      ReplaceAll(**re, a[2].s(), a[1].s(), *c.budget);
+  if (!out.ok()) return out.status();
+  return Value::String(*std::move(out));
 }
 
 Result FnMatch(const CallContext&, Args& a) {

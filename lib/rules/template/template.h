@@ -10,8 +10,13 @@
 // - Errors are absl::Status values whose message is Go's text: parse errors
 //   `template: NAME:LINE: msg`, execution errors
 //   `template: NAME:LINE:COL: executing "NAME" at <ctx>: msg`.
-// - Execution is bounded: output size, range iterations and nesting depth
-//   are limited by the named constants below; no input loops forever.
+// - Execution is bounded: output size (and the size of any string value),
+//   range iterations and nesting depth are limited by the named constants
+//   below; execution time and the number of `query` calls by
+//   ExpandOptions, whose defaults are named below too. No input loops
+//   forever or grows without bound; a limit reached is an execution error
+//   in Go's form, e.g. `template: NAME:1:7: executing "NAME" at <query
+//   "up">: error calling query: query calls exceed the maximum of 100`.
 // - The `query` function calls back into the caller (the rules layer) through
 //   QueryFunc, so this library does not depend on the PromQL engine.
 // - ExpandForAlert turns any error into Prometheus's annotation text
@@ -19,6 +24,7 @@
 #ifndef VIGIL_LIB_RULES_TEMPLATE_TEMPLATE_H_
 #define VIGIL_LIB_RULES_TEMPLATE_TEMPLATE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,10 +46,19 @@ inline constexpr std::string_view kAlertDefs =
 // Limits. Go's own are larger (100000 nested template calls); these keep
 // the C++ stack small (rules may run on worker threads) and an annotation
 // reasonable. Real rule packs nest a handful of levels.
-inline constexpr size_t kMaxOutputBytes = 1 << 20;
+inline constexpr size_t kMaxOutputBytes = 1 << 20;  // also any one string
 inline constexpr int64_t kMaxRangeIterations = 1'000'000;
-inline constexpr int kMaxExecDepth = 200;   // nested {{template}} calls
+inline constexpr int kMaxExecDepth = 200;  // nested {{template}} calls
+// {{if}}, {{with}}, {{range}} and {{template}} being walked at once, across
+// template calls: each holds a few C++ frames, and 200 calls of a template
+// nesting 150 {{if}}s would overflow an 8 MiB stack.
+inline constexpr int kMaxExecNesting = 500;
 inline constexpr int kMaxParseDepth = 200;  // nested actions and parens
+// ExpandOptions' defaults. Alert templates take microseconds and call
+// `query` once or twice; these stop a runaway template (a range of a million
+// printfs, a regexp over a megabyte) without cutting a real one short.
+inline constexpr std::chrono::seconds kDefaultExecTimeout{10};
+inline constexpr int kDefaultMaxQueryCalls = 100;
 
 // One element of a `query` result: Prometheus's template `sample`.
 struct QuerySample {
@@ -70,6 +85,15 @@ struct ExpandOptions {
   int64_t timestamp_ms = 0;
   // May be empty: `query` then fails with an error.
   QueryFunc query;
+  // Wall time one execution may take, `query` calls included; past it the
+  // execution fails ("execution time exceeds the maximum of 10s").
+  std::chrono::steady_clock::duration timeout = kDefaultExecTimeout;
+  // `query` calls one execution may make; the next one fails.
+  int max_query_calls = kDefaultMaxQueryCalls;
+  // The clock `timeout` is measured on; null means std::chrono::steady_clock.
+  // Tests inject one so that the deadline passes at a known point. Called
+  // from the executing thread only.
+  std::function<std::chrono::steady_clock::time_point()> monotonic_clock;
 };
 
 namespace internal {

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
+#include "lib/rules/template/exec_budget.h"
 #include "lib/rules/template/go_format.h"
 #include "lib/rules/template/template_funcs.h"
 #include "lib/rules/template/value.h"
@@ -38,7 +39,7 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 class State {
  public:
   State(const internal::ParsedTemplate& t, const CallContext& ctx)
-      : t_(t), ctx_(ctx) {}
+      : t_(t), ctx_(ctx), budget_(*ctx.budget) {}
 
   std::string Run(const Value& dot) {
     tmpl_name_ = t_.name;
@@ -118,8 +119,33 @@ class State {
 
   // ---- walking ----
 
+  // Holds one level of kMaxExecNesting while a body is walked.
+  class Nesting {
+   public:
+    explicit Nesting(State& s) : s_(s) {
+      if (++s_.nesting_ > kMaxExecNesting) {
+        --s_.nesting_;
+        s_.Errorf(
+            Cat("exceeded maximum nesting depth (", kMaxExecNesting, ")"));
+      }
+    }
+    ~Nesting() { --s_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    State& s_;
+  };
+
+  void CheckTime() {
+    if (absl::Status st = budget_.CheckTime(); !st.ok()) {
+      Errorf(FromAbsl(st.message()));
+    }
+  }
+
   void Walk(const Value& dot, const Node& node) {
     At(node);
+    CheckTime();
     switch (node.type) {
       case NodeType::kAction: {
         Value v = EvalPipeline(dot, *node.pipe);
@@ -136,6 +162,7 @@ class State {
         throw ContinueSignal{};
       case NodeType::kIf:
       case NodeType::kWith: {
+        Nesting nesting(*this);
         size_t mark = vars_.size();
         Value v = EvalPipeline(dot, *node.pipe);
         if (v.Truth()) {
@@ -149,12 +176,16 @@ class State {
       case NodeType::kList:
         for (const auto& c : node.nodes) Walk(dot, *c);
         return;
-      case NodeType::kRange:
+      case NodeType::kRange: {
+        Nesting nesting(*this);
         WalkRange(dot, node);
         return;
-      case NodeType::kTemplate:
+      }
+      case NodeType::kTemplate: {
+        Nesting nesting(*this);
         WalkTemplate(dot, node);
         return;
+      }
       case NodeType::kText:
         Write(node.text);
         return;
@@ -527,10 +558,20 @@ class State {
     }
     if (final != nullptr)
       argv.push_back(ValidateType(*final, param(num_in - 1)));
+    CheckTime();
     absl::StatusOr<Value> result = spec.impl(ctx_, argv);
     if (!result.ok()) {
       At(cmd);
       Errorf(Cat("error calling ", spec.name, ": ", result.status().message()));
+    }
+    // Strings that never reach the output (a variable doubled in a loop)
+    // are held to the output's limit too.
+    if ((result->kind() == Kind::kString || result->kind() == Kind::kHtml) &&
+        result->s().size() > kMaxOutputBytes) {
+      At(cmd);
+      Errorf(Cat("error calling ", spec.name,
+                 ": result exceeds the maximum of ", kMaxOutputBytes,
+                 " bytes"));
     }
     return *std::move(result);
   }
@@ -607,11 +648,13 @@ class State {
 
   const internal::ParsedTemplate& t_;
   CallContext ctx_;
+  ExecBudget& budget_;
   std::string tmpl_name_;
   std::vector<Variable> vars_;
   const Node* node_ = nullptr;
   std::string out_;
   int depth_ = 0;
+  int nesting_ = 0;
   int64_t iterations_ = 0;
 };
 
@@ -621,7 +664,8 @@ absl::StatusOr<std::string> ExecuteTemplate(const internal::ParsedTemplate& t,
                                             const TemplateData& data,
                                             const ExpandOptions& options) {
   auto shared = std::make_shared<const TemplateData>(data);
-  CallContext ctx{shared.get(), &options};
+  ExecBudget budget(options);
+  CallContext ctx{shared.get(), &options, &budget};
   State state(t, ctx);
   try {
     return state.Run(Value::Data(shared));

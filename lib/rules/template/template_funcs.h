@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/rules/template/exec_budget.h"
 #include "lib/rules/template/template.h"
 #include "lib/rules/template/value.h"
 
@@ -31,6 +32,7 @@ std::string_view ParamTypeName(Param p);
 struct CallContext {
   const TemplateData* data;
   const ExpandOptions* options;
+  ExecBudget* budget;  // the execution's; functions that loop check it
 };
 
 // Returns the result, or an error the executor reports as
