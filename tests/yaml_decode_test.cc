@@ -286,55 +286,56 @@ TEST(YamlDecodeTest, DuplicateKeys) {
   // yaml.v3 compares tags too: 1 (!!int) and "1" (!!str) differ.
   YAML::Node tagged = YAML::Load("{1: a, \"1\": b}");
   EXPECT_TRUE(ResolveMergeKeys("r.yml", tagged, GoYaml::kV3).ok());
+}
 
-  // yaml-cpp 0.7 ends a document at a "," outside a flow collection and
-  // loads what came before; libyaml, and so Prometheus, fails there.
-  TEST(YamlDecodeTest, StrayCommaIsAnError) {
-    auto alone = LoadDocument(",\n", "f.yml");
-    ASSERT_FALSE(alone.ok());
-    EXPECT_EQ(alone.status().message(),
-              "f.yml:1:1: yaml: did not find expected node content");
-    auto after_list = LoadDocument("- a\n,\n", "f.yml");
-    ASSERT_FALSE(after_list.ok());
-    EXPECT_EQ(after_list.status().message(),
-              "f.yml:2:1: yaml: did not find expected node content");
-    // In a block map yaml-cpp already fails.
-    auto in_map = LoadDocument("a: 1\n,\n", "f.yml");
-    ASSERT_FALSE(in_map.ok());
-    EXPECT_THAT(std::string(in_map.status().message()),
-                ::testing::StartsWith("f.yml:2:1: yaml: "));
-    // A comma inside a plain scalar is text.
-    auto scalar = LoadDocument("a: b,\n", "f.yml");
-    ASSERT_TRUE(scalar.ok()) << scalar.status();
-    EXPECT_EQ((*scalar)["a"].Scalar(), "b,");
-  }
+// yaml-cpp 0.7 ends a document at a "," outside a flow collection and
+// loads what came before; libyaml, and so Prometheus, fails there.
+TEST(YamlDecodeTest, StrayCommaIsAnError) {
+  auto alone = LoadDocument(",\n", "f.yml");
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.status().message(),
+            "f.yml:1:1: yaml: did not find expected node content");
+  auto after_list = LoadDocument("- a\n,\n", "f.yml");
+  ASSERT_FALSE(after_list.ok());
+  EXPECT_EQ(after_list.status().message(),
+            "f.yml:2:1: yaml: did not find expected node content");
+  // In a block map yaml-cpp already fails.
+  auto in_map = LoadDocument("a: 1\n,\n", "f.yml");
+  ASSERT_FALSE(in_map.ok());
+  EXPECT_THAT(std::string(in_map.status().message()),
+              ::testing::StartsWith("f.yml:2:1: yaml: "));
+  // A comma inside a plain scalar is text.
+  auto scalar = LoadDocument("a: b,\n", "f.yml");
+  ASSERT_TRUE(scalar.ok()) << scalar.status();
+  EXPECT_EQ((*scalar)["a"].Scalar(), "b,");
+}
 
-  // Go decodes only the first document; what follows it is never read.
-  TEST(YamlDecodeTest, LaterDocumentsAreIgnored) {
-    auto doc = LoadDocument("a: 1\n---\nb: [\n", "f.yml");
-    ASSERT_TRUE(doc.ok()) << doc.status();
-    EXPECT_EQ((*doc)["a"].Scalar(), "1");
-    EXPECT_FALSE((*doc)["b"]);
-  }
+// Go decodes only the first document; what follows it is never read.
+TEST(YamlDecodeTest, LaterDocumentsAreIgnored) {
+  auto doc = LoadDocument("a: 1\n---\nb: [\n", "f.yml");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ((*doc)["a"].Scalar(), "1");
+  EXPECT_FALSE((*doc)["b"]);
+}
 
-  // yaml.v2 refuses alias bombs as yaml.v3 does: 100 aliases of a list of
-  // 100 aliases stand for 10,000 nodes.
-  TEST(YamlDecodeTest, ExcessiveAliasingIsAnError) {
-    std::string bomb = "a: &a [x";
-    for (int i = 0; i < 100; ++i) bomb += ", x";
-    bomb += "]\nb: &b [*a";
-    for (int i = 0; i < 100; ++i) bomb += ", *a";
-    bomb += "]\nc: [*b";
-    for (int i = 0; i < 100; ++i) bomb += ", *b";
-    bomb += "]\n";
-    auto doc = LoadDocument(bomb, "f.yml");
-    ASSERT_FALSE(doc.ok());
-    EXPECT_EQ(doc.status().message(),
-              "f.yml: yaml: document contains excessive aliasing");
-    // A few aliases are ordinary reuse.
-    auto reuse = LoadDocument("a: &a [1, 2]\nb: [*a, *a, *a]\n", "f.yml");
-    EXPECT_TRUE(reuse.ok()) << reuse.status();
-  }
+// yaml.v2 refuses alias bombs as yaml.v3 does: 100 aliases of a list of
+// 100 aliases stand for 10,000 nodes.
+TEST(YamlDecodeTest, ExcessiveAliasingIsAnError) {
+  std::string bomb = "a: &a [x";
+  for (int i = 0; i < 100; ++i) bomb += ", x";
+  bomb += "]\nb: &b [*a";
+  for (int i = 0; i < 100; ++i) bomb += ", *a";
+  bomb += "]\nc: [*b";
+  for (int i = 0; i < 100; ++i) bomb += ", *b";
+  bomb += "]\n";
+  auto doc = LoadDocument(bomb, "f.yml");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().message(),
+            "f.yml: yaml: document contains excessive aliasing");
+  // A few aliases are ordinary reuse.
+  auto reuse = LoadDocument("a: &a [1, 2]\nb: [*a, *a, *a]\n", "f.yml");
+  EXPECT_TRUE(reuse.ok()) << reuse.status();
+}
 
 }  // namespace
 }  // namespace vigil::yamlcfg
