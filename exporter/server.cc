@@ -226,6 +226,10 @@ class Server {
     deps.ready = [this] { return ready_.load(); };
     deps.reload = [this] { return Reload(); };
     deps.quit = [this] { RequestQuit(); };
+    deps.external_labels = [this] {
+      std::lock_guard lock(config_mu_);
+      return external_labels_;
+    };
     deps.config_yaml = [this] {
       std::lock_guard lock(config_mu_);
       return config_text_;
@@ -451,6 +455,7 @@ class Server {
     notifier_->ApplyOptions(NotifierOptionsFrom(config));
     std::lock_guard lock(config_mu_);
     config_text_ = config.source;
+    external_labels_ = config.global.external_labels;
     return absl::OkStatus();
   }
 
@@ -608,7 +613,8 @@ class Server {
   std::unique_ptr<kube::Collector> kube_;
   // kube_ once it may serve /kube/metrics (the demo creates it late).
   std::atomic<kube::Collector*> kube_ready_{nullptr};
-  std::atomic<bool> ready_{false};  // /-/ready: storage replayed, config on
+  std::atomic<bool> ready_{false};
+  Labels external_labels_;  // under config_mu_, for /federate  // /-/ready: storage replayed, config on
   const bool demo_;
   int demo_port_ = 0;
   std::unique_ptr<AlertTransitionLog> alert_log_;

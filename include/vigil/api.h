@@ -225,6 +225,9 @@ struct ApiDependencies {
   std::function<bool()> ready;
   // null: a RuntimeInfo built from the process itself.
   std::function<RuntimeInfo()> runtime_info;
+  // global.external_labels as configured now (null: none), which /federate
+  // adds to the series it serves.
+  std::function<Labels()> external_labels;
   // The API's clock (null: the system clock), for `time` defaults.
   std::function<int64_t()> now_ms;
   // Borrowed; null: requests are not observed.

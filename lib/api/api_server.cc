@@ -150,6 +150,7 @@ void ApiServer::Impl::BuildRoutes() {
           return fn(ctx, req);
         };
       };
+  router.Add("/federate", {"GET", "POST"}, plain(&HandleFederate));
   router.Add("/-/healthy", {"GET", "HEAD"}, plain(&HandleHealthy));
   router.Add("/-/ready", {"GET", "HEAD"}, plain(&HandleReady));
   // Prometheus registers these either way, answering 403 when disabled.

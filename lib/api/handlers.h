@@ -104,6 +104,8 @@ ApiResult HandleFlags(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleRuntimeInfo(const ApiContext& ctx, const ApiRequest& req);
 
 // lifecycle_handlers.cc: plain-text endpoints outside /api/v1.
+// GET /federate (federate_handler.cc).
+HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req);
 HttpResponse HandleHealthy(const ApiContext& ctx, const HttpRequest& req);
 HttpResponse HandleReady(const ApiContext& ctx, const HttpRequest& req);
 HttpResponse HandleReload(const ApiContext& ctx, const HttpRequest& req);

@@ -2,34 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/model/absl_compat.h"
+#include "lib/model/exposition_text.h"
 #include "lib/model/go_float.h"
 
 namespace vigil::kube {
-namespace {
-
-void AppendEscaped(std::string_view s, bool quote, std::string* out) {
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '"':
-        if (quote) {
-          out->append("\\\"");
-        } else {
-          out->push_back(c);
-        }
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
-}
-
-}  // namespace
 
 std::string FormatValue(double v) {
   std::string out;
@@ -40,7 +16,7 @@ std::string FormatValue(double v) {
 void RenderFamily(const FamilyInfo& family,
                   const std::vector<SeriesSample>& series, std::string* out) {
   absl::StrAppend(out, "# HELP ", ToAbsl(family.name), " ");
-  AppendEscaped(family.help, /*quote=*/false, out);
+  AppendExpositionEscaped(family.help, /*quote=*/false, out);
   absl::StrAppend(out, "\n# TYPE ", ToAbsl(family.name), " ",
                   ToAbsl(family.type), "\n");
   for (const SeriesSample& s : series) {
@@ -51,7 +27,7 @@ void RenderFamily(const FamilyInfo& family,
       out->append(first ? "{" : ",");
       first = false;
       absl::StrAppend(out, l.name, "=\"");
-      AppendEscaped(l.value, /*quote=*/true, out);
+      AppendExpositionEscaped(l.value, /*quote=*/true, out);
       out->push_back('"');
     }
     if (!first) out->push_back('}');
