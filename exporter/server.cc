@@ -614,7 +614,8 @@ class Server {
   // kube_ once it may serve /kube/metrics (the demo creates it late).
   std::atomic<kube::Collector*> kube_ready_{nullptr};
   std::atomic<bool> ready_{false};
-  Labels external_labels_;  // under config_mu_, for /federate  // /-/ready: storage replayed, config on
+  Labels external_labels_;  // under config_mu_, for /federate  // /-/ready:
+                            // storage replayed, config on
   const bool demo_;
   int demo_port_ = 0;
   std::unique_ptr<AlertTransitionLog> alert_log_;
