@@ -182,6 +182,21 @@ TEST(WalRecordsTest, SeriesAndSamplesRoundTripBitForBit) {
   }
   EXPECT_FALSE(
       wal::DecodeRecord("\x09\x01", &type, &got_series, &got_samples).ok());
+  // A ref that would wrap the Head's counter is damage.
+  std::string huge;
+  wal::EncodeSeries({{~uint64_t{0}, Labels::FromStrings({"a", "b"})}}, &huge);
+  EXPECT_FALSE(wal::DecodeRecord(huge, &type, &got_series, &got_samples).ok());
+  // A compressed record that inflates to millions of tiny entries is
+  // refused before anything is allocated for them.
+  std::string bomb(1, '\x01');
+  for (uint64_t n = 5'000'000; n >= 0x80; n >>= 7) {
+    bomb.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  bomb.push_back(static_cast<char>(5'000'000 >> 21));
+  for (int i = 0; i < 5'000'000 / 8; ++i) bomb.append("\x01\x00", 2);
+  wal::CompressRecord(&bomb);
+  EXPECT_LT(bomb.size(), 100'000u);
+  EXPECT_FALSE(wal::DecodeRecord(bomb, &type, &got_series, &got_samples).ok());
 }
 
 // Every series with its samples, by label text.
@@ -460,6 +475,100 @@ TEST(HeadWalTest, AMissingSegmentCostsItsOwnSamplesOnly) {
   EXPECT_EQ(stats->unknown_refs, 0u);  // the series are in segment 0
   // The newest samples, from the last segment, are there.
   EXPECT_EQ(Dump(head).begin()->second.back().first, kNow - 600000 + 299000);
+}
+
+TEST(HeadWalTest, ALogThatLostItsSegmentsIsNotHiddenByTheSnapshot) {
+  TempDir dir;
+  std::vector<std::string> log;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 100, 50, kNow - 400000);
+    ASSERT_TRUE(head.SnapshotWal().ok());
+  }
+  // An operator clears the log; the snapshot stays.
+  for (const auto& e : fs::directory_iterator(dir.path() + "/wal")) {
+    fs::remove(e.path());
+  }
+  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> before;
+  {
+    Head head;
+    auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->snapshot_samples, 100u * 50);
+    Fill(head, 10, 50, kNow - 200000);  // logged after the snapshot's cut
+    before = Dump(head);
+  }
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshot_samples, 100u * 50);
+  EXPECT_EQ(stats->samples, 10u * 50);
+  EXPECT_EQ(Dump(head), before);
+}
+
+TEST(HeadWalTest, SeriesLoadedFromASnapshotAreLoggedAgain) {
+  TempDir dir;
+  std::vector<std::string> log;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 20, 50, kNow - 400000);
+    ASSERT_TRUE(head.SnapshotWal().ok());
+  }
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    Fill(head, 5, 50, kNow - 100000);  // the same series, no new snapshot
+  }
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.is_regular_file() &&
+        e.path().string().find("/snapshot.") != std::string::npos) {
+      std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(200);
+      f.put('\x42');
+    }
+  }
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshots_discarded, 1u);
+  EXPECT_EQ(stats->unknown_refs, 0u);
+  EXPECT_EQ(stats->samples, 5u * 50);
+}
+
+TEST(HeadWalTest, SnapshotsOfLongSeriesAndRepeatedSnapshots) {
+  TempDir dir;
+  std::vector<std::string> log;
+  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> before;
+  {
+    Head head;
+    WalOptions o = Options(dir.path(), &log);
+    ASSERT_TRUE(head.OpenWal(o, kNow).ok());
+    // One series far larger than a record may be: 600k noisy samples.
+    const Labels l = Labels::FromStrings({"__name__", "long"});
+    for (int c = 0; c < 60; ++c) {
+      auto app = head.NewAppender();
+      for (int i = 0; i < 10000; ++i) {
+        const int64_t t = kNow - 700000 + (c * 10000 + i);
+        ASSERT_TRUE(app->Append(l, t, Noise(static_cast<uint64_t>(t))).ok());
+      }
+      ASSERT_TRUE(app->Commit().ok());
+    }
+    ASSERT_TRUE(head.SnapshotWal().ok()) << "a long series";
+    // Nothing committed since: the same snapshot, not an error.
+    ASSERT_TRUE(head.SnapshotWal().ok());
+    EXPECT_EQ(head.GetWalStats().snapshots, 1u);
+    before = Dump(head);
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()),
+                          fs::directory_iterator()),
+            3);  // lock, wal, one snapshot: no .tmp left
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshot_samples, 600000u);
+  EXPECT_EQ(Dump(head), before);
 }
 
 size_t CountSegments(const std::string& dir) {

@@ -131,6 +131,7 @@ struct WalReplayStats {
   uint64_t snapshot_samples = 0;
   uint64_t snapshots_discarded = 0;
   int64_t replayed_bytes = 0;  // of log segments after the snapshot
+  int64_t snapshot_bytes = 0;  // of the snapshot loaded
   double seconds = 0;
 };
 
@@ -175,7 +176,9 @@ class Head : public Storage, public Appendable {
   HeadStats Stats() const;
 
   // Replays DIR/wal into this Head, then logs every commit; call before
-  // the first append. Samples older than `now_ms` minus the retention are
+  // the writers whose samples must survive start appending (what was
+  // appended before, such as data loaded from files at start, stays in
+  // memory unlogged). Samples older than `now_ms` minus the retention are
   // not replayed. Errors, with nothing deleted: DIR cannot be created or
   // written, DIR/lock is held by another process, a segment was written
   // by a newer vigil. A damaged segment is not an error: it is cut where

@@ -15,6 +15,7 @@ Head::Head(HeadOptions options) : impl_(std::make_shared<Impl>(options)) {}
 Head::~Head() {
   // Appenders may outlive the Head; the log must not (it holds the lock).
   std::lock_guard<std::mutex> lock(impl_->commit_mu);
+  impl_->wal_enabled.store(false, std::memory_order_release);
   impl_->wal.reset();
 }
 

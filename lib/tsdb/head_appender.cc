@@ -108,10 +108,10 @@ absl::Status HeadAppender::Commit() {
     return absl::OkStatus();
   }
   HeadCounters& counters = head_->counters;
-  // The Head's log is set before the first append and cleared only by
-  // ~Head, which takes the commit lock first.
   std::vector<std::string> sample_records;
-  if (head_->wal != nullptr) sample_records = HeadWal::EncodeSamples(samples_);
+  if (head_->wal_enabled.load(std::memory_order_acquire)) {
+    sample_records = HeadWal::EncodeSamples(samples_);
+  }
   {
     std::lock_guard<std::mutex> commit_lock(head_->commit_mu);
     // Logged in commit order, before the samples become visible: replay

@@ -55,8 +55,11 @@ struct Head::Impl {
   std::atomic<int64_t> retention_exempt_through{
       std::numeric_limits<int64_t>::min()};
   HeadCounters counters;
-  // Set by Head::OpenWal (before any append), then only read.
+  // Set by Head::OpenWal, reset by ~Head, both under commit_mu.
   std::unique_ptr<HeadWal> wal;
+  // Whether `wal` is set, for appenders preparing records before they take
+  // commit_mu.
+  std::atomic<bool> wal_enabled{false};
 };
 
 std::unique_ptr<Appender> NewHeadAppender(std::shared_ptr<Head::Impl> head);

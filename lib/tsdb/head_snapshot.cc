@@ -32,12 +32,15 @@ namespace {
 constexpr char kSnapshotPrefix[] = "snapshot.";
 // Snapshot records are flushed to the file in batches of about this size.
 constexpr size_t kSnapshotBatchBytes = 1 << 20;
+// A series' chunks go into records of about this size at most.
+constexpr size_t kSnapshotPartBytes = 1 << 20;
 
-void SyncDir(const std::string& dir) {
+bool SyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
   ::close(fd);
+  return ok;
 }
 
 }  // namespace
@@ -75,6 +78,16 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
     absl::StatusOr<int64_t> cut = wal.writer().Cut();
     if (!cut.ok()) return cut.status();
     segment = *cut;
+    const std::string existing =
+        absl::StrCat(dir, "/", kSnapshotPrefix, wal::SegmentName(segment));
+    if (std::filesystem::exists(existing)) {
+      // The log is still where the snapshot cut it: nothing was committed
+      // since, and that snapshot holds all there is.
+      SnapshotWritten same;
+      same.segment = segment;
+      same.unchanged = true;
+      return same;
+    }
     read = h.isolation.OpenRead(std::numeric_limits<int64_t>::min());
     // Each series logs its record again at its next commit, so the
     // segments after the cut stand on their own: a snapshot that later
@@ -98,6 +111,16 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
     return absl::InternalError(
         absl::StrCat("cannot create ", tmp_dir, ": ", std::strerror(errno)));
   }
+  // Whatever fails from here leaves no half snapshot behind.
+  struct RemoveOnError {
+    const std::string& path;
+    bool done = false;
+    ~RemoveOnError() {
+      std::error_code ignored;
+      if (!done) std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{tmp_dir};
+
   SnapshotWritten written;
   written.segment = segment;
   {
@@ -106,7 +129,20 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
     if (!writer.ok()) return writer.status();
     std::vector<std::string> batch;
     size_t batch_bytes = 0;
-    wal::SnapshotSeries entry;
+    auto flush = [&]() -> absl::Status {
+      absl::Status st = (*writer)->Log(batch);
+      batch.clear();
+      batch_bytes = 0;
+      return st;
+    };
+    auto add = [&](const wal::SnapshotSeries& part) -> absl::Status {
+      wal::EncodeSnapshotSeries(part, &batch.emplace_back());
+      wal::CompressRecord(&batch.back());
+      batch_bytes += batch.back().size();
+      ++written.records;
+      return batch_bytes >= kSnapshotBatchBytes ? flush() : absl::OkStatus();
+    };
+    wal::SnapshotSeries part;
     // By ref: loading then appends to the index's postings lists instead
     // of inserting into their middle.
     std::vector<std::shared_ptr<MemSeries>> all = h.series.All();
@@ -123,37 +159,48 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
         views = s->Snapshot(read.seq, std::numeric_limits<int64_t>::min(),
                             std::numeric_limits<int64_t>::max());
       }
-      entry.ref = s->ref();
-      entry.labels = s->labels();
-      entry.chunks.clear();
+      part.ref = s->ref();
+      part.labels = s->labels();
+      part.chunks.clear();
+      size_t part_bytes = 0;
       for (const ChunkView& v : views) {
-        entry.chunks.push_back(
+        // A long series goes out in several records, its chunks in order:
+        // a record must stay far below a segment.
+        if (part_bytes > 0 &&
+            part_bytes + v.chunk->size() > kSnapshotPartBytes) {
+          if (absl::Status st = add(part); !st.ok()) return st;
+          part.chunks.clear();
+          part_bytes = 0;
+        }
+        part.chunks.push_back(
             {v.num_samples,
              std::string(reinterpret_cast<const char*>(v.chunk->data()),
                          v.chunk->size())});
+        part_bytes += v.chunk->size();
         written.samples += static_cast<uint64_t>(v.num_samples);
       }
       ++written.series;
-      wal::EncodeSnapshotSeries(entry, &batch.emplace_back());
-      wal::CompressRecord(&batch.back());
-      batch_bytes += batch.back().size();
-      if (batch_bytes >= kSnapshotBatchBytes) {
-        if (absl::Status st = (*writer)->Log(batch); !st.ok()) return st;
-        batch.clear();
-        batch_bytes = 0;
-      }
+      if (absl::Status st = add(part); !st.ok()) return st;
     }
-    wal::EncodeSnapshotEnd({written.series, written.samples},
+    wal::EncodeSnapshotEnd({written.records, written.samples},
                            &batch.emplace_back());
-    if (absl::Status st = (*writer)->Log(batch); !st.ok()) return st;
+    if (absl::Status st = flush(); !st.ok()) return st;
+    // Synced before the rename makes it count.
+    if (absl::Status st = (*writer)->Close(); !st.ok()) return st;
     written.bytes = static_cast<int64_t>((*writer)->bytes_written());
-  }  // the writer syncs and closes its segment
+  }
+  if (!SyncDir(tmp_dir)) {
+    return absl::InternalError(absl::StrCat("cannot sync ", tmp_dir));
+  }
   if (::rename(tmp_dir.c_str(), final_dir.c_str()) != 0) {
     return absl::InternalError(
         absl::StrCat("cannot rename ", tmp_dir, ": ", std::strerror(errno)));
   }
-  SyncDir(dir);
-  // What the snapshot replaces: older snapshots and the segments before S.
+  cleanup.done = true;
+  // The rename must be on disk before anything it replaces is deleted.
+  if (!SyncDir(dir)) {
+    return absl::InternalError(absl::StrCat("cannot sync ", dir));
+  }
   for (const SnapshotDir& old : ListSnapshots(dir)) {
     if (old.segment < segment) std::filesystem::remove_all(old.path, ec);
   }
@@ -163,6 +210,23 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
     }
   }
   return written;
+}
+
+void RemoveUnfinishedSnapshots(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> doomed;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    const std::string_view prefix = kSnapshotPrefix;
+    if (name.substr(0, prefix.size()) == prefix && name.size() > 4 &&
+        name.substr(name.size() - 4) == ".tmp") {
+      doomed.push_back(dir + "/" + e->d_name);
+    }
+  }
+  ::closedir(d);
+  std::error_code ignored;
+  for (const std::string& p : doomed) std::filesystem::remove_all(p, ignored);
 }
 
 absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
@@ -176,6 +240,7 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
   // Nothing is applied from a snapshot that is not whole.
   wal::SnapshotEnd end;
   bool ended = false;
+  uint64_t records = 0;
   for (const wal::SegmentRef& f : *files) {
     absl::StatusOr<wal::SegmentContents> c = wal::ReadSegment(f.path);
     if (!c.ok()) return c.status();
@@ -183,8 +248,10 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
       return absl::DataLossError(absl::StrCat(f.path, ": ", c->damage));
     }
     for (const std::string& r : c->records) {
-      if (wal::RecordTypeOf(r) ==
-          static_cast<uint8_t>(wal::RecordType::kSnapshotEnd)) {
+      const uint8_t type = wal::RecordTypeOf(r);
+      if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
+        ++records;
+      } else if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotEnd)) {
         if (absl::Status s = wal::DecodeSnapshotEnd(r, &end); !s.ok()) {
           return s;
         }
@@ -195,6 +262,12 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
   if (!ended) {
     return absl::DataLossError(
         absl::StrCat(snapshot.path, ": the snapshot has no end record"));
+  }
+  if (records != end.series) {
+    // A file of a multi-file snapshot went missing.
+    return absl::DataLossError(
+        absl::StrCat(snapshot.path, ": ", records,
+                     " series records, the end record says ", end.series));
   }
 
   SnapshotLoaded loaded;
@@ -223,8 +296,10 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
         h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
         got.series->Unpin(replayer);
       }
-      got.series->set_wal_logged(got.series->ref() == entry.ref);
-      ++loaded.series;
+      // The log after the snapshot's cut holds no record of it yet: it is
+      // logged again at its next commit, so that log stands alone.
+      got.series->set_wal_logged(false);
+      if (got.created) ++loaded.series;
       uint64_t appended = 0;
       for (const wal::SnapshotChunk& chunk : entry.chunks) {
         XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),

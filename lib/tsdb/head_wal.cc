@@ -60,8 +60,10 @@ HeadWal::HeadWal(WalOptions options, std::unique_ptr<wal::Writer> writer,
       writer_(std::move(writer)),
       lock_fd_(lock_fd),
       replay_(replay) {
-  // The segments replayed count toward the next checkpoint.
+  // The segments replayed count toward the next checkpoint, which is due
+  // once they outweigh the snapshot loaded.
   written_at_snapshot_ = -replay.replayed_bytes;
+  snapshot_bytes_ = replay.snapshot_bytes;
   if (options_.sync_interval_ms > 0) {
     syncer_ = std::thread([this] { SyncLoop(); });
   }
@@ -226,6 +228,7 @@ absl::Status Head::SnapshotWal() {
     h.wal->SnapshotDone(done.status());
     return done.status();
   }
+  if (done->unchanged) return absl::OkStatus();
   h.wal->SnapshotDone(done->bytes);
   h.wal->MarkSnapshot(written);
   return absl::OkStatus();
@@ -290,8 +293,15 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
 
   // The newest snapshot, if it fits the log: segments from its cut on must
   // all be there. Anything else about it is a reason to replay without it.
+  RemoveUnfinishedSnapshots(dir);
   int64_t replay_from = std::numeric_limits<int64_t>::min();
+  // New segments are numbered past every snapshot's cut, loaded or not:
+  // a log restarted at 0 under a snapshot.5 would be hidden by it.
+  int64_t first_segment = 0;
   std::vector<SnapshotDir> snapshots = ListSnapshots(dir);
+  for (const SnapshotDir& snap : snapshots) {
+    first_segment = std::max(first_segment, snap.segment);
+  }
   if (!snapshots.empty()) {
     const SnapshotDir& snap = snapshots.back();
     std::string mismatch;
@@ -309,6 +319,13 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
                                absl::FailedPreconditionError(mismatch));
     if (loaded.ok()) {
       replay_from = loaded->segment;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(
+               snap.path, ignored_error)) {
+        if (e.is_regular_file(ignored_error)) {
+          stats.snapshot_bytes +=
+              static_cast<int64_t>(e.file_size(ignored_error));
+        }
+      }
       stats.snapshot_series = loaded->series;
       stats.snapshot_samples = loaded->samples;
       stats.series += loaded->series;
@@ -326,13 +343,18 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   const uint64_t replay_low = h.isolation.LowWatermark();
   // Published however the replay ends: an unpublished commit would hide
   // every later one from readers.
-  struct Publisher {
-    Isolation& isolation;
-    uint64_t seq;
-    ~Publisher() { isolation.Publish(seq); }
+  class Publisher {
+   public:
+    Publisher(Isolation& isolation, uint64_t seq)
+        : isolation_(isolation), seq_(seq) {}
+    ~Publisher() { isolation_.Publish(seq_); }
+
+   private:
+    Isolation& isolation_;
+    uint64_t seq_;
   };
-  std::optional<Publisher> publish_replay{std::in_place, h.isolation,
-                                          replay_seq};
+  std::optional<Publisher> publish_replay;
+  publish_replay.emplace(h.isolation, replay_seq);
   for (size_t i = 0; i < segments->size(); ++i) {
     const wal::SegmentRef& seg = (*segments)[i];
     if (seg.index < replay_from) continue;  // in the snapshot
@@ -421,13 +443,17 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   RunGc(now_ms);
 
   absl::StatusOr<std::unique_ptr<wal::Writer>> writer =
-      wal::Writer::Open(wal_dir, options.segment_bytes);
+      wal::Writer::Open(wal_dir, options.segment_bytes, first_segment);
   if (!writer.ok()) return fail(writer.status());
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  h.wal =
-      std::make_unique<HeadWal>(options, *std::move(writer), lock_fd, stats);
+  {
+    std::lock_guard<std::mutex> lock(h.commit_mu);
+    h.wal =
+        std::make_unique<HeadWal>(options, *std::move(writer), lock_fd, stats);
+    h.wal_enabled.store(true, std::memory_order_release);
+  }
   return stats;
 }
 

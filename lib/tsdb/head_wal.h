@@ -103,12 +103,16 @@ std::vector<SnapshotDir> ListSnapshots(const std::string& dir);
 
 struct SnapshotWritten {
   int64_t segment = 0;
+  // The snapshot of this cut exists already (nothing committed since).
+  bool unchanged = false;
+  uint64_t records = 0;  // series records: long series take several
   uint64_t series = 0;
   uint64_t samples = 0;
   int64_t bytes = 0;
 };
 // Cuts the log, writes the snapshot, then deletes older snapshots and the
-// segments before the cut.
+// segments before the cut. Nothing is deleted unless the snapshot is
+// synced and renamed into place; a failed attempt leaves no .tmp.
 absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
                                               const std::string& dir);
 
@@ -134,10 +138,15 @@ class ReplayRefs {
   }
 
  private:
-  static constexpr SeriesRef kDenseLimit = SeriesRef{1} << 26;
+  // 32 MiB of pointers at most; refs past it (a Head that created over
+  // four million series since its log began) go to the map.
+  static constexpr SeriesRef kDenseLimit = SeriesRef{1} << 22;
   std::vector<MemSeries*> dense_;
   absl::flat_hash_map<SeriesRef, MemSeries*> sparse_;
 };
+
+// Removes snapshot.N.tmp directories an interrupted snapshot left.
+void RemoveUnfinishedSnapshots(const std::string& dir);
 
 struct SnapshotLoaded {
   int64_t segment = -1;

@@ -47,7 +47,10 @@ StripeSeries::GetOrCreateResult StripeSeries::GetOrCreate(
     if (series->HasLabels(labels)) return {Owner(series), false};
   }
   SeriesRef ref = 0;
-  if (wanted_ref != 0 && GetByRef(wanted_ref) == nullptr) {
+  // A ref near 2^64 would wrap the counter into refs already taken.
+  constexpr SeriesRef kMaxWantedRef = SeriesRef{1} << 62;
+  if (wanted_ref != 0 && wanted_ref <= kMaxWantedRef &&
+      GetByRef(wanted_ref) == nullptr) {
     ref = wanted_ref;
     SeriesRef next = next_ref_.load(std::memory_order_relaxed);
     while (next <= ref && !next_ref_.compare_exchange_weak(next, ref + 1)) {

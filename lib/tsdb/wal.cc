@@ -112,8 +112,10 @@ absl::Status CheckSegmentHeader(const std::string& path) {
   } while (n < 0 && errno == EINTR);
   ::close(fd);
   if (n < 0) return Errno("cannot read", path);
-  if (static_cast<size_t>(n) < sizeof(header)) return absl::OkStatus();
-  return CheckHeaderBytes(path, std::string_view(header, sizeof(header)));
+  const std::string_view bytes(header, static_cast<size_t>(n));
+  // Short or zeroed: a torn creation, which ReadSegment reports.
+  if (bytes.size() < sizeof(header) || AllZero(bytes)) return absl::OkStatus();
+  return CheckHeaderBytes(path, bytes);
 }
 
 absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
@@ -142,8 +144,10 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
 
   SegmentContents out;
   out.file_bytes = static_cast<int64_t>(data.size());
-  if (data.size() < kSegmentHeaderBytes) {
-    // Created, then the process died before the header was written.
+  if (data.size() < kSegmentHeaderBytes ||
+      AllZero(std::string_view(data).substr(0, kSegmentHeaderBytes))) {
+    // Created, then the process (or the power) died before the header was
+    // written: a file system may leave zeros where the write never landed.
     out.torn = true;
     out.damage = "segment header incomplete";
     return out;
@@ -220,12 +224,14 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
 }
 
 absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& dir,
-                                                     int64_t segment_bytes) {
+                                                     int64_t segment_bytes,
+                                                     int64_t first_index) {
   absl::StatusOr<std::vector<SegmentRef>> segments = ListSegments(dir);
   if (!segments.ok()) return segments.status();
   std::unique_ptr<Writer> w(new Writer(
       dir, std::max<int64_t>(segment_bytes, 4 * int64_t{kPageBytes})));
-  const int64_t next = segments->empty() ? 0 : segments->back().index + 1;
+  const int64_t next =
+      std::max(first_index, segments->empty() ? 0 : segments->back().index + 1);
   if (absl::Status s = w->OpenSegment(next); !s.ok()) return s;
   return w;
 }
@@ -233,6 +239,11 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(const std::string& dir,
 Writer::~Writer() {
   std::lock_guard lock(mu_);
   CloseSegment().IgnoreError();
+}
+
+absl::Status Writer::Close() {
+  std::lock_guard lock(mu_);
+  return CloseSegment();
 }
 
 absl::Status Writer::OpenSegment(int64_t index) {
@@ -265,6 +276,9 @@ absl::Status Writer::OpenSegment(int64_t index) {
 absl::Status Writer::CloseSegment() {
   if (fd_ < 0) return absl::OkStatus();
   absl::Status status = broken_ ? absl::OkStatus() : FlushPage();
+  // Always: a background Sync() may have cleared dirty_ and still be
+  // waiting for (or have failed) its own fdatasync.
+  dirty_ = true;
   if (status.ok()) status = SyncLocked();
   ::close(fd_);
   fd_ = -1;
@@ -333,6 +347,8 @@ absl::Status Writer::Log(const std::vector<std::string>& records) {
     // segment that never took a record goes, so a long outage (a full
     // disk) retries one file instead of leaving one per attempt.
     if (fd_ >= 0) {
+      // What was acknowledged before the failure must still reach the disk.
+      ::fdatasync(fd_);
       ::close(fd_);
       fd_ = -1;
     }
@@ -343,11 +359,15 @@ absl::Status Writer::Log(const std::vector<std::string>& records) {
     }
     if (absl::Status s = OpenSegment(next); !s.ok()) return s;
   }
+  // All or nothing: a refused record must not leave its batch's earlier
+  // records waiting in the page for the next call.
   for (const std::string& record : records) {
     if (static_cast<int64_t>(record.size()) > segment_bytes_ / 2) {
       return absl::InvalidArgumentError(
           absl::StrCat("log record of ", record.size(), " bytes too large"));
     }
+  }
+  for (const std::string& record : records) {
     if (segment_used_ > static_cast<int64_t>(kSegmentHeaderBytes) &&
         segment_used_ + FramedSize(record.size(), page_.size()) >
             segment_bytes_) {

@@ -80,8 +80,12 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path);
 // order, and a background thread calls Sync().
 class Writer {
  public:
+  // The first segment is numbered after the newest one of `dir`, and at
+  // least `first_index` (a snapshot's cut, whose number must not be
+  // reused by a log that lost its segments).
   static absl::StatusOr<std::unique_ptr<Writer>> Open(
-      const std::string& dir, int64_t segment_bytes = kDefaultSegmentBytes);
+      const std::string& dir, int64_t segment_bytes = kDefaultSegmentBytes,
+      int64_t first_index = 0);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -92,6 +96,9 @@ class Writer {
   absl::Status Log(const std::vector<std::string>& records);
   // fdatasync of the current segment when it has unsynced bytes.
   absl::Status Sync();
+  // Flushes, syncs and closes the current segment; the error the
+  // destructor would swallow. Log() after it starts a new segment.
+  absl::Status Close();
   // Starts a new segment unless the current one is still empty; returns
   // the index of the segment the next record goes to. A snapshot taken at
   // this point replaces every segment before it.

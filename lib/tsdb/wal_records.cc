@@ -3,6 +3,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -106,7 +107,23 @@ absl::Status Corrupt(const std::string& what) {
 
 // Records stay below a segment (wal.h), so no honest record inflates past
 // this; a corrupt size field must not allocate gigabytes.
-constexpr uint64_t kMaxRecordBytes = 64 << 20;
+constexpr uint64_t kMaxRecordBytes = 8 << 20;
+// Writers put at most 4096 series or 8192 samples in a record; a record
+// claiming far more is damage, and must not make replay allocate for it.
+constexpr uint64_t kMaxEntries = 1 << 16;
+// A Head counts refs up from 1; one near 2^64 is damage, and would wrap
+// the Head's counter.
+constexpr uint64_t kMaxRef = uint64_t{1} << 62;
+// Counts are trusted for a reserve() only this far: a few bytes that
+// claim millions of entries must not allocate for them up front.
+constexpr uint64_t kMaxReserve = 4096;
+// The decompression buffer is kept between records, unless a large one
+// grew it.
+constexpr size_t kMaxKeptScratch = 8 << 20;
+
+void TrimScratch(std::string* scratch) {
+  if (scratch->capacity() > kMaxKeptScratch) std::string().swap(*scratch);
+}
 // Below this, zstd's frame overhead eats the gain.
 constexpr size_t kMinCompressBytes = 64;
 
@@ -174,6 +191,9 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
   series->clear();
   samples->clear();
   thread_local std::string scratch;
+  struct Trim {
+    ~Trim() { TrimScratch(&scratch); }
+  } trim;
   absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
   if (!record.ok()) return record.status();
   Decoder d(*record);
@@ -183,17 +203,20 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
   if (t == static_cast<uint8_t>(RecordType::kSeries)) {
     *type = RecordType::kSeries;
     // Each entry takes at least two bytes: no count past that is honest.
-    if (n > d.remaining() / 2) return Corrupt("series count");
-    series->reserve(n);
+    if (n > d.remaining() / 2 || n > kMaxEntries) {
+      return Corrupt("series count");
+    }
+    series->reserve(std::min(n, kMaxReserve));
     for (uint64_t i = 0; i < n; ++i) {
       SeriesEntry e;
       e.ref = d.Varint();
+      if (e.ref == 0 || e.ref > kMaxRef) return Corrupt("series ref");
       const uint64_t num_labels = d.Varint();
       if (!d.ok() || num_labels > d.remaining() / 2) {
         return Corrupt("label count");
       }
       std::vector<Label> labels;
-      labels.reserve(num_labels);
+      labels.reserve(std::min(num_labels, kMaxReserve));
       for (uint64_t j = 0; j < num_labels; ++j) {
         std::string_view name = d.String();
         std::string_view value = d.String();
@@ -205,11 +228,13 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
     }
   } else if (t == static_cast<uint8_t>(RecordType::kSamples)) {
     *type = RecordType::kSamples;
-    if (n > d.remaining() / 10) return Corrupt("sample count");
+    if (n > d.remaining() / 10 || n > kMaxEntries) {
+      return Corrupt("sample count");
+    }
     if (n > 0) {
       const SeriesRef base_ref = d.Varint();
       const int64_t base_t = d.Signed();
-      samples->reserve(n);
+      samples->reserve(std::min(n, kMaxReserve));
       for (uint64_t i = 0; i < n; ++i) {
         SampleEntry e;
         e.ref = base_ref + static_cast<uint64_t>(d.Signed());
@@ -273,6 +298,9 @@ void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out) {
 absl::Status DecodeSnapshotSeries(std::string_view raw,
                                   SnapshotSeries* series) {
   thread_local std::string scratch;
+  struct Trim {
+    ~Trim() { TrimScratch(&scratch); }
+  } trim;
   absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
   if (!record.ok()) return record.status();
   Decoder d(*record);
@@ -280,10 +308,11 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
     return Corrupt("not a snapshot series");
   }
   series->ref = d.Varint();
+  if (series->ref == 0 || series->ref > kMaxRef) return Corrupt("series ref");
   const uint64_t num_labels = d.Varint();
   if (!d.ok() || num_labels > d.remaining() / 2) return Corrupt("label count");
   std::vector<Label> labels;
-  labels.reserve(num_labels);
+  labels.reserve(std::min(num_labels, kMaxReserve));
   for (uint64_t j = 0; j < num_labels; ++j) {
     std::string_view name = d.String();
     std::string_view value = d.String();
@@ -292,9 +321,11 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
   }
   series->labels = Labels::FromVector(std::move(labels));
   const uint64_t num_chunks = d.Varint();
-  if (!d.ok() || num_chunks > d.remaining() / 2) return Corrupt("chunk count");
+  if (!d.ok() || num_chunks > d.remaining() / 2 || num_chunks > kMaxEntries) {
+    return Corrupt("chunk count");
+  }
   series->chunks.clear();
-  series->chunks.reserve(num_chunks);
+  series->chunks.reserve(std::min(num_chunks, kMaxReserve));
   for (uint64_t i = 0; i < num_chunks; ++i) {
     SnapshotChunk c;
     const uint64_t n = d.Varint();
@@ -310,6 +341,9 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
 
 absl::Status DecodeSnapshotEnd(std::string_view raw, SnapshotEnd* end) {
   thread_local std::string scratch;
+  struct Trim {
+    ~Trim() { TrimScratch(&scratch); }
+  } trim;
   absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
   if (!record.ok()) return record.status();
   Decoder d(*record);

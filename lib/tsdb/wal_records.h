@@ -51,7 +51,7 @@ struct SnapshotSeries {
 };
 
 struct SnapshotEnd {
-  uint64_t series = 0;
+  uint64_t series = 0;  // series records before it (a long series has several)
   uint64_t samples = 0;
 };
 
