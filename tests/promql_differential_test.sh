@@ -21,24 +21,8 @@ vigil=$1
 promtool=$2
 prometheus=$3
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 die() { echo "FAIL: $*" >&2; exit 1; }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_http() {  # URL
-  for _ in $(seq 1 150); do
-    curl -fsS "$1" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
+source "$(dirname "$0")/support/prometheus_oracle.sh"
 
 # One hour of 15s samples from 1700000000.
 python3 - >"$work/data.om" <<'PY'
@@ -67,26 +51,9 @@ out.append("# EOF")
 print("\n".join(out))
 PY
 
-"$promtool" tsdb create-blocks-from openmetrics "$work/data.om" "$work/blocks" \
-  >"$work/promtool.log" 2>&1 || die "promtool: $(cat "$work/promtool.log")"
+start_oracle_pair "$work/data.om"
 
-printf 'global: {}\n' >"$work/empty.yml"
-prom_port=$(free_port)
-"$prometheus" --config.file="$work/empty.yml" --storage.tsdb.path="$work/blocks" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn \
-  >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-vigil_port=$(free_port)
-"$vigil" run --config.file="$work/empty.yml" --storage.load "$work/data.om" \
-  --web.listen-address="127.0.0.1:$vigil_port" --storage.retention=1h \
-  >"$work/vigil.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$prom_port/-/ready" ||
-  die "prometheus not ready: $(cat "$work/prometheus.log")"
-wait_http "http://127.0.0.1:$vigil_port/-/ready" ||
-  die "vigil not ready: $(cat "$work/vigil.log")"
-
-python3 - "http://127.0.0.1:$prom_port" "http://127.0.0.1:$vigil_port" <<'PY'
+python3 - "$prom" "$vigil_url" <<'PY'
 import json, os, random, sys, urllib.error, urllib.parse, urllib.request
 prom, vigil = sys.argv[1], sys.argv[2]
 # VIGIL_DIFF_SEED and VIGIL_DIFF_SCALE explore further; CI runs the default.
