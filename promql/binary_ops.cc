@@ -2,6 +2,7 @@
 // element operation shared with vector matching.
 #include <cmath>
 
+#include "lib/model/go_math.h"
 #include "promql/evaluator.h"
 
 namespace vigil::promql::eval {
@@ -35,9 +36,11 @@ ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs) {
       // Go's math.Mod and C's fmod agree, NaN and Inf cases included.
       return {std::fmod(lhs, rhs), true};
     case BinaryOp::kPow:
-      return {std::pow(lhs, rhs), true};
+      // Go's math.Pow and math.Atan2, not the C library's: Pow is not
+      // correctly rounded (2^0.3 differs from glibc's in the last bit).
+      return {gomath::Pow(lhs, rhs), true};
     case BinaryOp::kAtan2:
-      return {std::atan2(lhs, rhs), true};
+      return {gomath::Atan2(lhs, rhs), true};
     case BinaryOp::kEql:
       return {lhs, lhs == rhs};
     case BinaryOp::kNeq:

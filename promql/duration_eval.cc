@@ -3,6 +3,7 @@
 // Prometheus's durationVisitor does before evaluation starts.
 #include <cmath>
 
+#include "lib/model/go_math.h"
 #include "promql/evaluator.h"
 
 namespace vigil::promql::eval {
@@ -35,7 +36,7 @@ absl::StatusOr<double> EvalSeconds(const DurationExpr& d, int64_t step_ms,
       if (rhs == 0) return absl::InvalidArgumentError("modulo by zero");
       return std::fmod(lhs, rhs);
     case DurationOp::kPow:
-      return std::pow(lhs, rhs);
+      return gomath::Pow(lhs, rhs);  // Go's math.Pow
     case DurationOp::kNeg:
       return -(d.lhs != nullptr ? lhs : rhs);
     case DurationOp::kStep:

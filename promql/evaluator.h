@@ -253,8 +253,7 @@ inline absl::Status ExecError(std::string_view msg) {
 // equal, failing when they overlap in time.
 absl::Status CleanupMetricLabels(Matrix* mat);
 
-// count_values' label text: lib/model's AppendShortestFixed, which says
-// where it parts from Go's strconv.FormatFloat(v, 'f', -1, 64).
+// count_values' label text: Go's strconv.FormatFloat(v, 'f', -1, 64).
 inline std::string GoFormatFloatFixed(double v) {
   std::string out;
   AppendShortestFixed(v, &out);

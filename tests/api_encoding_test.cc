@@ -29,6 +29,76 @@ TEST(ApiEncodingTest, SampleValues) {
   EXPECT_EQ(FormatFloatExp(1234.5), "1.2345e+03");
 }
 
+// Prometheus's answers (and Go's strconv.AppendFloat) for the same floats:
+// the shortest digits that read back, zero padded, never the exact binary
+// expansion; 'e' below 1e-6 and from 1e21.
+TEST(ApiEncodingTest, SampleValuesAcrossMagnitudes) {
+  struct Case {
+    double v;
+    const char* want;
+  };
+  const Case cases[] = {
+      {4157438965351694336.0, "4157438965351694300"},
+      {9007199254740992.0, "9007199254740992"},        // 2^53
+      {9007199254740994.0, "9007199254740994"},        // 2^53 + 2
+      {18014398509481984.0, "18014398509481984"},      // 2^54
+      {18014398509481988.0, "18014398509481988"},      // 2^54 + 4
+      {36028797018963968.0, "36028797018963970"},      // 2^55
+      {4611686018427387904.0, "4611686018427388000"},  // 2^62
+      {9223372036854775808.0, "9223372036854776000"},  // 2^63
+      {1e20, "100000000000000000000"},
+      {9.999999999999999e20, "999999999999999900000"},  // below 1e21
+      {1e21, "1e+21"},
+      {-1e21, "-1e+21"},
+      {1e23, "1e+23"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"},
+      {1e-6, "0.000001"},
+      {-1e-6, "-0.000001"},
+      {1.2345678e-6, "0.0000012345678"},
+      {9.999999999999997e-7, "9.999999999999997e-07"},  // below 1e-6
+      {1e-7, "1e-07"},
+      {5e-324, "5e-324"},  // the smallest subnormal
+      {2.2250738585072014e-308, "2.2250738585072014e-308"},
+      {-0.0, "-0"},
+      {0.1 + 0.2, "0.30000000000000004"},
+      {123456789.125, "123456789.125"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(FormatSampleValue(c.v), c.want) << c.v;
+  }
+}
+
+// promql.Scalar and promql.String marshal themselves: the time as the
+// float64 encoding/json prints (trailing zeros trimmed, unlike vectors),
+// a scalar's value in 'f' form at every magnitude.
+TEST(ApiEncodingTest, ScalarAndStringResults) {
+  auto encode = [](promql::QueryResult r) { return EncodeQueryData(r); };
+  promql::QueryResult r;
+  r.value = promql::Scalar{1796000000000, 1.0 / 1796000000};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[1796000000,)"
+                       R"("0.0000000005567928730512249"]})");
+  r.value = promql::Scalar{1435781451010, 1e21};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[1435781451.01,)"
+                       R"("1000000000000000000000"]})");
+  r.value = promql::Scalar{-1500, 4157438965351694336.0};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[-1.5,)"
+                       R"("4157438965351694300"]})");
+  r.value = promql::Scalar{0, std::nan("")};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[0,"NaN"]})");
+  r.value = promql::Scalar{1000, -std::numeric_limits<double>::infinity()};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[1,"-Inf"]})");
+  r.value = promql::Scalar{1000, 5e-324};
+  EXPECT_EQ(encode(r), R"({"resultType":"scalar","result":[1,"0.)" +
+                           std::string(323, '0') + R"(5"]})");
+  r.value = promql::StringResult{1435781451100, "a"};
+  EXPECT_EQ(encode(r),
+            R"({"resultType":"string","result":[1435781451.1,"a"]})");
+  // Vectors keep marshalTimestamp's three decimals.
+  r.value = promql::Vector{promql::VectorSample{Labels(), 1435781451010, 1}};
+  EXPECT_EQ(encode(r), R"({"resultType":"vector","result":[{"metric":{},)"
+                       R"("value":[1435781451.010,"1"]}]})");
+}
+
 TEST(ApiEncodingTest, Timestamps) {
   auto ts = [](int64_t ms) {
     std::string s;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "tests/api_test_support.h"
 
 namespace vigil::api::testing {
@@ -42,7 +43,7 @@ TEST_F(ApiServerTest, InstantScalarAndString) {
   Reply r = Get("/api/v1/query?query=" + Q("1+1") + "&time=1435781451.781");
   ExpectSuccess(r);
   EXPECT_EQ(r.json["data"]["resultType"], "scalar");
-  // The timestamp keeps its milliseconds, as marshalTimestamp writes them.
+  // The timestamp keeps its milliseconds: float64(t)/1000 as JSON.
   EXPECT_THAT(r.body, HasSubstr("\"result\":[1435781451.781,\"2\"]"));
 
   r = Get("/api/v1/query?query=" + Q("\"hello\"") + "&time=10");
@@ -57,7 +58,9 @@ TEST_F(ApiServerTest, SampleValuesUseGoFloatFormatting) {
     const char* query;
     const char* value;
   };
-  const Case cases[] = {
+  // Samples: 'e' below 1e-6 and from 1e21; scalars: never 'e'. Each pair
+  // is what Prometheus answers.
+  const Case samples[] = {
       {"0.1", "0.1"},
       {"1e21", "1e+21"},
       {"1e-7", "1e-07"},
@@ -67,8 +70,21 @@ TEST_F(ApiServerTest, SampleValuesUseGoFloatFormatting) {
       {"0/0", "NaN"},
       {"-2.5", "-2.5"},
       {"1e20", "100000000000000000000"},
+      {"2^62", "4611686018427388000"},
   };
-  for (const Case& c : cases) {
+  for (const Case& c : samples) {
+    Reply r =
+        Get("/api/v1/query?query=" + Q(absl::StrCat("vector(", c.query, ")")) +
+            "&time=1");
+    ExpectSuccess(r);
+    EXPECT_EQ(r.json["data"]["result"][0]["value"][1], c.value) << c.query;
+  }
+  const Case scalars[] = {
+      {"0.1", "0.1"},        {"1e21", "1000000000000000000000"},
+      {"1e-7", "0.0000001"}, {"1/0", "+Inf"},
+      {"0/0", "NaN"},        {"2^62", "4611686018427388000"},
+  };
+  for (const Case& c : scalars) {
     Reply r = Get("/api/v1/query?query=" + Q(c.query) + "&time=1");
     ExpectSuccess(r);
     EXPECT_EQ(r.json["data"]["result"][1], c.value) << c.query;
@@ -91,9 +107,12 @@ TEST_F(ApiServerTest, TimeParameterForms) {
   // No time: the API's clock (the fixture pins it at kT0 + 300s).
   Reply d = Get("/api/v1/query?query=" + Q("time()"));
   EXPECT_EQ(d.json["data"]["result"][1], "1700000300");
-  // Negative times are allowed; marshalTimestamp pads the milliseconds.
+  // Negative times are allowed. A scalar's time is a float64 that
+  // encoding/json trims; a vector's is marshalTimestamp, padded.
   Reply e = Get("/api/v1/query?query=" + Q("time()") + "&time=-1.5");
-  EXPECT_THAT(e.body, HasSubstr("[-1.500,\"-1.5\"]"));
+  EXPECT_THAT(e.body, HasSubstr("[-1.5,\"-1.5\"]"));
+  Reply f = Get("/api/v1/query?query=" + Q("vector(time())") + "&time=-1.5");
+  EXPECT_THAT(f.body, HasSubstr("[-1.500,\"-1.5\"]"));
 }
 
 TEST_F(ApiServerTest, RangeQueryReturnsMatrix) {

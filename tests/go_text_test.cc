@@ -59,12 +59,21 @@ TEST(GoFloatTest, FormatFloatLikeStrconv) {
   EXPECT_EQ(GoFormatFloat(1e23, 'f', -1), "100000000000000000000000");
 }
 
-TEST(GoFloatTest, ShortestFixedPrintsExactDigitsOfLargeValues) {
-  std::string out;
-  AppendShortestFixed(0.1, &out);
-  out += ' ';
-  AppendShortestFixed(1e23, &out);
-  EXPECT_EQ(out, "0.1 99999999999999991611392");
+// strconv.FormatFloat(v, 'f', -1, 64): shortest digits, zero padded.
+TEST(GoFloatTest, ShortestFixedPadsTheShortestDigits) {
+  const auto fixed = [](double v) {
+    std::string out;
+    AppendShortestFixed(v, &out);
+    return out;
+  };
+  EXPECT_EQ(fixed(0.1), "0.1");
+  EXPECT_EQ(fixed(1e23), "100000000000000000000000");
+  EXPECT_EQ(fixed(4157438965351694336.0), "4157438965351694300");
+  EXPECT_EQ(fixed(9007199254740993.0), "9007199254740992");  // 2^53 + 1
+  EXPECT_EQ(fixed(1e-10), "0.0000000001");
+  EXPECT_EQ(fixed(-0.0), "-0");
+  EXPECT_EQ(fixed(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(fixed(std::nan("")), "NaN");
 }
 
 TEST(LabelTextTest, GoLabelsString) {

@@ -240,6 +240,16 @@ TEST_F(EngineTest, Aggregations) {
                                    Pair("{v=\"6\"}", 1)));
 }
 
+// The label text is strconv.FormatFloat(v, 'f', -1, 64), as Prometheus
+// answers for the same expression.
+TEST_F(EngineTest, CountValuesLabelsAreGoFloats) {
+  EXPECT_THAT(Instant("count_values(\"v\", vector(2^62) or "
+                      "label_replace(vector(1e-10), \"a\", \"b\", \"\", \"\"))",
+                      0),
+              UnorderedElementsAre(Pair("{v=\"4611686018427388000\"}", 1),
+                                   Pair("{v=\"0.0000000001\"}", 1)));
+}
+
 TEST_F(EngineTest, TopkOrdersInstantResults) {
   Load(Labels::FromStrings({"__name__", "m", "i", "1"}), kMinute, {5});
   Load(Labels::FromStrings({"__name__", "m", "i", "2"}), kMinute, {9});

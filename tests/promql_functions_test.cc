@@ -596,6 +596,52 @@ TEST(TimeTest, TimeAndDates) {
   }
 }
 
+// Values that are no times: Prometheus converts with time.Unix(int64(v), 0),
+// and int64 of NaN, ±Inf or anything beyond ±2^63 is math.MinInt64 on amd64,
+// which Go's time package shows as 292277026596-12-04T15:30:08Z (its
+// absolute seconds wrap). Prometheus answers these for NaN, +Inf and 1e19
+// (`hour(vector(NaN))` is 15); the rows near -9.2233720287e18 follow Go
+// 1.23's calendar, where Unix times before March 1 of -292277022400 wrap
+// 2^64 seconds ahead and days_in_month is 32 minus a wrapped day.
+TEST(TimeTest, DatesOfValuesThatAreNoTimes) {
+  struct Case {
+    double v;
+    // year, month, day_of_month, day_of_year, day_of_week, hour, minute,
+    // days_in_month
+    std::vector<double> want;
+  };
+  const std::vector<double> min_int64 = {292277026596, 12, 4, 339, 0,
+                                         15,           30, 31};
+  const char* fns[] = {"year",        "month", "day_of_month", "day_of_year",
+                       "day_of_week", "hour",  "minute",       "days_in_month"};
+  for (const Case& c : std::vector<Case>{
+           {kNaN, min_int64},
+           {kInf, min_int64},
+           {-kInf, min_int64},
+           {9223372036854775808.0, min_int64},   // 2^63
+           {-9223372036854775808.0, min_int64},  // -2^63 is MinInt64 itself
+           {1e19, min_int64},
+           {-1e300, min_int64},
+           // The largest float below 2^63.
+           {9223372036854774784.0, {292277026596, 12, 4, 339, 0, 15, 13, 31}},
+           // Go's absolute epoch, and the float before it.
+           {-9223372028741760000.0, {-292277022400, 3, 1, 61, 3, 0, 0, 31}},
+           {-9223372028741761024.0, {292277026854, 1, 7, 7, 3, 6, 43, 7}},
+           {-9223372028715321344.0, {-292277022399, 1, 1, 1, 1, 0, 4, 31}},
+           // Truncated toward zero, as int64(v) does.
+           {-1.5, {1969, 12, 31, 365, 3, 23, 59, 31}},
+           {-62135596800.5, {1, 1, 1, 1, 1, 0, 0, 31}},
+           {951782400, {2000, 2, 29, 60, 2, 0, 0, 29}},
+           {4107542399, {2100, 2, 28, 59, 0, 23, 59, 28}},
+       }) {
+    for (size_t i = 0; i < std::size(fns); ++i) {
+      Invocation inv(fns[i], 1);
+      inv.Vector(0, {S(L({"__name__", "x"}), c.v)});
+      EXPECT_EQ(inv.Value(), c.want[i]) << fns[i] << "(" << c.v << ")";
+    }
+  }
+}
+
 TEST(TimeTest, StartTimestampNeedsTheSelectorsStartTimestamps) {
   EvalVector in = {EvalSample{L({"__name__", "x", "a", "b"}), 12345, 1},
                    EvalSample{L({"__name__", "x", "a", "c"}), 12345, 1}};

@@ -15,26 +15,10 @@ vigil=$1
 promtool=$2
 prometheus=$3
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 die() { echo "FAIL: $*" >&2; exit 1; }
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_http() {  # URL
-  for _ in $(seq 1 150); do
-    curl -fsS "$1" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
+source "$(dirname "$0")/support/prometheus_oracle.sh"
 
 # Two hours of 15s samples from 1700000000: counters (one resets), a gauge,
 # a classic histogram.
@@ -65,24 +49,7 @@ out.append("# EOF")
 print("\n".join(out))
 PY
 
-"$promtool" tsdb create-blocks-from openmetrics "$work/data.om" "$work/blocks" \
-  >"$work/promtool.log" 2>&1 || die "promtool: $(cat "$work/promtool.log")"
-
-printf 'global: {}\n' >"$work/empty.yml"
-prom_port=$(free_port)
-"$prometheus" --config.file="$work/empty.yml" --storage.tsdb.path="$work/blocks" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn \
-  >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-vigil_port=$(free_port)
-"$vigil" run --config.file="$work/empty.yml" --storage.load "$work/data.om" \
-  --web.listen-address="127.0.0.1:$vigil_port" --storage.retention=1h \
-  >"$work/vigil.log" 2>&1 &
-pids+=($!)
-prom="http://127.0.0.1:$prom_port"
-vigil_url="http://127.0.0.1:$vigil_port"
-wait_http "$prom/-/ready" || die "prometheus not ready: $(cat "$work/prometheus.log")"
-wait_http "$vigil_url/-/ready" || die "vigil not ready: $(cat "$work/vigil.log")"
+start_oracle_pair "$work/data.om"
 
 # The results' data, vectors sorted by labels, values compared as numbers.
 cat >"$work/same.py" <<'PY'

@@ -24,8 +24,7 @@ void AppendUnicodeEscape(uint32_t cp, std::string* out) {
   }
 }
 
-// Go's strconv.AppendFloat(v, 'e' or 'f', -1, 64) for finite v ('f' as
-// AppendShortestFixed has it).
+// Go's strconv.AppendFloat(v, 'e' or 'f', -1, 64) for finite v.
 std::string ShortestFloat(double v, bool exponent) {
   if (exponent) return GoFormatFloat(v, 'e', -1);
   std::string out;
@@ -239,6 +238,20 @@ void JsonWriter::Point(int64_t t_ms, double v) {
   out_.append("\"]");
 }
 
+void JsonWriter::FloatSeconds(int64_t t_ms) {
+  Number(static_cast<double>(t_ms) / 1000);
+}
+
+void JsonWriter::ScalarPoint(int64_t t_ms, double v) {
+  BeginArray();
+  FloatSeconds(t_ms);
+  Separate();
+  out_.push_back('"');
+  AppendShortestFixed(v, &out_);
+  out_.push_back('"');
+  EndArray();
+}
+
 void JsonWriter::Time(int64_t ms) { String(FormatRfc3339Ms(ms)); }
 
 std::string EncodeQueryData(const promql::QueryResult& result) {
@@ -251,15 +264,13 @@ std::string EncodeQueryData(const promql::QueryResult& result) {
           w.Key("resultType");
           w.String("scalar");
           w.Key("result");
-          w.Point(value.t, value.v);
+          w.ScalarPoint(value.t, value.v);
         } else if constexpr (std::is_same_v<T, promql::StringResult>) {
           w.Key("resultType");
           w.String("string");
           w.Key("result");
           w.BeginArray();
-          std::string t;
-          AppendTimestamp(value.t, &t);
-          w.Raw(t);
+          w.FloatSeconds(value.t);
           w.String(value.v);
           w.EndArray();
         } else if constexpr (std::is_same_v<T, promql::Vector>) {

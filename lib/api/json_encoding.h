@@ -37,6 +37,12 @@ class JsonWriter {
   void LabelsObject(const Labels& labels);
   // [<seconds>,"<value>"]
   void Point(int64_t t_ms, double v);
+  // A scalar result as promql.Scalar's MarshalJSON writes it: the time as
+  // the float64 seconds encoding/json prints, the value always in 'f' form
+  // (1/time() is "0.0000000005566041786602497", never 5.566…e-10).
+  void ScalarPoint(int64_t t_ms, double v);
+  // The time of a string result, as promql.String's MarshalJSON writes it.
+  void FloatSeconds(int64_t t_ms);
   // An RFC3339Nano UTC time; 0 is Go's zero time.
   void Time(int64_t ms);
 

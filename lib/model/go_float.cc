@@ -154,11 +154,7 @@ void AppendGoFloat(double v, std::string* out) {
 }
 
 void AppendShortestFixed(double v, std::string* out) {
-  if (AppendSpecial(v, out)) return;
-  // The longest fixed form of a finite double is some 330 characters.
-  char buf[400];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
-  out->append(buf, res.ptr);
+  if (!AppendSpecial(v, out)) AppendShortest(v, 'f', out);
 }
 
 }  // namespace vigil

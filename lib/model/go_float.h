@@ -20,14 +20,12 @@ std::string GoFormatFloat(double v, char fmt, int prec);
 std::string GoFormatFloat(double v);
 void AppendGoFloat(double v, std::string* out);
 
-// std::to_chars' shortest fixed form, with NaN, +Inf and -Inf: what vigil
-// prints where Prometheus uses strconv.FormatFloat(v, 'f', -1, 64) (PromQL
-// number literals, API sample values, count_values labels). The two agree
-// until a value's exact digits outrun its shortest ones (from about 1e17):
-// then C++ prints the exact digits (1e23 as 99999999999999991611392) where
-// Go pads the shortest digits with zeros (100000000000000000000000), as
-// GoFormatFloat(v, 'f', -1) does. Kept apart so those outputs stay as they
-// are until that difference is fixed on purpose.
+// strconv.FormatFloat(v, 'f', -1, 64), with NaN, +Inf and -Inf: the
+// shortest digits that read back to v, padded with zeros and never in
+// exponent form, so 2^62 is "4611686018427387900" (not its exact value,
+// 4611686018427387904) and 1e-10 is "0.0000000001". What Prometheus prints
+// for PromQL number literals, scalar results, API sample values below 1e21
+// and count_values labels.
 void AppendShortestFixed(double v, std::string* out);
 
 }  // namespace vigil

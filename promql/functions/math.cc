@@ -1,8 +1,12 @@
 // Element-wise math on an instant vector: every one drops the metric name
-// and skips nothing but native histograms (which vigil does not hold).
+// and skips nothing but native histograms (which vigil does not hold). The
+// transcendental functions are Go's math package's (lib/model/go_math.h),
+// not the C library's: they differ in the last bit, and exp() overflows
+// earlier.
 #include <cmath>
 #include <numbers>
 
+#include "lib/model/go_math.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
 
@@ -36,23 +40,23 @@ absl::Status ClampBetween(const FunctionArgs& args, EvalVector* out, double lo,
 VIGIL_MATH_FUNCTION(Abs, std::fabs(v))
 VIGIL_MATH_FUNCTION(Ceil, std::ceil(v))
 VIGIL_MATH_FUNCTION(Floor, std::floor(v))
-VIGIL_MATH_FUNCTION(Exp, std::exp(v))
-VIGIL_MATH_FUNCTION(Ln, std::log(v))
-VIGIL_MATH_FUNCTION(Log2, std::log2(v))
-VIGIL_MATH_FUNCTION(Log10, std::log10(v))
+VIGIL_MATH_FUNCTION(Exp, gomath::Exp(v))
+VIGIL_MATH_FUNCTION(Ln, gomath::Log(v))
+VIGIL_MATH_FUNCTION(Log2, gomath::Log2(v))
+VIGIL_MATH_FUNCTION(Log10, gomath::Log10(v))
 VIGIL_MATH_FUNCTION(Sqrt, std::sqrt(v))
-VIGIL_MATH_FUNCTION(Sin, std::sin(v))
-VIGIL_MATH_FUNCTION(Cos, std::cos(v))
-VIGIL_MATH_FUNCTION(Tan, std::tan(v))
-VIGIL_MATH_FUNCTION(Asin, std::asin(v))
-VIGIL_MATH_FUNCTION(Acos, std::acos(v))
-VIGIL_MATH_FUNCTION(Atan, std::atan(v))
-VIGIL_MATH_FUNCTION(Sinh, std::sinh(v))
-VIGIL_MATH_FUNCTION(Cosh, std::cosh(v))
-VIGIL_MATH_FUNCTION(Tanh, std::tanh(v))
-VIGIL_MATH_FUNCTION(Asinh, std::asinh(v))
-VIGIL_MATH_FUNCTION(Acosh, std::acosh(v))
-VIGIL_MATH_FUNCTION(Atanh, std::atanh(v))
+VIGIL_MATH_FUNCTION(Sin, gomath::Sin(v))
+VIGIL_MATH_FUNCTION(Cos, gomath::Cos(v))
+VIGIL_MATH_FUNCTION(Tan, gomath::Tan(v))
+VIGIL_MATH_FUNCTION(Asin, gomath::Asin(v))
+VIGIL_MATH_FUNCTION(Acos, gomath::Acos(v))
+VIGIL_MATH_FUNCTION(Atan, gomath::Atan(v))
+VIGIL_MATH_FUNCTION(Sinh, gomath::Sinh(v))
+VIGIL_MATH_FUNCTION(Cosh, gomath::Cosh(v))
+VIGIL_MATH_FUNCTION(Tanh, gomath::Tanh(v))
+VIGIL_MATH_FUNCTION(Asinh, gomath::Asinh(v))
+VIGIL_MATH_FUNCTION(Acosh, gomath::Acosh(v))
+VIGIL_MATH_FUNCTION(Atanh, gomath::Atanh(v))
 VIGIL_MATH_FUNCTION(Deg, v * 180 / std::numbers::pi)
 VIGIL_MATH_FUNCTION(Rad, v* std::numbers::pi / 180)
 // Zero (of either sign) and NaN are their own sign.

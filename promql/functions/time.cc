@@ -29,36 +29,81 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 
 bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-// Howard Hinnant's days-from-civil inverse.
-CivilTime ToCivil(int64_t unix_seconds) {
-  int64_t days = FloorDiv(unix_seconds, kSecondsPerDay);
-  int64_t secs = unix_seconds - days * kSecondsPerDay;
+// Go's time package (1.23 on, which Prometheus 3.x is built with) reads a
+// time as uint64 seconds since its absolute epoch, March 1 of the year
+// -292277022400: time.Unix(s, 0).UTC() has the fields of
+// uint64(s) + kUnixToAbsolute, wrapping. So a Unix time below
+// -kUnixToAbsolute (about -9.2233720287e18) lands 2^64 seconds later, in
+// the year 292277026854 or before; int64(NaN), int64(±Inf) and every float
+// beyond ±2^63 are math.MinInt64 on amd64, which lands on
+// 292277026596-12-04T15:30:08Z, a Sunday. (Go up to 1.22, so Prometheus
+// 2.x, used January 1 of -292277022399: the same answers but for Unix times
+// in [-9223372028741760000, -9223372028715321600), which wrap there.)
+constexpr int64_t kUnixToInternalDays =
+    1969 * 365 + 1969 / 4 - 1969 / 100 + 1969 / 400;
+constexpr int64_t kInternalToAbsoluteDays =
+    292277022400 / 400 * 146097 + 306;  // 306: March 1 to December 31
+constexpr int64_t kUnixToAbsoluteDays =
+    kUnixToInternalDays + kInternalToAbsoluteDays;
+constexpr uint64_t kUnixToAbsolute =
+    static_cast<uint64_t>(kUnixToAbsoluteDays) * kSecondsPerDay;
+
+// Unix day number to proleptic Gregorian (Howard Hinnant's algorithms).
+void CivilFromDays(int64_t days, int64_t* year, int* month, int* day) {
   int64_t z = days + 719468;
   int64_t era = FloorDiv(z, 146097);
   int64_t doe = z - era * 146097;
   int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  *day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *year = yoe + era * 400 + (*month <= 2 ? 1 : 0);
+}
 
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  int64_t era = FloorDiv(y, 400);
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The Unix day number of Go's absolute seconds.
+int64_t AbsoluteToUnixDays(uint64_t abs) {
+  return static_cast<int64_t>(abs / kSecondsPerDay) - kUnixToAbsoluteDays;
+}
+
+CivilTime FromAbsolute(uint64_t abs) {
   static constexpr int kDaysBefore[] = {0,   31,  59,  90,  120, 151,
                                         181, 212, 243, 273, 304, 334};
-  static constexpr int kDaysIn[] = {31, 28, 31, 30, 31, 30,
-                                    31, 31, 30, 31, 30, 31};
-  bool leap = IsLeap(y);
+  const int64_t days = AbsoluteToUnixDays(abs);
   CivilTime c;
-  c.year = y;
-  c.month = static_cast<int>(m);
-  c.day = static_cast<int>(d);
+  CivilFromDays(days, &c.year, &c.month, &c.day);
+  const bool leap = IsLeap(c.year);
   c.day_of_week = static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970: Thu
   c.day_of_year =
-      kDaysBefore[m - 1] + static_cast<int>(d) + (leap && m > 2 ? 1 : 0);
-  c.days_in_month = kDaysIn[m - 1] + (leap && m == 2 ? 1 : 0);
-  c.hour = static_cast<int>(secs / 3600);
-  c.minute = static_cast<int>(secs % 3600 / 60);
+      kDaysBefore[c.month - 1] + c.day + (leap && c.month > 2 ? 1 : 0);
+  // Prometheus: 32 - time.Date(year, month, 32, ...).Day(). Date wraps the
+  // same way, so past the end of Go's range this is not a month's length.
+  const uint64_t day32 =
+      static_cast<uint64_t>(DaysFromCivil(c.year, c.month, 1) + 31) *
+          kSecondsPerDay +
+      kUnixToAbsolute;
+  int64_t y;
+  int m;
+  int d;
+  CivilFromDays(AbsoluteToUnixDays(day32), &y, &m, &d);
+  c.days_in_month = 32 - d;
+  c.hour = static_cast<int>(abs % kSecondsPerDay / 3600);
+  c.minute = static_cast<int>(abs % 3600 / 60);
   return c;
+}
+
+// time.Unix(unix_seconds, 0).UTC().
+CivilTime ToCivil(int64_t unix_seconds) {
+  return FromAbsolute(static_cast<uint64_t>(unix_seconds) + kUnixToAbsolute);
 }
 
 // Prometheus's dateWrapper: without an argument the function applies to the

@@ -47,7 +47,7 @@ int64_t SecondsToMs(double seconds) {
 }
 
 // NumberLiteral.String(): durations as durations (`5m`, `-1h30m`), other
-// numbers as FormatFloat 'f' (see AppendShortestFixed for where they part).
+// numbers as strconv.FormatFloat(v, 'f', -1, 64).
 void AppendNumber(std::string& out, double value, bool is_duration) {
   if (!is_duration) {
     AppendShortestFixed(value, &out);
