@@ -106,6 +106,24 @@ grep -qi '^X-Frame-Options: deny' headers.txt || fail "401 without the configure
 grep -qi '^Strict-Transport-Security: max-age=31536000' headers.txt ||
   fail "200 without the configured header: $(cat headers.txt)"
 
+# Sessions resume under a client-certificate policy: curl's second URL
+# comes on a new connection (the first said "Connection: close") with the
+# session of the first.
+codes=$("${ok_curl[@]}" -u alice:s3cret -H 'Connection: close' \
+  -o /dev/null -o /dev/null -w '%{http_code} ' "$base/-/healthy" "$base/-/ready" 2>&1 || true)
+[ "$codes" = "200 200 " ] || fail "two URLs on resumed sessions: $codes"
+auth=$(printf 'alice:s3cret' | base64)
+fetch() {  # S_CLIENT_ARGS... → the s_client transcript of GET /-/healthy
+  printf 'GET /-/healthy HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nConnection: close\r\n\r\n' "$auth" |
+    openssl s_client -connect "127.0.0.1:$port" -CAfile ca1.crt -cert client.crt \
+      -key client.key -ign_eof "$@" 2>/dev/null || true
+}
+fetch -sess_out session.pem >first.out
+grep -q 'HTTP/1.1 200' first.out || fail "first s_client fetch: $(cat first.out)"
+fetch -sess_in session.pem >second.out
+grep -q '^Reused' second.out || fail "session not resumed: $(cat second.out)"
+grep -q 'HTTP/1.1 200' second.out || fail "resumed session not served: $(cat second.out)"
+
 serial() {
   openssl s_client -connect "127.0.0.1:$port" -CAfile ca1.crt \
     -cert client.crt -key client.key </dev/null 2>/dev/null |
@@ -118,6 +136,10 @@ leaf renewed ca1 "IP:127.0.0.1" 1002
 cp renewed.crt tls/server.crt.new && cp renewed.key tls/server.key.new
 mv tls/server.key.new tls/server.key && mv tls/server.crt.new tls/server.crt
 [ "$(serial)" = "serial=03EA" ] || fail "rotated certificate not served: $(serial)"
+# A session of the old certificate is not resumed under the new one.
+fetch -sess_in session.pem >rotated.out
+grep -q '^New' rotated.out || fail "a session outlived its certificate: $(cat rotated.out)"
+grep -q 'HTTP/1.1 200' rotated.out || fail "no 200 after rotation: $(cat rotated.out)"
 [ "$(status -u alice:s3cret "$base/-/healthy")" = 200 ] || fail "no 200 after rotation"
 
 # A key that does not match fails handshakes, is logged once, and the next

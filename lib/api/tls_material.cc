@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -190,6 +191,12 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
 
   std::shared_ptr<TlsMaterial> m(new TlsMaterial());
   Handles& h = *m->handles_;
+  static_assert(sizeof(m->session_id_context_) == SSL_MAX_SID_CTX_LENGTH);
+  if (RAND_bytes(m->session_id_context_.data(),
+                 static_cast<int>(m->session_id_context_.size())) != 1) {
+    ERR_clear_error();
+    return absl::InternalError("no random bytes for a TLS session context");
+  }
   {
     BioPtr bio = MemoryBio(cert_pem);
     h.leaf = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
@@ -282,6 +289,10 @@ bool TlsMaterial::ApplyTo(std::shared_ptr<const TlsMaterial> material,
   const TlsMaterial& m = *material;
   const Handles& h = *m.handles_;
   if (SSL_use_cert_and_key(ssl, h.leaf, h.key, h.chain, 1) != 1) return false;
+  if (SSL_set_session_id_context(ssl, m.session_id_context_.data(),
+                                 m.session_id_context_.size()) != 1) {
+    return false;
+  }
   if (SSL_set_min_proto_version(ssl, m.min_version_) != 1 ||
       SSL_set_max_proto_version(ssl, m.max_version_) != 1) {
     return false;

@@ -13,6 +13,7 @@
 #ifndef VIGIL_LIB_API_TLS_MATERIAL_H_
 #define VIGIL_LIB_API_TLS_MATERIAL_H_
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,11 @@ class TlsMaterial {
   std::string cipher_list_;  // OpenSSL's spelling; empty: defaults
   std::string groups_;       // "P-256:X25519"; empty: defaults
   std::vector<std::string> allowed_sans_;
+  // OpenSSL refuses to resume a session under SSL_VERIFY_PEER without a
+  // session id context, and resumes only within the same context: a
+  // random one per TlsMaterial keeps a session from outliving the
+  // certificates and policy it was verified under.
+  std::array<unsigned char, 32> session_id_context_{};
 };
 
 }  // namespace vigil::api
