@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "lib/api/web_access.h"
 #include "lib/api/web_config.h"
 #include "lib/api/web_config_source.h"
+#include "lib/api/x509_key_pair.h"
 #include "vigil/api.h"
 
 namespace vigil::api {
@@ -193,6 +196,93 @@ TEST(WebConfigTest, ValidateNamesTheMissingPiece) {
             "open " + dir.path() + "/absent.yml: no such file or directory");
   dir.Write("web.yml", "http_server_config: {http2: false}\n");
   EXPECT_TRUE(ValidateWebConfig(path).ok());
+}
+
+// A self-signed P-256 certificate and its key, made by openssl at run
+// time (the tests must not carry a private key that could be reused).
+struct SelfSigned {
+  std::string cert;
+  std::string key;
+};
+SelfSigned MakeSelfSigned(const TempDir& dir, const std::string& name,
+                          const std::string& key_args = "-nodes") {
+  const std::string base = dir.path() + "/" + name;
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 " +
+      key_args + " -keyout " + base + ".key -out " + base +
+      ".crt -days 2 -subj /CN=" + name + " 2>/dev/null </dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  return {read(base + ".crt"), read(base + ".key")};
+}
+
+absl::Status KeyPairStatus(const std::string& cert, const std::string& key) {
+  return ParseX509KeyPair(cert, key).status();
+}
+
+TEST(X509KeyPairTest, GoErrorsForWhatIsMissing) {
+  TempDir dir;
+  const SelfSigned a = MakeSelfSigned(dir, "a");
+  const SelfSigned b = MakeSelfSigned(dir, "b");
+  EXPECT_TRUE(KeyPairStatus(a.cert, a.key).ok());
+  EXPECT_EQ(KeyPairStatus("no pem here", a.key).message(),
+            "tls: failed to find any PEM data in certificate input");
+  EXPECT_EQ(KeyPairStatus(a.key, a.key).message(),
+            "tls: failed to find certificate PEM data in certificate input, "
+            "but did find a private key; PEM inputs may have been switched");
+  EXPECT_EQ(KeyPairStatus(a.cert, "").message(),
+            "tls: failed to find any PEM data in key input");
+  EXPECT_EQ(KeyPairStatus(a.cert, a.cert).message(),
+            "tls: found a certificate rather than a key in the PEM for the "
+            "private key");
+  EXPECT_EQ(KeyPairStatus(a.cert, b.key).message(),
+            "tls: private key does not match public key");
+  EXPECT_EQ(KeyPairStatus("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                          "-----END CERTIFICATE-----\n",
+                          a.key)
+                .message(),
+            "x509: malformed certificate");
+}
+
+TEST(X509KeyPairTest, EncryptedKeyFailsWithoutAPrompt) {
+  TempDir dir;
+  const SelfSigned enc = MakeSelfSigned(dir, "enc", "-passout pass:x");
+  ASSERT_NE(enc.key.find("ENCRYPTED"), std::string::npos);
+  // Go's error, from a key it cannot read; that OpenSSL does not ask for
+  // the passphrase on the terminal or stdin instead is web_config_test.sh's.
+  EXPECT_EQ(KeyPairStatus(enc.cert, enc.key).message(),
+            "tls: failed to parse private key");
+}
+
+TEST(X509KeyPairTest, MalformedBlocksAreSkippedNotTheEnd) {
+  TempDir dir;
+  const SelfSigned a = MakeSelfSigned(dir, "a");
+  const SelfSigned b = MakeSelfSigned(dir, "b");
+  const std::string bad_base64 =
+      "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+  const std::string not_a_cert =
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  const std::string with_headers =
+      "-----BEGIN CERTIFICATE-----\nX-Note: hi\n\n" +
+      b.cert.substr(b.cert.find('\n') + 1);
+  std::vector<PemBlock> blocks =
+      ReadPemBlocks(a.cert + bad_base64 + "text\n" + not_a_cert + b.cert);
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(blocks[1].der.size(), 3u);
+  // As AppendCertsFromPEM: the bad blocks and a block with headers are
+  // skipped; the CAs around them are kept.
+  EXPECT_EQ(CertificatesFromPem(a.cert + bad_base64 + not_a_cert +
+                                with_headers + b.cert)
+                .size(),
+            2u);
+  // A chain keeps going past a block that does not parse.
+  absl::StatusOr<KeyPair> pair =
+      ParseX509KeyPair(a.cert + not_a_cert + b.cert, a.key);
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  EXPECT_EQ(pair->chain.size(), 1u);
 }
 
 TEST(WebConfigTest, EveryGoCipherSuiteHasAnOpenSslName) {

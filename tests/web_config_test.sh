@@ -185,6 +185,23 @@ expect stranger 200 RequireAnyClientCert
 policy RequestClientCert
 expect none 200 RequestClientCert
 expect stranger 200 RequestClientCert
+# A malformed block in the client CA file costs that block only (Go's
+# AppendCertsFromPEM): the CA after it still verifies clients.
+{ printf -- '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n'
+  printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'
+  cat ca1.crt
+} >cas.pem
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+  client_ca_file: cas.pem
+  client_auth_type: RequireAndVerifyClientCert
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+expect client 200 "a CA after a malformed block"
+expect stranger 000 "a CA after a malformed block"
 policy RequireAndVerifyClientCert other.example
 expect client 000 "client_allowed_sans without the client's SAN"
 policy RequireAndVerifyClientCert client.example
@@ -219,6 +236,25 @@ mv web.yml.new web.yml
 [ "$(tls_as --ciphers ECDHE-ECDSA-AES256-GCM-SHA384)" = 200 ] ||
   fail "the configured cipher suite was refused"
 [ "$(tls_as --tlsv1.3)" = 000 ] || fail "TLS 1.3 accepted with max_version TLS12"
+
+# An encrypted key is Go's parse error, and nothing waits for a passphrase
+# on the terminal or stdin (setsid: no terminal; stdin: a pipe that never
+# ends; OpenSSL's prompt ignores SIGTERM).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256 \
+  -pass pass:x -out encrypted.key 2>/dev/null
+openssl req -new -x509 -key encrypted.key -passin pass:x -days 2 \
+  -subj /CN=encrypted -out encrypted.crt 2>/dev/null
+printf 'tls_server_config: {cert_file: encrypted.crt, key_file: encrypted.key}\n' >encrypted.yml
+mkfifo stdin.fifo
+exec 4<>stdin.fifo
+got=0
+out=$(setsid timeout -s KILL 30 "$vigil" check web-config encrypted.yml <stdin.fifo 2>&1) || got=$?
+exec 4>&-
+[ "$got" = 1 ] || fail "check web-config of an encrypted key exited $got: $out"
+case $out in
+  *'FAILED: failed to load X509KeyPair: tls: failed to parse private key'*) ;;
+  *) fail "check web-config of an encrypted key said: $out" ;;
+esac
 
 # `vigil check web-config` verdicts, and promtool's where it is installed.
 cat >bad_field.yml <<'YAML'

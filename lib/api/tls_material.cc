@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -15,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/api/x509_key_pair.h"
 #include "lib/model/absl_compat.h"
 
 namespace vigil::api {
@@ -23,11 +23,6 @@ namespace {
 
 // A certificate bundle with every public CA is about 200 KiB.
 constexpr size_t kMaxPemBytes = 4 << 20;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 absl::StatusOr<std::string> ReadPem(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,16 +35,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
         absl::StrCat(path, ": larger than ", kMaxPemBytes, " bytes"));
   }
   return text;
-}
-
-BioPtr MemoryBio(const std::string& text) {
-  return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-absl::Status KeyPairError(std::string_view why) {
-  ERR_clear_error();
-  return absl::InvalidArgumentError(
-      absl::StrCat("failed to load X509KeyPair: tls: ", ToAbsl(why)));
 }
 
 // Go's names (tls.CipherSuites()) for OpenSSL's.
@@ -197,29 +182,15 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
     ERR_clear_error();
     return absl::InternalError("no random bytes for a TLS session context");
   }
-  {
-    BioPtr bio = MemoryBio(cert_pem);
-    h.leaf = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (h.leaf == nullptr) {
-      return KeyPairError("failed to find any PEM data in certificate input");
-    }
-    h.chain = sk_X509_new_null();
-    while (X509* extra =
-               PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      sk_X509_push(h.chain, extra);
-    }
-    ERR_clear_error();  // the loop ends on "no start line"
+  absl::StatusOr<KeyPair> pair = ParseX509KeyPair(cert_pem, key_pem);
+  if (!pair.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("failed to load X509KeyPair: ", pair.status().message()));
   }
-  {
-    BioPtr bio = MemoryBio(key_pem);
-    h.key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-    if (h.key == nullptr) {
-      return KeyPairError("failed to find any PEM data in key input");
-    }
-  }
-  if (X509_check_private_key(h.leaf, h.key) != 1) {
-    return KeyPairError("private key does not match public key");
-  }
+  h.leaf = pair->leaf.release();
+  h.key = pair->key.release();
+  h.chain = sk_X509_new_null();
+  for (X509Ptr& c : pair->chain) sk_X509_push(h.chain, c.release());
 
   std::string ca_pem = config.client_ca;
   if (!config.client_ca_file.empty()) {
@@ -228,18 +199,13 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
     ca_pem = *std::move(text);
   }
   if (!config.client_ca_file.empty() || !config.client_ca.empty()) {
-    // As Go's AppendCertsFromPEM: blocks that are not certificates are
-    // skipped, not errors.
     h.client_cas = X509_STORE_new();
     h.client_ca_names = sk_X509_NAME_new_null();
-    BioPtr bio = MemoryBio(ca_pem);
-    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      X509_STORE_add_cert(h.client_cas, ca);
+    for (const X509Ptr& ca : CertificatesFromPem(ca_pem)) {
+      X509_STORE_add_cert(h.client_cas, ca.get());
       sk_X509_NAME_push(h.client_ca_names,
-                        X509_NAME_dup(X509_get_subject_name(ca)));
-      X509_free(ca);
+                        X509_NAME_dup(X509_get_subject_name(ca.get())));
     }
-    ERR_clear_error();
   }
 
   absl::StatusOr<ClientAuth> client_auth =
