@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "lib/api/web_config.h"
 #include "lib/model/absl_compat.h"
 
 namespace vigil::api {
@@ -71,6 +72,13 @@ bool BcryptMatches(std::string_view hash, std::string_view password) {
       hash.find('\0') != std::string_view::npos) {
     return false;
   }
+  // crypt_r runs whatever scheme the hash names ($6$ SHA-512, $1$ MD5,
+  // DES for two salt characters); users are checked for bcrypt only at
+  // start, so a hash edited in later must be bcrypt's shape here too.
+  const bool bcrypt_prefix = absl::StartsWith(ToAbsl(hash), "$2a$") ||
+                             absl::StartsWith(ToAbsl(hash), "$2b$") ||
+                             absl::StartsWith(ToAbsl(hash), "$2y$");
+  if (!bcrypt_prefix || !CheckBcryptHash(hash).ok()) return false;
   const std::string phrase(password);
   const std::string setting(hash);
   // crypt_data is about 32 KiB: too large for a worker's small stack.

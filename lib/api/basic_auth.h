@@ -33,8 +33,9 @@ std::optional<BasicCredentials> ParseBasicAuthorization(
     std::string_view header);
 
 // Whether `password` matches the bcrypt `hash` ($2a$, $2b$, $2y$), by
-// libxcrypt's crypt_r. A password with a NUL byte never matches: crypt
-// would stop reading at it.
+// libxcrypt's crypt_r. Any other hash (crypt's other schemes included)
+// never matches, nor does a password with a NUL byte: crypt would stop
+// reading at it.
 bool BcryptMatches(std::string_view hash, std::string_view password);
 
 class BasicAuthenticator {
