@@ -285,6 +285,36 @@ TEST(X509KeyPairTest, MalformedBlocksAreSkippedNotTheEnd) {
   EXPECT_EQ(pair->chain.size(), 1u);
 }
 
+TEST(WebConfigTest, EmptyAllowedSansIsSetNotAbsent) {
+  auto absent = ParseWebConfig("tls_server_config: {}\n", "web.yml");
+  auto null = ParseWebConfig("tls_server_config: {client_allowed_sans: ~}\n",
+                             "web.yml");
+  auto empty = ParseWebConfig("tls_server_config: {client_allowed_sans: []}\n",
+                              "web.yml");
+  ASSERT_TRUE(absent.ok() && null.ok() && empty.ok());
+  EXPECT_FALSE(absent->tls.client_allowed_sans.has_value());
+  EXPECT_FALSE(null->tls.client_allowed_sans.has_value());
+  ASSERT_TRUE(empty->tls.client_allowed_sans.has_value());
+  EXPECT_TRUE(empty->tls.client_allowed_sans->empty());
+
+  // Set, it needs a policy that requires a certificate, as the toolkit's
+  // non-nil ClientAllowedSans does.
+  TempDir dir;
+  MakeSelfSigned(dir, "server");
+  const std::string path = dir.Write(
+      "web.yml",
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+      "  client_allowed_sans: []\n");
+  EXPECT_EQ(ValidateWebConfig(path).message(),
+            "client_allowed_sans requires client_auth_type to be one of "
+            "RequireAnyClientCert or RequireAndVerifyClientCert");
+  dir.Write("web.yml",
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: "
+            "server.key\n  client_auth_type: RequireAnyClientCert\n"
+            "  client_allowed_sans: []\n");
+  EXPECT_TRUE(ValidateWebConfig(path).ok());
+}
+
 TEST(WebConfigTest, EveryGoCipherSuiteHasAnOpenSslName) {
   for (const char* go : {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
                          "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",

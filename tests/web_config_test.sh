@@ -155,13 +155,14 @@ cp renewed.key tls/server.key
 kill -0 $vigil_pid || fail "vigil died"
 
 # The client-certificate policy is re-read per handshake too.
-policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SAN]
+policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SANS]
   { echo "tls_server_config:"
     echo "  cert_file: tls/server.crt"
     echo "  key_file: tls/server.key"
     echo "  client_ca_file: ca1.crt"
     echo "  client_auth_type: $1"
-    [ -n "${2:-}" ] && echo "  client_allowed_sans: [$2]"
+    # Given, even empty, the list is written: "policy X ''" is [].
+    if [ $# -ge 2 ]; then echo "  client_allowed_sans: [$2]"; fi
     echo "basic_auth_users: {alice: '$hash'}"
   } >web.yml.new
   mv web.yml.new web.yml
@@ -206,6 +207,9 @@ policy RequireAndVerifyClientCert other.example
 expect client 000 "client_allowed_sans without the client's SAN"
 policy RequireAndVerifyClientCert client.example
 expect client 200 "client_allowed_sans with the client's SAN"
+# An empty list is set, not absent: no certificate has a SAN in it.
+policy RequireAndVerifyClientCert ''
+expect client 000 "client_allowed_sans: []"
 
 # Versions and cipher suites (Go's names), also per handshake.
 tls_as() {  # CURL_TLS_ARGS... → status

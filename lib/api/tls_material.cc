@@ -216,7 +216,7 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
     return absl::InvalidArgumentError(
         "client CA's have been configured without a Client Auth Policy");
   }
-  if (!config.client_allowed_sans.empty()) {
+  if (config.client_allowed_sans.has_value()) {
     if (m->client_auth_ != ClientAuth::kRequireAnyClientCert &&
         m->client_auth_ != ClientAuth::kRequireAndVerifyClientCert) {
       return absl::InvalidArgumentError(
@@ -319,10 +319,11 @@ int TlsMaterial::VerifyClientCert(int preverify_ok, X509_STORE_CTX* store) {
   const bool verify = m.client_auth_ == ClientAuth::kVerifyClientCertIfGiven ||
                       m.client_auth_ == ClientAuth::kRequireAndVerifyClientCert;
   if (verify && preverify_ok != 1) return 0;
-  if (X509_STORE_CTX_get_error_depth(store) == 0 && !m.allowed_sans_.empty()) {
+  if (X509_STORE_CTX_get_error_depth(store) == 0 &&
+      m.allowed_sans_.has_value()) {
     for (const std::string& san :
          SubjectAltNames(X509_STORE_CTX_get_current_cert(store))) {
-      for (const std::string& allowed : m.allowed_sans_) {
+      for (const std::string& allowed : *m.allowed_sans_) {
         if (san == allowed) return 1;
       }
     }

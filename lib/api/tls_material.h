@@ -15,6 +15,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,7 @@ class TlsMaterial {
   bool prefer_server_ciphers_ = true;
   std::string cipher_list_;  // OpenSSL's spelling; empty: defaults
   std::string groups_;       // "P-256:X25519"; empty: defaults
-  std::vector<std::string> allowed_sans_;
+  std::optional<std::vector<std::string>> allowed_sans_;  // see web_config.h
   // OpenSSL refuses to resume a session under SSL_VERIFY_PEER without a
   // session id context, and resumes only within the same context: a
   // random one per TlsMaterial keeps a session from outliving the

@@ -161,6 +161,17 @@ absl::StatusOr<std::vector<std::string>> DecodeNames(
   return names;
 }
 
+// A []string that remembers being set: yaml.v2 leaves a slice nil for a
+// null value and makes it non-nil, even empty, for any sequence.
+absl::StatusOr<std::optional<std::vector<std::string>>> DecodeOptionalList(
+    std::string_view file, const YAML::Node& node) {
+  if (node.IsNull()) return std::nullopt;
+  absl::StatusOr<std::vector<std::string>> list =
+      yamlcfg::DecodeStringList(file, node, "[]string");
+  if (!list.ok()) return list.status();
+  return std::optional<std::vector<std::string>>(*std::move(list));
+}
+
 bool IsGoCurve(std::string_view name) {
   return name == "CurveP256" || name == "CurveP384" || name == "CurveP521" ||
          name == "X25519";
@@ -204,7 +215,8 @@ absl::Status DecodeTls(std::string_view file, const YAML::Node& node,
       .Custom("min_version", DecodeTlsVersion, tls.min_version)
       .Custom("max_version", DecodeTlsVersion, tls.max_version)
       .Bool("prefer_server_cipher_suites", tls.prefer_server_cipher_suites)
-      .StringList("client_allowed_sans", "[]string", tls.client_allowed_sans);
+      .Custom("client_allowed_sans", DecodeOptionalList,
+              tls.client_allowed_sans);
   return fields.status();
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +53,9 @@ struct TlsServerConfig {
   int min_version = kTls12;
   int max_version = kTls13;
   bool prefer_server_cipher_suites = true;
-  std::vector<std::string> client_allowed_sans;
+  // nullopt: the key is absent or null. Present, even empty, it is a
+  // requirement, as the toolkit's non-nil slice: `[]` admits no client.
+  std::optional<std::vector<std::string>> client_allowed_sans;
 
   // The toolkit's IsEnabled: any TLS field set means "serve TLS".
   bool enabled() const;
