@@ -109,7 +109,7 @@ basic_auth_users:
   EXPECT_FALSE(c->http2);
   EXPECT_EQ(c->headers.at("X-Frame-Options"), "sameorigin");
   EXPECT_EQ(c->rate_limit_burst, 5);
-  EXPECT_EQ(c->rate_limit_interval_ms, 1000);
+  EXPECT_EQ(c->rate_limit_interval_ns, 1'000'000'000);
   EXPECT_EQ(c->basic_auth_users.size(), 1u);
   EXPECT_TRUE(CheckUsers(*c).ok());
 }
@@ -135,6 +135,34 @@ TEST(WebConfigTest, UnknownNamesAreTheToolkitsErrors) {
   EXPECT_EQ(
       ParseError("tls_server_config: {curve_preferences: [P256]}\n").message(),
       "web.yml:1:41: unknown curve: P256");
+}
+
+int64_t IntervalNs(const std::string& value) {
+  auto c = ParseWebConfig("rate_limit: {burst: 1, interval: " + value + "}\n",
+                          "web.yml");
+  EXPECT_TRUE(c.ok()) << value << ": " << c.status();
+  return c.ok() ? c->rate_limit_interval_ns : -1;
+}
+
+// The toolkit's interval is a time.Duration decoded by yaml.v2, not
+// Prometheus's model.Duration.
+TEST(WebConfigTest, RateLimitIntervalIsAGoDuration) {
+  EXPECT_EQ(IntervalNs("1.5s"), 1'500'000'000);
+  EXPECT_EQ(IntervalNs("500us"), 500'000);
+  EXPECT_EQ(IntervalNs("1h2m"), 3'720'000'000'000);
+  EXPECT_EQ(IntervalNs("250"), 250);  // an integer is nanoseconds
+  EXPECT_EQ(IntervalNs("2.9"), 2);    // a float truncates to them
+  EXPECT_EQ(IntervalNs("-1s"), -1'000'000'000);
+  EXPECT_EQ(IntervalNs("~"), 0);
+  // yaml.v2 reports ParseDuration's refusals as a type mismatch.
+  EXPECT_EQ(ParseError("rate_limit: {interval: 1d}\n").message(),
+            "web.yml:1:24: cannot unmarshal !!str `1d` into time.Duration");
+  EXPECT_EQ(ParseError("rate_limit: {interval: x}\n").message(),
+            "web.yml:1:24: cannot unmarshal !!str `x` into time.Duration");
+  EXPECT_EQ(ParseError("rate_limit: {interval: true}\n").message(),
+            "web.yml:1:24: cannot unmarshal !!bool `true` into time.Duration");
+  EXPECT_EQ(ParseError("rate_limit:\n  interval: [1s]\n").message(),
+            "web.yml:2:13: cannot unmarshal !!seq into time.Duration");
 }
 
 TEST(WebConfigTest, HeadersAreTheToolkitsAllowList) {
@@ -477,6 +505,21 @@ TEST(WebAccessTest, AuthHeadersAndReload) {
   EXPECT_EQ(
       access.Admit(WithAuthorization(Basic("bob", "bobs")), &headers)->status,
       500);
+}
+
+// One token every 1.5 ms, as "1.5ms" says: nanosecond precision end to end
+// (a millisecond interval would have refilled after 1 ms).
+TEST(RateLimiterTest, SubMillisecondInterval) {
+  std::chrono::nanoseconds now{0};
+  RateLimiter limiter(1, std::chrono::nanoseconds(IntervalNs("1.5ms")),
+                      [&] { return now; });
+  EXPECT_TRUE(limiter.Allow());
+  now += std::chrono::microseconds(1000);
+  EXPECT_FALSE(limiter.Allow());
+  now += std::chrono::microseconds(499);
+  EXPECT_FALSE(limiter.Allow());
+  now += std::chrono::microseconds(1);
+  EXPECT_TRUE(limiter.Allow());
 }
 
 TEST(WebAccessTest, RateLimitIsReadOnceAndAnswers429) {

@@ -48,10 +48,12 @@ bool RateLimiter::Allow() {
 
 WebAccess::WebAccess(WebConfigSource* source) : source_(source) {
   const std::shared_ptr<const WebConfigSnapshot> snap = source_->Current();
-  if (snap->config_status.ok() && snap->config.rate_limit_interval_ms > 0) {
+  // x/time/rate's Every makes a negative interval an infinite rate: no
+  // limit at all, as no limiter.
+  if (snap->config_status.ok() && snap->config.rate_limit_interval_ns > 0) {
     limiter_.emplace(
         snap->config.rate_limit_burst,
-        std::chrono::milliseconds(snap->config.rate_limit_interval_ms));
+        std::chrono::nanoseconds(snap->config.rate_limit_interval_ns));
   }
 }
 

@@ -250,7 +250,8 @@ absl::Status DecodeRateLimit(std::string_view file, const YAML::Node& node,
             return yamlcfg::DecodeInt64(f, n, "int");
           },
           config.rate_limit_burst)
-      .DurationMs("interval", config.rate_limit_interval_ms);
+      .Custom("interval", yamlcfg::DecodeGoDurationNs,
+              config.rate_limit_interval_ns);
   return fields.status();
 }
 

@@ -66,9 +66,11 @@ struct WebConfig {
   bool http2 = true;  // accepted; vigil speaks HTTP/1.1 (see README)
   std::map<std::string, std::string> headers;
   // rate_limit: a token bucket of `burst` tokens refilled one per
-  // `interval`; interval 0 disables it.
+  // `interval`; an interval of 0 or less disables it. The interval is a Go
+  // time.Duration ("1.5s", "500us", or an integer of nanoseconds), not
+  // Prometheus's model.Duration.
   int64_t rate_limit_burst = 0;
-  int64_t rate_limit_interval_ms = 0;
+  int64_t rate_limit_interval_ns = 0;
   std::map<std::string, std::string> basic_auth_users;  // user → bcrypt hash
 };
 
