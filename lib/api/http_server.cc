@@ -195,17 +195,16 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
       std::to_string(std::max<int64_t>(1024, options.max_header_bytes));
   const std::string read_timeout =
       std::to_string(std::max<int64_t>(1, options.read_timeout_ms));
-  const char* config[] = {"listening_ports",
-                          ports->c_str(),
-                          "num_threads",
-                          threads.c_str(),
-                          "max_request_size",
-                          header_bytes.c_str(),
-                          "enable_keep_alive",
-                          "yes",
-                          "request_timeout_ms",
-                          read_timeout.c_str(),
-                          nullptr};
+  const char* config[] = {"listening_ports", ports->c_str(), "num_threads",
+                          threads.c_str(), "max_request_size",
+                          header_bytes.c_str(), "enable_keep_alive", "yes",
+                          "request_timeout_ms", read_timeout.c_str(),
+                          // civetweb answers CORS preflights itself (200,
+                          // any origin) before any handler runs: past the
+                          // web config's basic auth, and in place of the
+                          // API's own CORS answer. Empty turns that off.
+                          "access_control_allow_origin", "",
+                          "access_control_allow_methods", "", nullptr};
   mg_callbacks callbacks{};
   // civetweb prints to stderr by default; errors reach the caller instead.
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };
