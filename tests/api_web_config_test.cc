@@ -17,6 +17,7 @@
 
 #include "absl/strings/escaping.h"
 #include "lib/api/basic_auth.h"
+#include "lib/api/http_server.h"
 #include "lib/api/tls_material.h"
 #include "lib/api/web_access.h"
 #include "lib/api/web_config.h"
@@ -177,6 +178,27 @@ TEST(WebConfigTest, HeadersAreTheToolkitsAllowList) {
   EXPECT_TRUE(ParseError("http_server_config:\n  headers:\n    "
                          "Content-Security-Policy: default-src 'self'\n")
                   .ok());
+  // Enumerated values are compared as they are, line breaks included.
+  EXPECT_EQ(ParseError("http_server_config:\n  headers:\n    "
+                       "X-Frame-Options: \"deny\\r\\nX-Evil: 1\"\n")
+                .message(),
+            "invalid value for X-Frame-Options. Expected one of: "
+            "[\"deny\" \"sameorigin\"], but got: \"deny\\r\\nX-Evil: 1\"");
+  EXPECT_EQ(ParseError("http_server_config:\n  headers:\n    "
+                       "X-XSS-Protection: \"1\\0\"\n")
+                .message(),
+            "invalid value for X-XSS-Protection: \"1\\x00\" contains a NUL "
+            "byte");
+}
+
+// What net/http does to a value before writing it: no value can end its
+// header line.
+TEST(WebConfigTest, HeaderValuesAreWrittenAsGoWritesThem) {
+  EXPECT_EQ(GoHeaderValue("default-src 'self'\r\nX-Injected: yes"),
+            "default-src 'self'  X-Injected: yes");
+  EXPECT_EQ(GoHeaderValue("\tmax-age=1\n"), "max-age=1");
+  EXPECT_EQ(GoHeaderValue("a\rb"), "a b");
+  EXPECT_EQ(GoHeaderValue(""), "");
 }
 
 TEST(WebConfigTest, BcryptHashShapesAsGoChecksThem) {

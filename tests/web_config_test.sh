@@ -241,6 +241,26 @@ mv web.yml.new web.yml
   fail "the configured cipher suite was refused"
 [ "$(tls_as --tlsv1.3)" = 000 ] || fail "TLS 1.3 accepted with max_version TLS12"
 
+# A line break in a header value does not start another header: net/http
+# writes it as a space, and so does vigil.
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+http_server_config:
+  headers:
+    Content-Security-Policy: "default-src 'self'\\r\\nX-Injected: yes"
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+for who in alice:s3cret alice:wrong; do
+  curl -sS --cacert ca1.crt -u "$who" -D headers.txt -o /dev/null "$base/-/healthy" ||
+    fail "no answer with a line break in a header value"
+  grep -qi '^X-Injected' headers.txt && fail "a header value injected a header: $(cat headers.txt)"
+  grep -q "^Content-Security-Policy: default-src 'self'  X-Injected: yes" headers.txt ||
+    fail "the header value was not Go's: $(cat headers.txt)"
+done
+
 # An encrypted key is Go's parse error, and nothing waits for a passphrase
 # on the terminal or stdin (setsid: no terminal; stdin: a pipe that never
 # ends; OpenSSL's prompt ignores SIGTERM).

@@ -62,6 +62,23 @@ void AddHeaders(const std::vector<std::pair<std::string, std::string>>& extra,
   }
 }
 
+}  // namespace
+
+std::string GoHeaderValue(std::string_view value) {
+  std::string out(value);
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; },
+      ' ');
+  // textproto.TrimString: ASCII space, tab, CR and LF at either end.
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!out.empty() && blank(out.back())) out.pop_back();
+  size_t start = 0;
+  while (start < out.size() && blank(out[start])) ++start;
+  return out.substr(start);
+}
+
+namespace {
+
 void Write(mg_connection* conn, const HttpRequest& req,
            const HttpResponse& resp, bool close) {
   mg_response_header_start(conn, resp.status);
@@ -71,7 +88,8 @@ void Write(mg_connection* conn, const HttpRequest& req,
   const std::string length = std::to_string(resp.body.size());
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   for (const auto& [name, value] : resp.headers) {
-    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    mg_response_header_add(conn, name.c_str(), GoHeaderValue(value).c_str(),
+                           -1);
   }
   if (close) mg_response_header_add(conn, "Connection", "close", -1);
   mg_response_header_send(conn);

@@ -61,7 +61,17 @@ absl::Status CheckHeaders(const std::map<std::string, std::string>& headers) {
       return absl::InvalidArgumentError(absl::StrCat(
           "HTTP header ", QuoteString(name), " can not be configured"));
     }
-    if (allowed->values.empty()) continue;
+    if (allowed->values.empty()) {
+      // Go would write a NUL byte as it is, and civetweb would cut the
+      // value there: neither is a header anyone means, so it is refused.
+      // CR and LF become spaces as in Go (GoHeaderValue).
+      if (value.find('\0') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid value for ", name, ": ", QuoteString(value),
+                         " contains a NUL byte"));
+      }
+      continue;
+    }
     bool ok = false;
     for (std::string_view v : allowed->values) ok = ok || v == value;
     if (!ok) {
