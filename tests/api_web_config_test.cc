@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -426,20 +428,20 @@ TEST(BasicAuthTest, OtherCryptSchemesNeverMatch) {
 TEST(BasicAuthTest, VerdictsAreCachedSoRepeatsCostNoBcrypt) {
   BasicAuthenticator auth;
   const std::map<std::string, std::string> users = {{"alice", Bcrypt("right")}};
-  EXPECT_TRUE(auth.Check(users, {"alice", "right"}));
-  EXPECT_FALSE(auth.Check(users, {"alice", "wrong"}));
-  EXPECT_FALSE(auth.Check(users, {"mallory", "right"}));
+  EXPECT_EQ(auth.Check(users, {"alice", "right"}), AuthVerdict::kAllowed);
+  EXPECT_EQ(auth.Check(users, {"alice", "wrong"}), AuthVerdict::kDenied);
+  EXPECT_EQ(auth.Check(users, {"mallory", "right"}), AuthVerdict::kDenied);
   EXPECT_EQ(auth.bcrypt_runs(), 3);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_FALSE(auth.Check(users, {"alice", "wrong"}));
-    EXPECT_FALSE(auth.Check(users, {"mallory", "right"}));
-    EXPECT_TRUE(auth.Check(users, {"alice", "right"}));
+    EXPECT_EQ(auth.Check(users, {"alice", "wrong"}), AuthVerdict::kDenied);
+    EXPECT_EQ(auth.Check(users, {"mallory", "right"}), AuthVerdict::kDenied);
+    EXPECT_EQ(auth.Check(users, {"alice", "right"}), AuthVerdict::kAllowed);
   }
   EXPECT_EQ(auth.bcrypt_runs(), 3);
   // A changed hash (an edited file) is a new key, never a stale verdict.
   const std::map<std::string, std::string> rotated = {
       {"alice", Bcrypt("other")}};
-  EXPECT_FALSE(auth.Check(rotated, {"alice", "right"}));
+  EXPECT_EQ(auth.Check(rotated, {"alice", "right"}), AuthVerdict::kDenied);
   EXPECT_EQ(auth.bcrypt_runs(), 4);
 }
 
@@ -447,13 +449,92 @@ TEST(BasicAuthTest, CacheStaysBounded) {
   BasicAuthenticator auth;
   const std::map<std::string, std::string> users = {{"alice", Bcrypt("x")}};
   for (int i = 0; i < 300; ++i) {
-    EXPECT_FALSE(auth.Check(users, {"alice", "guess" + std::to_string(i)}));
+    EXPECT_EQ(auth.Check(users, {"alice", "guess" + std::to_string(i)}),
+              AuthVerdict::kDenied);
   }
   EXPECT_EQ(auth.bcrypt_runs(), 300);
   // Recent entries survive the random eviction often enough that some of
   // the last few guesses hit; the size bound is the point here.
-  EXPECT_FALSE(auth.Check(users, {"alice", "guess299"}));
+  EXPECT_EQ(auth.Check(users, {"alice", "guess299"}), AuthVerdict::kDenied);
   EXPECT_LE(auth.bcrypt_runs(), 301);
+}
+
+// A password check the test holds shut until it opens it, and that says
+// when a request is inside (holding the bcrypt lock).
+class BcryptGate {
+ public:
+  BasicAuthOptions Options(int max_waiting) {
+    BasicAuthOptions o;
+    o.max_waiting = max_waiting;
+    o.compare = [this](std::string_view hash, std::string_view password) {
+      std::unique_lock lock(mu_);
+      ++inside_;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      return BcryptMatches(hash, password);
+    };
+    return o;
+  }
+  void Close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  // Blocks until `n` checks have entered in all.
+  void AwaitInside(int n) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return inside_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int inside_ = 0;
+};
+
+TEST(BasicAuthTest, FewWaitForBcryptTheRestAreBusyAtOnce) {
+  BcryptGate gate;
+  BasicAuthenticator auth(gate.Options(/*max_waiting=*/2));
+  const std::map<std::string, std::string> users = {{"alice", Bcrypt("right")}};
+  ASSERT_EQ(auth.Check(users, {"alice", "right"}), AuthVerdict::kAllowed);
+  gate.Close();
+  std::vector<std::thread> threads;
+  std::vector<AuthVerdict> verdicts(3, AuthVerdict::kBusy);
+  threads.emplace_back([&] {
+    verdicts[0] = auth.Check(users, {"alice", "guess0"});
+  });
+  gate.AwaitInside(2);  // the first check, and this one holding the lock
+  for (int i = 1; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      verdicts[i] = auth.Check(users, {"alice", "guess" + std::to_string(i)});
+    });
+  }
+  // Waiting for the lock shows only in the count: wait for both to be in
+  // it (an event, with a deadline only so that a bug fails, not hangs).
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (auth.bcrypt_queued() < 3 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(auth.bcrypt_queued(), 3);
+  // One running, two waiting: a new password is turned away at once, a
+  // new user too; a cached verdict is still answered.
+  EXPECT_EQ(auth.Check(users, {"alice", "guess3"}), AuthVerdict::kBusy);
+  EXPECT_EQ(auth.Check(users, {"mallory", "x"}), AuthVerdict::kBusy);
+  EXPECT_EQ(auth.Check(users, {"alice", "right"}), AuthVerdict::kAllowed);
+  gate.Open();
+  for (std::thread& t : threads) t.join();
+  for (AuthVerdict v : verdicts) EXPECT_EQ(v, AuthVerdict::kDenied);
+  EXPECT_EQ(auth.bcrypt_queued(), 0);
+  // Busy was no verdict: the password is checked once there is room.
+  EXPECT_EQ(auth.Check(users, {"alice", "guess3"}), AuthVerdict::kDenied);
+  EXPECT_EQ(auth.bcrypt_runs(), 5);
 }
 
 TEST(RateLimiterTest, TokenBucketOnAnInjectedClock) {
@@ -558,6 +639,42 @@ TEST(WebAccessTest, RateLimitIsReadOnceAndAnswers429) {
   ASSERT_TRUE(limited.has_value());
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(limited->body, "Too Many Requests\n");
+}
+
+TEST(WebAccessTest, BusyBcryptAnswers429) {
+  TempDir dir;
+  const std::string path =
+      dir.Write("web.yml",
+                "http_server_config:\n  headers:\n    X-Frame-Options: deny\n"
+                "basic_auth_users:\n  alice: " +
+                    Bcrypt("right") + "\n");
+  WebConfigSource source(path);
+  BcryptGate gate;
+  WebAccess access(&source, gate.Options(/*max_waiting=*/0));
+  std::vector<std::pair<std::string, std::string>> headers;
+  ASSERT_FALSE(
+      access.Admit(WithAuthorization(Basic("alice", "right")), &headers)
+          .has_value());
+  gate.Close();
+  std::thread running([&] {
+    std::vector<std::pair<std::string, std::string>> h;
+    EXPECT_EQ(
+        access.Admit(WithAuthorization(Basic("alice", "guess")), &h)->status,
+        401);
+  });
+  gate.AwaitInside(2);
+  headers.clear();
+  auto busy =
+      access.Admit(WithAuthorization(Basic("alice", "other")), &headers);
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->status, 429);
+  EXPECT_EQ(busy->body, "Too Many Requests\n");
+  headers.clear();
+  EXPECT_FALSE(
+      access.Admit(WithAuthorization(Basic("alice", "right")), &headers)
+          .has_value());
+  gate.Open();
+  running.join();
 }
 
 TEST(WebConfigSourceTest, SameSnapshotUntilAFileChanges) {

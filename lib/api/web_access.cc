@@ -46,7 +46,8 @@ bool RateLimiter::Allow() {
   return true;
 }
 
-WebAccess::WebAccess(WebConfigSource* source) : source_(source) {
+WebAccess::WebAccess(WebConfigSource* source, BasicAuthOptions auth_options)
+    : source_(source), authenticator_(std::move(auth_options)) {
   const std::shared_ptr<const WebConfigSnapshot> snap = source_->Current();
   // x/time/rate's Every makes a negative interval an infinite rate: no
   // limit at all, as no limiter.
@@ -77,8 +78,14 @@ std::optional<HttpResponse> WebAccess::Admit(
     if (!absl::EqualsIgnoreCase(ToAbsl(name), "Authorization")) continue;
     std::optional<BasicCredentials> credentials =
         ParseBasicAuthorization(value);
-    if (credentials.has_value() && authenticator_.Check(users, *credentials)) {
-      return std::nullopt;
+    const AuthVerdict verdict = credentials.has_value()
+                                    ? authenticator_.Check(users, *credentials)
+                                    : AuthVerdict::kDenied;
+    if (verdict == AuthVerdict::kAllowed) return std::nullopt;
+    if (verdict == AuthVerdict::kBusy) {
+      HttpResponse busy = GoHttpError(429, "Too Many Requests");
+      for (const auto& h : *headers) busy.headers.push_back(h);
+      return busy;
     }
     break;  // Go reads the first Authorization header only
   }
