@@ -625,6 +625,50 @@ TEST(RateLimiterTest, SubMillisecondInterval) {
   EXPECT_TRUE(limiter.Allow());
 }
 
+// net/http's Header().Set: a header configured and also set by http.Error
+// is sent once.
+TEST(WebAccessTest, ConfiguredNosniffIsSentOnce) {
+  TempDir dir;
+  const std::string path = dir.Write(
+      "web.yml",
+      "http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n"
+      "    X-Frame-Options: deny\nbasic_auth_users:\n  alice: " +
+          Bcrypt("right") + "\n");
+  WebConfigSource source(path);
+  WebAccess access(&source);
+  std::vector<std::pair<std::string, std::string>> headers;
+  auto denied = access.Admit(HttpRequest{}, &headers);
+  ASSERT_TRUE(denied.has_value());
+  int nosniff = 0, frame = 0;
+  for (const auto& [k, v] : denied->headers) {
+    nosniff += k == "X-Content-Type-Options";
+    frame += k == "X-Frame-Options";
+  }
+  EXPECT_EQ(nosniff, 1);
+  EXPECT_EQ(frame, 1);
+}
+
+TEST(TlsMaterialTest, IpSansPrintAsGoPrintsThem) {
+  const unsigned char v4[4] = {10, 1, 2, 3};
+  const unsigned char mapped[16] = {0, 0, 0,    0,    0,  0, 0, 0,
+                                    0, 0, 0xff, 0xff, 10, 1, 2, 3};
+  const unsigned char compat[16] = {0, 0, 0, 0, 0,  0, 0, 0,
+                                    0, 0, 0, 0, 10, 1, 2, 3};
+  const unsigned char doc[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1,
+                                 0,    0,    0,    0,    0, 0, 0, 1};
+  const unsigned char one_zero[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1,
+                                      0,    1,    0,    1,    0, 1, 0, 1};
+  const unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 0, 0, 0, 0, 0, 1};
+  EXPECT_EQ(GoIpString(v4, 4), "10.1.2.3");
+  EXPECT_EQ(GoIpString(mapped, 16), "10.1.2.3");
+  EXPECT_EQ(GoIpString(compat, 16), "::a01:203");  // glibc: ::10.1.2.3
+  EXPECT_EQ(GoIpString(doc, 16), "2001:db8:0:1::1");
+  EXPECT_EQ(GoIpString(one_zero, 16), "2001:db8:0:1:1:1:1:1");
+  EXPECT_EQ(GoIpString(loopback, 16), "::1");
+  EXPECT_EQ(GoIpString(v4, 3), "");
+}
+
 TEST(WebAccessTest, RateLimitIsReadOnceAndAnswers429) {
   TempDir dir;
   const std::string path =

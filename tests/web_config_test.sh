@@ -167,7 +167,7 @@ policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SANS]
   } >web.yml.new
   mv web.yml.new web.yml
 }
-as() {  # none|client|stranger → HTTP status of /-/healthy
+as() {  # none|client|stranger|mapped → HTTP status of /-/healthy
   local who=()
   [ "$1" = none ] || who=(--cert "$1.crt" --key "$1.key")
   curl -s --cacert ca1.crt "${who[@]}" -u alice:s3cret -o /dev/null \
@@ -207,6 +207,10 @@ policy RequireAndVerifyClientCert other.example
 expect client 000 "client_allowed_sans without the client's SAN"
 policy RequireAndVerifyClientCert client.example
 expect client 200 "client_allowed_sans with the client's SAN"
+# An IPv4-mapped IPv6 SAN is compared as Go prints it: a.b.c.d.
+leaf mapped ca1 "IP:::ffff:10.1.2.3" 2003
+policy RequireAndVerifyClientCert 10.1.2.3
+expect mapped 200 "client_allowed_sans with an IPv4-mapped SAN"
 # An empty list is set, not absent: no certificate has a SAN in it.
 policy RequireAndVerifyClientCert ''
 expect client 000 "client_allowed_sans: []"

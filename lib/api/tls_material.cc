@@ -2,13 +2,14 @@
 // connection; see tls_material.h.
 #include "lib/api/tls_material.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <utility>
 
@@ -100,14 +101,10 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
                        static_cast<size_t>(ASN1_STRING_length(s)));
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = name->d.iPAddress;
-      const int len = ASN1_STRING_length(ip);
-      char text[INET6_ADDRSTRLEN] = {0};
-      if ((len == 4 && inet_ntop(AF_INET, ASN1_STRING_get0_data(ip), text,
-                                 sizeof(text)) != nullptr) ||
-          (len == 16 && inet_ntop(AF_INET6, ASN1_STRING_get0_data(ip), text,
-                                  sizeof(text)) != nullptr)) {
-        out.emplace_back(text);
-      }
+      std::string text =
+          GoIpString(ASN1_STRING_get0_data(ip),
+                     static_cast<size_t>(ASN1_STRING_length(ip)));
+      if (!text.empty()) out.push_back(std::move(text));
     }
   }
   GENERAL_NAMES_free(names);
@@ -115,6 +112,48 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 }
 
 }  // namespace
+
+std::string GoIpString(const unsigned char* ip, size_t len) {
+  constexpr unsigned char kV4InV6Prefix[12] = {0, 0, 0, 0, 0,    0,
+                                               0, 0, 0, 0, 0xff, 0xff};
+  if (len == 16 && std::memcmp(ip, kV4InV6Prefix, 12) == 0) {
+    ip += 12;
+    len = 4;
+  }
+  if (len == 4) {
+    return absl::StrCat(int{ip[0]}, ".", int{ip[1]}, ".", int{ip[2]}, ".",
+                        int{ip[3]});
+  }
+  if (len != 16) return "";
+  uint16_t groups[8];
+  for (int i = 0; i < 8; ++i) {
+    groups[i] = static_cast<uint16_t>((ip[2 * i] << 8) | ip[2 * i + 1]);
+  }
+  // netip: the first longest run of two or more zero groups becomes "::"
+  // (glibc's inet_ntop would also print "::a.b.c.d" for ::/96).
+  int zero_start = -1;
+  int zero_end = -1;
+  for (int i = 0; i < 8; ++i) {
+    int j = i;
+    while (j < 8 && groups[j] == 0) ++j;
+    if (j - i >= 2 && j - i > zero_end - zero_start) {
+      zero_start = i;
+      zero_end = j;
+    }
+  }
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    if (i == zero_start) {
+      out += "::";
+      i = zero_end;
+      if (i >= 8) break;
+    } else if (i > 0) {
+      out += ':';
+    }
+    absl::StrAppend(&out, absl::Hex(groups[i]));
+  }
+  return out;
+}
 
 struct TlsMaterial::Handles {
   X509* leaf = nullptr;

@@ -27,6 +27,11 @@ typedef struct x509_store_ctx_st X509_STORE_CTX;
 
 namespace vigil::api {
 
+// Go's net.IP.String() of a 4- or 16-byte address, as client_allowed_sans
+// compares IP SANs: an IPv4-mapped IPv6 address as a.b.c.d. "" for other
+// lengths.
+std::string GoIpString(const unsigned char* ip, size_t len);
+
 class TlsMaterial {
  public:
   // The files of `config` as they are now. FailedPrecondition "TLS config

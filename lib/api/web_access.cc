@@ -20,6 +20,22 @@ HttpResponse GoHttpError(int status, std::string text) {
   return r;
 }
 
+// The web config's headers on a response of WebAccess's own, as net/http
+// would have them: Set before the error, whose own headers (the nosniff
+// among them) replace a configured one of the same name.
+void AddConfiguredHeaders(
+    const std::vector<std::pair<std::string, std::string>>& configured,
+    HttpResponse* resp) {
+  for (const auto& [name, value] : configured) {
+    bool present = false;
+    for (const auto& h : resp->headers) {
+      present =
+          present || absl::EqualsIgnoreCase(ToAbsl(h.first), ToAbsl(name));
+    }
+    if (!present) resp->headers.emplace_back(name, value);
+  }
+}
+
 std::chrono::nanoseconds SteadyNow() {
   return std::chrono::steady_clock::now().time_since_epoch();
 }
@@ -84,14 +100,14 @@ std::optional<HttpResponse> WebAccess::Admit(
     if (verdict == AuthVerdict::kAllowed) return std::nullopt;
     if (verdict == AuthVerdict::kBusy) {
       HttpResponse busy = GoHttpError(429, "Too Many Requests");
-      for (const auto& h : *headers) busy.headers.push_back(h);
+      AddConfiguredHeaders(*headers, &busy);
       return busy;
     }
     break;  // Go reads the first Authorization header only
   }
   HttpResponse denied = GoHttpError(401, "Unauthorized");
   denied.headers.emplace_back("WWW-Authenticate", "Basic");
-  for (const auto& h : *headers) denied.headers.push_back(h);
+  AddConfiguredHeaders(*headers, &denied);
   return denied;
 }
 
