@@ -3,8 +3,10 @@
 // extra response headers and a request rate limit. Decoded as the toolkit
 // decodes it (yaml.v2, strict: an unknown key is an error) and checked as
 // its Validate does, with the same error texts, so `vigil check
-// web-config` and `promtool check web-config` agree on every file. Loading
-// the certificates is tls_material.h's job; this is data only.
+// web-config` and `promtool check web-config` agree on every file but one
+// with a NUL byte in a header value, which vigil refuses (see
+// web_config.cc). Loading the certificates is tls_material.h's job; this is
+// data only.
 #ifndef VIGIL_LIB_API_WEB_CONFIG_H_
 #define VIGIL_LIB_API_WEB_CONFIG_H_
 
