@@ -3,10 +3,14 @@
 // sending mid-request is disconnected after --web.read-timeout. No sleeps
 // stand for synchronization: each wait is for an event (a reply, a close)
 // with a generous deadline, and "not served yet" is checked where serving
-// is impossible until the test itself frees a connection.
+// is impossible until the test itself frees a connection. CORS preflights
+// reach vigil's own handling, behind the web config's basic auth.
 #include <poll.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -132,6 +136,42 @@ TEST_F(ConnectionLimitsTest, SlowClientIsDisconnectedAfterTheReadTimeout) {
   EXPECT_TRUE(closed) << "a client silent mid-request was kept";
   // Both workers are free again.
   EXPECT_EQ(RawRequest(server_->port(), "GET", "/-/healthy").status, 200);
+}
+
+const std::vector<std::string> kPreflight = {
+    "Origin: http://grafana.example", "Access-Control-Request-Method: POST"};
+
+// civetweb would answer a preflight itself (200, "Allow-Methods: GET")
+// before any handler: the API's own CORS answer must come instead.
+TEST_F(ConnectionLimitsTest, PreflightIsTheApisNotCivetwebs) {
+  StartServer();
+  const RawResponse r = Raw("OPTIONS", "/api/v1/query", "", kPreflight);
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.Header("Access-Control-Allow-Methods"), "GET, POST, OPTIONS");
+}
+
+// With basic auth, a preflight is a request like any other: 401 without
+// the password, as exporter-toolkit's handler answers it.
+TEST_F(ConnectionLimitsTest, PreflightNeedsThePassword) {
+  char dir_template[] = "/tmp/vigil-cors-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  const std::string web_config = dir + "/web.yml";
+  // bcrypt of "fakepassword" (the toolkit's decoy hash).
+  std::ofstream(web_config) << "basic_auth_users:\n  alice: "
+                               "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/"
+                               "VcEd00UAV/LDeSi\n";
+  ApiServerOptions opts;
+  opts.web_config_file = web_config;
+  StartServer(opts);
+  const RawResponse anonymous = Raw("OPTIONS", "/api/v1/query", "", kPreflight);
+  std::vector<std::string> with_password = kPreflight;
+  with_password.push_back("Authorization: Basic YWxpY2U6ZmFrZXBhc3N3b3Jk");
+  const RawResponse alice = Raw("OPTIONS", "/api/v1/query", "", with_password);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.Header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(alice.status, 204);
+  EXPECT_EQ(alice.Header("Access-Control-Allow-Methods"), "GET, POST, OPTIONS");
 }
 
 }  // namespace

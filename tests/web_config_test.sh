@@ -106,6 +106,24 @@ grep -qi '^X-Frame-Options: deny' headers.txt || fail "401 without the configure
 grep -qi '^Strict-Transport-Security: max-age=31536000' headers.txt ||
   fail "200 without the configured header: $(cat headers.txt)"
 
+# Sessions resume under a client-certificate policy: curl's second URL
+# comes on a new connection (the first said "Connection: close") with the
+# session of the first.
+codes=$("${ok_curl[@]}" -u alice:s3cret -H 'Connection: close' \
+  -o /dev/null -o /dev/null -w '%{http_code} ' "$base/-/healthy" "$base/-/ready" 2>&1 || true)
+[ "$codes" = "200 200 " ] || fail "two URLs on resumed sessions: $codes"
+auth=$(printf 'alice:s3cret' | base64)
+fetch() {  # S_CLIENT_ARGS... → the s_client transcript of GET /-/healthy
+  printf 'GET /-/healthy HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nConnection: close\r\n\r\n' "$auth" |
+    openssl s_client -connect "127.0.0.1:$port" -CAfile ca1.crt -cert client.crt \
+      -key client.key -ign_eof "$@" 2>/dev/null || true
+}
+fetch -sess_out session.pem >first.out
+grep -q 'HTTP/1.1 200' first.out || fail "first s_client fetch: $(cat first.out)"
+fetch -sess_in session.pem >second.out
+grep -q '^Reused' second.out || fail "session not resumed: $(cat second.out)"
+grep -q 'HTTP/1.1 200' second.out || fail "resumed session not served: $(cat second.out)"
+
 serial() {
   openssl s_client -connect "127.0.0.1:$port" -CAfile ca1.crt \
     -cert client.crt -key client.key </dev/null 2>/dev/null |
@@ -118,6 +136,10 @@ leaf renewed ca1 "IP:127.0.0.1" 1002
 cp renewed.crt tls/server.crt.new && cp renewed.key tls/server.key.new
 mv tls/server.key.new tls/server.key && mv tls/server.crt.new tls/server.crt
 [ "$(serial)" = "serial=03EA" ] || fail "rotated certificate not served: $(serial)"
+# A session of the old certificate is not resumed under the new one.
+fetch -sess_in session.pem >rotated.out
+grep -q '^New' rotated.out || fail "a session outlived its certificate: $(cat rotated.out)"
+grep -q 'HTTP/1.1 200' rotated.out || fail "no 200 after rotation: $(cat rotated.out)"
 [ "$(status -u alice:s3cret "$base/-/healthy")" = 200 ] || fail "no 200 after rotation"
 
 # A key that does not match fails handshakes, is logged once, and the next
@@ -133,18 +155,19 @@ cp renewed.key tls/server.key
 kill -0 $vigil_pid || fail "vigil died"
 
 # The client-certificate policy is re-read per handshake too.
-policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SAN]
+policy() {  # CLIENT_AUTH_TYPE [ALLOWED_SANS]
   { echo "tls_server_config:"
     echo "  cert_file: tls/server.crt"
     echo "  key_file: tls/server.key"
     echo "  client_ca_file: ca1.crt"
     echo "  client_auth_type: $1"
-    [ -n "${2:-}" ] && echo "  client_allowed_sans: [$2]"
+    # Given, even empty, the list is written: "policy X ''" is [].
+    if [ $# -ge 2 ]; then echo "  client_allowed_sans: [$2]"; fi
     echo "basic_auth_users: {alice: '$hash'}"
   } >web.yml.new
   mv web.yml.new web.yml
 }
-as() {  # none|client|stranger → HTTP status of /-/healthy
+as() {  # none|client|stranger|mapped → HTTP status of /-/healthy
   local who=()
   [ "$1" = none ] || who=(--cert "$1.crt" --key "$1.key")
   curl -s --cacert ca1.crt "${who[@]}" -u alice:s3cret -o /dev/null \
@@ -163,10 +186,34 @@ expect stranger 200 RequireAnyClientCert
 policy RequestClientCert
 expect none 200 RequestClientCert
 expect stranger 200 RequestClientCert
+# A malformed block in the client CA file costs that block only (Go's
+# AppendCertsFromPEM): the CA after it still verifies clients.
+{ printf -- '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n'
+  printf -- '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'
+  cat ca1.crt
+} >cas.pem
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+  client_ca_file: cas.pem
+  client_auth_type: RequireAndVerifyClientCert
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+expect client 200 "a CA after a malformed block"
+expect stranger 000 "a CA after a malformed block"
 policy RequireAndVerifyClientCert other.example
 expect client 000 "client_allowed_sans without the client's SAN"
 policy RequireAndVerifyClientCert client.example
 expect client 200 "client_allowed_sans with the client's SAN"
+# An IPv4-mapped IPv6 SAN is compared as Go prints it: a.b.c.d.
+leaf mapped ca1 "IP:::ffff:10.1.2.3" 2003
+policy RequireAndVerifyClientCert 10.1.2.3
+expect mapped 200 "client_allowed_sans with an IPv4-mapped SAN"
+# An empty list is set, not absent: no certificate has a SAN in it.
+policy RequireAndVerifyClientCert ''
+expect client 000 "client_allowed_sans: []"
 
 # Versions and cipher suites (Go's names), also per handshake.
 tls_as() {  # CURL_TLS_ARGS... → status
@@ -197,6 +244,45 @@ mv web.yml.new web.yml
 [ "$(tls_as --ciphers ECDHE-ECDSA-AES256-GCM-SHA384)" = 200 ] ||
   fail "the configured cipher suite was refused"
 [ "$(tls_as --tlsv1.3)" = 000 ] || fail "TLS 1.3 accepted with max_version TLS12"
+
+# A line break in a header value does not start another header: net/http
+# writes it as a space, and so does vigil.
+cat >web.yml.new <<YAML
+tls_server_config:
+  cert_file: tls/server.crt
+  key_file: tls/server.key
+http_server_config:
+  headers:
+    Content-Security-Policy: "default-src 'self'\\r\\nX-Injected: yes"
+basic_auth_users: {alice: '$hash'}
+YAML
+mv web.yml.new web.yml
+for who in alice:s3cret alice:wrong; do
+  curl -sS --cacert ca1.crt -u "$who" -D headers.txt -o /dev/null "$base/-/healthy" ||
+    fail "no answer with a line break in a header value"
+  grep -qi '^X-Injected' headers.txt && fail "a header value injected a header: $(cat headers.txt)"
+  grep -q "^Content-Security-Policy: default-src 'self'  X-Injected: yes" headers.txt ||
+    fail "the header value was not Go's: $(cat headers.txt)"
+done
+
+# An encrypted key is Go's parse error, and nothing waits for a passphrase
+# on the terminal or stdin (setsid: no terminal; stdin: a pipe that never
+# ends; OpenSSL's prompt ignores SIGTERM).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -aes256 \
+  -pass pass:x -out encrypted.key 2>/dev/null
+openssl req -new -x509 -key encrypted.key -passin pass:x -days 2 \
+  -subj /CN=encrypted -out encrypted.crt 2>/dev/null
+printf 'tls_server_config: {cert_file: encrypted.crt, key_file: encrypted.key}\n' >encrypted.yml
+mkfifo stdin.fifo
+exec 4<>stdin.fifo
+got=0
+out=$(setsid timeout -s KILL 30 "$vigil" check web-config encrypted.yml <stdin.fifo 2>&1) || got=$?
+exec 4>&-
+[ "$got" = 1 ] || fail "check web-config of an encrypted key exited $got: $out"
+case $out in
+  *'FAILED: failed to load X509KeyPair: tls: failed to parse private key'*) ;;
+  *) fail "check web-config of an encrypted key said: $out" ;;
+esac
 
 # `vigil check web-config` verdicts, and promtool's where it is installed.
 cat >bad_field.yml <<'YAML'

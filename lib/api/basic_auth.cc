@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "lib/api/web_config.h"
 #include "lib/model/absl_compat.h"
 
 namespace vigil::api {
@@ -71,6 +73,13 @@ bool BcryptMatches(std::string_view hash, std::string_view password) {
       hash.find('\0') != std::string_view::npos) {
     return false;
   }
+  // crypt_r runs whatever scheme the hash names ($6$ SHA-512, $1$ MD5,
+  // DES for two salt characters); users are checked for bcrypt only at
+  // start, so a hash edited in later must be bcrypt's shape here too.
+  const bool bcrypt_prefix = absl::StartsWith(ToAbsl(hash), "$2a$") ||
+                             absl::StartsWith(ToAbsl(hash), "$2b$") ||
+                             absl::StartsWith(ToAbsl(hash), "$2y$");
+  if (!bcrypt_prefix || !CheckBcryptHash(hash).ok()) return false;
   const std::string phrase(password);
   const std::string setting(hash);
   // crypt_data is about 32 KiB: too large for a worker's small stack.
@@ -82,10 +91,12 @@ bool BcryptMatches(std::string_view hash, std::string_view password) {
          CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }
 
-BasicAuthenticator::BasicAuthenticator() : evict_rng_(std::random_device{}()) {}
+BasicAuthenticator::BasicAuthenticator(BasicAuthOptions options)
+    : options_(std::move(options)), evict_rng_(std::random_device{}()) {}
 
-bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users,
-                               const BasicCredentials& credentials) {
+AuthVerdict BasicAuthenticator::Check(
+    const std::map<std::string, std::string>& users,
+    const BasicCredentials& credentials) {
   const auto it = users.find(credentials.user);
   const bool known_user = it != users.end();
   const std::string_view hash = known_user ? it->second : kDecoyHash;
@@ -94,14 +105,23 @@ bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users,
   {
     std::lock_guard lock(cache_mu_);
     if (auto hit = cache_.find(key); hit != cache_.end()) {
-      return known_user && hit->second;
+      return known_user && hit->second ? AuthVerdict::kAllowed
+                                       : AuthVerdict::kDenied;
     }
+  }
+  // One running plus max_waiting waiting; the rest are turned away before
+  // they hold a thread for the length of the queue.
+  if (queued_.fetch_add(1) >= 1 + std::max(0, options_.max_waiting)) {
+    queued_.fetch_sub(1);
+    return AuthVerdict::kBusy;
   }
   bool matches;
   {
     std::lock_guard lock(bcrypt_mu_);
-    matches = BcryptMatches(hash, credentials.password);
+    matches = options_.compare ? options_.compare(hash, credentials.password)
+                               : BcryptMatches(hash, credentials.password);
   }
+  queued_.fetch_sub(1);
   const bool ok = known_user && matches;
   std::lock_guard lock(cache_mu_);
   ++bcrypt_runs_;
@@ -114,7 +134,7 @@ bool BasicAuthenticator::Check(const std::map<std::string, std::string>& users,
     for (size_t i = 0; i < drop; ++i) cache_.erase(keys[i]);
   }
   cache_[key] = ok;
-  return ok;
+  return ok ? AuthVerdict::kAllowed : AuthVerdict::kDenied;
 }
 
 int64_t BasicAuthenticator::bcrypt_runs() const {

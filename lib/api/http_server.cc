@@ -62,6 +62,23 @@ void AddHeaders(const std::vector<std::pair<std::string, std::string>>& extra,
   }
 }
 
+}  // namespace
+
+std::string GoHeaderValue(std::string_view value) {
+  std::string out(value);
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; },
+      ' ');
+  // textproto.TrimString: ASCII space, tab, CR and LF at either end.
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!out.empty() && blank(out.back())) out.pop_back();
+  size_t start = 0;
+  while (start < out.size() && blank(out[start])) ++start;
+  return out.substr(start);
+}
+
+namespace {
+
 void Write(mg_connection* conn, const HttpRequest& req,
            const HttpResponse& resp, bool close) {
   mg_response_header_start(conn, resp.status);
@@ -71,7 +88,8 @@ void Write(mg_connection* conn, const HttpRequest& req,
   const std::string length = std::to_string(resp.body.size());
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   for (const auto& [name, value] : resp.headers) {
-    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    mg_response_header_add(conn, name.c_str(), GoHeaderValue(value).c_str(),
+                           -1);
   }
   if (close) mg_response_header_add(conn, "Connection", "close", -1);
   mg_response_header_send(conn);
@@ -195,17 +213,16 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
       std::to_string(std::max<int64_t>(1024, options.max_header_bytes));
   const std::string read_timeout =
       std::to_string(std::max<int64_t>(1, options.read_timeout_ms));
-  const char* config[] = {"listening_ports",
-                          ports->c_str(),
-                          "num_threads",
-                          threads.c_str(),
-                          "max_request_size",
-                          header_bytes.c_str(),
-                          "enable_keep_alive",
-                          "yes",
-                          "request_timeout_ms",
-                          read_timeout.c_str(),
-                          nullptr};
+  const char* config[] = {"listening_ports", ports->c_str(), "num_threads",
+                          threads.c_str(), "max_request_size",
+                          header_bytes.c_str(), "enable_keep_alive", "yes",
+                          "request_timeout_ms", read_timeout.c_str(),
+                          // civetweb answers CORS preflights itself (200,
+                          // any origin) before any handler runs: past the
+                          // web config's basic auth, and in place of the
+                          // API's own CORS answer. Empty turns that off.
+                          "access_control_allow_origin", "",
+                          "access_control_allow_methods", "", nullptr};
   mg_callbacks callbacks{};
   // civetweb prints to stderr by default; errors reach the caller instead.
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };

@@ -47,6 +47,11 @@ struct HttpServerOptions {
 // ":9090" → "9090", "localhost:0" → "127.0.0.1:0".
 absl::StatusOr<std::string> CivetListeningPorts(std::string_view address);
 
+// A header value as Go's net/http writes it (Header.writeSubset): CR and
+// LF become spaces, so no value can end its line and start another header,
+// and surrounding blanks are trimmed.
+std::string GoHeaderValue(std::string_view value);
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;

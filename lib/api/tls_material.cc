@@ -2,18 +2,20 @@
 // connection; see tls_material.h.
 #include "lib/api/tls_material.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/api/x509_key_pair.h"
 #include "lib/model/absl_compat.h"
 
 namespace vigil::api {
@@ -22,11 +24,6 @@ namespace {
 
 // A certificate bundle with every public CA is about 200 KiB.
 constexpr size_t kMaxPemBytes = 4 << 20;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 absl::StatusOr<std::string> ReadPem(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -39,16 +36,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
         absl::StrCat(path, ": larger than ", kMaxPemBytes, " bytes"));
   }
   return text;
-}
-
-BioPtr MemoryBio(const std::string& text) {
-  return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-absl::Status KeyPairError(std::string_view why) {
-  ERR_clear_error();
-  return absl::InvalidArgumentError(
-      absl::StrCat("failed to load X509KeyPair: tls: ", ToAbsl(why)));
 }
 
 // Go's names (tls.CipherSuites()) for OpenSSL's.
@@ -114,14 +101,10 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
                        static_cast<size_t>(ASN1_STRING_length(s)));
     } else if (name->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = name->d.iPAddress;
-      const int len = ASN1_STRING_length(ip);
-      char text[INET6_ADDRSTRLEN] = {0};
-      if ((len == 4 && inet_ntop(AF_INET, ASN1_STRING_get0_data(ip), text,
-                                 sizeof(text)) != nullptr) ||
-          (len == 16 && inet_ntop(AF_INET6, ASN1_STRING_get0_data(ip), text,
-                                  sizeof(text)) != nullptr)) {
-        out.emplace_back(text);
-      }
+      std::string text =
+          GoIpString(ASN1_STRING_get0_data(ip),
+                     static_cast<size_t>(ASN1_STRING_length(ip)));
+      if (!text.empty()) out.push_back(std::move(text));
     }
   }
   GENERAL_NAMES_free(names);
@@ -129,6 +112,48 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 }
 
 }  // namespace
+
+std::string GoIpString(const unsigned char* ip, size_t len) {
+  constexpr unsigned char kV4InV6Prefix[12] = {0, 0, 0, 0, 0,    0,
+                                               0, 0, 0, 0, 0xff, 0xff};
+  if (len == 16 && std::memcmp(ip, kV4InV6Prefix, 12) == 0) {
+    ip += 12;
+    len = 4;
+  }
+  if (len == 4) {
+    return absl::StrCat(int{ip[0]}, ".", int{ip[1]}, ".", int{ip[2]}, ".",
+                        int{ip[3]});
+  }
+  if (len != 16) return "";
+  uint16_t groups[8];
+  for (int i = 0; i < 8; ++i) {
+    groups[i] = static_cast<uint16_t>((ip[2 * i] << 8) | ip[2 * i + 1]);
+  }
+  // netip: the first longest run of two or more zero groups becomes "::"
+  // (glibc's inet_ntop would also print "::a.b.c.d" for ::/96).
+  int zero_start = -1;
+  int zero_end = -1;
+  for (int i = 0; i < 8; ++i) {
+    int j = i;
+    while (j < 8 && groups[j] == 0) ++j;
+    if (j - i >= 2 && j - i > zero_end - zero_start) {
+      zero_start = i;
+      zero_end = j;
+    }
+  }
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    if (i == zero_start) {
+      out += "::";
+      i = zero_end;
+      if (i >= 8) break;
+    } else if (i > 0) {
+      out += ':';
+    }
+    absl::StrAppend(&out, absl::Hex(groups[i]));
+  }
+  return out;
+}
 
 struct TlsMaterial::Handles {
   X509* leaf = nullptr;
@@ -190,29 +215,21 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
 
   std::shared_ptr<TlsMaterial> m(new TlsMaterial());
   Handles& h = *m->handles_;
-  {
-    BioPtr bio = MemoryBio(cert_pem);
-    h.leaf = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (h.leaf == nullptr) {
-      return KeyPairError("failed to find any PEM data in certificate input");
-    }
-    h.chain = sk_X509_new_null();
-    while (X509* extra =
-               PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      sk_X509_push(h.chain, extra);
-    }
-    ERR_clear_error();  // the loop ends on "no start line"
+  static_assert(sizeof(m->session_id_context_) == SSL_MAX_SID_CTX_LENGTH);
+  if (RAND_bytes(m->session_id_context_.data(),
+                 static_cast<int>(m->session_id_context_.size())) != 1) {
+    ERR_clear_error();
+    return absl::InternalError("no random bytes for a TLS session context");
   }
-  {
-    BioPtr bio = MemoryBio(key_pem);
-    h.key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-    if (h.key == nullptr) {
-      return KeyPairError("failed to find any PEM data in key input");
-    }
+  absl::StatusOr<KeyPair> pair = ParseX509KeyPair(cert_pem, key_pem);
+  if (!pair.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("failed to load X509KeyPair: ", pair.status().message()));
   }
-  if (X509_check_private_key(h.leaf, h.key) != 1) {
-    return KeyPairError("private key does not match public key");
-  }
+  h.leaf = pair->leaf.release();
+  h.key = pair->key.release();
+  h.chain = sk_X509_new_null();
+  for (X509Ptr& c : pair->chain) sk_X509_push(h.chain, c.release());
 
   std::string ca_pem = config.client_ca;
   if (!config.client_ca_file.empty()) {
@@ -221,18 +238,13 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
     ca_pem = *std::move(text);
   }
   if (!config.client_ca_file.empty() || !config.client_ca.empty()) {
-    // As Go's AppendCertsFromPEM: blocks that are not certificates are
-    // skipped, not errors.
     h.client_cas = X509_STORE_new();
     h.client_ca_names = sk_X509_NAME_new_null();
-    BioPtr bio = MemoryBio(ca_pem);
-    while (X509* ca = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-      X509_STORE_add_cert(h.client_cas, ca);
+    for (const X509Ptr& ca : CertificatesFromPem(ca_pem)) {
+      X509_STORE_add_cert(h.client_cas, ca.get());
       sk_X509_NAME_push(h.client_ca_names,
-                        X509_NAME_dup(X509_get_subject_name(ca)));
-      X509_free(ca);
+                        X509_NAME_dup(X509_get_subject_name(ca.get())));
     }
-    ERR_clear_error();
   }
 
   absl::StatusOr<ClientAuth> client_auth =
@@ -243,7 +255,7 @@ absl::StatusOr<std::shared_ptr<const TlsMaterial>> TlsMaterial::Load(
     return absl::InvalidArgumentError(
         "client CA's have been configured without a Client Auth Policy");
   }
-  if (!config.client_allowed_sans.empty()) {
+  if (config.client_allowed_sans.has_value()) {
     if (m->client_auth_ != ClientAuth::kRequireAnyClientCert &&
         m->client_auth_ != ClientAuth::kRequireAndVerifyClientCert) {
       return absl::InvalidArgumentError(
@@ -282,6 +294,10 @@ bool TlsMaterial::ApplyTo(std::shared_ptr<const TlsMaterial> material,
   const TlsMaterial& m = *material;
   const Handles& h = *m.handles_;
   if (SSL_use_cert_and_key(ssl, h.leaf, h.key, h.chain, 1) != 1) return false;
+  if (SSL_set_session_id_context(ssl, m.session_id_context_.data(),
+                                 m.session_id_context_.size()) != 1) {
+    return false;
+  }
   if (SSL_set_min_proto_version(ssl, m.min_version_) != 1 ||
       SSL_set_max_proto_version(ssl, m.max_version_) != 1) {
     return false;
@@ -342,10 +358,11 @@ int TlsMaterial::VerifyClientCert(int preverify_ok, X509_STORE_CTX* store) {
   const bool verify = m.client_auth_ == ClientAuth::kVerifyClientCertIfGiven ||
                       m.client_auth_ == ClientAuth::kRequireAndVerifyClientCert;
   if (verify && preverify_ok != 1) return 0;
-  if (X509_STORE_CTX_get_error_depth(store) == 0 && !m.allowed_sans_.empty()) {
+  if (X509_STORE_CTX_get_error_depth(store) == 0 &&
+      m.allowed_sans_.has_value()) {
     for (const std::string& san :
          SubjectAltNames(X509_STORE_CTX_get_current_cert(store))) {
-      for (const std::string& allowed : m.allowed_sans_) {
+      for (const std::string& allowed : *m.allowed_sans_) {
         if (san == allowed) return 1;
       }
     }

@@ -13,7 +13,9 @@
 #ifndef VIGIL_LIB_API_TLS_MATERIAL_H_
 #define VIGIL_LIB_API_TLS_MATERIAL_H_
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,11 @@ typedef struct ssl_st SSL;
 typedef struct x509_store_ctx_st X509_STORE_CTX;
 
 namespace vigil::api {
+
+// Go's net.IP.String() of a 4- or 16-byte address, as client_allowed_sans
+// compares IP SANs: an IPv4-mapped IPv6 address as a.b.c.d. "" for other
+// lengths.
+std::string GoIpString(const unsigned char* ip, size_t len);
 
 class TlsMaterial {
  public:
@@ -60,7 +67,12 @@ class TlsMaterial {
   bool prefer_server_ciphers_ = true;
   std::string cipher_list_;  // OpenSSL's spelling; empty: defaults
   std::string groups_;       // "P-256:X25519"; empty: defaults
-  std::vector<std::string> allowed_sans_;
+  std::optional<std::vector<std::string>> allowed_sans_;  // see web_config.h
+  // OpenSSL refuses to resume a session under SSL_VERIFY_PEER without a
+  // session id context, and resumes only within the same context: a
+  // random one per TlsMaterial keeps a session from outliving the
+  // certificates and policy it was verified under.
+  std::array<unsigned char, 32> session_id_context_{};
 };
 
 }  // namespace vigil::api

@@ -20,6 +20,22 @@ HttpResponse GoHttpError(int status, std::string text) {
   return r;
 }
 
+// The web config's headers on a response of WebAccess's own, as net/http
+// would have them: Set before the error, whose own headers (the nosniff
+// among them) replace a configured one of the same name.
+void AddConfiguredHeaders(
+    const std::vector<std::pair<std::string, std::string>>& configured,
+    HttpResponse* resp) {
+  for (const auto& [name, value] : configured) {
+    bool present = false;
+    for (const auto& h : resp->headers) {
+      present =
+          present || absl::EqualsIgnoreCase(ToAbsl(h.first), ToAbsl(name));
+    }
+    if (!present) resp->headers.emplace_back(name, value);
+  }
+}
+
 std::chrono::nanoseconds SteadyNow() {
   return std::chrono::steady_clock::now().time_since_epoch();
 }
@@ -46,12 +62,15 @@ bool RateLimiter::Allow() {
   return true;
 }
 
-WebAccess::WebAccess(WebConfigSource* source) : source_(source) {
+WebAccess::WebAccess(WebConfigSource* source, BasicAuthOptions auth_options)
+    : source_(source), authenticator_(std::move(auth_options)) {
   const std::shared_ptr<const WebConfigSnapshot> snap = source_->Current();
-  if (snap->config_status.ok() && snap->config.rate_limit_interval_ms > 0) {
+  // x/time/rate's Every makes a negative interval an infinite rate: no
+  // limit at all, as no limiter.
+  if (snap->config_status.ok() && snap->config.rate_limit_interval_ns > 0) {
     limiter_.emplace(
         snap->config.rate_limit_burst,
-        std::chrono::milliseconds(snap->config.rate_limit_interval_ms));
+        std::chrono::nanoseconds(snap->config.rate_limit_interval_ns));
   }
 }
 
@@ -75,14 +94,20 @@ std::optional<HttpResponse> WebAccess::Admit(
     if (!absl::EqualsIgnoreCase(ToAbsl(name), "Authorization")) continue;
     std::optional<BasicCredentials> credentials =
         ParseBasicAuthorization(value);
-    if (credentials.has_value() && authenticator_.Check(users, *credentials)) {
-      return std::nullopt;
+    const AuthVerdict verdict = credentials.has_value()
+                                    ? authenticator_.Check(users, *credentials)
+                                    : AuthVerdict::kDenied;
+    if (verdict == AuthVerdict::kAllowed) return std::nullopt;
+    if (verdict == AuthVerdict::kBusy) {
+      HttpResponse busy = GoHttpError(429, "Too Many Requests");
+      AddConfiguredHeaders(*headers, &busy);
+      return busy;
     }
     break;  // Go reads the first Authorization header only
   }
   HttpResponse denied = GoHttpError(401, "Unauthorized");
   denied.headers.emplace_back("WWW-Authenticate", "Basic");
-  for (const auto& h : *headers) denied.headers.push_back(h);
+  AddConfiguredHeaders(*headers, &denied);
   return denied;
 }
 

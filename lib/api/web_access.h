@@ -2,8 +2,10 @@
 // exporter-toolkit's order: the file must still read (else 500), the rate
 // limit must have a token (else 429), the configured headers go on the
 // response, and with basic_auth_users the request must carry a user's
-// password (else 401 with "WWW-Authenticate: Basic"). The same for every
-// path, /-/healthy and /-/ready included, as in Prometheus.
+// password (else 401 with "WWW-Authenticate: Basic"; 429 when too many
+// requests already wait for bcrypt, see basic_auth.h). The same for every
+// path and method, /-/healthy, /-/ready and CORS preflights included, as
+// in Prometheus.
 #ifndef VIGIL_LIB_API_WEB_ACCESS_H_
 #define VIGIL_LIB_API_WEB_ACCESS_H_
 
@@ -43,7 +45,8 @@ class WebAccess {
  public:
   // `source` is borrowed. The rate limit is the file's at construction, as
   // the toolkit reads it once.
-  explicit WebAccess(WebConfigSource* source);
+  explicit WebAccess(WebConfigSource* source,
+                     BasicAuthOptions auth_options = {});
 
   // nullopt: serve the request, then add `headers` to its response.
   // Otherwise the response to send instead.

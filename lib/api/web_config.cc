@@ -61,7 +61,17 @@ absl::Status CheckHeaders(const std::map<std::string, std::string>& headers) {
       return absl::InvalidArgumentError(absl::StrCat(
           "HTTP header ", QuoteString(name), " can not be configured"));
     }
-    if (allowed->values.empty()) continue;
+    if (allowed->values.empty()) {
+      // Go would write a NUL byte as it is, and civetweb would cut the
+      // value there: neither is a header anyone means, so it is refused.
+      // CR and LF become spaces as in Go (GoHeaderValue).
+      if (value.find('\0') != std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid value for ", name, ": ", QuoteString(value),
+                         " contains a NUL byte"));
+      }
+      continue;
+    }
     bool ok = false;
     for (std::string_view v : allowed->values) ok = ok || v == value;
     if (!ok) {
@@ -161,6 +171,17 @@ absl::StatusOr<std::vector<std::string>> DecodeNames(
   return names;
 }
 
+// A []string that remembers being set: yaml.v2 leaves a slice nil for a
+// null value and makes it non-nil, even empty, for any sequence.
+absl::StatusOr<std::optional<std::vector<std::string>>> DecodeOptionalList(
+    std::string_view file, const YAML::Node& node) {
+  if (node.IsNull()) return std::nullopt;
+  absl::StatusOr<std::vector<std::string>> list =
+      yamlcfg::DecodeStringList(file, node, "[]string");
+  if (!list.ok()) return list.status();
+  return std::optional<std::vector<std::string>>(*std::move(list));
+}
+
 bool IsGoCurve(std::string_view name) {
   return name == "CurveP256" || name == "CurveP384" || name == "CurveP521" ||
          name == "X25519";
@@ -204,7 +225,8 @@ absl::Status DecodeTls(std::string_view file, const YAML::Node& node,
       .Custom("min_version", DecodeTlsVersion, tls.min_version)
       .Custom("max_version", DecodeTlsVersion, tls.max_version)
       .Bool("prefer_server_cipher_suites", tls.prefer_server_cipher_suites)
-      .StringList("client_allowed_sans", "[]string", tls.client_allowed_sans);
+      .Custom("client_allowed_sans", DecodeOptionalList,
+              tls.client_allowed_sans);
   return fields.status();
 }
 
@@ -238,7 +260,8 @@ absl::Status DecodeRateLimit(std::string_view file, const YAML::Node& node,
             return yamlcfg::DecodeInt64(f, n, "int");
           },
           config.rate_limit_burst)
-      .DurationMs("interval", config.rate_limit_interval_ms);
+      .Custom("interval", yamlcfg::DecodeGoDurationNs,
+              config.rate_limit_interval_ns);
   return fields.status();
 }
 

@@ -3,13 +3,16 @@
 // extra response headers and a request rate limit. Decoded as the toolkit
 // decodes it (yaml.v2, strict: an unknown key is an error) and checked as
 // its Validate does, with the same error texts, so `vigil check
-// web-config` and `promtool check web-config` agree on every file. Loading
-// the certificates is tls_material.h's job; this is data only.
+// web-config` and `promtool check web-config` agree on every file but one
+// with a NUL byte in a header value, which vigil refuses (see
+// web_config.cc). Loading the certificates is tls_material.h's job; this is
+// data only.
 #ifndef VIGIL_LIB_API_WEB_CONFIG_H_
 #define VIGIL_LIB_API_WEB_CONFIG_H_
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +55,9 @@ struct TlsServerConfig {
   int min_version = kTls12;
   int max_version = kTls13;
   bool prefer_server_cipher_suites = true;
-  std::vector<std::string> client_allowed_sans;
+  // nullopt: the key is absent or null. Present, even empty, it is a
+  // requirement, as the toolkit's non-nil slice: `[]` admits no client.
+  std::optional<std::vector<std::string>> client_allowed_sans;
 
   // The toolkit's IsEnabled: any TLS field set means "serve TLS".
   bool enabled() const;
@@ -63,9 +68,11 @@ struct WebConfig {
   bool http2 = true;  // accepted; vigil speaks HTTP/1.1 (see README)
   std::map<std::string, std::string> headers;
   // rate_limit: a token bucket of `burst` tokens refilled one per
-  // `interval`; interval 0 disables it.
+  // `interval`; an interval of 0 or less disables it. The interval is a Go
+  // time.Duration ("1.5s", "500us", or an integer of nanoseconds), not
+  // Prometheus's model.Duration.
   int64_t rate_limit_burst = 0;
-  int64_t rate_limit_interval_ms = 0;
+  int64_t rate_limit_interval_ns = 0;
   std::map<std::string, std::string> basic_auth_users;  // user → bcrypt hash
 };
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
+#include "lib/model/go_duration.h"
 
 namespace vigil::yamlcfg {
 
@@ -656,6 +657,22 @@ absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
   auto ms = ParseDurationMs(node.Scalar());
   if (!ms.ok()) return ErrorAt(file, node, FromAbsl(ms.status().message()));
   return *ms;
+}
+
+absl::StatusOr<int64_t> DecodeGoDurationNs(std::string_view file,
+                                           const YAML::Node& node) {
+  if (node.IsNull()) return 0;
+  if (node.IsScalar()) {
+    if (ResolveScalar(node).kind == ResolvedScalar::kString) {
+      if (absl::StatusOr<int64_t> ns = ParseGoDuration(node.Scalar());
+          ns.ok()) {
+        return *ns;
+      }
+    } else if (std::optional<int64_t> ns = GoInt64(node)) {
+      return *ns;
+    }
+  }
+  return UnmarshalError(file, node, "time.Duration");
 }
 
 }  // namespace vigil::yamlcfg

@@ -140,6 +140,14 @@ absl::StatusOr<std::vector<std::string>> DecodeStringList(
 absl::StatusOr<int64_t> DecodeDurationMs(std::string_view file,
                                          const YAML::Node& node);
 
+// A Go time.Duration field as yaml.v2 fills it: a string goes through
+// time.ParseDuration, an integer is nanoseconds and a float truncates to
+// them; null is 0. A string ParseDuration refuses is yaml.v2's "cannot
+// unmarshal !!str `x` into time.Duration", not ParseDuration's error:
+// yaml.v2 drops that error and reports the type mismatch.
+absl::StatusOr<int64_t> DecodeGoDurationNs(std::string_view file,
+                                           const YAML::Node& node);
+
 // How Go yaml names a node in "cannot unmarshal !!str `x` into T": its tag,
 // and a scalar's value, cut to "`abcdefg...`" past 10 bytes.
 std::string DescribeForError(const YAML::Node& node);
