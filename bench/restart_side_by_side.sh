@@ -313,14 +313,17 @@ restart() {
   log "$name: start after $kind ($disk bytes on disk)"
   launch "$name" "$TMP/idle.yml" "$tag" "$@"
   wait_ready "$name-$tag"
-  local hwm series up_samples up_ok pod_samples
+  local hwm series up_samples up_ok pod_samples load
+  # On a shared machine the times mean little without the load they ran in.
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
   hwm=$(proc_bytes "$SERVER_PID" VmHWM)
   series=$(self_metric "$SERVER_PORT" "$(series_metric "$name")")
   up_samples=$(query "$SERVER_PORT" 'count_over_time(up{job="ksm"}[1d])')
   up_ok=$(query "$SERVER_PORT" 'sum_over_time(up{job="ksm"}[1d])')
   pod_samples=$(query "$SERVER_PORT" \
     'sum(count_over_time(kube_pod_info[1d]))')
-  log "$name: ready in ${READY_SECS}s; $series series, $up_samples scrapes," \
+  log "$name: ready in ${READY_SECS}s (loadavg $load);" \
+    "$series series, $up_samples scrapes," \
     "$pod_samples kube_pod_info samples, peak RSS $hwm;" \
     "$(replay_line "$name" | tr '\n' ' ')"
   if ((record)); then
