@@ -62,7 +62,9 @@ for tool in curl python3 du; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
 SNAPSHOT_FEATURE=memory-snapshot-on-shutdown
-"$PROM" --help 2>&1 | grep -q "$SNAPSHOT_FEATURE" ||
+# Read whole: grep -q would quit early, and pipefail count the broken pipe.
+PROM_HELP=$("$PROM" --help 2>&1 || true)
+grep -q "$SNAPSHOT_FEATURE" <<<"$PROM_HELP" ||
   die "$PROM does not know --enable-feature=$SNAPSHOT_FEATURE"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-restart.XXXXXX")
@@ -414,7 +416,7 @@ run_prometheus
 # --- report ------------------------------------------------------------------
 python3 - "$RESULTS" "$TMP/fill.tsv" "$PODS" "$EXPECTED_SERIES" \
   "$PAYLOAD_BYTES" "$INTERVAL" "$TIMEOUT" "$FILL_SECONDS" \
-  "$("$PROM" --version 2>&1 | head -n 1)" <<'EOF'
+  "$("$PROM" --version 2>&1 | sed -n 1p)" <<'EOF'
 import math, sys
 
 results, fills = sys.argv[1], sys.argv[2]
