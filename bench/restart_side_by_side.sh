@@ -27,15 +27,13 @@
 # default 600), KEEP_TMP=1 keeps the temp dir (payload, data, logs).
 set -Eeuo pipefail
 
-die() {
-  echo "restart_side_by_side: $*" >&2
-  exit 1
-}
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+HARNESS=restart_side_by_side
+# shellcheck source=bench/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 [[ $# -ge 1 && $# -le 3 ]] ||
   die "usage: $0 <build-dir> [pods=10000] [seconds=240]"
-BUILD=$(cd "$1" && pwd) || die "no build dir $1"
+find_binaries "$1"
 PODS=${2:-10000}
 FILL_SECONDS=${3:-240}
 INTERVAL=${INTERVAL:-2}
@@ -52,142 +50,20 @@ for v in READY_TIMEOUT STOP_TIMEOUT; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
 done
 
-VIGIL=$BUILD/exporter/vigil
-DUMP=$BUILD/bench/ksm_payload_dump
-PROM=${PROMETHEUS:-$(command -v prometheus || true)}
-[[ -x $VIGIL ]] || die "$VIGIL missing: build the vigil target"
-[[ -x $DUMP ]] || die "$DUMP missing: ninja -C $BUILD ksm_payload_dump"
-[[ -n $PROM && -x $PROM ]] || die "no prometheus binary (set PROMETHEUS=)"
-for tool in curl python3 du; do
-  command -v "$tool" >/dev/null || die "$tool is required"
-done
 SNAPSHOT_FEATURE=memory-snapshot-on-shutdown
 # Read whole: grep -q would quit early, and pipefail count the broken pipe.
 PROM_HELP=$("$PROM" --help 2>&1 || true)
 grep -q "$SNAPSHOT_FEATURE" <<<"$PROM_HELP" ||
   die "$PROM does not know --enable-feature=$SNAPSHOT_FEATURE"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-restart.XXXXXX")
-PIDS=()
+harness_start restart
 RESULTS=$TMP/results.tsv
 
-forget_pid() {
-  local kept=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
-
-# Stops one process by PID: TERM, then KILL if it will not go within
-# `secs` (default 20), so that a wedged server cannot leave the next
-# measurement sharing the machine. Returns 1 if it had to be killed.
-stop_pid() {
-  local pid=$1 secs=${2:-20} i forced=0
-  kill -0 "$pid" 2>/dev/null || {
-    forget_pid "$pid"
-    return 0
-  }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < secs * 20; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid ignored SIGTERM for ${secs}s; killing"
-    kill -KILL "$pid" 2>/dev/null || true
-    forced=1
-  fi
-  wait "$pid" 2>/dev/null || true
-  # Forget it, so cleanup never signals a recycled PID.
-  forget_pid "$pid"
-  return "$forced"
-}
-
+# The crash: nothing of the process's own shutdown runs.
 kill_pid() {
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
   forget_pid "$1"
-}
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid" || true; done
-  if [[ ${KEEP_TMP:-0} == 1 ]]; then
-    log "kept $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-}
-trap cleanup EXIT
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
-trap 'log "interrupted"; exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# Waits until `url` answers 2xx, failing early if `pid` died meanwhile.
-wait_http() {
-  local url=$1 pid=$2 what=$3 secs=$4 deadline=$((SECONDS + $4))
-  until curl -sf -o /dev/null --max-time 5 "$url"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$TMP/$what.log" >&2 || true
-      die "$what exited before $url answered"
-    fi
-    ((SECONDS < deadline)) || die "$what: $url not up after ${secs}s"
-    sleep 0.3
-  done
-}
-
-# Prints the first value of an instant query's result, or "nan" if empty.
-query() {
-  local port=$1 expr=$2
-  curl -sf --max-time 300 --get --data-urlencode "query=$expr" \
-    "http://127.0.0.1:$port/api/v1/query" |
-    python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "nan")' 2>/dev/null ||
-    echo nan
-}
-
-# Prints an unlabelled sample from the server's own /metrics, or "nan".
-# awk reads to the end: exiting early would fail curl with a broken pipe.
-self_metric() {
-  local port=$1 name=$2
-  curl -sf --max-time 60 "http://127.0.0.1:$port/metrics" |
-    awk -v n="$name" '$1 == n && !found { print $2; found = 1 }
-                      END { if (!found) print "nan" }' ||
-    echo nan
-}
-
-# A field of /proc/PID/status, in bytes.
-proc_bytes() {
-  awk -v k="$2:" '$1 == k { printf "%.0f\n", $2 * 1024 }' "/proc/$1/status"
-}
-
-# Prints "health<TAB>lastError" of the ksm target, from /api/v1/targets.
-target_health() {
-  curl -sf --max-time 60 "http://127.0.0.1:$1/api/v1/targets" |
-    python3 -c 'import json, sys
-ts = [t for t in json.load(sys.stdin)["data"]["activeTargets"]
-      if t["labels"].get("job") == "ksm"]
-print("%s\t%s" % ((ts[0]["health"], ts[0]["lastError"]) if ts
-                  else ("missing", "no ksm target")))' 2>/dev/null ||
-    printf 'unknown\t/api/v1/targets failed\n'
-}
-
-write_configs() {
-  printf 'global:\n  scrape_interval: %ss\n  scrape_timeout: %ss\n' \
-    "$INTERVAL" "$TIMEOUT" >"$TMP/idle.yml"
-  cp "$TMP/idle.yml" "$TMP/ksm.yml"
-  cat >>"$TMP/ksm.yml" <<EOF
-scrape_configs:
-  - job_name: ksm
-    static_configs:
-      - targets: ['127.0.0.1:$PAYLOAD_PORT']
-EOF
 }
 
 # Launches server `name` (prometheus|vigil) on its data dir with config
@@ -340,7 +216,8 @@ restart() {
 # SHUTDOWN_SECS.
 clean_stop() {
   local what=$1 t0=$EPOCHREALTIME
-  stop_pid "$SERVER_PID" "$STOP_TIMEOUT" ||
+  stop_pid "$SERVER_PID" "$STOP_TIMEOUT"
+  ((STOP_FORCED == 0)) ||
     die "$what: still running ${STOP_TIMEOUT}s after SIGTERM"
   SHUTDOWN_SECS=$(python3 -c "print('%.2f' % ($EPOCHREALTIME - $t0))")
   log "$what: SIGTERM took ${SHUTDOWN_SECS}s"
@@ -356,7 +233,7 @@ run_vigil() {
   restart vigil SIGKILL 1 after-kill
   clean_stop vigil-after-kill
   restart vigil SIGTERM 1 after-term
-  stop_pid "$SERVER_PID" "$STOP_TIMEOUT" || true
+  stop_pid "$SERVER_PID" "$STOP_TIMEOUT"
 }
 
 run_prometheus() {
@@ -373,38 +250,11 @@ run_prometheus() {
   clean_stop prometheus-snapshot-prep
   restart prometheus "SIGTERM, $SNAPSHOT_FEATURE" 1 after-snapshot \
     --enable-feature="$SNAPSHOT_FEATURE"
-  stop_pid "$SERVER_PID" "$STOP_TIMEOUT" || true
+  stop_pid "$SERVER_PID" "$STOP_TIMEOUT"
 }
 
 # --- payload -----------------------------------------------------------------
-log "dumping the payload for $PODS pods"
-mkdir -p "$TMP/www"
-DUMP_LINE=$("$DUMP" "$PODS" "$TMP/www/metrics")
-log "$DUMP_LINE"
-EXPECTED_SERIES=$(sed -n 's/.* series=\([0-9]*\).*/\1/p' <<<"$DUMP_LINE")
-PAYLOAD_BYTES=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<<"$DUMP_LINE")
-[[ -n $EXPECTED_SERIES && -n $PAYLOAD_BYTES ]] ||
-  die "cannot read series= and bytes= from: $DUMP_LINE"
-
-# Served as KSM serves it: see side_by_side.sh for why not python's default.
-PAYLOAD_PORT=$(free_port)
-python3 - "$PAYLOAD_PORT" "$TMP/www" >"$TMP/http.log" 2>&1 <<'EOF' &
-import functools, http.server, sys
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def guess_type(self, path):
-        return "text/plain; version=0.0.4; charset=utf-8"
-
-    def log_message(self, *args):
-        pass
-
-http.server.ThreadingHTTPServer(
-    ("127.0.0.1", int(sys.argv[1])),
-    functools.partial(Handler, directory=sys.argv[2])).serve_forever()
-EOF
-HTTP_PID=$!
-PIDS+=("$HTTP_PID")
-wait_http "http://127.0.0.1:$PAYLOAD_PORT/metrics" "$HTTP_PID" http 30
+serve_payload "$DUMP" "$PODS"
 write_configs
 
 # --- runs: each server alone -------------------------------------------------
