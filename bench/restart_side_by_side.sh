@@ -113,7 +113,7 @@ wait_ready() {
 }
 
 # Phase 1: `name` scrapes the payload into its data dir for FILL_SECONDS,
-# then is SIGKILLed. Records what it held just before into FILL_<name>_*.
+# then is SIGKILLed; what it held just before goes to $TMP/fill.tsv.
 fill() {
   local name=$1 health err
   rm -rf "${TMP:?}/$name-data"
