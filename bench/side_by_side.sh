@@ -12,15 +12,13 @@
 # KEEP_TMP=1 keeps the temp dir (payload, configs, logs) for inspection.
 set -Eeuo pipefail
 
-die() {
-  echo "side_by_side: $*" >&2
-  exit 1
-}
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+HARNESS=side_by_side
+# shellcheck source=bench/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 [[ $# -ge 1 && $# -le 3 ]] ||
   die "usage: $0 <build-dir> [pods=10000] [scrapes=8]"
-BUILD=$(cd "$1" && pwd) || die "no build dir $1"
+find_binaries "$1"
 PODS=${2:-10000}
 SCRAPES=${3:-8}
 INTERVAL=${INTERVAL:-15}
@@ -30,83 +28,7 @@ INTERVAL=${INTERVAL:-15}
   die "INTERVAL must be an integer >= 2"
 TIMEOUT=$((INTERVAL - 1))
 
-VIGIL=$BUILD/exporter/vigil
-DUMP=$BUILD/bench/ksm_payload_dump
-PROM=${PROMETHEUS:-$(command -v prometheus || true)}
-[[ -x $VIGIL ]] || die "$VIGIL missing: build the vigil target"
-[[ -x $DUMP ]] || die "$DUMP missing: ninja -C $BUILD ksm_payload_dump"
-[[ -n $PROM && -x $PROM ]] || die "no prometheus binary (set PROMETHEUS=)"
-for tool in curl python3; do
-  command -v "$tool" >/dev/null || die "$tool is required"
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-sbs.XXXXXX")
-PIDS=()
-
-# Stops one process by PID: TERM, then KILL if it will not go, so that a
-# wedged server cannot leave the next measurement sharing the machine.
-stop_pid() {
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "pid $pid ignored SIGTERM for 20s; killing"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  # Forget it, so cleanup never signals a recycled PID.
-  local kept=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
-  PIDS=("${kept[@]}")
-}
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done  # copy: stop_pid edits
-  if [[ ${KEEP_TMP:-0} == 1 ]]; then
-    log "kept $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-}
-trap cleanup EXIT
-trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
-trap 'log "interrupted"; exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# Waits until `url` answers 2xx, failing early if `pid` died meanwhile.
-wait_http() {
-  local url=$1 pid=$2 what=$3 secs=$4 deadline=$((SECONDS + $4))
-  until curl -sf -o /dev/null "$url"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$TMP/$what.log" >&2 || true
-      die "$what exited before $url answered"
-    fi
-    ((SECONDS < deadline)) || die "$what: $url not up after ${secs}s"
-    sleep 0.3
-  done
-}
-
-# Prints the first value of an instant query's result, or "nan" if empty.
-query() {
-  local port=$1 expr=$2
-  curl -sf --get --data-urlencode "query=$expr" \
-    "http://127.0.0.1:$port/api/v1/query" |
-    python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "nan")' 2>/dev/null ||
-    echo nan
-}
+harness_start sbs
 
 # Prints every value of a range-vector query's first series, space separated.
 query_values() {
@@ -117,45 +39,6 @@ r = json.load(sys.stdin)["data"]["result"]
 print(" ".join("%.3f" % float(v) for _, v in r[0]["values"]) if r else "")' \
       2>/dev/null ||
     true
-}
-
-# Prints an unlabelled sample from the server's own /metrics, or "nan".
-# awk reads to the end: exiting early would fail curl with a broken pipe.
-self_metric() {
-  local port=$1 name=$2
-  curl -sf "http://127.0.0.1:$port/metrics" |
-    awk -v n="$name" '$1 == n && !found { print $2; found = 1 }
-                      END { if (!found) print "nan" }' ||
-    echo nan
-}
-
-# Resident and peak resident bytes from /proc, measured the same way for
-# both servers (their self-reported RSS is recorded as well).
-proc_kb() {
-  awk -v k="$2:" '$1 == k { printf "%.0f\n", $2 * 1024 }' "/proc/$1/status"
-}
-
-# Prints "health<TAB>lastError" of the ksm target, from /api/v1/targets.
-target_health() {
-  curl -sf "http://127.0.0.1:$1/api/v1/targets" |
-    python3 -c 'import json, sys
-ts = [t for t in json.load(sys.stdin)["data"]["activeTargets"]
-      if t["labels"].get("job") == "ksm"]
-print("%s\t%s" % ((ts[0]["health"], ts[0]["lastError"]) if ts
-                  else ("missing", "no ksm target")))' 2>/dev/null ||
-    printf 'unknown\t/api/v1/targets failed\n'
-}
-
-write_configs() {
-  printf 'global:\n  scrape_interval: %ss\n  scrape_timeout: %ss\n' \
-    "$INTERVAL" "$TIMEOUT" >"$TMP/idle.yml"
-  cp "$TMP/idle.yml" "$TMP/ksm.yml"
-  cat >>"$TMP/ksm.yml" <<EOF
-scrape_configs:
-  - job_name: ksm
-    static_configs:
-      - targets: ['127.0.0.1:$PAYLOAD_PORT']
-EOF
 }
 
 # Starts server `name` (prometheus|vigil) with config `cfg`; sets SERVER_PID
@@ -188,7 +71,7 @@ measure_idle() {
   log "$name: idle run (no targets)"
   start_server "$name" "$TMP/idle.yml" idle
   sleep 5
-  echo "idle_rss=$(proc_kb "$SERVER_PID" VmRSS)" >>"$out"
+  echo "idle_rss=$(proc_bytes "$SERVER_PID" VmRSS)" >>"$out"
   stop_pid "$SERVER_PID"
 }
 
@@ -234,8 +117,8 @@ measure_ksm() {
     echo "scrapes=$n"
     echo "health=$health"
     echo "series=$(self_metric "$port" "$head_metric")"
-    echo "rss=$(proc_kb "$pid" VmRSS)"
-    echo "peak_rss=$(proc_kb "$pid" VmHWM)"
+    echo "rss=$(proc_bytes "$pid" VmRSS)"
+    echo "peak_rss=$(proc_bytes "$pid" VmHWM)"
     echo "self_rss=$(self_metric "$port" process_resident_memory_bytes)"
     echo "heap=$heap"
     echo "samples=$(query "$port" 'scrape_samples_scraped{job="ksm"}')"
@@ -256,38 +139,7 @@ $(grep -i -m 3 'level=error' "$TMP/$name-ksm.log")"
 }
 
 # --- payload -----------------------------------------------------------------
-log "dumping the payload for $PODS pods"
-mkdir -p "$TMP/www"
-DUMP_LINE=$("$DUMP" "$PODS" "$TMP/www/metrics")
-log "$DUMP_LINE"
-EXPECTED_SERIES=$(sed -n 's/.* series=\([0-9]*\).*/\1/p' <<<"$DUMP_LINE")
-PAYLOAD_BYTES=$(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' <<<"$DUMP_LINE")
-
-# python's http.server would call an extensionless file
-# application/octet-stream, which vigil (like Prometheus 3) refuses without
-# fallback_scrape_protocol and Prometheus 2.42 does not know that option; so
-# the payload is served as KSM serves it.
-PAYLOAD_PORT=$(free_port)
-python3 - "$PAYLOAD_PORT" "$TMP/www" >"$TMP/http.log" 2>&1 <<'EOF' &
-import functools, http.server, sys
-
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def guess_type(self, path):
-        return "text/plain; version=0.0.4; charset=utf-8"
-
-    def log_message(self, *args):
-        pass
-
-http.server.ThreadingHTTPServer(
-    ("127.0.0.1", int(sys.argv[1])),
-    functools.partial(Handler, directory=sys.argv[2])).serve_forever()
-EOF
-HTTP_PID=$!
-PIDS+=("$HTTP_PID")
-wait_http "http://127.0.0.1:$PAYLOAD_PORT/metrics" "$HTTP_PID" http 30
-log "payload at http://127.0.0.1:$PAYLOAD_PORT/metrics ($(curl -sfI \
-  "http://127.0.0.1:$PAYLOAD_PORT/metrics" | tr -d '\r' |
-  sed -n 's/^Content-Type: //Ip'))"
+serve_payload "$DUMP" "$PODS"
 write_configs
 
 # --- runs: each server alone -------------------------------------------------
