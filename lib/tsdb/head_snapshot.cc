@@ -34,6 +34,8 @@ constexpr char kSnapshotPrefix[] = "snapshot.";
 constexpr size_t kSnapshotBatchBytes = 1 << 20;
 // A series' chunks go into records of about this size at most.
 constexpr size_t kSnapshotPartBytes = 1 << 20;
+// Series are grouped into records of about this many raw bytes.
+constexpr size_t kSnapshotGroupBytes = 256 << 10;
 
 bool SyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -135,12 +137,27 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
       batch_bytes = 0;
       return st;
     };
-    auto add = [&](const wal::SnapshotSeries& part) -> absl::Status {
-      wal::EncodeSnapshotSeries(part, &batch.emplace_back());
+    // Series go out in groups of about kSnapshotGroupBytes per record:
+    // one compression frame and one record per series was most of a large
+    // snapshot's load time.
+    std::vector<wal::SnapshotSeries> group;
+    size_t group_bytes = 0;
+    auto emit_group = [&]() -> absl::Status {
+      if (group.empty()) return absl::OkStatus();
+      wal::EncodeSnapshotSeries(group, &batch.emplace_back());
       wal::CompressRecord(&batch.back());
       batch_bytes += batch.back().size();
       ++written.records;
+      group.clear();
+      group_bytes = 0;
       return batch_bytes >= kSnapshotBatchBytes ? flush() : absl::OkStatus();
+    };
+    auto add = [&](const wal::SnapshotSeries& part,
+                   size_t part_bytes) -> absl::Status {
+      group.push_back(part);
+      group_bytes += part_bytes + 64;
+      return group_bytes >= kSnapshotGroupBytes ? emit_group()
+                                                : absl::OkStatus();
     };
     wal::SnapshotSeries part;
     // By ref: loading then appends to the index's postings lists instead
@@ -168,7 +185,7 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
         // a record must stay far below a segment.
         if (part_bytes > 0 &&
             part_bytes + v.chunk->size() > kSnapshotPartBytes) {
-          if (absl::Status st = add(part); !st.ok()) return st;
+          if (absl::Status st = add(part, part_bytes); !st.ok()) return st;
           part.chunks.clear();
           part_bytes = 0;
         }
@@ -180,8 +197,9 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
         written.samples += static_cast<uint64_t>(v.num_samples);
       }
       ++written.series;
-      if (absl::Status st = add(part); !st.ok()) return st;
+      if (absl::Status st = add(part, part_bytes); !st.ok()) return st;
     }
+    if (absl::Status st = emit_group(); !st.ok()) return st;
     wal::EncodeSnapshotEnd({written.records, written.samples},
                            &batch.emplace_back());
     if (absl::Status st = flush(); !st.ok()) return st;
@@ -275,7 +293,7 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
   std::lock_guard<std::mutex> commit_lock(h.commit_mu);
   const uint64_t seq = h.isolation.NextCommit();
   const uint64_t low = h.isolation.LowWatermark();
-  wal::SnapshotSeries entry;
+  std::vector<wal::SnapshotSeries> group;
   for (const wal::SegmentRef& f : *files) {
     absl::StatusOr<wal::SegmentContents> c = wal::ReadSegment(f.path);
     if (!c.ok()) return c.status();
@@ -284,38 +302,40 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
           static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
         continue;
       }
-      if (absl::Status s = wal::DecodeSnapshotSeries(r, &entry); !s.ok()) {
+      if (absl::Status s = wal::DecodeSnapshotSeries(r, &group); !s.ok()) {
         return s;
       }
-      if (entry.labels.empty()) continue;
-      auto got = h.series.GetOrCreate(entry.labels.Hash(), entry.labels,
-                                      replayer, entry.ref);
-      std::lock_guard<SeriesMutex> lock(got.series->mu());
-      if (got.created) {
-        h.postings.Add(got.series->ref(), entry.labels);
-        h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
-        got.series->Unpin(replayer);
-      }
-      // The log after the snapshot's cut holds no record of it yet: it is
-      // logged again at its next commit, so that log stands alone.
-      got.series->set_wal_logged(false);
-      if (got.created) ++loaded.series;
-      uint64_t appended = 0;
-      for (const wal::SnapshotChunk& chunk : entry.chunks) {
-        XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
-                     chunk.bytes.size(), chunk.num_samples);
-        while (d.Next()) {
-          if (d.t() < min_t) continue;
-          if (got.series->Commit(d.t(), d.v(), seq, low, h.chunk_options,
-                                 h.counters) == Verdict::kAppend) {
-            ++appended;
+      for (const wal::SnapshotSeries& entry : group) {
+        if (entry.labels.empty()) continue;
+        auto got = h.series.GetOrCreate(entry.labels.Hash(), entry.labels,
+                                        replayer, entry.ref);
+        std::lock_guard<SeriesMutex> lock(got.series->mu());
+        if (got.created) {
+          h.postings.Add(got.series->ref(), entry.labels);
+          h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
+          got.series->Unpin(replayer);
+        }
+        // The log after the snapshot's cut holds no record of it yet: it is
+        // logged again at its next commit, so that log stands alone.
+        got.series->set_wal_logged(false);
+        if (got.created) ++loaded.series;
+        uint64_t appended = 0;
+        for (const wal::SnapshotChunk& chunk : entry.chunks) {
+          XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
+                       chunk.bytes.size(), chunk.num_samples);
+          while (d.Next()) {
+            if (d.t() < min_t) continue;
+            if (got.series->Commit(d.t(), d.v(), seq, low, h.chunk_options,
+                                   h.counters) == Verdict::kAppend) {
+              ++appended;
+            }
           }
         }
+        h.counters.samples_appended.fetch_add(appended,
+                                              std::memory_order_relaxed);
+        loaded.samples += appended;
+        by_wal_ref->Set(entry.ref, got.series.get());
       }
-      h.counters.samples_appended.fetch_add(appended,
-                                            std::memory_order_relaxed);
-      loaded.samples += appended;
-      by_wal_ref->Set(entry.ref, got.series.get());
     }
   }
   h.isolation.Publish(seq);

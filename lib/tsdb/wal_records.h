@@ -51,7 +51,7 @@ struct SnapshotSeries {
 };
 
 struct SnapshotEnd {
-  uint64_t series = 0;  // series records before it (a long series has several)
+  uint64_t series = 0;  // series records before it
   uint64_t samples = 0;
 };
 
@@ -60,10 +60,13 @@ void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out);
 void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out);
 
 // Snapshot records: series with chunks, then the closing totals.
-void EncodeSnapshotSeries(const SnapshotSeries& series, std::string* out);
+// A snapshot record holds a group of series (a long series' chunks may
+// continue in the next record).
+void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
+                          std::string* out);
 void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out);
 absl::Status DecodeSnapshotSeries(std::string_view record,
-                                  SnapshotSeries* series);
+                                  std::vector<SnapshotSeries>* group);
 absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end);
 // The type of a record, compressed or not, or 0 for an empty one.
 uint8_t RecordTypeOf(std::string_view record);
