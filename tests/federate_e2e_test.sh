@@ -73,9 +73,7 @@ selector='{__name__=~"ALERTS|.*:.*|kube_pod_container_status_running"}'
 # series SERVER TIME → one line per series: sorted labels (without the
 # labels federation itself adds) and the value at TIME.
 series() {
-  # Retried: once, under a loaded CI machine, a connect to the running
-  # vigil was refused for a moment; the comparison is what is tested.
-  curl -fsS --retry 3 --retry-connrefused --retry-delay 1 "$1/api/v1/query" --data-urlencode "query=$selector" --data-urlencode "time=$2" |
+  curl -fsS "$1/api/v1/query" --data-urlencode "query=$selector" --data-urlencode "time=$2" |
     python3 -c '
 import json, sys
 out = []

@@ -15,8 +15,7 @@ work=$(mktemp -d)
 . "$here/support/shell_helpers.sh"
 mounts=()
 cleanup_mounts() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  pids=()
+  stop_own_children
   for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || true; done
   cleanup
 }

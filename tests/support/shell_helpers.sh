@@ -2,8 +2,20 @@
 # stopping every process a test started (by PID) however it exits.
 # The sourcing script sets `work` (its temporary directory) first.
 pids=()
+# Stops the processes in `pids` that are still this shell's children. A
+# PID of ours that exited long ago may name another test's process by now
+# (ctest runs tests side by side and PIDs wrap): never signal that one.
+stop_own_children() {
+  local p
+  for p in "${pids[@]}"; do
+    [ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] || continue
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  stop_own_children
   rm -rf "$work"
 }
 trap cleanup EXIT
