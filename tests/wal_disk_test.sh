@@ -80,8 +80,11 @@ for p in range(1, 2001):
 done
 [ "${failed:-0}" != 0 ] || fail "the log never failed on a full file system"
 up_before=$(ups)
-sleep 3
-up_after=$(ups)
+for _ in $(seq 1 150); do
+  up_after=$(ups)
+  [ "$up_after" -gt "$up_before" ] && break
+  sleep 0.2
+done
 [ "$up_after" -gt "$up_before" ] || fail "scraping stopped with the disk full ($up_before → $up_after)"
 curl -fsS -o /dev/null "$base/-/ready" || fail "not ready with the disk full"
 n=$(grep -c 'Writing the write-ahead log failed' "$work/vigil.log" || true)

@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/api/go_http_error.h"
 #include "lib/api/handlers.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/exposition_text.h"
@@ -22,15 +23,6 @@
 namespace vigil::api {
 
 namespace {
-
-HttpResponse PlainError(int status, std::string text) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.body = std::move(text) + "\n";
-  return r;
-}
 
 struct Latest {
   Labels labels;
@@ -75,13 +67,13 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
   }
   form.Parse(req.query_string);
   if (form.error().has_value()) {
-    return PlainError(
+    return GoHttpError(
         400, absl::StrCat("error parsing form values: ", *form.error()));
   }
   std::vector<Matchers> selectors;
   for (const std::string& s : form.Values("match[]")) {
     absl::StatusOr<Matchers> m = promql::ParseMetricSelector(s);
-    if (!m.ok()) return PlainError(400, std::string(m.status().message()));
+    if (!m.ok()) return GoHttpError(400, std::string(m.status().message()));
     selectors.push_back(*std::move(m));
   }
 
@@ -89,12 +81,12 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
   const int64_t mint = maxt - ctx.engine_options.lookback_delta_ms;
   absl::StatusOr<std::unique_ptr<Querier>> q =
       ctx.deps.storage->OpenQuerier(mint, maxt);
-  if (!q.ok()) return PlainError(500, std::string(q.status().message()));
+  if (!q.ok()) return GoHttpError(500, std::string(q.status().message()));
   // The selectors' union, each series once (storage.NewMergeSeriesSet).
   std::map<std::string, Latest> by_labels;
   for (const Matchers& m : selectors) {
     auto set = (*q)->Select({mint, maxt}, m);
-    if (!set.ok()) return PlainError(500, std::string(set.status().message()));
+    if (!set.ok()) return GoHttpError(500, std::string(set.status().message()));
     for (const std::shared_ptr<Series>& s : *set) {
       std::string key = s->labels().ToString();
       if (by_labels.contains(key)) continue;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
+#include "lib/api/go_http_error.h"
 #include "lib/model/absl_compat.h"
 
 namespace vigil::api {
@@ -11,14 +12,6 @@ namespace vigil::api {
 namespace {
 
 // net/http's http.Error: the status text, plain text, no sniffing.
-HttpResponse GoHttpError(int status, std::string text) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  r.body = std::move(text) + "\n";
-  return r;
-}
 
 // The web config's headers on a response of WebAccess's own, as net/http
 // would have them: Set before the error, whose own headers (the nosniff

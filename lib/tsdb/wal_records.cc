@@ -32,6 +32,14 @@ void PutString(std::string_view s, std::string* out) {
   out->append(s);
 }
 
+void PutLabels(const Labels& labels, std::string* out) {
+  PutVarint(labels.size(), out);
+  for (const Label& l : labels) {
+    PutString(l.name, out);
+    PutString(l.value, out);
+  }
+}
+
 class Decoder {
  public:
   explicit Decoder(std::string_view data) : data_(data) {}
@@ -124,6 +132,22 @@ constexpr size_t kMaxKeptScratch = 8 << 20;
 void TrimScratch(std::string* scratch) {
   if (scratch->capacity() > kMaxKeptScratch) std::string().swap(*scratch);
 }
+
+// A label count, then name and value strings.
+absl::Status DecodeLabels(Decoder& d, Labels* out) {
+  const uint64_t n = d.Varint();
+  if (!d.ok() || n > d.remaining() / 2) return Corrupt("label count");
+  std::vector<Label> labels;
+  labels.reserve(std::min(n, kMaxReserve));
+  for (uint64_t j = 0; j < n; ++j) {
+    std::string_view name = d.String();
+    std::string_view value = d.String();
+    if (!d.ok()) return Corrupt("label cut off");
+    labels.push_back({std::string(name), std::string(value)});
+  }
+  *out = Labels::FromVector(std::move(labels));
+  return absl::OkStatus();
+}
 // Below this, zstd's frame overhead eats the gain.
 constexpr size_t kMinCompressBytes = 64;
 
@@ -166,11 +190,7 @@ void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out) {
   PutVarint(series.size(), out);
   for (const SeriesEntry& s : series) {
     PutVarint(s.ref, out);
-    PutVarint(s.labels.size(), out);
-    for (const Label& l : s.labels) {
-      PutString(l.name, out);
-      PutString(l.value, out);
-    }
+    PutLabels(s.labels, out);
   }
 }
 
@@ -217,19 +237,7 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
       SeriesEntry e;
       e.ref = d.Varint();
       if (e.ref == 0 || e.ref > kMaxRef) return Corrupt("series ref");
-      const uint64_t num_labels = d.Varint();
-      if (!d.ok() || num_labels > d.remaining() / 2) {
-        return Corrupt("label count");
-      }
-      std::vector<Label> labels;
-      labels.reserve(std::min(num_labels, kMaxReserve));
-      for (uint64_t j = 0; j < num_labels; ++j) {
-        std::string_view name = d.String();
-        std::string_view value = d.String();
-        if (!d.ok()) return Corrupt("label cut off");
-        labels.push_back({std::string(name), std::string(value)});
-      }
-      e.labels = Labels::FromVector(std::move(labels));
+      if (absl::Status st = DecodeLabels(d, &e.labels); !st.ok()) return st;
       series->push_back(std::move(e));
     }
   } else if (t == static_cast<uint8_t>(RecordType::kSamples)) {
@@ -286,11 +294,7 @@ void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
   PutVarint(group.size(), out);
   for (const SnapshotSeries& series : group) {
     PutVarint(series.ref, out);
-    PutVarint(series.labels.size(), out);
-    for (const Label& l : series.labels) {
-      PutString(l.name, out);
-      PutString(l.value, out);
-    }
+    PutLabels(series.labels, out);
     PutVarint(series.chunks.size(), out);
     for (const SnapshotChunk& c : series.chunks) {
       PutVarint(static_cast<uint64_t>(c.num_samples), out);
@@ -325,19 +329,9 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
   for (SnapshotSeries& series : *group) {
     series.ref = d.Varint();
     if (series.ref == 0 || series.ref > kMaxRef) return Corrupt("series ref");
-    const uint64_t num_labels = d.Varint();
-    if (!d.ok() || num_labels > d.remaining() / 2) {
-      return Corrupt("label count");
+    if (absl::Status st = DecodeLabels(d, &series.labels); !st.ok()) {
+      return st;
     }
-    std::vector<Label> labels;
-    labels.reserve(std::min(num_labels, kMaxReserve));
-    for (uint64_t j = 0; j < num_labels; ++j) {
-      std::string_view name = d.String();
-      std::string_view value = d.String();
-      if (!d.ok()) return Corrupt("label cut off");
-      labels.push_back({std::string(name), std::string(value)});
-    }
-    series.labels = Labels::FromVector(std::move(labels));
     const uint64_t num_chunks = d.Varint();
     if (!d.ok() || num_chunks > d.remaining() / 2 || num_chunks > kMaxEntries) {
       return Corrupt("chunk count");
