@@ -42,10 +42,8 @@ cat >"$work/pods.json" <<'JSON'
  ]}
 JSON
 
-python3 "$here/support/fake_kube_peer.py" "$work" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
+start_peer "$work"
+port=$peer_port
 
 # check NAMESPACE: runs the check with CHECK_NAMESPACE=NAMESPACE ("" = all).
 check() {

@@ -31,10 +31,8 @@ ksm() {  # NAME...
 }
 echo "{\"kind\": \"PodList\", \"items\": [$(pod p1 true), $(pod p2 false)]}" >"$work/peer/pods.json"
 ksm p1 p2 >"$work/peer/ksm.prom"
-python3 "$here/support/fake_kube_peer.py" "$work/peer" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/peer/port" ] && break; sleep 0.05; done
-peer=$(cat "$work/peer/port")
+start_peer "$work/peer"
+peer=$peer_port
 
 am_port=$(free_port)
 printf 'route: {receiver: blackhole, group_wait: 0s}\nreceivers: [{name: blackhole}]\n' >"$work/am.yml"

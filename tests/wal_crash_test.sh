@@ -26,10 +26,8 @@ mkdir "$work/peer"
     done
   done
 } >"$work/peer/ksm.prom"
-python3 "$here/support/fake_kube_peer.py" "$work/peer" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/peer/port" ] && break; sleep 0.05; done
-peer=$(cat "$work/peer/port")
+start_peer "$work/peer"
+peer=$peer_port
 
 cat >"$work/rules.yml" <<'YAML'
 groups:

@@ -179,6 +179,23 @@ absl::StatusOr<std::string_view> Inflate(std::string_view record,
   return std::string_view(*scratch);
 }
 
+// A record as the decoders read it: decompressed into the thread's buffer,
+// which is trimmed when the record goes (a large one must not keep it).
+class InflatedRecord {
+ public:
+  explicit InflatedRecord(std::string_view raw)
+      : view_(Inflate(raw, &Scratch())) {}
+  ~InflatedRecord() { TrimScratch(&Scratch()); }
+  const absl::StatusOr<std::string_view>& view() const { return view_; }
+
+ private:
+  static std::string& Scratch() {
+    thread_local std::string scratch;
+    return scratch;
+  }
+  absl::StatusOr<std::string_view> view_;
+};
+
 struct CctxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
@@ -216,13 +233,9 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
                           std::vector<SampleEntry>* samples) {
   series->clear();
   samples->clear();
-  thread_local std::string scratch;
-  struct Trim {
-    ~Trim() { TrimScratch(&scratch); }
-  } trim;
-  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
-  if (!record.ok()) return record.status();
-  Decoder d(*record);
+  const InflatedRecord record(raw);
+  if (!record.view().ok()) return record.view().status();
+  Decoder d(*record.view());
   const uint8_t t = d.Byte();
   const uint64_t n = d.Varint();
   if (!d.ok()) return Corrupt("header cut off");
@@ -311,13 +324,9 @@ void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out) {
 
 absl::Status DecodeSnapshotSeries(std::string_view raw,
                                   std::vector<SnapshotSeries>* group) {
-  thread_local std::string scratch;
-  struct Trim {
-    ~Trim() { TrimScratch(&scratch); }
-  } trim;
-  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
-  if (!record.ok()) return record.status();
-  Decoder d(*record);
+  const InflatedRecord record(raw);
+  if (!record.view().ok()) return record.view().status();
+  Decoder d(*record.view());
   if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotSeries)) {
     return Corrupt("not a snapshot series");
   }
@@ -355,13 +364,9 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
 }
 
 absl::Status DecodeSnapshotEnd(std::string_view raw, SnapshotEnd* end) {
-  thread_local std::string scratch;
-  struct Trim {
-    ~Trim() { TrimScratch(&scratch); }
-  } trim;
-  absl::StatusOr<std::string_view> record = Inflate(raw, &scratch);
-  if (!record.ok()) return record.status();
-  Decoder d(*record);
+  const InflatedRecord record(raw);
+  if (!record.view().ok()) return record.view().status();
+  Decoder d(*record.view());
   if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotEnd)) {
     return Corrupt("not a snapshot end");
   }

@@ -20,6 +20,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start_peer DIR: fake_kube_peer.py serving DIR (see its header), stopped
+# with the test; sets peer_port once it listens (up to 30 s).
+start_peer() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/fake_kube_peer.py" "$1" &
+  pids+=($!)
+  for _ in $(seq 1 600); do [ -s "$1/port" ] && break; sleep 0.05; done
+  peer_port=$(cat "$1/port")
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
