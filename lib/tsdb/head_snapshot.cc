@@ -189,10 +189,13 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
           part.chunks.clear();
           part_bytes = 0;
         }
-        part.chunks.push_back(
-            {v.num_samples,
-             std::string(reinterpret_cast<const char*>(v.chunk->data()),
-                         v.chunk->size())});
+        wal::SnapshotChunk& c = part.chunks.emplace_back();
+        c.num_samples = v.num_samples;
+        c.has_times = true;
+        c.min_t = v.min_t;
+        c.max_t = v.max_t;
+        c.bytes.assign(reinterpret_cast<const char*>(v.chunk->data()),
+                       v.chunk->size());
         part_bytes += v.chunk->size();
         written.samples += static_cast<uint64_t>(v.num_samples);
       }
@@ -267,7 +270,7 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
     }
     for (const std::string& r : c->records) {
       const uint8_t type = wal::RecordTypeOf(r);
-      if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
+      if (wal::IsSnapshotSeries(type)) {
         ++records;
       } else if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotEnd)) {
         if (absl::Status s = wal::DecodeSnapshotEnd(r, &end); !s.ok()) {
@@ -294,14 +297,14 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
   const uint64_t seq = h.isolation.NextCommit();
   const uint64_t low = h.isolation.LowWatermark();
   std::vector<wal::SnapshotSeries> group;
+  // Series whose newest chunk was installed sealed and must be reopened.
+  std::vector<MemSeries*> restored;
+  uint64_t dropped = 0;
   for (const wal::SegmentRef& f : *files) {
     absl::StatusOr<wal::SegmentContents> c = wal::ReadSegment(f.path);
     if (!c.ok()) return c.status();
     for (const std::string& r : c->records) {
-      if (wal::RecordTypeOf(r) !=
-          static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
-        continue;
-      }
+      if (!wal::IsSnapshotSeries(wal::RecordTypeOf(r))) continue;
       if (absl::Status s = wal::DecodeSnapshotSeries(r, &group); !s.ok()) {
         return s;
       }
@@ -309,35 +312,60 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
         if (entry.labels.empty()) continue;
         auto got = h.series.GetOrCreate(entry.labels.Hash(), entry.labels,
                                         replayer, entry.ref);
-        std::lock_guard<SeriesMutex> lock(got.series->mu());
+        MemSeries& series = *got.series;
+        std::lock_guard<SeriesMutex> lock(series.mu());
         if (got.created) {
-          h.postings.Add(got.series->ref(), entry.labels);
+          h.postings.Add(series.ref(), entry.labels);
           h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
-          got.series->Unpin(replayer);
+          series.Unpin(replayer);
+          ++loaded.series;
         }
         // The log after the snapshot's cut holds no record of it yet: it is
         // logged again at its next commit, so that log stands alone.
-        got.series->set_wal_logged(false);
-        if (got.created) ++loaded.series;
+        series.set_wal_logged(false);
         uint64_t appended = 0;
+        bool installed = false;
         for (const wal::SnapshotChunk& chunk : entry.chunks) {
+          if (chunk.has_times && chunk.max_t < min_t) continue;
+          // Installed as it is: decoding and encoding every sample again
+          // was nearly all of a large snapshot's load time.
+          if (chunk.has_times &&
+              series.RestoreChunk(
+                  Chunk::Make(chunk.min_t, chunk.max_t, chunk.num_samples,
+                              {reinterpret_cast<const uint8_t*>(
+                                   chunk.bytes.data()),
+                               chunk.bytes.size()}),
+                  seq, h.counters)) {
+            appended += static_cast<uint64_t>(chunk.num_samples);
+            if (!installed) restored.push_back(&series);
+            installed = true;
+            continue;
+          }
+          // An older snapshot, or a chunk out of line: sample by sample,
+          // judged as an appender would.
+          series.ReopenLastChunk(h.counters, &dropped);
           XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
                        chunk.bytes.size(), chunk.num_samples);
           while (d.Next()) {
             if (d.t() < min_t) continue;
-            if (got.series->Commit(d.t(), d.v(), seq, low, h.chunk_options,
-                                   h.counters) == Verdict::kAppend) {
+            if (series.Commit(d.t(), d.v(), seq, low, h.chunk_options,
+                              h.counters) == Verdict::kAppend) {
               ++appended;
             }
           }
         }
-        h.counters.samples_appended.fetch_add(appended,
-                                              std::memory_order_relaxed);
         loaded.samples += appended;
-        by_wal_ref->Set(entry.ref, got.series.get());
+        by_wal_ref->Set(entry.ref, &series);
       }
     }
   }
+  for (MemSeries* series : restored) {
+    std::lock_guard<SeriesMutex> lock(series->mu());
+    series->ReopenLastChunk(h.counters, &dropped);
+  }
+  loaded.samples -= dropped;
+  h.counters.samples_appended.fetch_add(loaded.samples,
+                                        std::memory_order_relaxed);
   h.isolation.Publish(seq);
   loaded.segment = snapshot.segment;
   return loaded;
