@@ -208,17 +208,34 @@ std::vector<RawSample> MixedSeries(uint32_t seed, int n) {
   double v = 1;
   for (int i = 0; i < n; ++i) {
     switch (rng() % 6) {
-      case 0: t += 15000; break;
-      case 1: t += 15000 + static_cast<int64_t>(rng() % 200) - 100; break;
-      case 2: t += static_cast<int64_t>(rng() % (int64_t{1} << 40)) + 1; break;
-      default: t += 1; break;
+      case 0:
+        t += 15000;
+        break;
+      case 1:
+        t += 15000 + static_cast<int64_t>(rng() % 200) - 100;
+        break;
+      case 2:
+        t += static_cast<int64_t>(rng() % (int64_t{1} << 40)) + 1;
+        break;
+      default:
+        t += 1;
+        break;
     }
     switch (rng() % 5) {
-      case 0: break;  // the same value
-      case 1: v = std::bit_cast<double>(rng()); break;
-      case 2: v += 1; break;
-      case 3: v = std::bit_cast<double>(uint64_t{0x7ff0000000000002}); break;
-      default: v = static_cast<double>(rng() % 1000) / 7; break;
+      case 0:
+        break;  // the same value
+      case 1:
+        v = std::bit_cast<double>(rng());
+        break;
+      case 2:
+        v += 1;
+        break;
+      case 3:
+        v = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
+        break;
+      default:
+        v = static_cast<double>(rng() % 1000) / 7;
+        break;
     }
     out.push_back({t, Bits(v)});
   }
@@ -244,7 +261,8 @@ TEST(XorChunkTest, AResumedEncoderWritesWhatOneEncoderWould) {
       for (size_t i = static_cast<size_t>(n); i < in.size(); ++i) {
         resumed.Append(in[i].t, std::bit_cast<double>(in[i].bits));
       }
-      ASSERT_EQ(resumed.bytes(), whole.bytes()) << "seed " << seed << " n " << n;
+      ASSERT_EQ(resumed.bytes(), whole.bytes())
+          << "seed " << seed << " n " << n;
     }
   }
 }
@@ -272,8 +290,7 @@ TEST(BitStreamTest, FieldsOfEveryWidthAtEveryOffsetReadBack) {
   BitWriter w;
   for (int i = 0; i < 5000; ++i) {
     const int nbits = static_cast<int>(rng() % 65);
-    const uint64_t v =
-        nbits == 0 ? 0 : rng() & (~uint64_t{0} >> (64 - nbits));
+    const uint64_t v = nbits == 0 ? 0 : rng() & (~uint64_t{0} >> (64 - nbits));
     fields.emplace_back(v, nbits);
     w.WriteBits(v, nbits);
   }
@@ -286,8 +303,8 @@ TEST(BitStreamTest, FieldsOfEveryWidthAtEveryOffsetReadBack) {
   // Past the end: refused, nothing read.
   const size_t at = r.position_bits();
   uint64_t ignored;
-  EXPECT_FALSE(r.ReadBits(static_cast<int>(w.bytes().size() * 8 - at) + 1,
-                          &ignored));
+  EXPECT_FALSE(
+      r.ReadBits(static_cast<int>(w.bytes().size() * 8 - at) + 1, &ignored));
   EXPECT_EQ(r.position_bits(), at);
 }
 

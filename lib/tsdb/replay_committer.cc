@@ -26,7 +26,8 @@ void ReplayCommitter::HandOver() {
   std::vector<Sample> next;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [this] { return waiting_.size() < kMaxWaitingBatches; });
+    changed_.wait(lock,
+                  [this] { return waiting_.size() < kMaxWaitingBatches; });
     waiting_.push_back(std::move(filling_));
     if (!spare_.empty()) {
       next = std::move(spare_.back());
@@ -53,8 +54,8 @@ void ReplayCommitter::CommitBatch(const std::vector<Sample>& batch) {
     }
     const Sample& s = batch[i];
     std::lock_guard<SeriesMutex> lock(s.series->mu());
-    if (s.series->Commit(s.t, s.v, seq_, low_watermark_, options_,
-                         counters_) == Verdict::kAppend) {
+    if (s.series->Commit(s.t, s.v, seq_, low_watermark_, options_, counters_) ==
+        Verdict::kAppend) {
       ++totals_.appended;
     } else {
       ++totals_.rejected;

@@ -362,8 +362,8 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
       if (timed) {
         c.has_times = true;
         c.min_t = d.Signed();
-        c.max_t = static_cast<int64_t>(static_cast<uint64_t>(c.min_t) +
-                                       d.Varint());
+        c.max_t =
+            static_cast<int64_t>(static_cast<uint64_t>(c.min_t) + d.Varint());
         if (c.max_t < c.min_t) return Corrupt("chunk time range");
       }
       std::string_view bytes = d.String();
