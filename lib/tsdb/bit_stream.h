@@ -22,8 +22,8 @@ class BitWriter {
       free_bits_ = 8;
     }
     --free_bits_;
-    bytes_.back() |= static_cast<uint8_t>(static_cast<unsigned>(bit)
-                                          << free_bits_);
+    bytes_.back() |=
+        static_cast<uint8_t>(static_cast<unsigned>(bit) << free_bits_);
   }
   // The low `nbits` (0..64) of `bits`, most significant first.
   void WriteBits(uint64_t bits, int nbits);

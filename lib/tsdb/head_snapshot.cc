@@ -331,10 +331,10 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
           // was nearly all of a large snapshot's load time.
           if (chunk.has_times &&
               series.RestoreChunk(
-                  Chunk::Make(chunk.min_t, chunk.max_t, chunk.num_samples,
-                              {reinterpret_cast<const uint8_t*>(
-                                   chunk.bytes.data()),
-                               chunk.bytes.size()}),
+                  Chunk::Make(
+                      chunk.min_t, chunk.max_t, chunk.num_samples,
+                      {reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
+                       chunk.bytes.size()}),
                   seq, h.counters)) {
             appended += static_cast<uint64_t>(chunk.num_samples);
             if (!installed) restored.push_back(&series);
