@@ -213,6 +213,34 @@ TEST_F(DatasourceClientTest, SendsCredentialsAndHeaders) {
   EXPECT_EQ(req.headers.at("x-scope-orgid"), "team-a");
 }
 
+TEST_F(DatasourceClientTest, LastSamplesReadsTheRangeAndKeepsTheLastPoint) {
+  Answer(200, R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{"__name__":"ALERTS_FOR_STATE","alertname":"A"},
+     "values":[[100,"50"],[130,"50"]]},
+    {"metric":{"__name__":"ALERTS_FOR_STATE","alertname":"A","pod":"p"},
+     "values":[]}]}})");
+  Matchers ms;
+  ms.push_back(
+      *Matcher::Create(MatchType::kEqual, "__name__", "ALERTS_FOR_STATE"));
+  ms.push_back(*Matcher::Create(MatchType::kEqual, "alertname", "A\"b"));
+  auto r = NewClient()->LastSamples(ms, 3600 * 1000, 7200 * 1000);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].t, 130000);
+  EXPECT_EQ((*r)[0].v, 50);
+  EXPECT_EQ(
+      server_.LastRequest("/prefix/api/v1/query").body,
+      "query=" +
+          QueryEscape("{__name__=\"ALERTS_FOR_STATE\",alertname=\"A\\\"b\"}"
+                      "[3600000ms]") +
+          "&time=7200.000&timeout=30s");
+
+  Answer(200,
+         R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  EXPECT_THAT(NewClient()->LastSamples(ms, 0, 1).status().message(),
+              HasSubstr("did not answer with a matrix"));
+}
+
 TEST_F(DatasourceClientTest, ConnectionRefusedIsUnavailable) {
   const std::string address = server_.address();
   server_.Stop();

@@ -40,6 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "vigil/http_client.h"
+#include "vigil/matcher.h"
 #include "vigil/promql/engine.h"
 
 namespace vigil::datasource {
@@ -81,6 +82,15 @@ class Client {
                                                  int64_t start_ms,
                                                  int64_t end_ms,
                                                  int64_t step_ms) const;
+
+  // The last sample in [mint_ms, maxt_ms] of every series matching
+  // `matchers` (at least one), as a remote read would give it: an instant
+  // query of the range selector `{matchers}[maxt-mint]` at maxt, its last
+  // point per series. `metric` holds the series' labels, `t`/`v` the
+  // sample. Series without a sample in range are left out.
+  absl::StatusOr<promql::Vector> LastSamples(const Matchers& matchers,
+                                             int64_t mint_ms,
+                                             int64_t maxt_ms) const;
 
   const ClientConfig& config() const { return config_; }
 

@@ -79,6 +79,36 @@ absl::StatusOr<promql::QueryResult> Client::QueryRange(std::string_view query,
                   "&timeout=", FormatTimeout(config_.timeout)));
 }
 
+absl::StatusOr<promql::Vector> Client::LastSamples(const Matchers& matchers,
+                                                   int64_t mint_ms,
+                                                   int64_t maxt_ms) const {
+  if (matchers.empty() || maxt_ms <= mint_ms) {
+    return absl::InvalidArgumentError(
+        "last samples need matchers and a non-empty range");
+  }
+  std::string selector = "{";
+  for (size_t i = 0; i < matchers.size(); ++i) {
+    if (i > 0) selector += ",";
+    selector += matchers[i].ToString();
+  }
+  absl::StrAppend(&selector, "}[", maxt_ms - mint_ms, "ms]");
+  auto result = Query(selector, maxt_ms);
+  if (!result.ok()) return result.status();
+  const auto* matrix = std::get_if<promql::Matrix>(&result->value);
+  if (matrix == nullptr) {
+    return absl::DataLossError(absl::StrCat("datasource ", config_.url, ": ",
+                                            selector,
+                                            " did not answer with a matrix"));
+  }
+  promql::Vector out;
+  for (const promql::MatrixSeries& s : *matrix) {
+    if (s.samples.empty()) continue;
+    const Sample& last = s.samples.back();
+    out.push_back({s.metric, last.t, last.v});
+  }
+  return out;
+}
+
 absl::StatusOr<promql::QueryResult> Client::Post(std::string_view path,
                                                  std::string body) const {
   http::Request r;
