@@ -16,10 +16,11 @@ set -eu  # no pipefail: `curl | grep -q` may SIGPIPE curl
 vigil=$1
 prometheus=$2
 here=$(cd "$(dirname "$0")" && pwd)
-am_bin=/usr/bin/prometheus-alertmanager
 work=$(mktemp -d)
 # shellcheck source=support/shell_helpers.sh
 . "$here/support/shell_helpers.sh"
+# shellcheck source=support/alerting_helpers.sh
+. "$here/support/alerting_helpers.sh"
 fail() {
   echo "FAIL: $*" >&2
   for f in local remote prom am; do
@@ -61,12 +62,7 @@ sed -E 's/^( +for: ).*/\12s/' "$here/../deploy/rules/kubernetes-security.rules.y
   >"$work/rules.yml"
 grep -q 'for: 2s' "$work/rules.yml" || fail "rule pack without a for"
 
-am_port=$(free_port)
-printf 'route: {receiver: blackhole, group_wait: 0s}\nreceivers: [{name: blackhole}]\n' >"$work/am.yml"
-"$am_bin" --config.file="$work/am.yml" --storage.path="$work/am" \
-  --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= \
-  --log.level=warn >"$work/am.log" 2>&1 &
-pids+=($!)
+start_alertmanager || fail "Alertmanager did not start"
 
 scrape="scrape_configs:
   - job_name: kube-state-metrics
@@ -125,31 +121,8 @@ start_remote() {
 start_remote
 local_url="http://127.0.0.1:$local_port"
 remote_url="http://127.0.0.1:$remote_port"
-wait_http "http://127.0.0.1:$am_port/-/ready" || fail "Alertmanager did not start"
 wait_http "$local_url/-/ready" || fail "local vigil did not start"
 wait_http "$remote_url/-/ready" || fail "remote vigil did not start"
-
-# firing URL: one line per firing alert, its sorted labels (and activeAt
-# with `with_active_at`).
-firing() {
-  curl -fsS "$1/api/v1/alerts" | python3 -c '
-import json, sys
-with_active = len(sys.argv) > 1
-for a in json.load(sys.stdin)["data"]["alerts"]:
-    if a["state"] != "firing": continue
-    line = ",".join(f"{k}={v}" for k, v in sorted(a["labels"].items()))
-    print(line + (" " + a["activeAt"] if with_active else ""))' ${2:-} | sort
-}
-am_alerts() {
-  curl -fsS "http://127.0.0.1:$am_port/api/v2/alerts?active=true" | python3 -c '
-import json, sys
-for a in json.load(sys.stdin):
-    print(",".join(f"{k}={v}" for k, v in sorted(a["labels"].items())))' | sort
-}
-metric() {  # URL NAME: the sum of a metric over its series
-  curl -fsS "$1/metrics" |
-    awk -v n="$2" 'index($1, n "{") == 1 || $1 == n {s += $2} END {printf "%d\n", s}'
-}
 
 # The posture alerts this data raises, in the local vigil: the set is
 # complete once it has stayed the same for 3 s after every rule ran.

@@ -11,10 +11,11 @@ set -eu  # no pipefail: `curl | grep -q` may SIGPIPE curl
 vigil=$1
 prometheus=$2
 here=$(cd "$(dirname "$0")" && pwd)
-am_bin=/usr/bin/prometheus-alertmanager
 work=$(mktemp -d)
 # shellcheck source=support/shell_helpers.sh
 . "$here/support/shell_helpers.sh"
+# shellcheck source=support/alerting_helpers.sh
+. "$here/support/alerting_helpers.sh"
 fail() {
   echo "FAIL: $*" >&2
   for f in a b prom am; do
@@ -36,12 +37,7 @@ start_peer "$work/peer"
 sed -E 's/^( +for: ).*/\11s/' "$here/../deploy/rules/kubernetes-security.rules.yaml" \
   >"$work/rules.yml"
 
-am_port=$(free_port)
-printf 'route: {receiver: blackhole, group_wait: 0s}\nreceivers: [{name: blackhole}]\n' >"$work/am.yml"
-"$am_bin" --config.file="$work/am.yml" --storage.path="$work/am" \
-  --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= \
-  --log.level=warn >"$work/am.log" 2>&1 &
-pids+=($!)
+start_alertmanager || fail "Alertmanager did not start"
 prom_port=$(free_port)
 cat >"$work/prom.yml" <<YAML
 global: {scrape_interval: 1s, scrape_timeout: 900ms}
@@ -52,7 +48,6 @@ YAML
 "$prometheus" --config.file="$work/prom.yml" --storage.tsdb.path="$work/promdata" \
   --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$work/prom.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$am_port/-/ready" || fail "Alertmanager did not start"
 wait_http "http://127.0.0.1:$prom_port/-/ready" || fail "Prometheus did not start"
 
 declare -A url pid
@@ -81,35 +76,18 @@ YAML
 done
 for r in a b; do wait_http "${url[$r]}/-/ready" || fail "replica $r did not start"; done
 
-# What a replica fires, as Alertmanager should hold it: its labels with
-# cluster=prod added (one line per alert, sorted labels).
-firing() {
-  curl -fsS "$1/api/v1/alerts" | python3 -c '
-import json, sys
-for a in json.load(sys.stdin)["data"]["alerts"]:
-    if a["state"] == "firing":
-        l = dict(a["labels"], cluster="prod")
-        print(",".join(f"{k}={v}" for k, v in sorted(l.items())))' | sort
-}
-am_alerts() {
-  curl -fsS "http://127.0.0.1:$am_port/api/v2/alerts?active=true" | python3 -c '
-import json, sys
-for a in json.load(sys.stdin):
-    print(",".join(f"{k}={v}" for k, v in sorted(a["labels"].items())))' | sort
-}
-sent() {
-  curl -fsS "$1/metrics" |
-    awk 'index($1, "vigil_notifications_sent_total{") == 1 {s += $2} END {printf "%d\n", s}'
-}
+# What a replica fires, as Alertmanager should hold it (cluster added).
+firing_as_sent() { firing "$1" cluster=prod; }
+sent() { metric "$1" vigil_notifications_sent_total; }
 
 want=""
 for _ in $(seq 1 150); do
-  want=$(firing "${url[a]}")
-  [ "$(echo "$want" | grep -c alertname=)" -ge 4 ] && [ "$want" = "$(firing "${url[b]}")" ] && break
+  want=$(firing_as_sent "${url[a]}")
+  [ "$(echo "$want" | grep -c alertname=)" -ge 4 ] && [ "$want" = "$(firing_as_sent "${url[b]}")" ] && break
   sleep 0.2
 done
 [ "$(echo "$want" | grep -c alertname=)" -ge 4 ] || fail "replica a fires only: $want"
-[ "$want" = "$(firing "${url[b]}")" ] || fail "replicas differ: $want vs $(firing "${url[b]}")"
+[ "$want" = "$(firing_as_sent "${url[b]}")" ] || fail "replicas differ: $want vs $(firing_as_sent "${url[b]}")"
 got=""
 for _ in $(seq 1 100); do
   got=$(am_alerts)
