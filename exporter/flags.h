@@ -36,6 +36,9 @@ struct Flags {
   std::string log_level = "info";     // debug, info, warn, error
   std::string log_format = "logfmt";  // logfmt, json
   std::string state_file;             // alert state across restarts
+  // Rules query this Prometheus-compatible API instead of the local store
+  // (overrides the config's datasource.url).
+  std::string datasource_url;
   // The security-context collector (vigil/kube.h): on with kube_in_cluster
   // or a kube_api_url.
   bool kube_in_cluster = false;

@@ -16,10 +16,12 @@
 #include "exporter/demo.h"
 #include "exporter/log.h"
 #include "exporter/rule_alerts.h"
+#include "exporter/rule_datasource.h"
 #include "exporter/self_metrics.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
+#include "vigil/datasource.h"
 #include "vigil/kube.h"
 #include "vigil/notify.h"
 #include "vigil/promql/engine.h"
@@ -369,7 +371,42 @@ class Server {
                       const std::vector<rules::Alert>& alerts) {
       notifier_->Send(FromRuleAlerts(expr, alerts, flags_.external_url));
     };
+    o.query = rule_queries_.QueryFunc();
+    o.for_state_fallback = rule_queries_.ForStateReader();
+    o.on_failure = [](const rules::RuleFailure& f) {
+      Log(LogLevel::kWarn,
+          f.restoring ? "Failed to restore 'for' state"
+                      : "Evaluating rule failed",
+          {{"file", f.file},
+           {"group", f.group},
+           {"rule", f.rule},
+           {"err", std::string(f.status.message())}});
+    };
     return o;
+  }
+
+  // The datasource rules query (--datasource.url over the config's url),
+  // or none; logged when it changes.
+  absl::Status ApplyDatasource(const Config& config) {
+    datasource::ClientConfig c = config.datasource;
+    if (!flags_.datasource_url.empty()) c.url = flags_.datasource_url;
+    std::shared_ptr<const datasource::Client> client;
+    if (!c.url.empty()) {
+      auto created = datasource::Client::Create(std::move(c));
+      if (!created.ok()) return created.status();
+      client = *std::move(created);
+    }
+    const auto old = rule_queries_.client();
+    const std::string old_url = old ? old->config().url : "";
+    const std::string new_url = client ? client->config().url : "";
+    rule_queries_.SetClient(std::move(client));
+    if (old_url != new_url) {
+      Log(LogLevel::kInfo,
+          new_url.empty() ? "Rules query the local store"
+                          : "Rules query the remote datasource",
+          {{"url", new_url}});
+    }
+    return absl::OkStatus();
   }
 
   // --storage.load: recorded data goes in before anything else writes, so
@@ -444,6 +481,14 @@ class Server {
   // Applies a loaded config; rules first, since a bad rule file must leave
   // everything as it was.
   absl::Status ApplyConfig(const Config& config) {
+    // Checked before anything changes; applied with the rules.
+    if (!flags_.datasource_url.empty() || !config.datasource.url.empty()) {
+      datasource::ClientConfig probe = config.datasource;
+      if (!flags_.datasource_url.empty()) probe.url = flags_.datasource_url;
+      if (auto c = datasource::Client::Create(std::move(probe)); !c.ok()) {
+        return c.status();
+      }
+    }
     if (absl::Status s = demo_ ? rules_->UpdateFromText(demo::RuleFiles())
                                : rules_->Update(config.rule_files);
         !s.ok()) {
@@ -453,6 +498,7 @@ class Server {
       return s;
     }
     notifier_->ApplyOptions(NotifierOptionsFrom(config));
+    if (absl::Status s = ApplyDatasource(config); !s.ok()) return s;
     std::lock_guard lock(config_mu_);
     config_text_ = config.source;
     external_labels_ = config.global.external_labels;
@@ -607,6 +653,7 @@ class Server {
   const Flags& flags_;
   tsdb::Head head_;
   promql::Engine engine_;
+  RuleQuerySource rule_queries_{&engine_, &head_};
   scrape::ScrapeManager scrape_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<rules::RuleManager> rules_;

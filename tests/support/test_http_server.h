@@ -31,6 +31,7 @@ class TestHttpServer {
     std::string method;
     std::string target;                          // path and query
     std::map<std::string, std::string> headers;  // names lower-cased
+    std::string body;
   };
 
   // Computes the reply for a request (on the server's thread).
