@@ -730,9 +730,16 @@ TEST(HeadWalTest, GcCheckpointsTheLogWhenItOutgrowsTheSnapshot) {
     EXPECT_EQ(first, 1u);
     head.RunGc(kNow);  // nothing new to fold in
     EXPECT_EQ(head.GetWalStats().snapshots, first);
+    // Between collections the cheap check alone checkpoints a log that
+    // grew past the threshold, and nothing else.
     Fill(head, 100, 200, kNow - 200000);
-    head.RunGc(kNow);
+    head.CheckpointWalIfDue();
     EXPECT_EQ(head.GetWalStats().snapshots, 2u);
+    head.CheckpointWalIfDue();
+    EXPECT_EQ(head.GetWalStats().snapshots, 2u);
+    Fill(head, 300, 200, kNow - 100000);  // outgrows the larger snapshot
+    head.RunGc(kNow);
+    EXPECT_EQ(head.GetWalStats().snapshots, 3u);
     before = Dump(head);
   }
   Head replayed;

@@ -320,6 +320,9 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
                          : absl::StatusOr<SnapshotLoaded>(
                                absl::FailedPreconditionError(mismatch));
     if (loaded.ok()) {
+      stats.snapshot_seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
       replay_from = loaded->segment;
       for (const auto& e : std::filesystem::recursive_directory_iterator(
                snap.path, ignored_error)) {
@@ -381,6 +384,16 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       if (type == wal::RecordType::kSeries) {
         for (wal::SeriesEntry& e : series) {
           if (e.labels.empty()) continue;
+          // After a snapshot every series logs its record again: most
+          // records name a series the snapshot made, under the same ref,
+          // and need no lookup by labels.
+          if (MemSeries* known = by_wal_ref.Find(e.ref);
+              known != nullptr && known->ref() == e.ref &&
+              known->HasLabels(e.labels)) {
+            known->set_wal_logged(true);
+            ++stats.series;
+            continue;
+          }
           auto r =
               h.series.GetOrCreate(e.labels.Hash(), e.labels, replayer, e.ref);
           if (r.created) {

@@ -23,21 +23,8 @@ void ReplayCommitter::HandOver() {
     filling_.clear();
     return;
   }
-  std::vector<Sample> next;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock,
-                  [this] { return waiting_.size() < kMaxWaitingBatches; });
-    waiting_.push_back(std::move(filling_));
-    if (!spare_.empty()) {
-      next = std::move(spare_.back());
-      spare_.pop_back();
-    }
-  }
-  changed_.notify_all();
-  next.clear();
-  next.reserve(kBatchSamples);
-  filling_ = std::move(next);
+  filling_ = pipe_.Push(std::move(filling_));
+  filling_.reserve(kBatchSamples);
 }
 
 void ReplayCommitter::CommitBatch(const std::vector<Sample>& batch) {
@@ -64,31 +51,17 @@ void ReplayCommitter::CommitBatch(const std::vector<Sample>& batch) {
 }
 
 void ReplayCommitter::Run() {
-  for (;;) {
-    std::vector<Sample> batch;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      changed_.wait(lock, [this] { return closing_ || !waiting_.empty(); });
-      if (waiting_.empty()) return;  // closing, and all done
-      batch = std::move(waiting_.front());
-      waiting_.pop_front();
-    }
-    changed_.notify_all();
+  std::vector<Sample> batch;
+  while (pipe_.Pop(&batch)) {
     CommitBatch(batch);
-    batch.clear();
-    std::lock_guard<std::mutex> lock(mu_);
-    spare_.push_back(std::move(batch));
+    pipe_.Recycle(std::move(batch));
   }
 }
 
 ReplayCommitter::Totals ReplayCommitter::Finish() {
   if (!filling_.empty()) HandOver();
   if (worker_.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closing_ = true;
-    }
-    changed_.notify_all();
+    pipe_.Close();
     worker_.join();
   }
   return totals_;

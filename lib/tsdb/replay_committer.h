@@ -16,13 +16,11 @@
 #ifndef VIGIL_LIB_TSDB_REPLAY_COMMITTER_H_
 #define VIGIL_LIB_TSDB_REPLAY_COMMITTER_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "lib/tsdb/batch_pipe.h"
 #include "lib/tsdb/head_counters.h"
 #include "lib/tsdb/mem_series.h"
 
@@ -70,11 +68,7 @@ class ReplayCommitter {
   std::vector<Sample> filling_;
   Totals totals_;  // the committing thread's until Finish() joins it
 
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<std::vector<Sample>> waiting_;  // guarded by mu_
-  std::vector<std::vector<Sample>> spare_;   // guarded by mu_
-  bool closing_ = false;                     // guarded by mu_
+  BatchPipe<std::vector<Sample>> pipe_{kMaxWaitingBatches};
   std::thread worker_;
 };
 
