@@ -195,9 +195,8 @@ std::string AlertsBody(const PageContext& ctx) {
            "</span> ", StateBadge(v.state),
            absl::StrFormat(" <span class=\"muted\">(%d active)</span>",
                            v.alerts.size()),
-           "</summary>\n<div class=\"rule-body\"><pre class=\"expr\">",
-           HtmlEscape(FromAbsl(absl::StripTrailingAsciiWhitespace(spec.expr))),
-           "</pre><p><a class=\"query-link\" href=\"",
+           "</summary>\n<div class=\"rule-body\"><p><a class=\"query-link\" "
+           "href=\"",
            HtmlEscape(QueryLink(spec.expr)), "\">Open in Query</a>");
     if (spec.for_ms > 0) {
       Append(&out, " · for ", FormatDurationMs(spec.for_ms));
@@ -209,7 +208,12 @@ std::string AlertsBody(const PageContext& ctx) {
     if (!spec.labels.empty()) {
       Append(&out, " · labels ", LabelChips(spec.labels));
     }
-    Append(&out, "</p>");
+    // The expression folded: the alerts are what a glance is for.
+    Append(&out,
+           "</p><details class=\"expr\"><summary>Expression</summary>"
+           "<pre class=\"expr\">",
+           HtmlEscape(FromAbsl(absl::StripTrailingAsciiWhitespace(spec.expr))),
+           "</pre></details>");
     if (!v.alerts.empty()) Append(&out, AlertTable(v, ctx.now_ms));
     Append(&out, "</div></details>\n");
   }

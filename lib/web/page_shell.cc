@@ -31,6 +31,7 @@ std::string RenderPage(const PageSpec& page, const PageContext& ctx) {
       "<title>",
       HtmlEscape(page.title),
       " · vigil</title>"
+      "<link rel=\"icon\" href=\"static/favicon.svg\">"
       "<link rel=\"stylesheet\" href=\"static/vigil-ui.css?v=",
       v,
       "\">"

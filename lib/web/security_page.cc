@@ -53,14 +53,15 @@ QueryOutcome Run(const PageContext& ctx, std::string_view query) {
   return out;
 }
 
-std::string QueryNote(std::string_view query, const QueryOutcome& q) {
-  std::string out = Cat("<p class=\"muted source\">From <a href=\"",
-                        HtmlEscape(QueryLink(query)), "\"><code>",
-                        HtmlEscape(query), "</code></a>");
+// `name` linked to the Query page running `query`, and the query's error
+// if it failed.
+std::string QueryNote(std::string_view name, std::string_view query,
+                      const QueryOutcome& q) {
+  std::string out = Cat("<a href=\"", HtmlEscape(QueryLink(query)),
+                        "\" title=\"", HtmlEscape(query), "\">", name, "</a>");
   if (!q.error.empty()) {
-    Append(&out, " — <span class=\"error\">", HtmlEscape(q.error), "</span>");
+    Append(&out, " <span class=\"error\">(", HtmlEscape(q.error), ")</span>");
   }
-  Append(&out, "</p>");
   return out;
 }
 
@@ -187,9 +188,11 @@ std::string Posture(const PageContext& ctx) {
     }
     Append(&out, "</tbody></table>");
   }
-  Append(&out, QueryNote(kPrivilegedQuery, privileged),
-         QueryNote(kHostNamespacesQuery, host_ns),
-         QueryNote(kHostPathQuery, host_path), "</section>\n");
+  Append(&out, "<p class=\"muted source\">Queries: ",
+         QueryNote("privileged", kPrivilegedQuery, privileged), " · ",
+         QueryNote("host namespaces", kHostNamespacesQuery, host_ns), " · ",
+         QueryNote("hostPath", kHostPathQuery, host_path), " · ",
+         QueryNote("phase", kPhaseQuery, phase), "</p></section>\n");
   return out;
 }
 
@@ -216,7 +219,8 @@ std::string Falco(const PageContext& ctx) {
     }
     Append(&out, "</tbody></table>");
   }
-  Append(&out, QueryNote(kFalcoQuery, q), "</section>\n");
+  Append(&out, "<p class=\"muted source\">Query: ",
+         QueryNote("detections", kFalcoQuery, q), "</p></section>\n");
   return out;
 }
 

@@ -25,6 +25,13 @@ constexpr char kContentSecurityPolicy[] =
     "img-src 'self'; connect-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
+// An eye: browsers ask for an icon, and a 404 in the console looks broken.
+constexpr char kFavicon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+    "<rect width=\"16\" height=\"16\" rx=\"3\" fill=\"#18212f\"/>"
+    "<ellipse cx=\"8\" cy=\"8\" rx=\"6\" ry=\"3.6\" fill=\"#fff\"/>"
+    "<circle cx=\"8\" cy=\"8\" r=\"2.2\" fill=\"#35527d\"/></svg>";
+
 constexpr PageSpec kPages[] = {
     {"alerts", "Alerts", &AlertsBody},
     {"rules", "Rules", &RulesBody},
@@ -104,6 +111,9 @@ std::map<std::string, api::HttpHandler> Handlers(UiOptions options,
   out["/graph"] = PageHandler(state, kPages[4]);
   out["/static/vigil-ui.js"] = AssetHandler(
       "text/javascript; charset=utf-8", vigil_web_ui_js, vigil_web_ui_js_size);
+  out["/static/favicon.svg"] = AssetHandler(
+      "image/svg+xml", reinterpret_cast<const unsigned char*>(kFavicon),
+      sizeof(kFavicon) - 1);
   out["/static/vigil-ui.css"] = AssetHandler(
       "text/css; charset=utf-8", vigil_web_ui_css, vigil_web_ui_css_size);
   return out;

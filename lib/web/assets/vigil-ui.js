@@ -273,13 +273,21 @@
         for (const [v, i] of rows.slice(0, 12)) {
           const r = el('div', { class: 'row' });
           r.appendChild(swatch(PALETTE[i % PALETTE.length]));
-          r.appendChild(el('span', {}, formatValue(v) + '  ' + seriesName(series[i].metric)));
+          r.appendChild(el('b', {}, formatValue(v)));
+          r.appendChild(el('span', {}, seriesName(series[i].metric)));
           tip.appendChild(r);
         }
         if (rows.length > 12) tip.appendChild(el('div', {}, '… ' + (rows.length - 12) + ' more'));
         tip.hidden = rows.length === 0;
-        const left = (ev.clientX - box.left) + 16;
-        tip.style.left = Math.min(left, box.width - 300) + 'px';
+        // Beside the cursor, on the side with more room.
+        const cx = ev.clientX - box.left;
+        if (cx > box.width / 2) {
+          tip.style.left = '';
+          tip.style.right = (box.width - cx + 16) + 'px';
+        } else {
+          tip.style.right = '';
+          tip.style.left = (cx + 16) + 'px';
+        }
         tip.style.top = Math.max(0, ev.clientY - box.top - 10) + 'px';
       });
       root.addEventListener('mouseleave', () => { cursor.setAttribute('visibility', 'hidden'); tip.hidden = true; });
