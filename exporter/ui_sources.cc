@@ -37,7 +37,6 @@ std::vector<web::StatusFigure> StoreFigures(const SelfMetrics& self) {
       {"Chunk bytes", "vigil_tsdb_head_chunk_bytes", &Bytes},
       {"Label names and values", "vigil_tsdb_head_symbols", &Count},
       {"Resident memory", "process_resident_memory_bytes", &Bytes},
-      {"Heap in use", "vigil_malloc_in_use_bytes", &Bytes},
   };
   std::vector<web::StatusFigure> out;
   for (const Row& r : kRows) {

@@ -16,6 +16,7 @@ Screenshots of every page go to SCREENSHOT_DIR (the test's artifacts).
 Usage: web_ui_browser_test.py VIGIL_BINARY SCREENSHOT_DIR
 """
 
+import base64
 import json
 import os
 import shutil
@@ -182,6 +183,21 @@ def check_demo(driver, base):
     ranks = [0 if 'firing' in c else 1 if 'pending' in c else 2 for c in states]
     expect(ranks == sorted(ranks), f'firing first: {states}')
     screenshot(driver, '01-alerts')
+
+    # Printed into a ticket: navigation and filters gone, every rule open.
+    driver.execute_script('window.dispatchEvent(new Event("beforeprint"))')
+    driver.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': 'print'})
+    expect(not driver.find_element(By.CSS_SELECTOR, 'header nav')
+           .is_displayed(), 'no navigation in print')
+    expect(all(d.get_attribute('open') is not None for d in
+               driver.find_elements(By.CSS_SELECTOR, 'details')),
+           'every section open in print')
+    screenshot(driver, '09-alerts-print')
+    pdf = driver.execute_cdp_cmd('Page.printToPDF', {'printBackground': True})
+    with open(os.path.join(SHOTS, 'alerts-print.pdf'), 'wb') as f:
+        f.write(base64.b64decode(pdf['data']))
+    driver.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
+    driver.get(base + '/')
 
     # The label filter narrows to the pod.
     f = driver.find_element(By.NAME, 'label')
@@ -370,7 +386,7 @@ def check_no_script_ran(driver):
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     for old in os.listdir(SHOTS):  # no stale pictures among the artifacts
-        if old.endswith('.png'):
+        if old.endswith(('.png', '.pdf')):
             os.remove(os.path.join(SHOTS, old))
     work = tempfile.mkdtemp(prefix='web_ui_browser_')
     demo = Vigil([], os.path.join(work, 'demo.log'))
