@@ -228,6 +228,34 @@ TEST_F(WebUiTest, AlertsPageFilters) {
                     Not(HasSubstr("\"><script>"))));
 }
 
+TEST_F(WebUiTest, AlertsPageCapsTheAlertsOfOneRule) {
+  auto app = head_.NewAppender();
+  for (int i = 0; i < 501; ++i) {
+    ASSERT_TRUE(app->Append(Labels::FromStrings(
+                                {"__name__", "many", "i", std::to_string(i)}),
+                            kNow - 10'000, 1)
+                    .ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(rules_
+                  ->UpdateFromText({{"many.yml", R"(groups:
+  - name: many
+    rules:
+      - alert: Many
+        expr: many > 0
+)"}}).ok());
+  rules_->groups()[0]->Eval(kNow);
+  const std::string body = Get("/alerts").body;
+  EXPECT_THAT(body, HasSubstr("(501 active)"));
+  EXPECT_THAT(body, HasSubstr("1 more alerts not listed"));
+  size_t rows = 0;
+  for (size_t p = 0;
+       (p = body.find("<tr class=\"alert\">", p)) != std::string::npos; ++p) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 500);
+}
+
 TEST_F(WebUiTest, RulesPageShowsHealthAndExpressions) {
   const std::string body = Get("/rules").body;
   EXPECT_THAT(body, HasSubstr("<h2>xss</h2>"));

@@ -16,6 +16,10 @@
 namespace vigil::web {
 namespace {
 
+// Alerts listed per rule: a rule gone wild (thousands of series) must not
+// make the page unusable; the label filter narrows it.
+constexpr size_t kMaxAlertsPerRule = 500;
+
 // Firing first, then pending, then inactive.
 int Rank(rules::AlertState s) {
   switch (s) {
@@ -116,7 +120,9 @@ std::string AlertTable(const RuleView& v, int64_t now_ms) {
       "<table class=\"alerts\"><thead><tr><th>State</th><th>Labels</th>"
       "<th>Annotations</th><th>Active since</th><th>Value</th></tr></thead>"
       "<tbody>";
-  for (const rules::Alert& a : v.alerts) {
+  const size_t shown = std::min(v.alerts.size(), kMaxAlertsPerRule);
+  for (size_t i = 0; i < shown; ++i) {
+    const rules::Alert& a = v.alerts[i];
     Append(&out, "<tr class=\"alert\"><td>", StateBadge(a.state),
            "</td><td class=\"labels\">", LabelChips(a.labels), "</td><td>",
            Annotations(a), "</td><td class=\"nowrap\">",
@@ -125,6 +131,10 @@ std::string AlertTable(const RuleView& v, int64_t now_ms) {
            HtmlEscape(absl::StrFormat("%g", a.value)), "</td></tr>");
   }
   Append(&out, "</tbody></table>");
+  if (shown < v.alerts.size()) {
+    Append(&out, "<p class=\"muted\">", v.alerts.size() - shown,
+           " more alerts not listed: filter by label to see them.</p>");
+  }
   return out;
 }
 

@@ -6,8 +6,10 @@
 
 (function () {
   const SVG_NS = 'http://www.w3.org/2000/svg';
-  // Series drawn at most; the table shows every one.
+  // Series drawn at most, and table rows: a result of thousands of series
+  // would make the page unusable (the status line says what was cut).
   const MAX_SERIES = 200;
+  const MAX_ROWS = 2000;
   // Points per series the graph asks for (Prometheus's UI uses ~250).
   const TARGET_POINTS = 250;
   const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd',
@@ -162,9 +164,9 @@
       };
       const r = data.result;
       if (data.resultType === 'vector') {
-        for (const s of r) row(seriesName(s.metric), formatValue(s.value[1]));
+        for (const s of r.slice(0, MAX_ROWS)) row(seriesName(s.metric), formatValue(s.value[1]));
       } else if (data.resultType === 'matrix') {
-        for (const s of r) {
+        for (const s of r.slice(0, MAX_ROWS)) {
           row(seriesName(s.metric), (s.values || []).map(
             (v) => formatValue(v[1]) + ' @' + v[0]).join('\n'));
         }
@@ -175,7 +177,8 @@
       tableOut.replaceChildren(table);
       const n = Array.isArray(r) && data.resultType !== 'scalar' &&
         data.resultType !== 'string' ? r.length : 1;
-      return n + (n === 1 ? ' result' : ' results');
+      return n + (n === 1 ? ' result' : ' results') +
+        (n > MAX_ROWS ? ', the first ' + MAX_ROWS + ' shown' : '');
     }
 
     function renderGraph(data, startMs, endMsV, stepS) {
