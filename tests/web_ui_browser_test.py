@@ -6,7 +6,9 @@ Two vigils on free ports:
   - the built-in demo: the PodPrivilegedMode alert for payments/ledger-0 is
     listed with its labels, every target is up, a query typed into the box
     (Enter) draws one path per series with a legend and hover values, a
-    parse error shows its position, Rules/Alerts links open the Query page;
+    parse error shows its position, Rules/Alerts links open the Query page,
+    the Alerts page prints without navigation; and all of it through a
+    proxy that adds a path as `kubectl proxy` does;
   - one under a route prefix (--web.external-url …/vigil/) that scrapes
     itself with a target label `<script>…</script>` and has an alert whose
     annotations hold HTML and a javascript: runbook link: all of it is shown
@@ -17,6 +19,7 @@ Usage: web_ui_browser_test.py VIGIL_BINARY SCREENSHOT_DIR
 """
 
 import base64
+import http.server
 import json
 import os
 import shutil
@@ -24,7 +27,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
@@ -371,6 +376,85 @@ def check_xss_under_prefix(driver, base):
     expect(driver.current_url == prefix + '/', driver.current_url)
 
 
+# kubectl proxy's path to a service; an ingress that strips its prefix
+# looks the same to vigil.
+PROXY_PATH = '/api/v1/namespaces/monitoring/services/vigil:9090/proxy'
+
+
+class StripPrefixProxy:
+    """Forwards PROXY_PATH/<rest> to `upstream`/<rest>, as kubectl proxy
+    does, and remembers what it forwarded."""
+
+    def __init__(self, upstream):
+        self.forwarded = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def forward(self):
+                if not self.path.startswith(PROXY_PATH + '/'):
+                    self.send_error(404, 'outside the proxied path')
+                    return
+                rest = self.path[len(PROXY_PATH):]
+                proxy.forwarded.append(rest)
+                body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                req = urllib.request.Request(
+                    upstream + rest, data=body or None, method=self.command)
+                if self.headers.get('Content-Type'):
+                    req.add_header('Content-Type', self.headers['Content-Type'])
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        status, headers, data = r.status, r.headers, r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, data = e.code, e.headers, e.read()
+                self.send_response(status)
+                for k in ('Content-Type', 'Content-Security-Policy', 'Location'):
+                    if headers.get(k):
+                        self.send_header(k, headers[k])
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = forward
+            do_POST = forward
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def check_behind_proxy(driver, base):
+    proxy = StripPrefixProxy(base)
+    try:
+        root = f'http://127.0.0.1:{proxy.port}{PROXY_PATH}'
+        driver.get(root + '/')
+        expect(driver.title == 'Alerts · vigil', driver.title)
+        driver.find_element(By.LINK_TEXT, 'Targets').click()
+        wait(driver, 'targets through the proxy',
+             lambda d: d.current_url == root + '/targets')
+        expect(driver.find_elements(By.CSS_SELECTOR, 'tr.target'), 'targets')
+        driver.find_element(By.LINK_TEXT, 'Query').click()
+        wait(driver, 'query through the proxy',
+             lambda d: d.current_url == root + '/query')
+        run_query(driver, 'up', 'graph')
+        wait(driver, 'graph through the proxy', lambda d: d.find_elements(
+            By.CSS_SELECTOR, 'svg.graph path.series') or False)
+        # The page's script and its API calls went through the proxy too.
+        expect('/static/vigil-ui.js?v=' in ' '.join(proxy.forwarded) and
+               '/api/v1/query_range' in proxy.forwarded, proxy.forwarded)
+        screenshot(driver, '10-kubectl-proxy-query')
+    finally:
+        proxy.stop()
+
+
 def check_no_script_ran(driver):
     expect(driver.execute_script('return window.__xss === undefined'),
            'a script from the data ran: ' +
@@ -425,6 +509,7 @@ def main():
 
         driver = make_driver()
         check_demo(driver, base)
+        check_behind_proxy(driver, base)
         check_xss_under_prefix(driver, xbase)
         ok = True
     finally:
