@@ -371,5 +371,23 @@ TEST_F(WebUiTest, RoutePrefixDefaultsToTheExternalUrlPath) {
   EXPECT_EQ(Header(r, "Location"), "vigil/");
 }
 
+TEST_F(WebUiTest, ExternalUrlWithoutAPathServesAtTheRoot) {
+  for (const char* url :
+       {"http://example.com", "http://example.com/",
+        "http://example.com#/fragment", "http://example.com?q=/x"}) {
+    api::ApiServerOptions options;
+    options.external_url = url;
+    api::ApiDependencies deps;
+    deps.engine = &engine_;
+    deps.storage = &head_;
+    deps.extra_handlers = Ui();
+    api::ApiServer server(options, std::move(deps));
+    api::HttpRequest req;
+    req.method = "GET";
+    req.path = "/alerts";
+    EXPECT_EQ(server.Handle(req).status, 200) << url;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::web

@@ -76,7 +76,7 @@ std::string RoutePrefix(std::string_view route_prefix,
     // The path ends where a query or fragment starts.
     prefix = prefix.substr(0, prefix.find_first_of("?#"));
   }
-  if (prefix.front() != '/') prefix.insert(0, "/");
+  if (prefix.empty() || prefix.front() != '/') prefix.insert(0, "/");
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   return prefix;
 }
