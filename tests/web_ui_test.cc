@@ -208,6 +208,8 @@ TEST_F(WebUiTest, AlertsPageListsPendingAlertsEscapedFiringFirst) {
   EXPECT_THAT(r.body, HasSubstr("&lt;img src=x onerror=&#34;window.pwned=2"));
   // The script URL is text, not a link.
   EXPECT_THAT(r.body, HasSubstr("runbook: javascript:window.pwned=3"));
+  // Pending since this evaluation, with `for: 5m`.
+  EXPECT_THAT(r.body, HasSubstr("0s ago<br>fires in 5m</span>"));
   EXPECT_THAT(r.body, HasSubstr("href=\"query?expr=up%7Bevil%21%3D%22%22%7D"
                                 "+%3E+0\""));
   ExpectNoInjectedMarkup(r.body);

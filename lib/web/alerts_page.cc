@@ -127,8 +127,15 @@ std::string AlertTable(const RuleView& v, int64_t now_ms) {
            "</td><td class=\"labels\">", LabelChips(a.labels), "</td><td>",
            Annotations(a), "</td><td class=\"nowrap\">",
            FormatTimestamp(a.active_at_ms), "<br><span class=\"muted\">",
-           FormatAgo(a.active_at_ms, now_ms), "</span></td><td>",
-           HtmlEscape(absl::StrFormat("%g", a.value)), "</td></tr>");
+           FormatAgo(a.active_at_ms, now_ms));
+    // When a pending alert fires if its condition holds (its `for`).
+    if (a.state == rules::AlertState::kPending) {
+      const int64_t fires_at = a.active_at_ms + v.rule->spec().for_ms;
+      Append(&out, "<br>fires ",
+             fires_at > now_ms ? FormatAgo(fires_at, now_ms) : "next");
+    }
+    Append(&out, "</span></td><td>", HtmlEscape(absl::StrFormat("%g", a.value)),
+           "</td></tr>");
   }
   Append(&out, "</tbody></table>");
   if (shown < v.alerts.size()) {
