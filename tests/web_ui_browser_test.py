@@ -156,12 +156,17 @@ def select_range(driver, value):
     Select(driver.find_element(By.ID, 'range')).select_by_value(value)
 
 
-def run_query(driver, expr, tab):
+def run_query(driver, expr, tab, error=False):
+    """Types `expr` and presses Enter; returns once its result (or error)
+    is on the page, not an earlier one."""
     driver.find_element(By.ID, 'tab-' + tab).click()
     box = driver.find_element(By.ID, 'expr')
     box.clear()
     box.send_keys(expr)
     box.send_keys(Keys.ENTER)
+    shown = 'error' if error else 'result-' + tab
+    wait(driver, f'{expr!r} shown', lambda d: d.find_element(By.ID, shown)
+         .get_attribute('data-expr') == expr)
 
 
 def check_demo(driver, base):
@@ -281,7 +286,7 @@ def check_demo(driver, base):
     screenshot(driver, '06-query-table')
 
     # A parse error says where, under the box.
-    run_query(driver, 'sum(rate(up[5m])', 'table')
+    run_query(driver, 'sum(rate(up[5m])', 'table', error=True)
     err = wait(driver, 'error box', lambda d: d.find_element(By.ID, 'error')
                .is_displayed() and d.find_element(By.ID, 'error'))
     expect('parse error' in err.text, err.text)

@@ -350,11 +350,14 @@
           addWarnings(body);
         }
         status.textContent = note + ' · ' + Math.round(performance.now() - started) + ' ms';
+        // What is shown now, for whoever waits for it (tests).
+        (tab === 'table' ? tableOut : graphOut).dataset.expr = q;
       } catch (err) {
         if (mine !== seq) return;
         status.textContent = '';
         (tab === 'table' ? tableOut : graphOut).replaceChildren();
         showError(err.message);
+        errorBox.dataset.expr = q;
       }
     }
 
