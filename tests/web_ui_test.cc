@@ -326,68 +326,60 @@ TEST_F(WebUiTest, AssetsAndMethods) {
   EXPECT_EQ(Header(r, "Allow"), "GET, HEAD");
 }
 
-TEST_F(WebUiTest, ServedUnderTheRoutePrefix) {
-  api::ApiServerOptions options;
-  options.external_url = "https://example.com/outer/";
-  options.route_prefix = "/vigil/";
-  api::ApiDependencies deps;
-  deps.engine = &engine_;
-  deps.storage = &head_;
-  deps.extra_handlers = Ui();
-  api::ApiServer server(options, std::move(deps));
-  auto get = [&server](std::string path) {
-    api::HttpRequest req;
-    req.method = "GET";
-    req.path = std::move(path);
-    return server.Handle(req);
-  };
-  api::HttpResponse r = get("/vigil/alerts");
-  EXPECT_EQ(r.status, 200);
-  EXPECT_THAT(r.body, HasSubstr("EvilTarget"));
-  // Relative links resolve under the prefix.
-  EXPECT_THAT(r.body, HasSubstr("<a href=\"rules\">"));
-  EXPECT_EQ(get("/vigil/").status, 200);
-  EXPECT_EQ(get("/vigil/static/vigil-ui.js").status, 200);
-  // Without its trailing slash the prefix redirects, relatively.
-  r = get("/vigil");
-  EXPECT_EQ(r.status, 302);
-  EXPECT_EQ(Header(r, "Location"), "vigil/");
-  EXPECT_EQ(get("/vigil/api/v1/query").status, 400);  // no query: bad_data
-}
-
-TEST_F(WebUiTest, RoutePrefixDefaultsToTheExternalUrlPath) {
-  api::ApiServerOptions options;
-  options.external_url = "https://example.com/monitoring/vigil/";
-  api::ApiDependencies deps;
-  deps.engine = &engine_;
-  deps.storage = &head_;
-  deps.extra_handlers = Ui();
-  api::ApiServer server(options, std::move(deps));
-  api::HttpRequest req;
-  req.method = "GET";
-  req.path = "/monitoring/vigil/targets";
-  EXPECT_EQ(server.Handle(req).status, 200);
-  req.path = "/monitoring/vigil";
-  api::HttpResponse r = server.Handle(req);
-  EXPECT_EQ(r.status, 302);
-  EXPECT_EQ(Header(r, "Location"), "vigil/");
-}
-
-TEST_F(WebUiTest, ExternalUrlWithoutAPathServesAtTheRoot) {
-  for (const char* url :
-       {"http://example.com", "http://example.com/",
-        "http://example.com#/fragment", "http://example.com?q=/x"}) {
+// The UI as the exporter serves it: the ApiServer's extra handlers, behind
+// its route prefix.
+class WebUiServerTest : public WebUiTest {
+ protected:
+  void Serve(const std::string& external_url,
+             const std::string& route_prefix = "") {
     api::ApiServerOptions options;
-    options.external_url = url;
+    options.external_url = external_url;
+    options.route_prefix = route_prefix;
     api::ApiDependencies deps;
     deps.engine = &engine_;
     deps.storage = &head_;
     deps.extra_handlers = Ui();
-    api::ApiServer server(options, std::move(deps));
+    server_ = std::make_unique<api::ApiServer>(options, std::move(deps));
+  }
+  api::HttpResponse Fetch(const std::string& path) {
     api::HttpRequest req;
     req.method = "GET";
-    req.path = "/alerts";
-    EXPECT_EQ(server.Handle(req).status, 200) << url;
+    req.path = path;
+    return server_->Handle(req);
+  }
+  std::unique_ptr<api::ApiServer> server_;
+};
+
+TEST_F(WebUiServerTest, ServedUnderTheRoutePrefix) {
+  Serve("https://example.com/outer/", "/vigil/");
+  api::HttpResponse r = Fetch("/vigil/alerts");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("EvilTarget"));
+  // Relative links resolve under the prefix.
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"rules\">"));
+  EXPECT_EQ(Fetch("/vigil/").status, 200);
+  EXPECT_EQ(Fetch("/vigil/static/vigil-ui.js").status, 200);
+  // Without its trailing slash the prefix redirects, relatively.
+  r = Fetch("/vigil");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(Header(r, "Location"), "vigil/");
+  EXPECT_EQ(Fetch("/vigil/api/v1/query").status, 400);  // no query: bad_data
+}
+
+TEST_F(WebUiServerTest, RoutePrefixDefaultsToTheExternalUrlPath) {
+  Serve("https://example.com/monitoring/vigil/");
+  EXPECT_EQ(Fetch("/monitoring/vigil/targets").status, 200);
+  api::HttpResponse r = Fetch("/monitoring/vigil");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(Header(r, "Location"), "vigil/");
+}
+
+TEST_F(WebUiServerTest, ExternalUrlWithoutAPathServesAtTheRoot) {
+  for (const char* url :
+       {"http://example.com", "http://example.com/",
+        "http://example.com#/fragment", "http://example.com?q=/x"}) {
+    Serve(url);
+    EXPECT_EQ(Fetch("/alerts").status, 200) << url;
   }
 }
 
