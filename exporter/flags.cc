@@ -74,6 +74,10 @@ const std::vector<FlagSpec>& Table() {
       Spec("web.external-url", Kind::kString,
            "URL under which vigil is reachable; used in alert links.",
            &Flags::external_url),
+      Spec("web.route-prefix", Kind::kString,
+           "Prefix for the internal routes of web endpoints (the UI, the "
+           "API, /metrics). Defaults to path of --web.external-url.",
+           &Flags::route_prefix),
       Spec("web.enable-lifecycle", Kind::kBool,
            "Enable shutdown and reload via HTTP (/-/quit, /-/reload).",
            &Flags::enable_lifecycle),

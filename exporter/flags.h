@@ -17,6 +17,7 @@ struct Flags {
   std::string config_file;  // empty: the built-in demo
   std::string listen_address = "0.0.0.0:9090";
   std::string external_url;
+  std::string route_prefix;  // empty: the external URL's path
   bool enable_lifecycle = false;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   std::vector<std::string> storage_load;  // --storage.load, repeatable

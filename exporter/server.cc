@@ -18,6 +18,7 @@
 #include "exporter/rule_alerts.h"
 #include "exporter/rule_datasource.h"
 #include "exporter/self_metrics.h"
+#include "exporter/ui_sources.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
@@ -30,6 +31,7 @@
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
 #include "vigil/version.h"
+#include "vigil/web.h"
 
 namespace vigil::exporter {
 namespace {
@@ -129,6 +131,7 @@ class Server {
 
   int Run() {
     const int64_t start = WallClockMs();
+    start_ms_ = start;
     if (demo_ && !flags_.web_config_file.empty()) {
       // The demo scrapes and lists pods from its own listener over plain,
       // unauthenticated HTTP.
@@ -180,6 +183,7 @@ class Server {
     };
     api_options.enable_lifecycle = flags_.enable_lifecycle;
     api_options.external_url = flags_.external_url;
+    api_options.route_prefix = flags_.route_prefix;
     api_options.max_concurrent_requests =
         static_cast<int>(flags_.query_max_concurrency);
     api_options.build_info = {
@@ -240,6 +244,10 @@ class Server {
       std::lock_guard lock(config_mu_);
       return config_text_;
     };
+    for (auto& [path, handler] :
+         web::Handlers(UiOptionsFrom(api_options), UiSourcesFor(self, deps))) {
+      deps.extra_handlers.emplace(path, std::move(handler));
+    }
     api::ApiServer server(api_options, deps);
     if (absl::Status s = server.Start(); !s.ok()) {
       Log(LogLevel::kError, "Unable to start web listener",
@@ -345,6 +353,37 @@ class Server {
     o.max_samples = f.query_max_samples;
     o.timeout = std::chrono::milliseconds(f.query_timeout_ms);
     return o;
+  }
+
+  web::UiOptions UiOptionsFrom(const api::ApiServerOptions& api) const {
+    web::UiOptions o;
+    o.build_info = api.build_info;
+    o.flags = api.flags;
+    o.external_url = flags_.external_url;
+    o.route_prefix = flags_.route_prefix;
+    o.start_time_ms = start_ms_;
+    return o;
+  }
+
+  // The same sources the API reads (`api`'s); `self` outlives the server.
+  web::UiSources UiSourcesFor(const SelfMetrics& self,
+                              const api::ApiDependencies& api) {
+    web::UiSources s;
+    s.engine = &engine_;
+    s.storage = &head_;
+    s.rules = rules_.get();
+    s.targets = api.targets;
+    s.extra_targets = [this] {
+      std::vector<api::ActiveTarget> out;
+      if (kube::Collector* kube = kube_ready_.load()) {
+        out.push_back(CollectorTarget(kube->Status(), kube_api_url_));
+      }
+      return out;
+    };
+    s.alertmanagers = api.alertmanagers;
+    s.config_yaml = api.config_yaml;
+    s.store_figures = [&self] { return StoreFigures(self); };
+    return s;
   }
 
   notify::NotifierOptions NotifierOptionsFrom(const Config& c) const {
@@ -625,6 +664,7 @@ class Server {
     options.interval_ms = demo_api_url.empty() ? flags_.kube_collect_interval_ms
                                                : demo::kIntervalMs;
     const std::string api_url = options.api.api_url;
+    kube_api_url_ = api_url;
     auto collector = kube::Collector::Create(std::move(options), &head_);
     if (!collector.ok()) return collector.status();
     kube_ = *std::move(collector);
@@ -675,6 +715,8 @@ class Server {
   Labels external_labels_;  // under config_mu_, for /federate  // /-/ready:
                             // storage replayed, config on
   const bool demo_;
+  int64_t start_ms_ = 0;
+  std::string kube_api_url_;  // for the UI's Targets page
   int demo_port_ = 0;
   std::unique_ptr<AlertTransitionLog> alert_log_;
   std::string kube_last_error_;
