@@ -370,6 +370,15 @@ TEST_F(ReplayTest, BadInputSaysWhere) {
   const std::string data = Data({{"up{job=\"a\"}", {1, 1}}});
   Options backwards = Minutes(1, 0);
   EXPECT_FALSE(Replay(Rules(AlertRule("")), data, backwards).ok());
+
+  Options tiny_step = Minutes(0, 1);
+  tiny_step.step_ms = 1;
+  tiny_step.max_evaluations = 1000;
+  auto r = Replay(Rules(AlertRule("")), data, tiny_step);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "the range needs more than 1000 group evaluations: shorten it or "
+            "use a longer step");
 }
 
 TEST_F(ReplayTest, QueryReachBoundsWhatIsKept) {

@@ -104,6 +104,10 @@ struct Progress {
   int64_t ts_ms = 0;   // the latest evaluation time
 };
 
+// A range and step that would take longer than anyone waits (a week at 1 ms)
+// are refused up front rather than run for days.
+inline constexpr uint64_t kDefaultMaxEvaluations = 100'000'000;
+
 struct Options {
   int64_t start_ms = 0;  // inclusive
   int64_t end_ms = 0;    // inclusive
@@ -118,6 +122,7 @@ struct Options {
   // Groups evaluated at the same time run in this order (names; promtool's
   // group_eval_order); groups not named keep file order, first.
   std::vector<std::string> group_order;
+  uint64_t max_evaluations = kDefaultMaxEvaluations;  // group evaluations
   // Also receives every sample the rules write (for --output); may be null.
   Appendable* record = nullptr;
   // Called after each group evaluation (tests inspect the groups' alerts).
@@ -157,8 +162,9 @@ struct Result {
   uint64_t groups = 0;
   uint64_t alerting_rules = 0;
   uint64_t recording_rules = 0;
-  // Every alerting rule's name, sorted and unique (to report zeros).
-  std::vector<std::string> alert_names;
+  // Every alerting rule's name, sorted and unique, with the `severity`
+  // label of the first rule of that name (to report zeros).
+  std::vector<std::pair<std::string, std::string>> alert_rules;
   // Sorted by alertname, then labels.
   std::vector<AlertInstance> alerts;
   std::vector<RuleErrors> errors;

@@ -125,17 +125,21 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
     for (const RuleSpec& r : spec.rules) {
       if (r.is_alert()) {
         ++result.alerting_rules;
-        result.alert_names.push_back(r.alert);
+        result.alert_rules.emplace_back(r.alert, r.labels.Get("severity"));
       } else {
         ++result.recording_rules;
       }
     }
     groups.push_back(std::move(*g));
   }
-  std::sort(result.alert_names.begin(), result.alert_names.end());
-  result.alert_names.erase(
-      std::unique(result.alert_names.begin(), result.alert_names.end()),
-      result.alert_names.end());
+  auto by_name = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::stable_sort(result.alert_rules.begin(), result.alert_rules.end(),
+                   by_name);
+  result.alert_rules.erase(
+      std::unique(
+          result.alert_rules.begin(), result.alert_rules.end(),
+          [](const auto& a, const auto& b) { return a.first == b.first; }),
+      result.alert_rules.end());
   result.groups = groups.size();
 
   // Same-time order: groups named in group_order by their index there,
@@ -166,6 +170,11 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
     if (first > options.end_ms) continue;
     progress.total +=
         static_cast<uint64_t>((options.end_ms - first) / interval[i] + 1);
+    if (progress.total > options.max_evaluations) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the range needs more than ", options.max_evaluations,
+                       " group evaluations: shorten it or use a longer step"));
+    }
     due.push({first, order[i] * groups.size() + i, i});
   }
 

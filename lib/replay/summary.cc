@@ -46,10 +46,11 @@ std::vector<AlertSummary> SummarizeAlerts(const Result& result) {
     Add(a, result.end_ms, &s);
     seen.insert(a.alertname);
   }
-  for (const std::string& name : result.alert_names) {
+  for (const auto& [name, severity] : result.alert_rules) {
     if (seen.contains(name)) continue;
-    AlertSummary& s = rows[{name, ""}];
+    AlertSummary& s = rows[{name, severity}];
     s.alertname = name;
+    s.severity = severity;
   }
   std::vector<AlertSummary> out;
   for (auto& [k, s] : rows) out.push_back(std::move(s));
@@ -73,7 +74,7 @@ std::vector<AlertChange> Compare(const Result& before, const Result& after) {
   std::map<std::string, AlertChange> changes;
   std::map<std::string, std::set<Labels>> fired_before, fired_after;
   auto collect = [&](const Result& r, bool is_before) {
-    for (const std::string& name : r.alert_names) {
+    for (const auto& [name, severity] : r.alert_rules) {
       changes[name].alertname = name;
     }
     for (const AlertInstance& a : r.alerts) {

@@ -21,8 +21,11 @@ std::string AlertTitle(std::string_view alertname, const Labels& labels) {
   return b.Build().ToString();
 }
 
+// Whole seconds from a second up: a group's grid offset would otherwise put
+// milliseconds into every total.
 std::string Duration(int64_t ms) {
-  return ms <= 0 ? "0s" : FormatDurationMs(ms);
+  if (ms <= 0) return "0s";
+  return FormatDurationMs(ms >= 1000 ? ms / 1000 * 1000 : ms);
 }
 
 std::string EpisodeLine(const Episode& e, int64_t end_ms) {
