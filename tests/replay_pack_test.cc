@@ -15,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/go_float.h"
 #include "lib/ruletest/test_file.h"
+#include "vigil/backfill.h"
 #include "vigil/promql/series_description.h"
 #include "vigil/replay.h"
+#include "vigil/tsdb.h"
 
 namespace vigil::replay {
 namespace {
@@ -153,6 +155,22 @@ TEST_P(PackReplayTest, ReproducesEveryAlertRuleTest) {
     auto result = replay::Run(specs, **source, o);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_TRUE(result->errors.empty()) << result->errors[0].first_error;
+
+    // The same data fetched in five-minute pieces, as a remote datasource
+    // would serve it: the same timeline.
+    tsdb::Head remote;
+    ASSERT_TRUE(backfill::LoadOpenMetricsFile(data, remote).ok());
+    FetchOptions fo;
+    fo.selectors = RuleSelectors(specs);
+    fo.reach_ms = QueryReach(specs, o.engine, 0).value();
+    fo.piece_ms = 5 * 60 * 1000;
+    fo.produced_names = ProducedMetricNames(specs);
+    auto fetching = OpenFetching(StorageFetcher(remote), fo);
+    Options fetch_options = o;
+    fetch_options.after_eval = nullptr;
+    auto fetched = replay::Run(specs, *fetching, fetch_options);
+    ASSERT_TRUE(fetched.ok()) << fetched.status();
+    EXPECT_EQ(fetched->alerts, result->alerts);
 
     for (const ruletest::AlertTestCase& tc : tg.alert_rule_test) {
       SCOPED_TRACE(absl::StrCat(tc.alertname, " at ", tc.eval_time_ms, "ms"));

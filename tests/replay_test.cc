@@ -381,6 +381,69 @@ TEST_F(ReplayTest, BadInputSaysWhere) {
             "use a longer step");
 }
 
+// Records the pieces asked for, fails from the `fail_at`-th on.
+class RecordingFetcher : public Fetcher {
+ public:
+  RecordingFetcher(Storage& storage, int fail_at)
+      : inner_(StorageFetcher(storage)), fail_at_(fail_at) {}
+  absl::Status Fetch(const std::vector<Matchers>& selectors, int64_t from_ms,
+                     int64_t to_ms, Appendable& into) override {
+    pieces.emplace_back(from_ms, to_ms);
+    if (static_cast<int>(pieces.size()) >= fail_at_) {
+      return absl::UnavailableError(
+          absl::StrCat("query up from ", from_ms, " to ", to_ms, ": refused"));
+    }
+    return inner_->Fetch(selectors, from_ms, to_ms, into);
+  }
+  std::vector<std::pair<int64_t, int64_t>> pieces;
+
+ private:
+  std::unique_ptr<Fetcher> inner_;
+  int fail_at_;
+};
+
+TEST_F(ReplayTest, FetchingSourceAsksForBoundedPiecesInOrder) {
+  std::vector<double> up(60, 1);
+  const std::string data = Data({{"up{job=\"a\"}", up}});
+  tsdb::Head remote;
+  ASSERT_TRUE(backfill::LoadOpenMetricsFile(data, remote).ok());
+  const auto specs = Rules(AlertRule("        for: 5m\n"));
+  FetchOptions fo;
+  fo.selectors = RuleSelectors(specs);
+  fo.reach_ms = 5 * kMin;
+  fo.piece_ms = 20 * kMin;
+  auto fetcher = std::make_unique<RecordingFetcher>(remote, 1000);
+  RecordingFetcher* seen = fetcher.get();
+  auto source = OpenFetching(std::move(fetcher), fo);
+  auto r = replay::Run(specs, *source, Minutes(10, 59));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(seen->pieces.size(), 3u);
+  EXPECT_EQ(seen->pieces[0].first, 5 * kMin);  // the first evaluation's reach
+  for (size_t i = 0; i < seen->pieces.size(); ++i) {
+    EXPECT_EQ(seen->pieces[i].second - seen->pieces[i].first, 20 * kMin - 1);
+    if (i > 0) {
+      EXPECT_EQ(seen->pieces[i].first, seen->pieces[i - 1].second + 1);
+    }
+  }
+  ASSERT_EQ(r->alerts.size(), 1u);
+  EXPECT_EQ(r->alerts[0].episodes.at(0).fired_ms, 15 * kMin);
+}
+
+TEST_F(ReplayTest, FetchErrorStopsTheReplay) {
+  const std::string data =
+      Data({{"up{job=\"a\"}", std::vector<double>(60, 1)}});
+  tsdb::Head remote;
+  ASSERT_TRUE(backfill::LoadOpenMetricsFile(data, remote).ok());
+  const auto specs = Rules(AlertRule(""));
+  FetchOptions fo;
+  fo.selectors = RuleSelectors(specs);
+  fo.piece_ms = 10 * kMin;
+  auto source = OpenFetching(std::make_unique<RecordingFetcher>(remote, 2), fo);
+  auto r = replay::Run(specs, *source, Minutes(0, 59));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "query up from 600000 to 1199999: refused");
+}
+
 TEST_F(ReplayTest, QueryReachBoundsWhatIsKept) {
   const auto specs = Rules(R"(groups:
   - name: g

@@ -71,7 +71,10 @@ class Source {
   // No query will read samples older than `before_ms` any more; the source
   // may drop them to bound its memory.
   virtual void Forget(int64_t before_ms) = 0;
-  // The oldest and newest sample of the input, when known.
+  // The oldest and newest sample of the input loaded so far; nullopt while
+  // there is none. Run() refuses a range the span misses before it starts
+  // (a source that loads everything up front) and a replay that ends with
+  // no data at all (one that fetches as it goes).
   virtual std::optional<TimeSpan> DataSpan() const = 0;
 };
 
@@ -136,6 +139,8 @@ struct Episode {
   int64_t pending_ms = 0;              // the evaluation that first produced it
   std::optional<int64_t> fired_ms;     // none: never fired
   std::optional<int64_t> resolved_ms;  // none: still active at the end
+
+  friend bool operator==(const Episode&, const Episode&) = default;
 };
 
 struct AlertInstance {
@@ -144,6 +149,8 @@ struct AlertInstance {
   std::string file;
   Labels labels;  // ALERTS' labels without __name__ and alertstate
   std::vector<Episode> episodes;
+
+  friend bool operator==(const AlertInstance&, const AlertInstance&) = default;
 };
 
 struct RuleErrors {
@@ -185,6 +192,50 @@ absl::Status CheckGroups(const std::vector<RuleGroupSpec>& groups,
 std::optional<int64_t> QueryReach(const std::vector<RuleGroupSpec>& groups,
                                   const promql::EngineOptions& engine,
                                   int64_t default_query_offset_ms);
+
+// The series selectors of the rules' expressions, each once.
+std::vector<Matchers> RuleSelectors(const std::vector<RuleGroupSpec>& groups,
+                                    const promql::ParseOptions& parse = {});
+
+// A store read in bounded pieces of time: a remote datasource's client
+// implements it (a range query or remote read per selector and piece).
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  // Appends to `into` every sample in [from_ms, to_ms] of the series that
+  // one of `selectors` matches. An error names the selector and the range.
+  virtual absl::Status Fetch(const std::vector<Matchers>& selectors,
+                             int64_t from_ms, int64_t to_ms,
+                             Appendable& into) = 0;
+};
+
+// Prometheus's own head block span: a piece large enough that a week is
+// 84 requests per selector, small enough to keep a piece of a large
+// cluster in memory.
+inline constexpr int64_t kDefaultFetchPieceMs = 2 * 3600 * 1000;
+
+struct FetchOptions {
+  std::vector<Matchers> selectors;  // RuleSelectors() of the rules
+  // How far before an evaluation its queries read (QueryReach); the first
+  // piece starts this much before the first evaluation.
+  int64_t reach_ms = 0;
+  int64_t piece_ms = kDefaultFetchPieceMs;
+  // As OpenLocalFiles' produced_names: left out of what is fetched.
+  std::vector<std::string> produced_names;
+};
+
+// A Source that fetches the data piece by piece as the replay advances
+// (AdvanceTo fetches up to the next piece boundary past the evaluation
+// time), into an in-memory Head that also takes the rules' output and
+// forgets what the queries no longer reach. Memory: one piece plus the
+// reach, plus the rules' output over the reach. DataSpan() covers what was
+// fetched so far.
+std::unique_ptr<Source> OpenFetching(std::unique_ptr<Fetcher> fetcher,
+                                     FetchOptions options);
+
+// A Fetcher over any Storage: tests, and a datasource client that offers a
+// Storage (remote read).
+std::unique_ptr<Fetcher> StorageFetcher(Storage& storage);
 
 // Writes every series of `store` with samples in [mint, maxt] to `path` as
 // timestamped OpenMetrics, the format vigil/backfill.h reads and `promtool

@@ -3,80 +3,14 @@
 // dropped as the replay moves on.
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "lib/model/absl_compat.h"
+#include "lib/replay/skip_produced.h"
 #include "vigil/backfill.h"
 #include "vigil/replay.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::replay {
 namespace {
-
-// Refs the filter hands out for skipped series: never a Head ref (those
-// count up from 1) so that the loader's ref cache keeps working.
-constexpr SeriesRef kSkippedRef = SeriesRef{1} << 63;
-
-// Leaves out the series the rules will produce, counting them by name.
-class SkipProduced : public Appendable {
- public:
-  SkipProduced(Appendable& inner, const std::vector<std::string>& names)
-      : inner_(inner) {
-    for (const std::string& n : names) counts_.emplace(n, 0);
-  }
-
-  std::unique_ptr<Appender> NewAppender() override {
-    return std::make_unique<Filter>(*this, inner_.NewAppender());
-  }
-
-  uint64_t skipped_series() const { return names_.size(); }
-  uint64_t skipped_samples() const {
-    uint64_t n = 0;
-    for (const auto& [name, count] : counts_) n += count;
-    return n;
-  }
-  std::vector<std::pair<std::string, uint64_t>> Counts() const {
-    std::vector<std::pair<std::string, uint64_t>> out;
-    for (const auto& [name, count] : counts_) {
-      if (count > 0) out.emplace_back(name, count);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  class Filter : public Appender {
-   public:
-    Filter(SkipProduced& owner, std::unique_ptr<Appender> inner)
-        : owner_(owner), inner_(std::move(inner)) {}
-    absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
-                                     int64_t t_ms, double v) override {
-      if (ref & kSkippedRef) {
-        ++owner_.counts_[owner_.names_[ref & ~kSkippedRef]];
-        return ref;
-      }
-      if (ref == 0) {
-        auto it = owner_.counts_.find(ToAbsl(labels.MetricName()));
-        if (it != owner_.counts_.end()) {
-          ++it->second;
-          owner_.names_.push_back(it->first);
-          return kSkippedRef | (owner_.names_.size() - 1);
-        }
-      }
-      return inner_->Append(ref, labels, t_ms, v);
-    }
-    absl::Status Commit() override { return inner_->Commit(); }
-    void Rollback() override { inner_->Rollback(); }
-
-   private:
-    SkipProduced& owner_;
-    std::unique_ptr<Appender> inner_;
-  };
-
-  Appendable& inner_;
-  absl::flat_hash_map<std::string, uint64_t> counts_;
-  std::vector<std::string> names_;  // by skipped ref
-};
 
 class LocalFiles : public Source {
  public:

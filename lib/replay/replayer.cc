@@ -93,16 +93,15 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   if (options.step_ms < 0) {
     return absl::InvalidArgumentError("the step must be positive");
   }
+  // A source that has everything loaded knows its span now; one that
+  // fetches as it goes knows it at the end.
   if (const auto span = source.DataSpan();
-      !span.has_value() ||
-      span->max_ms < options.start_ms - options.engine.lookback_delta_ms ||
-      span->min_ms > options.end_ms) {
-    return absl::FailedPreconditionError(
-        span.has_value()
-            ? absl::StrCat("no data in the range: the data runs from ",
-                           FormatTimeMs(span->min_ms), " to ",
-                           FormatTimeMs(span->max_ms))
-            : "no data in the range: the data holds no samples");
+      span.has_value() &&
+      (span->max_ms < options.start_ms - options.engine.lookback_delta_ms ||
+       span->min_ms > options.end_ms)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no data in the range: the data runs from ", FormatTimeMs(span->min_ms),
+        " to ", FormatTimeMs(span->max_ms)));
   }
 
   std::vector<std::pair<std::string, std::string>> names;
@@ -217,6 +216,10 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
     if (next.ts_ms + interval[next.group] <= options.end_ms) {
       due.push({next.ts_ms + interval[next.group], next.order, next.group});
     }
+  }
+  if (!source.DataSpan().has_value()) {
+    return absl::FailedPreconditionError(
+        "no data in the range: the data holds no samples");
   }
   result.evaluations = progress.done;
   result.alerts = timeline.Take();

@@ -1,7 +1,9 @@
-// QueryReach: how much history the rules' queries read, which is how much a
-// source must keep behind the evaluation time.
+// What the rules' queries read: how far back (QueryReach), which is how
+// much a source must keep behind the evaluation time, and which series
+// (RuleSelectors), which is what a fetching source asks for.
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 
 #include "lib/ruletest/expr_walk.h"
 #include "vigil/promql/parser.h"
@@ -65,6 +67,26 @@ std::optional<int64_t> QueryReach(const std::vector<RuleGroupSpec>& groups,
     }
   }
   return reach;
+}
+
+std::vector<Matchers> RuleSelectors(const std::vector<RuleGroupSpec>& groups,
+                                    const promql::ParseOptions& parse) {
+  std::vector<Matchers> out;
+  std::set<std::string> seen;
+  for (const RuleGroupSpec& g : groups) {
+    for (const RuleSpec& r : g.rules) {
+      auto expr = promql::ParseExpr(r.expr, parse);
+      if (!expr.ok()) continue;  // Run() reports it
+      ruletest::WalkExpr(**expr, [&](const promql::Expr& e) {
+        if (e.kind != promql::NodeKind::kVectorSelector) return;
+        const Matchers& m = e.As<promql::VectorSelector>().matchers;
+        std::string key;
+        for (const Matcher& x : m) key += x.ToString() + "\n";
+        if (seen.insert(key).second) out.push_back(m);
+      });
+    }
+  }
+  return out;
 }
 
 }  // namespace vigil::replay
