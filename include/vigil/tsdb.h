@@ -133,8 +133,8 @@ struct WalReplayStats {
   uint64_t snapshot_series = 0;   // loaded from the newest snapshot
   uint64_t snapshot_samples = 0;
   uint64_t snapshots_discarded = 0;
-  int64_t replayed_bytes = 0;  // of log segments after the snapshot
-  int64_t snapshot_bytes = 0;  // of the snapshot loaded
+  int64_t replayed_bytes = 0;   // of log segments after the snapshot
+  int64_t snapshot_bytes = 0;   // of the snapshot loaded
   double snapshot_seconds = 0;  // loading the snapshot, of `seconds`
   double seconds = 0;
 };
