@@ -41,7 +41,8 @@ class ConfigParser {
     if (!root.IsMap()) return Error(root.Mark(), "config must be a mapping");
     try {
       if (auto s = Known(root,
-                         {"global", "scrape_configs", "rule_files", "alerting"},
+                         {"global", "scrape_configs", "rule_files", "alerting",
+                          "remote_write"},
                          "config.Config");
           !s.ok()) {
         return s;
@@ -59,6 +60,10 @@ class ConfigParser {
         return s;
       }
       if (auto s = Alerting(root["alerting"], config); !s.ok()) return s;
+      auto remote_write = remote::DecodeRemoteWriteConfigs(
+          root["remote_write"], filename_, base_dir_);
+      if (!remote_write.ok()) return remote_write.status();
+      config.remote_write = *std::move(remote_write);
     } catch (const YAML::Exception& e) {
       return Error(e.mark, absl::StrCat("yaml: ", e.msg));
     }

@@ -90,6 +90,20 @@ struct TlsConfig {
   bool insecure_skip_verify = false;
 };
 
+// The HTTP client settings Prometheus's configs share (HTTPClientConfig),
+// decoded with its defaults and validation, relative file paths resolved
+// against `base_dir`: for scrape_configs and for other clients configured
+// the same way (remote_write).
+absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
+                                          const YAML::Node& node,
+                                          std::string_view base_dir);
+absl::StatusOr<Authorization> DecodeAuthorization(std::string_view file,
+                                                  const YAML::Node& node,
+                                                  std::string_view base_dir);
+absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view base_dir);
+
 // What to parse a response as when its Content-Type is missing or unknown
 // (fallback_scrape_protocol); unset means such a scrape fails.
 enum class FallbackProtocol { kNone, kPrometheusText, kOpenMetrics };

@@ -92,6 +92,8 @@ absl::StatusOr<int64_t> DecodeBytes(std::string_view file,
                  absl::StrCat("units: unknown unit in ", QuoteString(*s)));
 }
 
+}  // namespace
+
 absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
                                           const YAML::Node& node,
                                           std::string_view base_dir) {
@@ -177,6 +179,8 @@ absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
   }
   return t;
 }
+
+namespace {
 
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> DecodeParams(
     std::string_view file, const YAML::Node& node) {

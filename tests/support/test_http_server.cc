@@ -88,6 +88,7 @@ api::HttpResponse TestHttpServer::Handle(const api::HttpRequest& r) {
   req.method = r.method;
   req.target = r.query_string.empty() ? r.path : r.path + "?" + r.query_string;
   for (const auto& [name, value] : r.headers) req.headers[Lower(name)] = value;
+  req.body = r.body;
   Reply reply{404, "text/plain", "not found\n", false};
   Handler handler;
   {
@@ -109,6 +110,7 @@ api::HttpResponse TestHttpServer::Handle(const api::HttpRequest& r) {
   resp.status = reply.status;
   resp.content_type = reply.content_type;  // empty: no Content-Type header
   resp.body = std::move(reply.body);
+  resp.headers = std::move(reply.headers);
   if (reply.gzip &&
       req.headers["accept-encoding"].find("gzip") != std::string::npos) {
     resp.body = Gzip(resp.body);
