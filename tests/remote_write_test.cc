@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -552,6 +553,105 @@ TEST(WalWatcherTest, OutageLongerThanTheQueueLosesNothing) {
   EXPECT_EQ(s.queues[0].samples_failed, 0u);
   storage.Stop();
   std::filesystem::remove_all(dir);
+}
+
+// A checkpoint that removes segments the reader has not reached: the reader
+// moves to the oldest segment left, counts what it lost, and carries on
+// with the series the Head logged again after the cut.
+TEST(WalWatcherTest, SegmentsRemovedByACheckpointAreSkippedAndCounted) {
+  const std::string dir =
+      ::testing::TempDir() + "/remote_wal_cut_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  tsdb::Head head;
+  tsdb::WalOptions wal;
+  wal.dir = dir;
+  wal.segment_bytes = 128 << 10;  // the smallest: several segments quickly
+  ASSERT_TRUE(head.OpenWal(wal, 0).ok());
+
+  FakeReceiver receiver;
+  std::atomic<bool> down{true};
+  WriteStorageOptions o;
+  o.storage_dir = dir;
+  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
+    if (down) return SendResult{503, "down", 0};
+    return receiver.Send(body);
+  };
+  o.now_ms = [] { return int64_t{0}; };
+  o.sleep_ms = [](int64_t, const std::function<bool()>&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  o.wal_poll_interval_ms = 5;
+  o.reshard_interval_ms = 0;
+  WriteStorage storage(o);
+  RemoteWriteConfig c = SmallQueue();
+  c.queue_config.capacity = 20;
+  c.queue_config.max_shards = 1;
+  ASSERT_TRUE(storage.ApplyConfig({c}, Labels()).ok());
+
+  constexpr int kSeries = 30;
+  int step = 0;
+  auto commit = [&] {
+    ++step;
+    auto app = head.NewAppender();
+    for (int i = 0; i < kSeries; ++i) {
+      ASSERT_TRUE(app->Append(Series(i), step * 1000, step).ok());
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  };
+  while (head.GetWalStats().segment_current < 3) commit();
+  // The reader holds segment 0's records and waits behind the full queue.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return storage.Stats().queues[0].samples_pending >= 20; },
+      std::chrono::seconds(10)));
+  ASSERT_TRUE(head.SnapshotWal().ok());  // deletes the segments before it
+  commit();
+  const int last = step;
+  down = false;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        const auto received = receiver.received();
+        if (received.size() != kSeries) return false;
+        for (const auto& [series, ts] : received) {
+          if (ts.empty() || ts.back() != last * 1000) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(20)));
+  const WriteStats s = storage.Stats();
+  EXPECT_GE(s.queues[0].wal_segments_skipped, 1u);
+  EXPECT_LT(receiver.samples(), kSeries * last);  // what was skipped
+  // Whatever arrived arrived in order.
+  for (const auto& [series, ts] : receiver.received()) {
+    EXPECT_TRUE(std::is_sorted(ts.begin(), ts.end())) << series;
+  }
+  storage.Stop();
+  std::filesystem::remove_all(dir);
+}
+
+// A reload with the same config keeps the queue and what it counted.
+TEST(WriteStorageTest, ReloadKeepsAnUnchangedQueue) {
+  FakeReceiver receiver;
+  WriteStorageOptions o;
+  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
+    return receiver.Send(body);
+  };
+  o.reshard_interval_ms = 0;
+  WriteStorage storage(o);
+  ASSERT_TRUE(storage.ApplyConfig({SmallQueue()}, Labels()).ok());
+  const SeriesRef ref = 1;
+  const Sample sample{1000, 1};
+  storage.OnCommit(&ref, &sample, 1, [](size_t) { return Series(1); });
+  ASSERT_TRUE(testing::WaitFor([&] { return receiver.samples() == 1; },
+                               std::chrono::seconds(10)));
+  ASSERT_TRUE(storage.ApplyConfig({SmallQueue()}, Labels()).ok());
+  EXPECT_EQ(storage.Stats().queues[0].samples_sent, 1u);
+  RemoteWriteConfig changed = SmallQueue();
+  changed.queue_config.capacity = 99;
+  ASSERT_TRUE(storage.ApplyConfig({changed}, Labels()).ok());
+  EXPECT_EQ(storage.Stats().queues[0].samples_sent, 0u);
+  EXPECT_EQ(storage.Stats().queues[0].shard_capacity, 99);
+  ASSERT_TRUE(storage.ApplyConfig({}, Labels()).ok());
+  EXPECT_TRUE(storage.Stats().queues.empty());
 }
 
 // Memory mode: the Head's commits reach the queue, staleness markers

@@ -10,8 +10,9 @@
 namespace vigil::remote {
 namespace {
 
-// A receiver's error text is logged, not kept: a little of it says why.
-constexpr int64_t kMaxResponseBytes = 64 << 10;
+// A receiver's answer is only logged (its first 256 bytes), but a longer
+// one must not turn a success into a transport error.
+constexpr int64_t kMaxResponseBytes = 1 << 20;
 
 // Secret files are read at every request, as Prometheus does, so a rotated
 // token takes effect without a reload.

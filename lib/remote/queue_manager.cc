@@ -180,6 +180,8 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
   std::vector<Shard*> full;
   int64_t highest = highest_received_ms_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
+    // Every sample that came in counts for the lag, kept or not.
+    highest = std::max(highest, samples[i].t);
     auto it = cache_.find(refs[i]);
     if (it == cache_.end()) {
       dropped_unknown_.fetch_add(1, std::memory_order_relaxed);
@@ -191,7 +193,6 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
       ++dropped;
       continue;
     }
-    highest = std::max(highest, samples[i].t);
     while (true) {
       if (stopping_ || shards_.empty()) {
         // Not started or stopping: nothing will send it.
@@ -364,9 +365,11 @@ void QueueManager::SendBatch(std::vector<QueuedSample>& batch) {
 void QueueManager::RunResharder() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    stop_cv_.wait_for(lock,
-                      std::chrono::milliseconds(options_.reshard_interval_ms));
-    if (stopping_) break;
+    // stop_cv_ also hears shard threads ending: wait out the whole
+    // interval, or the rates would be ticked early.
+    const auto next = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(options_.reshard_interval_ms);
+    if (stop_cv_.wait_until(lock, next, [this] { return stopping_; })) break;
     lock.unlock();
     ReshardTick();
     lock.lock();
