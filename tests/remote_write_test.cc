@@ -487,60 +487,81 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   EXPECT_FALSE(down.error.empty());
 }
 
-// The queue follows a real log: an outage longer than the queue holds
-// loses nothing.
-TEST(WalWatcherTest, OutageLongerThanTheQueueLosesNothing) {
-  const std::string dir =
-      ::testing::TempDir() + "/remote_wal_" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  tsdb::Head head;
-  tsdb::WalOptions wal;
-  wal.dir = dir;
-  ASSERT_TRUE(head.OpenWal(wal, 0).ok());
-
-  FakeReceiver receiver;
-  std::atomic<bool> down{true};
-  WriteStorageOptions o;
-  o.storage_dir = dir;
-  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
-    if (down) return SendResult{503, "down", 0};
-    return receiver.Send(body);
-  };
-  o.now_ms = [] { return int64_t{0}; };  // every sample is after the start
-  o.sleep_ms = [](int64_t, const std::function<bool()>&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  };
-  o.wal_poll_interval_ms = 5;
-  o.reshard_interval_ms = 0;
-  WriteStorage storage(o);
-  RemoteWriteConfig c = SmallQueue();
-  c.queue_config.capacity = 20;  // far less than the outage's samples
-  c.queue_config.max_shards = 1;
-  ASSERT_TRUE(storage.ApplyConfig({c}, Labels()).ok());
-
-  constexpr int kSeries = 30;
-  constexpr int kSteps = 40;
-  for (int step = 1; step <= kSteps; ++step) {
-    auto app = head.NewAppender();
+// A Head with a write-ahead log in a fresh directory, a WriteStorage
+// following it with one small queue (capacity 20, one shard), and a
+// receiver that answers 503 while `down`.
+class LogFollowingTest : public ::testing::Test {
+ protected:
+  void Open(const std::string& name, int64_t segment_bytes) {
+    dir_ = ::testing::TempDir() + "/" + name + "_" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+    tsdb::WalOptions wal;
+    wal.dir = dir_;
+    wal.segment_bytes = segment_bytes;
+    ASSERT_TRUE(head_.OpenWal(wal, 0).ok());
+    WriteStorageOptions o;
+    o.storage_dir = dir_;
+    o.send = [this](const RemoteWriteConfig&, const std::string& body) {
+      if (down_) return SendResult{503, "down", 0};
+      return receiver_.Send(body);
+    };
+    o.now_ms = [] { return int64_t{0}; };  // every sample is after the start
+    o.sleep_ms = [](int64_t, const std::function<bool()>&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
+    o.wal_poll_interval_ms = 5;
+    o.reshard_interval_ms = 0;
+    storage_ = std::make_unique<WriteStorage>(o);
+    RemoteWriteConfig c = SmallQueue();
+    c.queue_config.capacity = 20;  // far less than the outage's samples
+    c.queue_config.max_shards = 1;
+    ASSERT_TRUE(storage_->ApplyConfig({c}, Labels()).ok());
+  }
+  void TearDown() override {
+    if (storage_ != nullptr) storage_->Stop();
+    std::filesystem::remove_all(dir_);
+  }
+  // One commit of `kSeries` series at the next step.
+  void Commit() {
+    ++step_;
+    auto app = head_.NewAppender();
     for (int i = 0; i < kSeries; ++i) {
-      ASSERT_TRUE(app->Append(Series(i), step * 1000, step).ok());
+      ASSERT_TRUE(app->Append(Series(i), step_ * 1000, step_).ok());
     }
     ASSERT_TRUE(app->Commit().ok());
   }
   // The queue is full and the reader waits behind it.
-  ASSERT_TRUE(testing::WaitFor(
-      [&] {
-        const WriteStats s = storage.Stats();
-        return s.queues[0].samples_retried > 0 &&
-               s.queues[0].samples_pending >= 20;
-      },
-      std::chrono::seconds(10)));
-  down = false;
+  void WaitUntilBlocked() {
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          const QueueStats s = storage_->Stats().queues[0];
+          return s.samples_retried > 0 && s.samples_pending >= 20;
+        },
+        std::chrono::seconds(10)));
+  }
+
+  static constexpr int kSeries = 30;
+  std::string dir_;
+  tsdb::Head head_;
+  FakeReceiver receiver_;
+  std::atomic<bool> down_{true};
+  std::unique_ptr<WriteStorage> storage_;
+  int step_ = 0;
+};
+
+// The queue follows a real log: an outage longer than the queue holds
+// loses nothing.
+TEST_F(LogFollowingTest, OutageLongerThanTheQueueLosesNothing) {
+  Open("remote_wal", tsdb::WalOptions().segment_bytes);
+  constexpr int kSteps = 40;
+  for (int step = 1; step <= kSteps; ++step) Commit();
+  WaitUntilBlocked();
+  down_ = false;
   ASSERT_TRUE(
-      testing::WaitFor([&] { return receiver.samples() == kSeries * kSteps; },
+      testing::WaitFor([&] { return receiver_.samples() == kSeries * kSteps; },
                        std::chrono::seconds(20)))
-      << receiver.samples();
-  const auto received = receiver.received();
+      << receiver_.samples();
+  const auto received = receiver_.received();
   ASSERT_EQ(received.size(), static_cast<size_t>(kSeries));
   for (const auto& [series, ts] : received) {
     ASSERT_EQ(ts.size(), static_cast<size_t>(kSteps)) << series;
@@ -548,68 +569,25 @@ TEST(WalWatcherTest, OutageLongerThanTheQueueLosesNothing) {
       EXPECT_EQ(ts[step - 1], step * 1000) << series;
     }
   }
-  const WriteStats s = storage.Stats();
-  EXPECT_EQ(s.queues[0].dropped_queue_full, 0u);
-  EXPECT_EQ(s.queues[0].samples_failed, 0u);
-  storage.Stop();
-  std::filesystem::remove_all(dir);
+  const QueueStats s = storage_->Stats().queues[0];
+  EXPECT_EQ(s.dropped_queue_full, 0u);
+  EXPECT_EQ(s.samples_failed, 0u);
 }
 
 // A checkpoint that removes segments the reader has not reached: the reader
 // moves to the oldest segment left, counts what it lost, and carries on
 // with the series the Head logged again after the cut.
-TEST(WalWatcherTest, SegmentsRemovedByACheckpointAreSkippedAndCounted) {
-  const std::string dir =
-      ::testing::TempDir() + "/remote_wal_cut_" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  tsdb::Head head;
-  tsdb::WalOptions wal;
-  wal.dir = dir;
-  wal.segment_bytes = 128 << 10;  // the smallest: several segments quickly
-  ASSERT_TRUE(head.OpenWal(wal, 0).ok());
-
-  FakeReceiver receiver;
-  std::atomic<bool> down{true};
-  WriteStorageOptions o;
-  o.storage_dir = dir;
-  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
-    if (down) return SendResult{503, "down", 0};
-    return receiver.Send(body);
-  };
-  o.now_ms = [] { return int64_t{0}; };
-  o.sleep_ms = [](int64_t, const std::function<bool()>&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  };
-  o.wal_poll_interval_ms = 5;
-  o.reshard_interval_ms = 0;
-  WriteStorage storage(o);
-  RemoteWriteConfig c = SmallQueue();
-  c.queue_config.capacity = 20;
-  c.queue_config.max_shards = 1;
-  ASSERT_TRUE(storage.ApplyConfig({c}, Labels()).ok());
-
-  constexpr int kSeries = 30;
-  int step = 0;
-  auto commit = [&] {
-    ++step;
-    auto app = head.NewAppender();
-    for (int i = 0; i < kSeries; ++i) {
-      ASSERT_TRUE(app->Append(Series(i), step * 1000, step).ok());
-    }
-    ASSERT_TRUE(app->Commit().ok());
-  };
-  while (head.GetWalStats().segment_current < 3) commit();
-  // The reader holds segment 0's records and waits behind the full queue.
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return storage.Stats().queues[0].samples_pending >= 20; },
-      std::chrono::seconds(10)));
-  ASSERT_TRUE(head.SnapshotWal().ok());  // deletes the segments before it
-  commit();
-  const int last = step;
-  down = false;
+TEST_F(LogFollowingTest, SegmentsRemovedByACheckpointAreSkippedAndCounted) {
+  Open("remote_wal_cut", 128 << 10);  // the smallest: segments come quickly
+  while (head_.GetWalStats().segment_current < 3) Commit();
+  WaitUntilBlocked();                     // holding segment 0's records
+  ASSERT_TRUE(head_.SnapshotWal().ok());  // deletes the segments before it
+  Commit();
+  const int last = step_;
+  down_ = false;
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        const auto received = receiver.received();
+        const auto received = receiver_.received();
         if (received.size() != kSeries) return false;
         for (const auto& [series, ts] : received) {
           if (ts.empty() || ts.back() != last * 1000) return false;
@@ -617,15 +595,12 @@ TEST(WalWatcherTest, SegmentsRemovedByACheckpointAreSkippedAndCounted) {
         return true;
       },
       std::chrono::seconds(20)));
-  const WriteStats s = storage.Stats();
-  EXPECT_GE(s.queues[0].wal_segments_skipped, 1u);
-  EXPECT_LT(receiver.samples(), kSeries * last);  // what was skipped
+  EXPECT_GE(storage_->Stats().queues[0].wal_segments_skipped, 1u);
+  EXPECT_LT(receiver_.samples(), kSeries * last);  // what was skipped
   // Whatever arrived arrived in order.
-  for (const auto& [series, ts] : receiver.received()) {
+  for (const auto& [series, ts] : receiver_.received()) {
     EXPECT_TRUE(std::is_sorted(ts.begin(), ts.end())) << series;
   }
-  storage.Stop();
-  std::filesystem::remove_all(dir);
 }
 
 // A reload with the same config keeps the queue and what it counted.

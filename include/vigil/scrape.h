@@ -47,6 +47,10 @@ namespace YAML {
 class Node;
 }
 
+namespace vigil::http {
+struct Request;
+}
+
 namespace vigil {
 class Appendable;
 }
@@ -103,6 +107,21 @@ absl::StatusOr<Authorization> DecodeAuthorization(std::string_view file,
 absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
                                     const YAML::Node& node,
                                     std::string_view base_dir);
+// Applies those settings to `req` as Prometheus's client does; secret
+// files are read now, so a rotated one takes effect at the next request.
+// Errors: Unavailable "unable to read <what> file <path>".
+absl::Status ApplyHttpClientConfig(
+    const std::optional<BasicAuth>& basic_auth,
+    const std::optional<Authorization>& authorization, const TlsConfig& tls,
+    http::Request* req);
+// Append the settings / relabel configs to a string that compares equal
+// exactly when they are the same (is a reloaded config changed?).
+void AppendHttpClientFingerprint(
+    const std::optional<BasicAuth>& basic_auth,
+    const std::optional<Authorization>& authorization, const TlsConfig& tls,
+    std::string* out);
+void AppendRelabelFingerprint(const std::vector<relabel::Config>& configs,
+                              std::string* out);
 
 // What to parse a response as when its Content-Type is missing or unknown
 // (fallback_scrape_protocol); unset means such a scrape fails.

@@ -2,7 +2,6 @@
 // vigil/remote_write.h.
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -25,25 +24,9 @@ std::string Fingerprint(const RemoteWriteConfig& c, const Labels& external) {
   std::string out =
       absl::StrCat(c.url, "\x1f", c.name, "\x1f", c.remote_timeout_ms, "\x1f");
   for (const auto& [k, v] : c.headers) absl::StrAppend(&out, k, "=", v, ",");
-  if (c.basic_auth) {
-    absl::StrAppend(&out, "\x1f", c.basic_auth->username, ":",
-                    c.basic_auth->password, ":", c.basic_auth->password_file);
-  }
-  if (c.authorization) {
-    absl::StrAppend(&out, "\x1f", c.authorization->type, ":",
-                    c.authorization->credentials, ":",
-                    c.authorization->credentials_file);
-  }
-  const scrape::TlsConfig& t = c.tls_config;
-  absl::StrAppend(&out, "\x1f", t.ca_file, ":", t.cert_file, ":", t.key_file,
-                  ":", t.server_name, ":", t.insecure_skip_verify);
-  for (const relabel::Config& r : c.write_relabel_configs) {
-    absl::StrAppend(&out, "\x1f[");
-    for (const std::string& s : r.source_labels) absl::StrAppend(&out, s, ",");
-    absl::StrAppend(&out, r.separator, "|", r.regex.pattern(), "|", r.modulus,
-                    "|", r.target_label, "|", r.replacement, "|",
-                    static_cast<int>(r.action), "]");
-  }
+  scrape::AppendHttpClientFingerprint(c.basic_auth, c.authorization,
+                                      c.tls_config, &out);
+  scrape::AppendRelabelFingerprint(c.write_relabel_configs, &out);
   const QueueConfig& q = c.queue_config;
   absl::StrAppend(&out, "\x1f", q.capacity, ":", q.min_shards, ":",
                   q.max_shards, ":", q.max_samples_per_send, ":",
