@@ -481,6 +481,25 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   server.SetReply("/api/v1/write", {400, "text/plain", "out of order\n"});
   EXPECT_EQ(HttpSend(c, body).status, 400);
 
+  // A 2xx with a body that is not what a receiver says is still a
+  // success: remote write 1.0 answers carry nothing to read.
+  server.SetReply("/api/v1/write", {200, "application/octet-stream",
+                                    std::string(100000, '\xff')});
+  EXPECT_EQ(HttpSend(c, body).status, 200);
+
+  // A receiver that hangs: remote_timeout ends the attempt, which is then
+  // retried like a refused connection.
+  testing::TestHttpServer::Reply hang;
+  hang.status = 200;
+  hang.delay_ms = 5000;
+  server.SetReply("/api/v1/write", hang);
+  c.remote_timeout_ms = 200;
+  const auto start = std::chrono::steady_clock::now();
+  SendResult hung = HttpSend(c, body);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  EXPECT_EQ(hung.status, 0);
+  EXPECT_THAT(hung.error, HasSubstr("timed out"));
+
   server.Stop();
   SendResult down = HttpSend(c, body);
   EXPECT_EQ(down.status, 0);
