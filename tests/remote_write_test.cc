@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/remote/http_sender.h"
 #include "lib/remote/queue_manager.h"
@@ -268,7 +269,7 @@ struct QueueFixture {
       std::lock_guard lock(sleeps_mu);
       sleeps.push_back(ms);
     };
-    o.reshard_interval_ms = 0;  // the tests reshard by hand
+    o.reshard_by_hand = true;
     o.flush_deadline_ms = 5000;
     o.block_when_full = block;
     queue = std::make_unique<QueueManager>(std::move(o));
@@ -331,6 +332,56 @@ TEST(QueueManagerTest, KeepsEachSeriesInOrderAcrossResharding) {
   EXPECT_EQ(s.samples_sent, static_cast<uint64_t>(kSeries * kSteps));
   EXPECT_EQ(s.samples_pending, 0);
   EXPECT_EQ(s.highest_sent_timestamp_seconds, (kSteps - 1));
+}
+
+// A backlog with slow sends: one resharding decision raises the shard
+// count, and every series still arrives whole and in order.
+TEST(QueueManagerTest, ReshardsUpWhenBehind) {
+  RemoteWriteConfig c = SmallQueue();
+  c.queue_config.capacity = 5000;
+  c.queue_config.max_samples_per_send = 10;
+  FakeReceiver receiver;
+  QueueOptions o;
+  o.config = c;
+  o.send = [&receiver](const RemoteWriteConfig&, const std::string& body) {
+    // A receiver 2 ms away: the latency the shard count must make up for.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    return receiver.Send(body);
+  };
+  o.now_ms = [] { return int64_t{1'000'000}; };
+  o.sleep_ms = [](int64_t, const std::function<bool()>&) {};
+  o.reshard_by_hand = true;
+  o.block_when_full = true;
+  QueueManager queue(std::move(o));
+  constexpr int kSeries = 20;
+  constexpr int kSteps = 100;
+  for (int i = 0; i < kSeries; ++i) {
+    queue.StoreSeries(static_cast<SeriesRef>(i + 1), Series(i), 0);
+  }
+  queue.Start();
+  for (int step = 0; step < kSteps; ++step) {
+    std::vector<SeriesRef> refs;
+    std::vector<Sample> samples;
+    for (int i = 0; i < kSeries; ++i) {
+      refs.push_back(static_cast<SeriesRef>(i + 1));
+      samples.push_back({int64_t{step} * 15000, 1});
+    }
+    ASSERT_TRUE(queue.Append(refs.data(), samples.data(), refs.size()));
+  }
+  // A few batches out: 25 minutes of samples behind, at 2 ms per 10.
+  ASSERT_TRUE(testing::WaitFor([&] { return receiver.requests() >= 5; },
+                               std::chrono::seconds(10)));
+  queue.ReshardTick();
+  const QueueStats s = queue.Stats();
+  EXPECT_GT(s.shards_desired, 1.0);
+  EXPECT_GT(s.shards, 1);
+  EXPECT_LE(s.shards, c.queue_config.max_shards);
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return queue.Idle(); }, std::chrono::seconds(30)));
+  for (const auto& [series, ts] : receiver.received()) {
+    ASSERT_EQ(ts.size(), static_cast<size_t>(kSteps)) << series;
+    EXPECT_TRUE(std::is_sorted(ts.begin(), ts.end())) << series;
+  }
 }
 
 TEST(QueueManagerTest, RetriesWithExponentialBackoffAndRetryAfter) {

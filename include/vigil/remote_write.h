@@ -169,7 +169,8 @@ struct WriteStorageOptions {
   std::function<int64_t()> now_ms;
   std::function<void(int64_t ms, const std::function<bool()>& stopping)>
       sleep_ms;
-  // How often the shard count is reconsidered (Prometheus: 10 s).
+  // How often the shard count is reconsidered (Prometheus: 10 s); 0
+  // keeps min_shards.
   int64_t reshard_interval_ms = 10000;
   // How often a WAL reader looks for new records.
   int64_t wal_poll_interval_ms = 250;

@@ -56,7 +56,7 @@ void QueueManager::Start() {
   shards_desired_ =
       static_cast<double>(options_.config.queue_config.min_shards);
   StartShardsLocked(options_.config.queue_config.min_shards);
-  if (options_.reshard_interval_ms > 0) {
+  if (!options_.reshard_by_hand) {
     ++live_threads_;
     resharder_ = std::thread([this] { RunResharder(); });
   }
@@ -285,6 +285,23 @@ void QueueManager::RunShard(size_t index, uint64_t generation) {
 }
 
 void QueueManager::SendBatch(std::vector<QueuedSample>& batch) {
+  const auto begin = std::chrono::steady_clock::now();
+  SendWithBackoff(batch);
+  // Prometheus counts a batch out when its send ends, dropped or not, with
+  // the time its retries took: the shard count then follows how long
+  // sending really takes, and resharding waits while a batch is retried.
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+          .count();
+  {
+    std::lock_guard lock(stats_mu_);
+    out_rate_.Add(static_cast<double>(batch.size()));
+    out_duration_.Add(seconds);
+  }
+  last_send_ms_.store(options_.now_ms(), std::memory_order_relaxed);
+}
+
+void QueueManager::SendWithBackoff(const std::vector<QueuedSample>& batch) {
   const QueueConfig& q = options_.config.queue_config;
   std::vector<EncodedSample> encoded;
   encoded.reserve(batch.size());
@@ -320,17 +337,12 @@ void QueueManager::SendBatch(std::vector<QueuedSample>& batch) {
       for (size_t b = 0; b < bounds_.size(); ++b) {
         if (seconds <= bounds_[b]) ++duration_buckets_[b];
       }
-      if (r.status / 100 == 2) {
-        out_rate_.Add(static_cast<double>(n));
-        out_duration_.Add(seconds);
-      }
     }
     if (r.status / 100 == 2) {
       int64_t prev = highest_sent_ms_.load(std::memory_order_relaxed);
       while (prev < highest &&
              !highest_sent_ms_.compare_exchange_weak(prev, highest)) {
       }
-      last_success_ms_.store(options_.now_ms(), std::memory_order_relaxed);
       if (failed_before) {
         LogThrottled(kLogRecovered,
                      absl::StrCat("Remote write to ", options_.config.url,
@@ -405,10 +417,9 @@ void QueueManager::ReshardTick() {
                          &shards_desired_);
   }
   if (want == current) return;
-  // Prometheus: no resharding while sends fail (the last success is older
-  // than an interval): more shards would only fail more.
-  if (last_success_ms_.load() <
-      options_.now_ms() - options_.reshard_interval_ms) {
+  // Prometheus: no resharding while a send is stuck retrying (none ended
+  // within an interval): more shards would only fail more.
+  if (last_send_ms_.load() < options_.now_ms() - options_.reshard_interval_ms) {
     return;
   }
   Reshard(want);

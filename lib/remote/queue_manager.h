@@ -31,6 +31,8 @@ struct QueueOptions {
   std::function<void(int64_t, const std::function<bool()>&)> sleep_ms;
   std::function<void(std::string_view)> log;
   int64_t reshard_interval_ms = 10000;
+  // Tests: no resharding thread; ReshardTick() runs a decision by hand.
+  bool reshard_by_hand = false;
   int64_t flush_deadline_ms = 10000;
   // WAL mode: a full shard makes Append wait instead of dropping.
   bool block_when_full = false;
@@ -109,7 +111,9 @@ class QueueManager {
   // Append with cache_mu_ held.
   bool AppendLocked(const SeriesRef* refs, const Sample* samples, size_t n);
   void RunShard(size_t index, uint64_t generation);
+  // Sends with retries, then books the batch for resharding.
   void SendBatch(std::vector<QueuedSample>& batch);
+  void SendWithBackoff(const std::vector<QueuedSample>& batch);
   void RunResharder();
   void LogThrottled(int kind, const std::string& message);
 
@@ -144,7 +148,7 @@ class QueueManager {
   std::atomic<int64_t> pending_{0};
   std::atomic<int64_t> highest_sent_ms_{0};
   std::atomic<int64_t> highest_received_ms_{0};
-  std::atomic<int64_t> last_success_ms_{0};
+  std::atomic<int64_t> last_send_ms_{0};  // when a batch's send last ended
   std::atomic<int64_t> wal_segment_{-1};
   std::atomic<uint64_t> wal_segments_skipped_{0};
 

@@ -117,7 +117,11 @@ absl::Status WriteStorage::ApplyConfig(
       o.now_ms = im.options.now_ms;
       o.sleep_ms = im.options.sleep_ms;
       o.log = im.options.log;
-      o.reshard_interval_ms = im.options.reshard_interval_ms;
+      // 0: no resharding (the rates still need an interval).
+      o.reshard_by_hand = im.options.reshard_interval_ms <= 0;
+      if (!o.reshard_by_hand) {
+        o.reshard_interval_ms = im.options.reshard_interval_ms;
+      }
       o.flush_deadline_ms = im.options.flush_deadline_ms;
       o.block_when_full = !im.options.storage_dir.empty();
       q->manager = std::make_unique<QueueManager>(std::move(o));
