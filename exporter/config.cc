@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
@@ -42,7 +43,7 @@ class ConfigParser {
     try {
       if (auto s = Known(root,
                          {"global", "scrape_configs", "rule_files", "alerting",
-                          "remote_write"},
+                          "remote_write", "datasource"},
                          "config.Config");
           !s.ok()) {
         return s;
@@ -64,6 +65,9 @@ class ConfigParser {
           root["remote_write"], filename_, base_dir_);
       if (!remote_write.ok()) return remote_write.status();
       config.remote_write = *std::move(remote_write);
+      if (auto s = Datasource(root["datasource"], config.datasource); !s.ok()) {
+        return s;
+      }
     } catch (const YAML::Exception& e) {
       return Error(e.mark, absl::StrCat("yaml: ", e.msg));
     }
@@ -232,8 +236,62 @@ class ConfigParser {
     return absl::OkStatus();
   }
 
-  absl::Status Credentials(const YAML::Node& am,
-                           notify::AlertmanagerTarget& t) {
+  // vigil's `datasource` block: where rules query, with a scrape target's
+  // HTTP settings.
+  absl::Status Datasource(const YAML::Node& node,
+                          datasource::ClientConfig& out) {
+    if (!node || node.IsNull()) return absl::OkStatus();
+    if (auto s =
+            Known(node,
+                  {"url", "timeout", "headers", "basic_auth", "authorization",
+                   "bearer_token", "bearer_token_file", "tls_config"},
+                  "config.DatasourceConfig");
+        !s.ok()) {
+      return s;
+    }
+    if (const YAML::Node url = node["url"]; url && !url.IsNull()) {
+      if (!url.IsScalar()) return Error(url.Mark(), "url must be a string");
+      out.url = url.Scalar();
+      datasource::ClientConfig probe;
+      probe.url = out.url;
+      if (auto c = datasource::Client::Create(probe); !c.ok()) {
+        return Error(url.Mark(), FromAbsl(c.status().message()));
+      }
+    }
+    int64_t timeout_ms = out.timeout.count();
+    if (auto s = Duration(node["timeout"], timeout_ms); !s.ok()) return s;
+    if (timeout_ms <= 0) {
+      return Error(node["timeout"].Mark(), "timeout must be positive");
+    }
+    out.timeout = std::chrono::milliseconds(timeout_ms);
+    if (const YAML::Node h = node["headers"]; h && !h.IsNull()) {
+      if (!h.IsMap()) return Error(h.Mark(), "headers must be a mapping");
+      for (const auto& kv : h) {
+        const std::string name = kv.first.Scalar();
+        // Prometheus's reserved headers: set by the client itself.
+        for (const char* reserved :
+             {"Authorization", "Content-Type", "Content-Length",
+              "Accept-Encoding", "User-Agent", "Host"}) {
+          if (absl::EqualsIgnoreCase(name, reserved)) {
+            return Error(kv.first.Mark(),
+                         absl::StrCat(name,
+                                      " is a reserved header. It must "
+                                      "not be changed"));
+          }
+        }
+        if (!kv.second.IsScalar()) {
+          return Error(kv.second.Mark(), "header values must be strings");
+        }
+        out.headers.emplace_back(name, kv.second.Scalar());
+      }
+    }
+    return Credentials(node, out);
+  }
+
+  // The HTTP client settings shared by Alertmanagers and the datasource;
+  // `T` has their fields by the same names.
+  template <typename T>
+  absl::Status Credentials(const YAML::Node& am, T& t) {
     if (const YAML::Node ba = am["basic_auth"]; ba && !ba.IsNull()) {
       if (auto s = Known(ba, {"username", "password", "password_file"},
                          "config.BasicAuth");

@@ -74,6 +74,10 @@ const std::vector<FlagSpec>& Table() {
       Spec("web.external-url", Kind::kString,
            "URL under which vigil is reachable; used in alert links.",
            &Flags::external_url),
+      Spec("web.route-prefix", Kind::kString,
+           "Prefix for the internal routes of web endpoints (the UI, the "
+           "API, /metrics). Defaults to path of --web.external-url.",
+           &Flags::route_prefix),
       Spec("web.enable-lifecycle", Kind::kBool,
            "Enable shutdown and reload via HTTP (/-/quit, /-/reload).",
            &Flags::enable_lifecycle),
@@ -143,6 +147,13 @@ const std::vector<FlagSpec>& Table() {
            "on start within the outage tolerance; a corrupt file is logged "
            "and ignored. Empty: restore from ALERTS_FOR_STATE only.",
            &Flags::state_file),
+      Spec("datasource.url", Kind::kString,
+           "Evaluate rules by instant queries to this Prometheus-compatible "
+           "API (Prometheus, Thanos, Mimir, VictoriaMetrics), e.g. "
+           "http://prometheus:9090, instead of the local store; recordings "
+           "and ALERTS are still written locally. Overrides the config's "
+           "datasource.url; auth and TLS go in its datasource block.",
+           &Flags::datasource_url),
       Spec("kube.in-cluster", Kind::kBool,
            "Collect pod security contexts from the Kubernetes API with the "
            "pod's service account (KUBERNETES_SERVICE_HOST/PORT, token and "

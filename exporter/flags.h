@@ -17,6 +17,7 @@ struct Flags {
   std::string config_file;  // empty: the built-in demo
   std::string listen_address = "0.0.0.0:9090";
   std::string external_url;
+  std::string route_prefix;  // empty: the external URL's path
   bool enable_lifecycle = false;
   int64_t retention_ms = 15LL * 24 * 3600 * 1000;
   std::vector<std::string> storage_load;  // --storage.load, repeatable
@@ -36,6 +37,9 @@ struct Flags {
   std::string log_level = "info";     // debug, info, warn, error
   std::string log_format = "logfmt";  // logfmt, json
   std::string state_file;             // alert state across restarts
+  // Rules query this Prometheus-compatible API instead of the local store
+  // (overrides the config's datasource.url).
+  std::string datasource_url;
   // The security-context collector (vigil/kube.h): on with kube_in_cluster
   // or a kube_api_url.
   bool kube_in_cluster = false;

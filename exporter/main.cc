@@ -1,6 +1,6 @@
 // vigil: PromQL rule evaluator and alert exporter.
 //
-// Subcommands: run (default), query, promql format, test rules, check
+// Subcommands: run (default), query, replay, promql format, test rules, check
 // rules, check config, check web-config, version, help.
 #include <iostream>
 #include <string>
@@ -12,6 +12,7 @@
 #include "exporter/flags.h"
 #include "exporter/kuberhealthy_cli.h"
 #include "exporter/query_cli.h"
+#include "exporter/replay_cli.h"
 #include "exporter/rules_cli.h"
 #include "exporter/server.h"
 #include "vigil/promql/parser.h"
@@ -34,6 +35,12 @@ Commands:
                  backfill format) or a running vigil or Prometheus; print
                  the API's JSON or a table. Exit 1 when the query fails,
                  2 on bad input. `vigil query --help` says more.
+  replay --rules FILE... --data FILE... [--start T] [--end T] [--step D]
+         [--format text|json] [--output FILE.om] [--compare FILE]...
+                 Evaluate rule groups over recorded data as the live
+                 evaluator would have; print when each alert went pending,
+                 fired and resolved, and per-alert totals. `vigil replay
+                 --help` says more.
   promql format EXPR
                  Print EXPR as canonical PromQL, as `promtool promql
                  format` does (experimental syntax accepted). Exits 2
@@ -128,6 +135,7 @@ int main(int argc, char** argv) {
   }
   if (command == "promql") return RunPromql(argc, argv);
   if (command == "query") return vigil::cli::RunQuery(argc, argv);
+  if (command == "replay") return vigil::cli::RunReplay(argc, argv);
   if (command == "kuberhealthy") return vigil::cli::RunKuberhealthy(argc, argv);
   // `vigil test rules …` / `vigil check rules …` (promtool's commands).
   const std::string_view sub = argc > 2 ? argv[2] : "";

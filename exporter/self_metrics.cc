@@ -214,6 +214,14 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
     MetricFamily failing =
         Family("vigil_rule_group_rules_failing",
                "Rules whose last evaluation failed.", MetricType::Gauge);
+    // Prometheus's prometheus_rule_evaluations_total and
+    // prometheus_rule_evaluation_failures_total: one per rule evaluated.
+    MetricFamily evaluations =
+        Family("vigil_rule_evaluations_total",
+               "The total number of rule evaluations.", MetricType::Counter);
+    MetricFamily eval_failures = Family(
+        "vigil_rule_evaluation_failures_total",
+        "The total number of rule evaluation failures.", MetricType::Counter);
     for (const auto& g : rm->groups()) {
       std::vector<ClientMetric::Label> l = {
           {"rule_group", g->file() + ";" + g->name()}};
@@ -225,11 +233,16 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
         bad += r->health() == rules::RuleHealth::kBad ? 1 : 0;
       }
       Add(failing, bad, l);
+      Add(evaluations, static_cast<double>(g->evaluations_total()), l);
+      Add(eval_failures, static_cast<double>(g->evaluation_failures_total()),
+          l);
     }
     out.push_back(std::move(duration));
     out.push_back(std::move(last));
     out.push_back(std::move(count));
     out.push_back(std::move(failing));
+    out.push_back(std::move(evaluations));
+    out.push_back(std::move(eval_failures));
     out.push_back(Single("vigil_rule_group_iterations_missed_total",
                          "Rule group evaluations missed due to slow rule "
                          "group evaluation.",

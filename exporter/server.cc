@@ -16,10 +16,13 @@
 #include "exporter/demo.h"
 #include "exporter/log.h"
 #include "exporter/rule_alerts.h"
+#include "exporter/rule_datasource.h"
 #include "exporter/self_metrics.h"
+#include "exporter/ui_sources.h"
 #include "lib/model/wall_clock.h"
 #include "vigil/api.h"
 #include "vigil/backfill.h"
+#include "vigil/datasource.h"
 #include "vigil/kube.h"
 #include "vigil/notify.h"
 #include "vigil/promql/engine.h"
@@ -29,12 +32,17 @@
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
 #include "vigil/version.h"
+#include "vigil/web.h"
 
 namespace vigil::exporter {
 namespace {
 
 // How often retention runs; Prometheus compacts its head about as often.
 constexpr auto kGcInterval = std::chrono::minutes(1);
+// A fast-growing log (a large cluster scraped every few seconds) outgrows
+// its checkpoint threshold by some 50 MiB a minute: checked this often, the
+// log a start after a crash replays stays near the threshold.
+constexpr auto kCheckpointCheckInterval = std::chrono::seconds(5);
 // How often --state.file is rewritten: a crash loses at most this much, and
 // a restart counts it as downtime.
 constexpr auto kStateSaveInterval = std::chrono::seconds(30);
@@ -125,6 +133,7 @@ class Server {
 
   int Run() {
     const int64_t start = WallClockMs();
+    start_ms_ = start;
     if (demo_ && !flags_.web_config_file.empty()) {
       // The demo scrapes and lists pods from its own listener over plain,
       // unauthenticated HTTP.
@@ -177,6 +186,7 @@ class Server {
     };
     api_options.enable_lifecycle = flags_.enable_lifecycle;
     api_options.external_url = flags_.external_url;
+    api_options.route_prefix = flags_.route_prefix;
     api_options.max_concurrent_requests =
         static_cast<int>(flags_.query_max_concurrency);
     api_options.build_info = {
@@ -237,6 +247,10 @@ class Server {
       std::lock_guard lock(config_mu_);
       return config_text_;
     };
+    for (auto& [path, handler] :
+         web::Handlers(UiOptionsFrom(api_options), UiSourcesFor(self, deps))) {
+      deps.extra_handlers.emplace(path, std::move(handler));
+    }
     api::ApiServer server(api_options, deps);
     if (absl::Status s = server.Start(); !s.ok()) {
       Log(LogLevel::kError, "Unable to start web listener",
@@ -278,10 +292,16 @@ class Server {
 
     std::thread gc([this] {
       std::unique_lock lock(control_.mu);
-      while (!control_.cv.wait_for(lock, kGcInterval,
+      auto next_gc = std::chrono::steady_clock::now() + kGcInterval;
+      while (!control_.cv.wait_for(lock, kCheckpointCheckInterval,
                                    [this] { return control_.quit; })) {
         lock.unlock();
-        head_.RunGc(WallClockMs());
+        if (std::chrono::steady_clock::now() >= next_gc) {
+          head_.RunGc(WallClockMs());
+          next_gc = std::chrono::steady_clock::now() + kGcInterval;
+        } else {
+          head_.CheckpointWalIfDue();
+        }
         lock.lock();
       }
     });
@@ -341,6 +361,37 @@ class Server {
     return o;
   }
 
+  web::UiOptions UiOptionsFrom(const api::ApiServerOptions& api) const {
+    web::UiOptions o;
+    o.build_info = api.build_info;
+    o.flags = api.flags;
+    o.external_url = flags_.external_url;
+    o.route_prefix = flags_.route_prefix;
+    o.start_time_ms = start_ms_;
+    return o;
+  }
+
+  // The same sources the API reads (`api`'s); `self` outlives the server.
+  web::UiSources UiSourcesFor(const SelfMetrics& self,
+                              const api::ApiDependencies& api) {
+    web::UiSources s;
+    s.engine = &engine_;
+    s.storage = &head_;
+    s.rules = rules_.get();
+    s.targets = api.targets;
+    s.extra_targets = [this] {
+      std::vector<api::ActiveTarget> out;
+      if (kube::Collector* kube = kube_ready_.load()) {
+        out.push_back(CollectorTarget(kube->Status(), kube_api_url_));
+      }
+      return out;
+    };
+    s.alertmanagers = api.alertmanagers;
+    s.config_yaml = api.config_yaml;
+    s.store_figures = [&self] { return StoreFigures(self); };
+    return s;
+  }
+
   notify::NotifierOptions NotifierOptionsFrom(const Config& c) const {
     notify::NotifierOptions o;
     o.alertmanager_configs = c.alertmanagers;
@@ -375,7 +426,42 @@ class Server {
                       const std::vector<rules::Alert>& alerts) {
       notifier_->Send(FromRuleAlerts(expr, alerts, flags_.external_url));
     };
+    o.query = rule_queries_.QueryFunc();
+    o.for_state_fallback = rule_queries_.ForStateReader();
+    o.on_failure = [](const rules::RuleFailure& f) {
+      Log(LogLevel::kWarn,
+          f.restoring ? "Failed to restore 'for' state"
+                      : "Evaluating rule failed",
+          {{"file", f.file},
+           {"group", f.group},
+           {"rule", f.rule},
+           {"err", std::string(f.status.message())}});
+    };
     return o;
+  }
+
+  // The datasource rules query (--datasource.url over the config's url),
+  // or none; logged when it changes.
+  absl::Status ApplyDatasource(const Config& config) {
+    datasource::ClientConfig c = config.datasource;
+    if (!flags_.datasource_url.empty()) c.url = flags_.datasource_url;
+    std::shared_ptr<const datasource::Client> client;
+    if (!c.url.empty()) {
+      auto created = datasource::Client::Create(std::move(c));
+      if (!created.ok()) return created.status();
+      client = *std::move(created);
+    }
+    const auto old = rule_queries_.client();
+    const std::string old_url = old ? old->config().url : "";
+    const std::string new_url = client ? client->config().url : "";
+    rule_queries_.SetClient(std::move(client));
+    if (old_url != new_url) {
+      Log(LogLevel::kInfo,
+          new_url.empty() ? "Rules query the local store"
+                          : "Rules query the remote datasource",
+          {{"url", new_url}});
+    }
+    return absl::OkStatus();
   }
 
   // --storage.load: recorded data goes in before anything else writes, so
@@ -444,6 +530,7 @@ class Server {
          {"samples", std::to_string(stats->samples)},
          {"samples_rejected", std::to_string(stats->samples_rejected)},
          {"unknown_refs", std::to_string(stats->unknown_refs)},
+         {"snapshot_duration", absl::StrCat(stats->snapshot_seconds, "s")},
          {"duration", absl::StrCat(stats->seconds, "s")}});
     return true;
   }
@@ -469,6 +556,14 @@ class Server {
   // Applies a loaded config; rules first, since a bad rule file must leave
   // everything as it was.
   absl::Status ApplyConfig(const Config& config) {
+    // Checked before anything changes; applied with the rules.
+    if (!flags_.datasource_url.empty() || !config.datasource.url.empty()) {
+      datasource::ClientConfig probe = config.datasource;
+      if (!flags_.datasource_url.empty()) probe.url = flags_.datasource_url;
+      if (auto c = datasource::Client::Create(std::move(probe)); !c.ok()) {
+        return c.status();
+      }
+    }
     if (absl::Status s = demo_ ? rules_->UpdateFromText(demo::RuleFiles())
                                : rules_->Update(config.rule_files);
         !s.ok()) {
@@ -483,6 +578,7 @@ class Server {
         !s.ok()) {
       return s;
     }
+    if (absl::Status s = ApplyDatasource(config); !s.ok()) return s;
     std::lock_guard lock(config_mu_);
     config_text_ = config.source;
     external_labels_ = config.global.external_labels;
@@ -598,6 +694,7 @@ class Server {
     options.interval_ms = demo_api_url.empty() ? flags_.kube_collect_interval_ms
                                                : demo::kIntervalMs;
     const std::string api_url = options.api.api_url;
+    kube_api_url_ = api_url;
     auto collector = kube::Collector::Create(std::move(options), &head_);
     if (!collector.ok()) return collector.status();
     kube_ = *std::move(collector);
@@ -637,6 +734,7 @@ class Server {
   const Flags& flags_;
   tsdb::Head head_;
   promql::Engine engine_;
+  RuleQuerySource rule_queries_{&engine_, &head_};
   scrape::ScrapeManager scrape_;
   std::unique_ptr<remote::WriteStorage> remote_;
   std::unique_ptr<notify::Notifier> notifier_;
@@ -648,6 +746,8 @@ class Server {
   Labels external_labels_;  // under config_mu_, for /federate  // /-/ready:
                             // storage replayed, config on
   const bool demo_;
+  int64_t start_ms_ = 0;
+  std::string kube_api_url_;  // for the UI's Targets page
   int demo_port_ = 0;
   std::unique_ptr<AlertTransitionLog> alert_log_;
   std::string kube_last_error_;

@@ -17,6 +17,9 @@ packages=(
   # The shell tests' helpers: free ports, JSON checks, a fake Kubernetes API,
   # bcrypt hashes (python3's crypt) and certificates (openssl).
   python3 openssl
+  # The web UI's browser test (tests/web_ui_browser_test.py): headless
+  # Chromium driven through chromedriver by Selenium's Python bindings.
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

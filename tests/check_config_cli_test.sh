@@ -47,6 +47,22 @@ global:
   scrape_interval: 15s
   bogus: 1
 YAML
+# vigil's own datasource block (promtool knows no such field: exit 1 too).
+cat >"$work/conf/bad-datasource-url.yml" <<'YAML'
+datasource:
+  timeout: 10s
+  url: prometheus:9090
+YAML
+cat >"$work/conf/bad-datasource-header.yml" <<'YAML'
+datasource:
+  url: http://prometheus:9090
+  headers: {Authorization: x}
+YAML
+cat >"$work/conf/bad-datasource-field.yml" <<'YAML'
+datasource:
+  url: http://prometheus:9090
+  query: up
+YAML
 cat >"$work/conf/bad-yaml.yml" <<'YAML'
 global:
   scrape_interval: [15s
@@ -120,6 +136,9 @@ expect good 0 "" -- good.yml
 expect empty-glob 0 "" -- empty-glob.yml
 expect two-files 0 "" -- good.yml empty-glob.yml
 expect bad-field 1 "bad-field.yml:3:3: field bogus not found" -- bad-field.yml
+expect bad-datasource-url 1 'bad-datasource-url.yml:3:8: datasource url "prometheus:9090" must be http:// or https://' -- bad-datasource-url.yml
+expect bad-datasource-header 1 "bad-datasource-header.yml:3:13: Authorization is a reserved header" -- bad-datasource-header.yml
+expect bad-datasource-field 1 "bad-datasource-field.yml:3:3: field query not found in type config.DatasourceConfig" -- bad-datasource-field.yml
 expect bad-yaml 1 "bad-yaml.yml:3:1: yaml:" -- bad-yaml.yml
 expect stray-comma 1 "stray-comma.yml:2:1: yaml: did not find expected node content" -- stray-comma.yml
 expect alias-bomb 1 "alias-bomb.yml: yaml: document contains excessive aliasing" -- alias-bomb.yml

@@ -571,6 +571,120 @@ TEST(HeadWalTest, SnapshotsOfLongSeriesAndRepeatedSnapshots) {
   EXPECT_EQ(Dump(head), before);
 }
 
+// Commits samples [from, to) of `series` noisy series, one commit each.
+void CommitRange(Head& head, int from, int to, int series) {
+  for (int c = from; c < to; ++c) {
+    auto app = head.NewAppender();
+    for (int i = 0; i < series; ++i) {
+      const Labels l =
+          Labels::FromStrings({"__name__", "r", "i", std::to_string(i)});
+      ASSERT_TRUE(app->Append(l, kNow - 500000 + c * 1000,
+                              Noise(static_cast<uint64_t>(c * series + i)))
+                      .ok());
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  }
+}
+
+TEST(HeadWalTest, SnapshotChunksAreInstalledAsTheyAreAndAppendsContinueThem) {
+  TempDir dir;
+  std::vector<std::string> log;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    CommitRange(head, 0, 300, 10);  // chunks of 120, 120 and an open 60
+    ASSERT_TRUE(head.SnapshotWal().ok());
+  }
+  Head restored;
+  auto stats = restored.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshot_samples, 3000u);
+  CommitRange(restored, 300, 400, 10);
+  // A Head that never restarted holds the same samples in the same chunks,
+  // byte for byte: the open chunk was continued, not started again.
+  Head never;
+  CommitRange(never, 0, 400, 10);
+  EXPECT_EQ(Dump(restored), Dump(never));
+  EXPECT_EQ(restored.Stats().chunks, never.Stats().chunks);
+  EXPECT_EQ(restored.Stats().chunk_bytes, never.Stats().chunk_bytes);
+  EXPECT_EQ(restored.Stats().samples_appended, 4000u);
+}
+
+// Writes `group` as the snapshot format before chunks carried their times
+// (record type 3), as an older vigil did.
+std::string OldSnapshotRecord(const std::vector<wal::SnapshotSeries>& group) {
+  std::string out(1, '\x03');
+  auto varint = [&out](uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>(v | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  auto str = [&](std::string_view s) {
+    varint(s.size());
+    out.append(s);
+  };
+  varint(group.size());
+  for (const wal::SnapshotSeries& series : group) {
+    varint(series.ref);
+    varint(series.labels.size());
+    for (const Label& l : series.labels) {
+      str(l.name);
+      str(l.value);
+    }
+    varint(series.chunks.size());
+    for (const wal::SnapshotChunk& c : series.chunks) {
+      varint(static_cast<uint64_t>(c.num_samples));
+      str(c.bytes);
+    }
+  }
+  return out;
+}
+
+TEST(HeadWalTest, ASnapshotInTheOlderFormatStillLoads) {
+  TempDir dir;
+  std::vector<std::string> log;
+  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> before;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Options(dir.path(), &log), kNow).ok());
+    CommitRange(head, 0, 250, 10);
+    ASSERT_TRUE(head.SnapshotWal().ok());
+    before = Dump(head);
+  }
+  // Rewrite the snapshot's records in the older form, in place.
+  std::string snapshot;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind("snapshot.", 0) == 0) {
+      snapshot = e.path().string();
+    }
+  }
+  ASSERT_NE(snapshot, "");
+  std::vector<std::string> records;
+  for (const std::string& r : ReadAll(snapshot)) {
+    if (wal::RecordTypeOf(r) ==
+        static_cast<uint8_t>(wal::RecordType::kSnapshotChunks)) {
+      std::vector<wal::SnapshotSeries> group;
+      ASSERT_TRUE(wal::DecodeSnapshotSeries(r, &group).ok());
+      records.push_back(OldSnapshotRecord(group));
+    } else {
+      records.push_back(r);
+    }
+  }
+  fs::remove_all(snapshot);
+  fs::create_directory(snapshot);
+  {
+    auto writer = wal::Writer::Open(snapshot);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Log(records).ok());
+    ASSERT_TRUE((*writer)->Close().ok());
+  }
+  Head head;
+  auto stats = head.OpenWal(Options(dir.path(), &log), kNow);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->snapshots_discarded, 0u);
+  EXPECT_EQ(stats->snapshot_samples, 2500u);
+  EXPECT_EQ(Dump(head), before);
+}
+
 size_t CountSegments(const std::string& dir) {
   auto segments = wal::ListSegments(dir + "/wal");
   return segments.ok() ? segments->size() : 0;
@@ -616,9 +730,16 @@ TEST(HeadWalTest, GcCheckpointsTheLogWhenItOutgrowsTheSnapshot) {
     EXPECT_EQ(first, 1u);
     head.RunGc(kNow);  // nothing new to fold in
     EXPECT_EQ(head.GetWalStats().snapshots, first);
+    // Between collections the cheap check alone checkpoints a log that
+    // grew past the threshold, and nothing else.
     Fill(head, 100, 200, kNow - 200000);
-    head.RunGc(kNow);
+    head.CheckpointWalIfDue();
     EXPECT_EQ(head.GetWalStats().snapshots, 2u);
+    head.CheckpointWalIfDue();
+    EXPECT_EQ(head.GetWalStats().snapshots, 2u);
+    Fill(head, 300, 200, kNow - 100000);  // outgrows the larger snapshot
+    head.RunGc(kNow);
+    EXPECT_EQ(head.GetWalStats().snapshots, 3u);
     before = Dump(head);
   }
   Head replayed;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/tsdb/bit_stream.h"
 #include "lib/tsdb/xor_chunk.h"
 #include "vigil/storage.h"
 
@@ -196,6 +197,126 @@ TEST(XorChunkTest, TruncatedStreamIsReportedNotOverread) {
     EXPECT_LT(n, enc.num_samples());
     EXPECT_TRUE(dec.corrupt()) << "cut at " << cut;
   }
+}
+
+// A series with every kind of step: regular, jittered, huge jumps, equal
+// and special values, values that widen and narrow the XOR window.
+std::vector<RawSample> MixedSeries(uint32_t seed, int n) {
+  std::mt19937_64 rng(seed);
+  std::vector<RawSample> out;
+  int64_t t = -5000;
+  double v = 1;
+  for (int i = 0; i < n; ++i) {
+    switch (rng() % 6) {
+      case 0:
+        t += 15000;
+        break;
+      case 1:
+        t += 15000 + static_cast<int64_t>(rng() % 200) - 100;
+        break;
+      case 2:
+        t += static_cast<int64_t>(rng() % (int64_t{1} << 40)) + 1;
+        break;
+      default:
+        t += 1;
+        break;
+    }
+    switch (rng() % 5) {
+      case 0:
+        break;  // the same value
+      case 1:
+        v = std::bit_cast<double>(rng());
+        break;
+      case 2:
+        v += 1;
+        break;
+      case 3:
+        v = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
+        break;
+      default:
+        v = static_cast<double>(rng() % 1000) / 7;
+        break;
+    }
+    out.push_back({t, Bits(v)});
+  }
+  return out;
+}
+
+TEST(XorChunkTest, AResumedEncoderWritesWhatOneEncoderWould) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::vector<RawSample> in = MixedSeries(seed, 150);
+    XorEncoder whole;
+    for (const RawSample& s : in) {
+      whole.Append(s.t, std::bit_cast<double>(s.bits));
+    }
+    for (int n = 1; n <= static_cast<int>(in.size()); ++n) {
+      // Resumed from the whole stream, whose bits past sample n (a commit
+      // a snapshot did not see) must be dropped.
+      XorEncoder resumed;
+      ASSERT_TRUE(resumed.Resume(whole.bytes().data(), whole.bytes().size(), n))
+          << "seed " << seed << " n " << n;
+      EXPECT_EQ(resumed.num_samples(), n);
+      EXPECT_EQ(resumed.last_t(), in[static_cast<size_t>(n - 1)].t);
+      EXPECT_EQ(resumed.last_v_bits(), in[static_cast<size_t>(n - 1)].bits);
+      for (size_t i = static_cast<size_t>(n); i < in.size(); ++i) {
+        resumed.Append(in[i].t, std::bit_cast<double>(in[i].bits));
+      }
+      ASSERT_EQ(resumed.bytes(), whole.bytes())
+          << "seed " << seed << " n " << n;
+    }
+  }
+}
+
+TEST(XorChunkTest, ResumeRefusesAStreamThatLacksItsSamples) {
+  XorEncoder enc;
+  for (int i = 0; i < 10; ++i) enc.Append(i * 1000, i * 0.5);
+  XorEncoder resumed;
+  // (An 11th would decode from the last byte's zero padding: the count
+  // lives beside the bytes, as in every chunk.)
+  EXPECT_FALSE(resumed.Resume(enc.bytes().data(), enc.bytes().size(), 100));
+  EXPECT_FALSE(resumed.Resume(enc.bytes().data(), enc.bytes().size(), 0));
+  EXPECT_FALSE(resumed.Resume(enc.bytes().data(), 3, 10));
+  EXPECT_EQ(resumed.num_samples(), 0);  // untouched
+  // Garbage: t=0 and v=0, a zero delta, then a value that reuses a window
+  // no encoder wrote.
+  const uint8_t garbage[] = {0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x80, 0xff};
+  EXPECT_FALSE(resumed.Resume(garbage, sizeof(garbage), 2));
+  EXPECT_TRUE(resumed.Resume(garbage, sizeof(garbage), 1));
+}
+
+TEST(BitStreamTest, FieldsOfEveryWidthAtEveryOffsetReadBack) {
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<uint64_t, int>> fields;
+  BitWriter w;
+  for (int i = 0; i < 5000; ++i) {
+    const int nbits = static_cast<int>(rng() % 65);
+    const uint64_t v = nbits == 0 ? 0 : rng() & (~uint64_t{0} >> (64 - nbits));
+    fields.emplace_back(v, nbits);
+    w.WriteBits(v, nbits);
+  }
+  BitReader r(w.bytes().data(), w.bytes().size());
+  for (const auto& [want, nbits] : fields) {
+    uint64_t got = 1;
+    ASSERT_TRUE(r.ReadBits(nbits, &got));
+    ASSERT_EQ(got, want) << nbits << " bits";
+  }
+  // Past the end: refused, nothing read.
+  const size_t at = r.position_bits();
+  uint64_t ignored;
+  EXPECT_FALSE(
+      r.ReadBits(static_cast<int>(w.bytes().size() * 8 - at) + 1, &ignored));
+  EXPECT_EQ(r.position_bits(), at);
+}
+
+TEST(BitStreamTest, ResumingAWriterDropsTheBitsAfterTheCut) {
+  BitWriter w;
+  w.WriteBits(0xffff, 16);
+  BitWriter resumed;
+  resumed.Resume(w.bytes().data(), 11);
+  resumed.WriteBits(0, 5);
+  ASSERT_EQ(resumed.bytes().size(), 2u);
+  EXPECT_EQ(resumed.bytes()[0], 0xff);
+  EXPECT_EQ(resumed.bytes()[1], 0xe0);
 }
 
 }  // namespace

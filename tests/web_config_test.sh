@@ -92,8 +92,9 @@ if curl -s --cacert ca1.crt --cert stranger.crt --key stranger.key \
   fail "a client certificate from another CA was accepted"
 fi
 
-# Basic auth on every endpoint, probes included.
-for path in /-/healthy /-/ready /metrics "/api/v1/query?query=up" /api/v1/status/buildinfo; do
+# Basic auth on every endpoint, probes and the web UI included.
+for path in /-/healthy /-/ready /metrics "/api/v1/query?query=up" /api/v1/status/buildinfo \
+    / /alerts /static/vigil-ui.js; do
   [ "$(status "$base$path")" = 401 ] || fail "$path without a password: not 401"
   [ "$(status -u alice:wrong "$base$path")" = 401 ] || fail "$path with a wrong password: not 401"
   [ "$(status -u mallory:s3cret "$base$path")" = 401 ] || fail "$path as an unknown user: not 401"

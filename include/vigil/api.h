@@ -198,8 +198,15 @@ struct ApiServerOptions {
   std::chrono::milliseconds query_timeout{0};
   int64_t max_samples = 0;
   int64_t lookback_delta_ms = 0;
-  // --web.external-url: its path (e.g. "/prometheus") is the route prefix.
+  // --web.external-url: its path (e.g. "/prometheus") is the route prefix
+  // unless route_prefix is set.
   std::string external_url;
+  // --web.route-prefix: where the routes are served ("/vigil"; "/" for the
+  // root, as behind an ingress that strips the external URL's path). Empty:
+  // the external URL's path. Requests outside it are served as well; a GET
+  // of the prefix itself without its trailing slash is redirected to it
+  // with one, so that the UI's relative links resolve under it.
+  std::string route_prefix;
   bool enable_lifecycle = false;  // --web.enable-lifecycle
   BuildInfo build_info;
   std::map<std::string, std::string> flags;  // /api/v1/status/flags

@@ -11,7 +11,14 @@
 // minutes so that Alertmanager hears of the resolution, and write
 // ALERTS{alertstate=…} and ALERTS_FOR_STATE series. A rule that fails (a
 // query error, an exceeded `limit`, a duplicate label set after applying
-// labels) records its error and health; the group goes on to the next rule.
+// labels) records its error and health and is counted; the group goes on to
+// the next rule. A failed alerting rule leaves its alerts as they were (no
+// resolution, no new `for` clock) and sends nothing until it evaluates
+// again, as Prometheus's: Alertmanager keeps them until their endsAt
+// (valid_until, four intervals or resend delays after the last send).
+//
+// Queries run on the engine over the store, or through GroupOptions::query
+// (a remote datasource); results go to the Appendable either way.
 //
 // Alerts to send are handed to the group's AlertSink after each alerting
 // rule, with Prometheus's resend logic (resend_delay, valid_until).
@@ -28,11 +35,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "vigil/labels.h"
+#include "vigil/matcher.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
 #include "vigil/storage.h"
@@ -73,13 +82,49 @@ struct Alert {
 using AlertSink =
     std::function<void(const std::string& expr, const std::vector<Alert>&)>;
 
+// Prometheus's rules.QueryFunc: runs `expr` (parsed from `text`, the
+// expression as written) as an instant query at `t_ms`, for rule
+// expressions and templates' `query`. Any result type may come back; the
+// rules accept a vector, and a scalar as a one-sample vector without labels
+// (Prometheus's EngineQueryFunc), and fail on anything else with "rule
+// result is not a vector or scalar". An error fails the rule's evaluation.
+// Called on the evaluating thread; must be safe to call from several
+// groups' threads at once.
+using QueryFunc = std::function<absl::StatusOr<promql::QueryResult>(
+    std::string_view text, const promql::Expr& expr, int64_t t_ms)>;
+
+// Reads, for every series matching `matchers`, its last sample in
+// [mint_ms, maxt_ms]: labels in `metric`, the sample in `t` and `v`. Where
+// `for` state is restored from when the local store has none.
+using LastSampleReader = std::function<absl::StatusOr<promql::Vector>(
+    const Matchers& matchers, int64_t mint_ms, int64_t maxt_ms)>;
+
+// A rule that failed to evaluate, or whose `for` state could not be read,
+// for the log (Prometheus logs "Evaluating rule failed").
+struct RuleFailure {
+  std::string file;
+  std::string group;
+  std::string rule;
+  bool restoring = false;  // reading ALERTS_FOR_STATE, not evaluating
+  absl::Status status;
+};
+
 struct GroupOptions {
-  Storage* storage = nullptr;  // what queries read
+  Storage* storage = nullptr;  // what local queries and restores read
   // Where rule output goes: recording rules' samples, ALERTS and
   // ALERTS_FOR_STATE (typically the same tsdb::Head as `storage`).
   Appendable* appendable = nullptr;
+  // Parses expressions; also runs them when `query` is empty.
   const promql::Engine* engine = nullptr;
+  // Where rule expressions run instead of `engine` over `storage` (a
+  // remote datasource); empty: locally.
+  QueryFunc query;
+  // Where `for` state comes from when `storage` has no ALERTS_FOR_STATE
+  // for a rule (the datasource's, as vmalert restores); may be empty.
+  LastSampleReader for_state_fallback;
   AlertSink notify;  // may be empty
+  // Told of each failed rule evaluation and restore; may be empty.
+  std::function<void(const RuleFailure&)> on_failure;
   int64_t default_interval_ms = 60 * 1000;
   int64_t default_query_offset_ms = 0;  // global rule_query_offset
   int64_t resend_delay_ms = 60 * 1000;  // --rules.alert.resend-delay
@@ -126,6 +171,11 @@ class RuleGroup {
   const std::vector<std::unique_ptr<Rule>>& rules() const;
   int64_t last_eval_ms() const;
   int64_t last_eval_duration_us() const;
+  // Rule evaluations and failed ones since the group was created (carried
+  // over on reload), as Prometheus's prometheus_rule_evaluations_total and
+  // prometheus_rule_evaluation_failures_total count them: one per rule.
+  uint64_t evaluations_total() const;
+  uint64_t evaluation_failures_total() const;
 
  private:
   struct State;

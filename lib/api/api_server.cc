@@ -61,13 +61,22 @@ void SetCors(const HttpRequest& req, HttpResponse* resp) {
   resp->headers.emplace_back("Access-Control-Allow-Origin", "*");
 }
 
-// The path of --web.external-url, which Prometheus serves under.
-std::string RoutePrefix(std::string_view external_url) {
-  const size_t scheme = external_url.find("://");
-  if (scheme == std::string_view::npos) return "";
-  const size_t slash = external_url.find('/', scheme + 3);
-  if (slash == std::string_view::npos) return "";
-  std::string prefix(external_url.substr(slash));
+// Prometheus's web.go: --web.route-prefix, defaulting to the path of
+// --web.external-url, with a leading slash and without a trailing one ("/"
+// is the root, here "").
+std::string RoutePrefix(std::string_view route_prefix,
+                        std::string_view external_url) {
+  std::string prefix(route_prefix);
+  if (prefix.empty()) {
+    const size_t scheme = external_url.find("://");
+    if (scheme == std::string_view::npos) return "";
+    const size_t slash = external_url.find('/', scheme + 3);
+    if (slash == std::string_view::npos) return "";
+    prefix = external_url.substr(slash);
+    // The path ends where a query or fragment starts.
+    prefix = prefix.substr(0, prefix.find_first_of("?#"));
+  }
+  if (prefix.empty() || prefix.front() != '/') prefix.insert(0, "/");
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   return prefix;
 }
@@ -197,7 +206,8 @@ ApiServer::ApiServer(ApiServerOptions options, ApiDependencies deps)
   if (ctx.options.lookback_delta_ms > 0) {
     ctx.engine_options.lookback_delta_ms = ctx.options.lookback_delta_ms;
   }
-  impl_->route_prefix = RoutePrefix(ctx.options.external_url);
+  impl_->route_prefix =
+      RoutePrefix(ctx.options.route_prefix, ctx.options.external_url);
   impl_->BuildRoutes();
 }
 
@@ -266,6 +276,20 @@ std::string_view ApiServer::Impl::HandlerLabel(const HttpRequest& req) const {
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& request) const {
+  const std::string& prefix = impl_->route_prefix;
+  if (!prefix.empty() && request.path == prefix &&
+      (request.method == "GET" || request.method == "HEAD")) {
+    // Relative (its last segment plus "/"), so that it also holds behind a
+    // proxy that adds a path of its own.
+    HttpResponse resp;
+    resp.status = 302;
+    std::string location = prefix.substr(prefix.rfind('/') + 1) + "/";
+    if (!request.query_string.empty()) {
+      location += "?" + request.query_string;
+    }
+    resp.headers.emplace_back("Location", std::move(location));
+    return resp;
+  }
   HttpRequest storage;
   const HttpRequest& req = impl_->StripPrefix(request, &storage);
   RequestObserver* observer = impl_->ctx.deps.request_observer;

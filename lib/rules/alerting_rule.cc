@@ -7,6 +7,13 @@
 #include "absl/strings/str_cat.h"
 
 namespace vigil::rules {
+namespace {
+
+// ALERTS_FOR_STATE holds seconds; beyond this a double no longer converts
+// to milliseconds in an int64.
+constexpr double kMaxActiveAtSeconds = 9.0e12;
+
+}  // namespace
 
 AlertingRule::AlertingRule(
     RuleSpec spec, promql::ExprPtr expr,
@@ -47,7 +54,7 @@ absl::StatusOr<std::unique_ptr<AlertingRule>> AlertingRule::Create(
 }
 
 absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
-  auto result = QueryVector(ctx, *expr_);
+  auto result = QueryVector(ctx, spec_.expr, *expr_);
   if (!result.ok()) return result.status();
   const int64_t ts = ctx.ts_ms;
 
@@ -58,7 +65,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
   data.query = [&ctx](const std::string& q) -> absl::StatusOr<promql::Vector> {
     auto parsed = promql::ParseExpr(q, ctx.engine->options().parse_options);
     if (!parsed.ok()) return parsed.status();
-    return QueryVector(ctx, **parsed);
+    return QueryVector(ctx, q, **parsed);
   };
 
   // New alerts of this evaluation, keyed as active_ is.
@@ -190,18 +197,17 @@ std::vector<Alert> AlertingRule::AlertsToSend(int64_t ts_ms,
   return out;
 }
 
-void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
-                                   int64_t outage_tolerance_ms,
-                                   int64_t for_grace_period_ms) {
+absl::Status AlertingRule::RestoreForState(const RuleEvalContext& ctx,
+                                           int64_t outage_tolerance_ms,
+                                           int64_t for_grace_period_ms) {
   const int64_t hold = spec_.for_ms;
   // Prometheus skips restoring a `for` shorter than the grace period: the
   // alert simply waits its full `for` again.
   if (restored_from_file_ || hold < for_grace_period_ms || active_.empty()) {
-    return;
+    return absl::OkStatus();
   }
   const int64_t ts = ctx.ts_ms;
-  auto querier = ctx.storage->OpenQuerier(ts - outage_tolerance_ms, ts);
-  if (!querier.ok()) return;
+  const int64_t mint = ts - outage_tolerance_ms;
   Matchers matchers;
   auto add = [&](std::string_view name, std::string_view value) {
     auto m = Matcher::Create(MatchType::kEqual, std::string(name),
@@ -214,24 +220,36 @@ void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
     // Templated labels cannot be matched before expansion.
     if (l.value.find("{{") == std::string::npos) add(l.name, l.value);
   }
-  auto series = (*querier)->Select({ts - outage_tolerance_ms, ts}, matchers);
-  if (!series.ok()) return;
+  absl::StatusOr<promql::Vector> last =
+      LastSamples(*ctx.storage, matchers, mint, ts);
+  // vmalert's remote restore: the datasource holds the state a replica
+  // without a log of its own wrote (through remote write or federation).
+  bool remote = false;
+  if (last.ok() && last->empty() && ctx.options->for_state_fallback) {
+    last = ctx.options->for_state_fallback(matchers, mint, ts);
+    remote = true;
+  }
+  if (!last.ok()) return last.status();
   absl::flat_hash_map<uint64_t, Sample> last_by_alert;
-  for (const auto& s : *series) {
-    LabelsBuilder b(s->labels());
+  for (const promql::VectorSample& s : *last) {
+    LabelsBuilder b(s.metric);
     b.Del(kMetricName);
-    auto it = s->Iterator();
-    Sample last;
-    bool any = false;
-    while (it->Next()) {
-      last = it->At();
-      any = true;
-    }
-    if (any) last_by_alert[b.Build().Hash()] = last;
+    last_by_alert[b.Build().Hash()] = {s.t, s.v};
   }
   for (auto& [h, a] : active_) {
     auto found = last_by_alert.find(a.labels.Hash());
-    if (found == last_by_alert.end() || IsStaleNaN(found->second.v)) continue;
+    if (found == last_by_alert.end() && remote) {
+      // Remote write adds the external labels an alert does not have.
+      LabelsBuilder b(a.labels);
+      for (const Label& l : ctx.options->external_labels) {
+        if (a.labels.Get(l.name).empty()) b.Set(l.name, l.value);
+      }
+      found = last_by_alert.find(b.Build().Hash());
+    }
+    if (found == last_by_alert.end() || IsStaleNaN(found->second.v) ||
+        !(std::fabs(found->second.v) < kMaxActiveAtSeconds)) {
+      continue;  // a NaN or absurd active_at is no clock to restore
+    }
     // Seconds resolution, as ALERTS_FOR_STATE stores them.
     const int64_t down_at = found->second.t / 1000 * 1000;
     int64_t restored_active_at = static_cast<int64_t>(found->second.v) * 1000;
@@ -246,6 +264,27 @@ void AlertingRule::RestoreForState(const RuleEvalContext& ctx,
     a.active_at_ms = restored_active_at;
   }
   PublishSnapshot();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<promql::Vector> AlertingRule::LastSamples(
+    Storage& storage, const Matchers& matchers, int64_t mint, int64_t maxt) {
+  auto querier = storage.OpenQuerier(mint, maxt);
+  if (!querier.ok()) return querier.status();
+  auto series = (*querier)->Select({mint, maxt}, matchers);
+  if (!series.ok()) return series.status();
+  promql::Vector out;
+  for (const auto& s : *series) {
+    auto it = s->Iterator();
+    Sample last;
+    bool any = false;
+    while (it->Next()) {
+      last = it->At();
+      any = true;
+    }
+    if (any) out.push_back({s->labels(), last.t, last.v});
+  }
+  return out;
 }
 
 int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,

@@ -25,10 +25,13 @@ class AlertingRule : public RuleImpl {
   std::vector<Alert> AlertsToSend(int64_t ts_ms, int64_t resend_delay_ms,
                                   int64_t interval_ms);
 
-  // Restores `for` clocks from ALERTS_FOR_STATE (see RuleGroup); does
-  // nothing for a rule restored from a state file.
-  void RestoreForState(const RuleEvalContext& ctx, int64_t outage_tolerance_ms,
-                       int64_t for_grace_period_ms);
+  // Restores `for` clocks from ALERTS_FOR_STATE (see RuleGroup), read from
+  // the local store or else GroupOptions::for_state_fallback; does nothing
+  // for a rule restored from a state file. An error (the fallback's) leaves
+  // the clocks as they were.
+  absl::Status RestoreForState(const RuleEvalContext& ctx,
+                               int64_t outage_tolerance_ms,
+                               int64_t for_grace_period_ms);
   // Replaces the alerts with those a state file saved as of `down_at_ms`
   // (the group's last evaluation), restoring them at `now_ms` (see
   // RuleManager::LoadState). Returns how many were kept.
@@ -44,6 +47,10 @@ class AlertingRule : public RuleImpl {
   promql::VectorSample StateSample(const Alert& a, std::string_view metric,
                                    int64_t t, double v, bool with_state) const;
   void PublishSnapshot();
+  // The last sample in [mint, maxt] of every series matching `matchers`.
+  static absl::StatusOr<promql::Vector> LastSamples(Storage& storage,
+                                                    const Matchers& matchers,
+                                                    int64_t mint, int64_t maxt);
 
   RuleSpec spec_;
   promql::ExprPtr expr_;

@@ -18,6 +18,13 @@ struct RuleGroup::State {
   std::atomic<bool> restored{false};
   std::atomic<int64_t> last_eval_ms{0};
   std::atomic<int64_t> last_eval_duration_us{0};
+  std::atomic<uint64_t> evaluations{0};
+  std::atomic<uint64_t> failures{0};
+
+  void Report(const Rule& rule, bool restoring, const absl::Status& status) {
+    if (!options.on_failure) return;
+    options.on_failure({spec.file, spec.name, rule.name(), restoring, status});
+  }
 
   int64_t interval() const {
     return spec.interval_ms > 0 ? spec.interval_ms
@@ -95,7 +102,14 @@ void RuleGroup::Eval(int64_t ts_ms) {
             std::chrono::steady_clock::now() - start)
             .count();
     rule->RecordOutcome(vector.status(), ts_ms, took_us);
-    if (!vector.ok()) continue;  // Prometheus: the group goes on.
+    ++s.evaluations;
+    if (!vector.ok()) {
+      // Prometheus: counted and logged; the rule's alerts stay as they
+      // were, nothing is sent, and the group goes on.
+      ++s.failures;
+      s.Report(*rule, false, vector.status());
+      continue;
+    }
 
     if (rule->is_alert() && s.options.notify) {
       auto* alerting = static_cast<AlertingRule*>(rule);
@@ -150,9 +164,11 @@ void RuleGroup::RestoreForState(int64_t ts_ms) {
   const RuleEvalContext ctx = s.Context(ts_ms);
   for (auto& rule : s.rules) {
     if (!rule->is_alert()) continue;
-    static_cast<AlertingRule*>(rule.get())
-        ->RestoreForState(ctx, s.options.outage_tolerance_ms,
-                          s.options.for_grace_period_ms);
+    absl::Status status =
+        static_cast<AlertingRule*>(rule.get())
+            ->RestoreForState(ctx, s.options.outage_tolerance_ms,
+                              s.options.for_grace_period_ms);
+    if (!status.ok()) s.Report(*rule, true, status);
   }
   s.restored = true;
 }
@@ -185,6 +201,8 @@ void RuleGroup::CopyStateFrom(const RuleGroup& old) {
     }
   }
   state_->restored = old.state_->restored.load();
+  state_->evaluations = old.state_->evaluations.load();
+  state_->failures = old.state_->failures.load();
 }
 
 const std::string& RuleGroup::name() const { return state_->spec.name; }
@@ -198,6 +216,10 @@ const std::vector<std::unique_ptr<Rule>>& RuleGroup::rules() const {
 int64_t RuleGroup::last_eval_ms() const { return state_->last_eval_ms; }
 int64_t RuleGroup::last_eval_duration_us() const {
   return state_->last_eval_duration_us;
+}
+uint64_t RuleGroup::evaluations_total() const { return state_->evaluations; }
+uint64_t RuleGroup::evaluation_failures_total() const {
+  return state_->failures;
 }
 
 }  // namespace vigil::rules

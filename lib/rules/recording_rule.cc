@@ -6,7 +6,7 @@
 namespace vigil::rules {
 
 absl::StatusOr<promql::Vector> RecordingRule::Eval(const RuleEvalContext& ctx) {
-  auto vector = QueryVector(ctx, *expr_);
+  auto vector = QueryVector(ctx, spec_.expr, *expr_);
   if (!vector.ok()) return vector.status();
   absl::flat_hash_set<uint64_t> seen;
   for (promql::VectorSample& s : *vector) {

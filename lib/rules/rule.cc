@@ -78,9 +78,12 @@ void RuleImpl::RecordOutcome(const absl::Status& status, int64_t ts_ms,
 }
 
 absl::StatusOr<promql::Vector> QueryVector(const RuleEvalContext& ctx,
+                                           std::string_view text,
                                            const promql::Expr& expr) {
   const int64_t t = ctx.query_ms();
-  auto result = ctx.engine->Evaluate(*ctx.storage, expr, t, t, 0);
+  const QueryFunc& query = ctx.options->query;
+  auto result = query ? query(text, expr, t)
+                      : ctx.engine->Evaluate(*ctx.storage, expr, t, t, 0);
   if (!result.ok()) return result.status();
   if (auto* v = std::get_if<promql::Vector>(&result->value)) {
     return std::move(*v);

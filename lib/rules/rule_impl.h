@@ -24,10 +24,12 @@ struct RuleEvalContext {
   int64_t query_ms() const { return ts_ms - query_offset_ms; }
 };
 
-// Runs `expr` as an instant query the way Prometheus's EngineQueryFunc does:
-// a scalar becomes a one-element vector without labels; a matrix or string
-// is an error.
+// Runs `expr` (parsed from `text`) as an instant query at ctx.query_ms(),
+// through GroupOptions::query or else the engine, and takes the result the
+// way Prometheus's EngineQueryFunc does: a scalar becomes a one-element
+// vector without labels; a matrix or string is an error.
 absl::StatusOr<promql::Vector> QueryVector(const RuleEvalContext& ctx,
+                                           std::string_view text,
                                            const promql::Expr& expr);
 
 class RuleImpl : public Rule {

@@ -2,38 +2,41 @@
 
 namespace vigil::tsdb {
 
-void BitWriter::WriteBit(bool bit) {
-  if (free_bits_ == 0) {
-    bytes_.push_back(0);
-    free_bits_ = 8;
-  }
-  --free_bits_;
-  if (bit) bytes_.back() |= static_cast<uint8_t>(1u << free_bits_);
-}
-
 void BitWriter::WriteBits(uint64_t bits, int nbits) {
-  while (nbits > 0) {
-    if (free_bits_ == 0) {
-      bytes_.push_back(0);
-      free_bits_ = 8;
-    }
-    const int take = nbits < free_bits_ ? nbits : free_bits_;
-    const uint64_t chunk = (bits >> (nbits - take)) & ((1ULL << take) - 1);
-    free_bits_ -= take;
-    bytes_.back() |= static_cast<uint8_t>(chunk << free_bits_);
-    nbits -= take;
+  if (nbits <= 0) return;
+  if (nbits < 64) bits &= (uint64_t{1} << nbits) - 1;
+  if (nbits <= free_bits_) {
+    free_bits_ -= nbits;
+    bytes_.back() |= static_cast<uint8_t>(bits << free_bits_);
+    return;
+  }
+  // The rest of the last byte, then whole bytes, then a new partial one.
+  if (free_bits_ > 0) {
+    nbits -= free_bits_;
+    bytes_.back() |= static_cast<uint8_t>(bits >> nbits);
+    free_bits_ = 0;
+  }
+  while (nbits >= 8) {
+    nbits -= 8;
+    bytes_.push_back(static_cast<uint8_t>(bits >> nbits));
+  }
+  if (nbits > 0) {
+    free_bits_ = 8 - nbits;
+    bytes_.push_back(static_cast<uint8_t>(bits << free_bits_));
   }
 }
 
-bool BitReader::ReadBit(bool* bit) {
-  if (pos_bits_ >= size_ * 8) return false;
-  const uint8_t byte = data_[pos_bits_ >> 3];
-  *bit = (byte >> (7 - (pos_bits_ & 7))) & 1;
-  ++pos_bits_;
-  return true;
+void BitWriter::Resume(const uint8_t* bytes, size_t bit_length) {
+  bytes_.assign(bytes, bytes + (bit_length + 7) / 8);
+  free_bits_ = static_cast<int>(bytes_.size() * 8 - bit_length);
+  // Writes OR bits in: whatever followed the cut must read as zeros.
+  if (free_bits_ > 0) {
+    bytes_.back() &= static_cast<uint8_t>(0xff << free_bits_);
+  }
 }
 
-bool BitReader::ReadBits(int nbits, uint64_t* out) {
+// Near the end of the data, or a read straddling nine bytes.
+bool BitReader::ReadBitsSlow(int nbits, uint64_t* out) {
   if (pos_bits_ + static_cast<size_t>(nbits) > size_ * 8) return false;
   uint64_t v = 0;
   while (nbits > 0) {

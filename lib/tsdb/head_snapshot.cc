@@ -17,9 +17,11 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/tsdb/batch_pipe.h"
 #include "lib/tsdb/head_impl.h"
 #include "lib/tsdb/head_wal.h"
 #include "lib/tsdb/wal_records.h"
@@ -44,6 +46,132 @@ bool SyncDir(const std::string& dir) {
   ::close(fd);
   return ok;
 }
+
+// Stores a snapshot's decoded series into the Head on a second thread
+// while the caller reads, inflates and decodes the next records and looks
+// up or creates the series (the two halves of a load cost about the same).
+// One thread installs everything, so each series' chunks stay in order.
+class SnapshotInstaller {
+ public:
+  struct Entry {
+    MemSeries* series;
+    bool created;
+    wal::SnapshotSeries snapshot;
+  };
+  static constexpr size_t kBatchSeries = 512;
+
+  SnapshotInstaller(Head::Impl& h, uint64_t seq, uint64_t low_watermark,
+                    uint64_t replayer)
+      : h_(h),
+        seq_(seq),
+        low_watermark_(low_watermark),
+        replayer_(replayer),
+        min_t_(h.min_valid_time.load(std::memory_order_relaxed)) {
+    if (std::thread::hardware_concurrency() > 1) {
+      worker_ = std::thread([this] {
+        std::vector<Entry> batch;
+        while (pipe_.Pop(&batch)) {
+          InstallBatch(batch);
+          pipe_.Recycle(std::move(batch));
+        }
+        ReopenAll();
+      });
+    }
+  }
+  ~SnapshotInstaller() { Finish(); }
+
+  // Hands `batch` over; returns an empty one to fill next.
+  std::vector<Entry> Install(std::vector<Entry> batch) {
+    if (!worker_.joinable()) {
+      InstallBatch(batch);
+      batch.clear();
+      return batch;
+    }
+    return pipe_.Push(std::move(batch));
+  }
+
+  // Waits for every batch and reopens each series' newest chunk; returns
+  // the samples stored.
+  uint64_t Finish() {
+    if (worker_.joinable()) {
+      pipe_.Close();
+      worker_.join();
+    } else {
+      ReopenAll();
+    }
+    return appended_;
+  }
+
+ private:
+  void ReopenAll() {
+    uint64_t dropped = 0;
+    for (MemSeries* series : restored_) {
+      std::lock_guard<SeriesMutex> lock(series->mu());
+      series->ReopenLastChunk(h_.counters, &dropped);
+    }
+    restored_.clear();
+    appended_ -= dropped;
+  }
+
+  void InstallBatch(std::vector<Entry>& batch) {
+    for (Entry& e : batch) {
+      MemSeries& series = *e.series;
+      std::lock_guard<SeriesMutex> lock(series.mu());
+      if (e.created) {
+        h_.postings.Add(series.ref(), e.snapshot.labels);
+        h_.counters.series_created.fetch_add(1, std::memory_order_relaxed);
+        series.Unpin(replayer_);
+      }
+      // The log after the snapshot's cut holds no record of it yet: it is
+      // logged again at its next commit, so that log stands alone.
+      series.set_wal_logged(false);
+      bool installed = false;
+      for (const wal::SnapshotChunk& chunk : e.snapshot.chunks) {
+        if (chunk.has_times && chunk.max_t < min_t_) continue;
+        // Installed as it is: decoding and encoding every sample again
+        // was nearly all of a large snapshot's load time.
+        if (chunk.has_times &&
+            series.RestoreChunk(
+                Chunk::Make(
+                    chunk.min_t, chunk.max_t, chunk.num_samples,
+                    {reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
+                     chunk.bytes.size()}),
+                seq_, h_.counters)) {
+          appended_ += static_cast<uint64_t>(chunk.num_samples);
+          if (!installed) restored_.push_back(&series);
+          installed = true;
+          continue;
+        }
+        // An older snapshot, or a chunk out of line: sample by sample,
+        // judged as an appender would.
+        uint64_t dropped = 0;
+        series.ReopenLastChunk(h_.counters, &dropped);
+        appended_ -= dropped;
+        XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
+                     chunk.bytes.size(), chunk.num_samples);
+        while (d.Next()) {
+          if (d.t() < min_t_) continue;
+          if (series.Commit(d.t(), d.v(), seq_, low_watermark_,
+                            h_.chunk_options,
+                            h_.counters) == Verdict::kAppend) {
+            ++appended_;
+          }
+        }
+      }
+    }
+  }
+
+  Head::Impl& h_;
+  const uint64_t seq_;
+  const uint64_t low_watermark_;
+  const uint64_t replayer_;
+  const int64_t min_t_;
+  // The installing thread's until Finish() joins it.
+  uint64_t appended_ = 0;
+  std::vector<MemSeries*> restored_;  // newest chunk installed sealed
+  BatchPipe<std::vector<Entry>> pipe_{4};
+  std::thread worker_;
+};
 
 }  // namespace
 
@@ -189,10 +317,13 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
           part.chunks.clear();
           part_bytes = 0;
         }
-        part.chunks.push_back(
-            {v.num_samples,
-             std::string(reinterpret_cast<const char*>(v.chunk->data()),
-                         v.chunk->size())});
+        wal::SnapshotChunk& c = part.chunks.emplace_back();
+        c.num_samples = v.num_samples;
+        c.has_times = true;
+        c.min_t = v.min_t;
+        c.max_t = v.max_t;
+        c.bytes.assign(reinterpret_cast<const char*>(v.chunk->data()),
+                       v.chunk->size());
         part_bytes += v.chunk->size();
         written.samples += static_cast<uint64_t>(v.num_samples);
       }
@@ -267,7 +398,7 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
     }
     for (const std::string& r : c->records) {
       const uint8_t type = wal::RecordTypeOf(r);
-      if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
+      if (wal::IsSnapshotSeries(type)) {
         ++records;
       } else if (type == static_cast<uint8_t>(wal::RecordType::kSnapshotEnd)) {
         if (absl::Status s = wal::DecodeSnapshotEnd(r, &end); !s.ok()) {
@@ -289,56 +420,44 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
   }
 
   SnapshotLoaded loaded;
-  const int64_t min_t = h.min_valid_time.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> commit_lock(h.commit_mu);
   const uint64_t seq = h.isolation.NextCommit();
-  const uint64_t low = h.isolation.LowWatermark();
+  // Published however the load ends (after the installer, declared later,
+  // has stored what it was given): an unpublished commit would hide every
+  // later one from readers.
+  struct Publish {
+    Isolation& isolation;
+    uint64_t seq;
+    ~Publish() { isolation.Publish(seq); }
+  } publish{h.isolation, seq};
+  SnapshotInstaller installer(h, seq, h.isolation.LowWatermark(), replayer);
   std::vector<wal::SnapshotSeries> group;
+  std::vector<SnapshotInstaller::Entry> batch;
   for (const wal::SegmentRef& f : *files) {
     absl::StatusOr<wal::SegmentContents> c = wal::ReadSegment(f.path);
     if (!c.ok()) return c.status();
     for (const std::string& r : c->records) {
-      if (wal::RecordTypeOf(r) !=
-          static_cast<uint8_t>(wal::RecordType::kSnapshotSeries)) {
-        continue;
-      }
+      if (!wal::IsSnapshotSeries(wal::RecordTypeOf(r))) continue;
       if (absl::Status s = wal::DecodeSnapshotSeries(r, &group); !s.ok()) {
         return s;
       }
-      for (const wal::SnapshotSeries& entry : group) {
+      for (wal::SnapshotSeries& entry : group) {
         if (entry.labels.empty()) continue;
         auto got = h.series.GetOrCreate(entry.labels.Hash(), entry.labels,
                                         replayer, entry.ref);
-        std::lock_guard<SeriesMutex> lock(got.series->mu());
-        if (got.created) {
-          h.postings.Add(got.series->ref(), entry.labels);
-          h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
-          got.series->Unpin(replayer);
-        }
-        // The log after the snapshot's cut holds no record of it yet: it is
-        // logged again at its next commit, so that log stands alone.
-        got.series->set_wal_logged(false);
         if (got.created) ++loaded.series;
-        uint64_t appended = 0;
-        for (const wal::SnapshotChunk& chunk : entry.chunks) {
-          XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
-                       chunk.bytes.size(), chunk.num_samples);
-          while (d.Next()) {
-            if (d.t() < min_t) continue;
-            if (got.series->Commit(d.t(), d.v(), seq, low, h.chunk_options,
-                                   h.counters) == Verdict::kAppend) {
-              ++appended;
-            }
-          }
-        }
-        h.counters.samples_appended.fetch_add(appended,
-                                              std::memory_order_relaxed);
-        loaded.samples += appended;
         by_wal_ref->Set(entry.ref, got.series.get());
+        batch.push_back({got.series.get(), got.created, std::move(entry)});
+      }
+      if (batch.size() >= SnapshotInstaller::kBatchSeries) {
+        batch = installer.Install(std::move(batch));
       }
     }
   }
-  h.isolation.Publish(seq);
+  if (!batch.empty()) installer.Install(std::move(batch));
+  loaded.samples = installer.Finish();
+  h.counters.samples_appended.fetch_add(loaded.samples,
+                                        std::memory_order_relaxed);
   loaded.segment = snapshot.segment;
   return loaded;
 }

@@ -12,11 +12,13 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "lib/tsdb/head_impl.h"
+#include "lib/tsdb/replay_committer.h"
 #include "lib/tsdb/wal_records.h"
 
 namespace vigil::tsdb {
@@ -318,6 +320,9 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
                          : absl::StatusOr<SnapshotLoaded>(
                                absl::FailedPreconditionError(mismatch));
     if (loaded.ok()) {
+      stats.snapshot_seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
       replay_from = loaded->segment;
       for (const auto& e : std::filesystem::recursive_directory_iterator(
                snap.path, ignored_error)) {
@@ -355,6 +360,11 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   };
   std::optional<Publisher> publish_replay;
   publish_replay.emplace(h.isolation, replay_seq);
+  // Declared after the publisher: however the replay ends, every sample
+  // handed over is stored before the commit is published.
+  std::optional<ReplayCommitter> committer;
+  committer.emplace(replay_seq, replay_low, h.chunk_options, h.counters,
+                    std::thread::hardware_concurrency() > 1);
   for (size_t i = 0; i < segments->size(); ++i) {
     const wal::SegmentRef& seg = (*segments)[i];
     if (seg.index < replay_from) continue;  // in the snapshot
@@ -374,6 +384,16 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       if (type == wal::RecordType::kSeries) {
         for (wal::SeriesEntry& e : series) {
           if (e.labels.empty()) continue;
+          // After a snapshot every series logs its record again: most
+          // records name a series the snapshot made, under the same ref,
+          // and need no lookup by labels.
+          if (MemSeries* known = by_wal_ref.Find(e.ref);
+              known != nullptr && known->ref() == e.ref &&
+              known->HasLabels(e.labels)) {
+            known->set_wal_logged(true);
+            ++stats.series;
+            continue;
+          }
           auto r =
               h.series.GetOrCreate(e.labels.Hash(), e.labels, replayer, e.ref);
           if (r.created) {
@@ -410,13 +430,7 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
           ++stats.samples_rejected;
           continue;
         }
-        std::lock_guard<SeriesMutex> lock(last->mu());
-        if (last->Commit(e.t, e.v, replay_seq, replay_low, h.chunk_options,
-                         h.counters) == Verdict::kAppend) {
-          ++stats.samples;
-        } else {
-          ++stats.samples_rejected;
-        }
+        committer->Add(last, e.t, e.v);
       }
     }
     if (!contents->damage.empty()) {
@@ -436,6 +450,10 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       ++stats.truncations;
     }
   }
+  const ReplayCommitter::Totals committed = committer->Finish();
+  committer.reset();
+  stats.samples = committed.appended;
+  stats.samples_rejected += committed.rejected;
   h.counters.samples_appended.fetch_add(stats.samples,
                                         std::memory_order_relaxed);
   publish_replay.reset();

@@ -117,6 +117,53 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   return Verdict::kAppend;
 }
 
+bool MemSeries::RestoreChunk(ChunkPtr chunk, uint64_t seq,
+                             HeadCounters& counters) {
+  if (chunk->num_samples() <= 0 || chunk->min_t() > chunk->max_t() ||
+      (total_ > 0 && chunk->min_t() <= last_t_)) {
+    return false;
+  }
+  if (head_.num_samples() > 0) SealHead();
+  if (marks_.empty() || marks_.back().seq != seq) {
+    marks_.push_back({seq, total_});
+  }
+  counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
+  counters.chunk_bytes.fetch_add(static_cast<int64_t>(chunk->size()),
+                                 std::memory_order_relaxed);
+  total_ += static_cast<uint64_t>(chunk->num_samples());
+  last_t_ = chunk->max_t();
+  sealed_.push_back(std::move(chunk));
+  return true;
+}
+
+void MemSeries::ReopenLastChunk(HeadCounters& counters,
+                                uint64_t* dropped_samples) {
+  if (head_.num_samples() > 0) return;
+  while (!sealed_.empty()) {
+    const Chunk& last = *sealed_.back();
+    XorEncoder resumed;
+    if (resumed.Resume(last.data(), last.size(), last.num_samples())) {
+      counters.chunk_bytes.fetch_add(
+          static_cast<int64_t>(resumed.bytes().size()) -
+              static_cast<int64_t>(last.size()),
+          std::memory_order_relaxed);
+      head_min_t_ = last.min_t();
+      head_ = std::move(resumed);
+      last_t_ = head_.last_t();
+      last_v_bits_ = head_.last_v_bits();
+      sealed_.pop_back();
+      return;
+    }
+    const uint64_t n = static_cast<uint64_t>(last.num_samples());
+    *dropped_samples += n;
+    total_ -= n;
+    counters.chunk_bytes.fetch_sub(static_cast<int64_t>(last.size()),
+                                   std::memory_order_relaxed);
+    counters.chunks_removed.fetch_add(1, std::memory_order_relaxed);
+    sealed_.pop_back();
+  }
+}
+
 void MemSeries::SealHead() {
   sealed_.push_back(HeadCopy());
   head_ = XorEncoder();

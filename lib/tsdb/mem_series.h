@@ -113,10 +113,27 @@ class MemSeries {
   void PinNew(uint64_t appender);
   void Unpin(uint64_t appender);
 
+  // Hints the CPU to fetch the open chunk's tail, which the next Commit()
+  // writes. Without mu(): only for a thread that alone appends to the
+  // series (a replay), where the pointer read cannot race.
+  void PrefetchOpenChunk() const { head_.PrefetchTail(); }
+
   // Stores a sample of commit `seq`. Marks of commits no open querier can
   // need (at or below `low_watermark`) are dropped on the way.
   Verdict Commit(int64_t t, double v, uint64_t seq, uint64_t low_watermark,
                  const ChunkOptions& opts, HeadCounters& counters);
+
+  // Loading a snapshot, with nothing else touching the series: adds `chunk`
+  // as it is, as part of commit `seq`, without decoding it. False when it
+  // does not follow what the series holds (strictly newer, non-empty); the
+  // caller then commits its samples one by one. Until ReopenLastChunk(),
+  // the series takes no Commit().
+  bool RestoreChunk(ChunkPtr chunk, uint64_t seq, HeadCounters& counters);
+  // After the last RestoreChunk(): the newest chunk becomes the open one
+  // again, so appends continue it as they would have. A chunk whose bytes
+  // do not hold its samples is dropped (and counted in `dropped_samples`)
+  // and the one before it tried.
+  void ReopenLastChunk(HeadCounters& counters, uint64_t* dropped_samples);
 
   // The chunks a querier opened at commit `seq` sees overlapping
   // [mint, maxt], oldest first.

@@ -43,14 +43,17 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
   h.postings.Delete(gone);
   result.series_removed = gone.size();
   h.counters.series_removed.fetch_add(gone.size(), std::memory_order_relaxed);
-  // The log's checkpoint: a snapshot once the log outweighs the last one.
-  if (h.wal != nullptr && h.wal->SnapshotDue()) {
-    if (absl::Status st = SnapshotWal(); !st.ok() && h.wal->options().log) {
-      h.wal->options().log(absl::StrCat(
-          "Writing the write-ahead log's checkpoint failed: ", st.message()));
-    }
-  }
+  CheckpointWalIfDue();
   return result;
+}
+
+void Head::CheckpointWalIfDue() {
+  Impl& h = *impl_;
+  if (h.wal == nullptr || !h.wal->SnapshotDue()) return;
+  if (absl::Status st = SnapshotWal(); !st.ok() && h.wal->options().log) {
+    h.wal->options().log(absl::StrCat(
+        "Writing the write-ahead log's checkpoint failed: ", st.message()));
+  }
 }
 
 void Head::ExemptFromRetention(int64_t through_ms) {

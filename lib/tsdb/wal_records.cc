@@ -301,9 +301,14 @@ void CompressRecord(std::string* record) {
   *record = std::move(out);
 }
 
+bool IsSnapshotSeries(uint8_t type) {
+  return type == static_cast<uint8_t>(RecordType::kSnapshotSeries) ||
+         type == static_cast<uint8_t>(RecordType::kSnapshotChunks);
+}
+
 void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
                           std::string* out) {
-  out->push_back(static_cast<char>(RecordType::kSnapshotSeries));
+  out->push_back(static_cast<char>(RecordType::kSnapshotChunks));
   PutVarint(group.size(), out);
   for (const SnapshotSeries& series : group) {
     PutVarint(series.ref, out);
@@ -311,6 +316,10 @@ void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
     PutVarint(series.chunks.size(), out);
     for (const SnapshotChunk& c : series.chunks) {
       PutVarint(static_cast<uint64_t>(c.num_samples), out);
+      PutSigned(c.min_t, out);
+      // Unsigned arithmetic: absurd times must round-trip, not overflow.
+      PutVarint(static_cast<uint64_t>(c.max_t) - static_cast<uint64_t>(c.min_t),
+                out);
       PutString(c.bytes, out);
     }
   }
@@ -327,9 +336,9 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
   const InflatedRecord record(raw);
   if (!record.view().ok()) return record.view().status();
   Decoder d(*record.view());
-  if (d.Byte() != static_cast<uint8_t>(RecordType::kSnapshotSeries)) {
-    return Corrupt("not a snapshot series");
-  }
+  const uint8_t type = d.Byte();
+  if (!IsSnapshotSeries(type)) return Corrupt("not a snapshot series");
+  const bool timed = type == static_cast<uint8_t>(RecordType::kSnapshotChunks);
   const uint64_t n = d.Varint();
   if (!d.ok() || n > d.remaining() / 3 || n > kMaxEntries) {
     return Corrupt("series count");
@@ -350,6 +359,13 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
     for (uint64_t i = 0; i < num_chunks; ++i) {
       SnapshotChunk c;
       const uint64_t samples = d.Varint();
+      if (timed) {
+        c.has_times = true;
+        c.min_t = d.Signed();
+        c.max_t =
+            static_cast<int64_t>(static_cast<uint64_t>(c.min_t) + d.Varint());
+        if (c.max_t < c.min_t) return Corrupt("chunk time range");
+      }
       std::string_view bytes = d.String();
       if (!d.ok() || samples > (uint64_t{1} << 20)) {
         return Corrupt("chunk cut off");

@@ -22,8 +22,11 @@ namespace vigil::tsdb::wal {
 enum class RecordType : uint8_t {
   kSeries = 1,
   kSamples = 2,
-  kSnapshotSeries = 3,  // a snapshot's series with their chunks
+  kSnapshotSeries = 3,  // a snapshot's series with their chunks (older form)
   kSnapshotEnd = 4,     // a snapshot's last record: what it holds
+  // As kSnapshotSeries, each chunk with its time range, so a load installs
+  // chunks as they are instead of decoding them. Written since 2026-12.
+  kSnapshotChunks = 5,
 };
 
 struct SeriesEntry {
@@ -38,9 +41,13 @@ struct SampleEntry {
 };
 
 // One chunk as a snapshot keeps it: the XOR-encoded bytes of which the
-// first `num_samples` samples count.
+// first `num_samples` samples count, spanning [min_t, max_t] when
+// has_times (a kSnapshotSeries record does not say).
 struct SnapshotChunk {
   int num_samples = 0;
+  bool has_times = false;
+  int64_t min_t = 0;
+  int64_t max_t = 0;
   std::string bytes;
 };
 
@@ -61,7 +68,8 @@ void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out);
 
 // Snapshot records: series with chunks, then the closing totals.
 // A snapshot record holds a group of series (a long series' chunks may
-// continue in the next record).
+// continue in the next record). Encoding writes kSnapshotChunks (every
+// chunk must have its times); decoding takes both forms.
 void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
                           std::string* out);
 void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out);
@@ -70,6 +78,8 @@ absl::Status DecodeSnapshotSeries(std::string_view record,
 absl::Status DecodeSnapshotEnd(std::string_view record, SnapshotEnd* end);
 // The type of a record, compressed or not, or 0 for an empty one.
 uint8_t RecordTypeOf(std::string_view record);
+// Whether `type` (from RecordTypeOf) holds a snapshot's series.
+bool IsSnapshotSeries(uint8_t type);
 
 // Compresses `record` in place with zstd when that makes it smaller: its
 // type byte gains kCompressedBit, then come the original size and the

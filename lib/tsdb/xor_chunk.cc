@@ -131,6 +131,22 @@ void XorEncoder::WriteValue(uint64_t bits) {
   writer_.WriteBits(x >> trailing, sig);
 }
 
+bool XorEncoder::Resume(const uint8_t* data, size_t size, int num_samples) {
+  if (num_samples <= 0) return false;
+  XorDecoder d(data, size, num_samples);
+  int decoded = 0;
+  while (d.Next()) ++decoded;
+  if (decoded != num_samples) return false;
+  writer_.Resume(data, d.position_bits());
+  t_ = d.t();
+  t_delta_ = d.t_delta();
+  v_bits_ = d.v_bits();
+  num_samples_ = num_samples;
+  leading_ = d.has_window() ? d.leading() : 0xff;
+  trailing_ = d.has_window() ? d.trailing() : 0;
+  return true;
+}
+
 double XorDecoder::v() const { return std::bit_cast<double>(v_bits_); }
 
 bool XorDecoder::Next() {
@@ -204,6 +220,9 @@ bool XorDecoder::ReadValue() {
     if (leading + sig > 64) return false;
     leading_ = static_cast<uint8_t>(leading);
     trailing_ = static_cast<uint8_t>(64 - leading - sig);
+    has_window_ = true;
+  } else if (!has_window_) {
+    return false;  // no encoder reuses a window it never wrote
   }
   const int sig = 64 - leading_ - trailing_;
   uint64_t x;

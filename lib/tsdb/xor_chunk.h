@@ -28,6 +28,17 @@ class XorEncoder {
 
   int num_samples() const { return num_samples_; }
   const std::vector<uint8_t>& bytes() const { return writer_.bytes(); }
+  // The newest sample; meaningless while num_samples() is 0.
+  int64_t last_t() const { return t_; }
+  uint64_t last_v_bits() const { return v_bits_; }
+
+  void PrefetchTail() const { writer_.PrefetchTail(); }
+
+  // Continues the chunk whose first `num_samples` (> 0) samples are encoded
+  // in `data`, as if they had been appended here: decoding them restores
+  // the encoder's state without encoding anything again. False (and this
+  // encoder untouched) when `data` does not hold that many samples.
+  bool Resume(const uint8_t* data, size_t size, int num_samples);
 
  private:
   void WriteValue(uint64_t bits);
@@ -55,6 +66,13 @@ class XorDecoder {
   double v() const;
   uint64_t v_bits() const { return v_bits_; }
   bool corrupt() const { return corrupt_; }
+  // Bits consumed so far, and the value window the last sample left (an
+  // encoder resuming after it needs both).
+  size_t position_bits() const { return reader_.position_bits(); }
+  int64_t t_delta() const { return t_delta_; }
+  bool has_window() const { return has_window_; }
+  uint8_t leading() const { return leading_; }
+  uint8_t trailing() const { return trailing_; }
 
  private:
   bool ReadValue();
@@ -68,6 +86,7 @@ class XorDecoder {
   uint64_t v_bits_ = 0;
   uint8_t leading_ = 0;
   uint8_t trailing_ = 0;
+  bool has_window_ = false;
 };
 
 }  // namespace vigil::tsdb

@@ -1,0 +1,249 @@
+// Replay: how rule groups would have behaved over recorded data
+// (`vigil replay`, vmalert's -replay for recording and alerting rules).
+//
+// Run() builds real rules::RuleGroups from the specs and calls their Eval()
+// at the times a live evaluator would have used over [start, end]: every
+// group on its own grid (its interval, or the global one, plus the group's
+// stable offset, as RuleGroup::AlignedEvalTime), or every group at start +
+// k·step when a step is given (promtool's unit-test schedule). Evaluations
+// of all groups run in time order; groups evaluated at the same time run in
+// the given order. Nothing here evaluates a rule: `for`, keep_firing_for,
+// limit, query_offset, staleness and the ALERTS / ALERTS_FOR_STATE series
+// that later evaluations read all come from lib/rules, so a replay is what
+// the live evaluator would have done at those times.
+//
+// The timeline is read from the ALERTS samples the groups write: an alert
+// instance (its labels without alertstate) is pending from the evaluation
+// that first writes it, firing from the first "firing" sample, and resolved
+// (or, never having fired, cleared) at the first evaluation of its group
+// that no longer writes it. A rule whose query failed keeps its alerts, as
+// the live evaluator does; one whose `limit` was exceeded drops them all.
+//
+// Data comes from a Source: local OpenMetrics files now (OpenLocalFiles), a
+// remote datasource later. A source owns the store that queries read and
+// that the rules' output goes to, so ALERTS and recording results feed
+// later evaluations.
+//
+// Errors: Run() fails (InvalidArgument, "file:line:col: …") when a group
+// cannot be built, before anything is evaluated; FailedPrecondition when
+// the range is empty or holds no data; a Source error stops the replay.
+// Rule evaluation errors do not stop it: they are counted per rule.
+//
+// Thread safety: Run() uses the source from the calling thread only;
+// different replays over different sources are independent.
+#ifndef VIGIL_REPLAY_H_
+#define VIGIL_REPLAY_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+#include "vigil/promql/engine.h"
+#include "vigil/rule_file.h"
+#include "vigil/rules.h"
+#include "vigil/storage.h"
+
+namespace vigil::replay {
+
+struct TimeSpan {
+  int64_t min_ms = 0;
+  int64_t max_ms = 0;
+};
+
+// Where a replay's queries read and its rule output goes.
+class Source {
+ public:
+  virtual ~Source() = default;
+  // What the rules' queries read; it shows what was appended to output().
+  virtual Storage& storage() = 0;
+  // Where recording results, ALERTS and ALERTS_FOR_STATE go.
+  virtual Appendable& output() = 0;
+  // Called before each evaluation, with `ts_ms` never decreasing; after it,
+  // the samples at or before ts_ms that a query may read are in storage().
+  // A streaming or remote source fetches its next bounded piece here.
+  virtual absl::Status AdvanceTo(int64_t ts_ms) = 0;
+  // No query will read samples older than `before_ms` any more; the source
+  // may drop them to bound its memory.
+  virtual void Forget(int64_t before_ms) = 0;
+  // The oldest and newest sample of the input loaded so far; nullopt while
+  // there is none. Run() refuses a range the span misses before it starts
+  // (a source that loads everything up front) and a replay that ends with
+  // no data at all (one that fetches as it goes).
+  virtual std::optional<TimeSpan> DataSpan() const = 0;
+};
+
+// What OpenLocalFiles loaded.
+struct LoadReport {
+  uint64_t series = 0;
+  uint64_t samples = 0;
+  // Input series the rules produce themselves (ALERTS, ALERTS_FOR_STATE and
+  // recording rule names), left out so that the replay's own output is the
+  // only one; counted by name.
+  std::vector<std::pair<std::string, uint64_t>> skipped;
+};
+
+// Loads timestamped OpenMetrics files (vigil/backfill.h: promtool's backfill
+// format, the one `vigil run --storage.load` reads) into an in-memory Head.
+// Series whose metric name is in `produced_names` are skipped. Errors are
+// backfill's, "FILE:LINE:COL: …".
+absl::StatusOr<std::unique_ptr<Source>> OpenLocalFiles(
+    const std::vector<std::string>& paths,
+    const std::vector<std::string>& produced_names, LoadReport* report);
+
+// The metric names a replay of `groups` writes: ALERTS, ALERTS_FOR_STATE
+// (when there is an alerting rule) and every recording rule's name.
+std::vector<std::string> ProducedMetricNames(
+    const std::vector<RuleGroupSpec>& groups);
+
+struct Progress {
+  uint64_t done = 0;   // group evaluations
+  uint64_t total = 0;  // of the whole range
+  int64_t ts_ms = 0;   // the latest evaluation time
+};
+
+// A range and step that would take longer than anyone waits (a week at 1 ms)
+// are refused up front rather than run for days.
+inline constexpr uint64_t kDefaultMaxEvaluations = 100'000'000;
+
+struct Options {
+  int64_t start_ms = 0;  // inclusive
+  int64_t end_ms = 0;    // inclusive
+  // 0: each group at its own interval on the live evaluator's grid; else
+  // every group at start + k·step_ms.
+  int64_t step_ms = 0;
+  int64_t default_interval_ms = 60 * 1000;  // global evaluation_interval
+  int64_t default_query_offset_ms = 0;      // global rule_query_offset
+  promql::EngineOptions engine;
+  Labels external_labels;
+  std::string external_url;
+  // Groups evaluated at the same time run in this order (names; promtool's
+  // group_eval_order); groups not named keep file order, first.
+  std::vector<std::string> group_order;
+  uint64_t max_evaluations = kDefaultMaxEvaluations;  // group evaluations
+  // Also receives every sample the rules write (for --output); may be null.
+  Appendable* record = nullptr;
+  // Called after each group evaluation (tests inspect the groups' alerts).
+  std::function<void(int64_t ts_ms, const rules::RuleGroup&)> after_eval;
+  // Called after each evaluation; keep it cheap.
+  std::function<void(const Progress&)> progress;
+};
+
+// One stretch of an alert instance being active.
+struct Episode {
+  int64_t pending_ms = 0;              // the evaluation that first produced it
+  std::optional<int64_t> fired_ms;     // none: never fired
+  std::optional<int64_t> resolved_ms;  // none: still active at the end
+
+  friend bool operator==(const Episode&, const Episode&) = default;
+};
+
+struct AlertInstance {
+  std::string alertname;
+  std::string group;
+  std::string file;
+  Labels labels;  // ALERTS' labels without __name__ and alertstate
+  std::vector<Episode> episodes;
+
+  friend bool operator==(const AlertInstance&, const AlertInstance&) = default;
+};
+
+struct RuleErrors {
+  std::string group;
+  std::string rule;
+  uint64_t count = 0;
+  int64_t first_ms = 0;
+  std::string first_error;
+};
+
+struct Result {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  int64_t step_ms = 0;
+  uint64_t evaluations = 0;  // group evaluations
+  uint64_t groups = 0;
+  uint64_t alerting_rules = 0;
+  uint64_t recording_rules = 0;
+  // Every alerting rule's name, sorted and unique, with the `severity`
+  // label of the first rule of that name (to report zeros).
+  std::vector<std::pair<std::string, std::string>> alert_rules;
+  // Sorted by alertname, then labels.
+  std::vector<AlertInstance> alerts;
+  std::vector<RuleErrors> errors;
+  double wall_seconds = 0;
+};
+
+absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& groups,
+                           Source& source, const Options& options);
+
+// Builds every group as Run() would (expressions, templates) and evaluates
+// nothing: a caller checks rule files before it loads any data.
+absl::Status CheckGroups(const std::vector<RuleGroupSpec>& groups,
+                         const Options& options);
+
+// How far before an evaluation the queries of `groups` may read: lookback
+// plus every range and offset; nullopt when an `@` modifier can read any
+// time.
+std::optional<int64_t> QueryReach(const std::vector<RuleGroupSpec>& groups,
+                                  const promql::EngineOptions& engine,
+                                  int64_t default_query_offset_ms);
+
+// The series selectors of the rules' expressions, each once.
+std::vector<Matchers> RuleSelectors(const std::vector<RuleGroupSpec>& groups,
+                                    const promql::ParseOptions& parse = {});
+
+// A store read in bounded pieces of time: a remote datasource's client
+// implements it (a range query or remote read per selector and piece).
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  // Appends to `into` every sample in [from_ms, to_ms] of the series that
+  // one of `selectors` matches. An error names the selector and the range.
+  virtual absl::Status Fetch(const std::vector<Matchers>& selectors,
+                             int64_t from_ms, int64_t to_ms,
+                             Appendable& into) = 0;
+};
+
+// Prometheus's own head block span: a piece large enough that a week is
+// 84 requests per selector, small enough to keep a piece of a large
+// cluster in memory.
+inline constexpr int64_t kDefaultFetchPieceMs = 2 * 3600 * 1000;
+
+struct FetchOptions {
+  std::vector<Matchers> selectors;  // RuleSelectors() of the rules
+  // How far before an evaluation its queries read (QueryReach); the first
+  // piece starts this much before the first evaluation.
+  int64_t reach_ms = 0;
+  int64_t piece_ms = kDefaultFetchPieceMs;
+  // As OpenLocalFiles' produced_names: left out of what is fetched.
+  std::vector<std::string> produced_names;
+};
+
+// A Source that fetches the data piece by piece as the replay advances
+// (AdvanceTo fetches up to the next piece boundary past the evaluation
+// time), into an in-memory Head that also takes the rules' output and
+// forgets what the queries no longer reach. Memory: one piece plus the
+// reach, plus the rules' output over the reach. DataSpan() covers what was
+// fetched so far.
+std::unique_ptr<Source> OpenFetching(std::unique_ptr<Fetcher> fetcher,
+                                     FetchOptions options);
+
+// A Fetcher over any Storage: tests, and a datasource client that offers a
+// Storage (remote read).
+std::unique_ptr<Fetcher> StorageFetcher(Storage& storage);
+
+// Writes every series of `store` with samples in [mint, maxt] to `path` as
+// timestamped OpenMetrics, the format vigil/backfill.h reads and `promtool
+// tsdb create-blocks-from openmetrics` imports: one family per metric name,
+// typed gauge, staleness markers left out (the text cannot carry them).
+absl::Status WriteOpenMetrics(Storage& store, int64_t mint_ms, int64_t maxt_ms,
+                              const std::string& path);
+
+}  // namespace vigil::replay
+
+#endif  // VIGIL_REPLAY_H_

@@ -1,0 +1,53 @@
+#include "lib/replay/tee_appendable.h"
+
+namespace vigil::replay {
+namespace {
+
+class TeeAppender : public Appender {
+ public:
+  TeeAppender(std::unique_ptr<Appender> main, std::unique_ptr<Appender> record,
+              Timeline& timeline)
+      : main_(std::move(main)),
+        record_(std::move(record)),
+        timeline_(timeline) {}
+
+  absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
+                                   int64_t t_ms, double v) override {
+    auto result = main_->Append(ref, labels, t_ms, v);
+    // The record is a different store: its refs are its own, so it gets
+    // the labels; what the main store refused it refuses the same way.
+    if (result.ok() && record_ != nullptr) {
+      (void)record_->Append(0, labels, t_ms, v);
+    }
+    // The timeline follows what the group wrote, not what the store kept:
+    // a rejected ALERTS sample still means the alert was active.
+    timeline_.Observe(labels, v);
+    return result;
+  }
+
+  absl::Status Commit() override {
+    absl::Status st = main_->Commit();
+    if (record_ != nullptr) st.Update(record_->Commit());
+    return st;
+  }
+
+  void Rollback() override {
+    main_->Rollback();
+    if (record_ != nullptr) record_->Rollback();
+  }
+
+ private:
+  std::unique_ptr<Appender> main_;
+  std::unique_ptr<Appender> record_;
+  Timeline& timeline_;
+};
+
+}  // namespace
+
+std::unique_ptr<Appender> TeeAppendable::NewAppender() {
+  return std::make_unique<TeeAppender>(
+      main_.NewAppender(),
+      record_ != nullptr ? record_->NewAppender() : nullptr, timeline_);
+}
+
+}  // namespace vigil::replay

@@ -1,0 +1,30 @@
+// The rules' output, sent on to the source's store and, when asked, to a
+// record of it (--output), with every sample shown to the timeline.
+// Internal to vigil_replay.
+#ifndef VIGIL_LIB_REPLAY_TEE_APPENDABLE_H_
+#define VIGIL_LIB_REPLAY_TEE_APPENDABLE_H_
+
+#include <memory>
+
+#include "lib/replay/timeline.h"
+#include "vigil/storage.h"
+
+namespace vigil::replay {
+
+class TeeAppendable : public Appendable {
+ public:
+  // `record` may be null; all three must outlive this.
+  TeeAppendable(Appendable& main, Appendable* record, Timeline& timeline)
+      : main_(main), record_(record), timeline_(timeline) {}
+
+  std::unique_ptr<Appender> NewAppender() override;
+
+ private:
+  Appendable& main_;
+  Appendable* record_;
+  Timeline& timeline_;
+};
+
+}  // namespace vigil::replay
+
+#endif  // VIGIL_LIB_REPLAY_TEE_APPENDABLE_H_
