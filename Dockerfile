@@ -34,7 +34,9 @@ RUN apt-get update \
        libcivetweb1 \
        libcurl4 \
        libprometheus-cpp-core1.0 \
+       libprotobuf32 \
        libre2-9 \
+       libsnappy1v5 \
        libssl3 \
        libstdc++6 \
        libyaml-cpp0.7 \

@@ -43,7 +43,7 @@ class ConfigParser {
     try {
       if (auto s = Known(root,
                          {"global", "scrape_configs", "rule_files", "alerting",
-                          "datasource"},
+                          "remote_write", "datasource"},
                          "config.Config");
           !s.ok()) {
         return s;
@@ -61,6 +61,10 @@ class ConfigParser {
         return s;
       }
       if (auto s = Alerting(root["alerting"], config); !s.ok()) return s;
+      auto remote_write = remote::DecodeRemoteWriteConfigs(
+          root["remote_write"], filename_, base_dir_);
+      if (!remote_write.ok()) return remote_write.status();
+      config.remote_write = *std::move(remote_write);
       if (auto s = Datasource(root["datasource"], config.datasource); !s.ok()) {
         return s;
       }

@@ -1,7 +1,7 @@
 // The configuration file of `vigil run`: the subset of Prometheus's
 // prometheus.yml that vigil needs, with the same YAML, defaults and
-// validation — global, scrape_configs, rule_files, alerting — and vigil's
-// own `datasource` (a remote query API for rules). Unknown fields
+// validation — global, scrape_configs, rule_files, alerting, remote_write —
+// and vigil's own `datasource` (a remote query API for rules). Unknown fields
 // and bad values are errors with "file:line:col: ".
 #ifndef VIGIL_EXPORTER_CONFIG_H_
 #define VIGIL_EXPORTER_CONFIG_H_
@@ -16,6 +16,7 @@
 #include "vigil/labels.h"
 #include "vigil/notify.h"
 #include "vigil/relabel.h"
+#include "vigil/remote_write.h"
 #include "vigil/scrape.h"
 
 namespace vigil::exporter {
@@ -34,6 +35,7 @@ struct Config {
   std::vector<std::string> rule_files;  // patterns, relative to the file
   std::vector<relabel::Config> alert_relabel_configs;
   std::vector<notify::AlertmanagerConfig> alertmanagers;
+  std::vector<remote::RemoteWriteConfig> remote_write;
   // Rules query this remote instead of the local store when its url is set.
   datasource::ClientConfig datasource;
   std::string source;  // the file's text, for /api/v1/status/config

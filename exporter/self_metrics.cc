@@ -8,6 +8,8 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/remote_write_metrics.h"
+
 namespace vigil::exporter {
 namespace {
 
@@ -317,6 +319,9 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
     Add(up, down, {{"health", "down"}});
     Add(up, unknown, {{"health", "unknown"}});
     out.push_back(std::move(up));
+  }
+  if (const remote::WriteStorage* rw = sources_.remote_write) {
+    AddRemoteWriteMetrics(rw->Stats(), out);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 
 #include "vigil/api.h"
 #include "vigil/notify.h"
+#include "vigil/remote_write.h"
 #include "vigil/rules.h"
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
@@ -29,6 +30,7 @@ struct SelfMetricsSources {
   const rules::RuleManager* rules = nullptr;
   const notify::Notifier* notifier = nullptr;
   const scrape::ScrapeManager* scrape = nullptr;
+  const remote::WriteStorage* remote_write = nullptr;
   std::string version;
   int64_t start_time_ms = 0;
 };

@@ -27,6 +27,7 @@
 #include "vigil/notify.h"
 #include "vigil/promql/engine.h"
 #include "vigil/relabel.h"
+#include "vigil/remote_write.h"
 #include "vigil/rules.h"
 #include "vigil/scrape.h"
 #include "vigil/tsdb.h"
@@ -115,6 +116,7 @@ class Server {
         engine_(EngineOptionsFrom(flags)),
         scrape_(&head_, ScrapeOptions()),
         demo_(flags.demo || flags.config_file.empty()) {}
+  ~Server() { head_.SetCommitObserver(nullptr); }
 
   // Failed scrapes are logged as they happen: `up` says that a target is
   // down, the log says why (for a bad payload, at which line).
@@ -158,6 +160,7 @@ class Server {
           {{"err", std::string(s.message())}});
       return 1;
     }
+    CreateRemoteWrite();
     notifier_ =
         std::make_unique<notify::Notifier>(NotifierOptionsFrom(*config));
     rules_ = std::make_unique<rules::RuleManager>(GroupOptionsFrom(*config));
@@ -170,7 +173,7 @@ class Server {
     }
     const VersionInfo& version = GetVersionInfo();
     SelfMetrics self({&head_, rules_.get(), notifier_.get(), &scrape_,
-                      std::string(version.version), start});
+                      remote_.get(), std::string(version.version), start});
     ScrapeTargets targets(&scrape_);
 
     api::ApiServerOptions api_options;
@@ -336,6 +339,9 @@ class Server {
     scrape_.Stop();
     if (kube_ != nullptr) kube_->Stop();
     server.Stop();
+    // What is queued for remote write goes out before the snapshot.
+    remote_->Stop();
+    head_.SetCommitObserver(nullptr);
     if (!notifier_->Flush(std::chrono::seconds(10))) {
       Log(LogLevel::kWarn, "Notification queue not drained before exit");
     }
@@ -478,6 +484,25 @@ class Server {
     return absl::OkStatus();
   }
 
+  // Remote write follows the write-ahead log when there is one (nothing is
+  // lost while a receiver is down, until a checkpoint removes what it has
+  // not read); otherwise it sees each commit and buffers in memory.
+  void CreateRemoteWrite() {
+    remote::WriteStorageOptions o;
+    o.storage_dir = flags_.storage_path;
+    o.log = [](std::string_view msg) {
+      Log(LogLevel::kWarn, std::string(msg));
+    };
+    remote_ = std::make_unique<remote::WriteStorage>(std::move(o));
+    if (flags_.storage_path.empty()) {
+      head_.SetCommitObserver(
+          [this](const SeriesRef* refs, const Sample* samples, size_t n,
+                 const std::function<Labels(size_t)>& labels_of) {
+            remote_->OnCommit(refs, samples, n, labels_of);
+          });
+    }
+  }
+
   // --storage.tsdb.path: replays the write-ahead log into the Head, which
   // logs every commit from then on. False (logged) when the directory
   // cannot be used; vigil then exits non-zero and leaves it as it was.
@@ -548,6 +573,11 @@ class Server {
       return s;
     }
     notifier_->ApplyOptions(NotifierOptionsFrom(config));
+    if (absl::Status s = remote_->ApplyConfig(config.remote_write,
+                                              config.global.external_labels);
+        !s.ok()) {
+      return s;
+    }
     if (absl::Status s = ApplyDatasource(config); !s.ok()) return s;
     std::lock_guard lock(config_mu_);
     config_text_ = config.source;
@@ -706,6 +736,7 @@ class Server {
   promql::Engine engine_;
   RuleQuerySource rule_queries_{&engine_, &head_};
   scrape::ScrapeManager scrape_;
+  std::unique_ptr<remote::WriteStorage> remote_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<rules::RuleManager> rules_;
   std::unique_ptr<kube::Collector> kube_;

@@ -92,6 +92,24 @@ cat >"$work/conf/dup.yml" <<'YAML'
 rule_files: [dup-rules.yml]
 YAML
 
+cat >"$work/conf/remote-write.yml" <<'YAML'
+global: {external_labels: {cluster: a}}
+remote_write:
+  - url: http://receiver:9090/api/v1/write
+    name: receiver
+    remote_timeout: 10s
+    headers: {X-Scope-OrgID: team-a}
+    write_relabel_configs:
+      - source_labels: [__name__]
+        regex: 'ALERTS|.*:.*'
+        action: keep
+    queue_config: {capacity: 500, max_shards: 4, retry_on_http_429: true}
+    metadata_config: {send: false}
+YAML
+cat >"$work/conf/remote-write-no-url.yml" <<'YAML'
+remote_write:
+  - name: receiver
+YAML
 # expect NAME WANT_EXIT [STDERR_SUBSTRING] -- ARGS...
 expect() {
   local name=$1 want=$2 needle=$3 before=$failures
@@ -130,6 +148,8 @@ expect good-then-bad 1 "bad-field.yml:3:3:" -- good.yml bad-field.yml
 expect duplicate-rules 0 "" -- dup.yml
 expect duplicate-rules-fatal 3 "" -- --lint-fatal dup.yml
 expect missing-config 1 "no-such.yml" -- no-such.yml
+expect remote-write 0 "" -- remote-write.yml
+expect remote-write-no-url 1 "remote-write-no-url.yml:2:5: url for remote_write is empty" -- remote-write-no-url.yml
 
 # From another directory: rule files resolve against the config's own.
 "$vigil" check config "$work/conf/good.yml" >"$work/out" 2>&1 ||

@@ -59,6 +59,9 @@ struct Response {
   int status = 0;
   std::string content_type;
   std::string body;
+  // A Retry-After header's delay in seconds (a date is turned into the
+  // seconds until it); 0 when absent.
+  int64_t retry_after_seconds = 0;
 };
 
 // Transport failures (DNS, connect, TLS, timeout, body too large) are

@@ -47,6 +47,10 @@ namespace YAML {
 class Node;
 }
 
+namespace vigil::http {
+struct Request;
+}
+
 namespace vigil {
 class Appendable;
 }
@@ -89,6 +93,35 @@ struct TlsConfig {
   std::string server_name;
   bool insecure_skip_verify = false;
 };
+
+// The HTTP client settings Prometheus's configs share (HTTPClientConfig),
+// decoded with its defaults and validation, relative file paths resolved
+// against `base_dir`: for scrape_configs and for other clients configured
+// the same way (remote_write).
+absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
+                                          const YAML::Node& node,
+                                          std::string_view base_dir);
+absl::StatusOr<Authorization> DecodeAuthorization(std::string_view file,
+                                                  const YAML::Node& node,
+                                                  std::string_view base_dir);
+absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
+                                    const YAML::Node& node,
+                                    std::string_view base_dir);
+// Applies those settings to `req` as Prometheus's client does; secret
+// files are read now, so a rotated one takes effect at the next request.
+// Errors: Unavailable "unable to read <what> file <path>".
+absl::Status ApplyHttpClientConfig(
+    const std::optional<BasicAuth>& basic_auth,
+    const std::optional<Authorization>& authorization, const TlsConfig& tls,
+    http::Request* req);
+// Append the settings / relabel configs to a string that compares equal
+// exactly when they are the same (is a reloaded config changed?).
+void AppendHttpClientFingerprint(
+    const std::optional<BasicAuth>& basic_auth,
+    const std::optional<Authorization>& authorization, const TlsConfig& tls,
+    std::string* out);
+void AppendRelabelFingerprint(const std::vector<relabel::Config>& configs,
+                              std::string* out);
 
 // What to parse a response as when its Content-Type is missing or unknown
 // (fallback_scrape_protocol); unset means such a scrape fails.

@@ -155,6 +155,14 @@ struct WalStats {
   WalReplayStats replay;
 };
 
+// Sees the samples each commit stored, in commit order (remote write's
+// memory mode). Called under the Head's commit lock, so it must be quick
+// and must not call back into the Head; `labels_of(i)` builds the labels
+// of samples[i]'s series (a copy: call it only for series not seen yet).
+using CommitObserver =
+    std::function<void(const SeriesRef* refs, const Sample* samples, size_t n,
+                       const std::function<Labels(size_t)>& labels_of)>;
+
 class Head : public Storage, public Appendable {
  public:
   explicit Head(HeadOptions options = {});
@@ -178,6 +186,9 @@ class Head : public Storage, public Appendable {
   void ExemptFromRetention(int64_t through_ms);
 
   HeadStats Stats() const;
+
+  // Installs (or, with null, removes) the commit observer.
+  void SetCommitObserver(CommitObserver observer);
 
   // Replays DIR/wal into this Head, then logs every commit; call before
   // the writers whose samples must survive start appending (what was

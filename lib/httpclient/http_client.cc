@@ -162,6 +162,11 @@ absl::StatusOr<Response> Perform(const Request& request) {
   char* content_type = nullptr;
   curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &content_type);
   if (content_type) response.content_type = content_type;
+  curl_off_t retry_after = 0;
+  if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+      retry_after > 0) {
+    response.retry_after_seconds = static_cast<int64_t>(retry_after);
+  }
   return response;
 }
 

@@ -92,6 +92,8 @@ absl::StatusOr<int64_t> DecodeBytes(std::string_view file,
                  absl::StrCat("units: unknown unit in ", QuoteString(*s)));
 }
 
+}  // namespace
+
 absl::StatusOr<BasicAuth> DecodeBasicAuth(std::string_view file,
                                           const YAML::Node& node,
                                           std::string_view base_dir) {
@@ -177,6 +179,8 @@ absl::StatusOr<TlsConfig> DecodeTls(std::string_view file,
   }
   return t;
 }
+
+namespace {
 
 absl::StatusOr<std::map<std::string, std::vector<std::string>>> DecodeParams(
     std::string_view file, const YAML::Node& node) {
@@ -493,17 +497,6 @@ absl::StatusOr<std::vector<ScrapeConfig>> ParseScrapeConfigs(
 namespace vigil::scrape {
 namespace {
 
-void AppendRelabel(std::string& out, const std::vector<relabel::Config>& cs) {
-  for (const relabel::Config& c : cs) {
-    absl::StrAppend(&out, "[", c.source_labels.size(), ":");
-    for (const std::string& s : c.source_labels) absl::StrAppend(&out, s, ",");
-    absl::StrAppend(&out, c.separator, "|", c.regex.pattern(), "|",
-                    c.regex.is_default(), "|", c.modulus, "|", c.target_label,
-                    "|", c.replacement, "|",
-                    ToAbsl(relabel::ActionName(c.action)), "]");
-  }
-}
-
 // Everything that changes how a job scrapes, as one comparable string.
 std::string Fingerprint(const ScrapeConfig& c) {
   std::string out;
@@ -516,21 +509,11 @@ std::string Fingerprint(const ScrapeConfig& c) {
     absl::StrAppend(&out, k, "=");
     for (const auto& v : vs) absl::StrAppend(&out, v, ",");
   }
-  if (c.basic_auth) {
-    absl::StrAppend(&out, "\x1f", c.basic_auth->username, ":",
-                    c.basic_auth->password, ":", c.basic_auth->password_file);
-  }
-  if (c.authorization) {
-    absl::StrAppend(&out, "\x1f", c.authorization->type, ":",
-                    c.authorization->credentials, ":",
-                    c.authorization->credentials_file);
-  }
-  const TlsConfig& t = c.tls_config;
-  absl::StrAppend(&out, "\x1f", t.ca_file, ":", t.cert_file, ":", t.key_file,
-                  ":", t.server_name, ":", t.insecure_skip_verify, "\x1f");
-  AppendRelabel(out, c.relabel_configs);
+  AppendHttpClientFingerprint(c.basic_auth, c.authorization, c.tls_config,
+                              &out);
+  AppendRelabelFingerprint(c.relabel_configs, &out);
   out += "\x1f";
-  AppendRelabel(out, c.metric_relabel_configs);
+  AppendRelabelFingerprint(c.metric_relabel_configs, &out);
   absl::StrAppend(&out, "\x1f", c.sample_limit, ":", c.label_limit, ":",
                   c.label_name_length_limit, ":", c.label_value_length_limit,
                   ":", c.body_size_limit_bytes);

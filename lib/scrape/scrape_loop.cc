@@ -1,10 +1,7 @@
 #include "lib/scrape/scrape_loop.h"
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/model/absl_compat.h"
@@ -43,18 +40,6 @@ std::string StatusLine(int code) {
     if (s.code == code) return absl::StrCat(code, " ", ToAbsl(s.text));
   }
   return absl::StrCat(code);
-}
-
-absl::StatusOr<std::string> ReadSecretFile(const std::string& path,
-                                           std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::UnavailableError(
-        absl::StrCat("unable to read ", ToAbsl(what), " file ", path));
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(buf.str()));
 }
 
 // Go's strconv.FormatFloat(seconds, 'f', -1, 64) for whole milliseconds.
@@ -159,38 +144,11 @@ absl::Status ScrapeLoop::Fetch(std::string* body, textparse::Format* format) {
   req.headers.emplace_back("User-Agent", "vigil/0.1.0");
   req.headers.emplace_back("X-Prometheus-Scrape-Timeout-Seconds",
                            FormatSeconds(target_.timeout_ms));
-  if (cfg.basic_auth) {
-    req.basic_auth_user = cfg.basic_auth->username;
-    req.basic_auth_password = cfg.basic_auth->password;
-    if (!cfg.basic_auth->password_file.empty()) {
-      auto pw =
-          ReadSecretFile(cfg.basic_auth->password_file, "basic auth password");
-      if (!pw.ok()) return pw.status();
-      req.basic_auth_password = *std::move(pw);
-    }
-    // libcurl sends basic auth only for a non-empty user; Prometheus sends
-    // it whenever basic_auth is set.
-    if (req.basic_auth_user.empty()) {
-      req.headers.emplace_back("Authorization", "Basic Og==");
-    }
+  if (absl::Status s = ApplyHttpClientConfig(cfg.basic_auth, cfg.authorization,
+                                             cfg.tls_config, &req);
+      !s.ok()) {
+    return s;
   }
-  if (cfg.authorization) {
-    std::string credentials = cfg.authorization->credentials;
-    if (!cfg.authorization->credentials_file.empty()) {
-      auto c = ReadSecretFile(cfg.authorization->credentials_file,
-                              "authorization credentials");
-      if (!c.ok()) return c.status();
-      credentials = *std::move(c);
-    }
-    req.headers.emplace_back(
-        "Authorization",
-        absl::StrCat(cfg.authorization->type, " ", credentials));
-  }
-  req.tls.ca_file = cfg.tls_config.ca_file;
-  req.tls.cert_file = cfg.tls_config.cert_file;
-  req.tls.key_file = cfg.tls_config.key_file;
-  req.tls.server_name = cfg.tls_config.server_name;
-  req.tls.insecure_skip_verify = cfg.tls_config.insecure_skip_verify;
 
   auto resp = http::Perform(req);
   if (!resp.ok()) {

@@ -26,6 +26,11 @@ absl::StatusOr<std::unique_ptr<Querier>> Head::OpenQuerier(int64_t mint_ms,
   return NewHeadQuerier(impl_, mint_ms, maxt_ms);
 }
 
+void Head::SetCommitObserver(CommitObserver observer) {
+  std::lock_guard<std::mutex> lock(impl_->commit_mu);
+  impl_->commit_observer = std::move(observer);
+}
+
 HeadStats Head::Stats() const {
   const HeadCounters& c = impl_->counters;
   auto get = [](const std::atomic<uint64_t>& a) {

@@ -29,13 +29,32 @@ class HeadAppender : public Appender {
   // A series it creates comes pinned for this appender.
   std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
   void ReleasePins();
+  // Hands observed_ to the commit observer; under the commit lock.
+  void Observe();
 
   std::shared_ptr<Head::Impl> head_;
   const uint64_t id_;
   std::vector<PendingSample> samples_;
   // One entry per pin taken, released at Commit/Rollback.
   std::vector<std::shared_ptr<MemSeries>> pinned_;
+  // The samples a commit stored, when an observer wants them; reused.
+  std::vector<const PendingSample*> observed_;
+  std::vector<SeriesRef> observed_refs_;
+  std::vector<Sample> observed_samples_;
 };
+
+void HeadAppender::Observe() {
+  observed_refs_.clear();
+  observed_samples_.clear();
+  for (const PendingSample* p : observed_) {
+    observed_refs_.push_back(p->series->ref());
+    observed_samples_.push_back({p->t, p->v});
+  }
+  // The series are pinned by this appender, so their labels stay readable.
+  head_->commit_observer(
+      observed_refs_.data(), observed_samples_.data(), observed_.size(),
+      [this](size_t i) { return observed_[i]->series->labels(); });
+}
 
 std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
                                                  const Labels& labels) {
@@ -122,6 +141,8 @@ absl::Status HeadAppender::Commit() {
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;
+    const bool observed = head_->commit_observer != nullptr;
+    if (observed) observed_.clear();
     for (const PendingSample& p : samples_) {
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       // Another appender may have committed to the series since Append();
@@ -130,6 +151,7 @@ absl::Status HeadAppender::Commit() {
                                counters)) {
         case Verdict::kAppend:
           ++appended;
+          if (observed) observed_.push_back(&p);
           break;
         case Verdict::kIgnoreDuplicate:
           counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
@@ -145,6 +167,7 @@ absl::Status HeadAppender::Commit() {
     }
     counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
     head_->isolation.Publish(seq);
+    if (observed && !observed_.empty()) Observe();
   }
   samples_.clear();
   ReleasePins();

@@ -57,6 +57,8 @@ struct Head::Impl {
   HeadCounters counters;
   // Set by Head::OpenWal, reset by ~Head, both under commit_mu.
   std::unique_ptr<HeadWal> wal;
+  // Head::SetCommitObserver's; under commit_mu.
+  CommitObserver commit_observer;
   // Whether `wal` is set, for appenders preparing records before they take
   // commit_mu.
   std::atomic<bool> wal_enabled{false};

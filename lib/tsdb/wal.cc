@@ -118,7 +118,8 @@ absl::Status CheckSegmentHeader(const std::string& path) {
   return CheckHeaderBytes(path, bytes);
 }
 
-absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
+absl::StatusOr<SegmentContents> ReadSegment(const std::string& path,
+                                            int64_t from) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
   struct stat st {};
@@ -131,10 +132,15 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, ": ", st.st_size, " bytes, too large for a log segment"));
   }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
+  // A reader following the log resumes where its last read ended: only
+  // the bytes from there are read and checked again.
+  const size_t base =
+      from > 0 && from <= st.st_size ? static_cast<size_t>(from) : 0;
+  std::string data(static_cast<size_t>(st.st_size) - base, '\0');
   size_t got = 0;
   while (got < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    const ssize_t n = ::pread(fd, data.data() + got, data.size() - got,
+                              static_cast<off_t>(base + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<size_t>(n);
@@ -143,17 +149,21 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
   data.resize(got);
 
   SegmentContents out;
-  out.file_bytes = static_cast<int64_t>(data.size());
-  if (data.size() < kSegmentHeaderBytes ||
-      AllZero(std::string_view(data).substr(0, kSegmentHeaderBytes))) {
+  out.file_bytes = static_cast<int64_t>(base + data.size());
+  if (base == 0 &&
+      (data.size() < kSegmentHeaderBytes ||
+       AllZero(std::string_view(data).substr(0, kSegmentHeaderBytes)))) {
     // Created, then the process (or the power) died before the header was
     // written: a file system may leave zeros where the write never landed.
     out.torn = true;
     out.damage = "segment header incomplete";
     return out;
   }
-  if (absl::Status s = CheckHeaderBytes(path, data); !s.ok()) return s;
-  size_t pos = kSegmentHeaderBytes;
+  if (base == 0) {
+    if (absl::Status s = CheckHeaderBytes(path, data); !s.ok()) return s;
+  }
+  const size_t end = base + data.size();
+  size_t pos = std::max(base, kSegmentHeaderBytes);
   out.valid_bytes = static_cast<int64_t>(pos);
   std::string record;
   bool in_record = false;
@@ -162,14 +172,14 @@ absl::StatusOr<SegmentContents> ReadSegment(const std::string& path) {
     out.torn = torn;
     return out;
   };
-  while (pos < data.size()) {
+  while (pos < end) {
     const size_t page_used = (pos - kSegmentHeaderBytes) % kPageBytes;
     const size_t space = kPageBytes - page_used;
     if (space < kFragmentHeaderBytes + 1) {
-      pos += std::min(space, data.size() - pos);
+      pos += std::min(space, end - pos);
       continue;
     }
-    const std::string_view rest(data.data() + pos, data.size() - pos);
+    const std::string_view rest(data.data() + (pos - base), end - pos);
     if (rest.size() < kFragmentHeaderBytes || rest[0] == kPadding) {
       // Zeros to the end: space the file system allocated but no write
       // filled. A record cut off there is a torn write.

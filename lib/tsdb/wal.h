@@ -72,7 +72,11 @@ absl::Status CheckSegmentHeader(const std::string& path);
 
 // Reads one segment. Errors: the file cannot be read, or its header is not a
 // vigil log's or has a newer format version (then nothing may be cut).
-absl::StatusOr<SegmentContents> ReadSegment(const std::string& path);
+// `from`, when not 0, is the valid_bytes of an earlier read of the same
+// segment: only what follows it is read (a reader following the log as it
+// is written; a record cut off at the end is then not there yet).
+absl::StatusOr<SegmentContents> ReadSegment(const std::string& path,
+                                            int64_t from = 0);
 
 // Appends records to a new segment after the newest one of `dir`, cutting a
 // new segment when the current one would pass `segment_bytes`. Thread-safe;

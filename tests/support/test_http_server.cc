@@ -110,6 +110,7 @@ api::HttpResponse TestHttpServer::Handle(const api::HttpRequest& r) {
   resp.status = reply.status;
   resp.content_type = reply.content_type;  // empty: no Content-Type header
   resp.body = std::move(reply.body);
+  resp.headers = std::move(reply.headers);
   if (reply.gzip &&
       req.headers["accept-encoding"].find("gzip") != std::string::npos) {
     resp.body = Gzip(resp.body);

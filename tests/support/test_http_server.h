@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "lib/api/http_server.h"
@@ -26,12 +28,13 @@ class TestHttpServer {
     std::string body;
     bool gzip = false;  // encode when the request accepts gzip
     int delay_ms = 0;   // wait this long before answering (a slow target)
+    std::vector<std::pair<std::string, std::string>> headers = {};  // extra
   };
   struct Request {
     std::string method;
     std::string target;                          // path and query
     std::map<std::string, std::string> headers;  // names lower-cased
-    std::string body;
+    std::string body = {};
   };
 
   // Computes the reply for a request (on the server's thread).

@@ -1,0 +1,53 @@
+// Remote write 1.0's body: a prometheus.WriteRequest (prompb/remote.proto)
+// compressed with snappy's block format. Internal to vigil_remote.
+//
+// The encoder writes the protobuf wire format by hand: a series' labels are
+// encoded once, when the queue first sees the series, and a request is then
+// those bytes and a sample per entry, with no message objects built per
+// sample. The protoc-generated classes decode (tests, and anything that
+// receives), so the two stay checked against each other.
+#ifndef VIGIL_LIB_REMOTE_WRITE_REQUEST_H_
+#define VIGIL_LIB_REMOTE_WRITE_REQUEST_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vigil/labels.h"
+
+namespace vigil::remote {
+
+// The repeated `labels` field of a TimeSeries for `labels` (in their
+// order, which is sorted by name).
+std::string EncodeLabels(const Labels& labels);
+
+// One sample of a request: its series' EncodeLabels bytes and the sample.
+struct EncodedSample {
+  const std::string* labels;
+  int64_t t;
+  double v;
+};
+
+// Appends the WriteRequest holding `samples` as one TimeSeries each (as
+// Prometheus sends them) to `out`.
+void EncodeWriteRequest(const EncodedSample* samples, size_t n,
+                        std::string* out);
+
+// snappy block compression of `in` into `out` (replaced).
+void Compress(std::string_view in, std::string* out);
+
+// A decoded request, for tests and receivers.
+struct DecodedSeries {
+  Labels labels;
+  std::vector<std::pair<int64_t, double>> samples;  // (t ms, value)
+};
+// Decompresses and parses a remote write 1.0 body. Errors: not snappy,
+// larger than `max_bytes` once decompressed, not a WriteRequest.
+absl::StatusOr<std::vector<DecodedSeries>> DecodeWriteRequest(
+    std::string_view body, size_t max_bytes = 64 << 20);
+
+}  // namespace vigil::remote
+
+#endif  // VIGIL_LIB_REMOTE_WRITE_REQUEST_H_
