@@ -31,6 +31,7 @@ const std::vector<ApiRoute>& ApiRoutes() {
       {"/api/v1/query", {"GET", "POST"}, &HandleQuery},
       {"/api/v1/query_range", {"GET", "POST"}, &HandleQueryRange},
       {"/api/v1/query_exemplars", {"GET", "POST"}, &HandleQueryExemplars},
+      {"/api/v1/format_query", {"GET", "POST"}, &HandleFormatQuery},
       {"/api/v1/series", {"GET", "POST"}, &HandleSeries},
       {"/api/v1/labels", {"GET", "POST"}, &HandleLabelNames},
       {"/api/v1/label/:name/values", {"GET"}, &HandleLabelValues},
