@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "lib/model/absl_compat.h"
 #include "lib/web/html.h"
 
 namespace vigil::web {
@@ -78,12 +80,8 @@ class Renderer {
 
   std::string Run(std::string_view markdown) {
     std::vector<std::string_view> lines;
-    size_t start = 0;
-    while (start <= markdown.size()) {
-      size_t end = markdown.find('\n', start);
-      if (end == std::string_view::npos) end = markdown.size();
-      lines.push_back(markdown.substr(start, end - start));
-      start = end + 1;
+    for (absl::string_view line : absl::StrSplit(ToAbsl(markdown), '\n')) {
+      lines.push_back(FromAbsl(line));
     }
     for (size_t i = 0; i < lines.size(); ++i) i = Block(lines, i);
     CloseParagraph();
@@ -165,27 +163,29 @@ class Renderer {
   size_t Table(const std::vector<std::string_view>& lines, size_t i) {
     CloseParagraph();
     CloseList();
-    Append(&out_, "<table><thead><tr>");
-    for (std::string_view cell : TableCells(lines[i])) {
-      Append(&out_, "<th>");
-      AppendInline(&out_, cell);
-      Append(&out_, "</th>");
-    }
-    Append(&out_, "</tr></thead><tbody>\n");
+    Append(&out_, "<table><thead>");
+    Row(lines[i], "th");
+    Append(&out_, "</thead><tbody>\n");
     size_t j = i + 2;
     for (; j < lines.size() && !Trim(lines[j]).empty() &&
            Trim(lines[j]).front() == '|';
          ++j) {
-      Append(&out_, "<tr>");
-      for (std::string_view cell : TableCells(lines[j])) {
-        Append(&out_, "<td>");
-        AppendInline(&out_, cell);
-        Append(&out_, "</td>");
-      }
-      Append(&out_, "</tr>\n");
+      Row(lines[j], "td");
+      Append(&out_, "\n");
     }
     Append(&out_, "</tbody></table>\n");
     return j - 1;
+  }
+
+  // `<tr><td>a</td>…</tr>` of a table line; `cell_tag` is th or td.
+  void Row(std::string_view line, std::string_view cell_tag) {
+    Append(&out_, "<tr>");
+    for (std::string_view cell : TableCells(line)) {
+      Append(&out_, "<", cell_tag, ">");
+      AppendInline(&out_, cell);
+      Append(&out_, "</", cell_tag, ">");
+    }
+    Append(&out_, "</tr>");
   }
 
   void CloseParagraph() {

@@ -93,6 +93,13 @@ class Prettifier {
     }
   }
 
+  // The `)` of a split aggregation, call or parenthesis, on its own line.
+  void CloseParen(int level) {
+    Append("\n");
+    Indent(level);
+    Append(")");
+  }
+
   void Whole(const Expr& e, int level) {
     Indent(level);
     Append(Text(e));
@@ -109,9 +116,7 @@ class Prettifier {
       Append(",\n");
     }
     PrettyChild(a.expr, level + 1);
-    Append("\n");
-    Indent(level);
-    Append(")");
+    CloseParen(level);
   }
 
   // The operator on its own line at this level, the operands one deeper;
@@ -138,9 +143,7 @@ class Prettifier {
       if (i > 0) Append(",\n");
       PrettyChild(c.args[i], level + 1);
     }
-    Append("\n");
-    Indent(level);
-    Append(")");
+    CloseParen(level);
   }
 
   void PrettyParen(const ParenExpr& p, int level) {
@@ -148,9 +151,7 @@ class Prettifier {
     Indent(level);
     Append("(\n");
     PrettyChild(p.expr, level + 1);
-    Append("\n");
-    Indent(level);
-    Append(")");
+    CloseParen(level);
   }
 
   // The inner expression at this level, the `[range:step]` suffix right
