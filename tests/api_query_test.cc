@@ -310,5 +310,50 @@ TEST_F(ApiServerTest, ExemplarsAreEmptyButValidated) {
   EXPECT_THAT(bad.json["error"].get<std::string>(), StartsWith("1:4: parse"));
 }
 
+// /api/v1/format_query: the text Prometheus's Prettify prints; the
+// expected texts are what Prometheus answers for the same queries.
+TEST_F(ApiServerTest, FormatQueryReturnsThePrettifiedText) {
+  StartServer();
+  Reply r = Get("/api/v1/format_query?query=" +
+                Q(R"(sum by(job)(rate(x{b="1",a="2"}[90s])))"));
+  ExpectSuccess(r);
+  EXPECT_EQ(r.body, R"j({"status":"success","data":"sum by (job) )j"
+                    R"j((rate(x{a=\"2\",b=\"1\"}[1m30s]))"})j");
+
+  const std::string long_query =
+      R"(kube_pod_container_status_running{container!=""} * on(pod,namespace) )"
+      R"(group_left kube_pod_security_context{privileged="true"} > 0 unless )"
+      R"(on(pod, namespace) kube_pod_labels{label_app="allowed-privileged-workload"})";
+  const std::string want =
+      R"(      kube_pod_container_status_running{container!=""}
+    * on (pod, namespace) group_left ()
+      kube_pod_security_context{privileged="true"}
+  >
+    0
+unless on (pod, namespace)
+  kube_pod_labels{label_app="allowed-privileged-workload"})";
+  r = Get("/api/v1/format_query?query=" + Q(long_query));
+  ExpectSuccess(r);
+  EXPECT_EQ(r.json["data"], want);
+  r = PostForm("/api/v1/format_query", "query=" + Q(long_query));
+  ExpectSuccess(r);
+  EXPECT_EQ(r.json["data"], want);
+}
+
+TEST_F(ApiServerTest, FormatQueryParseErrorsAreBadData) {
+  StartServer();
+  ExpectError(Get("/api/v1/format_query?query=" + Q("sum(up{")), 400,
+              "bad_data",
+              "invalid parameter \"query\": 1:8: parse error: unexpected end "
+              "of input inside braces");
+  Reply empty = Get("/api/v1/format_query");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(empty.json["errorType"], "bad_data");
+  EXPECT_THAT(empty.json["error"].get<std::string>(),
+              StartsWith("invalid parameter \"query\": "));
+  // Other methods are not routed, as in Prometheus.
+  EXPECT_EQ(Raw("PUT", "/api/v1/format_query?query=up").status, 405);
+}
+
 }  // namespace
 }  // namespace vigil::api::testing

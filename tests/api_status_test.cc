@@ -264,6 +264,41 @@ TEST_F(ApiServerTest, RoutePrefixFromExternalUrl) {
   EXPECT_EQ(Get("/prometheus/-/healthy").status, 200);
 }
 
+// As Prometheus's web.go: with a route prefix only GET / answers outside
+// it, redirecting in; the API, /metrics and /-/healthy live under it only.
+TEST_F(ApiServerTest, NothingIsServedOutsideTheRoutePrefix) {
+  ApiServerOptions opts;
+  opts.route_prefix = "/vigil/";
+  deps_.metrics_handler = [](const HttpRequest&) {
+    HttpResponse resp;
+    resp.body = "metrics\n";
+    return resp;
+  };
+  StartServer(opts);
+  for (const char* target : {"/", "/?g0.expr=up"}) {
+    RawResponse r = Raw("GET", target);
+    EXPECT_EQ(r.status, 302) << target;
+    EXPECT_EQ(r.Header("Location"), "vigil/") << target;
+  }
+  EXPECT_EQ(Raw("HEAD", "/").status, 302);
+  EXPECT_EQ(Raw("POST", "/").status, 405);
+  RawResponse bare = Raw("GET", "/vigil?x=1");
+  EXPECT_EQ(bare.status, 302);
+  EXPECT_EQ(bare.Header("Location"), "vigil/?x=1");
+  for (const char* target :
+       {"/api/v1/query?query=1", "/-/healthy", "/-/ready", "/metrics",
+        "/federate?match[]=up", "/alerts", "/vigilx/api/v1/query?query=1",
+        "/static/vigil-ui.js"}) {
+    RawResponse r = Raw("GET", target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_EQ(r.body, "404 page not found\n") << target;
+  }
+  ExpectSuccess(Get("/vigil/api/v1/query?query=1"));
+  EXPECT_EQ(Get("/vigil/-/healthy").status, 200);
+  EXPECT_EQ(Get("/vigil/-/ready").status, 200);
+  EXPECT_EQ(Get("/vigil/metrics").body, "metrics\n");
+}
+
 TEST_F(ApiServerTest, CorsAndOptions) {
   StartServer();
   RawResponse r =

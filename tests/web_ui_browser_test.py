@@ -237,6 +237,15 @@ def check_demo(driver, base):
     expect(health == {'ok'}, f'every rule evaluated fine: {health}')
     screenshot(driver, '02-rules')
 
+    # An alert's runbook link opens its section of the built-in runbooks.
+    driver.get(base + '/alerts?name=PodPrivilegedMode')
+    driver.find_element(By.CSS_SELECTOR, 'a.runbook').click()
+    wait(driver, 'runbooks page', lambda d: d.current_url.endswith(
+        '/runbooks#podprivilegedmode'))
+    section = driver.find_element(By.ID, 'podprivilegedmode')
+    expect(section.text == 'PodPrivilegedMode', section.text)
+    screenshot(driver, '15-runbooks')
+
     # Targets: all up.
     driver.get(base + '/targets')
     pools = [e.text for e in driver.find_elements(By.CSS_SELECTOR,
@@ -333,6 +342,10 @@ XSS_RULES = """groups:
 
 def check_xss_under_prefix(driver, base):
     prefix = base + '/vigil'
+    # Outside the prefix only the root answers, redirecting into it.
+    driver.get(base + '/')
+    wait(driver, 'redirect into the prefix',
+         lambda d: d.current_url == prefix + '/')
     driver.get(prefix + '/alerts')
     rule = wait(driver, 'XssProbe listed', lambda d: d.find_element(
         By.XPATH, '//details[.//span[@class="rule-name" and '

@@ -5,11 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "lib/web/html.h"
+#include "lib/web/markdown.h"
 #include "vigil/api.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rules.h"
@@ -127,6 +132,8 @@ class WebUiTest : public ::testing::Test {
         expr: absent(up)
       - record: job:up:sum
         expr: sum by (job) (up)
+      - record: job:errors:ratio
+        expr: sum(rate(errors_total{job="api-server"}[5m])) by (job) / sum(rate(requests_total{job="api-server"}[5m])) by (job)
 )"}}).ok());
     rules_->groups()[0]->Eval(kNow);
   }
@@ -266,6 +273,64 @@ TEST_F(WebUiTest, RulesPageShowsHealthAndExpressions) {
   EXPECT_THAT(body, HasSubstr("<span class=\"badge health-ok\">ok</span>"));
   EXPECT_THAT(body, HasSubstr("<pre class=\"expr\">up{evil!=&#34;&#34;} &gt; "
                               "0</pre>"));
+  // Past 100 columns the expression is shown as Prettify lays it out; the
+  // Query link keeps the text as written.
+  EXPECT_THAT(
+      body,
+      HasSubstr("<pre class=\"expr\">  sum by (job) (rate(errors_total{job="
+                "&#34;api-server&#34;}[5m]))\n/\n  sum by (job) "
+                "(rate(requests_total{job=&#34;api-server&#34;}[5m]))</pre>"));
+  EXPECT_THAT(body, HasSubstr("href=\"query?expr=sum%28rate%28errors_total"));
+}
+
+TEST(MarkdownTest, RendersTheSubsetTheDocsUse) {
+  EXPECT_EQ(RenderMarkdown("# Runbooks: the pack\n\n## PodPrivilegedMode\n"
+                           "**Meaning.** A `privileged: true`\ncontainer "
+                           "<b>here</b>.\n\n```sh\nkubectl get pod <x>\n```\n"
+                           "- one `a`\n- two\n\n| capability | why |\n"
+                           "|---|---|\n| `ALL` | every one |\n",
+                           1),
+            "<h2 id=\"runbooks-the-pack\">Runbooks: the pack</h2>\n"
+            "<h3 id=\"podprivilegedmode\">PodPrivilegedMode</h3>\n"
+            "<p><strong>Meaning.</strong> A <code>privileged: true</code>\n"
+            "container &lt;b&gt;here&lt;/b&gt;.</p>\n"
+            "<pre><code>kubectl get pod &lt;x&gt;\n</code></pre>\n"
+            "<ul>\n<li>one <code>a</code></li>\n<li>two</li>\n</ul>\n"
+            "<table><thead><tr><th>capability</th><th>why</th></tr></thead>"
+            "<tbody>\n<tr><td><code>ALL</code></td><td>every one</td></tr>\n"
+            "</tbody></table>\n");
+  // Unclosed marks are text; a code span may cross a line.
+  EXPECT_EQ(RenderMarkdown("a ** b ` c\n"), "<p>a ** b ` c</p>\n");
+  EXPECT_EQ(RenderMarkdown("(`{{ $x }}/a`\n`b`)"),
+            "<p>(<code>{{ $x }}/a</code>\n<code>b</code>)</p>\n");
+  EXPECT_EQ(HeadingAnchor("Pod Host-Path_Mount!"), "pod-host-path_mount");
+}
+
+// Every runbook_url of the bundled rule pack names a section the
+// /runbooks page has.
+TEST_F(WebUiTest, RunbooksPageHasEverySectionTheRulePackLinks) {
+  const std::string body = Get("/runbooks").body;
+  EXPECT_THAT(body, HasSubstr("<h3 id=\"podprivilegedmode\">"
+                              "PodPrivilegedMode</h3>"));
+  EXPECT_THAT(body, HasSubstr("<a href=\"runbooks\" class=\"active\""));
+  std::ifstream in(VIGIL_SOURCE_DIR
+                   "/deploy/rules/kubernetes-security.rules.yaml");
+  ASSERT_TRUE(in.good());
+  std::stringstream pack;
+  pack << in.rdbuf();
+  const std::string text = pack.str();
+  const std::regex link(
+      R"re(runbook_url: "\{\{ \$externalURL \}\}/runbooks#([a-z]+)")re");
+  std::set<std::string> anchors;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), link);
+       it != std::sregex_iterator(); ++it) {
+    anchors.insert((*it)[1]);
+  }
+  EXPECT_GE(anchors.size(), 10u);
+  for (const std::string& a : anchors) {
+    EXPECT_THAT(body, HasSubstr("id=\"" + a + "\"")) << a;
+  }
+  EXPECT_EQ(text.find("docs/runbooks.md#"), std::string::npos);
 }
 
 TEST_F(WebUiTest, TargetsPageEscapesLabelsAndErrors) {
@@ -364,6 +429,12 @@ TEST_F(WebUiServerTest, ServedUnderTheRoutePrefix) {
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(Header(r, "Location"), "vigil/");
   EXPECT_EQ(Fetch("/vigil/api/v1/query").status, 400);  // no query: bad_data
+  // Outside the prefix: the root redirects in, the rest is not there.
+  r = Fetch("/");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(Header(r, "Location"), "vigil/");
+  EXPECT_EQ(Fetch("/alerts").status, 404);
+  EXPECT_EQ(Fetch("/static/vigil-ui.js").status, 404);
 }
 
 TEST_F(WebUiServerTest, RoutePrefixDefaultsToTheExternalUrlPath) {

@@ -3,6 +3,7 @@
 // Prometheus's web.go and api.Register do.
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ const std::vector<ApiRoute>& ApiRoutes() {
       {"/api/v1/query", {"GET", "POST"}, &HandleQuery},
       {"/api/v1/query_range", {"GET", "POST"}, &HandleQueryRange},
       {"/api/v1/query_exemplars", {"GET", "POST"}, &HandleQueryExemplars},
+      {"/api/v1/format_query", {"GET", "POST"}, &HandleFormatQuery},
       {"/api/v1/series", {"GET", "POST"}, &HandleSeries},
       {"/api/v1/labels", {"GET", "POST"}, &HandleLabelNames},
       {"/api/v1/label/:name/values", {"GET"}, &HandleLabelValues},
@@ -70,8 +72,12 @@ std::string RoutePrefix(std::string_view route_prefix,
   if (prefix.empty()) {
     const size_t scheme = external_url.find("://");
     if (scheme == std::string_view::npos) return "";
-    const size_t slash = external_url.find('/', scheme + 3);
-    if (slash == std::string_view::npos) return "";
+    // The authority ends at the path, or at a query or fragment when
+    // there is no path.
+    const size_t slash = external_url.find_first_of("/?#", scheme + 3);
+    if (slash == std::string_view::npos || external_url[slash] != '/') {
+      return "";
+    }
     prefix = external_url.substr(slash);
     // The path ends where a query or fragment starts.
     prefix = prefix.substr(0, prefix.find_first_of("?#"));
@@ -79,6 +85,12 @@ std::string RoutePrefix(std::string_view route_prefix,
   if (prefix.empty() || prefix.front() != '/') prefix.insert(0, "/");
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   return prefix;
+}
+
+// `/vigil` and `/vigil/…`, not `/vigilx`.
+bool UnderPrefix(std::string_view path, std::string_view prefix) {
+  return absl::StartsWith(ToAbsl(path), ToAbsl(prefix)) &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
 }  // namespace
@@ -100,6 +112,8 @@ struct ApiServer::Impl {
   HttpResponse ServeApi(const HttpRequest& req, std::string_view param,
                         ApiFunc func) const;
   void BuildRoutes();
+  // The answer to a request outside the route prefix, if it is one.
+  std::optional<HttpResponse> OutsidePrefix(const HttpRequest& req) const;
   // `request` with the route prefix stripped (in `storage` when it was).
   const HttpRequest& StripPrefix(const HttpRequest& request,
                                  HttpRequest* storage) const;
@@ -234,15 +248,48 @@ void ApiServer::Stop() { impl_->http.Stop(); }
 
 int ApiServer::port() const { return impl_->http.port(); }
 
+// Prometheus's web.go with a route prefix: the root router holds one route,
+// GET / redirecting into the prefix, and every other route (the UI, the
+// API, /metrics, /federate, /-/healthy, /-/ready) is registered under the
+// prefix only, so whatever else lies outside it is 404.
+std::optional<HttpResponse> ApiServer::Impl::OutsidePrefix(
+    const HttpRequest& req) const {
+  const std::string& prefix = route_prefix;
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  // Locations are relative (the prefix's last segment, or the whole prefix
+  // from the root, plus "/"), so that they also hold behind a proxy that
+  // adds a path of its own, such as `kubectl proxy`. Prometheus sends
+  // /prefix, which redirects to /prefix/ in turn.
+  auto redirect = [](std::string location) {
+    HttpResponse resp;
+    resp.status = 302;
+    resp.headers.emplace_back("Location", std::move(location));
+    return resp;
+  };
+  if (req.path == prefix && get) {
+    std::string location = prefix.substr(prefix.rfind('/') + 1) + "/";
+    if (!req.query_string.empty()) location += "?" + req.query_string;
+    return redirect(std::move(location));
+  }
+  if (req.path == "/") {
+    if (get) return redirect(prefix.substr(1) + "/");
+    HttpResponse resp;
+    resp.status = 405;
+    resp.body = "Method Not Allowed\n";
+    resp.headers.emplace_back("Allow", "GET, HEAD");
+    return resp;
+  }
+  if (UnderPrefix(req.path, prefix)) return std::nullopt;
+  HttpResponse resp;
+  resp.status = 404;
+  resp.body = "404 page not found\n";
+  return resp;
+}
+
 const HttpRequest& ApiServer::Impl::StripPrefix(const HttpRequest& request,
                                                 HttpRequest* storage) const {
   const std::string& prefix = route_prefix;
-  if (prefix.empty() ||
-      !absl::StartsWith(ToAbsl(request.path), ToAbsl(prefix)) ||
-      (request.path.size() != prefix.size() &&
-       request.path[prefix.size()] != '/')) {
-    return request;
-  }
+  if (prefix.empty() || !UnderPrefix(request.path, prefix)) return request;
   *storage = request;
   storage->path = request.path.substr(prefix.size());
   if (storage->path.empty()) storage->path = "/";
@@ -276,19 +323,8 @@ std::string_view ApiServer::Impl::HandlerLabel(const HttpRequest& req) const {
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& request) const {
-  const std::string& prefix = impl_->route_prefix;
-  if (!prefix.empty() && request.path == prefix &&
-      (request.method == "GET" || request.method == "HEAD")) {
-    // Relative (its last segment plus "/"), so that it also holds behind a
-    // proxy that adds a path of its own.
-    HttpResponse resp;
-    resp.status = 302;
-    std::string location = prefix.substr(prefix.rfind('/') + 1) + "/";
-    if (!request.query_string.empty()) {
-      location += "?" + request.query_string;
-    }
-    resp.headers.emplace_back("Location", std::move(location));
-    return resp;
+  if (!impl_->route_prefix.empty()) {
+    if (auto resp = impl_->OutsidePrefix(request)) return *std::move(resp);
   }
   HttpRequest storage;
   const HttpRequest& req = impl_->StripPrefix(request, &storage);

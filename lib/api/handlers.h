@@ -86,6 +86,8 @@ using ApiFunc = ApiResult (*)(const ApiContext&, const ApiRequest&);
 ApiResult HandleQuery(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleQueryRange(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleQueryExemplars(const ApiContext& ctx, const ApiRequest& req);
+// format_query_handler.cc
+ApiResult HandleFormatQuery(const ApiContext& ctx, const ApiRequest& req);
 // metadata_handlers.cc
 ApiResult HandleSeries(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleLabelNames(const ApiContext& ctx, const ApiRequest& req);

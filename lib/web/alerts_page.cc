@@ -229,8 +229,7 @@ std::string AlertsBody(const PageContext& ctx) {
     Append(&out,
            "</p><details class=\"expr\"><summary>Expression</summary>"
            "<pre class=\"expr\">",
-           HtmlEscape(FromAbsl(absl::StripTrailingAsciiWhitespace(spec.expr))),
-           "</pre></details>");
+           HtmlEscape(PrettyExpr(spec.expr)), "</pre></details>");
     if (!v.alerts.empty()) Append(&out, AlertTable(v, ctx.now_ms));
     Append(&out, "</div></details>\n");
   }

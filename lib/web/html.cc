@@ -8,6 +8,7 @@
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/model/url_escape.h"
+#include "vigil/promql/parser.h"
 
 namespace vigil::web {
 
@@ -106,6 +107,18 @@ std::string FormatSeconds(double seconds) {
 
 std::string QueryLink(std::string_view expr) {
   return "query?expr=" + QueryEscape(expr);
+}
+
+std::string PrettyExpr(std::string_view expr) {
+  // The rule parsed when it was loaded, under the server's feature flags;
+  // everything on accepts at least what those accepted.
+  auto parsed =
+      promql::ParseExpr(expr, promql::ParseOptions::AllExperimental());
+  if (!parsed.ok()) {
+    return std::string(
+        FromAbsl(absl::StripTrailingAsciiWhitespace(ToAbsl(expr))));
+  }
+  return promql::Prettify(**parsed);
 }
 
 }  // namespace vigil::web

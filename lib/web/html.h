@@ -60,6 +60,11 @@ std::string FormatSeconds(double seconds);
 // A relative link to the Query page running `expr`.
 std::string QueryLink(std::string_view expr);
 
+// A rule's expression as the pages show it: prettified as
+// /api/v1/format_query returns it, or as written (trailing whitespace
+// trimmed) if it does not parse. Not escaped.
+std::string PrettyExpr(std::string_view expr);
+
 }  // namespace vigil::web
 
 #endif  // VIGIL_LIB_WEB_HTML_H_

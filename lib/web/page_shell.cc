@@ -14,9 +14,10 @@ struct NavEntry {
 };
 
 constexpr NavEntry kNav[] = {
-    {"alerts", "alerts", "Alerts"},    {"rules", "rules", "Rules"},
-    {"targets", "targets", "Targets"}, {"security", "security", "Security"},
-    {"query", "query", "Query"},       {"status", "status", "Status"},
+    {"alerts", "alerts", "Alerts"},       {"rules", "rules", "Rules"},
+    {"targets", "targets", "Targets"},    {"security", "security", "Security"},
+    {"query", "query", "Query"},          {"status", "status", "Status"},
+    {"runbooks", "runbooks", "Runbooks"},
 };
 
 }  // namespace

@@ -38,6 +38,7 @@ std::string TargetsBody(const PageContext& ctx);   // targets_page.cc
 std::string SecurityBody(const PageContext& ctx);  // security_page.cc
 std::string QueryBody(const PageContext& ctx);     // query_page.cc
 std::string StatusBody(const PageContext& ctx);    // status_page.cc
+std::string RunbooksBody(const PageContext& ctx);  // runbooks_page.cc
 
 // The whole document around a page's body: head, navigation, footer
 // (page_shell.cc).

@@ -1,11 +1,9 @@
 // Rules: each group with its file, interval and last evaluation; each rule
-// with its expression as written (linked to the Query page), health, last
-// error, last evaluation and its duration.
+// with its expression prettified (linked to the Query page with the text as
+// written), health, last error, last evaluation and its duration.
 #include <memory>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "lib/web/html.h"
 #include "lib/web/pages.h"
@@ -24,7 +22,7 @@ std::string RuleRow(const rules::Rule& r, int64_t now_ms) {
       Cat("<tr class=\"rule-row\"><td><span class=\"muted\">",
           spec.is_alert() ? "alert" : "record", "</span><br><b>",
           HtmlEscape(r.name()), "</b></td><td><pre class=\"expr\">",
-          HtmlEscape(FromAbsl(absl::StripTrailingAsciiWhitespace(spec.expr))),
+          HtmlEscape(PrettyExpr(spec.expr)),
           "</pre><a class=\"query-link\" href=\"",
           HtmlEscape(QueryLink(spec.expr)), "\">Open in Query</a>");
   if (spec.for_ms > 0) {

@@ -39,6 +39,7 @@ constexpr PageSpec kPages[] = {
     {"security", "Security overview", &SecurityBody},
     {"query", "Query", &QueryBody},
     {"status", "Status", &StatusBody},
+    {"runbooks", "Runbooks", &RunbooksBody},
 };
 
 struct State {

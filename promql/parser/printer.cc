@@ -2,6 +2,8 @@
 // Prometheus's String() methods (promql/parser/printer.go) print, so that
 // `vigil promql format` agrees with `promtool promql format` and rule
 // evaluation logs the same expression text as Prometheus.
+#include "promql/parser/printer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -101,9 +103,63 @@ std::string_view DurationOpString(DurationOp op) {
 
 class Printer {
  public:
+  explicit Printer(TextSpans* spans = nullptr) : spans_(spans) {}
+
   std::string Take() { return std::move(out_); }
 
+  // The pieces Prettify lays out around children it splits (Prometheus's
+  // ShortString methods).
+
+  // `sum by (a, b) `, `sum without () `, `topk`: the operator and its
+  // grouping, trailing space included. An empty `by ()` prints as no
+  // grouping; an empty `without ()` stays.
+  void PrintAggregateHead(const AggregateExpr& a) {
+    out_ += AggregateOpString(a.op);
+    if (a.without) {
+      out_ += " without (";
+      AppendLabelList(out_, a.grouping);
+      out_ += ") ";
+    } else if (!a.grouping.empty()) {
+      out_ += " by (";
+      AppendLabelList(out_, a.grouping);
+      out_ += ") ";
+    }
+  }
+
+  // `+`, `== bool`, `* on (a) group_left (b)`.
+  void PrintBinaryOperator(const BinaryExpr& b) {
+    out_ += BinaryOpString(b.op);
+    if (b.return_bool) out_ += " bool";
+    if (b.matching.has_value()) PrintMatching(*b.matching);
+  }
+
+  // `[5m:1m] @ 10.000 offset 1m`; `[5m:]` when no step was given.
+  void PrintSubquerySuffix(const SubqueryExpr& s) {
+    out_ += '[';
+    if (s.range_expr != nullptr) {
+      PrintDuration(*s.range_expr);
+    } else {
+      AppendDuration(out_, s.range_ms);
+    }
+    out_ += ':';
+    if (s.step_expr != nullptr) {
+      PrintDuration(*s.step_expr);
+    } else if (s.step_ms != 0) {
+      AppendDuration(out_, s.step_ms);
+    }
+    out_ += ']';
+    PrintAt(s.at_ms, s.at_modifier);
+    PrintOffset(s.offset_ms, s.offset_expr);
+  }
+
   void Print(const Expr& e) {
+    const std::size_t start = out_.size();
+    PrintNode(e);
+    if (spans_ != nullptr) (*spans_)[&e] = {start, out_.size()};
+  }
+
+ private:
+  void PrintNode(const Expr& e) {
     switch (e.kind) {
       case NodeKind::kAggregate:
         return PrintAggregate(e.As<AggregateExpr>());
@@ -140,7 +196,6 @@ class Printer {
     }
   }
 
- private:
   // A tree is built by the parser with every child set; a hand-built one
   // with a hole prints nothing there rather than crashing.
   template <typename T>
@@ -148,19 +203,9 @@ class Printer {
     if (child != nullptr) Print(*child);
   }
 
-  // `sum by (a, b) (x)`, `sum without () (x)`, `topk(5, x)`. An empty `by
-  // ()` prints as no grouping; an empty `without ()` stays.
+  // `sum by (a, b) (x)`, `sum without () (x)`, `topk(5, x)`.
   void PrintAggregate(const AggregateExpr& a) {
-    out_ += AggregateOpString(a.op);
-    if (a.without) {
-      out_ += " without (";
-      AppendLabelList(out_, a.grouping);
-      out_ += ") ";
-    } else if (!a.grouping.empty()) {
-      out_ += " by (";
-      AppendLabelList(out_, a.grouping);
-      out_ += ") ";
-    }
+    PrintAggregateHead(a);
     out_ += '(';
     if (AggregateTakesParam(a.op)) {
       PrintChild(a.param);
@@ -173,9 +218,7 @@ class Printer {
   void PrintBinary(const BinaryExpr& b) {
     PrintChild(b.lhs);
     out_ += ' ';
-    out_ += BinaryOpString(b.op);
-    if (b.return_bool) out_ += " bool";
-    if (b.matching.has_value()) PrintMatching(*b.matching);
+    PrintBinaryOperator(b);
     out_ += ' ';
     PrintChild(b.rhs);
   }
@@ -366,26 +409,12 @@ class Printer {
     PrintOffset(v.offset_ms, v.offset_expr);
   }
 
-  // `expr[5m:1m] @ 10.000 offset 1m`; `[5m:]` when no step was given.
   void PrintSubquery(const SubqueryExpr& s) {
     PrintChild(s.expr);
-    out_ += '[';
-    if (s.range_expr != nullptr) {
-      PrintDuration(*s.range_expr);
-    } else {
-      AppendDuration(out_, s.range_ms);
-    }
-    out_ += ':';
-    if (s.step_expr != nullptr) {
-      PrintDuration(*s.step_expr);
-    } else if (s.step_ms != 0) {
-      AppendDuration(out_, s.step_ms);
-    }
-    out_ += ']';
-    PrintAt(s.at_ms, s.at_modifier);
-    PrintOffset(s.offset_ms, s.offset_expr);
+    PrintSubquerySuffix(s);
   }
 
+  TextSpans* spans_;
   std::string out_;
 };
 
@@ -394,6 +423,30 @@ class Printer {
 std::string Format(const Expr& expr) {
   Printer printer;
   printer.Print(expr);
+  return printer.Take();
+}
+
+std::string FormatWithSpans(const Expr& expr, TextSpans* spans) {
+  Printer printer(spans);
+  printer.Print(expr);
+  return printer.Take();
+}
+
+std::string FormatAggregateHead(const AggregateExpr& a) {
+  Printer printer;
+  printer.PrintAggregateHead(a);
+  return printer.Take();
+}
+
+std::string FormatBinaryOperator(const BinaryExpr& b) {
+  Printer printer;
+  printer.PrintBinaryOperator(b);
+  return printer.Take();
+}
+
+std::string FormatSubquerySuffix(const SubqueryExpr& s) {
+  Printer printer;
+  printer.PrintSubquerySuffix(s);
   return printer.Take();
 }
 

@@ -10,6 +10,7 @@
 #ifndef VIGIL_PROMQL_PARSER_H_
 #define VIGIL_PROMQL_PARSER_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,34 @@ absl::StatusOr<Matchers> ParseMetricSelector(std::string_view input);
 // The canonical PromQL text of a tree, as Prometheus's String() prints it;
 // ParseExpr(Format(e)) yields a tree equal to e.
 std::string Format(const Expr& expr);
+
+struct PrettifyOptions {
+  // A node whose canonical text is longer than this many bytes is split
+  // (Prometheus's maxCharactersPerLine; indentation is not counted).
+  size_t max_line_length = 100;
+  // The split form of a deep tree grows as its depth times its size; past
+  // this many bytes Prettify gives up and returns Format(expr) instead.
+  size_t max_output_bytes = 8 << 20;
+};
+
+// The text of Prometheus's Prettify (promql/parser/prettier.go), as
+// /api/v1/format_query and `promtool promql format` print it: Format(expr)
+// when that fits in max_line_length, otherwise every node that does not fit
+// is split over lines with two spaces of indentation per level. A split
+// aggregation or call puts each argument on its own line; a split binary
+// expression puts its operator on a line between its operands, one level
+// less indented than they are:
+//
+//       sum by (job) (
+//         rate(http_requests_total{code=~"5..",job="api-server"}[5m])
+//       )
+//     /
+//       sum by (job) (
+//         rate(http_requests_total{job="api-server"}[5m])
+//       )
+//
+// ParseExpr(Prettify(e)) yields a tree equal to e.
+std::string Prettify(const Expr& expr, const PrettifyOptions& options = {});
 
 }  // namespace vigil::promql
 
