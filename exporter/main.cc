@@ -78,7 +78,8 @@ int RunPromql(int argc, char** argv) {
     std::cerr << "vigil: " << expr.status().message() << "\n";
     return 2;
   }
-  std::cout << vigil::promql::Format(**expr) << "\n";
+  // promtool 3.x prints the prettified form (Pretty(0)).
+  std::cout << vigil::promql::Prettify(**expr) << "\n";
   return 0;
 }
 
