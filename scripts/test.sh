@@ -45,13 +45,15 @@ phase "ctest (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
-phase "ThreadSanitizer: the store's tests (build-tsan/, clang)"
-# The Head's appends, queries and GC run concurrently on hand-made parts (a
-# futex lock per series, intrusive chunk counts, the symbol table); only
-# tsdb_test, which is where they are exercised, to keep CI's time.
+phase "ThreadSanitizer: the store's and remote write's tests (build-tsan/, clang)"
+# The Head's appends, queries, GC and two-thread replay run concurrently on
+# hand-made parts (a futex lock per series, intrusive chunk counts, the
+# symbol table); remote write's shards, resharding and log follower are
+# threads too. Only these two suites, to keep CI's time.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target tsdb_test
+cmake --build build-tsan -j "$jobs" --target tsdb_test remote_write_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
 phase "done"

@@ -294,8 +294,7 @@ TEST(PrettifyTest, DefaultLimitIsOneHundredBytes) {
 TEST(PrettifyTest, ReparsesToTheSameTree) {
   const char* inputs[] = {
       R"((node_filesystem_avail_bytes{job="node",fstype!=""} / node_filesystem_size_bytes{job="node",fstype!=""} * 100 < 40 and predict_linear(node_filesystem_avail_bytes{job="node",fstype!=""}[6h], 24*60*60) < 0))",
-      "-(-(a + b) * on(x) group_left(y) -c) unless ignoring(z) count_values("
-      "\"v\", d offset 5m)",
+      R"(-(-(a + b) * on(x) group_left(y) -c) unless ignoring(z) count_values("v", d offset 5m))",
       "quantile(0.9, rate(x[5m:1m] @ 100 offset -1m)) > bool 1",
       R"q(topk(3, sum without(a) (label_replace(up, "a", "$1", "b", "(.*)"))))q",
   };
