@@ -104,6 +104,8 @@ struct ApiServer::Impl {
   const HttpRequest& StripPrefix(const HttpRequest& request,
                                  HttpRequest* storage) const;
   HttpResponse Serve(const HttpRequest& req) const;
+  // Handle() with the body left to write_body where a handler streams it.
+  HttpResponse HandleStreamed(const HttpRequest& request) const;
   // The RequestObserver's `handler` for a prefix-stripped request.
   std::string_view HandlerLabel(const HttpRequest& req) const;
 };
@@ -226,8 +228,9 @@ absl::Status ApiServer::Start() {
   http.read_timeout_ms = impl_->ctx.options.read_timeout_ms;
   http.web_config_file = impl_->ctx.options.web_config_file;
   http.log_error = impl_->ctx.options.log_error;
-  return impl_->http.Start(
-      http, [this](const HttpRequest& req) { return Handle(req); });
+  return impl_->http.Start(http, [this](const HttpRequest& req) {
+    return impl_->HandleStreamed(req);
+  });
 }
 
 void ApiServer::Stop() { impl_->http.Stop(); }
@@ -276,7 +279,17 @@ std::string_view ApiServer::Impl::HandlerLabel(const HttpRequest& req) const {
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& request) const {
-  const std::string& prefix = impl_->route_prefix;
+  HttpResponse resp = impl_->HandleStreamed(request);
+  if (resp.write_body) {
+    resp.body.clear();
+    resp.write_body([&resp](std::string_view p) { resp.body.append(p); });
+    resp.write_body = nullptr;
+  }
+  return resp;
+}
+
+HttpResponse ApiServer::Impl::HandleStreamed(const HttpRequest& request) const {
+  const std::string& prefix = route_prefix;
   if (!prefix.empty() && request.path == prefix &&
       (request.method == "GET" || request.method == "HEAD")) {
     // Relative (its last segment plus "/"), so that it also holds behind a
@@ -291,14 +304,14 @@ HttpResponse ApiServer::Handle(const HttpRequest& request) const {
     return resp;
   }
   HttpRequest storage;
-  const HttpRequest& req = impl_->StripPrefix(request, &storage);
-  RequestObserver* observer = impl_->ctx.deps.request_observer;
-  if (observer == nullptr) return impl_->Serve(req);
+  const HttpRequest& req = StripPrefix(request, &storage);
+  RequestObserver* observer = ctx.deps.request_observer;
+  if (observer == nullptr) return Serve(req);
   const auto start = std::chrono::steady_clock::now();
-  HttpResponse resp = impl_->Serve(req);
+  HttpResponse resp = Serve(req);
   const std::chrono::duration<double> took =
       std::chrono::steady_clock::now() - start;
-  observer->ObserveRequest(impl_->HandlerLabel(req), resp.status, took.count());
+  observer->ObserveRequest(HandlerLabel(req), resp.status, took.count());
   return resp;
 }
 
