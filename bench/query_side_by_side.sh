@@ -20,7 +20,11 @@
 #                                    [rounds=7]
 #
 # Environment: PROMETHEUS, PROMTOOL (default: on PATH), RANGE (seconds,
-# default 7200, shortened to fit the data), RT=0 runs the measured phase
+# default 7200, shortened to fit the data), DATA_DIR keeps the generated
+# data and Prometheus's blocks there and reuses them when they were made
+# for the same pods and hours, SETTLE (seconds between the last query and
+# the memory readings, default 2), VIGIL_ENV (e.g. "MALLOC_ARENA_MAX=8")
+# extra environment for vigil alone, RT=0 runs the measured phase
 # at normal priority (by default it runs under `chrt -f 10` when this
 # script may: real-time FIFO for both servers and the client, so that other
 # jobs on the machine do not land inside a measurement), KEEP_TMP=1 keeps
@@ -64,11 +68,29 @@ fi
 harness_start query
 
 # --- data ---------------------------------------------------------------------
-log "writing $PODS pods × 3 containers, ${HOURS}h at ${STEP}s"
-mapfile -t GEN < <(python3 "$HERE/query_data.py" "$PODS" "$HOURS" "$STEP" \
-  "$TMP/data")
-read -r -a FILES <<<"${GEN[0]}"
-log "${GEN[1]}"
+DATA=${DATA_DIR:-$TMP}
+mkdir -p "$DATA"
+STAMP="pods=$PODS hours=$HOURS step=$STEP"
+if [[ -f $DATA/stamp && $(<"$DATA/stamp") == "$STAMP" ]]; then
+  log "reusing the data and blocks in $DATA"
+  mapfile -t GEN <"$DATA/generated"
+  read -r -a FILES <<<"${GEN[0]}"
+else
+  rm -rf "${DATA:?}/data" "$DATA/prom-data" "$DATA/stamp"
+  log "writing $PODS pods × 3 containers, ${HOURS}h at ${STEP}s"
+  python3 "$HERE/query_data.py" "$PODS" "$HOURS" "$STEP" "$DATA/data" \
+    >"$DATA/generated"
+  mapfile -t GEN <"$DATA/generated"
+  read -r -a FILES <<<"${GEN[0]}"
+  log "${GEN[1]}"
+  log "backfilling into Prometheus blocks with promtool"
+  for f in "${FILES[@]}"; do
+    "$PROMTOOL" tsdb create-blocks-from openmetrics --quiet "$f" \
+      "$DATA/prom-data" >>"$TMP/promtool.log" 2>&1 ||
+      { tail -n 20 "$TMP/promtool.log" >&2; die "promtool failed on $f"; }
+  done
+  echo "$STAMP" >"$DATA/stamp"
+fi
 FIRST=$(sed -n 's/.*start=\([0-9]*\).*/\1/p' <<<"${GEN[1]}")
 LAST=$(sed -n 's/.* end=\([0-9]*\).*/\1/p' <<<"${GEN[1]}")
 SERIES=$(sed -n 's/.* series=\([0-9]*\).*/\1/p' <<<"${GEN[1]}")
@@ -79,19 +101,13 @@ END=$((LAST - STEP / 2))
 ((RANGE > 0)) || die "too little data for a range query: ${HOURS}h"
 START=$((END - RANGE))
 
-log "backfilling into Prometheus blocks with promtool"
-for f in "${FILES[@]}"; do
-  "$PROMTOOL" tsdb create-blocks-from openmetrics --quiet "$f" \
-    "$TMP/prom-data" >>"$TMP/promtool.log" 2>&1 ||
-    { tail -n 20 "$TMP/promtool.log" >&2; die "promtool failed on $f"; }
-done
 printf 'global:\n  scrape_interval: 1h\n' >"$TMP/empty.yml"
 
 # --- servers ------------------------------------------------------------------
 PROM_PORT=$(free_port)
 # No compaction during the measurements: the backfilled 2h blocks stay as
 # they are (a background compaction would land inside some of them).
-"$PROM" --config.file="$TMP/empty.yml" --storage.tsdb.path="$TMP/prom-data" \
+"$PROM" --config.file="$TMP/empty.yml" --storage.tsdb.path="$DATA/prom-data" \
   --storage.tsdb.retention.time=100y \
   --storage.tsdb.min-block-duration=2h --storage.tsdb.max-block-duration=2h \
   --web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prometheus.log" 2>&1 &
@@ -103,7 +119,8 @@ LOAD_FLAGS=()
 for f in "${FILES[@]}"; do LOAD_FLAGS+=(--storage.load "$f"); done
 log "loading the data into vigil"
 LOAD_START=$EPOCHREALTIME
-"$VIGIL" run --config.file="$TMP/empty.yml" "${LOAD_FLAGS[@]}" \
+read -r -a EXTRA_ENV <<<"${VIGIL_ENV:-}"
+env "${EXTRA_ENV[@]}" "$VIGIL" run --config.file="$TMP/empty.yml" "${LOAD_FLAGS[@]}" \
   --web.listen-address="127.0.0.1:$VIGIL_PORT" >"$TMP/vigil.log" 2>&1 &
 VIGIL_PID=$!
 PIDS+=("$VIGIL_PID")
@@ -125,6 +142,10 @@ print(r[0]["value"][1] if r else 0)' || echo "no answer")
     die "$name holds $n series at the end of the data, not $SERIES"
 done
 
+# What each holds before any query: the figure a query's leftovers add to.
+rss_loaded_prom=$(proc_bytes "$PROM_PID" VmRSS)
+rss_loaded_vigil=$(proc_bytes "$VIGIL_PID" VmRSS)
+
 # --- measured phase -----------------------------------------------------------
 if ((${#RT_PREFIX[@]})); then
   # Threads created later inherit the policy of the thread creating them.
@@ -138,6 +159,10 @@ STATUS=0
   "$HERE/query_side_by_side.queries" "$PROM_PORT" "$VIGIL_PORT" "$START" \
   "$END" "$STEP" "$ROUNDS" >"$TMP/report.txt" || STATUS=$?
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+# Memory at rest after the run: both servers give freed memory back in
+# the background (Go's scavenger, vigil's trimmer a second after the last
+# query), so it is read SETTLE seconds later.
+sleep "${SETTLE:-2}"
 
 heap_prom=$(self_metric "$PROM_PORT" go_memstats_heap_inuse_bytes)
 heap_vigil=$(self_metric "$VIGIL_PORT" vigil_malloc_in_use_bytes)
@@ -154,14 +179,23 @@ echo "$("$PROM" --version 2>&1 | head -n 1)"
 echo "load average before/after: $LOAD_BEFORE / $LOAD_AFTER;" \
   "priority: ${RT_PREFIX[*]:-normal}"
 cat "$TMP/report.txt"
-python3 - "$rss_prom" "$heap_prom" "$hwm_prom" "$rss_vigil" "$heap_vigil" \
-  "$hwm_vigil" <<'EOF'
+echo "vigil: ${VIGIL_ENV:+$VIGIL_ENV }$("$VIGIL" version 2>&1 | head -n 1)"
+# vigil's heap in use is malloc's (mallinfo2: arenas and mapped blocks),
+# which counts buffers allocated and never touched, such as civetweb's
+# request buffer per worker thread; Prometheus's is the Go heap's in-use
+# spans. "loaded": after the data was loaded, before any query.
+python3 - "$rss_prom" "$heap_prom" "$hwm_prom" "$rss_loaded_prom" \
+  "$rss_vigil" "$heap_vigil" "$hwm_vigil" "$rss_loaded_vigil" <<'EOF'
 import sys
 v = [float(x) if x not in ("", "nan") else float("nan") for x in sys.argv[1:]]
-print("memory after the run  %12s %12s %12s %10s" %
-      ("RSS", "heap in use", "peak RSS", "RSS/heap"))
-for name, (rss, heap, hwm) in (("prometheus", v[0:3]), ("vigil", v[3:6])):
-    print("  %-19s %9.1f MB %9.1f MB %9.1f MB %10.2f" %
-          (name, rss / 1e6, heap / 1e6, hwm / 1e6, rss / heap))
+def ratio(a, b): return a / b if b else float("nan")
+print("memory after the run  %11s %12s %11s %11s %9s %10s" %
+      ("RSS", "heap in use", "peak RSS", "RSS loaded", "RSS/heap",
+       "RSS/loaded"))
+for name, (rss, heap, hwm, loaded) in (("prometheus", v[0:4]),
+                                       ("vigil", v[4:8])):
+    print("  %-19s %8.1f MB %9.1f MB %8.1f MB %8.1f MB %9.2f %10.2f" %
+          (name, rss / 1e6, heap / 1e6, hwm / 1e6, loaded / 1e6,
+           ratio(rss, heap), ratio(rss, loaded)))
 EOF
 ((STATUS == 0)) || die "vigil's answers differ from Prometheus's (above)"
