@@ -309,9 +309,23 @@ HttpResponse ApiServer::Impl::HandleStreamed(const HttpRequest& request) const {
   if (observer == nullptr) return Serve(req);
   const auto start = std::chrono::steady_clock::now();
   HttpResponse resp = Serve(req);
+  std::string_view label = HandlerLabel(req);
+  if (resp.write_body) {
+    // Observed once the body is written: encoding and sending a large
+    // answer is part of serving it, as in Prometheus's instrumentation.
+    resp.write_body = [inner = std::move(resp.write_body), observer, label,
+                       status = resp.status, start](
+                          const std::function<void(std::string_view)>& write) {
+      inner(write);
+      const std::chrono::duration<double> took =
+          std::chrono::steady_clock::now() - start;
+      observer->ObserveRequest(label, status, took.count());
+    };
+    return resp;
+  }
   const std::chrono::duration<double> took =
       std::chrono::steady_clock::now() - start;
-  observer->ObserveRequest(HandlerLabel(req), resp.status, took.count());
+  observer->ObserveRequest(label, resp.status, took.count());
   return resp;
 }
 
