@@ -11,6 +11,7 @@
 #include "exporter/check_web_config_cli.h"
 #include "exporter/flags.h"
 #include "exporter/kuberhealthy_cli.h"
+#include "exporter/memory_trimmer.h"
 #include "exporter/query_cli.h"
 #include "exporter/replay_cli.h"
 #include "exporter/rules_cli.h"
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
   }
   // Like Prometheus, flags alone (`vigil --config.file=x`) mean `run`.
   if (command == "run" || command.starts_with("--")) {
+    // Before any thread: the arenas a long-running server keeps.
+    vigil::exporter::ConfigureMalloc();
     std::vector<std::string> args(argv + (command == "run" ? 2 : 1),
                                   argv + argc);
     if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {

@@ -15,6 +15,7 @@
 #include "exporter/config.h"
 #include "exporter/demo.h"
 #include "exporter/log.h"
+#include "exporter/memory_trimmer.h"
 #include "exporter/rule_alerts.h"
 #include "exporter/rule_datasource.h"
 #include "exporter/self_metrics.h"
@@ -205,7 +206,10 @@ class Server {
                                    std::move(urls.dropped)};
     };
     HttpRequestMetrics http_metrics;
-    deps.request_observer = &http_metrics;
+    // Declared before the server, whose threads report to it.
+    MemoryTrimmer trimmer;
+    TrimmingObserver observer(&http_metrics, &trimmer);
+    deps.request_observer = &observer;
     deps.metrics_handler = [&self, &http_metrics](const api::HttpRequest&) {
       api::HttpResponse r;
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";

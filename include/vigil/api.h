@@ -85,6 +85,17 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this function's output in place of `body`: it
+  // calls `write` with the body's pieces in order, and the server sends
+  // them on as they come (chunked once past a buffer), so that a large
+  // answer is never held whole. It runs once, after the handler, on the
+  // request's thread; ApiServer::Handle() collects it into `body`.
+  using BodyWriter = std::function<void(
+      const std::function<void(std::string_view piece)>& write)>;
+  BodyWriter write_body;
+  // Compressed with gzip when the request's Accept-Encoding lists it, as
+  // Prometheus compresses its API's answers.
+  bool compressible = false;
   // Runs once the response is on the wire, on the request's thread: what
   // would end the server (/-/quit) must not run before its own answer is
   // written.

@@ -1,11 +1,13 @@
 // The response envelope of web/api/v1 (respond / respondError) and the
 // mapping of errors to errorType and status code.
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "lib/api/handlers.h"
 #include "lib/api/json_encoding.h"
+#include "lib/api/response_writer.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
 #include "lib/model/wall_clock.h"
@@ -104,35 +106,58 @@ void CapAnnotations(std::vector<std::string>* warnings,
 HttpResponse RenderApiResult(const ApiResult& result) {
   HttpResponse resp;
   resp.content_type = "application/json";
-  JsonWriter w;
-  w.BeginObject();
+  resp.compressible = true;
   if (result.error) {
     const ErrorTypeInfo& info = InfoFor(result.error->type);
     resp.status = info.status;
+    JsonWriter w;
+    w.BeginObject();
     w.Key("status");
     w.String("error");
     w.Key("errorType");
     w.String(info.name);
     w.Key("error");
     w.String(result.error->message);
-  } else if (result.data.empty()) {
+    w.EndObject();
+    resp.body = w.Take();
+    return resp;
+  }
+  if (result.data.empty() && result.query_data == nullptr) {
     // Prometheus answers a nil result with 204 and no body.
     resp.status = 204;
     resp.content_type.clear();
+    resp.compressible = false;
     return resp;
-  } else {
+  }
+  struct Success {
+    std::string data;
+    std::shared_ptr<const promql::QueryResult> query_data;
+    std::vector<std::string> warnings;
+    std::vector<std::string> infos;
+  };
+  auto success = std::make_shared<Success>();
+  success->data = result.data;
+  success->query_data = result.query_data;
+  success->warnings = result.warnings;
+  success->infos = result.infos;
+  CapAnnotations(&success->warnings, &success->infos);
+  // Written as it is sent: a query's answer can be hundreds of MB of JSON.
+  resp.write_body = [success](const JsonWriter::Sink& write) {
+    JsonWriter w(write, kResponseBufferBytes);
+    w.BeginObject();
     w.Key("status");
     w.String("success");
     w.Key("data");
-    w.Raw(result.data);
-    std::vector<std::string> warnings = result.warnings;
-    std::vector<std::string> infos = result.infos;
-    CapAnnotations(&warnings, &infos);
-    AppendStrings(w, "warnings", warnings);
-    AppendStrings(w, "infos", infos);
-  }
-  w.EndObject();
-  resp.body = w.Take();
+    if (success->query_data != nullptr) {
+      WriteQueryData(*success->query_data, w);
+    } else {
+      w.Raw(success->data);
+    }
+    AppendStrings(w, "warnings", success->warnings);
+    AppendStrings(w, "infos", success->infos);
+    w.EndObject();
+    w.Flush();
+  };
   return resp;
 }
 

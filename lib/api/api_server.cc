@@ -118,6 +118,8 @@ struct ApiServer::Impl {
   const HttpRequest& StripPrefix(const HttpRequest& request,
                                  HttpRequest* storage) const;
   HttpResponse Serve(const HttpRequest& req) const;
+  // Handle() with the body left to write_body where a handler streams it.
+  HttpResponse HandleStreamed(const HttpRequest& request) const;
   // The RequestObserver's `handler` for a prefix-stripped request.
   std::string_view HandlerLabel(const HttpRequest& req) const;
 };
@@ -240,8 +242,9 @@ absl::Status ApiServer::Start() {
   http.read_timeout_ms = impl_->ctx.options.read_timeout_ms;
   http.web_config_file = impl_->ctx.options.web_config_file;
   http.log_error = impl_->ctx.options.log_error;
-  return impl_->http.Start(
-      http, [this](const HttpRequest& req) { return Handle(req); });
+  return impl_->http.Start(http, [this](const HttpRequest& req) {
+    return impl_->HandleStreamed(req);
+  });
 }
 
 void ApiServer::Stop() { impl_->http.Stop(); }
@@ -323,18 +326,42 @@ std::string_view ApiServer::Impl::HandlerLabel(const HttpRequest& req) const {
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& request) const {
-  if (!impl_->route_prefix.empty()) {
-    if (auto resp = impl_->OutsidePrefix(request)) return *std::move(resp);
+  HttpResponse resp = impl_->HandleStreamed(request);
+  if (resp.write_body) {
+    resp.body.clear();
+    resp.write_body([&resp](std::string_view p) { resp.body.append(p); });
+    resp.write_body = nullptr;
+  }
+  return resp;
+}
+
+HttpResponse ApiServer::Impl::HandleStreamed(const HttpRequest& request) const {
+  if (!route_prefix.empty()) {
+    if (auto resp = OutsidePrefix(request)) return *std::move(resp);
   }
   HttpRequest storage;
-  const HttpRequest& req = impl_->StripPrefix(request, &storage);
-  RequestObserver* observer = impl_->ctx.deps.request_observer;
-  if (observer == nullptr) return impl_->Serve(req);
+  const HttpRequest& req = StripPrefix(request, &storage);
+  RequestObserver* observer = ctx.deps.request_observer;
+  if (observer == nullptr) return Serve(req);
   const auto start = std::chrono::steady_clock::now();
-  HttpResponse resp = impl_->Serve(req);
+  HttpResponse resp = Serve(req);
+  std::string_view label = HandlerLabel(req);
+  if (resp.write_body) {
+    // Observed once the body is written: encoding and sending a large
+    // answer is part of serving it, as in Prometheus's instrumentation.
+    resp.write_body = [inner = std::move(resp.write_body), observer, label,
+                       status = resp.status, start](
+                          const std::function<void(std::string_view)>& write) {
+      inner(write);
+      const std::chrono::duration<double> took =
+          std::chrono::steady_clock::now() - start;
+      observer->ObserveRequest(label, status, took.count());
+    };
+    return resp;
+  }
   const std::chrono::duration<double> took =
       std::chrono::steady_clock::now() - start;
-  observer->ObserveRequest(impl_->HandlerLabel(req), resp.status, took.count());
+  observer->ObserveRequest(label, resp.status, took.count());
   return resp;
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,9 +37,11 @@ struct ApiError {
   std::string message;
 };
 
-// An API function's outcome: encoded "data", or an error.
+// An API function's outcome: encoded "data", a query result to encode as
+// the answer is sent, or an error.
 struct ApiResult {
-  std::string data;  // JSON; empty means 204 No Content
+  std::string data;  // JSON; empty (and no query_data) means 204
+  std::shared_ptr<const promql::QueryResult> query_data;
   std::vector<std::string> warnings;
   std::vector<std::string> infos;
   std::optional<ApiError> error;

@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/api/civetweb_tls.h"
+#include "lib/api/response_writer.h"
 #include "lib/api/tls_handshake.h"
 #include "lib/api/web_access.h"
 #include "lib/api/web_config_source.h"
@@ -78,25 +79,6 @@ std::string GoHeaderValue(std::string_view value) {
 }
 
 namespace {
-
-void Write(mg_connection* conn, const HttpRequest& req,
-           const HttpResponse& resp, bool close) {
-  mg_response_header_start(conn, resp.status);
-  if (!resp.content_type.empty()) {
-    mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
-  }
-  const std::string length = std::to_string(resp.body.size());
-  mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
-  for (const auto& [name, value] : resp.headers) {
-    mg_response_header_add(conn, name.c_str(), GoHeaderValue(value).c_str(),
-                           -1);
-  }
-  if (close) mg_response_header_add(conn, "Connection", "close", -1);
-  mg_response_header_send(conn);
-  if (req.method != "HEAD" && !resp.body.empty()) {
-    mg_write(conn, resp.body.data(), resp.body.size());
-  }
-}
 
 // civetweb's master thread notices mg_stop only when its poll() on the
 // listening socket returns, up to two seconds later; a connection wakes it.
@@ -217,6 +199,16 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
                           threads.c_str(), "max_request_size",
                           header_bytes.c_str(), "enable_keep_alive", "yes",
                           "request_timeout_ms", read_timeout.c_str(),
+                          // Go sets TCP_NODELAY on every connection; without
+                          // it a small body written after its headers waits
+                          // for the client's delayed ACK (40 ms a request on
+                          // a kept-alive connection).
+                          "tcp_nodelay", "1",
+                          // civetweb closes an idle kept-alive connection
+                          // after 500 ms; Go keeps it for the read timeout
+                          // (IdleTimeout's default), and a client that
+                          // reuses one just closed fails its POST.
+                          "keep_alive_timeout_ms", read_timeout.c_str(),
                           // civetweb answers CORS preflights itself (200,
                           // any origin) before any handler runs: past the
                           // web config's basic auth, and in place of the
@@ -290,14 +282,14 @@ int HttpServer::Serve(mg_connection* conn) {
     // Before the body is read: a stranger's upload is not worth reading.
     if (std::optional<HttpResponse> refused =
             web_access_->Admit(req, &web_headers)) {
-      Write(conn, req, *refused, /*close=*/true);
+      WriteResponse(conn, req, *refused, /*close=*/true);
       return refused->status;
     }
   }
   if (ri->content_length > max_body_bytes_) {
     HttpResponse resp = TextResponse(413, "request body too large\n");
     AddHeaders(web_headers, &resp);
-    Write(conn, req, resp, /*close=*/true);
+    WriteResponse(conn, req, resp, /*close=*/true);
     return resp.status;
   }
   char buf[kReadChunkBytes];
@@ -307,7 +299,7 @@ int HttpServer::Serve(mg_connection* conn) {
     if (static_cast<int64_t>(req.body.size()) + n > max_body_bytes_) {
       HttpResponse resp = TextResponse(413, "request body too large\n");
       AddHeaders(web_headers, &resp);
-      Write(conn, req, resp, /*close=*/true);
+      WriteResponse(conn, req, resp, /*close=*/true);
       return resp.status;
     }
     req.body.append(buf, static_cast<size_t>(n));
@@ -323,7 +315,12 @@ int HttpServer::Serve(mg_connection* conn) {
   });
   if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
   AddHeaders(web_headers, &resp);
-  Write(conn, req, resp, /*close=*/false);
+  try {
+    WriteResponse(conn, req, resp, /*close=*/false);
+  } catch (...) {
+    // Encoding a streamed body ran out of memory: the answer is cut short,
+    // which the client sees as a broken chunked body, not a crash.
+  }
   if (resp.after_send) resp.after_send();
   return resp.status;
 }

@@ -1,9 +1,13 @@
 // Prometheus's JSON encodings (web/api/v1/json_codec.go, util/jsonutil).
 #include "lib/api/json_encoding.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <type_traits>
 #include <variant>
 
@@ -41,6 +45,40 @@ std::string NonFinite(double v) {
 bool UseExponent(double v) {
   const double abs = std::fabs(v);
   return abs != 0 && (abs < 1e-6 || abs >= 1e21);
+}
+
+// AppendTimestamp into a buffer of at least 32 bytes; returns the end.
+char* TimestampTo(char* p, int64_t ms) {
+  uint64_t abs = static_cast<uint64_t>(ms);
+  if (ms < 0) {
+    *p++ = '-';
+    abs = 0 - abs;
+  }
+  p = std::to_chars(p, p + 24, abs / 1000).ptr;
+  const auto frac = static_cast<unsigned>(abs % 1000);
+  if (frac != 0) {
+    *p++ = '.';
+    if (frac < 100) *p++ = '0';
+    if (frac < 10) *p++ = '0';
+    p = std::to_chars(p, p + 4, frac).ptr;
+  }
+  return p;
+}
+
+// FormatSampleValue into [p, end) (at least 64 bytes); returns the end.
+// Below 2^53 every double's shortest fixed form that reads back
+// (std::to_chars) has Go's shortest digits: the integer part is exact, so
+// fewest characters means fewest fraction digits. Above, to_chars prints
+// the exact integer (2^62 as …904 where Go prints …900), and 'e' form has
+// its own rules: both take the general path, which is rare in practice.
+char* SampleValueTo(char* p, char* end, double v) {
+  constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+  const double abs = std::fabs(v);
+  if (abs < kExactIntegers && (abs >= 1e-6 || abs == 0)) {
+    return std::to_chars(p, end, v, std::chars_format::fixed).ptr;
+  }
+  const std::string s = FormatSampleValue(v);
+  return std::copy(s.begin(), s.end(), p);
 }
 
 }  // namespace
@@ -211,7 +249,46 @@ void JsonWriter::Number(double d) {
 
 void JsonWriter::Raw(std::string_view json) {
   Separate();
-  out_.append(json);
+  if (!sink_) {
+    out_.append(json);
+    return;
+  }
+  // In pieces: a block of several values can be megabytes.
+  while (!json.empty()) {
+    const size_t n = std::min(json.size(), flush_bytes_ + 1);
+    out_.append(json.substr(0, n));
+    json.remove_prefix(n);
+    MaybeFlush();
+  }
+}
+
+void JsonWriter::Points(const std::vector<Sample>& points) {
+  Separate();
+  // Formatted into a stack buffer and appended a few KB at a time: one
+  // string append per point cost more than formatting its timestamp.
+  constexpr size_t kBatch = 8192;
+  constexpr size_t kMaxPoint = 128;
+  char buf[kBatch];
+  char* p = buf;
+  *p++ = '[';
+  bool first = true;
+  for (const Sample& s : points) {
+    if (p > buf + kBatch - kMaxPoint) {
+      out_.append(buf, static_cast<size_t>(p - buf));
+      p = buf;
+    }
+    if (!first) *p++ = ',';
+    first = false;
+    *p++ = '[';
+    p = TimestampTo(p, s.t);
+    *p++ = ',';
+    *p++ = '"';
+    p = SampleValueTo(p, p + 64, s.v);
+    *p++ = '"';
+    *p++ = ']';
+  }
+  *p++ = ']';
+  out_.append(buf, static_cast<size_t>(p - buf));
 }
 
 void JsonWriter::Null() {
@@ -230,12 +307,23 @@ void JsonWriter::LabelsObject(const Labels& labels) {
 
 void JsonWriter::Point(int64_t t_ms, double v) {
   Separate();
-  out_.push_back('[');
-  AppendTimestamp(t_ms, &out_);
-  out_.push_back(',');
-  out_.push_back('"');
-  out_.append(FormatSampleValue(v));
-  out_.append("\"]");
+  // One append per point: answers of millions of points are common.
+  char buf[128];
+  char* p = buf;
+  *p++ = '[';
+  p = TimestampTo(p, t_ms);
+  *p++ = ',';
+  *p++ = '"';
+  p = SampleValueTo(p, buf + sizeof(buf) - 2, v);
+  *p++ = '"';
+  *p++ = ']';
+  out_.append(buf, static_cast<size_t>(p - buf));
+}
+
+void JsonWriter::Flush() {
+  if (!sink_ || out_.empty()) return;
+  sink_(out_);
+  out_.clear();
 }
 
 void JsonWriter::FloatSeconds(int64_t t_ms) {
@@ -254,8 +342,101 @@ void JsonWriter::ScalarPoint(int64_t t_ms, double v) {
 
 void JsonWriter::Time(int64_t ms) { String(FormatRfc3339Ms(ms)); }
 
+namespace {
+
+// One series of a matrix: {"metric":{…},"values":[…]}.
+void WriteSeries(const promql::MatrixSeries& s, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("metric");
+  w.LabelsObject(s.metric);
+  // Prometheus omits "values" for a series without float points.
+  if (!s.samples.empty()) {
+    w.Key("values");
+    w.Points(s.samples);
+  }
+  w.EndObject();
+}
+
+// Series [begin, end) as comma-separated JSON values.
+std::string EncodeSeries(const promql::Matrix& m, size_t begin, size_t end) {
+  JsonWriter w;
+  w.BeginArray();
+  for (size_t i = begin; i < end; ++i) WriteSeries(m[i], w);
+  std::string out = w.Take();
+  out.erase(0, 1);  // the '['
+  return out;
+}
+
+void WriteMatrix(const promql::Matrix& m, JsonWriter& w) {
+  w.BeginArray();
+  size_t points = 0;
+  for (const promql::MatrixSeries& s : m) points += s.samples.size();
+  if (points < kParallelEncodePoints) {
+    for (const promql::MatrixSeries& s : m) {
+      WriteSeries(s, w);
+      w.MaybeFlush();
+    }
+    w.EndArray();
+    return;
+  }
+  // Blocks of about kEncodeBlockPoints: a helper thread encodes every
+  // second one while this thread encodes (and sends) the one before it,
+  // so both cores work on a large answer and at most one block is held.
+  std::vector<size_t> bounds = {0};
+  size_t in_block = 0;
+  for (size_t i = 0; i < m.size(); ++i) {
+    in_block += m[i].samples.size() + 1;
+    if (in_block >= kEncodeBlockPoints || i + 1 == m.size()) {
+      bounds.push_back(i + 1);
+      in_block = 0;
+    }
+  }
+  const size_t blocks = bounds.size() - 1;
+  for (size_t b = 0; b < blocks; b += 2) {
+    std::string next;
+    bool helped = false;
+    std::thread helper;
+    if (b + 1 < blocks) {
+      try {
+        helper = std::thread([&] {
+          try {
+            next = EncodeSeries(m, bounds[b + 1], bounds[b + 2]);
+            helped = true;
+          } catch (...) {
+            // Out of memory: this thread encodes the block itself below.
+          }
+        });
+      } catch (const std::system_error&) {
+        // No thread to be had: the same, on this one.
+      }
+    }
+    for (size_t i = bounds[b]; i < bounds[b + 1]; ++i) {
+      WriteSeries(m[i], w);
+      w.MaybeFlush();
+    }
+    if (helper.joinable()) helper.join();
+    if (b + 1 >= blocks) continue;
+    if (helped) {
+      w.Raw(next);
+    } else {
+      for (size_t i = bounds[b + 1]; i < bounds[b + 2]; ++i) {
+        WriteSeries(m[i], w);
+        w.MaybeFlush();
+      }
+    }
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
 std::string EncodeQueryData(const promql::QueryResult& result) {
   JsonWriter w;
+  WriteQueryData(result, w);
+  return w.Take();
+}
+
+void WriteQueryData(const promql::QueryResult& result, JsonWriter& w) {
   w.BeginObject();
   std::visit(
       [&w](const auto& value) {
@@ -285,32 +466,18 @@ std::string EncodeQueryData(const promql::QueryResult& result) {
             w.Key("value");
             w.Point(s.t, s.v);
             w.EndObject();
+            w.MaybeFlush();
           }
           w.EndArray();
         } else {
           w.Key("resultType");
           w.String("matrix");
           w.Key("result");
-          w.BeginArray();
-          for (const promql::MatrixSeries& s : value) {
-            w.BeginObject();
-            w.Key("metric");
-            w.LabelsObject(s.metric);
-            // Prometheus omits "values" for a series without float points.
-            if (!s.samples.empty()) {
-              w.Key("values");
-              w.BeginArray();
-              for (const Sample& p : s.samples) w.Point(p.t, p.v);
-              w.EndArray();
-            }
-            w.EndObject();
-          }
-          w.EndArray();
+          WriteMatrix(value, w);
         }
       },
       result.value);
   w.EndObject();
-  return w.Take();
 }
 
 }  // namespace vigil::api

@@ -6,6 +6,7 @@
 #define VIGIL_LIB_API_JSON_ENCODING_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +18,25 @@ namespace vigil::api {
 
 // Appends JSON to a string; inserts the commas itself. Misuse (a value
 // without a key inside an object) is the caller's bug, not checked.
+// With a sink, the text is handed to it in pieces of about flush_bytes
+// (at MaybeFlush() and Flush()), so a large answer is never held whole.
 class JsonWriter {
  public:
+  using Sink = std::function<void(std::string_view)>;
+
+  JsonWriter() = default;
+  JsonWriter(Sink sink, size_t flush_bytes)
+      : sink_(std::move(sink)), flush_bytes_(flush_bytes) {
+    out_.reserve(flush_bytes + flush_bytes / 4);
+  }
+
+  // Hands what is written so far to the sink once it reaches flush_bytes.
+  void MaybeFlush() {
+    if (sink_ && out_.size() >= flush_bytes_) Flush();
+  }
+  // Hands everything written so far to the sink (none: keeps it).
+  void Flush();
+
   void BeginObject();
   void EndObject();
   void BeginArray();
@@ -29,7 +47,8 @@ class JsonWriter {
   void Int(int64_t i);
   // A JSON number as Go's encoding/json prints a float64.
   void Number(double d);
-  // Pre-encoded JSON.
+  // Pre-encoded JSON: one value, or several separated by commas inside
+  // an array.
   void Raw(std::string_view json);
   void Null();
 
@@ -37,6 +56,8 @@ class JsonWriter {
   void LabelsObject(const Labels& labels);
   // [<seconds>,"<value>"]
   void Point(int64_t t_ms, double v);
+  // [[<seconds>,"<value>"],…]: Point() for each, written faster.
+  void Points(const std::vector<Sample>& points);
   // A scalar result as promql.Scalar's MarshalJSON writes it: the time as
   // the float64 seconds encoding/json prints, the value always in 'f' form
   // (1/time() is "0.0000000005566041786602497", never 5.566…e-10).
@@ -51,6 +72,8 @@ class JsonWriter {
 
  private:
   void Separate();
+  Sink sink_;
+  size_t flush_bytes_ = 0;
   std::string out_;
   // One entry per open container: whether a value was already written.
   std::vector<bool> has_value_;
@@ -71,8 +94,15 @@ void AppendTimestamp(int64_t ms, std::string* out);
 // "2006-01-02T15:04:05.999Z" (RFC3339Nano of a millisecond UTC time).
 std::string FormatRfc3339Ms(int64_t ms);
 
+// A matrix answer of at least this many points is encoded on two threads,
+// in blocks of about kEncodeBlockPoints.
+inline constexpr size_t kParallelEncodePoints = 100000;
+inline constexpr size_t kEncodeBlockPoints = 16384;
+
 // The "data" of a query response: {"resultType":…,"result":…}.
 std::string EncodeQueryData(const promql::QueryResult& result);
+// The same, written to `w` (flushing it as it goes, one series at a time).
+void WriteQueryData(const promql::QueryResult& result, JsonWriter& w);
 
 }  // namespace vigil::api
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <memory>
 #include <string>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "lib/api/handlers.h"
-#include "lib/api/json_encoding.h"
 #include "lib/api/params.h"
 #include "lib/model/go_quote.h"
 #include "vigil/promql/parser.h"
@@ -100,9 +100,12 @@ ApiResult Execute(const ApiContext& ctx, const promql::Expr& expr,
   if (Truncate(&*result, knobs.limit)) {
     warnings.push_back("results truncated due to limit");
   }
-  ApiResult out = ApiResult::Data(EncodeQueryData(*result));
+  ApiResult out;
   out.warnings = std::move(warnings);
   out.infos = std::move(result->infos);
+  // Encoded while it is sent (RenderApiResult).
+  out.query_data =
+      std::make_shared<const promql::QueryResult>(std::move(*result));
   return out;
 }
 
