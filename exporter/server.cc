@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "exporter/alert_log.h"
 #include "exporter/config.h"
+#include "exporter/config_redaction.h"
 #include "exporter/demo.h"
 #include "exporter/log.h"
 #include "exporter/memory_trimmer.h"
@@ -249,7 +250,7 @@ class Server {
     };
     deps.config_yaml = [this] {
       std::lock_guard lock(config_mu_);
-      return config_text_;
+      return RedactedConfigYaml(config_text_);
     };
     for (auto& [path, handler] :
          web::Handlers(UiOptionsFrom(api_options), UiSourcesFor(self, deps))) {
