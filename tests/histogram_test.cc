@@ -101,6 +101,14 @@ TEST(FloatHistogramTest, ZeroThresholdsReconcile) {
   EXPECT_EQ(a.positive_buckets, (std::vector<double>{1}));
 }
 
+TEST(FloatHistogramTest, NaNThresholdsTerminate) {
+  FloatHistogram a = Exp(0, 0, {1});
+  a.zero_threshold = std::nan("");
+  FloatHistogram b = a;
+  EXPECT_TRUE(a.Add(b).ok());
+  EXPECT_EQ(a.count, 2);
+}
+
 TEST(FloatHistogramTest, StringForm) {
   FloatHistogram a = Exp(0, 0, {1, 2});
   EXPECT_EQ(a.String(), "{count:3, sum:3, (0.5,1]:1, (1,2]:2}");

@@ -212,7 +212,12 @@ void TrimBucketsInZeroBucket(FloatHistogram* h) {
 double ReconcileZeroBuckets(FloatHistogram* h, const FloatHistogram& other) {
   double other_count = other.zero_count;
   double other_threshold = other.zero_threshold;
-  while (other_threshold != h->zero_threshold) {
+  // Each round only widens a threshold to a bucket bound; a NaN threshold
+  // (hostile input) never compares equal, so it ends the loop too.
+  for (int round = 0;
+       other_threshold != h->zero_threshold && round < 1000 &&
+       !std::isnan(other_threshold) && !std::isnan(h->zero_threshold);
+       ++round) {
     if (h->zero_threshold > other_threshold) {
       std::tie(other_count, other_threshold) =
           ZeroCountForLargerThreshold(other, h->zero_threshold);
