@@ -308,6 +308,126 @@ std::optional<FloatHistogram> HistogramIncrease(
   return h;
 }
 
+// h1 + (h2 - h1) * (t - t1) / (t2 - t1); after a counter reset the counter
+// started from zero (Prometheus's interpolateHistograms).
+std::optional<FloatHistogram> InterpolateHistograms(
+    const FloatHistogram& h1, int64_t t1, const FloatHistogram& h2, int64_t t2,
+    int64_t t, bool is_counter, bool* reconciled) {
+  if (t == t1) return h1;
+  if (t == t2) return h2;
+  const double fraction =
+      static_cast<double>(t - t1) / static_cast<double>(t2 - t1);
+  FloatHistogram r = h2;
+  if (is_counter && h2.DetectReset(h1)) return r.Mul(fraction);
+  FloatHistogram::AddInfo info;
+  if (!r.Sub(h1, &info).ok()) return std::nullopt;
+  *reconciled |= info.nhcb_bounds_reconciled;
+  r.Mul(fraction);
+  if (!r.Add(h1, &info).ok()) return std::nullopt;
+  *reconciled |= info.nhcb_bounds_reconciled;
+  return r;
+}
+
+// Prometheus's extendedHistogramRate: rate, increase and delta over an
+// anchored or smoothed window of native histograms.
+absl::Status ExtendedHistogramRate(const FunctionArgs& args,
+                                   const WindowSeries& series, bool is_counter,
+                                   bool is_rate, EvalVector* out) {
+  std::span<const Sample> f = series.samples;
+  std::span<const HistogramPtr> h = series.hists;
+  size_t last = f.size() - 1;
+  const int64_t range_start = args.range_start;
+  const int64_t range_end = args.range_end;
+  size_t found =
+      SearchFirst(last, [&](size_t i) { return f[i].t > range_start; });
+  const size_t first = found > 0 ? found - 1 : 0;
+  if (args.smoothed) {
+    last = SearchFirst(last, [&](size_t i) { return f[i].t >= range_end; });
+  }
+  if (f[last].t <= range_start) return absl::OkStatus();
+  if (args.smoothed && f[first].t > range_end) return absl::OkStatus();
+  const bool custom = h[first]->UsesCustomBuckets();
+  for (size_t i = first; i <= last; ++i) {
+    if (h[i]->UsesCustomBuckets() != custom) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+    if (is_counter && IsGauge(*h[i])) WarnNotCounter(args, series);
+  }
+  bool reconciled = false;
+  std::optional<FloatHistogram> left =
+      args.smoothed && f[first].t < range_start
+          ? InterpolateHistograms(*h[first], f[first].t, *h[first + 1],
+                                  f[first + 1].t, range_start, is_counter,
+                                  &reconciled)
+          : std::optional<FloatHistogram>(*h[first]);
+  std::optional<FloatHistogram> right =
+      args.smoothed && last > 0 && f[last].t > range_end
+          ? InterpolateHistograms(*h[last - 1], f[last - 1].t, *h[last],
+                                  f[last].t, range_end, is_counter, &reconciled)
+          : std::optional<FloatHistogram>(*h[last]);
+  if (!left.has_value() || !right.has_value()) {
+    WarnMixedSchemas(args, series);
+    return absl::OkStatus();
+  }
+  if (!is_counter && (!IsGauge(*left) || !IsGauge(*right))) {
+    WarnNotGauge(args, series);
+  }
+  FloatHistogram result = *right;
+  FloatHistogram::AddInfo info;
+  if (!result.Sub(*left, &info).ok()) {
+    WarnMixedSchemas(args, series);
+    return absl::OkStatus();
+  }
+  if (info.nhcb_bounds_reconciled) reconciled = true;
+  if (is_counter) {
+    // Resets between the boundary values; `left` stands for h[first].
+    size_t lo = first + 1;
+    const FloatHistogram* prev = &*left;
+    if (args.smoothed && f[first].t < range_start && first + 1 < h.size() &&
+        h[first + 1]->DetectReset(*h[first])) {
+      // The left interpolation already spans that reset.
+      prev = h[first + 1].get();
+      ++lo;
+    }
+    std::optional<FloatHistogram> correction;
+    auto add = [&](const FloatHistogram& x) {
+      if (!correction.has_value()) {
+        correction = x;
+        return true;
+      }
+      return correction->Add(x).ok();
+    };
+    if (lo <= last) {
+      for (size_t i = lo; i + 1 <= last; ++i) {
+        if (h[i]->DetectReset(*prev) && !add(*prev)) {
+          WarnMixedSchemas(args, series);
+          return absl::OkStatus();
+        }
+        prev = h[i].get();
+      }
+      if (right->DetectReset(*prev) && !add(*prev)) {
+        WarnMixedSchemas(args, series);
+        return absl::OkStatus();
+      }
+    }
+    if (correction.has_value() && !result.Add(*correction, &info).ok()) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+  }
+  if (reconciled) {
+    Info(args, "mismatched custom buckets were reconciled during subtraction",
+         ArgPos(args, 0));
+  }
+  if (is_rate) result.Div(RangeSeconds(args));
+  result.counter_reset_hint = CounterResetHint::kGauge;
+  result.Compact(0);
+  AppendForSeries(args, series, NamePolicy::kDrop, 0, out);
+  out->back().h = std::make_shared<const FloatHistogram>(std::move(result));
+  return absl::OkStatus();
+}
+
 // rate, increase and delta over a window of native histograms.
 absl::Status HistogramRate(const FunctionArgs& args, const WindowSeries& series,
                            bool is_counter, bool is_rate, EvalVector* out) {
@@ -318,9 +438,7 @@ absl::Status HistogramRate(const FunctionArgs& args, const WindowSeries& series,
     return absl::OkStatus();
   }
   if (args.anchored || args.smoothed) {
-    return absl::UnimplementedError(
-        "native histograms with anchored or smoothed rates are not supported "
-        "yet");
+    return ExtendedHistogramRate(args, series, is_counter, is_rate, out);
   }
   if (!series.start_timestamps.empty()) {
     return absl::UnimplementedError(
