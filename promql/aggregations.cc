@@ -12,7 +12,9 @@
 #include "lib/model/strings.h"
 #include "lib/model/utf8.h"
 #include "promql/evaluator.h"
+#include "promql/functions/histogram_sum.h"
 #include "promql/functions/quantile.h"
+#include "vigil/histogram.h"
 
 namespace vigil::promql::eval {
 
@@ -65,6 +67,7 @@ struct Params {
 struct HeapItem {
   int series;
   double v;
+  size_t point;  // index of the sample in its series, for its histogram
 };
 
 // Go's container/heap over a Less that puts NaN first, so that topk and
@@ -156,6 +159,13 @@ void KeepK(std::vector<HeapItem>& heap, HeapItem item, int64_t k, LessFn less) {
 // An output series per group: sum avg count min max group stddev stdvar
 // quantile.
 struct ValueGroup {
+  // Native histograms (sum and avg): the running result, whether the group
+  // also saw floats (then it has no result) and whether two histograms
+  // could not be combined.
+  std::shared_ptr<functions::HistogramSummer> hist;
+  bool has_float = false;
+  bool has_hist = false;
+  bool incompatible = false;
   double value = 0;
   double mean = 0;
   double kahan_c = 0;
@@ -408,6 +418,70 @@ double GroupResult(AggregateOp op, double fparam, ValueGroup& g) {
   }
 }
 
+// The name Prometheus's annotations give an aggregation.
+std::string_view AggregateOpName(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kMin:
+      return "min";
+    case AggregateOp::kMax:
+      return "max";
+    case AggregateOp::kStddev:
+      return "stddev";
+    case AggregateOp::kStdvar:
+      return "stdvar";
+    case AggregateOp::kQuantile:
+      return "quantile";
+    case AggregateOp::kTopK:
+      return "topk";
+    case AggregateOp::kBottomK:
+      return "bottomk";
+    default:
+      return "aggregation";
+  }
+}
+
+// A native histogram sample into a sum or avg group. avg keeps an
+// incremental mean, as Prometheus does, so that large counts do not
+// overflow.
+void AddHistogramToGroup(Evaluator& ev, const AggregateExpr& e,
+                         const SeriesPoints& series, const FloatHistogram& h,
+                         ValueGroup& g) {
+  if (!g.seen) {
+    g = ValueGroup{};
+    g.seen = true;
+    g.count = 1;
+    g.has_hist = true;
+    g.drop_name = series.drop_name;
+    g.hist = std::make_shared<functions::HistogramSummer>(
+        h, e.op == AggregateOp::kAvg);
+    return;
+  }
+  if (series.drop_name) g.drop_name = true;
+  g.count++;
+  g.has_hist = true;
+  // A group that started with floats has no result anyway.
+  if (g.hist == nullptr || g.incompatible) return;
+  FloatHistogram::AddInfo info;
+  if (!g.hist->Add(h, &info).ok()) {
+    ev.state().annotations.Warn(
+        absl::StrCat("vector contains a mix of histograms with exponential "
+                     "and custom buckets schemas for metric name ",
+                     QuoteString(series.metric.MetricName())),
+        e.expr->pos);
+    g.incompatible = true;
+    return;
+  }
+  if (info.counter_reset_collision) {
+    ev.state().annotations.Warn(
+        "conflicting counter resets during histogram aggregation", e.expr->pos);
+  }
+  if (info.nhcb_bounds_reconciled) {
+    ev.state().annotations.Info(
+        "mismatched custom buckets were reconciled during aggregation",
+        e.expr->pos);
+  }
+}
+
 // sum avg count min max group stddev stdvar quantile, step by step: one
 // point per group in `result` (one series per group already).
 absl::Status AggregateValues(Evaluator& ev, const AggregateExpr& e,
@@ -424,18 +498,51 @@ absl::Status AggregateValues(Evaluator& ev, const AggregateExpr& e,
     for (size_t si = 0; si < input.size(); ++si) {
       double f;
       if (!SampleAt(input[si].points, ts, cursor[si], &f)) continue;
+      const HistogramPtr& h = input[si].HistAt(cursor[si] - 1);
       ValueGroup& g = groups[group_of[si]];
+      if (h != nullptr && e.op != AggregateOp::kCount &&
+          e.op != AggregateOp::kGroup) {
+        if (e.op != AggregateOp::kSum && e.op != AggregateOp::kAvg) {
+          // Prometheus: the other aggregations ignore histograms.
+          ev.state().annotations.Info(
+              absl::StrCat("ignored histogram in ",
+                           ToAbsl(AggregateOpName(e.op)), " aggregation"),
+              e.pos);
+          continue;
+        }
+        AddHistogramToGroup(ev, e, input[si], *h, g);
+        continue;
+      }
       if (!g.seen) {
         StartGroup(e.op, f, input[si].drop_name, g);
+        g.has_float = true;
         continue;
       }
       if (input[si].drop_name) g.drop_name = true;
+      g.has_float = true;
+      if (g.has_hist) {
+        g.count++;
+        continue;
+      }
       AddToGroup(e.op, f, g);
     }
     for (size_t gi = 0; gi < groups.size(); ++gi) {
       ValueGroup& g = groups[gi];
       if (!g.seen) continue;
-      result[gi].points.push_back({ts, GroupResult(e.op, fparam, g)});
+      if (g.has_hist) {
+        if (g.has_float) {
+          ev.state().annotations.Warn(
+              "encountered a mix of histograms and floats for aggregation",
+              e.expr->pos);
+          continue;
+        }
+        if (g.incompatible) continue;
+        result[gi].Push(
+            ts, 0, std::make_shared<const FloatHistogram>(g.hist->Result()));
+        result[gi].drop_name = g.drop_name;
+        continue;
+      }
+      result[gi].Push(ts, GroupResult(e.op, fparam, g), nullptr);
       result[gi].drop_name = g.drop_name;
     }
     VIGIL_EVAL_RETURN_IF_ERROR(ev.AddSamples(0));
@@ -527,7 +634,7 @@ void EmitSelection(const Evaluator& ev, AggregateOp op, const Matrix& input,
       result.back().metric = input[it.series].metric;
       result.back().drop_name = input[it.series].drop_name;
     }
-    result[oi].points.push_back({ts, it.v});
+    result[oi].Push(ts, it.v, input[it.series].HistAt(it.point));
   }
 }
 
@@ -548,7 +655,17 @@ absl::Status SelectSamples(Evaluator& ev, const AggregateExpr& e,
       double f;
       if (!SampleAt(input[si].points, ts, cursor[si], &f)) continue;
       if (limit.skip) continue;
-      Offer(e.op, limit, input[si].metric, HeapItem{static_cast<int>(si), f},
+      if (input[si].HistAt(cursor[si] - 1) != nullptr &&
+          (e.op == AggregateOp::kTopK || e.op == AggregateOp::kBottomK)) {
+        // Prometheus: topk and bottomk rank floats only.
+        ev.state().annotations.Info(
+            absl::StrCat("ignored histogram in ", ToAbsl(AggregateOpName(e.op)),
+                         " aggregation"),
+            e.pos);
+        continue;
+      }
+      Offer(e.op, limit, input[si].metric,
+            HeapItem{static_cast<int>(si), f, cursor[si] - 1},
             groups[group_of[si]]);
     }
     if (limit.skip) continue;
@@ -621,7 +738,9 @@ absl::StatusOr<Value> Evaluator::EvalCountValues(const AggregateExpr& e) {
                   absl::flat_hash_map<uint64_t, size_t> where;
                   for (const EvalSample& s : in[0].vec) {
                     LabelsBuilder b(s.metric);
-                    b.Set(label, GoFormatFloatFixed(s.v));
+                    // Prometheus labels a histogram by its String() form.
+                    b.Set(label, s.h != nullptr ? s.h->String()
+                                                : GoFormatFloatFixed(s.v));
                     Labels metric = b.Build();
                     uint64_t key = GroupingKey(metric, grouping, e.without);
                     auto [it, inserted] = where.try_emplace(key, res->size());

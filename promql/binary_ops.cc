@@ -1,7 +1,9 @@
 // Binary operators between scalars and between a vector and a scalar; the
 // element operation shared with vector matching.
 #include <cmath>
+#include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "lib/model/go_math.h"
 #include "promql/evaluator.h"
 
@@ -63,6 +65,87 @@ ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs) {
   return {0, false};
 }
 
+HistElemResult HistogramElemBinop(BinaryOp op, double lf, double rf,
+                                  const HistogramPtr& hl,
+                                  const HistogramPtr& hr, PositionRange pos,
+                                  Annotations* annotations) {
+  const std::string_view name = BinaryOpString(op);
+  auto incompatible = [&](std::string_view lt, std::string_view rt) {
+    annotations->Info(
+        absl::StrCat("incompatible sample types encountered for binary "
+                     "operator \"",
+                     ToAbsl(name), "\": ", ToAbsl(lt), " ", ToAbsl(name), " ",
+                     ToAbsl(rt)),
+        pos);
+    HistElemResult r;
+    r.incompatible = true;
+    return r;
+  };
+  auto scaled = [](const FloatHistogram& h, double f, bool divide) {
+    auto r = std::make_shared<FloatHistogram>(h);
+    if (divide) {
+      r->Div(f);
+    } else {
+      r->Mul(f);
+    }
+    r->Compact(0);
+    return HistElemResult{0, std::move(r), true};
+  };
+  if (hl == nullptr) {
+    if (op == BinaryOp::kMul) return scaled(*hr, lf, false);
+    return incompatible("float", "histogram");
+  }
+  if (hr == nullptr) {
+    if (op == BinaryOp::kMul) return scaled(*hl, rf, false);
+    if (op == BinaryOp::kDiv) return scaled(*hl, rf, true);
+    return incompatible("histogram", "float");
+  }
+  switch (op) {
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub: {
+      auto r = std::make_shared<FloatHistogram>(*hl);
+      FloatHistogram::AddInfo info;
+      const bool add = op == BinaryOp::kAdd;
+      absl::Status s = add ? r->Add(*hr, &info) : r->Sub(*hr, &info);
+      if (!s.ok()) {
+        annotations->Warn(
+            absl::StrCat("incompatible bucket layout encountered for binary "
+                         "operator ",
+                         ToAbsl(name)),
+            pos);
+        HistElemResult r;
+        r.incompatible = true;
+        return r;
+      }
+      const char* what = add ? "addition" : "subtraction";
+      if (!add) r->counter_reset_hint = CounterResetHint::kGauge;
+      if (info.counter_reset_collision) {
+        annotations->Warn(
+            absl::StrCat("conflicting counter resets during histogram ", what),
+            pos);
+      }
+      if (info.nhcb_bounds_reconciled) {
+        annotations->Info(
+            absl::StrCat("mismatched custom buckets were reconciled during ",
+                         what),
+            pos);
+      }
+      r->Compact(0);
+      return HistElemResult{0, std::move(r), true};
+    }
+    case BinaryOp::kEql:
+    case BinaryOp::kNeq: {
+      FloatHistogram a = *hl, b = *hr;
+      a.Compact(0);
+      b.Compact(0);
+      const bool eq = a.Equals(b);
+      return HistElemResult{0, hl, op == BinaryOp::kEql ? eq : !eq};
+    }
+    default:
+      return incompatible("histogram", "histogram");
+  }
+}
+
 double ScalarBinop(BinaryOp op, double lhs, double rhs) {
   ElemResult r = VectorElemBinop(op, lhs, rhs);
   // Comparisons between scalars yield 0 or 1 (the parser demands `bool`).
@@ -93,38 +176,69 @@ absl::StatusOr<Value> Evaluator::EvalBinary(const BinaryExpr& e) {
   if (lt == ValueType::kVector && rt == ValueType::kVector) {
     return EvalVectorBinary(e);
   }
+  const bool trim =
+      e.op == BinaryOp::kTrimUpper || e.op == BinaryOp::kTrimLower;
   const bool swap = lt == ValueType::kScalar;
   const size_t vi = swap ? 1 : 0;
   const bool arithmetic = IsArithmetic(e.op);
   const bool cmp = IsComparison(e.op);
   VIGIL_EVAL_ASSIGN_OR_RETURN(
-      out.matrix, RangeEval(exprs,
-                            [&](int64_t, std::span<StepInput> in,
-                                EvalVector* res) -> absl::Status {
-                              if (in[1 - vi].vec.empty())
-                                return absl::OkStatus();
-                              const double scalar = in[1 - vi].vec[0].v;
-                              for (const EvalSample& s : in[vi].vec) {
-                                double lf = s.v;
-                                double rf = scalar;
-                                if (swap) std::swap(lf, rf);
-                                ElemResult r = VectorElemBinop(e.op, lf, rf);
-                                // A comparison keeps the vector's value even
-                                // when the scalar is on the left.
-                                if (cmp && swap) r.value = rf;
-                                if (e.return_bool) {
-                                  r.value = r.keep ? 1 : 0;
-                                  r.keep = true;
-                                }
-                                if (!r.keep) continue;
-                                EvalSample o = s;
-                                o.v = r.value;
-                                if (arithmetic || e.return_bool)
-                                  DropName(&o.metric, &o.drop_name);
-                                res->push_back(std::move(o));
-                              }
-                              return absl::OkStatus();
-                            }));
+      out.matrix,
+      RangeEval(exprs,
+                [&](int64_t, std::span<StepInput> in,
+                    EvalVector* res) -> absl::Status {
+                  if (in[1 - vi].vec.empty()) return absl::OkStatus();
+                  const double scalar = in[1 - vi].vec[0].v;
+                  for (const EvalSample& s : in[vi].vec) {
+                    if (s.h != nullptr && trim) {
+                      return HistogramsUnsupported("trim operators");
+                    }
+                    if (s.h != nullptr) {
+                      HistogramPtr hl = s.h, hr;
+                      double lf = 0, rf = scalar;
+                      if (swap) {
+                        std::swap(lf, rf);
+                        std::swap(hl, hr);
+                      }
+                      HistElemResult r = HistogramElemBinop(
+                          e.op, lf, rf, hl, hr, e.pos, &q_->annotations);
+                      if (r.incompatible) continue;
+                      // A comparison keeps the vector's value.
+                      if (cmp) r.h = s.h;
+                      if (e.return_bool) {
+                        r.h = nullptr;
+                        r.value = r.keep ? 1 : 0;
+                        r.keep = true;
+                      }
+                      if (!r.keep) continue;
+                      EvalSample o = s;
+                      o.v = r.value;
+                      o.h = std::move(r.h);
+                      if (arithmetic || e.return_bool)
+                        DropName(&o.metric, &o.drop_name);
+                      res->push_back(std::move(o));
+                      continue;
+                    }
+                    double lf = s.v;
+                    double rf = scalar;
+                    if (swap) std::swap(lf, rf);
+                    ElemResult r = VectorElemBinop(e.op, lf, rf);
+                    // A comparison keeps the vector's value even
+                    // when the scalar is on the left.
+                    if (cmp && swap) r.value = rf;
+                    if (e.return_bool) {
+                      r.value = r.keep ? 1 : 0;
+                      r.keep = true;
+                    }
+                    if (!r.keep) continue;
+                    EvalSample o = s;
+                    o.v = r.value;
+                    if (arithmetic || e.return_bool)
+                      DropName(&o.metric, &o.drop_name);
+                    res->push_back(std::move(o));
+                  }
+                  return absl::OkStatus();
+                }));
   return out;
 }
 

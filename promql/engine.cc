@@ -89,6 +89,7 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     return absl::InvalidArgumentError(st.message());
   }
   eval::SelectRange range = eval::ComputeSelectRanges(expr, &q);
+  eval::FindStatsSelectors(expr, &q);
   auto querier = storage.OpenQuerier(range.mint, range.maxt);
   if (!querier.ok()) return querier.status();
   q.querier = querier->get();
@@ -129,7 +130,8 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     for (auto& s : mat) {
       // Prometheus stamps every sample with the evaluation time.
       vec.push_back({std::move(s.metric), start_ms,
-                     s.points.empty() ? 0 : s.points[0].v});
+                     s.points.empty() ? 0 : s.points[0].v,
+                     s.points.empty() ? nullptr : s.HistAt(0)});
     }
     result.value = std::move(vec);
   } else if (is_instant && expr.type() == ValueType::kScalar) {
@@ -139,7 +141,20 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     Matrix out;
     out.reserve(mat.size());
     for (auto& s : mat) {
-      out.push_back({std::move(s.metric), std::move(s.points)});
+      MatrixSeries ms;
+      ms.metric = std::move(s.metric);
+      if (s.hists.empty()) {
+        ms.samples = std::move(s.points);
+      } else {
+        for (size_t i = 0; i < s.points.size(); ++i) {
+          if (s.hists[i] != nullptr) {
+            ms.histograms.push_back({s.points[i].t, s.hists[i]});
+          } else {
+            ms.samples.push_back(s.points[i]);
+          }
+        }
+      }
+      out.push_back(std::move(ms));
     }
     std::sort(out.begin(), out.end(),
               [](const MatrixSeries& a, const MatrixSeries& b) {

@@ -33,6 +33,8 @@ struct EvalSample {
   // dropped before the result leaves the engine (or before a label-matching
   // step needs it gone).
   bool drop_name = false;
+  // Set for a native histogram sample; `v` is then meaningless.
+  HistogramPtr h = nullptr;
 };
 using EvalVector = std::vector<EvalSample>;
 
@@ -46,6 +48,9 @@ struct WindowSeries {
   // drops them as Prometheus does. rate, increase, irate and resets use
   // them to see counter resets the values hide.
   std::span<const int64_t> start_timestamps = {};
+  // Parallel to `samples`, empty when the window holds no histogram: the
+  // native histogram of each sample (null for a float sample).
+  std::span<const HistogramPtr> hists = {};
 };
 
 // Prometheus's annotations: a warning or info tied to a node's position.
@@ -118,6 +123,10 @@ using FunctionImpl = absl::Status (*)(const FunctionArgs& args,
 // The implementation table keyed by name, the engine's twin of the parser's
 // signature table. nullptr when the function has no implementation.
 FunctionImpl LookupFunctionImpl(std::string_view name);
+// Whether the implementation handles native histogram samples. The
+// evaluator hands the others only float samples, which is what Prometheus's
+// float-only functions do: they ignore histograms.
+bool FunctionTakesHistograms(std::string_view name);
 
 }  // namespace vigil::promql
 

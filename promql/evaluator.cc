@@ -125,15 +125,26 @@ absl::Status MergeSameLabelset(Matrix* mat) {
       merged.push_back(std::move(s));
       continue;
     }
-    auto& base = merged[it->second].points;
-    base.insert(base.end(), s.points.begin(), s.points.end());
-    std::sort(base.begin(), base.end(),
-              [](const Sample& a, const Sample& b) { return a.t < b.t; });
-    for (size_t k = 1; k < base.size(); ++k) {
-      if (base[k].t == base[k - 1].t) {
+    SeriesPoints& into = merged[it->second];
+    std::vector<std::pair<Sample, HistogramPtr>> all;
+    all.reserve(into.points.size() + s.points.size());
+    for (size_t k = 0; k < into.points.size(); ++k) {
+      all.emplace_back(into.points[k], into.HistAt(k));
+    }
+    for (size_t k = 0; k < s.points.size(); ++k) {
+      all.emplace_back(s.points[k], s.HistAt(k));
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+      return a.first.t < b.first.t;
+    });
+    for (size_t k = 1; k < all.size(); ++k) {
+      if (all[k].first.t == all[k - 1].first.t) {
         return ExecError(kDuplicateLabelset);
       }
     }
+    into.points.clear();
+    into.hists.clear();
+    for (auto& [p, h] : all) into.Push(p.t, p.v, std::move(h));
   }
   *mat = std::move(merged);
   return absl::OkStatus();
@@ -158,6 +169,12 @@ absl::StatusOr<Value> Evaluator::EvalUnary(const UnaryExpr& e) {
     // Prometheus: unary minus drops the metric name like arithmetic does.
     if (e.expr->type() == ValueType::kVector) DropName(&s.metric, &s.drop_name);
     for (auto& p : s.points) p.v = -p.v;
+    for (auto& h : s.hists) {
+      if (h == nullptr) continue;
+      auto neg = std::make_shared<FloatHistogram>(*h);
+      neg->Mul(-1);
+      h = std::move(neg);
+    }
   }
   if (!q_->delayed_name_removal) {
     VIGIL_EVAL_RETURN_IF_ERROR(MergeSameLabelset(&val.matrix));
@@ -216,6 +233,7 @@ size_t Gather(int64_t ts, StepInput* in) {
     }
     s.t = ts;
     s.v = pts[c].v;
+    s.h = m[si].HistAt(c);
     s.drop_name = m[si].drop_name;
     if (n >= in->series.size()) in->series.push_back(0);
     in->series[n] = static_cast<int>(si);
@@ -269,7 +287,7 @@ absl::StatusOr<Matrix> Evaluator::RangeEvalMatrices(
         SeriesPoints sp;
         sp.metric = std::move(s.metric);
         sp.drop_name = s.drop_name;
-        sp.points.push_back({ts, s.v});
+        sp.Push(ts, s.v, std::move(s.h));
         result.push_back(std::move(sp));
       }
       return result;
@@ -287,7 +305,7 @@ absl::StatusOr<Matrix> Evaluator::RangeEvalMatrices(
                  result[it->second].points.back().t == ts) {
         return ExecError(kDuplicateLabelset);
       }
-      result[it->second].points.push_back({ts, s.v});
+      result[it->second].Push(ts, s.v, std::move(s.h));
     }
   }
   return result;

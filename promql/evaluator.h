@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_float.h"
 #include "promql/eval_types.h"
@@ -58,7 +60,22 @@ namespace vigil::promql::eval {
 struct SeriesPoints {
   Labels metric;
   std::vector<Sample> points;
+  // Parallel to `points`, empty while the series has no native histogram:
+  // the histogram of each point (null for a float point).
+  std::vector<HistogramPtr> hists;
   bool drop_name = false;
+
+  void Push(int64_t t, double v, HistogramPtr h) {
+    if (h != nullptr || !hists.empty()) {
+      hists.resize(points.size());
+      hists.push_back(std::move(h));
+    }
+    points.push_back({t, v});
+  }
+  const HistogramPtr& HistAt(size_t i) const {
+    static const HistogramPtr kNone;
+    return hists.empty() ? kNone : hists[i];
+  }
 };
 using Matrix = std::vector<SeriesPoints>;
 
@@ -80,7 +97,16 @@ struct SelectedSeries {
   // when no sample of the series has one, which is the common case.
   std::vector<int64_t> st;
   std::vector<int64_t> fresh_st;
+  // Native histograms parallel to `samples` and `fresh`; both empty when the
+  // series has none. A histogram staleness marker is kept as a float
+  // StaleNaN sample.
+  std::vector<HistogramPtr> hists;
+  std::vector<HistogramPtr> fresh_hists;
   bool has_stale = false;
+  std::span<const HistogramPtr> FreshHists() const {
+    return has_stale ? std::span<const HistogramPtr>(fresh_hists)
+                     : std::span<const HistogramPtr>(hists);
+  }
   std::span<const Sample> Fresh() const {
     return has_stale ? std::span<const Sample>(fresh)
                      : std::span<const Sample>(samples);
@@ -131,6 +157,9 @@ struct QueryState {
   // Time range the info series of each info() call are read over, from the
   // pre-pass.
   absl::flat_hash_map<const Call*, SelectRange> info_ranges;
+  // Selectors whose histograms only feed histogram_count, histogram_sum or
+  // histogram_avg (FindStatsSelectors).
+  absl::flat_hash_set<const VectorSelector*> stats_selectors;
   uint32_t cancel_check_counter = 0;
 };
 
@@ -233,6 +262,8 @@ struct RangeArg {
   // selector's start timestamps. Prometheus: subqueries cut their
   // propagation, so a subquery's are always empty.
   std::vector<std::span<const int64_t>> start_timestamps;
+  // Parallel to `samples`, each empty when the series has no histogram.
+  std::vector<std::span<const HistogramPtr>> hists;
   std::vector<bool> drop_name;
   int64_t range = 0;
   int64_t offset = 0;
@@ -243,6 +274,22 @@ struct RangeArg {
 };
 
 // Helpers shared by the evaluator's files.
+
+// Whether any point of `m` is a native histogram.
+inline bool HasHistograms(const Matrix& m) {
+  for (const auto& s : m) {
+    for (const auto& h : s.hists) {
+      if (h != nullptr) return true;
+    }
+  }
+  return false;
+}
+// What the engine answers for native histogram operations it does not
+// implement yet; the promqltest runner reports these evals as unsupported.
+inline absl::Status HistogramsUnsupported(std::string_view what) {
+  return absl::UnimplementedError(absl::StrCat(
+      "native histograms in ", ToAbsl(what), " are not supported yet"));
+}
 
 // An execution error (Prometheus's "execution" error type), e.g. "vector
 // cannot contain metrics with the same labelset".
@@ -271,6 +318,22 @@ struct ElemResult {
   bool keep = false;
 };
 ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs);
+// The same when either operand is a native histogram (Prometheus's
+// vectorElemBinop): h*f, f*h and h/f scale, h+h and h-h combine, h==h and
+// h!=h compare; every other combination keeps nothing and says so in an
+// info annotation at `pos`.
+struct HistElemResult {
+  double value = 0;
+  HistogramPtr h = nullptr;
+  bool keep = false;
+  // The operation does not apply to these operands: no result, not even
+  // with `bool`.
+  bool incompatible = false;
+};
+HistElemResult HistogramElemBinop(BinaryOp op, double lf, double rf,
+                                  const HistogramPtr& hl,
+                                  const HistogramPtr& hr, PositionRange pos,
+                                  Annotations* annotations);
 double ScalarBinop(BinaryOp op, double lhs, double rhs);
 // + - * / % ^ atan2: the operators that change a metric's meaning and so
 // drop its name.
@@ -313,6 +376,13 @@ struct InfoTimeRef {
   int64_t At(int64_t step_ts) const { return at.value_or(step_ts) - offset; }
 };
 InfoTimeRef ComputeInfoTimeRef(const Expr& arg, const QueryState& q);
+
+// Prometheus's detectHistogramStatsDecoding: the selectors read only for
+// histogram_count, histogram_sum or histogram_avg, into
+// q->stats_selectors. Prometheus reads those through its
+// HistogramStatsIterator, which resolves an Unknown counter reset hint by
+// comparing with the previous sample; the hints show in annotations.
+void FindStatsSelectors(const Expr& expr, QueryState* q);
 
 // Experimental duration expressions, in milliseconds, with step() and
 // range() bound to the query's. Fails as Prometheus's durationVisitor does.

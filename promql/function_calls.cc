@@ -28,6 +28,29 @@ constexpr std::string_view kSmoothedSafe[] = {"delta", "increase", "rate"};
 constexpr std::string_view kSortFunctions[] = {
     "sort", "sort_by_label", "sort_by_label_desc", "sort_desc"};
 
+// Range functions whose implementation handles histogram windows; the
+// other histogram-aware ones are not finished yet.
+bool HistogramReady(std::string_view name) {
+  static constexpr std::string_view kReady[] = {"absent_over_time",
+                                                "avg_over_time",
+                                                "sum_over_time",
+                                                "changes",
+                                                "count_over_time",
+                                                "delta",
+                                                "first_over_time",
+                                                "idelta",
+                                                "increase",
+                                                "irate",
+                                                "last_over_time",
+                                                "present_over_time",
+                                                "rate",
+                                                "resets",
+                                                "ts_of_first_over_time",
+                                                "ts_of_last_over_time"};
+  return std::find(std::begin(kReady), std::end(kReady), name) !=
+         std::end(kReady);
+}
+
 template <size_t N>
 bool Contains(const std::string_view (&set)[N], std::string_view name) {
   return std::find(std::begin(set), std::end(set), name) != std::end(set);
@@ -139,6 +162,8 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
   for (const auto& a : e.args) exprs.push_back(&Unparen(*a));
   std::vector<ArgValue> argv(e.args.size());
   const bool delayed = q_->delayed_name_removal;
+  const bool takes_histograms = FunctionTakesHistograms(name);
+  std::vector<EvalVector> floats_only(e.args.size());
   Value out;
   VIGIL_EVAL_ASSIGN_OR_RETURN(
       out.matrix,
@@ -156,6 +181,20 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Call& e) {
                         break;
                       default:
                         argv[i].vector = &in[i].vec;
+                        // Float-only functions ignore histogram samples.
+                        if (!takes_histograms &&
+                            std::any_of(in[i].vec.begin(), in[i].vec.end(),
+                                        [](const EvalSample& smp) {
+                                          return smp.h != nullptr;
+                                        })) {
+                          floats_only[i].clear();
+                          for (const EvalSample& smp : in[i].vec) {
+                            if (smp.h == nullptr) {
+                              floats_only[i].push_back(smp);
+                            }
+                          }
+                          argv[i].vector = &floats_only[i];
+                        }
                         break;
                     }
                   }
@@ -215,6 +254,7 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       ra.metrics.push_back(&s.metric);
       ra.samples.push_back(s.Fresh());
       ra.start_timestamps.push_back(s.FreshST());
+      ra.hists.push_back(s.FreshHists());
       ra.drop_name.push_back(false);
     }
     ra.range = RangeOf(ms);
@@ -229,6 +269,7 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       ra.metrics.push_back(&s.metric);
       ra.samples.push_back(s.points);
       ra.start_timestamps.emplace_back();
+      ra.hists.push_back(s.hists);
       ra.drop_name.push_back(s.drop_name);
     }
     ra.range = RangeOf(sq);
@@ -269,6 +310,9 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
   const bool drop_name = name != "last_over_time" && name != "first_over_time";
   const bool delayed = q_->delayed_name_removal;
   const bool counter_check = name == "rate" || name == "increase";
+  const bool takes_histograms = FunctionTakesHistograms(name);
+  std::vector<Sample> float_scratch;
+  std::vector<int64_t> float_st_scratch;
   std::vector<ArgValue> argv(e.args.size());
   std::vector<WindowSeries> window(1);
   argv[mi].matrix = &window;
@@ -303,7 +347,37 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       if (!ra.start_timestamps[si].empty()) {
         win_st = ra.start_timestamps[si].subspan(lo, win.size());
       }
-      window[0] = WindowSeries{ra.metrics[si], win, ra.drop_name[si], win_st};
+      std::span<const HistogramPtr> win_h;
+      if (!ra.hists[si].empty()) win_h = ra.hists[si].subspan(lo, win.size());
+      if (!win_h.empty() && takes_histograms && !HistogramReady(name) &&
+          std::any_of(win_h.begin(), win_h.end(),
+                      [](const HistogramPtr& h) { return h != nullptr; })) {
+        return HistogramsUnsupported(absl::StrCat(ToAbsl(name), "()"));
+      }
+      if (!win_h.empty() && !takes_histograms) {
+        // Float-only range functions see the floats of a window; Prometheus
+        // tells when it ignored histograms next to them.
+        float_scratch.clear();
+        float_st_scratch.clear();
+        for (size_t k = 0; k < win.size(); ++k) {
+          if (win_h[k] != nullptr) continue;
+          float_scratch.push_back(win[k]);
+          if (!win_st.empty()) float_st_scratch.push_back(win_st[k]);
+        }
+        if (float_scratch.empty()) continue;
+        if (float_scratch.size() < win.size()) {
+          q_->annotations.Info(
+              absl::StrCat("ignored histograms in a range containing both "
+                           "floats and histograms for metric name ",
+                           QuoteString(ra.metrics[si]->MetricName())),
+              e.args[mi]->pos);
+        }
+        win = float_scratch;
+        if (!win_st.empty()) win_st = float_st_scratch;
+        win_h = {};
+      }
+      window[0] =
+          WindowSeries{ra.metrics[si], win, ra.drop_name[si], win_st, win_h};
       // Prometheus hands range functions the step time even when `@` pins
       // the window: predict_linear extrapolates from it.
       FunctionArgs fa{e, argv, ts};
@@ -322,12 +396,17 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       VIGIL_EVAL_RETURN_IF_ERROR(impl(fa, &res));
       if (res.empty()) continue;
       if (sp.points.empty()) sp.points.reserve(steps);
-      sp.points.push_back({ts, res[0].v});
+      sp.Push(ts, res[0].v, std::move(res[0].h));
     }
     if (sp.points.empty()) continue;
     VIGIL_EVAL_RETURN_IF_ERROR(
         AddSamples(static_cast<int64_t>(sp.points.size())));
-    if (counter_check) {
+    // Prometheus asks this of float samples only.
+    const bool any_float =
+        ra.hists[si].empty() ||
+        std::any_of(ra.hists[si].begin(), ra.hists[si].end(),
+                    [](const HistogramPtr& h) { return h == nullptr; });
+    if (counter_check && any_float) {
       std::string_view metric_name = ra.metrics[si]->MetricName();
       if (!metric_name.empty() && !metric_name.ends_with("_total") &&
           !metric_name.ends_with("_sum") && !metric_name.ends_with("_count") &&
@@ -387,8 +466,10 @@ absl::StatusOr<Value> Evaluator::EvalSampleTimeCall(const Call& e,
                             if (last.t <= ref - lookback || IsStaleNaN(last.v))
                               continue;
                             // timestamp() sees the sample's own time.
-                            vec.push_back(EvalSample{(*sel)[i].metric, last.t,
-                                                     last.v, false});
+                            const auto& hs = (*sel)[i].hists;
+                            vec.push_back(EvalSample{
+                                (*sel)[i].metric, last.t, last.v, false,
+                                hs.empty() ? nullptr : hs[j - 1]});
                             if (with_st) {
                               const auto& st = (*sel)[i].st;
                               sts.push_back(st.empty() ? 0 : st[j - 1]);

@@ -267,6 +267,12 @@ absl::StatusOr<Value> Evaluator::EvalInfo(const Call& e) {
         do {
           Sample smp = it->At();
           if (smp.t > range.maxt) break;
+          if (it->AtHistogram() != nullptr) {
+            // Prometheus: info series must hold floats.
+            return ExecError(absl::StrCat(
+                "this should be an info metric, with float samples: ",
+                s->labels().ToString()));
+          }
           samples.push_back(smp);
         } while (it->Next());
       }

@@ -153,6 +153,55 @@ void Walk(const Expr& e, const PathTimes& path, int64_t eval_range,
 
 }  // namespace
 
+namespace {
+
+// `stats`: whether the nearest enclosing histogram function is one of the
+// statistics ones. A binary operator starts afresh on either side, and a
+// subquery or a function needing whole histograms stops it.
+void FindStats(const Expr& e, bool stats, QueryState* q) {
+  switch (e.kind) {
+    case NodeKind::kVectorSelector:
+      if (stats) q->stats_selectors.insert(&e.As<VectorSelector>());
+      return;
+    case NodeKind::kMatrixSelector:
+      if (stats) {
+        q->stats_selectors.insert(e.As<MatrixSelector>().selector.get());
+      }
+      return;
+    case NodeKind::kBinary: {
+      const auto& b = e.As<BinaryExpr>();
+      FindStats(*b.lhs, false, q);
+      FindStats(*b.rhs, false, q);
+      return;
+    }
+    case NodeKind::kSubquery:
+      FindStats(*e.As<SubqueryExpr>().expr, false, q);
+      return;
+    case NodeKind::kCall: {
+      const auto& c = e.As<Call>();
+      const std::string_view name = c.func->name;
+      bool inner = stats;
+      if (name == "histogram_count" || name == "histogram_sum" ||
+          name == "histogram_avg") {
+        inner = true;
+      } else if (name == "histogram_quantile" || name == "histogram_fraction" ||
+                 name == "histogram_quantiles") {
+        inner = false;
+      }
+      for (const auto& a : c.args) FindStats(*a, inner, q);
+      return;
+    }
+    default:
+      VisitChildren(e, [&](const Expr& child) { FindStats(child, stats, q); });
+  }
+}
+
+}  // namespace
+
+void FindStatsSelectors(const Expr& expr, QueryState* q) {
+  FindStats(expr, false, q);
+}
+
 SelectRange ComputeSelectRanges(const Expr& expr, QueryState* q) {
   SelectRange overall;
   bool any = false;

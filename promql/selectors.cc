@@ -37,6 +37,28 @@ std::optional<int64_t> Evaluator::AtOf(std::optional<int64_t> at_ms,
   return at_ms;
 }
 
+namespace {
+
+// Prometheus's HistogramStatsIterator: an Unknown hint becomes CounterReset
+// or NotCounterReset by comparison with the previous sample read.
+void ResolveResetHints(std::vector<HistogramPtr>* hists) {
+  for (size_t i = 1; i < hists->size(); ++i) {
+    HistogramPtr& h = (*hists)[i];
+    const HistogramPtr& prev = (*hists)[i - 1];
+    if (h == nullptr || prev == nullptr ||
+        h->counter_reset_hint != CounterResetHint::kUnknown) {
+      continue;
+    }
+    auto copy = std::make_shared<FloatHistogram>(*h);
+    copy->counter_reset_hint = h->DetectReset(*prev)
+                                   ? CounterResetHint::kCounterReset
+                                   : CounterResetHint::kNotCounterReset;
+    h = std::move(copy);
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
     const VectorSelector& vs) {
   auto cached = q_->selections.find(&vs);
@@ -62,6 +84,7 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   // size: one allocation per series rather than one per doubling.
   std::vector<Sample> scratch;
   std::vector<int64_t> scratch_st;
+  std::vector<HistogramPtr> scratch_h;
   for (const auto& s : *series) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
     SelectedSeries sel;
@@ -69,6 +92,8 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
     auto it = s->Iterator();
     scratch.clear();
     scratch_st.clear();
+    scratch_h.clear();
+    bool any_h = false;
     // Start timestamps are read only from iterators that may have them.
     const bool with_st = it->HasStartTimestamps();
     bool any_st = false;
@@ -76,8 +101,20 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
       do {
         Sample smp = it->At();
         if (smp.t > range.maxt) break;
+        HistogramPtr h = it->AtHistogram();
+        if (h != nullptr) {
+          if (IsStaleNaN(h->sum)) {
+            smp.v = StaleNaN();
+            h = nullptr;
+          } else {
+            smp.v = 0;
+            if (!any_h) scratch_h.resize(scratch.size());
+            any_h = true;
+          }
+        }
         if (IsStaleNaN(smp.v)) sel.has_stale = true;
         scratch.push_back(smp);
+        if (any_h) scratch_h.push_back(std::move(h));
         if (with_st) {
           const int64_t st = it->AtST();
           any_st = any_st || st != 0;
@@ -87,6 +124,10 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
     }
     sel.samples.assign(scratch.begin(), scratch.end());
     if (any_st) sel.st.assign(scratch_st.begin(), scratch_st.end());
+    if (any_h) {
+      sel.hists.assign(scratch_h.begin(), scratch_h.end());
+      if (q_->stats_selectors.contains(&vs)) ResolveResetHints(&sel.hists);
+    }
     if (sel.has_stale) {
       sel.fresh.reserve(sel.samples.size());
       if (any_st) sel.fresh_st.reserve(sel.samples.size());
@@ -94,6 +135,7 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
         if (IsStaleNaN(sel.samples[i].v)) continue;
         sel.fresh.push_back(sel.samples[i]);
         if (any_st) sel.fresh_st.push_back(sel.st[i]);
+        if (any_h) sel.fresh_hists.push_back(sel.hists[i]);
       }
     }
     out->push_back(std::move(sel));
@@ -125,7 +167,7 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
       // as the latest sample ends the series.
       if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
       if (sp.points.empty()) sp.points.reserve(NumSteps());
-      sp.points.push_back({ts, last.v});
+      sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
     }
     if (sp.points.empty()) continue;
     VIGIL_EVAL_RETURN_IF_ERROR(
@@ -145,6 +187,7 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
   Value out;
   for (const auto& s : *sel) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    if (!s.hists.empty()) return HistogramsUnsupported("smoothed selectors");
     auto f = s.Fresh();
     SeriesPoints sp;
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
@@ -211,6 +254,11 @@ absl::StatusOr<Value> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
     SeriesPoints sp;
     sp.metric = s.metric;
     sp.points.assign(lo, hi);
+    auto fh = s.FreshHists();
+    if (!fh.empty()) {
+      sp.hists.assign(fh.begin() + (lo - fresh.begin()),
+                      fh.begin() + (hi - fresh.begin()));
+    }
     out.matrix.push_back(std::move(sp));
   }
   return out;

@@ -1,6 +1,8 @@
 // Subqueries: the inner expression evaluated as a range query on steps
 // aligned to absolute multiples of the subquery step, as Prometheus does, so
 // that successive outer steps see consistent windows.
+#include <memory>
+
 #include "promql/evaluator.h"
 
 namespace vigil::promql::eval {
@@ -44,7 +46,34 @@ absl::StatusOr<Value> Evaluator::EvalSubquery(const SubqueryExpr& sq) {
       FirstStepAfter(outer_start - offset - range, step);
   const int64_t inner_end = outer_end - offset;
   Evaluator inner(q_, inner_start, inner_end, step);
-  return inner.Eval(*sq.expr);
+  VIGIL_EVAL_ASSIGN_OR_RETURN(Value v, inner.Eval(*sq.expr));
+  // A stored NotCounterReset hint is relative to the previous stored sample,
+  // which a subquery's steps may skip: Prometheus then detects resets
+  // explicitly. A sample repeated at several steps (the same histogram) is
+  // no reset after its first appearance.
+  for (auto& s : v.matrix) {
+    const FloatHistogram* prev = nullptr;
+    for (auto& h : s.hists) {
+      const FloatHistogram* orig = h.get();
+      CounterResetHint want = CounterResetHint::kUnknown;
+      if (h != nullptr && h.get() == prev) {
+        want = CounterResetHint::kNotCounterReset;
+      } else if (h == nullptr ||
+                 h->counter_reset_hint != CounterResetHint::kNotCounterReset) {
+        prev = orig;
+        continue;
+      }
+      prev = orig;
+      if (h->counter_reset_hint == want ||
+          h->counter_reset_hint == CounterResetHint::kGauge) {
+        continue;
+      }
+      auto copy = std::make_shared<FloatHistogram>(*h);
+      copy->counter_reset_hint = want;
+      h = std::move(copy);
+    }
+  }
+  return v;
 }
 
 }  // namespace vigil::promql::eval

@@ -70,6 +70,8 @@ class VectorMatcher {
   // The other operators at one step: one-to-one or many-to-one (one-to-many
   // swapped), with the fill modifiers.
   absl::Status Binop(std::span<StepInput> in, EvalVector* out);
+  // Where histogram operations report their annotations.
+  void set_annotations(Annotations* a) { annotations_ = a; }
 
  private:
   Side LeftOf(std::span<StepInput> in) const {
@@ -92,6 +94,7 @@ class VectorMatcher {
   const BinaryExpr& e_;
   const VectorMatching& m_;
   const bool delayed_;
+  Annotations* annotations_ = nullptr;
   std::vector<int> lsigs_;
   std::vector<int> rsigs_;
   std::vector<uint8_t> present_;
@@ -218,8 +221,25 @@ absl::Status VectorMatcher::ApplyPair(const Side& l, const Side& r, int li,
   // a missing "many" side, whichever way the matching goes.
   double fl = li >= 0 ? (*l.vec)[li].v : *m_.fill_left;
   double fr = ri >= 0 ? (*r.vec)[ri].v : *m_.fill_right;
-  if (swapped) std::swap(fl, fr);
-  ElemResult res = VectorElemBinop(e_.op, fl, fr);
+  HistogramPtr hl = li >= 0 ? (*l.vec)[li].h : nullptr;
+  HistogramPtr hr = ri >= 0 ? (*r.vec)[ri].h : nullptr;
+  if (swapped) {
+    std::swap(fl, fr);
+    std::swap(hl, hr);
+  }
+  ElemResult res;
+  HistogramPtr res_h;
+  bool incompatible = false;
+  if (hl != nullptr || hr != nullptr) {
+    HistElemResult hres =
+        HistogramElemBinop(e_.op, fl, fr, hl, hr, e_.pos, annotations_);
+    res.value = hres.value;
+    res.keep = hres.keep;
+    incompatible = hres.incompatible;
+    if (!e_.return_bool) res_h = std::move(hres.h);
+  } else {
+    res = VectorElemBinop(e_.op, fl, fr);
+  }
   if (e_.return_bool) res.value = res.keep ? 1 : 0;
 
   const Labels& metric = PairMetric(l, r, li, ri);
@@ -233,10 +253,11 @@ absl::Status VectorMatcher::ApplyPair(const Side& l, const Side& r, int li,
       return ExecError(kManyToOneDuplicate);
     }
   }
-  if (!res.keep && !e_.return_bool) return absl::OkStatus();
+  if (incompatible || (!res.keep && !e_.return_bool)) return absl::OkStatus();
   EvalSample o;
   o.metric = metric;
   o.v = res.value;
+  o.h = std::move(res_h);
   o.drop_name = e_.return_bool;
   out->push_back(std::move(o));
   return absl::OkStatus();
@@ -289,7 +310,12 @@ absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value lv, Eval(*e.lhs));
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value rv, Eval(*e.rhs));
 
+  if ((e.op == BinaryOp::kTrimUpper || e.op == BinaryOp::kTrimLower) &&
+      (HasHistograms(lv.matrix) || HasHistograms(rv.matrix))) {
+    return HistogramsUnsupported("trim operators");
+  }
   VectorMatcher matcher(e, m, q_->delayed_name_removal, lv.matrix, rv.matrix);
+  matcher.set_annotations(&q_->annotations);
   Matrix* inputs[] = {&lv.matrix, &rv.matrix};
   Value out;
   if (IsSetOperator(e.op)) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "lib/api/json_encoding.h"
 #include "lib/api/params.h"
@@ -97,6 +98,35 @@ TEST(ApiEncodingTest, ScalarAndStringResults) {
   r.value = promql::Vector{promql::VectorSample{Labels(), 1435781451010, 1}};
   EXPECT_EQ(encode(r), R"({"resultType":"vector","result":[{"metric":{},)"
                        R"("value":[1435781451.010,"1"]}]})");
+}
+
+// Native histograms as Prometheus's jsonutil.MarshalHistogram writes them.
+TEST(ApiEncodingTest, HistogramResults) {
+  FloatHistogram h;
+  h.count = 5;
+  h.sum = 7.5;
+  h.zero_threshold = 0.001;
+  h.zero_count = 1;
+  h.positive_spans = {{0, 3}};
+  h.positive_buckets = {1, 0, 2};  // (0.5,1], (1,2] empty, (2,4]
+  h.negative_spans = {{0, 1}};
+  h.negative_buckets = {1};  // [-1,-0.5)
+  auto hp = std::make_shared<const FloatHistogram>(h);
+  promql::QueryResult r;
+  r.value = promql::Vector{promql::VectorSample{Labels(), 1000, 0, hp}};
+  EXPECT_EQ(EncodeQueryData(r),
+            R"({"resultType":"vector","result":[{"metric":{},"histogram":)"
+            R"([1,{"count":"5","sum":"7.5","buckets":[[1,"-1","-0.5","1"],)"
+            R"([3,"-0.001","0.001","1"],[0,"0.5","1","1"],)"
+            R"([0,"2","4","2"]]}]}]})");
+  FloatHistogram empty;
+  r.value = promql::Matrix{promql::MatrixSeries(
+      Labels(), {{1000, 2}},
+      {{2000, std::make_shared<const FloatHistogram>(empty)}})};
+  EXPECT_EQ(
+      EncodeQueryData(r),
+      R"({"resultType":"matrix","result":[{"metric":{},)"
+      R"("values":[[1,"2"]],"histograms":[[2,{"count":"0","sum":"0"}]]}]})");
 }
 
 TEST(ApiEncodingTest, Timestamps) {

@@ -76,8 +76,50 @@ TEST(SeriesDescriptionTest, Errors) {
   EXPECT_EQ(junk.status().message(),
             "1:17: parse error: unexpected identifier \"xx\" in label set, "
             "expected \",\" or \"}\"");
-  auto hist = ParseSeriesDescription("m {{schema:0 sum:1}}");
-  EXPECT_EQ(hist.status().code(), absl::StatusCode::kUnimplemented);
+  for (const char* bad :
+       {"m {{schema:0 sum:1", "m {{schema:9}}", "m {{bogus:1}}",
+        "m {{buckets:[1 2}}", "m {{schema:1}}+{{schema:0}}x2",
+        "m {{counter_reset_hint:maybe}}"}) {
+    auto d = ParseSeriesDescription(bad);
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(SeriesDescriptionTest, NativeHistograms) {
+  auto d = ParseSeriesDescription(
+      "m 1 {{schema:1 count:3 sum:5 z_bucket:1 z_bucket_w:0.5 buckets:[1 1] "
+      "offset:2 n_buckets:[1] counter_reset_hint:gauge}} _");
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_EQ(d->values.size(), 3u);
+  ASSERT_EQ(d->histograms.size(), 3u);
+  EXPECT_EQ(d->values[0], 1.0);
+  EXPECT_FALSE(d->values[1].has_value());
+  EXPECT_EQ(d->histograms[0], nullptr);
+  ASSERT_NE(d->histograms[1], nullptr);
+  const FloatHistogram& h = *d->histograms[1];
+  EXPECT_EQ(h.schema, 1);
+  EXPECT_EQ(h.count, 3);
+  EXPECT_EQ(h.zero_count, 1);
+  EXPECT_EQ(h.zero_threshold, 0.5);
+  EXPECT_EQ(h.counter_reset_hint, CounterResetHint::kGauge);
+  EXPECT_EQ(h.positive_spans, (std::vector<HistogramSpan>{{2, 2}}));
+  EXPECT_EQ(h.negative_buckets, (std::vector<double>{1}));
+  EXPECT_EQ(h.TestExpression(),
+            "{{schema:1 count:3 sum:5 z_bucket:1 z_bucket_w:0.5 "
+            "counter_reset_hint:gauge offset:2 buckets:[1 1] "
+            "n_buckets:[1]}}");
+
+  // Expanding notation adds the increment, as Prometheus does.
+  auto e = ParseSeriesDescription(
+      "m {{schema:0 count:1 sum:1 buckets:[1]}}+{{count:2 sum:3 "
+      "buckets:[1 1]}}x2");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->histograms.size(), 3u);
+  EXPECT_EQ(e->histograms[2]->count, 5);
+  EXPECT_EQ(e->histograms[2]->sum, 7);
+  FloatHistogram last = *e->histograms[2];
+  last.Compact(0);
+  EXPECT_EQ(last.positive_buckets, (std::vector<double>{3, 2}));
 }
 
 }  // namespace

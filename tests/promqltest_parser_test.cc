@@ -146,9 +146,13 @@ load_with_nhcb 5m
   const auto& l2 = std::get<LoadCommand>(f.commands[1]);
   EXPECT_TRUE(l2.with_nhcb);
   EXPECT_EQ(l2.series.size(), 5u);
-  ASSERT_EQ(l2.unsupported.size(), 1u);
-  EXPECT_EQ(l2.unsupported[0].labels, L({"__name__", "x"}));
-  EXPECT_EQ(l2.unsupported[0].reason, kReasonNhcbSeries);
+  // The runner derives the native histogram `x` itself.
+  EXPECT_TRUE(l2.unsupported.empty());
+  EXPECT_EQ(NhcbSeriesFor(L({"__name__", "x_bucket", "le", "1"})),
+            L({"__name__", "x"}));
+  EXPECT_EQ(NhcbSeriesFor(L({"__name__", "x_count", "a", "b"})),
+            L({"__name__", "x", "a", "b"}));
+  EXPECT_EQ(NhcbSeriesFor(L({"__name__", "y"})), std::nullopt);
 }
 
 TEST(TestFileParserTest, StartTimestampOffsets) {

@@ -86,6 +86,10 @@ eval instant at 1m up
 
 eval instant at 1m {job="a"}
   up{job="a"} 2
+  hist{job="a"} {{schema:0 sum:1 count:1}}
+
+eval instant at 1m hist >/ 1
+  hist{job="a"} {{schema:0 sum:1 count:1}}
 
 eval instant at 1m up +
   {} 1
@@ -94,16 +98,16 @@ clear
 
 eval instant at 1m {job="a"}
 )");
-  EXPECT_EQ(r.passed, 2);
+  EXPECT_EQ(r.passed, 3);
   EXPECT_EQ(r.failed, 2);
   EXPECT_EQ(r.unsupported, 1);
   ASSERT_EQ(r.results.size(), 3u);
   EXPECT_EQ(r.results[0].line, 9);
   EXPECT_THAT(r.results[0].message, HasSubstr("expected 5"));
+  // The trim operators over histograms are not implemented yet.
   EXPECT_EQ(r.results[1].outcome, Outcome::kUnsupported);
-  EXPECT_EQ(r.results[1].message, kReasonHistogramSeries);
+  EXPECT_THAT(r.results[1].message, HasSubstr("native histograms in"));
   EXPECT_THAT(r.results[2].message, HasSubstr("does not parse"));
-  EXPECT_EQ(r.unsupported_by_reason.at(std::string(kReasonHistogramSeries)), 1);
 }
 
 TEST(RunTestFileTest, RangeModeAndVariantsRun) {

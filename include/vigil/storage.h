@@ -41,6 +41,12 @@
 // Samples are float values; a staleness marker is stored as the NaN with bits
 // 0x7ff0000000000002 (IsStaleNaN) and ends a series for lookback purposes.
 //
+// A sample may instead be a native histogram (vigil/histogram.h), as in
+// Prometheus 3.x where a series may switch between the two. Stores that hold
+// none leave the defaults: SampleIterator::AtHistogram() returns null and
+// Appender::AppendHistogram() fails with Unimplemented. A histogram's
+// staleness marker is a histogram whose sum is StaleNaN().
+//
 // A sample may also carry a start timestamp (Prometheus's experimental "ST",
 // OTel's start time): when the counter it belongs to last started from zero,
 // or for a delta sample where its interval begins. It is optional: a store
@@ -62,6 +68,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 #include "vigil/matcher.h"
 
@@ -86,7 +93,12 @@ class SampleIterator {
   virtual bool Seek(int64_t t) = 0;
   // Advances; false at the end. Call before the first At() unless Seek()ed.
   virtual bool Next() = 0;
+  // The sample at the current position. For a histogram sample its `v` is
+  // meaningless (0) and AtHistogram() is set.
   virtual Sample At() const = 0;
+  // The native histogram at the current position, or null for a float
+  // sample. Shared and immutable: callers may keep it.
+  virtual HistogramPtr AtHistogram() const { return nullptr; }
   // Whether this iterator's samples may carry start timestamps; asked once,
   // before iterating. When false, AtST() is never called.
   virtual bool HasStartTimestamps() const { return false; }
@@ -147,6 +159,14 @@ class Appender {
   absl::StatusOr<SeriesRef> Append(const Labels& labels, int64_t t_ms,
                                    double v) {
     return Append(0, labels, t_ms, v);
+  }
+  // The same for a native histogram sample. Stores without histogram
+  // support fail with Unimplemented.
+  virtual absl::StatusOr<SeriesRef> AppendHistogram(
+      SeriesRef /*ref*/, const Labels& /*labels*/, int64_t /*t_ms*/,
+      const FloatHistogram& /*h*/) {
+    return absl::UnimplementedError(
+        "native histograms are not supported by this store");
   }
   // Makes the buffered samples visible atomically. A sample that became out
   // of order because another appender committed first is dropped and

@@ -305,6 +305,39 @@ void JsonWriter::LabelsObject(const Labels& labels) {
   EndObject();
 }
 
+void JsonWriter::HistogramPoint(int64_t t_ms, const FloatHistogram& h) {
+  Separate();
+  out_.push_back('[');
+  AppendTimestamp(t_ms, &out_);
+  out_.append(",{\"count\":\"");
+  out_.append(FormatSampleValue(h.count));
+  out_.append("\",\"sum\":\"");
+  out_.append(FormatSampleValue(h.sum));
+  out_.push_back('"');
+  bool any = false;
+  for (const HistogramBucket& b : h.AllBuckets()) {
+    if (b.count == 0) continue;
+    out_.append(any ? "," : ",\"buckets\":[");
+    any = true;
+    int boundaries = 2;
+    if (b.lower_inclusive) {
+      boundaries = b.upper_inclusive ? 3 : 1;
+    } else if (b.upper_inclusive) {
+      boundaries = 0;
+    }
+    out_.push_back('[');
+    out_.append(std::to_string(boundaries));
+    for (double v : {b.lower, b.upper, b.count}) {
+      out_.append(",\"");
+      out_.append(FormatSampleValue(v));
+      out_.push_back('"');
+    }
+    out_.push_back(']');
+  }
+  if (any) out_.push_back(']');
+  out_.append("}]");
+}
+
 void JsonWriter::Point(int64_t t_ms, double v) {
   Separate();
   // One append per point: answers of millions of points are common.
@@ -354,6 +387,15 @@ void WriteSeries(const promql::MatrixSeries& s, JsonWriter& w) {
     w.Key("values");
     w.Points(s.samples);
   }
+  // Prometheus: histogram points follow under "histograms".
+  if (!s.histograms.empty()) {
+    w.Key("histograms");
+    w.BeginArray();
+    for (const promql::HistogramPoint& p : s.histograms) {
+      w.HistogramPoint(p.t, *p.h);
+    }
+    w.EndArray();
+  }
   w.EndObject();
 }
 
@@ -370,7 +412,7 @@ std::string EncodeSeries(const promql::Matrix& m, size_t begin, size_t end) {
 void WriteMatrix(const promql::Matrix& m, JsonWriter& w) {
   w.BeginArray();
   size_t points = 0;
-  for (const promql::MatrixSeries& s : m) points += s.samples.size();
+  for (const promql::MatrixSeries& s : m) points += s.samples.size() + s.histograms.size();
   if (points < kParallelEncodePoints) {
     for (const promql::MatrixSeries& s : m) {
       WriteSeries(s, w);
@@ -463,8 +505,13 @@ void WriteQueryData(const promql::QueryResult& result, JsonWriter& w) {
             w.BeginObject();
             w.Key("metric");
             w.LabelsObject(s.metric);
-            w.Key("value");
-            w.Point(s.t, s.v);
+            if (s.h != nullptr) {
+              w.Key("histogram");
+              w.HistogramPoint(s.t, *s.h);
+            } else {
+              w.Key("value");
+              w.Point(s.t, s.v);
+            }
             w.EndObject();
             w.MaybeFlush();
           }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 #include "vigil/promql/engine.h"
 
@@ -58,6 +59,11 @@ class JsonWriter {
   void Point(int64_t t_ms, double v);
   // [[<seconds>,"<value>"],…]: Point() for each, written faster.
   void Points(const std::vector<Sample>& points);
+  // [<seconds>,{"count":"…","sum":"…","buckets":[[<boundaries>,"<lower>",
+  // "<upper>","<count>"],…]}], as Prometheus's jsonutil.MarshalHistogram:
+  // populated buckets only, ascending; boundaries 0 = (l,u], 1 = [l,u),
+  // 2 = (l,u), 3 = [l,u]; no "buckets" key without populated buckets.
+  void HistogramPoint(int64_t t_ms, const FloatHistogram& h);
   // A scalar result as promql.Scalar's MarshalJSON writes it: the time as
   // the float64 seconds encoding/json prints, the value always in 'f' form
   // (1/time() is "0.0000000005566041786602497", never 5.566…e-10).

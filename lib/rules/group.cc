@@ -126,7 +126,11 @@ void RuleGroup::Eval(int64_t ts_ms) {
     for (const promql::VectorSample& sample : *vector) {
       // Out-of-order and duplicate samples are dropped and counted by the
       // store, as Prometheus only logs them.
-      (void)app->Append(sample.metric, sample.t, sample.v);
+      if (sample.h != nullptr) {
+        (void)app->AppendHistogram(0, sample.metric, sample.t, *sample.h);
+      } else {
+        (void)app->Append(sample.metric, sample.t, sample.v);
+      }
       returned.emplace(sample.metric.Hash(), sample.metric);
     }
     for (const auto& [h, labels] : s.previous_series[i]) {

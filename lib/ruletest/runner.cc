@@ -82,7 +82,7 @@ absl::StatusOr<Labels> ParseMetric(const std::string& text) {
   if (text.find_first_not_of(" \t\n") == std::string::npos) return Labels();
   auto desc = promql::ParseSeriesDescription(text);
   if (!desc.ok()) return desc.status();
-  if (!desc->values.empty()) {
+  if (!desc->values.empty() || !desc->histograms.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected values after the label set in ", text));
   }
@@ -161,6 +161,11 @@ class GroupRunner {
           promql::ParseSeriesDescription(absl::StrCat(s.series, " ", s.values));
       if (!desc.ok()) {
         errs->push_back(BadInput(std::string(desc.status().message())));
+        return false;
+      }
+      if (!desc->histograms.empty()) {
+        errs->push_back(BadInput(
+            "native histogram values in input_series are not supported yet"));
         return false;
       }
       series_.push_back({desc->labels, std::move(desc->values)});

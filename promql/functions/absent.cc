@@ -42,7 +42,7 @@ Labels AbsentLabels(const FunctionArgs& args) {
 }
 
 void AppendAbsent(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(EvalSample{AbsentLabels(args), args.t, 1, false});
+  out->push_back(EvalSample{AbsentLabels(args), args.t, 1, false, nullptr});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
@@ -49,11 +50,23 @@ absl::Status CountTransitions(const FunctionArgs& args, EvalVector* out,
       out);
 }
 
+// The native histograms of samples i-1 and i (null for floats).
+std::pair<const FloatHistogram*, const FloatHistogram*> HistPair(
+    const WindowSeries& w, size_t i) {
+  if (w.hists.empty()) return {nullptr, nullptr};
+  return {w.hists[i - 1].get(), w.hists[i].get()};
+}
+
 }  // namespace
 
-// Two NaNs in a row are not a change, although NaN != NaN.
+// Two NaNs in a row are not a change, although NaN != NaN. Between float and
+// histogram samples a change of type counts, as Prometheus does.
 absl::Status Changes(const FunctionArgs& args, EvalVector* out) {
   return CountTransitions(args, out, [](const WindowSeries& w, size_t i) {
+    auto [hp, hc] = HistPair(w, i);
+    if (hp != nullptr || hc != nullptr) {
+      return hp == nullptr || hc == nullptr || !hc->Equals(*hp);
+    }
     double prev = w.samples[i - 1].v;
     double cur = w.samples[i].v;
     return cur != prev && !(std::isnan(cur) && std::isnan(prev));
@@ -62,7 +75,19 @@ absl::Status Changes(const FunctionArgs& args, EvalVector* out) {
 
 // A drop in value, or a start timestamp saying the counter restarted.
 absl::Status Resets(const FunctionArgs& args, EvalVector* out) {
+  if (const auto* m = MatrixArg(args)) {
+    for (const WindowSeries& w : *m) {
+      if (!w.hists.empty() && !w.start_timestamps.empty()) {
+        return absl::UnimplementedError(
+            "native histograms with start timestamps are not supported yet");
+      }
+    }
+  }
   return CountTransitions(args, out, [](const WindowSeries& w, size_t i) {
+    auto [hp, hc] = HistPair(w, i);
+    if (hp != nullptr || hc != nullptr) {
+      return hp == nullptr || hc == nullptr || hc->DetectReset(*hp);
+    }
     const Sample& prev = w.samples[i - 1];
     const Sample& cur = w.samples[i];
     if (cur.v < prev.v) return true;

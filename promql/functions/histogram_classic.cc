@@ -1,6 +1,5 @@
 // histogram_quantile, histogram_quantiles and histogram_fraction over
-// classic histograms (series with an `le` label), and the native-histogram
-// functions, which find nothing to do on float samples.
+// classic histograms (series with an `le` label) and native histograms.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -16,6 +15,7 @@
 #include "lib/model/go_float.h"
 #include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
+#include "promql/functions/histogram_native.h"
 #include "promql/functions/impls.h"
 #include "promql/functions/quantile.h"
 
@@ -82,6 +82,7 @@ std::vector<ClassicHistogram> GroupBuckets(const FunctionArgs& args,
   std::vector<ClassicHistogram> out;
   absl::flat_hash_map<uint64_t, std::vector<size_t>> by_hash;
   for (const EvalSample& s : VectorArg(args, vector_index)) {
+    if (s.h != nullptr) continue;  // native histograms are handled apart
     std::string_view le = s.metric.Get(kBucketLabel);
     std::optional<double> bound = ParseGoFloat(le);
     if (!bound.has_value()) {
@@ -106,7 +107,52 @@ std::vector<ClassicHistogram> GroupBuckets(const FunctionArgs& args,
     }
     h->buckets.push_back(Bucket{*bound, s.v});
   }
-  return out;
+  // Prometheus: classic buckets that share their labels with a native
+  // histogram are dropped, with a warning (the native one too, see
+  // MixedWithClassic).
+  std::vector<ClassicHistogram> kept;
+  for (ClassicHistogram& c : out) {
+    bool mixed = false;
+    for (const EvalSample& s : VectorArg(args, vector_index)) {
+      if (s.h != nullptr && s.metric == c.metric) mixed = true;
+    }
+    if (mixed) {
+      Warn(args,
+           "vector contains a mix of classic and native histograms for metric "
+           "name " +
+               QuoteString(c.metric.MetricName()),
+           ArgPos(args, vector_index));
+      continue;
+    }
+    kept.push_back(std::move(c));
+  }
+  return kept;
+}
+
+// Whether the native histogram sample `s` has classic buckets with its
+// labels in the same vector; Prometheus then drops both.
+bool MixedWithClassic(const FunctionArgs& args, size_t vector_index,
+                      const EvalSample& s) {
+  for (const EvalSample& o : VectorArg(args, vector_index)) {
+    if (o.h != nullptr || !o.metric.Has(kBucketLabel)) continue;
+    if (LabelsBuilder(o.metric).Del(kBucketLabel).Build() == s.metric) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Prometheus's NaN-observation annotations for native histograms: a NaN sum
+// means some observations were NaN.
+void ReportNaNQuantile(const FunctionArgs& args, const EvalSample& s, double q,
+                       double result, size_t arg) {
+  if (!std::isnan(s.h->sum) || std::isnan(q) || q < 0 || q > 1) return;
+  Info(args,
+       WithMetricName(std::string("input to histogram_quantile has NaN "
+                                  "observations, result is ") +
+                          (std::isnan(result) ? "NaN" : "skewed higher"),
+                      s.metric.MetricName()),
+       ArgPos(args, arg));
 }
 
 void CheckQuantile(const FunctionArgs& args, double q, size_t arg_index) {
@@ -153,6 +199,12 @@ absl::Status HistogramQuantile(const FunctionArgs& args, EvalVector* out) {
   double q = ScalarArg(args, 0);
   CheckQuantile(args, q, 0);
   size_t first = out->size();
+  for (const EvalSample& s : VectorArg(args, 1)) {
+    if (s.h == nullptr || MixedWithClassic(args, 1, s)) continue;
+    const double r = NativeHistogramQuantile(q, *s.h);
+    ReportNaNQuantile(args, s, q, r, 1);
+    AppendDroppingName(args, s.metric, r, out);
+  }
   for (ClassicHistogram& h : GroupBuckets(args, 1)) {
     BucketQuantileResult r = BucketQuantile(q, &h.buckets);
     if (r.forced_monotonic) {
@@ -176,6 +228,13 @@ absl::Status HistogramQuantiles(const FunctionArgs& args, EvalVector* out) {
   size_t first = out->size();
   for (double q : qs) {
     std::string q_value = FormatOpenMetricsFloat(q);
+    for (const EvalSample& s : VectorArg(args, 0)) {
+      if (s.h == nullptr || MixedWithClassic(args, 0, s)) continue;
+      Labels metric = LabelsBuilder(s.metric).Set(label, q_value).Build();
+      const double r = NativeHistogramQuantile(q, *s.h);
+      ReportNaNQuantile(args, s, q, r, 0);
+      AppendDroppingName(args, metric, r, out);
+    }
     for (const ClassicHistogram& h : histograms) {
       // Each quantile works on a fresh copy: BucketQuantile rewrites.
       std::vector<Bucket> buckets = h.buckets;
@@ -194,17 +253,23 @@ absl::Status HistogramFraction(const FunctionArgs& args, EvalVector* out) {
   double lower = ScalarArg(args, 0);
   double upper = ScalarArg(args, 1);
   size_t first = out->size();
+  for (const EvalSample& s : VectorArg(args, 2)) {
+    if (s.h == nullptr || MixedWithClassic(args, 2, s)) continue;
+    if (std::isnan(s.h->sum)) {
+      Info(args,
+           WithMetricName("input to histogram_fraction has NaN observations, "
+                          "which are excluded from all fractions",
+                          s.metric.MetricName()),
+           ArgPos(args, 2));
+    }
+    AppendDroppingName(args, s.metric,
+                       NativeHistogramFraction(lower, upper, *s.h), out);
+  }
   for (ClassicHistogram& h : GroupBuckets(args, 2)) {
     AppendDroppingName(args, h.metric, BucketFraction(lower, upper, &h.buckets),
                        out);
   }
   return CheckDroppedNames(args, *out, first);
-}
-
-// histogram_count, _sum, _avg, _stddev and _stdvar read native histograms
-// only and skip float samples, which is all vigil stores.
-absl::Status NativeHistogramOnly(const FunctionArgs&, EvalVector*) {
-  return absl::OkStatus();
 }
 
 }  // namespace vigil::promql::functions

@@ -102,7 +102,13 @@ VIGIL_FUNCTION(SortByLabelDesc);
 VIGIL_FUNCTION(HistogramQuantile);
 VIGIL_FUNCTION(HistogramQuantiles);
 VIGIL_FUNCTION(HistogramFraction);
-VIGIL_FUNCTION(NativeHistogramOnly);
+
+// histogram_native.cc
+VIGIL_FUNCTION(HistogramCount);
+VIGIL_FUNCTION(HistogramSum);
+VIGIL_FUNCTION(HistogramAvg);
+VIGIL_FUNCTION(HistogramStddev);
+VIGIL_FUNCTION(HistogramStdvar);
 
 // absent.cc
 VIGIL_FUNCTION(Absent);

@@ -103,6 +103,7 @@ void SetLabel(const EvalSample& in, std::string_view dst,
   out->metric = LabelsBuilder(in.metric).Set(dst, value).Build();
   out->t = in.t;
   out->v = in.v;
+  out->h = in.h;
   // Writing __name__ explicitly keeps it, even on a series whose name was
   // due to be dropped.
   out->drop_name = dst == kMetricName ? false : in.drop_name;

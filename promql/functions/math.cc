@@ -87,7 +87,8 @@ absl::Status ClampMax(const FunctionArgs& args, EvalVector* out) {
 }
 
 absl::Status Pi(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(EvalSample{Labels(), args.t, std::numbers::pi, false});
+  out->push_back(
+      EvalSample{Labels(), args.t, std::numbers::pi, false, nullptr});
   return absl::OkStatus();
 }
 

@@ -12,12 +12,13 @@ absl::Status Scalar(const FunctionArgs& args, EvalVector* out) {
   const EvalVector& v = VectorArg(args, 0);
   double value =
       v.size() == 1 ? v[0].v : std::numeric_limits<double>::quiet_NaN();
-  out->push_back(EvalSample{Labels(), args.t, value, false});
+  out->push_back(EvalSample{Labels(), args.t, value, false, nullptr});
   return absl::OkStatus();
 }
 
 absl::Status Vector(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(EvalSample{Labels(), args.t, ScalarArg(args, 0), false});
+  out->push_back(
+      EvalSample{Labels(), args.t, ScalarArg(args, 0), false, nullptr});
   return absl::OkStatus();
 }
 
@@ -28,14 +29,16 @@ namespace vigil::promql::functions {
 // min_of(a, b) and max_of(a, b): Go's math.Min and math.Max, so a NaN
 // argument gives NaN.
 absl::Status MinOf(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(EvalSample{
-      Labels(), args.t, GoMin(ScalarArg(args, 0), ScalarArg(args, 1)), false});
+  out->push_back(EvalSample{Labels(), args.t,
+                            GoMin(ScalarArg(args, 0), ScalarArg(args, 1)),
+                            false, nullptr});
   return absl::OkStatus();
 }
 
 absl::Status MaxOf(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(EvalSample{
-      Labels(), args.t, GoMax(ScalarArg(args, 0), ScalarArg(args, 1)), false});
+  out->push_back(EvalSample{Labels(), args.t,
+                            GoMax(ScalarArg(args, 0), ScalarArg(args, 1)),
+                            false, nullptr});
   return absl::OkStatus();
 }
 

@@ -1,13 +1,17 @@
 // The *_over_time aggregations over a range vector, one value per series.
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "lib/model/go_float.h"
+#include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
+#include "promql/functions/histogram_sum.h"
 #include "promql/functions/impls.h"
 #include "promql/functions/quantile.h"
 
@@ -86,14 +90,90 @@ const Sample& Pick(Window s, Better better) {
   return *best;
 }
 
+std::string MetricNameOf(const WindowSeries& w) {
+  return w.metric != nullptr ? std::string(w.metric->MetricName()) : "";
+}
+
+// sum_over_time and avg_over_time over a window holding histograms
+// (Prometheus's aggrHistOverTime): a mix with floats has no result, nor do
+// histograms of exponential and custom schemas together. avg keeps an
+// incremental mean.
+absl::Status HistogramOverTime(const FunctionArgs& args, const WindowSeries& w,
+                               bool avg, EvalVector* out) {
+  for (const HistogramPtr& h : w.hists) {
+    if (h == nullptr) {
+      Warn(args,
+           "encountered a mix of histograms and floats for metric name " +
+               QuoteString(MetricNameOf(w)),
+           ArgPos(args, 0));
+      return absl::OkStatus();
+    }
+  }
+  bool reset_seen = false, not_reset_seen = false, reconciled = false;
+  auto track = [&](const FloatHistogram& h) {
+    reset_seen |= h.counter_reset_hint == CounterResetHint::kCounterReset;
+    not_reset_seen |=
+        h.counter_reset_hint == CounterResetHint::kNotCounterReset;
+  };
+  HistogramSummer acc(*w.hists[0], avg);
+  track(*w.hists[0]);
+  for (size_t i = 1; i < w.hists.size(); ++i) {
+    const FloatHistogram& h = *w.hists[i];
+    track(h);
+    FloatHistogram::AddInfo info;
+    absl::Status s = acc.Add(h, &info);
+    reconciled |= info.nhcb_bounds_reconciled;
+    if (!s.ok()) {
+      Warn(args,
+           "vector contains a mix of histograms with exponential and custom "
+           "buckets schemas for metric name " +
+               QuoteString(MetricNameOf(w)),
+           ArgPos(args, 0));
+      return absl::OkStatus();
+    }
+  }
+  if (reset_seen && not_reset_seen) {
+    Warn(args, "conflicting counter resets during histogram aggregation",
+         ArgPos(args, 0));
+  }
+  if (reconciled) {
+    Info(args, "mismatched custom buckets were reconciled during aggregation",
+         ArgPos(args, 0));
+  }
+  AppendForSeries(args, w, NamePolicy::kDrop, 0, out);
+  out->back().h = std::make_shared<const FloatHistogram>(acc.Result());
+  return absl::OkStatus();
+}
+
+// Runs `floats` over the float windows and HistogramOverTime over the
+// others.
+template <typename Fn>
+absl::Status SumOrAvg(const FunctionArgs& args, EvalVector* out, bool avg,
+                      Fn floats) {
+  const std::vector<WindowSeries>* matrix = MatrixArg(args);
+  if (matrix == nullptr) return absl::OkStatus();
+  const size_t first = out->size();
+  for (const WindowSeries& w : *matrix) {
+    if (w.samples.empty()) continue;
+    if (!w.hists.empty()) {
+      absl::Status s = HistogramOverTime(args, w, avg, out);
+      if (!s.ok()) return s;
+      continue;
+    }
+    AppendForSeries(args, w, NamePolicy::kDrop, floats(w.samples), out);
+  }
+  if (!args.delayed_name_removal) return CheckNoDuplicateLabelsets(*out, first);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status AvgOverTime(const FunctionArgs& args, EvalVector* out) {
-  return Aggregate(args, out, Average);
+  return SumOrAvg(args, out, /*avg=*/true, Average);
 }
 
 absl::Status SumOverTime(const FunctionArgs& args, EvalVector* out) {
-  return Aggregate(args, out, Sum);
+  return SumOrAvg(args, out, /*avg=*/false, Sum);
 }
 
 absl::Status CountOverTime(const FunctionArgs& args, EvalVector* out) {
@@ -167,14 +247,39 @@ absl::Status StdvarOverTime(const FunctionArgs& args, EvalVector* out) {
 
 // last_over_time and first_over_time act like an offset, so they keep the
 // metric name (Prometheus's engine exempts them from dropping it).
+namespace {
+
+// Gives the samples Aggregate appended from `first` on the histogram at
+// `pick` of their window, when it is one.
+void AttachHistograms(const FunctionArgs& args, size_t first, bool last,
+                      EvalVector* out) {
+  const std::vector<WindowSeries>* matrix = MatrixArg(args);
+  if (matrix == nullptr) return;
+  size_t k = first;
+  for (const WindowSeries& w : *matrix) {
+    if (w.samples.empty()) continue;
+    if (k >= out->size()) break;
+    if (!w.hists.empty()) (*out)[k].h = last ? w.hists.back() : w.hists.front();
+    ++k;
+  }
+}
+
+}  // namespace
+
 absl::Status LastOverTime(const FunctionArgs& args, EvalVector* out) {
-  return Aggregate(
+  const size_t first = out->size();
+  absl::Status s = Aggregate(
       args, out, [](Window s) { return s.back().v; }, NamePolicy::kKeep);
+  if (s.ok()) AttachHistograms(args, first, true, out);
+  return s;
 }
 
 absl::Status FirstOverTime(const FunctionArgs& args, EvalVector* out) {
-  return Aggregate(
+  const size_t first = out->size();
+  absl::Status s = Aggregate(
       args, out, [](Window s) { return s.front().v; }, NamePolicy::kKeep);
+  if (s.ok()) AttachHistograms(args, first, false, out);
+  return s;
 }
 
 absl::Status PresentOverTime(const FunctionArgs& args, EvalVector* out) {

@@ -4,9 +4,11 @@
 // resets and where a counter started (the extended forms ignore them, as
 // Prometheus does).
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
@@ -199,27 +201,364 @@ void CheckCounterName(const FunctionArgs& args, const WindowSeries& series) {
        ArgPos(args, 0));
 }
 
+std::string_view NameOf(const WindowSeries& series) {
+  return series.metric != nullptr ? series.metric->MetricName() : "";
+}
+
+void WarnNotCounter(const FunctionArgs& args, const WindowSeries& series) {
+  Warn(args,
+       "this native histogram metric is not a counter: " +
+           QuoteString(NameOf(series)),
+       ArgPos(args, 0));
+}
+
+void WarnNotGauge(const FunctionArgs& args, const WindowSeries& series) {
+  Warn(args,
+       "this native histogram metric is not a gauge: " +
+           QuoteString(NameOf(series)),
+       ArgPos(args, 0));
+}
+
+void WarnMixedTypes(const FunctionArgs& args, const WindowSeries& series) {
+  Warn(args,
+       "encountered a mix of histograms and floats for metric name " +
+           QuoteString(NameOf(series)),
+       ArgPos(args, 0));
+}
+
+void WarnMixedSchemas(const FunctionArgs& args, const WindowSeries& series) {
+  Warn(args,
+       "vector contains a mix of histograms with exponential and custom "
+       "buckets schemas for metric name " +
+           QuoteString(NameOf(series)),
+       ArgPos(args, 0));
+}
+
+bool IsGauge(const FloatHistogram& h) {
+  return h.counter_reset_hint == CounterResetHint::kGauge;
+}
+
+// last - first (minus what counter resets lost), Prometheus's
+// histogramRate; nullopt with a warning when the window cannot give one.
+std::optional<FloatHistogram> HistogramIncrease(
+    const FunctionArgs& args, const WindowSeries& series,
+    std::span<const HistogramPtr> points, bool is_counter) {
+  FloatHistogram prev = *points.front();
+  const FloatHistogram& last = *points.back();
+  if (is_counter && (IsGauge(prev) || IsGauge(last))) {
+    WarnNotCounter(args, series);
+  }
+  bool custom = prev.UsesCustomBuckets();
+  // A reset between the first two samples makes the first irrelevant,
+  // including its bucket layout.
+  if (is_counter && points.size() > 1 &&
+      points[1]->DetectReset(*points.front())) {
+    prev = FloatHistogram{};
+    prev.schema = points[1]->schema;
+    prev.custom_values = points[1]->custom_values;
+    custom = points[1]->UsesCustomBuckets();
+  }
+  if (last.UsesCustomBuckets() != custom) {
+    WarnMixedSchemas(args, series);
+    return std::nullopt;
+  }
+  int32_t min_schema = std::min(prev.schema, last.schema);
+  for (size_t i = 1; i + 1 < points.size(); ++i) {
+    if (!is_counter) continue;
+    const FloatHistogram& cur = *points[i];
+    if (IsGauge(cur)) WarnNotCounter(args, series);
+    min_schema = std::min(min_schema, cur.schema);
+    if (cur.UsesCustomBuckets() != custom) {
+      WarnMixedSchemas(args, series);
+      return std::nullopt;
+    }
+  }
+  FloatHistogram h = last;
+  if (!h.UsesCustomBuckets() && h.schema > min_schema) {
+    h.ReduceResolution(min_schema);
+  }
+  FloatHistogram::AddInfo info;
+  if (!h.Sub(prev, &info).ok()) {
+    WarnMixedSchemas(args, series);
+    return std::nullopt;
+  }
+  bool reconciled = info.nhcb_bounds_reconciled;
+  if (is_counter) {
+    const FloatHistogram* before = &prev;
+    for (size_t i = 1; i < points.size(); ++i) {
+      const FloatHistogram& cur = *points[i];
+      if (cur.DetectReset(*before)) {
+        if (!h.Add(*before, &info).ok()) {
+          WarnMixedSchemas(args, series);
+          return std::nullopt;
+        }
+        reconciled = reconciled || info.nhcb_bounds_reconciled;
+      }
+      before = &cur;
+    }
+  } else if (!IsGauge(*points.front()) || !IsGauge(last)) {
+    WarnNotGauge(args, series);
+  }
+  if (reconciled) {
+    Info(args, "mismatched custom buckets were reconciled during subtraction",
+         ArgPos(args, 0));
+  }
+  h.counter_reset_hint = CounterResetHint::kGauge;
+  h.Compact(0);
+  return h;
+}
+
+// h1 + (h2 - h1) * (t - t1) / (t2 - t1); after a counter reset the counter
+// started from zero (Prometheus's interpolateHistograms).
+std::optional<FloatHistogram> InterpolateHistograms(
+    const FloatHistogram& h1, int64_t t1, const FloatHistogram& h2, int64_t t2,
+    int64_t t, bool is_counter, bool* reconciled) {
+  if (t == t1) return h1;
+  if (t == t2) return h2;
+  const double fraction =
+      static_cast<double>(t - t1) / static_cast<double>(t2 - t1);
+  FloatHistogram r = h2;
+  if (is_counter && h2.DetectReset(h1)) return r.Mul(fraction);
+  FloatHistogram::AddInfo info;
+  if (!r.Sub(h1, &info).ok()) return std::nullopt;
+  *reconciled |= info.nhcb_bounds_reconciled;
+  r.Mul(fraction);
+  if (!r.Add(h1, &info).ok()) return std::nullopt;
+  *reconciled |= info.nhcb_bounds_reconciled;
+  return r;
+}
+
+// Prometheus's extendedHistogramRate: rate, increase and delta over an
+// anchored or smoothed window of native histograms.
+absl::Status ExtendedHistogramRate(const FunctionArgs& args,
+                                   const WindowSeries& series, bool is_counter,
+                                   bool is_rate, EvalVector* out) {
+  std::span<const Sample> f = series.samples;
+  std::span<const HistogramPtr> h = series.hists;
+  size_t last = f.size() - 1;
+  const int64_t range_start = args.range_start;
+  const int64_t range_end = args.range_end;
+  size_t found =
+      SearchFirst(last, [&](size_t i) { return f[i].t > range_start; });
+  const size_t first = found > 0 ? found - 1 : 0;
+  if (args.smoothed) {
+    last = SearchFirst(last, [&](size_t i) { return f[i].t >= range_end; });
+  }
+  if (f[last].t <= range_start) return absl::OkStatus();
+  if (args.smoothed && f[first].t > range_end) return absl::OkStatus();
+  const bool custom = h[first]->UsesCustomBuckets();
+  for (size_t i = first; i <= last; ++i) {
+    if (h[i]->UsesCustomBuckets() != custom) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+    if (is_counter && IsGauge(*h[i])) WarnNotCounter(args, series);
+  }
+  bool reconciled = false;
+  std::optional<FloatHistogram> left =
+      args.smoothed && f[first].t < range_start
+          ? InterpolateHistograms(*h[first], f[first].t, *h[first + 1],
+                                  f[first + 1].t, range_start, is_counter,
+                                  &reconciled)
+          : std::optional<FloatHistogram>(*h[first]);
+  std::optional<FloatHistogram> right =
+      args.smoothed && last > 0 && f[last].t > range_end
+          ? InterpolateHistograms(*h[last - 1], f[last - 1].t, *h[last],
+                                  f[last].t, range_end, is_counter, &reconciled)
+          : std::optional<FloatHistogram>(*h[last]);
+  if (!left.has_value() || !right.has_value()) {
+    WarnMixedSchemas(args, series);
+    return absl::OkStatus();
+  }
+  if (!is_counter && (!IsGauge(*left) || !IsGauge(*right))) {
+    WarnNotGauge(args, series);
+  }
+  FloatHistogram result = *right;
+  FloatHistogram::AddInfo info;
+  if (!result.Sub(*left, &info).ok()) {
+    WarnMixedSchemas(args, series);
+    return absl::OkStatus();
+  }
+  if (info.nhcb_bounds_reconciled) reconciled = true;
+  if (is_counter) {
+    // Resets between the boundary values; `left` stands for h[first].
+    size_t lo = first + 1;
+    const FloatHistogram* prev = &*left;
+    if (args.smoothed && f[first].t < range_start && first + 1 < h.size() &&
+        h[first + 1]->DetectReset(*h[first])) {
+      // The left interpolation already spans that reset.
+      prev = h[first + 1].get();
+      ++lo;
+    }
+    std::optional<FloatHistogram> correction;
+    auto add = [&](const FloatHistogram& x) {
+      if (!correction.has_value()) {
+        correction = x;
+        return true;
+      }
+      return correction->Add(x).ok();
+    };
+    if (lo <= last) {
+      for (size_t i = lo; i + 1 <= last; ++i) {
+        if (h[i]->DetectReset(*prev) && !add(*prev)) {
+          WarnMixedSchemas(args, series);
+          return absl::OkStatus();
+        }
+        prev = h[i].get();
+      }
+      if (right->DetectReset(*prev) && !add(*prev)) {
+        WarnMixedSchemas(args, series);
+        return absl::OkStatus();
+      }
+    }
+    if (correction.has_value() && !result.Add(*correction, &info).ok()) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+  }
+  if (reconciled) {
+    Info(args, "mismatched custom buckets were reconciled during subtraction",
+         ArgPos(args, 0));
+  }
+  if (is_rate) result.Div(RangeSeconds(args));
+  result.counter_reset_hint = CounterResetHint::kGauge;
+  result.Compact(0);
+  AppendForSeries(args, series, NamePolicy::kDrop, 0, out);
+  out->back().h = std::make_shared<const FloatHistogram>(std::move(result));
+  return absl::OkStatus();
+}
+
+// rate, increase and delta over a window of native histograms.
+absl::Status HistogramRate(const FunctionArgs& args, const WindowSeries& series,
+                           bool is_counter, bool is_rate, EvalVector* out) {
+  std::span<const HistogramPtr> hs = series.hists;
+  if (std::any_of(hs.begin(), hs.end(),
+                  [](const HistogramPtr& h) { return h == nullptr; })) {
+    WarnMixedTypes(args, series);
+    return absl::OkStatus();
+  }
+  if (args.anchored || args.smoothed) {
+    return ExtendedHistogramRate(args, series, is_counter, is_rate, out);
+  }
+  if (!series.start_timestamps.empty()) {
+    return absl::UnimplementedError(
+        "native histograms with start timestamps are not supported yet");
+  }
+  if (hs.size() < 2) return absl::OkStatus();
+  std::optional<FloatHistogram> h =
+      HistogramIncrease(args, series, hs, is_counter);
+  if (!h.has_value()) return absl::OkStatus();
+  std::span<const Sample> s = series.samples;
+  const double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
+  const double average = sampled / static_cast<double>(s.size() - 1);
+  const double threshold = average * kExtrapolationThresholdFactor;
+  double to_start = static_cast<double>(s.front().t - args.range_start) / 1000;
+  double to_end = static_cast<double>(args.range_end - s.back().t) / 1000;
+  if (to_start >= threshold) to_start = average / 2;
+  if (is_counter && h->count > 0 && hs.front()->count >= 0) {
+    const double to_zero = sampled * (hs.front()->count / h->count);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  if (to_end >= threshold) to_end = average / 2;
+  double factor = (sampled + to_start + to_end) / sampled;
+  if (is_rate) factor /= RangeSeconds(args);
+  h->Mul(factor);
+  AppendForSeries(args, series, NamePolicy::kDrop, 0, out);
+  out->back().h = std::make_shared<const FloatHistogram>(std::move(*h));
+  return absl::OkStatus();
+}
+
 absl::Status RateLike(const FunctionArgs& args, EvalVector* out,
                       bool is_counter, bool is_rate, bool check_name) {
-  bool extended = args.anchored || args.smoothed;
-  return ForEachWindow(
-      args, NamePolicy::kDrop,
-      [&](const WindowSeries& series) {
-        std::optional<double> v =
-            extended ? ExtendedRate(args, series.samples, is_counter, is_rate)
-                     : ExtrapolatedRate(args, series, is_counter, is_rate);
-        if (v.has_value() && check_name) CheckCounterName(args, series);
-        return v;
-      },
-      out);
+  const bool extended = args.anchored || args.smoothed;
+  const std::vector<WindowSeries>* matrix = MatrixArg(args);
+  if (matrix == nullptr) return absl::OkStatus();
+  const size_t first = out->size();
+  for (const WindowSeries& series : *matrix) {
+    if (series.samples.empty()) continue;
+    if (!series.hists.empty()) {
+      absl::Status s = HistogramRate(args, series, is_counter, is_rate, out);
+      if (!s.ok()) return s;
+      continue;
+    }
+    std::optional<double> v =
+        extended ? ExtendedRate(args, series.samples, is_counter, is_rate)
+                 : ExtrapolatedRate(args, series, is_counter, is_rate);
+    if (!v.has_value()) continue;
+    if (check_name) CheckCounterName(args, series);
+    AppendForSeries(args, series, NamePolicy::kDrop, *v, out);
+  }
+  if (!args.delayed_name_removal) return CheckNoDuplicateLabelsets(*out, first);
+  return absl::OkStatus();
+}
+
+// irate and idelta over the last two samples when either is a histogram
+// (Prometheus's instantValue).
+absl::Status InstantHistogramValue(const FunctionArgs& args,
+                                   const WindowSeries& series, bool is_rate,
+                                   EvalVector* out) {
+  const size_t n = series.samples.size();
+  if (!series.start_timestamps.empty()) {
+    return absl::UnimplementedError(
+        "native histograms with start timestamps are not supported yet");
+  }
+  if (n < 2) return absl::OkStatus();
+  const HistogramPtr& hp = series.hists[n - 2];
+  const HistogramPtr& hl = series.hists[n - 1];
+  const int64_t interval = series.samples[n - 1].t - series.samples[n - 2].t;
+  if (interval == 0) return absl::OkStatus();
+  if (hp == nullptr || hl == nullptr) {
+    WarnMixedTypes(args, series);
+    return absl::OkStatus();
+  }
+  FloatHistogram h = *hl;
+  if (is_rate && (IsGauge(*hl) || IsGauge(*hp))) WarnNotCounter(args, series);
+  if (!is_rate && (!IsGauge(*hl) || !IsGauge(*hp))) WarnNotGauge(args, series);
+  if (!is_rate || !hl->DetectReset(*hp)) {
+    FloatHistogram::AddInfo info;
+    if (!h.Sub(*hp, &info).ok()) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+    if (info.nhcb_bounds_reconciled) {
+      Info(args, "mismatched custom buckets were reconciled during subtraction",
+           ArgPos(args, 0));
+    }
+  }
+  h.counter_reset_hint = CounterResetHint::kGauge;
+  h.Compact(0);
+  if (is_rate) h.Div(static_cast<double>(interval) / 1000);
+  AppendForSeries(args, series, NamePolicy::kDrop, 0, out);
+  out->back().h = std::make_shared<const FloatHistogram>(std::move(h));
+  return absl::OkStatus();
 }
 
 // Prometheus's instantValue: the last two samples only.
 absl::Status InstantValue(const FunctionArgs& args, EvalVector* out,
                           bool is_rate) {
+  const std::vector<WindowSeries>* matrix = MatrixArg(args);
+  if (matrix != nullptr &&
+      std::any_of(matrix->begin(), matrix->end(),
+                  [](const WindowSeries& w) { return !w.hists.empty(); })) {
+    const size_t first = out->size();
+    for (const WindowSeries& series : *matrix) {
+      if (series.hists.empty()) continue;
+      absl::Status s = InstantHistogramValue(args, series, is_rate, out);
+      if (!s.ok()) return s;
+    }
+    if (!args.delayed_name_removal) {
+      absl::Status s = CheckNoDuplicateLabelsets(*out, first);
+      if (!s.ok()) return s;
+    }
+    if (std::all_of(matrix->begin(), matrix->end(),
+                    [](const WindowSeries& w) { return !w.hists.empty(); })) {
+      return absl::OkStatus();
+    }
+  }
   return ForEachWindow(
       args, NamePolicy::kDrop,
       [&](const WindowSeries& series) -> std::optional<double> {
+        if (!series.hists.empty()) return std::nullopt;  // done above
         std::span<const Sample> s = series.samples;
         if (s.size() < 2) return std::nullopt;
         const size_t n = s.size();

@@ -114,7 +114,7 @@ absl::Status DateFunction(const FunctionArgs& args, EvalVector* out, Fn fn) {
   if (args.call.args.empty()) {
     // Go's integer division truncates: time.Unix(ts/1000, 0).
     CivilTime c = ToCivil(args.t / 1000);
-    out->push_back(EvalSample{Labels(), args.t, fn(c), false});
+    out->push_back(EvalSample{Labels(), args.t, fn(c), false, nullptr});
     return absl::OkStatus();
   }
   size_t first = out->size();
@@ -128,8 +128,8 @@ absl::Status DateFunction(const FunctionArgs& args, EvalVector* out, Fn fn) {
 }  // namespace
 
 absl::Status Time(const FunctionArgs& args, EvalVector* out) {
-  out->push_back(
-      EvalSample{Labels(), args.t, static_cast<double>(args.t) / 1000, false});
+  out->push_back(EvalSample{
+      Labels(), args.t, static_cast<double>(args.t) / 1000, false, nullptr});
   return absl::OkStatus();
 }
 

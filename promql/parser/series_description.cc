@@ -4,6 +4,8 @@
 #include "vigil/promql/series_description.h"
 
 #include <cctype>
+#include <cmath>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -18,6 +20,8 @@ namespace {
 
 // More values than any test needs; bounds memory for a hostile `1x1e12`.
 constexpr uint64_t kMaxSeriesValues = 50'000'000;
+// Far more than Prometheus's exposition allows per histogram by default.
+constexpr size_t kMaxHistogramBuckets = 100'000;
 
 absl::Status DescError(std::string_view input, int32_t pos,
                        std::string_view msg) {
@@ -29,22 +33,25 @@ class ValuesParser {
  public:
   ValuesParser(std::string_view input, size_t pos) : in_(input), pos_(pos) {}
 
-  absl::Status Parse(std::vector<std::optional<double>>* values) {
+  absl::Status Parse(std::vector<std::optional<double>>* values,
+                     std::vector<HistogramPtr>* histograms) {
     for (;;) {
       while (pos_ < in_.size() && std::isspace(Byte(pos_))) ++pos_;
-      if (pos_ >= in_.size()) return absl::OkStatus();
+      if (pos_ >= in_.size()) break;
       item_start_ = pos_;
+      absl::Status s;
       if (in_.compare(pos_, 2, "{{") == 0) {
-        return absl::UnimplementedError(
-            "native histogram values are not supported in series "
-            "descriptions");
+        s = ParseHistogramItem(values, histograms);
+      } else {
+        s = ParseItem(values);
       }
-      absl::Status s = ParseItem(values);
       if (!s.ok()) return s;
       if (pos_ < in_.size() && !std::isspace(Byte(pos_))) {
         return Error(pos_, "unexpected character in series values");
       }
     }
+    if (!histograms->empty()) histograms->resize(values->size());
+    return absl::OkStatus();
   }
 
  private:
@@ -167,6 +174,202 @@ class ValuesParser {
     return absl::OkStatus();
   }
 
+  // `{{...}}`, `{{...}}xK` or `{{...}}[+-]{{...}}xK`.
+  absl::Status ParseHistogramItem(std::vector<std::optional<double>>* values,
+                                  std::vector<HistogramPtr>* histograms) {
+    FloatHistogram base;
+    absl::Status s = ParseHistogram(&base);
+    if (!s.ok()) return s;
+    auto push = [&](FloatHistogram h) {
+      histograms->resize(values->size());
+      values->push_back(std::nullopt);
+      histograms->push_back(
+          std::make_shared<const FloatHistogram>(std::move(h)));
+    };
+    if (pos_ >= in_.size() || std::isspace(Byte(pos_))) {
+      push(std::move(base));
+      return absl::OkStatus();
+    }
+    double sign = 0;
+    FloatHistogram inc;
+    if (in_[pos_] == '+' || in_[pos_] == '-') {
+      sign = in_[pos_] == '-' ? -1 : 1;
+      const size_t op = pos_;
+      ++pos_;
+      if (in_.compare(pos_, 2, "{{") != 0) {
+        return Error(op, "expected a histogram after the operator");
+      }
+      s = ParseHistogram(&inc);
+      if (!s.ok()) return s;
+    }
+    if (pos_ >= in_.size() || in_[pos_] != 'x') {
+      return Error(pos_, "expected \"x\" after the histogram");
+    }
+    ++pos_;
+    uint64_t times = 0;
+    s = ParseUint(&times);
+    if (!s.ok()) return s;
+    if (sign == 0) {
+      // Copies share one histogram.
+      auto shared = std::make_shared<const FloatHistogram>(std::move(base));
+      for (uint64_t i = 0; i <= times; ++i) {
+        histograms->resize(values->size());
+        values->push_back(std::nullopt);
+        histograms->push_back(shared);
+      }
+      return absl::OkStatus();
+    }
+    const size_t size =
+        base.positive_buckets.size() + base.negative_buckets.size() +
+        inc.positive_buckets.size() + inc.negative_buckets.size() + 1;
+    if (times * size > kMaxSeriesValues) {
+      return Error(item_start_, "too many histogram buckets in series");
+    }
+    FloatHistogram cur = base;
+    push(cur);
+    for (uint64_t i = 1; i <= times; ++i) {
+      {
+        // Prometheus: the increment may not have a lower resolution.
+        if (cur.schema > inc.schema) {
+          return Error(item_start_,
+                       Cat("error combining histograms: cannot merge from "
+                           "schema ",
+                           inc.schema, " to ", cur.schema));
+        }
+        FloatHistogram next = cur;
+        absl::Status st = sign > 0 ? next.Add(inc) : next.Sub(inc);
+        if (!st.ok()) {
+          return Error(item_start_, Cat("error combining histograms: ",
+                                        FromAbsl(st.message())));
+        }
+        cur = std::move(next);
+      }
+      push(cur);
+    }
+    return absl::OkStatus();
+  }
+
+  void SkipSpaces() {
+    while (pos_ < in_.size() && std::isspace(Byte(pos_))) ++pos_;
+  }
+
+  absl::Status ParseFloatList(std::vector<double>* out) {
+    if (pos_ >= in_.size() || in_[pos_] != '[') {
+      return Error(pos_, "expected \"[\"");
+    }
+    ++pos_;
+    for (;;) {
+      SkipSpaces();
+      if (pos_ >= in_.size()) return Error(pos_, "unterminated list");
+      if (in_[pos_] == ']') {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      if (out->size() >= kMaxHistogramBuckets) {
+        return Error(pos_, "too many buckets in histogram");
+      }
+      double v = 0;
+      absl::Status s = ParseSignedNumber(&v);
+      if (!s.ok()) return s;
+      out->push_back(v);
+    }
+  }
+
+  absl::Status ParseInt(int64_t* out) {
+    double v = 0;
+    const size_t begin = pos_;
+    absl::Status s = ParseSignedNumber(&v);
+    if (!s.ok()) return s;
+    if (v != std::floor(v) || std::abs(v) > 1e9) {
+      return Error(begin, "expected an integer");
+    }
+    *out = static_cast<int64_t>(v);
+    return absl::OkStatus();
+  }
+
+  // One `{{key:value ...}}`, as Prometheus's buildHistogramFromMap reads it.
+  absl::Status ParseHistogram(FloatHistogram* h) {
+    pos_ += 2;
+    std::vector<double> buckets, n_buckets;
+    int64_t offset = 0, n_offset = 0;
+    for (;;) {
+      SkipSpaces();
+      if (in_.compare(pos_, 2, "}}") == 0) {
+        pos_ += 2;
+        break;
+      }
+      const size_t key_start = pos_;
+      while (pos_ < in_.size() &&
+             (std::isalpha(Byte(pos_)) || in_[pos_] == '_')) {
+        ++pos_;
+      }
+      const std::string_view key = in_.substr(key_start, pos_ - key_start);
+      if (key.empty() || pos_ >= in_.size() || in_[pos_] != ':') {
+        return Error(key_start, "expected a histogram key and \":\"");
+      }
+      ++pos_;
+      absl::Status s;
+      int64_t n = 0;
+      if (key == "schema") {
+        s = ParseInt(&n);
+        h->schema = static_cast<int32_t>(n);
+      } else if (key == "sum") {
+        s = ParseSignedNumber(&h->sum);
+      } else if (key == "count") {
+        s = ParseSignedNumber(&h->count);
+      } else if (key == "z_bucket") {
+        s = ParseSignedNumber(&h->zero_count);
+      } else if (key == "z_bucket_w") {
+        s = ParseSignedNumber(&h->zero_threshold);
+      } else if (key == "buckets") {
+        s = ParseFloatList(&buckets);
+      } else if (key == "n_buckets") {
+        s = ParseFloatList(&n_buckets);
+      } else if (key == "custom_values") {
+        s = ParseFloatList(&h->custom_values);
+      } else if (key == "offset") {
+        s = ParseInt(&offset);
+      } else if (key == "n_offset") {
+        s = ParseInt(&n_offset);
+      } else if (key == "counter_reset_hint") {
+        const size_t vs = pos_;
+        while (pos_ < in_.size() &&
+               (std::isalpha(Byte(pos_)) || in_[pos_] == '_')) {
+          ++pos_;
+        }
+        const std::string_view v = in_.substr(vs, pos_ - vs);
+        if (v == "unknown") {
+          h->counter_reset_hint = CounterResetHint::kUnknown;
+        } else if (v == "reset") {
+          h->counter_reset_hint = CounterResetHint::kCounterReset;
+        } else if (v == "not_reset") {
+          h->counter_reset_hint = CounterResetHint::kNotCounterReset;
+        } else if (v == "gauge") {
+          h->counter_reset_hint = CounterResetHint::kGauge;
+        } else {
+          return Error(vs, Cat("invalid counter reset hint ", v));
+        }
+      } else {
+        return Error(key_start, Cat("unknown histogram key ", key));
+      }
+      if (!s.ok()) return s;
+    }
+    if (!IsExponentialSchema(h->schema) && !h->UsesCustomBuckets()) {
+      return Error(item_start_, Cat("invalid histogram schema ", h->schema));
+    }
+    if (!buckets.empty()) {
+      h->positive_spans.push_back({static_cast<int32_t>(offset),
+                                   static_cast<uint32_t>(buckets.size())});
+      h->positive_buckets = std::move(buckets);
+    }
+    if (!n_buckets.empty()) {
+      h->negative_spans.push_back({static_cast<int32_t>(n_offset),
+                                   static_cast<uint32_t>(n_buckets.size())});
+      h->negative_buckets = std::move(n_buckets);
+    }
+    return absl::OkStatus();
+  }
+
   std::string_view in_;
   size_t pos_;
   size_t item_start_ = 0;
@@ -238,7 +441,7 @@ absl::StatusOr<SeriesDescription> ParseSeriesDescription(
   }
   desc.labels = builder.Build();
   ValuesParser values(input, values_start);
-  absl::Status s = values.Parse(&desc.values);
+  absl::Status s = values.Parse(&desc.values, &desc.histograms);
   if (!s.ok()) return s;
   return desc;
 }

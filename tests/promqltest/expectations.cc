@@ -48,13 +48,56 @@ std::string FormatVector(const promql::Vector& v) {
   return absl::StrJoin(parts, "\n");
 }
 
+// Prometheus's formatSeriesResult.
+std::string FormatSeries(const promql::MatrixSeries& s) {
+  std::vector<std::string> hs;
+  for (const auto& p : s.histograms) {
+    hs.push_back(absl::StrCat(p.h->TestExpression(), " @[", p.t, "]"));
+  }
+  return absl::StrCat(FormatPoints(s.samples), " and ", s.histograms.size(),
+                      " histogram point", s.histograms.size() == 1 ? "" : "s",
+                      " [", absl::StrJoin(hs, " "), "]");
+}
+
 std::string FormatMatrix(const promql::Matrix& m) {
   std::vector<std::string> parts;
   for (const auto& s : m) {
-    parts.push_back(
-        absl::StrCat(s.metric.ToString(), " => ", FormatPoints(s.samples)));
+    parts.push_back(absl::StrCat(s.metric.ToString(), " => ", FormatSeries(s)));
   }
   return absl::StrJoin(parts, "\n");
+}
+
+bool BucketsAlmostEqual(const std::vector<double>& a,
+                        const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!AlmostEqual(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+// Upstream's compareNativeHistogram over Compact(0) copies: floats within
+// the tolerance, the layout exact, the counter reset hint ignored.
+bool HistogramsAlmostEqual(const FloatHistogram& want_in,
+                           const FloatHistogram& got_in) {
+  FloatHistogram want = want_in;
+  FloatHistogram got = got_in;
+  want.Compact(0);
+  got.Compact(0);
+  if (want.schema != got.schema || !AlmostEqual(want.count, got.count) ||
+      !AlmostEqual(want.sum, got.sum)) {
+    return false;
+  }
+  if (want.UsesCustomBuckets() &&
+      !CustomBucketBoundsMatch(want.custom_values, got.custom_values)) {
+    return false;
+  }
+  return want.zero_threshold == got.zero_threshold &&
+         AlmostEqual(want.zero_count, got.zero_count) &&
+         want.negative_spans == got.negative_spans &&
+         BucketsAlmostEqual(want.negative_buckets, got.negative_buckets) &&
+         want.positive_spans == got.positive_spans &&
+         BucketsAlmostEqual(want.positive_buckets, got.positive_buckets);
 }
 
 // An omitted (`_`) instant expectation compares as 0, as upstream's zero
@@ -81,6 +124,7 @@ absl::Status CompareMatrix(const EvalCommand& ev, const promql::Matrix& m) {
     seen.insert(series.metric);
     const ExpectedSeries& exp = it->second;
     std::vector<Sample> want;
+    std::vector<promql::HistogramPoint> want_h;
     for (size_t i = 0; i < exp.values.size(); ++i) {
       int64_t t = ev.start_ms + static_cast<int64_t>(i) * ev.step_ms;
       if (ev.end_ms == kNoEnd || t > ev.end_ms) {
@@ -89,27 +133,50 @@ absl::Status CompareMatrix(const EvalCommand& ev, const promql::Matrix& m) {
             exp.labels.ToString(),
             ", but query time range cannot return this many points"));
       }
-      if (exp.values[i].has_value()) want.push_back({t, *exp.values[i]});
+      if (i < exp.histograms.size() && exp.histograms[i] != nullptr) {
+        want_h.push_back({t, exp.histograms[i]});
+      } else if (exp.values[i].has_value()) {
+        want.push_back({t, *exp.values[i]});
+      }
     }
-    if (want.size() != series.samples.size()) {
-      return Fail(absl::StrCat(
-          "expected ", want.size(), " float points and 0 histogram points for ",
-          exp.labels.ToString(), ", but got ", FormatPoints(series.samples)));
+    if (want.size() != series.samples.size() ||
+        want_h.size() != series.histograms.size()) {
+      return Fail(absl::StrCat("expected ", want.size(), " float points and ",
+                               want_h.size(), " histogram points for ",
+                               exp.labels.ToString(), ", but got ",
+                               FormatSeries(series)));
     }
     for (size_t i = 0; i < want.size(); ++i) {
       const Sample& got = series.samples[i];
       if (want[i].t != got.t) {
-        return Fail(absl::StrCat(
-            "expected float value at index ", i, " for ", exp.labels.ToString(),
-            " to have timestamp ", want[i].t, ", but it had timestamp ", got.t,
-            " (result has ", FormatPoints(series.samples), ")"));
+        return Fail(absl::StrCat("expected float value at index ", i, " for ",
+                                 exp.labels.ToString(), " to have timestamp ",
+                                 want[i].t, ", but it had timestamp ", got.t,
+                                 " (result has ", FormatSeries(series), ")"));
       }
       if (!AlmostEqual(got.v, want[i].v)) {
-        return Fail(absl::StrCat(
-            "expected float value at index ", i, " (t=", got.t, ") for ",
-            exp.labels.ToString(), " to be ", FormatGoFloat(want[i].v),
-            ", but got ", FormatGoFloat(got.v), " (result has ",
-            FormatPoints(series.samples), ")"));
+        return Fail(absl::StrCat("expected float value at index ", i,
+                                 " (t=", got.t, ") for ", exp.labels.ToString(),
+                                 " to be ", FormatGoFloat(want[i].v),
+                                 ", but got ", FormatGoFloat(got.v),
+                                 " (result has ", FormatSeries(series), ")"));
+      }
+    }
+    for (size_t i = 0; i < want_h.size(); ++i) {
+      const promql::HistogramPoint& got = series.histograms[i];
+      if (want_h[i].t != got.t) {
+        return Fail(absl::StrCat("expected histogram value at index ", i,
+                                 " for ", exp.labels.ToString(),
+                                 " to have timestamp ", want_h[i].t,
+                                 ", but it had timestamp ", got.t,
+                                 " (result has ", FormatSeries(series), ")"));
+      }
+      if (!HistogramsAlmostEqual(*want_h[i].h, *got.h)) {
+        return Fail(absl::StrCat("expected histogram value at index ", i,
+                                 " (t=", got.t, ") for ", exp.labels.ToString(),
+                                 " to be ", want_h[i].h->TestExpression(),
+                                 ", but got ", got.h->TestExpression(),
+                                 " (result has ", FormatSeries(series), ")"));
       }
     }
   }
@@ -134,7 +201,8 @@ absl::Status CompareVector(const EvalCommand& ev, const promql::Vector& v) {
     if (it == ev.expected.end()) {
       return Fail(absl::StrCat("unexpected metric ", sample.metric.ToString(),
                                " in result, has value ",
-                               FormatGoFloat(sample.v)));
+                               sample.h != nullptr ? sample.h->TestExpression()
+                                                   : FormatGoFloat(sample.v)));
     }
     const ExpectedSeries& exp = it->second;
     if (ev.IsOrdered() && exp.pos != static_cast<int>(pos) + 1) {
@@ -146,6 +214,29 @@ absl::Status CompareVector(const EvalCommand& ev, const promql::Vector& v) {
     if (exp.values.empty()) {
       return Fail(absl::StrCat("expected metric ", exp.labels.ToString(),
                                " has no value to compare with"));
+    }
+    const HistogramPtr want_h =
+        exp.histograms.empty() ? nullptr : exp.histograms[0];
+    if (want_h == nullptr && sample.h != nullptr) {
+      return Fail(absl::StrCat(
+          "expected float value ", FormatGoFloat(ValueOrZero(exp.values[0])),
+          " for ", sample.metric.ToString(), " but got histogram ",
+          sample.h->TestExpression()));
+    }
+    if (want_h != nullptr && sample.h == nullptr) {
+      return Fail(absl::StrCat("expected histogram ", want_h->TestExpression(),
+                               " for ", sample.metric.ToString(),
+                               " but got float value ",
+                               FormatGoFloat(sample.v)));
+    }
+    if (want_h != nullptr) {
+      if (!HistogramsAlmostEqual(*want_h, *sample.h)) {
+        return Fail(absl::StrCat("expected ", want_h->TestExpression(), " for ",
+                                 sample.metric.ToString(), " but got ",
+                                 sample.h->TestExpression()));
+      }
+      seen.insert(sample.metric);
+      continue;
     }
     double want = ValueOrZero(exp.values[0]);
     if (!AlmostEqual(want, sample.v)) {

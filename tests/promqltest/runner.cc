@@ -1,6 +1,8 @@
 #include "tests/promqltest/runner.h"
 
 #include <chrono>
+#include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -9,6 +11,8 @@
 #include "re2/re2.h"
 #include "tests/promqltest/at_modifier_variants.h"
 #include "tests/promqltest/expectations.h"
+#include "tests/promqltest/go_literals.h"
+#include "tests/promqltest/test_file_parser.h"
 #include "tests/promqltest/text_util.h"
 #include "tests/support/memory_storage.h"
 #include "vigil/promql/parser.h"
@@ -127,9 +131,73 @@ class FileRunner {
         if (i < offsets.size() && offsets[i].has_value()) st = t + *offsets[i];
         storage_.Add(s.labels, t, *s.values[i], st);
       }
+      for (size_t i = 0; i < s.histograms.size(); ++i) {
+        if (s.histograms[i] == nullptr) continue;
+        const int64_t t = static_cast<int64_t>(i) * cmd.step_ms;
+        int64_t st = 0;
+        if (i < offsets.size() && offsets[i].has_value()) st = t + *offsets[i];
+        storage_.AddHistogram(s.labels, t, *s.histograms[i], st);
+      }
     }
+    if (cmd.with_nhcb) LoadNhcb(cmd);
     unsupported_.insert(unsupported_.end(), cmd.unsupported.begin(),
                         cmd.unsupported.end());
+  }
+
+  // upstream's appendCustomHistogram: the classic histograms of the block
+  // also loaded as native histograms with custom buckets, one per series
+  // and step (convertnhcb.TempHistogram).
+  void LoadNhcb(const LoadCommand& cmd) {
+    struct Temp {
+      std::map<double, double> buckets;  // le -> cumulative count
+      std::optional<double> count;
+      double sum = 0;
+    };
+    std::map<Labels, std::map<int64_t, Temp>> by_series;
+    for (const auto& s : cmd.series) {
+      std::optional<Labels> base = NhcbSeriesFor(s.labels);
+      if (!base.has_value()) continue;
+      const std::string_view name = s.labels.MetricName();
+      const std::optional<double> le = name.ends_with("_bucket")
+                                           ? ParseGoFloat(s.labels.Get("le"))
+                                           : std::nullopt;
+      for (size_t i = 0; i < s.values.size(); ++i) {
+        if (!s.values[i].has_value() || IsStaleNaN(*s.values[i])) continue;
+        Temp& t = by_series[*base][static_cast<int64_t>(i) * cmd.step_ms];
+        if (le.has_value()) {
+          t.buckets[*le] = *s.values[i];
+        } else if (name.ends_with("_count")) {
+          t.count = *s.values[i];
+        } else {
+          t.sum = *s.values[i];
+        }
+      }
+    }
+    const double inf = std::numeric_limits<double>::infinity();
+    for (auto& [labels, by_time] : by_series) {
+      for (auto& [t, temp] : by_time) {
+        if (temp.buckets.empty() || temp.buckets.rbegin()->first != inf) {
+          // No +Inf bucket: it holds the count (or the last bucket's).
+          double c = temp.count.value_or(
+              temp.buckets.empty() ? 0 : temp.buckets.rbegin()->second);
+          temp.buckets[inf] = c;
+        }
+        FloatHistogram h;
+        h.schema = kCustomBucketsSchema;
+        h.count = temp.count.value_or(temp.buckets.rbegin()->second);
+        h.sum = temp.sum;
+        double prev = 0;
+        for (const auto& [bound, c] : temp.buckets) {
+          h.positive_buckets.push_back(c - prev);
+          prev = c;
+          if (bound != inf) h.custom_values.push_back(bound);
+        }
+        h.positive_spans.push_back(
+            {0, static_cast<uint32_t>(h.positive_buckets.size())});
+        h.Compact(0);
+        storage_.AddHistogram(labels, t, h);
+      }
+    }
   }
 
   void Clear() {
@@ -268,6 +336,12 @@ class FileRunner {
       for (const Sample& p : series.samples) {
         if (p.t == iq.eval_ms) {
           vec.push_back({series.metric, p.t, p.v});
+          break;
+        }
+      }
+      for (const promql::HistogramPoint& p : series.histograms) {
+        if (p.t == iq.eval_ms) {
+          vec.push_back({series.metric, p.t, 0, p.h});
           break;
         }
       }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -72,12 +73,22 @@ struct ExpectLine {
 };
 
 struct ExpectedSeries {
+  ExpectedSeries() = default;
+  ExpectedSeries(Labels labels_in, std::vector<std::optional<double>> values_in,
+                 int pos_in, std::vector<HistogramPtr> histograms_in = {})
+      : labels(std::move(labels_in)),
+        values(std::move(values_in)),
+        pos(pos_in),
+        histograms(std::move(histograms_in)) {}
+
   Labels labels;
   // One per step of the eval (a single one for instant evals); nullopt for
   // `_`, which expects no point at that step.
   std::vector<std::optional<double>> values;
   // 1-based position among the eval's result lines, for `ordered`.
   int pos = 0;
+  // Expected native histograms, parallel to `values` (empty when none).
+  std::vector<HistogramPtr> histograms;
 };
 
 // Instant evals have no end time. Upstream leaves it at Go's zero time, which

@@ -123,25 +123,6 @@ bool IsStartTimestampLine(std::string_view line) {
   return line.substr(0, space).ends_with("@st");
 }
 
-// convertnhcb.GetHistogramMetricBaseName and GetHistogramMetricBase: the
-// native histogram series that load_with_nhcb derives from a classic one.
-std::optional<Labels> NhcbSeriesFor(const Labels& classic) {
-  std::string_view name = classic.MetricName();
-  static constexpr std::string_view kSuffixes[] = {"_bucket", "_count", "_sum"};
-  for (std::string_view suffix : kSuffixes) {
-    if (!name.ends_with(suffix)) continue;
-    if (suffix == "_bucket") {
-      auto le = ParseGoFloat(classic.Get("le"));
-      if (!le.has_value() || std::isnan(*le)) return std::nullopt;
-    }
-    return LabelsBuilder(classic)
-        .Set(kMetricName, name.substr(0, name.size() - suffix.size()))
-        .Del("le")
-        .Build();
-  }
-  return std::nullopt;
-}
-
 // An @st line's repeat counts are bounded like the series notation's.
 constexpr uint64_t kMaxStartTimestampRepeat = 50'000'000;
 
@@ -314,13 +295,6 @@ absl::StatusOr<LoadCommand> ParseLoad(const std::vector<std::string>& lines,
   }
   if (pending_st.has_value()) {
     return LineError(pending_st->line, "@st line has no following sample line");
-  }
-  if (cmd.with_nhcb) {
-    for (const auto& s : cmd.series) {
-      if (auto nhcb_labels = NhcbSeriesFor(s.labels)) {
-        unsupported.emplace(*nhcb_labels, std::string(kReasonNhcbSeries));
-      }
-    }
   }
   for (auto& [labels, reason] : unsupported) {
     cmd.unsupported.push_back({labels, std::move(reason)});
@@ -548,12 +522,30 @@ absl::StatusOr<EvalCommand> ParseEval(const std::vector<std::string>& lines,
     }
     cmd.expect_scalar = false;
     cmd.expected[desc->labels] =
-        ExpectedSeries{desc->labels, std::move(desc->values), pos};
+        ExpectedSeries{desc->labels, std::move(desc->values), pos,
+                       std::move(desc->histograms)};
   }
   return cmd;
 }
 
 }  // namespace
+
+std::optional<Labels> NhcbSeriesFor(const Labels& classic) {
+  std::string_view name = classic.MetricName();
+  static constexpr std::string_view kSuffixes[] = {"_bucket", "_count", "_sum"};
+  for (std::string_view suffix : kSuffixes) {
+    if (!name.ends_with(suffix)) continue;
+    if (suffix == "_bucket") {
+      auto le = ParseGoFloat(classic.Get("le"));
+      if (!le.has_value() || std::isnan(*le)) return std::nullopt;
+    }
+    return LabelsBuilder(classic)
+        .Set(kMetricName, name.substr(0, name.size() - suffix.size()))
+        .Del("le")
+        .Build();
+  }
+  return std::nullopt;
+}
 
 bool ExpectLine::Matches(std::string_view text) const {
   if (regex == nullptr) return message == text;

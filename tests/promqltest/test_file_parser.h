@@ -47,6 +47,12 @@ absl::StatusOr<TestFile> ParseTestFile(std::string_view text,
 absl::StatusOr<std::vector<std::optional<int64_t>>> ParseStartTimestampOffsets(
     std::string_view text);
 
+// convertnhcb.GetHistogramMetricBaseName and GetHistogramMetricBase: the
+// native histogram series with custom buckets that `load_with_nhcb` derives
+// from a classic histogram series (`x_bucket{le=..}`, `x_count`, `x_sum`
+// become `x`); nullopt for other series and unparsable `le` values.
+std::optional<Labels> NhcbSeriesFor(const Labels& classic);
+
 // Reasons recorded in UnsupportedSeries / EvalCommand::unsupported_reason,
 // named so that the runner can count cases per reason.
 inline constexpr std::string_view kReasonHistogramSeries =

@@ -51,6 +51,9 @@ class VectorIterator : public SampleIterator {
   }
 
   Sample At() const override { return data_->samples[pos_]; }
+  HistogramPtr AtHistogram() const override {
+    return data_->hists.empty() ? nullptr : data_->hists[pos_];
+  }
   bool HasStartTimestamps() const override { return !data_->st.empty(); }
   int64_t AtST() const override { return data_->st[pos_]; }
 
@@ -144,8 +147,8 @@ class MemoryQuerier : public Querier {
 
 }  // namespace
 
-void MemoryStorage::Add(const Labels& labels, int64_t t, double v, int64_t st) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::pair<SeriesData*, size_t> MemoryStorage::Slot(const Labels& labels,
+                                                   int64_t t, bool* replace) {
   std::shared_ptr<SeriesData>& data = series_[labels];
   if (data == nullptr) {
     data = std::make_shared<SeriesData>();
@@ -158,24 +161,138 @@ void MemoryStorage::Add(const Labels& labels, int64_t t, double v, int64_t st) {
       std::lower_bound(samples.begin(), samples.end(), t,
                        [](const Sample& s, int64_t ts) { return s.t < ts; });
   const size_t pos = static_cast<size_t>(it - samples.begin());
-  const bool replace = it != samples.end() && it->t == t;
-  if (replace) {
-    it->v = v;
-  } else {
-    samples.insert(it, Sample{t, v});
+  *replace = it != samples.end() && it->t == t;
+  if (!*replace) {
+    samples.insert(it, Sample{t, 0});
+    if (!data->given.empty()) {
+      const auto at = static_cast<ptrdiff_t>(pos);
+      data->given.insert(data->given.begin() + at, nullptr);
+      data->hists.insert(data->hists.begin() + at, nullptr);
+      data->chunk_pos.insert(data->chunk_pos.begin() + at, 0);
+    }
   }
+  return {data.get(), pos};
+}
+
+void MemoryStorage::SetST(SeriesData* data, size_t pos, bool replace,
+                          int64_t st) {
   // Start timestamps are kept only once a series has one; the samples
   // before it had none.
   std::vector<int64_t>& sts = data->st;
   if (sts.empty()) {
     if (st == 0) return;
-    sts.resize(samples.size() - (replace ? 0 : 1), 0);
+    sts.resize(data->samples.size() - (replace ? 0 : 1), 0);
   }
   if (replace) {
     sts[pos] = st;
   } else {
     sts.insert(sts.begin() + static_cast<ptrdiff_t>(pos), st);
   }
+}
+
+namespace {
+
+// Prometheus's TSDB keeps histograms in chunks and reports a counter reset
+// hint from the chunk, not the one appended: a chunk is cut at a counter
+// reset (an explicit `reset` hint or a detected one), when the series turns
+// from float to histogram or between gauge and counter histograms, when the
+// bucket layout changes incompatibly, and after 120 samples; reading back,
+// its first histogram says CounterReset (when the chunk was cut for an
+// explicit reset) or Unknown (a detected reset reads back as Unknown,
+// Prometheus issue 15346), the others NotCounterReset, and a gauge chunk's
+// say Gauge.
+constexpr uint32_t kSamplesPerChunk = 120;
+
+void RecomputeHints(SeriesData* d, size_t from) {
+  for (size_t i = from; i < d->given.size(); ++i) {
+    const HistogramPtr& g = d->given[i];
+    if (g == nullptr) {
+      d->hists[i] = nullptr;
+      d->chunk_pos[i] = 0;
+      continue;
+    }
+    if (IsStaleNaN(g->sum)) {
+      d->hists[i] = g;
+      d->chunk_pos[i] =
+          (i > 0 && d->chunk_pos[i - 1] > 0) ? d->chunk_pos[i - 1] + 1 : 1;
+      continue;
+    }
+    const bool gauge = g->counter_reset_hint == CounterResetHint::kGauge;
+    bool new_chunk = true;
+    bool reset = false;
+    if (i > 0 && d->given[i - 1] != nullptr &&
+        !IsStaleNaN(d->given[i - 1]->sum)) {
+      const FloatHistogram& prev = *d->given[i - 1];
+      const size_t start = i - d->chunk_pos[i - 1];
+      const bool prev_gauge =
+          d->hists[start]->counter_reset_hint == CounterResetHint::kGauge;
+      if (gauge == prev_gauge) {
+        new_chunk = false;
+        if (!gauge) {
+          FloatHistogram probe = *g;
+          probe.counter_reset_hint = CounterResetHint::kUnknown;
+          reset = g->counter_reset_hint == CounterResetHint::kCounterReset ||
+                  probe.DetectReset(prev);
+        }
+        if (reset || g->schema != prev.schema ||
+            g->zero_threshold != prev.zero_threshold ||
+            !CustomBucketBoundsMatch(g->custom_values, prev.custom_values) ||
+            d->chunk_pos[i - 1] >= kSamplesPerChunk) {
+          new_chunk = true;
+        }
+      }
+    } else if (!gauge) {
+      reset = g->counter_reset_hint == CounterResetHint::kCounterReset;
+    }
+    d->chunk_pos[i] = new_chunk ? 1 : d->chunk_pos[i - 1] + 1;
+    CounterResetHint hint;
+    if (gauge) {
+      hint = CounterResetHint::kGauge;
+    } else if (!new_chunk) {
+      hint = CounterResetHint::kNotCounterReset;
+    } else {
+      hint = reset && g->counter_reset_hint == CounterResetHint::kCounterReset
+                 ? CounterResetHint::kCounterReset
+                 : CounterResetHint::kUnknown;
+    }
+    if (hint == g->counter_reset_hint) {
+      d->hists[i] = g;
+    } else {
+      auto h = std::make_shared<FloatHistogram>(*g);
+      h->counter_reset_hint = hint;
+      d->hists[i] = std::move(h);
+    }
+  }
+}
+
+}  // namespace
+
+void MemoryStorage::Add(const Labels& labels, int64_t t, double v, int64_t st) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool replace = false;
+  auto [data, pos] = Slot(labels, t, &replace);
+  data->samples[pos].v = v;
+  if (!data->given.empty() && data->given[pos] != nullptr) {
+    data->given[pos] = nullptr;
+    RecomputeHints(data, pos);
+  }
+  SetST(data, pos, replace, st);
+}
+
+void MemoryStorage::AddHistogram(const Labels& labels, int64_t t,
+                                 const FloatHistogram& h, int64_t st) {
+  std::lock_guard<std::mutex> lock(mu_);
+  bool replace = false;
+  auto [data, pos] = Slot(labels, t, &replace);
+  data->samples[pos].v = 0;
+  if (data->given.empty()) {
+    data->given.resize(data->samples.size());
+    data->hists.resize(data->samples.size());
+    data->chunk_pos.resize(data->samples.size());
+  }
+  data->given[pos] = std::make_shared<const FloatHistogram>(h);
+  RecomputeHints(data, pos);
+  SetST(data, pos, replace, st);
 }
 
 void MemoryStorage::Clear() {

@@ -38,6 +38,11 @@ class MemoryStorage : public Storage {
   MemoryStorage() = default;
 
   void Add(const Labels& labels, int64_t t, double v, int64_t st = 0);
+  // A native histogram sample. Read back, its counter reset hint is the one
+  // Prometheus's head chunks report (see memory_storage.cc), not the one
+  // given: tests compare against Prometheus's engine over its TSDB.
+  void AddHistogram(const Labels& labels, int64_t t, const FloatHistogram& h,
+                    int64_t st = 0);
   void Clear();
   // Number of series currently stored (with or without samples in range).
   size_t NumSeries() const;
@@ -50,10 +55,22 @@ class MemoryStorage : public Storage {
     std::vector<Sample> samples;
     // Start timestamps parallel to `samples`; empty until one is nonzero.
     std::vector<int64_t> st;
+    // Parallel to `samples`, empty until the series has a histogram: the
+    // histograms as given, and as read back (with the store's hints).
+    std::vector<HistogramPtr> given;
+    std::vector<HistogramPtr> hists;
+    // Position of each histogram sample in its emulated chunk (1 = first).
+    std::vector<uint32_t> chunk_pos;
   };
   using SeriesMap = std::map<Labels, std::shared_ptr<const SeriesData>>;
 
  private:
+  // The sample slot for `t` in the series `labels` (copied first when a
+  // querier shares it), and whether it replaces an existing sample.
+  std::pair<SeriesData*, size_t> Slot(const Labels& labels, int64_t t,
+                                      bool* replace);
+  void SetST(SeriesData* data, size_t pos, bool replace, int64_t st);
+
   mutable std::mutex mu_;
   // Values are only mutated while no querier holds them (use_count() == 1);
   // otherwise Add copies first, which keeps open queriers' snapshots intact.

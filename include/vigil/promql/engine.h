@@ -22,6 +22,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -62,15 +63,37 @@ struct QueryOptions {
 };
 
 struct VectorSample {
+  VectorSample() = default;
+  VectorSample(Labels metric_in, int64_t t_in, double v_in,
+               HistogramPtr h_in = nullptr)
+      : metric(std::move(metric_in)), t(t_in), v(v_in), h(std::move(h_in)) {}
+
   Labels metric;
   int64_t t = 0;
   double v = 0;
+  // Set for a native histogram sample (then `v` is meaningless).
+  HistogramPtr h = nullptr;
 };
 using Vector = std::vector<VectorSample>;
 
+struct HistogramPoint {
+  int64_t t = 0;
+  HistogramPtr h = nullptr;
+};
+
+// A series' float samples and histogram samples, each sorted by time (as
+// Prometheus's Series keeps Floats and Histograms apart).
 struct MatrixSeries {
+  MatrixSeries() = default;
+  MatrixSeries(Labels metric_in, std::vector<Sample> samples_in,
+               std::vector<HistogramPoint> histograms_in = {})
+      : metric(std::move(metric_in)),
+        samples(std::move(samples_in)),
+        histograms(std::move(histograms_in)) {}
+
   Labels metric;
   std::vector<Sample> samples;
+  std::vector<HistogramPoint> histograms;
 };
 using Matrix = std::vector<MatrixSeries>;
 
