@@ -412,7 +412,8 @@ std::string EncodeSeries(const promql::Matrix& m, size_t begin, size_t end) {
 void WriteMatrix(const promql::Matrix& m, JsonWriter& w) {
   w.BeginArray();
   size_t points = 0;
-  for (const promql::MatrixSeries& s : m) points += s.samples.size() + s.histograms.size();
+  for (const promql::MatrixSeries& s : m)
+    points += s.samples.size() + s.histograms.size();
   if (points < kParallelEncodePoints) {
     for (const promql::MatrixSeries& s : m) {
       WriteSeries(s, w);
