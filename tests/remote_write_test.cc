@@ -673,6 +673,38 @@ TEST_F(LogFollowingTest, SegmentsRemovedByACheckpointAreSkippedAndCounted) {
   }
 }
 
+// A lone sample reaching an idle shard (waiting on an empty queue, with no
+// deadline) is sent at its batch deadline, not when a batch fills up: a
+// trickle of alerts and recordings must not wait for 7 of them.
+TEST(WriteStorageTest, ALoneSampleAfterAnIdleSpellIsSentAtItsDeadline) {
+  FakeReceiver receiver;
+  WriteStorageOptions o;
+  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
+    return receiver.Send(body);
+  };
+  o.reshard_interval_ms = 0;
+  WriteStorage storage(o);
+  RemoteWriteConfig one_shard = SmallQueue();
+  one_shard.queue_config.min_shards = 1;
+  one_shard.queue_config.max_shards = 1;
+  ASSERT_TRUE(storage.ApplyConfig({one_shard}, Labels()).ok());
+  const SeriesRef ref = 1;
+  for (int64_t i = 1; i <= 3; ++i) {
+    // Nothing pending: the shard took the last batch and, holding the
+    // queue's lock from then on, went back to waiting on its empty queue
+    // before this commit can enqueue.
+    ASSERT_TRUE(testing::WaitFor(
+        [&] { return storage.Stats().queues[0].samples_pending == 0; },
+        std::chrono::seconds(10)));
+    const Sample sample{i * 1000, 1};
+    storage.OnCommit(&ref, &sample, 1, [](size_t) { return Series(1); });
+    ASSERT_TRUE(testing::WaitFor(
+        [&] { return receiver.samples() == static_cast<int>(i); },
+        std::chrono::seconds(10)))
+        << "sample " << i << " was not sent";
+  }
+}
+
 // A reload with the same config keeps the queue and what it counted.
 TEST(WriteStorageTest, ReloadKeepsAnUnchangedQueue) {
   FakeReceiver receiver;

@@ -177,7 +177,7 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
   std::unique_lock lock(mu_);
   uint64_t kept = 0;
   uint64_t dropped = 0;
-  std::vector<Shard*> full;
+  std::vector<Shard*> wake;
   int64_t highest = highest_received_ms_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     // Every sample that came in counts for the lag, kept or not.
@@ -211,9 +211,13 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
             {it->second.labels, refs[i], samples[i].t, samples[i].v});
         pending_.fetch_add(1, std::memory_order_relaxed);
         ++kept;
-        // Woken once, after the loop: a wake-up per sample would have the
-        // sender contend for the lock this loop holds.
-        if (shard.queue.size() == batch) full.push_back(&shard);
+        // Woken after the loop, when its queue stops being empty (a shard
+        // with nothing queued waits without a deadline, and must start the
+        // batch's send deadline) and when a batch is full; a wake-up per
+        // sample would have the sender contend for the lock this loop holds.
+        if (shard.queue.size() == 1 || shard.queue.size() == batch) {
+          wake.push_back(&shard);
+        }
         break;
       }
       if (!options_.block_when_full) {
@@ -229,7 +233,7 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
     }
   }
   highest_received_ms_.store(highest, std::memory_order_relaxed);
-  for (Shard* shard : full) shard->cv.notify_one();
+  for (Shard* shard : wake) shard->cv.notify_one();
   lock.unlock();
   std::lock_guard stats_lock(stats_mu_);
   in_rate_.Add(static_cast<double>(kept));
