@@ -57,7 +57,8 @@ Flags:
   --config.file FILE     Take the datasource (url, timeout, headers, auth,
                          TLS) from the `datasource:` block of this `vigil
                          run` config; --datasource.url overrides its url.
-  --datasource.piece D   Fetch this much time per query (default 2h).
+  --datasource.piece D   Fetch this much time per query (default 2h, at
+                         least 1m).
   --keep-going           On a failed fetch, go on without that data and
                          report the gaps (exit 1) instead of stopping.
   --start T, --end T     The range: RFC3339 or unix seconds. Default: the
@@ -307,9 +308,12 @@ absl::StatusOr<std::shared_ptr<const datasource::Client>> OpenDatasource(
   }
   if (args.datasource_url) config.url = *args.datasource_url;
   if (config.url.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        *args.config_file,
-        " has no datasource url: set it there or give --datasource.url"));
+    return absl::InvalidArgumentError(
+        args.datasource_url
+            ? std::string("--datasource.url is empty")
+            : absl::StrCat(*args.config_file,
+                           " has no datasource url: set it there or give "
+                           "--datasource.url"));
   }
   auto client = datasource::Client::Create(std::move(config));
   if (!client.ok()) return client.status();
@@ -337,6 +341,11 @@ int RunReplay(int argc, char** argv) {
     auto piece = Duration("datasource.piece", args->piece, true);
     if (!piece.ok()) return BadInput(piece.status().message());
     piece_ms = *piece;
+    // Smaller pieces only multiply the requests: a week at 1 ms would be
+    // 600 million queries per selector.
+    if (piece_ms < replay::kMinFetchSplitMs) {
+      return BadInput("invalid --datasource.piece: must be at least 1m");
+    }
     auto interval = Duration("eval-interval", args->eval_interval, true);
     if (!interval.ok()) return BadInput(interval.status().message());
     options.default_interval_ms = *interval;

@@ -111,5 +111,7 @@ expect_bad "an @ modifier" --rules "$work/at.yaml" --datasource.url http://127.0
 printf 'datasource:\n  timeout: 0s\n' > "$work/bad-ds.yml"
 expect_bad "bad-ds.yml:2:" --rules "$pack" --config.file "$work/bad-ds.yml" --start 0 --end 60
 printf 'global: {}\n' > "$work/no-ds.yml"
+expect_bad "--datasource.url is empty" --rules "$pack" --datasource.url "" --start 0 --end 60
+expect_bad "must be at least 1m" --rules "$pack" --datasource.url http://127.0.0.1:1 --datasource.piece 1s --start 0 --end 60
 expect_bad "has no datasource url" --rules "$pack" --config.file "$work/no-ds.yml" --start 0 --end 60
 echo PASS
