@@ -17,9 +17,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "exporter/config.h"
 #include "lib/model/absl_compat.h"
 #include "lib/model/duration.h"
 #include "vigil/api.h"
+#include "vigil/datasource.h"
 #include "vigil/replay.h"
 #include "vigil/replay_report.h"
 #include "vigil/rules.h"
@@ -37,6 +39,8 @@ constexpr std::chrono::milliseconds kProgressEvery{200};
 
 constexpr std::string_view kUsage =
     R"(usage: vigil replay --rules FILE... --data FILE... [<flags>]
+       vigil replay --rules FILE... --datasource.url URL --start T --end T
+                    [<flags>]
 
 Evaluates rule groups over recorded data as the live evaluator would have
 (`for`, keep_firing_for, limit, query_offset, ALERTS feeding later
@@ -47,6 +51,16 @@ Flags:
                          repeatable.
   --data FILE            OpenMetrics file of timestamped samples (promtool's
                          backfill format, as --storage.load); repeatable.
+  --datasource.url URL   Fetch the rules' series from this Prometheus-
+                         compatible query API instead (raw samples, in
+                         pieces); needs --start and --end.
+  --config.file FILE     Take the datasource (url, timeout, headers, auth,
+                         TLS) from the `datasource:` block of this `vigil
+                         run` config; --datasource.url overrides its url.
+  --datasource.piece D   Fetch this much time per query (default 2h, at
+                         least 1m).
+  --keep-going           On a failed fetch, go on without that data and
+                         report the gaps (exit 1) instead of stopping.
   --start T, --end T     The range: RFC3339 or unix seconds. Default: the
                          oldest and newest sample of the data.
   --step D               Evaluate every group every D from --start (as
@@ -67,13 +81,17 @@ Flags:
                          Ignore unknown fields in rule files.
 
 D is a Prometheus duration (30s, 5m, 1h).
-Exit status: 0 replayed, 1 replayed but rule evaluations failed (listed),
-2 bad input (flags, rule or data files, a range without data).
+Exit status: 0 replayed, 1 replayed but rule evaluations failed or data
+is missing (--keep-going; both listed), 2 bad input (flags, rule or data
+files, a range without data) or a failed datasource fetch.
 )";
 
 struct ReplayArgs {
   std::vector<std::string> rules, data, compare;
   std::optional<std::string> start, end, step, output;
+  std::optional<std::string> datasource_url, config_file;
+  std::string piece = "2h";
+  bool keep_going = false;
   std::string eval_interval = "1m", query_offset = "0s", lookback = "5m";
   std::string format = "text";
   bool timeline = true;
@@ -109,6 +127,10 @@ absl::StatusOr<ReplayArgs> ParseArgs(int argc, char** argv) {
       a.progress = true;
       continue;
     }
+    if (name == "keep-going") {
+      a.keep_going = true;
+      continue;
+    }
     if (name == "ignore-unknown-fields") {
       a.ignore_unknown_fields = true;
       continue;
@@ -135,6 +157,12 @@ absl::StatusOr<ReplayArgs> ParseArgs(int argc, char** argv) {
       opt = &a.step;
     else if (name == "output")
       opt = &a.output;
+    else if (name == "datasource.url")
+      opt = &a.datasource_url;
+    else if (name == "config.file")
+      opt = &a.config_file;
+    else if (name == "datasource.piece")
+      str = &a.piece;
     else if (name == "eval-interval")
       str = &a.eval_interval;
     else if (name == "query-offset")
@@ -159,7 +187,25 @@ absl::StatusOr<ReplayArgs> ParseArgs(int argc, char** argv) {
   if (a.help) return a;
   if (a.rules.empty())
     return absl::InvalidArgumentError("missing --rules FILE");
-  if (a.data.empty()) return absl::InvalidArgumentError("missing --data FILE");
+  const bool remote = a.datasource_url || a.config_file;
+  if (a.data.empty() && !remote) {
+    return absl::InvalidArgumentError(
+        "missing --data FILE or --datasource.url URL");
+  }
+  if (!a.data.empty() && remote) {
+    return absl::InvalidArgumentError(
+        "--data and a datasource (--datasource.url, --config.file) exclude "
+        "each other");
+  }
+  if (remote && (!a.start || !a.end)) {
+    return absl::InvalidArgumentError(
+        "a datasource replay needs --start and --end");
+  }
+  if (a.keep_going && !remote) {
+    return absl::InvalidArgumentError(
+        "--keep-going is for a datasource replay (local files are read whole "
+        "before the replay starts)");
+  }
   if (a.format != "text" && a.format != "json") {
     return absl::InvalidArgumentError(
         absl::StrCat("--format is text or json, got \"", a.format, "\""));
@@ -250,6 +296,30 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// The datasource of --config.file's `datasource:` block (with its auth and
+// TLS, decoded as `vigil run` decodes it), --datasource.url over its url.
+absl::StatusOr<std::shared_ptr<const datasource::Client>> OpenDatasource(
+    const ReplayArgs& args) {
+  datasource::ClientConfig config;
+  if (args.config_file) {
+    auto loaded = exporter::LoadConfig(*args.config_file);
+    if (!loaded.ok()) return loaded.status();
+    config = loaded->datasource;
+  }
+  if (args.datasource_url) config.url = *args.datasource_url;
+  if (config.url.empty()) {
+    return absl::InvalidArgumentError(
+        args.datasource_url
+            ? std::string("--datasource.url is empty")
+            : absl::StrCat(*args.config_file,
+                           " has no datasource url: set it there or give "
+                           "--datasource.url"));
+  }
+  auto client = datasource::Client::Create(std::move(config));
+  if (!client.ok()) return client.status();
+  return std::shared_ptr<const datasource::Client>(std::move(*client));
+}
+
 }  // namespace
 
 int RunReplay(int argc, char** argv) {
@@ -266,7 +336,16 @@ int RunReplay(int argc, char** argv) {
 
   replay::Options options;
   std::optional<int64_t> start, end;
+  int64_t piece_ms = replay::kDefaultFetchPieceMs;
   {
+    auto piece = Duration("datasource.piece", args->piece, true);
+    if (!piece.ok()) return BadInput(piece.status().message());
+    piece_ms = *piece;
+    // Smaller pieces only multiply the requests: a week at 1 ms would be
+    // 600 million queries per selector.
+    if (piece_ms < replay::kMinFetchSplitMs) {
+      return BadInput("invalid --datasource.piece: must be at least 1m");
+    }
     auto interval = Duration("eval-interval", args->eval_interval, true);
     if (!interval.ok()) return BadInput(interval.status().message());
     options.default_interval_ms = *interval;
@@ -320,12 +399,42 @@ int RunReplay(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<const datasource::Client> client;
+  if (args->data.empty()) {
+    auto c = OpenDatasource(*args);
+    if (!c.ok()) return BadInput(c.status().message());
+    client = *std::move(c);
+  }
+
   const bool show_progress = args->progress || isatty(STDERR_FILENO);
+  auto open_source = [&](const std::vector<RuleGroupSpec>& groups,
+                         replay::LoadReport* load)
+      -> absl::StatusOr<std::unique_ptr<replay::Source>> {
+    if (client == nullptr) {
+      return replay::OpenLocalFiles(args->data, produced, load);
+    }
+    const std::optional<int64_t> reach = replay::QueryReach(
+        groups, options.engine, options.default_query_offset_ms);
+    if (!reach) {
+      return absl::InvalidArgumentError(
+          "a rule with an @ modifier or a duration expression can read any "
+          "time, which a datasource replay does not fetch: replay it from "
+          "--data");
+    }
+    replay::FetchOptions fo;
+    fo.selectors = replay::RuleSelectors(groups);
+    fo.reach_ms = *reach;
+    fo.piece_ms = piece_ms;
+    fo.produced_names = produced;
+    fo.keep_going = args->keep_going;
+    return replay::OpenFetching(replay::DatasourceFetcher(client),
+                                std::move(fo));
+  };
   auto replay_once = [&](const std::vector<RuleGroupSpec>& groups,
                          std::string_view label, Appendable* record,
                          bool report_load) -> absl::StatusOr<replay::Result> {
     replay::LoadReport load;
-    auto source = replay::OpenLocalFiles(args->data, produced, &load);
+    auto source = open_source(groups, &load);
     if (!source.ok()) return source.status();
     if (report_load) {
       for (const auto& [name, samples] : load.skipped) {
@@ -359,7 +468,14 @@ int RunReplay(int argc, char** argv) {
         std::numeric_limits<int64_t>::max(), *args->output);
     if (!st.ok()) return BadInput(st.message());
   }
-  int exit_code = result->errors.empty() ? kExitOk : kExitRuleErrors;
+  int exit_code = result->errors.empty() && result->gaps.empty()
+                      ? kExitOk
+                      : kExitRuleErrors;
+  if (!result->gaps.empty()) {
+    std::cerr << "vigil replay: " << result->gaps.size()
+              << " data gaps: the datasource did not answer for some "
+                 "selectors and times (listed in the report)\n";
+  }
 
   if (!other) {
     if (args->format == "json") {
@@ -374,7 +490,9 @@ int RunReplay(int argc, char** argv) {
 
   auto after = replay_once(*other, "compare", nullptr, false);
   if (!after.ok()) return BadInput(after.status().message());
-  if (!after->errors.empty()) exit_code = kExitRuleErrors;
+  if (!after->errors.empty() || !after->gaps.empty()) {
+    exit_code = kExitRuleErrors;
+  }
   const std::vector<replay::AlertChange> changes =
       replay::Compare(*result, *after);
   if (args->format == "json") {

@@ -241,6 +241,34 @@ TEST_F(DatasourceClientTest, LastSamplesReadsTheRangeAndKeepsTheLastPoint) {
               HasSubstr("did not answer with a matrix"));
 }
 
+// A 2.x server's left-closed range also returns mint-1: it is dropped, so
+// consecutive pieces never overlap whichever version answers.
+TEST_F(DatasourceClientTest, RawSamplesKeepsEveryPointInTheClosedRange) {
+  Answer(200, R"({"status":"success","data":{"resultType":"matrix","result":[
+    {"metric":{"__name__":"up","job":"a"},
+     "values":[[59.999,"1"],[60,"2"],[90.5,"NaN"],[120,"3"]]},
+    {"metric":{"__name__":"up","job":"b"},"values":[[59.999,"1"]]}]}})");
+  Matchers ms;
+  ms.push_back(*Matcher::Create(MatchType::kEqual, "__name__", "up"));
+  std::string query;
+  auto r = NewClient()->RawSamples(ms, 60000, 120000, &query);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(query, "{__name__=\"up\"}[60001ms]");
+  ASSERT_EQ(r->size(), 1u);  // job="b" had only the point before mint
+  const auto& s = (*r)[0].samples;
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].t, 60000);
+  EXPECT_EQ(s[0].v, 2);
+  EXPECT_EQ(s[1].t, 90500);
+  EXPECT_TRUE(std::isnan(s[1].v));
+  EXPECT_EQ(s[2].t, 120000);
+  EXPECT_EQ(server_.LastRequest("/prefix/api/v1/query").body,
+            "query=" + QueryEscape(query) + "&time=120.000&timeout=30s");
+
+  EXPECT_FALSE(NewClient()->RawSamples(ms, 2, 1).ok());
+  EXPECT_FALSE(NewClient()->RawSamples({}, 1, 2).ok());
+}
+
 TEST_F(DatasourceClientTest, ConnectionRefusedIsUnavailable) {
   const std::string address = server_.address();
   server_.Stop();

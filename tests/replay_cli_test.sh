@@ -102,4 +102,16 @@ expect_bad "no such file" --rules "$work/none.yaml" --data "$work/data.om"
 printf 'up 1 100\nup 1 50\n# EOF\n' > "$work/disorder.om"
 expect_bad "disorder.om:2:" --rules "$pack" --data "$work/disorder.om"
 expect_bad "invalid --step" --rules "$pack" --data "$work/data.om" --step 0s
+expect_bad "exclude each other" --rules "$pack" --data "$work/data.om" --datasource.url http://127.0.0.1:1
+expect_bad "needs --start and --end" --rules "$pack" --datasource.url http://127.0.0.1:1 --start 0
+expect_bad "--keep-going is for a datasource replay" --rules "$pack" --data "$work/data.om" --keep-going
+expect_bad "must be http:// or https://" --rules "$pack" --datasource.url ftp://x --start 0 --end 60
+printf 'groups:\n  - name: g\n    rules:\n      - record: r\n        expr: up @ 100\n' > "$work/at.yaml"
+expect_bad "an @ modifier" --rules "$work/at.yaml" --datasource.url http://127.0.0.1:1 --start 0 --end 60
+printf 'datasource:\n  timeout: 0s\n' > "$work/bad-ds.yml"
+expect_bad "bad-ds.yml:2:" --rules "$pack" --config.file "$work/bad-ds.yml" --start 0 --end 60
+printf 'global: {}\n' > "$work/no-ds.yml"
+expect_bad "--datasource.url is empty" --rules "$pack" --datasource.url "" --start 0 --end 60
+expect_bad "must be at least 1m" --rules "$pack" --datasource.url http://127.0.0.1:1 --datasource.piece 1s --start 0 --end 60
+expect_bad "has no datasource url" --rules "$pack" --config.file "$work/no-ds.yml" --start 0 --end 60
 echo PASS

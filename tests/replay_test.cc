@@ -386,14 +386,14 @@ class RecordingFetcher : public Fetcher {
  public:
   RecordingFetcher(Storage& storage, int fail_at)
       : inner_(StorageFetcher(storage)), fail_at_(fail_at) {}
-  absl::Status Fetch(const std::vector<Matchers>& selectors, int64_t from_ms,
-                     int64_t to_ms, Appendable& into) override {
+  absl::Status Fetch(const Matchers& selector, int64_t from_ms, int64_t to_ms,
+                     Appendable& into) override {
     pieces.emplace_back(from_ms, to_ms);
     if (static_cast<int>(pieces.size()) >= fail_at_) {
       return absl::UnavailableError(
           absl::StrCat("query up from ", from_ms, " to ", to_ms, ": refused"));
     }
-    return inner_->Fetch(selectors, from_ms, to_ms, into);
+    return inner_->Fetch(selector, from_ms, to_ms, into);
   }
   std::vector<std::pair<int64_t, int64_t>> pieces;
 

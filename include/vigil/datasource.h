@@ -92,6 +92,19 @@ class Client {
                                              int64_t mint_ms,
                                              int64_t maxt_ms) const;
 
+  // Every raw sample in [mint_ms, maxt_ms] (both included) of every series
+  // matching `matchers` (at least one), with its own timestamp: an instant
+  // query of the range selector `{matchers}[maxt-mint+1ms]` at maxt, which
+  // neither resamples nor shifts (unlike a range query at a step). The
+  // range is one millisecond wider than asked so that Prometheus 3's
+  // left-open ranges include mint; a 2.x server's left-closed one returns
+  // mint-1 too, which is dropped. Staleness markers are not in the answer
+  // (range selectors leave them out). `query`, when given, is set to the
+  // query sent, for messages.
+  absl::StatusOr<promql::Matrix> RawSamples(const Matchers& matchers,
+                                            int64_t mint_ms, int64_t maxt_ms,
+                                            std::string* query = nullptr) const;
+
   const ClientConfig& config() const { return config_; }
 
  private:
@@ -106,6 +119,10 @@ class Client {
 // "datasource <url>: " prefix.
 absl::StatusOr<promql::QueryResult> DecodeQueryResponse(int http_status,
                                                         std::string_view body);
+
+// `{a="x",b=~"y"}`: a selector for the query API; every matcher inside the
+// braces, so any label name and value can be written.
+std::string SelectorText(const Matchers& matchers);
 
 // Prometheus's `time` parameter: seconds with millisecond decimals
 // ("1700000000.123").

@@ -19,14 +19,16 @@
 // that no longer writes it. A rule whose query failed keeps its alerts, as
 // the live evaluator does; one whose `limit` was exceeded drops them all.
 //
-// Data comes from a Source: local OpenMetrics files now (OpenLocalFiles), a
-// remote datasource later. A source owns the store that queries read and
+// Data comes from a Source: local OpenMetrics files (OpenLocalFiles) or a
+// remote datasource fetched in pieces (OpenFetching over DatasourceFetcher).
+// A source owns the store that queries read and
 // that the rules' output goes to, so ALERTS and recording results feed
 // later evaluations.
 //
 // Errors: Run() fails (InvalidArgument, "file:line:col: …") when a group
 // cannot be built, before anything is evaluated; FailedPrecondition when
-// the range is empty or holds no data; a Source error stops the replay.
+// the range is empty or holds no data; a Source error stops the replay
+// (unless the source keeps going and reports gaps, FetchOptions).
 // Rule evaluation errors do not stop it: they are counted per rule.
 //
 // Thread safety: Run() uses the source from the calling thread only;
@@ -39,6 +41,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -49,11 +52,32 @@
 #include "vigil/rules.h"
 #include "vigil/storage.h"
 
+namespace vigil::datasource {
+class Client;
+}
+
 namespace vigil::replay {
 
 struct TimeSpan {
   int64_t min_ms = 0;
   int64_t max_ms = 0;
+};
+
+// Data a source could not get (FetchOptions::keep_going): the rules saw no
+// samples of `selector` in [from_ms, to_ms].
+struct DataGap {
+  DataGap(std::string selector, int64_t from_ms, int64_t to_ms,
+          std::string error)
+      : selector(std::move(selector)),
+        from_ms(from_ms),
+        to_ms(to_ms),
+        error(std::move(error)) {}
+  std::string selector;
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+  std::string error;  // the first failure's message
+
+  friend bool operator==(const DataGap&, const DataGap&) = default;
 };
 
 // Where a replay's queries read and its rule output goes.
@@ -76,6 +100,8 @@ class Source {
   // (a source that loads everything up front) and a replay that ends with
   // no data at all (one that fetches as it goes).
   virtual std::optional<TimeSpan> DataSpan() const = 0;
+  // What could not be fetched, in time order per selector.
+  virtual std::vector<DataGap> Gaps() const { return {}; }
 };
 
 // What OpenLocalFiles loaded.
@@ -175,6 +201,8 @@ struct Result {
   // Sorted by alertname, then labels.
   std::vector<AlertInstance> alerts;
   std::vector<RuleErrors> errors;
+  // Source::Gaps(): data missing from the replay (--keep-going).
+  std::vector<DataGap> gaps;
   double wall_seconds = 0;
 };
 
@@ -198,15 +226,16 @@ std::vector<Matchers> RuleSelectors(const std::vector<RuleGroupSpec>& groups,
                                     const promql::ParseOptions& parse = {});
 
 // A store read in bounded pieces of time: a remote datasource's client
-// implements it (a range query or remote read per selector and piece).
+// implements it (DatasourceFetcher: one query per selector and piece).
 class Fetcher {
  public:
   virtual ~Fetcher() = default;
   // Appends to `into` every sample in [from_ms, to_ms] of the series that
-  // one of `selectors` matches. An error names the selector and the range.
-  virtual absl::Status Fetch(const std::vector<Matchers>& selectors,
-                             int64_t from_ms, int64_t to_ms,
-                             Appendable& into) = 0;
+  // `selector` matches, each series in time order. An error names the
+  // selector (or the query sent) and the time; samples appended before it
+  // may stay.
+  virtual absl::Status Fetch(const Matchers& selector, int64_t from_ms,
+                             int64_t to_ms, Appendable& into) = 0;
 };
 
 // Prometheus's own head block span: a piece large enough that a week is
@@ -222,13 +251,18 @@ struct FetchOptions {
   int64_t piece_ms = kDefaultFetchPieceMs;
   // As OpenLocalFiles' produced_names: left out of what is fetched.
   std::vector<std::string> produced_names;
+  // A failed fetch becomes a DataGap (Source::Gaps) and the replay goes on
+  // without that selector's samples in that piece; else it stops the
+  // replay with the fetcher's error.
+  bool keep_going = false;
 };
 
 // A Source that fetches the data piece by piece as the replay advances
-// (AdvanceTo fetches up to the next piece boundary past the evaluation
-// time), into an in-memory Head that also takes the rules' output and
-// forgets what the queries no longer reach. Memory: one piece plus the
-// reach, plus the rules' output over the reach. DataSpan() covers what was
+// (AdvanceTo fetches whole pieces until one ends at or past the evaluation
+// time; one Fetch per selector and piece; a series that two selectors
+// match is stored once), into an in-memory Head that also takes the rules'
+// output and forgets what the queries no longer reach. Memory: one piece plus
+// the reach, plus the rules' output over the reach. DataSpan() covers what was
 // fetched so far.
 std::unique_ptr<Source> OpenFetching(std::unique_ptr<Fetcher> fetcher,
                                      FetchOptions options);
@@ -236,6 +270,21 @@ std::unique_ptr<Source> OpenFetching(std::unique_ptr<Fetcher> fetcher,
 // A Fetcher over any Storage: tests, and a datasource client that offers a
 // Storage (remote read).
 std::unique_ptr<Fetcher> StorageFetcher(Storage& storage);
+
+// Below this a piece is not split further (DatasourceFetcher).
+inline constexpr int64_t kMinFetchSplitMs = 60 * 1000;
+
+// A Fetcher over a Prometheus-compatible query API (vigil/datasource.h):
+// each selector and piece is one instant query of a range selector at the
+// piece's end (Client::RawSamples), which returns the raw samples with
+// their own timestamps on any Prometheus-compatible server. An answer too
+// large for the client (max_response_bytes) or refused by the server for
+// its sample limit (Prometheus's --query.max-samples) is asked again as two
+// halves, down to kMinFetchSplitMs. Staleness markers are not returned by
+// such queries: see docs/replay.md. Errors: "fetching SELECTOR from T to T
+// (query "Q" at T): " and the client's error.
+std::unique_ptr<Fetcher> DatasourceFetcher(
+    std::shared_ptr<const datasource::Client> client);
 
 // Writes every series of `store` with samples in [mint, maxt] to `path` as
 // timestamped OpenMetrics, the format vigil/backfill.h reads and `promtool

@@ -25,6 +25,15 @@ absl::Status Prefixed(const absl::Status& s, std::string_view url) {
 
 }  // namespace
 
+std::string SelectorText(const Matchers& matchers) {
+  std::string out = "{";
+  for (size_t i = 0; i < matchers.size(); ++i) {
+    if (i > 0) out += ",";
+    out += matchers[i].ToString();
+  }
+  return out + "}";
+}
+
 std::string FormatTime(int64_t ms) {
   const char* sign = ms < 0 ? "-" : "";
   const uint64_t abs =
@@ -86,12 +95,8 @@ absl::StatusOr<promql::Vector> Client::LastSamples(const Matchers& matchers,
     return absl::InvalidArgumentError(
         "last samples need matchers and a non-empty range");
   }
-  std::string selector = "{";
-  for (size_t i = 0; i < matchers.size(); ++i) {
-    if (i > 0) selector += ",";
-    selector += matchers[i].ToString();
-  }
-  absl::StrAppend(&selector, "}[", maxt_ms - mint_ms, "ms]");
+  std::string selector = SelectorText(matchers);
+  absl::StrAppend(&selector, "[", maxt_ms - mint_ms, "ms]");
   auto result = Query(selector, maxt_ms);
   if (!result.ok()) return result.status();
   const auto* matrix = std::get_if<promql::Matrix>(&result->value);
@@ -107,6 +112,35 @@ absl::StatusOr<promql::Vector> Client::LastSamples(const Matchers& matchers,
     out.push_back({s.metric, last.t, last.v});
   }
   return out;
+}
+
+absl::StatusOr<promql::Matrix> Client::RawSamples(const Matchers& matchers,
+                                                  int64_t mint_ms,
+                                                  int64_t maxt_ms,
+                                                  std::string* query) const {
+  if (matchers.empty() || maxt_ms < mint_ms) {
+    return absl::InvalidArgumentError(
+        "raw samples need matchers and a non-empty range");
+  }
+  std::string selector = SelectorText(matchers);
+  absl::StrAppend(&selector, "[", maxt_ms - mint_ms + 1, "ms]");
+  if (query != nullptr) *query = selector;
+  auto result = Query(selector, maxt_ms);
+  if (!result.ok()) return result.status();
+  auto* matrix = std::get_if<promql::Matrix>(&result->value);
+  if (matrix == nullptr) {
+    return absl::DataLossError(absl::StrCat("datasource ", config_.url, ": ",
+                                            selector,
+                                            " did not answer with a matrix"));
+  }
+  for (promql::MatrixSeries& s : *matrix) {
+    std::erase_if(s.samples, [&](const Sample& p) {
+      return p.t < mint_ms || p.t > maxt_ms;
+    });
+  }
+  std::erase_if(
+      *matrix, [](const promql::MatrixSeries& s) { return s.samples.empty(); });
+  return std::move(*matrix);
 }
 
 absl::StatusOr<promql::QueryResult> Client::Post(std::string_view path,

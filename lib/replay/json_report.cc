@@ -77,6 +77,14 @@ json ResultJson(const Result& r) {
                       {"first_error", e.first_error}});
   }
   j["errors"] = std::move(errors);
+  json gaps = json::array();
+  for (const DataGap& g : r.gaps) {
+    gaps.push_back({{"selector", g.selector},
+                    {"from", FormatTimeMs(g.from_ms)},
+                    {"to", FormatTimeMs(g.to_ms)},
+                    {"error", g.error}});
+  }
+  j["gaps"] = std::move(gaps);
   return j;
 }
 

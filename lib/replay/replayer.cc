@@ -217,7 +217,13 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
       due.push({next.ts_ms + interval[next.group], next.order, next.group});
     }
   }
+  result.gaps = source.Gaps();
   if (!source.DataSpan().has_value()) {
+    if (!result.gaps.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("no data in the range: every fetch failed, the first: ",
+                       result.gaps.front().error));
+    }
     return absl::FailedPreconditionError(
         "no data in the range: the data holds no samples");
   }

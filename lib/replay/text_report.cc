@@ -137,6 +137,13 @@ void PrintText(const Result& result, const TextOptions& options,
           << ": " << e.first_error << "\n";
     }
   }
+  if (!result.gaps.empty()) {
+    out << "\nData gaps: the rules saw no samples of these selectors there\n";
+    for (const DataGap& g : result.gaps) {
+      out << "  " << g.selector << " from " << FormatTimeMs(g.from_ms) << " to "
+          << FormatTimeMs(g.to_ms) << ": " << g.error << "\n";
+    }
+  }
 }
 
 void PrintComparison(const std::vector<AlertChange>& changes,
