@@ -624,10 +624,20 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   EXPECT_EQ(HttpSend(c, body).status, 400);
 
   // A 2xx with a body that is not what a receiver says is still a
-  // success: remote write 1.0 answers carry nothing to read.
-  server.SetReply("/api/v1/write", {200, "application/octet-stream",
-                                    std::string(100000, '\xff')});
+  // success: remote write 1.0 answers carry nothing to read. However long
+  // the body, the status counts (Prometheus reads and discards it).
+  const std::string huge(3 << 20, '\xff');
+  server.SetReply("/api/v1/write", {200, "application/octet-stream", huge});
   EXPECT_EQ(HttpSend(c, body).status, 200);
+  server.SetReply("/api/v1/write", {400, "application/octet-stream", huge});
+  SendResult r400 = HttpSend(c, body);
+  EXPECT_EQ(r400.status, 400);
+  EXPECT_EQ(r400.error,
+            "server returned HTTP status 400: (a body that is not text)");
+  server.SetReply("/api/v1/write",
+                  {400, "text/plain", std::string(300, 'x') + "\n"});
+  EXPECT_EQ(HttpSend(c, body).error,
+            "server returned HTTP status 400: " + std::string(256, 'x'));
 
   // A receiver that hangs: remote_timeout ends the attempt, which is then
   // retried like a refused connection.
