@@ -64,11 +64,18 @@ void QueueManager::Start() {
   StartShardsLocked(options_.config.queue_config.min_shards);
   if (!options_.reshard_by_hand) {
     ++live_threads_;
-    resharder_ = std::thread([this] { RunResharder(); });
+    resharder_ = std::thread([this] {
+      RunEvery(options_.reshard_interval_ms, [this] { ReshardTick(); });
+    });
   }
   if (options_.metadata && options_.config.metadata_config.send) {
     ++live_threads_;
-    metadata_sender_ = std::thread([this] { RunMetadataSender(); });
+    // Prometheus's ticker: the first send one interval after the start,
+    // once the targets have been scraped.
+    metadata_sender_ = std::thread([this] {
+      RunEvery(options_.config.metadata_config.send_interval_ms,
+               [this] { SendMetadata(); });
+    });
   }
 }
 
@@ -436,33 +443,17 @@ void QueueManager::SendMetadata() {
   }
 }
 
-void QueueManager::RunMetadataSender() {
-  const auto interval = std::chrono::milliseconds(
-      options_.config.metadata_config.send_interval_ms);
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    // Prometheus's ticker: the first send one interval after the start,
-    // when the targets have been scraped.
-    const auto next = std::chrono::steady_clock::now() + interval;
-    if (stop_cv_.wait_until(lock, next, [this] { return stopping_; })) break;
-    lock.unlock();
-    SendMetadata();
-    lock.lock();
-  }
-  --live_threads_;
-  stop_cv_.notify_all();
-}
-
-void QueueManager::RunResharder() {
+void QueueManager::RunEvery(int64_t interval_ms,
+                            const std::function<void()>& tick) {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     // stop_cv_ also hears shard threads ending: wait out the whole
-    // interval, or the rates would be ticked early.
+    // interval, or a tick would come early.
     const auto next = std::chrono::steady_clock::now() +
-                      std::chrono::milliseconds(options_.reshard_interval_ms);
+                      std::chrono::milliseconds(interval_ms);
     if (stop_cv_.wait_until(lock, next, [this] { return stopping_; })) break;
     lock.unlock();
-    ReshardTick();
+    tick();
     lock.lock();
   }
   --live_threads_;

@@ -131,8 +131,9 @@ class QueueManager {
                               std::atomic<uint64_t>* attempted,
                               std::atomic<uint64_t>* retried,
                               std::string* error);
-  void RunResharder();
-  void RunMetadataSender();
+  // A thread's loop: `tick` every interval until Stop() (the resharder,
+  // the metadata sender).
+  void RunEvery(int64_t interval_ms, const std::function<void()>& tick);
   void LogThrottled(int kind, const std::string& message);
 
   const QueueOptions options_;
