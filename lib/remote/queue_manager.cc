@@ -198,16 +198,22 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
   uint64_t dropped = 0;
   std::vector<Shard*> full;
   int64_t highest = highest_received_ms_.load(std::memory_order_relaxed);
+  const CachedSeries* found[kLookUpChunk];
+  size_t chunk_end = 0;
   for (size_t i = 0; i < n; ++i) {
+    if (i == chunk_end) {
+      chunk_end = std::min(n, i + kLookUpChunk);
+      LookUpLocked(refs + i, chunk_end - i, found);
+    }
+    const CachedSeries* entry = found[i % kLookUpChunk];
     // Every sample that came in counts for the lag, kept or not.
     highest = std::max(highest, samples[i].t);
-    auto it = cache_.find(refs[i]);
-    if (it == cache_.end()) {
+    if (entry == nullptr) {
       dropped_unknown_.fetch_add(1, std::memory_order_relaxed);
       ++dropped;
       continue;
     }
-    if (it->second.labels == nullptr) {
+    if (entry->labels == nullptr) {
       dropped_relabel_.fetch_add(1, std::memory_order_relaxed);
       ++dropped;
       continue;
@@ -227,7 +233,7 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
           shard.first_queued = std::chrono::steady_clock::now();
         }
         shard.queue.push_back(
-            {it->second.labels, refs[i], samples[i].t, samples[i].v});
+            {entry->labels, refs[i], samples[i].t, samples[i].v});
         pending_.fetch_add(1, std::memory_order_relaxed);
         ++kept;
         // Woken once, after the loop: a wake-up per sample would have the
@@ -254,6 +260,27 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
   in_rate_.Add(static_cast<double>(kept));
   dropped_rate_.Add(static_cast<double>(dropped));
   return true;
+}
+
+void QueueManager::LookUpLocked(const SeriesRef* refs, size_t n,
+                                const CachedSeries** out) const {
+  // The cache is large and read in log order, not memory order: a lookup
+  // and the reference count the queue then bumps are each a cache miss,
+  // together ~90% of AppendLocked, itself remote write's largest cost in a
+  // profile at 10k pods (674k series). The hash slots are prefetched a few
+  // lookups ahead, the counts as they are found.
+  constexpr size_t kAhead = 8;
+  for (size_t j = 0; j < std::min(n, kAhead); ++j) cache_.prefetch(refs[j]);
+  for (size_t j = 0; j < n; ++j) {
+    if (j + kAhead < n) cache_.prefetch(refs[j + kAhead]);
+    auto it = cache_.find(refs[j]);
+    out[j] = it == cache_.end() ? nullptr : &it->second;
+    if (out[j] != nullptr && out[j]->labels != nullptr) {
+      // make_shared's counts sit just before the string.
+      __builtin_prefetch(reinterpret_cast<const char*>(out[j]->labels.get()) -
+                         sizeof(void*));
+    }
+  }
 }
 
 void QueueManager::RunShard(size_t index, uint64_t generation) {

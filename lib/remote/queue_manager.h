@@ -119,6 +119,11 @@ class QueueManager {
   CachedSeries MakeEntry(const Labels& labels, int64_t mark) const;
   // Append with cache_mu_ held.
   bool AppendLocked(const SeriesRef* refs, const Sample* samples, size_t n);
+  // With cache_mu_ held: the cache entries of `refs` (null: not cached),
+  // n <= kLookUpChunk.
+  static constexpr size_t kLookUpChunk = 64;
+  void LookUpLocked(const SeriesRef* refs, size_t n,
+                    const CachedSeries** out) const;
   void RunShard(size_t index, uint64_t generation);
   // Sends with retries, then books the batch for resharding.
   void SendBatch(std::vector<QueuedSample>& batch);
