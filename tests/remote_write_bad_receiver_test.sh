@@ -106,7 +106,7 @@ for text in "server returned HTTP status 500: boom!" \
             "server returned HTTP status 400: (a body that is not text)"; do
   grep -qF "$text" "$work/vigil.log" || fail "the log does not say \"$text\""
 done
-echo "garbage: $g requests, $req_failed failed; samples $failed failed / $retried retried; metadata $md_failed failed / $md_retried retried"
+echo "garbage: $(cat "$work/garbage.port.requests") requests read, $req_failed failed; samples $failed failed / $retried retried; metadata $md_failed failed / $md_retried retried"
 
 # hung: each attempt took remote_timeout (1 s): none ended before 0.5 s,
 # all within 2.5 s; nothing got through.

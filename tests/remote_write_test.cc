@@ -610,6 +610,13 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   ASSERT_EQ(decoded->size(), 1u);
   EXPECT_EQ((*decoded)[0].labels, l);
 
+  // A body past curl's 1 MiB threshold goes without waiting for a
+  // "100 Continue".
+  const std::string big(2 << 20, 'b');
+  EXPECT_EQ(HttpSend(c, big).status, 204);
+  EXPECT_FALSE(server.LastRequest("/api/v1/write").headers.contains("expect"));
+  EXPECT_EQ(server.LastRequest("/api/v1/write").body.size(), big.size());
+
   testing::TestHttpServer::Reply too_many;
   too_many.status = 429;
   too_many.body = "slow down\n";
