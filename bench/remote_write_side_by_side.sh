@@ -12,6 +12,11 @@
 #
 # Environment: PROMETHEUS (default: prometheus on PATH), INTERVAL (scrape
 # interval in seconds, default 15), KEEP_TMP=1 keeps the temp dir.
+#
+# On a shared machine, run it under real-time scheduling so that other jobs
+# do not distort the phases (every process it starts inherits it):
+#   chrt -f 10 bench/remote_write_side_by_side.sh build 10000
+# The 1-minute load average at each phase's start and end is reported.
 set -Eeuo pipefail
 
 HARNESS=remote_write_side_by_side
@@ -98,6 +103,8 @@ run() {
   esac
   pid=$!
   PIDS+=("$pid")
+  local load_start
+  load_start=$(cut -d' ' -f1 /proc/loadavg)
   wait_http "http://127.0.0.1:$port/-/ready" "$pid" "$name-$mode" 120
   local deadline=$((SECONDS + (SCRAPES + 2) * INTERVAL + 300))
   while :; do
@@ -125,6 +132,8 @@ run() {
     echo "${mode}_samples=$(metric_sum "$port" "${prefix}_remote_storage_samples_total")"
     echo "${mode}_bytes=$(metric_sum "$port" "${prefix}_remote_storage_bytes_total")"
     echo "${mode}_failed=$(metric_sum "$port" "${prefix}_remote_storage_samples_failed_total")"
+    echo "${mode}_load_start=$load_start"
+    echo "${mode}_load_end=$(cut -d' ' -f1 /proc/loadavg)"
   } >>"$TMP/$name.result"
   stop_pid "$pid"
 }
@@ -150,6 +159,8 @@ pods, series, interval, version = sys.argv[3:7]
 print()
 print(f"KSM payload: {pods} pods, {series} series, scrape_interval {interval}s")
 print(f"prometheus: {version}")
+policy = open("/proc/self/sched").read().split("policy")[1].split(":")[1].split()[0]
+print(f"scheduling policy: {'SCHED_FIFO' if policy == '1' else policy}")
 print(f"{'':34}{'prometheus':>16}{'vigil':>16}")
 def row(label, fn):
     print(f"{label:34}{fn(prom):>16}{fn(vig):>16}")
@@ -161,4 +172,6 @@ row("samples failed", lambda r: "%d" % r["with_failed"])
 row("remote write CPU µs / sample", lambda r: "%.3f" % (
     (r["with_cpu"] - r["without_cpu"]) / r["with_samples"] * 1e6))
 row("bytes on the wire / sample", lambda r: "%.1f" % (r["with_bytes"] / r["with_samples"]))
+row("load avg 1m, without (start-end)", lambda r: "%.2f-%.2f" % (r["without_load_start"], r["without_load_end"]))
+row("load avg 1m, with (start-end)", lambda r: "%.2f-%.2f" % (r["with_load_start"], r["with_load_end"]))
 EOF

@@ -84,6 +84,21 @@ void AddRemoteWriteMetrics(const remote::WriteStats& stats,
     }
     out.push_back(std::move(f));
   }
+  family("vigil_remote_storage_metadata_total",
+         "Total number of metadata entries sent to remote storage.", kCounter,
+         [](Q q) { return static_cast<double>(q.metadata_sent); });
+  family("vigil_remote_storage_metadata_failed_total",
+         "Total number of metadata entries which failed on send to remote "
+         "storage, non-recoverable errors.",
+         kCounter, [](Q q) { return static_cast<double>(q.metadata_failed); });
+  family("vigil_remote_storage_metadata_retried_total",
+         "Total number of metadata entries which failed on send to remote "
+         "storage but were retried because the send error was recoverable.",
+         kCounter, [](Q q) { return static_cast<double>(q.metadata_retried); });
+  family("vigil_remote_storage_metadata_bytes_total",
+         "The total number of bytes of metadata sent by the queue after "
+         "compression.",
+         kCounter, [](Q q) { return static_cast<double>(q.metadata_bytes); });
   family("vigil_remote_storage_samples_pending",
          "The number of samples pending in the queues shards to be sent to "
          "the remote storage.",

@@ -498,6 +498,8 @@ class Server {
     o.log = [](std::string_view msg) {
       Log(LogLevel::kWarn, std::string(msg));
     };
+    // Metadata comes from the scrape targets, as Prometheus's does.
+    o.metadata = [this] { return scrape_.Metadata(); };
     remote_ = std::make_unique<remote::WriteStorage>(std::move(o));
     if (flags_.storage_path.empty()) {
       head_.SetCommitObserver(

@@ -8,10 +8,17 @@
 #     10, one shard) and restarted on the same port: nothing is missing.
 #  3. Without --storage.tsdb.path (memory mode) and no receiver, every
 #     sample is either pending or counted as dropped (queue_full).
-# Usage: remote_write_e2e_test.sh VIGIL PROMETHEUS
+# Along the way the scrape target's metadata is sent (metadata_config) and
+# accepted. Prometheus 2.42's receiver reads only the samples of a request
+# (its /api/v1/metadata lists its own targets' metadata, not received
+# metadata): acceptance, a 2xx, is what can be checked.
+# Usage: remote_write_e2e_test.sh VIGIL PROMETHEUS [OUTAGE_SECONDS]
+# OUTAGE_SECONDS (default 20): how long the receiver stays down in step 2;
+# the issue's 3-minute outage is 180.
 set -eu
 vigil=$1
 prometheus=$2
+outage=${3:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 # shellcheck source=support/shell_helpers.sh
@@ -31,6 +38,7 @@ metric() {
 
 mkdir "$work/peer"
 {
+  echo '# HELP kube_pod_container_status_running Describes whether the container is currently in running state.'
   echo '# TYPE kube_pod_container_status_running gauge'
   for p in 1 2 3 4 5 6; do
     echo "kube_pod_container_status_running{namespace=\"shop\",pod=\"p$p\",container=\"app\"} 1"
@@ -82,6 +90,7 @@ remote_write:
       batch_send_deadline: 100ms
       min_backoff: 50ms
       max_backoff: 500ms
+    metadata_config: {send_interval: 1s}
 YAML
 port=$(free_port)
 "$vigil" run --config.file="$work/vigil.yml" --web.listen-address="127.0.0.1:$port" \
@@ -138,6 +147,15 @@ wait_sent "$t1"
 range1=$(python3 -c "print(int($t1 - $start) + 5)")s
 compare "$t1" "$range1"
 echo "steady state: $(echo "$want" | wc -l) series equal"
+for _ in $(seq 1 100); do
+  [ "$(metric "$vigil_url" vigil_remote_storage_metadata_total)" -gt 0 ] && break
+  sleep 0.2
+done
+md_sent=$(metric "$vigil_url" vigil_remote_storage_metadata_total)
+md_failed=$(metric "$vigil_url" vigil_remote_storage_metadata_failed_total)
+[ "$md_sent" -gt 0 ] || fail "no metadata was sent"
+[ "$md_failed" = 0 ] || fail "the receiver refused $md_failed metadata entries"
+echo "metadata: $md_sent entries accepted; the receiver's /api/v1/metadata: $(curl -fsS "$prom_url/api/v1/metadata")"
 
 # 2. The receiver goes away for longer than the queue holds.
 kill "$receiver_pid"
@@ -149,9 +167,9 @@ for _ in $(seq 1 300); do
 done
 [ "$(metric "$vigil_url" vigil_remote_storage_samples_retried_total)" -gt 0 ] ||
   fail "vigil never retried while the receiver was down"
-# The outage itself: 20 s of scrapes and rules, hundreds of samples, far
-# beyond the queue's 10.
-while python3 -c "import sys; sys.exit(0 if $(now) - $down_at < 20 else 1)"; do sleep 1; done
+# The outage itself: $outage s of scrapes and rules, hundreds of samples,
+# far beyond the queue's 10.
+while python3 -c "import sys; sys.exit(0 if $(now) - $down_at < $outage else 1)"; do sleep 1; done
 appended_during=$(metric "$vigil_url" vigil_tsdb_head_samples_appended_total)
 start_receiver
 t2=$(now)

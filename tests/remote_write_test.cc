@@ -20,6 +20,7 @@
 #include "lib/remote/queue_manager.h"
 #include "lib/remote/shard_math.h"
 #include "lib/remote/write_request.h"
+#include "prompb/remote.pb.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait_for.h"
 #include "vigil/tsdb.h"
@@ -177,6 +178,43 @@ TEST(WriteRequestTest, GarbageIsAnError) {
   EXPECT_FALSE(DecodeWriteRequest(body).ok());
 }
 
+TEST(WriteRequestTest, MetadataRoundTripsThroughTheGeneratedDecoder) {
+  const std::vector<scrape::MetricMetadata> in = {
+      {"kube_pod_info", "gauge", "Information about pod.", ""},
+      {"http_requests", "counter", "", ""},
+      {"size", "gaugehistogram", "Ünïcode \"help\"\nline two", "bytes"},
+      {"odd", "untyped", "A type Prometheus does not know.", ""},
+      {"rpc", "summary", "", "seconds"},
+      {"state", "stateset", "", ""},
+      {"build", "info", "", ""},
+      {"latency", "histogram", "", ""},
+      {"", "unknown", "", ""},
+  };
+  std::string raw;
+  EncodeMetadataRequest(in.data(), in.size(), &raw);
+  prometheus::WriteRequest generated;
+  ASSERT_TRUE(generated.ParseFromString(raw));
+  EXPECT_EQ(generated.timeseries_size(), 0);
+  ASSERT_EQ(generated.metadata_size(), static_cast<int>(in.size()));
+  EXPECT_EQ(generated.metadata(2).type(),
+            prometheus::MetricMetadata::GAUGEHISTOGRAM);
+  EXPECT_EQ(generated.metadata(2).unit(), "bytes");
+  // Prometheus's metricTypeToMetricTypeProto: a name it does not know is
+  // UNKNOWN.
+  EXPECT_EQ(generated.metadata(3).type(), prometheus::MetricMetadata::UNKNOWN);
+  std::string body;
+  Compress(raw, &body);
+  auto out = DecodeWriteRequestMetadata(body);
+  ASSERT_TRUE(out.ok()) << out.status();
+  std::vector<scrape::MetricMetadata> want = in;
+  want[3].type = "unknown";
+  EXPECT_EQ(*out, want);
+  auto series = DecodeWriteRequest(body);
+  ASSERT_TRUE(series.ok());
+  EXPECT_TRUE(series->empty());
+  EXPECT_FALSE(DecodeWriteRequestMetadata("garbage").ok());
+}
+
 TEST(ShardMathTest, FollowsTheBacklog) {
   ShardInputs in;
   // 10k samples/s in and out, 0.5 s of sending per second: one shard is
@@ -208,6 +246,7 @@ class FakeReceiver {
  public:
   SendResult Send(const std::string& body) {
     auto decoded = DecodeWriteRequest(body);
+    auto metadata = DecodeWriteRequestMetadata(body);
     std::lock_guard lock(mu_);
     SendResult r;
     r.status = 200;
@@ -224,7 +263,14 @@ class FakeReceiver {
         }
       }
     }
+    if (r.status / 100 == 2 && metadata.ok()) {
+      metadata_.insert(metadata_.end(), metadata->begin(), metadata->end());
+    }
     return r;
+  }
+  std::vector<scrape::MetricMetadata> metadata() {
+    std::lock_guard lock(mu_);
+    return metadata_;
   }
   void Script(std::vector<SendResult> answers) {
     std::lock_guard lock(mu_);
@@ -247,6 +293,7 @@ class FakeReceiver {
   std::mutex mu_;
   std::vector<SendResult> script_;
   std::map<std::string, std::vector<int64_t>> received_;
+  std::vector<scrape::MetricMetadata> metadata_;
   int samples_ = 0;
   int requests_ = 0;
 };
@@ -257,8 +304,11 @@ struct QueueFixture {
   std::vector<int64_t> sleeps;
   std::unique_ptr<QueueManager> queue;
 
-  explicit QueueFixture(RemoteWriteConfig config, bool block = false) {
+  explicit QueueFixture(
+      RemoteWriteConfig config, bool block = false,
+      std::function<std::vector<scrape::MetricMetadata>()> metadata = {}) {
     QueueOptions o;
+    o.metadata = std::move(metadata);
     o.config = std::move(config);
     o.send = [this](const RemoteWriteConfig&, const std::string& body) {
       return receiver.Send(body);
@@ -439,6 +489,47 @@ TEST(QueueManagerTest, DropsOn4xxAndOn429UnlessAsked) {
   }
 }
 
+std::vector<scrape::MetricMetadata> SomeMetadata(int n) {
+  std::vector<scrape::MetricMetadata> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back({"family_" + std::to_string(i), "gauge",
+                   "Help " + std::to_string(i) + ".", ""});
+  }
+  return out;
+}
+
+// Metadata goes out in requests of metadata_config.max_samples_per_send,
+// retried and dropped by the samples' rules, with its own counters.
+TEST(QueueManagerTest, SendsMetadataInBatchesRetriedAsSamplesAre) {
+  RemoteWriteConfig c = SmallQueue();
+  c.metadata_config.max_samples_per_send = 2;
+  const std::vector<scrape::MetricMetadata> md = SomeMetadata(5);
+  QueueFixture f(c, false, [&md] { return md; });
+  // [0,1]: 503 then accepted; [2,3]: accepted; [4]: refused.
+  f.receiver.Script(
+      {{503, "busy", 0}, {200, "", 0}, {200, "", 0}, {400, "bad", 0}});
+  f.queue->SendMetadata();
+  EXPECT_EQ(f.receiver.requests(), 4);
+  EXPECT_EQ(f.receiver.metadata(),
+            std::vector<scrape::MetricMetadata>(md.begin(), md.begin() + 4));
+  EXPECT_EQ(f.Sleeps(), (std::vector<int64_t>{30}));
+  const QueueStats s = f.queue->Stats();
+  EXPECT_EQ(s.metadata_sent, 4u);
+  EXPECT_EQ(s.metadata_retried, 2u);
+  EXPECT_EQ(s.metadata_failed, 1u);
+  EXPECT_GT(s.metadata_bytes, 0u);
+  EXPECT_EQ(s.requests_failed, 2u);
+  // None of it counts as samples.
+  EXPECT_EQ(s.samples_sent, 0u);
+  EXPECT_EQ(s.bytes_sent, 0u);
+
+  // No metadata: no request.
+  QueueFixture empty(c, false,
+                     [] { return std::vector<scrape::MetricMetadata>{}; });
+  empty.queue->SendMetadata();
+  EXPECT_EQ(empty.receiver.requests(), 0);
+}
+
 TEST(QueueManagerTest, MemoryModeCountsEveryOverflowingSample) {
   RemoteWriteConfig c = SmallQueue();
   c.queue_config.capacity = 10;
@@ -519,6 +610,13 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   ASSERT_EQ(decoded->size(), 1u);
   EXPECT_EQ((*decoded)[0].labels, l);
 
+  // A body past curl's 1 MiB threshold goes without waiting for a
+  // "100 Continue".
+  const std::string big(2 << 20, 'b');
+  EXPECT_EQ(HttpSend(c, big).status, 204);
+  EXPECT_FALSE(server.LastRequest("/api/v1/write").headers.contains("expect"));
+  EXPECT_EQ(server.LastRequest("/api/v1/write").body.size(), big.size());
+
   testing::TestHttpServer::Reply too_many;
   too_many.status = 429;
   too_many.body = "slow down\n";
@@ -533,10 +631,20 @@ TEST(HttpSendTest, SpeaksTheProtocolAndReportsStatus) {
   EXPECT_EQ(HttpSend(c, body).status, 400);
 
   // A 2xx with a body that is not what a receiver says is still a
-  // success: remote write 1.0 answers carry nothing to read.
-  server.SetReply("/api/v1/write", {200, "application/octet-stream",
-                                    std::string(100000, '\xff')});
+  // success: remote write 1.0 answers carry nothing to read. However long
+  // the body, the status counts (Prometheus reads and discards it).
+  const std::string huge(3 << 20, '\xff');
+  server.SetReply("/api/v1/write", {200, "application/octet-stream", huge});
   EXPECT_EQ(HttpSend(c, body).status, 200);
+  server.SetReply("/api/v1/write", {400, "application/octet-stream", huge});
+  SendResult r400 = HttpSend(c, body);
+  EXPECT_EQ(r400.status, 400);
+  EXPECT_EQ(r400.error,
+            "server returned HTTP status 400: (a body that is not text)");
+  server.SetReply("/api/v1/write",
+                  {400, "text/plain", std::string(300, 'x') + "\n"});
+  EXPECT_EQ(HttpSend(c, body).error,
+            "server returned HTTP status 400: " + std::string(256, 'x'));
 
   // A receiver that hangs: remote_timeout ends the attempt, which is then
   // retried like a refused connection.
@@ -766,6 +874,49 @@ TEST(WriteStorageTest, MemoryModeSendsCommittedSamples) {
   ASSERT_TRUE(received.contains(s1));
   EXPECT_EQ(received.at(s1), (std::vector<int64_t>{1000, 2000}));
   EXPECT_EQ(storage.Stats().highest_timestamp_seconds, 2.0);
+}
+
+// Every send_interval, each queue whose metadata_config.send holds posts
+// the targets' metadata over HTTP like a sample batch.
+TEST(WriteStorageTest, SendsTheTargetsMetadataEveryInterval) {
+  testing::TestHttpServer server;
+  ASSERT_TRUE(server.Start().ok());
+  server.SetReply("/on", {204, "", ""});
+  server.SetReply("/off", {204, "", ""});
+  const std::vector<scrape::MetricMetadata> md = {
+      {"up", "gauge", "Whether the target answered.", ""},
+      {"kube_pod_info", "gauge", "Information about pod.", ""}};
+  WriteStorageOptions o;
+  o.reshard_interval_ms = 0;
+  o.metadata = [&md] { return md; };
+  WriteStorage storage(o);
+  RemoteWriteConfig on;
+  on.name = "on";
+  on.url = "http://" + server.address() + "/on";
+  on.metadata_config.send_interval_ms = 20;
+  RemoteWriteConfig off = on;
+  off.name = "off";
+  off.url = "http://" + server.address() + "/off";
+  off.metadata_config.send = false;
+  ASSERT_TRUE(storage.ApplyConfig({on, off}, Labels()).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return server.RequestCount("/on") >= 2; },
+                               std::chrono::seconds(10)));
+  const auto req = server.LastRequest("/on");
+  EXPECT_EQ(req.headers.at("content-encoding"), "snappy");
+  EXPECT_EQ(req.headers.at("x-prometheus-remote-write-version"), "0.1.0");
+  auto got = DecodeWriteRequestMetadata(req.body);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, md);
+  // By hand too (all queues that send metadata, at once).
+  const int before = server.RequestCount("/on");
+  storage.SendMetadata();
+  EXPECT_GT(server.RequestCount("/on"), before);
+  const WriteStats stats = storage.Stats();
+  ASSERT_EQ(stats.queues.size(), 2u);
+  EXPECT_GE(stats.queues[0].metadata_sent, md.size());
+  EXPECT_EQ(stats.queues[1].metadata_sent, 0u);
+  storage.Stop();
+  EXPECT_EQ(server.RequestCount("/off"), 0);
 }
 
 }  // namespace

@@ -4,12 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "lib/scrape/target.h"
 #include "tests/support/storage_dump.h"
 #include "tests/support/test_http_server.h"
+#include "tests/support/wait_for.h"
 #include "vigil/scrape.h"
 #include "vigil/storage.h"
 #include "vigil/tsdb.h"
@@ -376,6 +378,80 @@ TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
   ASSERT_TRUE(manager.ApplyConfig({}).ok());
   EXPECT_TRUE(manager.ActiveTargets().empty());
   EXPECT_TRUE(IsStaleNaN(Dump(head_)[Key("a")].back().v));
+  manager.Stop();
+}
+
+TEST_F(ScrapeLoopTest, KeepsTheFamiliesMetadataUntilLongGone) {
+  server_.SetReply("/metrics",
+                   {200, kOpenMetricsType,
+                    "# TYPE size_bytes gauge\n# UNIT size_bytes bytes\n"
+                    "# HELP size_bytes Size \\\\ of \\\"it\\\".\nsize_bytes 3\n"
+                    "# HELP requests Requests.\n# TYPE requests counter\n"
+                    "requests_total 1\n# HELP nameless Only help.\n# EOF\n",
+                    false});
+  auto loop = MakeLoop();
+  EXPECT_TRUE(loop->metadata()->empty());
+  loop->ScrapeOnce(1000);
+  const std::vector<MetricMetadata> first = *loop->metadata();
+  EXPECT_EQ(first, (std::vector<MetricMetadata>{
+                       {"nameless", "unknown", "Only help.", ""},
+                       {"requests", "counter", "Requests.", ""},
+                       {"size_bytes", "gauge", "Size \\ of \"it\".", "bytes"},
+                   }));
+  // An unchanged scrape republishes nothing: readers keep sharing a copy.
+  const auto before = loop->metadata();
+  loop->ScrapeOnce(2000);
+  EXPECT_EQ(loop->metadata(), before);
+
+  // A family that is gone stays for kCacheEvictAfterScrapes more scrapes,
+  // as Prometheus keeps it for 10, and goes with the next one.
+  server_.SetReply("/metrics", {200, kTextType,
+                                "# HELP requests Requests, now.\n"
+                                "# TYPE requests counter\nrequests 2\n",
+                                false});
+  for (uint64_t i = 0; i < kCacheEvictAfterScrapes; ++i) {
+    loop->ScrapeOnce(3000 + static_cast<int64_t>(i) * 1000);
+  }
+  EXPECT_EQ(loop->metadata()->size(), 3u);
+  EXPECT_EQ((*loop->metadata())[1].help, "Requests, now.");
+  loop->ScrapeOnce(20000);
+  EXPECT_EQ(*loop->metadata(),
+            (std::vector<MetricMetadata>{
+                {"requests", "counter", "Requests, now.", ""},
+            }));
+}
+
+TEST_F(ScrapeLoopTest, ManagerMetadataHasEachDistinctEntryOnce) {
+  server_.SetReply(
+      "/metrics",
+      {200, kTextType, "# HELP x First.\n# TYPE x gauge\nx 1\n", false});
+  server_.SetReply(
+      "/other",
+      {200, kTextType, "# HELP x Second.\n# TYPE x gauge\nx 1\n", false});
+  std::string yaml;
+  for (const char* job : {"a", "b", "c"}) {
+    yaml += std::string("- job_name: ") + job +
+            "\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\n" +
+            (std::string(job) == "c" ? "  metrics_path: /other\n" : "") +
+            "  static_configs:\n  - targets: ['" + server_.address() + "']\n";
+  }
+  auto cfgs = ParseScrapeConfigs(yaml, "s.yml");
+  ASSERT_TRUE(cfgs.ok()) << cfgs.status();
+  ScrapeManager manager(&head_);
+  ASSERT_TRUE(manager.ApplyConfig(*cfgs).ok());
+  ASSERT_TRUE(vigil::testing::WaitFor(
+      [&] {
+        for (const ActiveTarget& t : manager.ActiveTargets()) {
+          if (t.last_scrape_ms == 0) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(10)));
+  std::vector<MetricMetadata> got = manager.Metadata();
+  std::sort(got.begin(), got.end(),
+            [](const auto& a, const auto& b) { return a.help < b.help; });
+  EXPECT_EQ(got, (std::vector<MetricMetadata>{{"x", "gauge", "First.", ""},
+                                              {"x", "gauge", "Second.", ""}}));
   manager.Stop();
 }
 

@@ -53,6 +53,10 @@ struct Request {
   // Ask for gzip and decode it transparently (scrapes).
   bool accept_gzip = false;
   int64_t max_body_bytes = 64 << 20;
+  // Past max_body_bytes, keep the first max_body_bytes and read the rest
+  // to the end instead of failing (answers that are only logged: their
+  // status must not be lost to their size).
+  bool truncate_body = false;
 };
 
 struct Response {

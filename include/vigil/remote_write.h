@@ -23,6 +23,11 @@
 //    what does not fit is dropped and counted
 //    (vigil_remote_storage_samples_dropped_total{reason="queue_full"}).
 //
+// Metadata: with metadata_config.send (the default), each queue sends the
+// scrape targets' metadata (family, type, help, unit) every send_interval
+// in WriteRequests without samples, as Prometheus 2.x/3.x do for remote
+// write 1.0. write_relabel_configs do not apply to it (it has no labels).
+//
 // Sending: 2xx is success; 5xx and transport errors are retried with
 // exponential backoff from min_backoff to max_backoff (a Retry-After
 // header wins, as in Prometheus); 429 is retried only with
@@ -69,8 +74,10 @@ struct QueueConfig {
   bool retry_on_http_429 = false;
 };
 
-// Prometheus's DefaultMetadataConfig. Accepted for compatibility; vigil
-// sends no metadata yet.
+// Prometheus's DefaultMetadataConfig: every send_interval, the metadata of
+// the scrape targets (WriteStorageOptions::metadata) goes out in
+// WriteRequests of at most max_samples_per_send entries, retried as sample
+// batches are.
 struct MetadataConfig {
   bool send = true;
   int64_t send_interval_ms = 60000;
@@ -116,7 +123,15 @@ struct QueueStats {
   uint64_t dropped_unknown_series = 0;  // a sample of a ref never seen
   uint64_t bytes_sent = 0;              // compressed bytes in attempts
   uint64_t requests_failed = 0;         // attempts that did not succeed
-  int64_t samples_pending = 0;          // queued, not yet sent
+  // Metadata entries (metadata_config), as
+  // prometheus_remote_storage_metadata_*: sent (counted once they
+  // succeed), dropped by a non-retryable answer, in attempts after the
+  // first, and the compressed bytes of the requests that succeeded.
+  uint64_t metadata_sent = 0;
+  uint64_t metadata_failed = 0;
+  uint64_t metadata_retried = 0;
+  uint64_t metadata_bytes = 0;
+  int64_t samples_pending = 0;  // queued, not yet sent
   int64_t shards = 0;
   double shards_desired = 0;
   int64_t shards_min = 0;
@@ -176,6 +191,10 @@ struct WriteStorageOptions {
   int64_t wal_poll_interval_ms = 250;
   // At Stop(), how long the queues may still send what they hold.
   int64_t flush_deadline_ms = 10000;
+  // The metadata to send (the scrape targets'); called every
+  // metadata_config.send_interval from each queue's metadata thread. Null:
+  // no metadata is sent.
+  std::function<std::vector<scrape::MetricMetadata>()> metadata;
 };
 
 class WriteStorage {
@@ -202,6 +221,11 @@ class WriteStorage {
   void Stop();
 
   WriteStats Stats() const;
+
+  // Sends the metadata now, on the caller's thread, from every queue whose
+  // metadata_config.send holds (its thread does so every send_interval);
+  // returns when each request succeeded or was given up.
+  void SendMetadata();
 
   struct Impl;
 

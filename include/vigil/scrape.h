@@ -207,6 +207,19 @@ struct ActiveTarget {
   int64_t scrape_timeout_ms = 0;
 };
 
+// One metric family's metadata as a target's last scrapes declared it (its
+// HELP, TYPE and UNIT lines); Prometheus's scrape.MetricMetadata. A family
+// is remembered until it has been missing from kCacheEvictAfterScrapes
+// scrapes in a row.
+struct MetricMetadata {
+  std::string metric_family_name;
+  std::string type;  // "counter", ..., "unknown" (textparse::MetricTypeName)
+  std::string help;
+  std::string unit;
+  friend bool operator==(const MetricMetadata&,
+                         const MetricMetadata&) = default;
+};
+
 struct DroppedTarget {
   std::string scrape_pool;
   Labels discovered_labels;
@@ -260,6 +273,10 @@ class ScrapeManager {
 
   std::vector<ActiveTarget> ActiveTargets() const;
   std::vector<DroppedTarget> DroppedTargets() const;
+  // The metadata of every active target, each distinct entry once (equal
+  // in all four fields), in target order; what remote write's metadata
+  // sender ships, as Prometheus's MetadataWatcher collects it.
+  std::vector<MetricMetadata> Metadata() const;
 
   // Stops all loops and the discovery thread; no staleness markers are
   // written (as Prometheus on shutdown). Idempotent.

@@ -18,6 +18,7 @@ void GlobalInitOnce() {
 struct BodySink {
   std::string* body;
   int64_t limit;
+  bool truncate;
   bool overflow = false;
 };
 
@@ -25,6 +26,13 @@ size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   auto* sink = static_cast<BodySink*>(user);
   const size_t n = size * nmemb;
   if (static_cast<int64_t>(sink->body->size() + n) > sink->limit) {
+    if (sink->truncate) {
+      // Keep what fits; the rest is read and discarded.
+      sink->body->append(
+          data, static_cast<size_t>(sink->limit -
+                                    static_cast<int64_t>(sink->body->size())));
+      return n;
+    }
     sink->overflow = true;
     return 0;  // makes curl abort the transfer
   }
@@ -78,7 +86,7 @@ absl::StatusOr<Response> Perform(const Request& request) {
   if (!curl) return absl::InternalError("curl_easy_init failed");
   CURL* c = curl.get();
   Response response;
-  BodySink sink{&response.body, request.max_body_bytes};
+  BodySink sink{&response.body, request.max_body_bytes, request.truncate_body};
   char error[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());

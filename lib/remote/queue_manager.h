@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,9 @@ struct QueueOptions {
   int64_t flush_deadline_ms = 10000;
   // WAL mode: a full shard makes Append wait instead of dropping.
   bool block_when_full = false;
+  // The metadata to send every metadata_config.send_interval; null (or
+  // metadata_config.send false): none.
+  std::function<std::vector<scrape::MetricMetadata>()> metadata;
 };
 
 class QueueManager {
@@ -69,6 +73,11 @@ class QueueManager {
   void AppendCommit(const SeriesRef* refs, const Sample* samples, size_t n,
                     const std::function<Labels(size_t)>& labels_of,
                     int64_t mark);
+
+  // Sends options.metadata's entries now, in requests of at most
+  // metadata_config.max_samples_per_send; returns when each succeeded or
+  // was given up (refused, or Stop()'s deadline).
+  void SendMetadata();
 
   QueueStats Stats() const;
   const std::string& name() const { return name_; }
@@ -110,11 +119,26 @@ class QueueManager {
   CachedSeries MakeEntry(const Labels& labels, int64_t mark) const;
   // Append with cache_mu_ held.
   bool AppendLocked(const SeriesRef* refs, const Sample* samples, size_t n);
+  // With cache_mu_ held: the cache entries of `refs` (null: not cached),
+  // n <= kLookUpChunk.
+  static constexpr size_t kLookUpChunk = 64;
+  void LookUpLocked(const SeriesRef* refs, size_t n,
+                    const CachedSeries** out) const;
   void RunShard(size_t index, uint64_t generation);
   // Sends with retries, then books the batch for resharding.
   void SendBatch(std::vector<QueuedSample>& batch);
   void SendWithBackoff(const std::vector<QueuedSample>& batch);
-  void RunResharder();
+  enum class SendOutcome { kSent, kRefused, kAbandoned };
+  // Posts `body` until a 2xx, an answer that is not retried, or Stop()'s
+  // deadline; adds `n` to *attempted before every attempt (when given) and
+  // to *retried before every retry. A refusal's reason goes to *error.
+  SendOutcome SendWithRetries(const std::string& body, uint64_t n,
+                              std::atomic<uint64_t>* attempted,
+                              std::atomic<uint64_t>* retried,
+                              std::string* error);
+  // A thread's loop: `tick` every interval until Stop() (the resharder,
+  // the metadata sender).
+  void RunEvery(int64_t interval_ms, const std::function<void()>& tick);
   void LogThrottled(int kind, const std::string& message);
 
   const QueueOptions options_;
@@ -135,6 +159,7 @@ class QueueManager {
   bool stopped_ = false;
   std::atomic<bool> abandon_{false};  // flush deadline passed
   std::thread resharder_;
+  std::thread metadata_sender_;
 
   // Counters; see QueueStats.
   std::atomic<uint64_t> samples_sent_{0};
@@ -145,6 +170,10 @@ class QueueManager {
   std::atomic<uint64_t> dropped_unknown_{0};
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<uint64_t> requests_failed_{0};
+  std::atomic<uint64_t> metadata_sent_{0};
+  std::atomic<uint64_t> metadata_failed_{0};
+  std::atomic<uint64_t> metadata_retried_{0};
+  std::atomic<uint64_t> metadata_bytes_{0};
   std::atomic<int64_t> pending_{0};
   std::atomic<int64_t> highest_sent_ms_{0};
   std::atomic<int64_t> highest_received_ms_{0};
@@ -163,7 +192,7 @@ class QueueManager {
   uint64_t duration_count_ = 0;
   double duration_sum_ = 0;
   // LogThrottled's last line per kind.
-  int64_t last_log_ms_[4] = {0, 0, 0, 0};
+  int64_t last_log_ms_[5] = {0, 0, 0, 0, 0};
 };
 
 }  // namespace vigil::remote

@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstring>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "prompb/remote.pb.h"
@@ -42,6 +43,40 @@ void PutString(int field, std::string_view s, std::string* out) {
   out->push_back(static_cast<char>(Tag(field, kLengthDelimited)));
   PutVarint(s.size(), out);
   out->append(s);
+}
+
+// prometheus.MetricMetadata.MetricType's values, in enum order.
+constexpr std::string_view kMetricTypeNames[] = {
+    "unknown",        "counter", "gauge", "histogram",
+    "gaugehistogram", "summary", "info",  "stateset"};
+
+uint64_t MetricTypeValue(std::string_view name) {
+  for (size_t i = 0; i < std::size(kMetricTypeNames); ++i) {
+    if (kMetricTypeNames[i] == name) return i;
+  }
+  return 0;
+}
+
+// Decompresses and parses a body.
+absl::Status ParseBody(std::string_view body, size_t max_bytes,
+                       prometheus::WriteRequest* req) {
+  size_t raw_size = 0;
+  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
+    return absl::InvalidArgumentError("body is not snappy-compressed");
+  }
+  if (raw_size > max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("decompressed body of ", raw_size,
+                     " bytes exceeds the limit of ", max_bytes));
+  }
+  std::string raw;
+  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
+    return absl::InvalidArgumentError("body is not valid snappy data");
+  }
+  if (!req->ParseFromString(raw)) {
+    return absl::InvalidArgumentError("body is not a prometheus.WriteRequest");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -88,6 +123,28 @@ void EncodeWriteRequest(const EncodedSample* samples, size_t n,
   }
 }
 
+void EncodeMetadataRequest(const scrape::MetricMetadata* metadata, size_t n,
+                           std::string* out) {
+  std::string entry;
+  for (size_t i = 0; i < n; ++i) {
+    const scrape::MetricMetadata& m = metadata[i];
+    // MetricMetadata { type = 1; metric_family_name = 2; help = 4;
+    // unit = 5; } as WriteRequest.metadata (field 3); proto3 defaults (0,
+    // "") left out.
+    entry.clear();
+    if (const uint64_t type = MetricTypeValue(m.type); type != 0) {
+      entry.push_back(static_cast<char>(Tag(1, kVarint)));
+      PutVarint(type, &entry);
+    }
+    if (!m.metric_family_name.empty()) {
+      PutString(2, m.metric_family_name, &entry);
+    }
+    if (!m.help.empty()) PutString(4, m.help, &entry);
+    if (!m.unit.empty()) PutString(5, m.unit, &entry);
+    PutString(3, entry, out);
+  }
+}
+
 void Compress(std::string_view in, std::string* out) {
   out->clear();
   snappy::Compress(in.data(), in.size(), out);
@@ -95,23 +152,8 @@ void Compress(std::string_view in, std::string* out) {
 
 absl::StatusOr<std::vector<DecodedSeries>> DecodeWriteRequest(
     std::string_view body, size_t max_bytes) {
-  size_t raw_size = 0;
-  if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size)) {
-    return absl::InvalidArgumentError("body is not snappy-compressed");
-  }
-  if (raw_size > max_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("decompressed body of ", raw_size,
-                     " bytes exceeds the limit of ", max_bytes));
-  }
-  std::string raw;
-  if (!snappy::Uncompress(body.data(), body.size(), &raw)) {
-    return absl::InvalidArgumentError("body is not valid snappy data");
-  }
   prometheus::WriteRequest req;
-  if (!req.ParseFromString(raw)) {
-    return absl::InvalidArgumentError("body is not a prometheus.WriteRequest");
-  }
+  if (absl::Status s = ParseBody(body, max_bytes, &req); !s.ok()) return s;
   std::vector<DecodedSeries> out;
   out.reserve(static_cast<size_t>(req.timeseries_size()));
   for (const prometheus::TimeSeries& ts : req.timeseries()) {
@@ -124,6 +166,22 @@ absl::StatusOr<std::vector<DecodedSeries>> DecodeWriteRequest(
     for (const prometheus::Sample& s : ts.samples()) {
       d.samples.emplace_back(s.timestamp(), s.value());
     }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<scrape::MetricMetadata>> DecodeWriteRequestMetadata(
+    std::string_view body, size_t max_bytes) {
+  prometheus::WriteRequest req;
+  if (absl::Status s = ParseBody(body, max_bytes, &req); !s.ok()) return s;
+  std::vector<scrape::MetricMetadata> out;
+  for (const prometheus::MetricMetadata& m : req.metadata()) {
+    const auto type = static_cast<size_t>(m.type());
+    out.push_back(
+        {m.metric_family_name(),
+         std::string(type < std::size(kMetricTypeNames) ? kMetricTypeNames[type]
+                                                        : kMetricTypeNames[0]),
+         m.help(), m.unit()});
   }
   return out;
 }

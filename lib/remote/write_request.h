@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "vigil/labels.h"
+#include "vigil/scrape.h"
 
 namespace vigil::remote {
 
@@ -35,6 +36,12 @@ struct EncodedSample {
 void EncodeWriteRequest(const EncodedSample* samples, size_t n,
                         std::string* out);
 
+// Appends the WriteRequest holding `metadata` (and no samples) to `out`,
+// as Prometheus's metadata sends. An unknown type string is sent as
+// UNKNOWN, as Prometheus's metricTypeToMetricTypeProto does.
+void EncodeMetadataRequest(const scrape::MetricMetadata* metadata, size_t n,
+                           std::string* out);
+
 // snappy block compression of `in` into `out` (replaced).
 void Compress(std::string_view in, std::string* out);
 
@@ -46,6 +53,10 @@ struct DecodedSeries {
 // Decompresses and parses a remote write 1.0 body. Errors: not snappy,
 // larger than `max_bytes` once decompressed, not a WriteRequest.
 absl::StatusOr<std::vector<DecodedSeries>> DecodeWriteRequest(
+    std::string_view body, size_t max_bytes = 64 << 20);
+// The metadata of such a body (the type as its lower-case name), with the
+// same errors.
+absl::StatusOr<std::vector<scrape::MetricMetadata>> DecodeWriteRequestMetadata(
     std::string_view body, size_t max_bytes = 64 << 20);
 
 }  // namespace vigil::remote

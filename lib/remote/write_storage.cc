@@ -32,6 +32,9 @@ std::string Fingerprint(const RemoteWriteConfig& c, const Labels& external) {
                   q.max_shards, ":", q.max_samples_per_send, ":",
                   q.batch_send_deadline_ms, ":", q.min_backoff_ms, ":",
                   q.max_backoff_ms, ":", q.retry_on_http_429);
+  const MetadataConfig& m = c.metadata_config;
+  absl::StrAppend(&out, "\x1f", m.send, ":", m.send_interval_ms, ":",
+                  m.max_samples_per_send);
   absl::StrAppend(&out, "\x1f", external.ToString());
   return out;
 }
@@ -78,7 +81,9 @@ struct WriteStorage::Impl {
   // Guards the queue list; OnCommit holds it shared-style by copying
   // nothing: it is held while queueing (short, no network).
   mutable std::mutex mu;
-  std::vector<std::unique_ptr<Queue>> queues;
+  // Shared: SendMetadata() sends outside `mu` while a reload may retire
+  // the queue.
+  std::vector<std::shared_ptr<Queue>> queues;
   std::atomic<int64_t> highest_ms{0};
   int64_t epoch = 0;  // memory mode's series epoch, under mu
   int64_t epoch_started_ms = 0;
@@ -93,12 +98,12 @@ absl::Status WriteStorage::ApplyConfig(
     const std::vector<RemoteWriteConfig>& configs,
     const Labels& external_labels) {
   Impl& im = *impl_;
-  std::vector<std::unique_ptr<Impl::Queue>> keep;
-  std::vector<std::unique_ptr<Impl::Queue>> retire;
+  std::vector<std::shared_ptr<Impl::Queue>> keep;
+  std::vector<std::shared_ptr<Impl::Queue>> retire;
   std::vector<Impl::Queue*> fresh;
   {
     std::lock_guard lock(im.mu);
-    std::vector<std::unique_ptr<Impl::Queue>> old = std::move(im.queues);
+    std::vector<std::shared_ptr<Impl::Queue>> old = std::move(im.queues);
     for (const RemoteWriteConfig& c : configs) {
       const std::string fp = Fingerprint(c, external_labels);
       auto same = std::find_if(old.begin(), old.end(), [&fp](const auto& q) {
@@ -108,7 +113,7 @@ absl::Status WriteStorage::ApplyConfig(
         keep.push_back(std::move(*same));
         continue;
       }
-      auto q = std::make_unique<Impl::Queue>();
+      auto q = std::make_shared<Impl::Queue>();
       q->fingerprint = fp;
       QueueOptions o;
       o.config = c;
@@ -124,6 +129,7 @@ absl::Status WriteStorage::ApplyConfig(
       }
       o.flush_deadline_ms = im.options.flush_deadline_ms;
       o.block_when_full = !im.options.storage_dir.empty();
+      o.metadata = im.options.metadata;
       q->manager = std::make_unique<QueueManager>(std::move(o));
       fresh.push_back(q.get());
       keep.push_back(std::move(q));
@@ -170,12 +176,24 @@ void WriteStorage::OnCommit(const SeriesRef* refs, const Sample* samples,
 
 void WriteStorage::Stop() {
   Impl& im = *impl_;
-  std::vector<std::unique_ptr<Impl::Queue>> queues;
+  std::vector<std::shared_ptr<Impl::Queue>> queues;
   {
     std::lock_guard lock(im.mu);
     queues = std::move(im.queues);
   }
   for (auto& q : queues) Impl::StopQueue(*q);
+}
+
+void WriteStorage::SendMetadata() {
+  Impl& im = *impl_;
+  std::vector<std::shared_ptr<Impl::Queue>> queues;
+  {
+    std::lock_guard lock(im.mu);
+    queues = im.queues;
+  }
+  for (const auto& q : queues) {
+    if (q->manager->config().metadata_config.send) q->manager->SendMetadata();
+  }
 }
 
 WriteStats WriteStorage::Stats() const {

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/duration.h"
 #include "lib/model/wall_clock.h"
@@ -243,6 +244,31 @@ std::vector<ActiveTarget> ScrapeManager::ActiveTargets() const {
       a.scrape_interval_ms = t.interval_ms;
       a.scrape_timeout_ms = t.timeout_ms;
       out.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+std::vector<MetricMetadata> ScrapeManager::Metadata() const {
+  std::vector<std::shared_ptr<const std::vector<MetricMetadata>>> lists;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    for (const auto& [job, pool] : impl_->pools) {
+      for (const auto& [key, loop] : pool.loops) {
+        lists.push_back(loop->metadata());
+      }
+    }
+  }
+  // Targets of one job mostly declare the same families: deduplicated on
+  // every field, as Prometheus's MetadataWatcher.collect does.
+  absl::flat_hash_set<std::string> seen;
+  std::vector<MetricMetadata> out;
+  for (const auto& list : lists) {
+    for (const MetricMetadata& m : *list) {
+      std::string key = absl::StrCat(
+          m.metric_family_name.size(), ":", m.metric_family_name, m.type.size(),
+          ":", m.type, m.help.size(), ":", m.help, m.unit);
+      if (seen.insert(std::move(key)).second) out.push_back(m);
     }
   }
   return out;

@@ -1,6 +1,7 @@
 #include "lib/scrape/scrape_cache.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -117,6 +118,12 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
     auto type = parser.Next();
     if (!type.ok()) return type.status();
     if (*type == textparse::EntryType::kEof) break;
+    if (*type == textparse::EntryType::kHelp ||
+        *type == textparse::EntryType::kType ||
+        *type == textparse::EntryType::kUnit) {
+      SetMetadata(parser.entry());
+      continue;
+    }
     if (*type != textparse::EntryType::kSeries) continue;
     const textparse::Entry& e = parser.entry();
     ++counts->scraped;
@@ -194,7 +201,54 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
   absl::erase_if(entries_, [&](const auto& kv) {
     return kv.second.last_iter + kCacheEvictAfterScrapes < iter_;
   });
+  const size_t families = metadata_.size();
+  absl::erase_if(metadata_, [&](const auto& kv) {
+    return kv.second.last_iter + kCacheEvictAfterScrapes < iter_;
+  });
+  if (metadata_.size() != families) metadata_changed_ = true;
   return absl::OkStatus();
+}
+
+void ScrapeCache::SetMetadata(const textparse::Entry& e) {
+  auto [it, inserted] = metadata_.try_emplace(ToAbsl(e.metric_name));
+  MetaEntry& m = it->second;
+  m.last_iter = iter_;
+  std::string_view value;
+  std::string* field = nullptr;
+  switch (e.type) {
+    case textparse::EntryType::kType:
+      value = textparse::MetricTypeName(e.metric_type);
+      field = &m.type;
+      break;
+    case textparse::EntryType::kHelp:
+      value = e.text;
+      field = &m.help;
+      break;
+    default:
+      value = e.text;
+      field = &m.unit;
+      break;
+  }
+  if (inserted || *field != value) {
+    field->assign(value);
+    metadata_changed_ = true;
+  }
+}
+
+std::vector<MetricMetadata> ScrapeCache::Metadata() const {
+  std::vector<MetricMetadata> out;
+  out.reserve(metadata_.size());
+  for (const auto& [name, m] : metadata_) {
+    out.push_back({name, m.type, m.help, m.unit});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.metric_family_name < b.metric_family_name;
+  });
+  return out;
+}
+
+bool ScrapeCache::TakeMetadataChanged() {
+  return std::exchange(metadata_changed_, false);
 }
 
 void ScrapeCache::AppendStaleAll(Appender& app, int64_t ts_ms) {

@@ -71,6 +71,13 @@ class ScrapeCache {
 
   const Labels& target_labels() const { return target_labels_; }
 
+  // The metadata of the families of the recent scrapes, sorted by family
+  // name.
+  std::vector<MetricMetadata> Metadata() const;
+  // Whether Metadata() changed since the previous call (the loop then
+  // publishes a new copy).
+  bool TakeMetadataChanged();
+
  private:
   // No label set: the store has it, and keeping a second copy per series
   // here doubled the exporter's memory per series. When the store no longer
@@ -88,6 +95,15 @@ class ScrapeCache {
   absl::Status CheckLabelLimits(const Labels& labels) const;
   Labels ReportLabels(std::string_view name) const;
 
+  struct MetaEntry {
+    std::string type = "unknown";  // Prometheus: a family is unknown
+    std::string help;              // until its TYPE says otherwise
+    std::string unit;
+    uint64_t last_iter = 0;
+  };
+  // A HELP, TYPE or UNIT line.
+  void SetMetadata(const textparse::Entry& e);
+
   Labels target_labels_;
   const ScrapeConfig* config_;
   // By the fingerprint of the series as written (series_fingerprint.h).
@@ -96,6 +112,9 @@ class ScrapeCache {
   // timestamp, in the previous and the current scrape.
   absl::flat_hash_map<uint64_t, SeriesRef> prev_series_;
   absl::flat_hash_map<uint64_t, SeriesRef> cur_series_;
+  // By family name.
+  absl::flat_hash_map<std::string, MetaEntry> metadata_;
+  bool metadata_changed_ = false;
   uint64_t iter_ = 0;
   textparse::SeriesLabelsBuilder labels_builder_;
   std::vector<Labels> report_labels_;

@@ -196,6 +196,12 @@ absl::Status ScrapeLoop::Fetch(std::string* body, textparse::Format* format) {
   return absl::OkStatus();
 }
 
+std::shared_ptr<const std::vector<MetricMetadata>> ScrapeLoop::metadata()
+    const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return metadata_;
+}
+
 void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
   const auto start = std::chrono::steady_clock::now();
   std::string body;
@@ -216,9 +222,15 @@ void ScrapeLoop::ScrapeOnce(int64_t ts_ms) {
           .count();
   cache_.AppendReport(*app, ts_ms, err.ok(), duration, counts, false);
   if (absl::Status st = app->Commit(); !st.ok() && err.ok()) err = st;
+  std::shared_ptr<const std::vector<MetricMetadata>> metadata;
+  if (cache_.TakeMetadataChanged()) {
+    metadata =
+        std::make_shared<const std::vector<MetricMetadata>>(cache_.Metadata());
+  }
 
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (metadata != nullptr) metadata_ = std::move(metadata);
     last_ts_ms_ = ts_ms;
     status_.health = err.ok() ? TargetHealth::kUp : TargetHealth::kDown;
     status_.last_error = err.ok() ? "" : std::string(err.message());

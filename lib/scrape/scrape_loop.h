@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lib/scrape/scrape_cache.h"
 #include "vigil/scrape.h"
@@ -64,6 +65,8 @@ class ScrapeLoop {
 
   const LoopTarget& target() const { return target_; }
   LoopStatus status() const;
+  // The target's metadata as of its last scrape (never null).
+  std::shared_ptr<const std::vector<MetricMetadata>> metadata() const;
 
  private:
   void Run();
@@ -81,6 +84,9 @@ class ScrapeLoop {
   std::condition_variable cv_;
   bool stop_ = false;
   LoopStatus status_;
+  // Republished only when a scrape changed it: readers share one copy.
+  std::shared_ptr<const std::vector<MetricMetadata>> metadata_ =
+      std::make_shared<const std::vector<MetricMetadata>>();
   int64_t last_ts_ms_ = 0;
   std::thread thread_;
 };
