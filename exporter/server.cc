@@ -82,6 +82,20 @@ class ScrapeTargets : public api::TargetsSource {
     }
     return out;
   }
+  std::vector<api::TargetMetadata> ActiveTargetsMetadata() const override {
+    std::vector<api::TargetMetadata> out;
+    for (const scrape::ActiveTarget& t : m_->ActiveTargets()) {
+      api::TargetMetadata tm;
+      tm.scrape_pool = t.scrape_pool;
+      tm.labels = t.labels;
+      tm.metadata.reserve(t.metadata->size());
+      for (const scrape::MetricMetadata& m : *t.metadata) {
+        tm.metadata.push_back({m.metric_family_name, m.type, m.help, m.unit});
+      }
+      out.push_back(std::move(tm));
+    }
+    return out;
+  }
 
  private:
   static std::string FormatInterval(int64_t ms) {

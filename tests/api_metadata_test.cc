@@ -1,5 +1,5 @@
-// /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values and
-// /api/v1/metadata over HTTP.
+// /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values,
+// /api/v1/metadata and /api/v1/targets/metadata over HTTP.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -138,16 +138,116 @@ TEST_F(ApiServerTest, LabelValuesErrors) {
   EXPECT_EQ(post.Header("Allow"), "GET");
 }
 
-TEST_F(ApiServerTest, MetadataIsEmpty) {
+TEST_F(ApiServerTest, MetadataIsEmptyWithoutTargets) {
   StartServer();
   Reply r = Get("/api/v1/metadata");
   ExpectSuccess(r);
   EXPECT_EQ(r.json["data"], nlohmann::json::object());
+  Reply t = Get("/api/v1/targets/metadata");
+  ExpectSuccess(t);
+  EXPECT_EQ(t.json["data"], nlohmann::json::array());
   ExpectSuccess(Get("/api/v1/metadata?limit=-1&metric=up"));
   ExpectError(Get("/api/v1/metadata?limit=x"), 400, "bad_data",
               "limit must be a number");
   ExpectError(Get("/api/v1/metadata?limit_per_metric=x"), 400, "bad_data",
               "limit_per_metric must be a number");
+  ExpectError(Get("/api/v1/targets/metadata?limit=1.5"), 400, "bad_data",
+              "limit must be a number");
+}
+
+// Two jobs; the node job's targets disagree on one HELP text.
+class MetadataTargets : public TargetsSource {
+ public:
+  std::vector<ActiveTarget> ActiveTargets() const override { return {}; }
+  std::vector<DroppedTarget> DroppedTargets() const override { return {}; }
+  std::vector<TargetMetadata> ActiveTargetsMetadata() const override {
+    const MetricMetadata up_a{"node_cpu_seconds", "counter", "CPU time.",
+                              "seconds"};
+    const MetricMetadata up_b{"node_cpu_seconds", "counter",
+                              "Seconds the CPUs spent.", "seconds"};
+    const MetricMetadata load{"node_load1", "gauge", "1m load.", ""};
+    const MetricMetadata ksm{"kube_pod_info", "gauge", "Pod info.", ""};
+    return {
+        {"node",
+         Labels({{"instance", "a:9100"}, {"job", "node"}}),
+         {up_a, load}},
+        {"kube-state-metrics",
+         Labels({{"instance", "ksm:8080"}, {"job", "kube-state-metrics"}}),
+         {ksm}},
+        {"node",
+         Labels({{"instance", "b:9100"}, {"job", "node"}}),
+         {up_b, load}},
+    };
+  }
+};
+
+TEST_F(ApiServerTest, MetadataMergesTheTargetsFamilies) {
+  MetadataTargets targets;
+  deps_.targets = &targets;
+  StartServer();
+  Reply r = Get("/api/v1/metadata");
+  ExpectSuccess(r);
+  EXPECT_EQ(r.json["data"], nlohmann::json::parse(R"({
+    "kube_pod_info": [{"type":"gauge","help":"Pod info.","unit":""}],
+    "node_cpu_seconds": [
+      {"type":"counter","help":"CPU time.","unit":"seconds"},
+      {"type":"counter","help":"Seconds the CPUs spent.","unit":"seconds"}],
+    "node_load1": [{"type":"gauge","help":"1m load.","unit":""}]})"))
+      << r.body;
+
+  Reply one = Get("/api/v1/metadata?metric=node_load1");
+  ExpectSuccess(one);
+  EXPECT_EQ(one.json["data"], nlohmann::json::parse(R"({
+    "node_load1": [{"type":"gauge","help":"1m load.","unit":""}]})"));
+  EXPECT_EQ(Get("/api/v1/metadata?metric=nope").json["data"],
+            nlohmann::json::object());
+
+  Reply limited = Get("/api/v1/metadata?limit=2&limit_per_metric=1");
+  ExpectSuccess(limited);
+  EXPECT_EQ(limited.json["data"], nlohmann::json::parse(R"({
+    "kube_pod_info": [{"type":"gauge","help":"Pod info.","unit":""}],
+    "node_cpu_seconds": [
+      {"type":"counter","help":"CPU time.","unit":"seconds"}]})"))
+      << limited.body;
+  EXPECT_EQ(Get("/api/v1/metadata?limit=0").json["data"],
+            nlohmann::json::object());
+}
+
+TEST_F(ApiServerTest, TargetMetadataListsEachTargetsFamilies) {
+  MetadataTargets targets;
+  deps_.targets = &targets;
+  StartServer();
+  Reply all = Get("/api/v1/targets/metadata");
+  ExpectSuccess(all);
+  // Pools in name order, targets in their pool's order.
+  ASSERT_EQ(all.json["data"].size(), 5u) << all.body;
+  EXPECT_EQ(all.json["data"][0], nlohmann::json::parse(R"({
+    "target": {"instance":"ksm:8080","job":"kube-state-metrics"},
+    "metric": "kube_pod_info", "type": "gauge", "help": "Pod info.",
+    "unit": ""})"));
+  EXPECT_EQ(all.json["data"][4]["target"]["instance"], "b:9100");
+
+  Reply by_metric =
+      Get("/api/v1/targets/metadata?metric=node_cpu_seconds&" +
+          std::string("match_target=") + Q("{instance=~\"b.*\"}"));
+  ExpectSuccess(by_metric);
+  // With metric= the family is not repeated, as Prometheus leaves it out.
+  EXPECT_EQ(by_metric.json["data"], nlohmann::json::parse(R"([{
+    "target": {"instance":"b:9100","job":"node"},
+    "type": "counter", "help": "Seconds the CPUs spent.",
+    "unit": "seconds"}])"))
+      << by_metric.body;
+
+  // The limit is checked before each target: the first node target's two
+  // families both come.
+  Reply limited = Get("/api/v1/targets/metadata?limit=2");
+  ExpectSuccess(limited);
+  EXPECT_EQ(limited.json["data"].size(), 3u) << limited.body;
+
+  Reply bad = Get("/api/v1/targets/metadata?match_target=" + Q("{job="));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.json["error"].get<std::string>(),
+              StartsWith("invalid parameter \"match_target\": "));
 }
 
 }  // namespace

@@ -155,6 +155,23 @@ struct DroppedTarget {
   std::string scrape_pool;
 };
 
+// One metric family as a target's scrapes declared it (HELP, TYPE, UNIT);
+// what /api/v1/metadata and /api/v1/targets/metadata list.
+struct MetricMetadata {
+  std::string metric_family;
+  std::string type;  // "counter", "gauge", …, "unknown"
+  std::string help;
+  std::string unit;
+};
+
+// An active target's metadata: its public labels and the families of its
+// recent scrapes, sorted by family name.
+struct TargetMetadata {
+  std::string scrape_pool;
+  Labels labels;
+  std::vector<MetricMetadata> metadata;
+};
+
 // What the scrape layer exposes to the API. Implementations must be safe
 // to call from any thread.
 class TargetsSource {
@@ -162,6 +179,11 @@ class TargetsSource {
   virtual ~TargetsSource() = default;
   virtual std::vector<ActiveTarget> ActiveTargets() const = 0;
   virtual std::vector<DroppedTarget> DroppedTargets() const = 0;
+  // Sources that keep no metadata answer none, as Prometheus does for
+  // targets never scraped.
+  virtual std::vector<TargetMetadata> ActiveTargetsMetadata() const {
+    return {};
+  }
 };
 
 // /api/v1/alertmanagers: the POST URLs of the Alertmanagers in use, and of

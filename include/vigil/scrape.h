@@ -193,6 +193,19 @@ enum class TargetHealth { kUnknown, kUp, kDown };
 // "unknown", "up", "down" as /api/v1/targets prints them.
 std::string_view TargetHealthName(TargetHealth health);
 
+// One metric family's metadata as a target's last scrapes declared it (its
+// HELP, TYPE and UNIT lines); Prometheus's scrape.MetricMetadata. A family
+// is remembered until it has been missing from kCacheEvictAfterScrapes
+// scrapes in a row.
+struct MetricMetadata {
+  std::string metric_family_name;
+  std::string type;  // "counter", ..., "unknown" (textparse::MetricTypeName)
+  std::string help;
+  std::string unit;
+  friend bool operator==(const MetricMetadata&,
+                         const MetricMetadata&) = default;
+};
+
 struct ActiveTarget {
   std::string scrape_pool;  // the job name
   std::string scrape_url;
@@ -205,19 +218,10 @@ struct ActiveTarget {
   double last_scrape_duration_seconds = 0;
   int64_t scrape_interval_ms = 0;
   int64_t scrape_timeout_ms = 0;
-};
-
-// One metric family's metadata as a target's last scrapes declared it (its
-// HELP, TYPE and UNIT lines); Prometheus's scrape.MetricMetadata. A family
-// is remembered until it has been missing from kCacheEvictAfterScrapes
-// scrapes in a row.
-struct MetricMetadata {
-  std::string metric_family_name;
-  std::string type;  // "counter", ..., "unknown" (textparse::MetricTypeName)
-  std::string help;
-  std::string unit;
-  friend bool operator==(const MetricMetadata&,
-                         const MetricMetadata&) = default;
+  // The families its last scrapes declared (never null; shared with the
+  // scrape loop, which replaces rather than changes it).
+  std::shared_ptr<const std::vector<MetricMetadata>> metadata =
+      std::make_shared<const std::vector<MetricMetadata>>();
 };
 
 struct DroppedTarget {

@@ -40,6 +40,7 @@ const std::vector<ApiRoute>& ApiRoutes() {
       {"/api/v1/rules", {"GET"}, &HandleRules},
       {"/api/v1/alerts", {"GET"}, &HandleAlerts},
       {"/api/v1/targets", {"GET"}, &HandleTargets},
+      {"/api/v1/targets/metadata", {"GET"}, &HandleTargetMetadata},
       {"/api/v1/alertmanagers", {"GET"}, &HandleAlertmanagers},
       {"/api/v1/status/buildinfo", {"GET"}, &HandleBuildInfo},
       {"/api/v1/status/config", {"GET"}, &HandleConfig},

@@ -95,7 +95,9 @@ ApiResult HandleFormatQuery(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleSeries(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleLabelNames(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleLabelValues(const ApiContext& ctx, const ApiRequest& req);
+// metric_metadata_handlers.cc
 ApiResult HandleMetricMetadata(const ApiContext& ctx, const ApiRequest& req);
+ApiResult HandleTargetMetadata(const ApiContext& ctx, const ApiRequest& req);
 // rules_handlers.cc
 ApiResult HandleRules(const ApiContext& ctx, const ApiRequest& req);
 ApiResult HandleAlerts(const ApiContext& ctx, const ApiRequest& req);

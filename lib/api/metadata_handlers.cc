@@ -1,8 +1,6 @@
-// /api/v1/series, /api/v1/labels, /api/v1/label/<name>/values and
-// /api/v1/metadata, as Prometheus's api.series / labelNames / labelValues /
-// metricMetadata.
+// /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values, as
+// Prometheus's api.series / labelNames / labelValues.
 #include <algorithm>
-#include <charconv>
 #include <set>
 #include <string>
 #include <vector>
@@ -79,13 +77,6 @@ ApiResult CollectStrings(const ApiContext& ctx, const ApiRequest& req,
                     *limit);
 }
 
-bool IsGoInt(std::string_view v) {
-  if (!v.empty() && (v[0] == '+' || v[0] == '-')) v.remove_prefix(1);
-  int64_t out = 0;
-  auto res = std::from_chars(v.data(), v.data() + v.size(), out);
-  return !v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size();
-}
-
 }  // namespace
 
 ApiResult HandleSeries(const ApiContext& ctx, const ApiRequest& req) {
@@ -153,21 +144,6 @@ ApiResult HandleLabelValues(const ApiContext& ctx, const ApiRequest& req) {
   return CollectStrings(ctx, req, [&name](Querier& q, const Matchers& ms) {
     return q.LabelValues(name, ms);
   });
-}
-
-ApiResult HandleMetricMetadata(const ApiContext& /*ctx*/,
-                               const ApiRequest& req) {
-  // Prometheus's checks (strconv.Atoi; -1 means no limit). vigil keeps no
-  // metadata, so the answer is the empty map Prometheus gives for metrics
-  // it knows nothing about.
-  for (std::string_view param : {"limit", "limit_per_metric"}) {
-    std::string_view v = req.form.Value(param);
-    if (!v.empty() && !IsGoInt(v)) {
-      return ApiResult::Error(ErrorType::kBadData,
-                              absl::StrCat(ToAbsl(param), " must be a number"));
-    }
-  }
-  return ApiResult::Data("{}");
 }
 
 }  // namespace vigil::api

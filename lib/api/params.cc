@@ -186,11 +186,10 @@ absl::StatusOr<int64_t> ParseDurationNs(std::string_view s) {
       absl::StrCat("cannot parse ", QuoteString(s), " to a valid duration"));
 }
 
-absl::StatusOr<int64_t> ParseLimit(std::string_view s) {
-  if (s.empty()) return 0;
+absl::StatusOr<int64_t> ParseGoAtoi(std::string_view s) {
   std::string_view digits = s;
   bool neg = false;
-  if (digits[0] == '+' || digits[0] == '-') {
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
     neg = digits[0] == '-';
     digits.remove_prefix(1);
   }
@@ -203,15 +202,22 @@ absl::StatusOr<int64_t> ParseLimit(std::string_view s) {
     return absl::InvalidArgumentError(absl::StrCat(
         "strconv.Atoi: parsing ", QuoteString(s), ": invalid syntax"));
   }
-  if (res.ec == std::errc::result_out_of_range ||
-      v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+  const uint64_t max =
+      static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) +
+      (neg ? 1 : 0);
+  if (res.ec == std::errc::result_out_of_range || v > max) {
     return absl::InvalidArgumentError(absl::StrCat(
         "strconv.Atoi: parsing ", QuoteString(s), ": value out of range"));
   }
-  if (neg && v != 0) {
-    return absl::InvalidArgumentError("limit must be non-negative");
-  }
-  return static_cast<int64_t>(v);
+  return neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
+}
+
+absl::StatusOr<int64_t> ParseLimit(std::string_view s) {
+  if (s.empty()) return 0;
+  absl::StatusOr<int64_t> v = ParseGoAtoi(s);
+  if (!v.ok()) return v.status();
+  if (*v < 0) return absl::InvalidArgumentError("limit must be non-negative");
+  return *v;
 }
 
 absl::StatusOr<int64_t> ParseTimeParam(const Form& form, std::string_view name,

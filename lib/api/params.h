@@ -48,6 +48,9 @@ std::optional<std::string> QueryUnescape(std::string_view s);
 
 // ParseTimeMs and ParseDurationNs (parseTime, parseDuration) are public,
 // in vigil/api.h.
+// Go's strconv.Atoi (an optional sign, decimal digits, int64 range); the
+// errors carry its messages.
+absl::StatusOr<int64_t> ParseGoAtoi(std::string_view s);
 // parseLimitParam: "" is 0 (no limit); errors are strconv.Atoi's or
 // "limit must be non-negative".
 absl::StatusOr<int64_t> ParseLimit(std::string_view s);

@@ -243,6 +243,7 @@ std::vector<ActiveTarget> ScrapeManager::ActiveTargets() const {
       a.last_scrape_duration_seconds = st.last_duration_seconds;
       a.scrape_interval_ms = t.interval_ms;
       a.scrape_timeout_ms = t.timeout_ms;
+      a.metadata = loop->metadata();
       out.push_back(std::move(a));
     }
   }
