@@ -13,6 +13,7 @@
 #include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
+#include "promql/functions/interpolate.h"
 
 namespace vigil::promql::functions {
 namespace {
@@ -306,26 +307,6 @@ std::optional<FloatHistogram> HistogramIncrease(
   h.counter_reset_hint = CounterResetHint::kGauge;
   h.Compact(0);
   return h;
-}
-
-// h1 + (h2 - h1) * (t - t1) / (t2 - t1); after a counter reset the counter
-// started from zero (Prometheus's interpolateHistograms).
-std::optional<FloatHistogram> InterpolateHistograms(
-    const FloatHistogram& h1, int64_t t1, const FloatHistogram& h2, int64_t t2,
-    int64_t t, bool is_counter, bool* reconciled) {
-  if (t == t1) return h1;
-  if (t == t2) return h2;
-  const double fraction =
-      static_cast<double>(t - t1) / static_cast<double>(t2 - t1);
-  FloatHistogram r = h2;
-  if (is_counter && h2.DetectReset(h1)) return r.Mul(fraction);
-  FloatHistogram::AddInfo info;
-  if (!r.Sub(h1, &info).ok()) return std::nullopt;
-  *reconciled |= info.nhcb_bounds_reconciled;
-  r.Mul(fraction);
-  if (!r.Add(h1, &info).ok()) return std::nullopt;
-  *reconciled |= info.nhcb_bounds_reconciled;
-  return r;
 }
 
 // Prometheus's extendedHistogramRate: rate, increase and delta over an
