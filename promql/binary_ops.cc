@@ -24,6 +24,19 @@ bool IsArithmetic(BinaryOp op) {
   }
 }
 
+bool IsTrim(BinaryOp op) {
+  return op == BinaryOp::kTrimUpper || op == BinaryOp::kTrimLower;
+}
+
+void NoteFloatTrim(BinaryOp op, PositionRange pos, Annotations* annotations) {
+  const std::string_view name = BinaryOpString(op);
+  annotations->Info(
+      absl::StrCat("incompatible sample types encountered for binary "
+                   "operator \"",
+                   ToAbsl(name), "\": float ", ToAbsl(name), " float"),
+      pos);
+}
+
 ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs) {
   switch (op) {
     case BinaryOp::kAdd:
@@ -98,6 +111,12 @@ HistElemResult HistogramElemBinop(BinaryOp op, double lf, double rf,
   if (hr == nullptr) {
     if (op == BinaryOp::kMul) return scaled(*hl, rf, false);
     if (op == BinaryOp::kDiv) return scaled(*hl, rf, true);
+    if (IsTrim(op)) {
+      return HistElemResult{0,
+                            std::make_shared<FloatHistogram>(
+                                hl->Trimmed(rf, op == BinaryOp::kTrimUpper)),
+                            true};
+    }
     return incompatible("histogram", "float");
   }
   switch (op) {
@@ -176,69 +195,70 @@ absl::StatusOr<Value> Evaluator::EvalBinary(const BinaryExpr& e) {
   if (lt == ValueType::kVector && rt == ValueType::kVector) {
     return EvalVectorBinary(e);
   }
-  const bool trim =
-      e.op == BinaryOp::kTrimUpper || e.op == BinaryOp::kTrimLower;
+  const bool trim = IsTrim(e.op);
   const bool swap = lt == ValueType::kScalar;
   const size_t vi = swap ? 1 : 0;
   const bool arithmetic = IsArithmetic(e.op);
   const bool cmp = IsComparison(e.op);
   VIGIL_EVAL_ASSIGN_OR_RETURN(
-      out.matrix,
-      RangeEval(exprs,
-                [&](int64_t, std::span<StepInput> in,
-                    EvalVector* res) -> absl::Status {
-                  if (in[1 - vi].vec.empty()) return absl::OkStatus();
-                  const double scalar = in[1 - vi].vec[0].v;
-                  for (const EvalSample& s : in[vi].vec) {
-                    if (s.h != nullptr && trim) {
-                      return HistogramsUnsupported("trim operators");
-                    }
-                    if (s.h != nullptr) {
-                      HistogramPtr hl = s.h, hr;
-                      double lf = 0, rf = scalar;
-                      if (swap) {
-                        std::swap(lf, rf);
-                        std::swap(hl, hr);
-                      }
-                      HistElemResult r = HistogramElemBinop(
-                          e.op, lf, rf, hl, hr, e.pos, &q_->annotations);
-                      if (r.incompatible) continue;
-                      // A comparison keeps the vector's value.
-                      if (cmp) r.h = s.h;
-                      if (e.return_bool) {
-                        r.h = nullptr;
-                        r.value = r.keep ? 1 : 0;
-                        r.keep = true;
-                      }
-                      if (!r.keep) continue;
-                      EvalSample o = s;
-                      o.v = r.value;
-                      o.h = std::move(r.h);
-                      if (arithmetic || e.return_bool)
-                        DropName(&o.metric, &o.drop_name);
-                      res->push_back(std::move(o));
-                      continue;
-                    }
-                    double lf = s.v;
-                    double rf = scalar;
-                    if (swap) std::swap(lf, rf);
-                    ElemResult r = VectorElemBinop(e.op, lf, rf);
-                    // A comparison keeps the vector's value even
-                    // when the scalar is on the left.
-                    if (cmp && swap) r.value = rf;
-                    if (e.return_bool) {
-                      r.value = r.keep ? 1 : 0;
-                      r.keep = true;
-                    }
-                    if (!r.keep) continue;
-                    EvalSample o = s;
-                    o.v = r.value;
-                    if (arithmetic || e.return_bool)
-                      DropName(&o.metric, &o.drop_name);
-                    res->push_back(std::move(o));
-                  }
-                  return absl::OkStatus();
-                }));
+      out.matrix, RangeEval(exprs,
+                            [&](int64_t, std::span<StepInput> in,
+                                EvalVector* res) -> absl::Status {
+                              if (in[1 - vi].vec.empty())
+                                return absl::OkStatus();
+                              const double scalar = in[1 - vi].vec[0].v;
+                              for (const EvalSample& s : in[vi].vec) {
+                                if (s.h != nullptr) {
+                                  HistogramPtr hl = s.h, hr;
+                                  double lf = 0, rf = scalar;
+                                  if (swap) {
+                                    std::swap(lf, rf);
+                                    std::swap(hl, hr);
+                                  }
+                                  HistElemResult r = HistogramElemBinop(
+                                      e.op, lf, rf, hl, hr, e.pos,
+                                      &q_->annotations);
+                                  if (r.incompatible) continue;
+                                  // A comparison keeps the vector's value.
+                                  if (cmp) r.h = s.h;
+                                  if (e.return_bool) {
+                                    r.h = nullptr;
+                                    r.value = r.keep ? 1 : 0;
+                                    r.keep = true;
+                                  }
+                                  if (!r.keep) continue;
+                                  EvalSample o = s;
+                                  o.v = r.value;
+                                  o.h = std::move(r.h);
+                                  if (arithmetic || e.return_bool)
+                                    DropName(&o.metric, &o.drop_name);
+                                  res->push_back(std::move(o));
+                                  continue;
+                                }
+                                if (trim) {
+                                  NoteFloatTrim(e.op, e.pos, &q_->annotations);
+                                  continue;
+                                }
+                                double lf = s.v;
+                                double rf = scalar;
+                                if (swap) std::swap(lf, rf);
+                                ElemResult r = VectorElemBinop(e.op, lf, rf);
+                                // A comparison keeps the vector's value even
+                                // when the scalar is on the left.
+                                if (cmp && swap) r.value = rf;
+                                if (e.return_bool) {
+                                  r.value = r.keep ? 1 : 0;
+                                  r.keep = true;
+                                }
+                                if (!r.keep) continue;
+                                EvalSample o = s;
+                                o.v = r.value;
+                                if (arithmetic || e.return_bool)
+                                  DropName(&o.metric, &o.drop_name);
+                                res->push_back(std::move(o));
+                              }
+                              return absl::OkStatus();
+                            }));
   return out;
 }
 

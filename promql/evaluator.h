@@ -275,15 +275,6 @@ struct RangeArg {
 
 // Helpers shared by the evaluator's files.
 
-// Whether any point of `m` is a native histogram.
-inline bool HasHistograms(const Matrix& m) {
-  for (const auto& s : m) {
-    for (const auto& h : s.hists) {
-      if (h != nullptr) return true;
-    }
-  }
-  return false;
-}
 // What the engine answers for native histogram operations it does not
 // implement yet; the promqltest runner reports these evals as unsupported.
 inline absl::Status HistogramsUnsupported(std::string_view what) {
@@ -320,8 +311,8 @@ struct ElemResult {
 ElemResult VectorElemBinop(BinaryOp op, double lhs, double rhs);
 // The same when either operand is a native histogram (Prometheus's
 // vectorElemBinop): h*f, f*h and h/f scale, h+h and h-h combine, h==h and
-// h!=h compare; every other combination keeps nothing and says so in an
-// info annotation at `pos`.
+// h!=h compare, h</f and h>/f trim; every other combination keeps nothing and
+// says so in an info annotation at `pos`.
 struct HistElemResult {
   double value = 0;
   HistogramPtr h = nullptr;
@@ -338,6 +329,11 @@ double ScalarBinop(BinaryOp op, double lhs, double rhs);
 // + - * / % ^ atan2: the operators that change a metric's meaning and so
 // drop its name.
 bool IsArithmetic(BinaryOp op);
+// </ and >/, which apply only to a histogram on the left of a float.
+bool IsTrim(BinaryOp op);
+// The info annotation for a trim operator between two floats (the spec:
+// trim needs a histogram on the left).
+void NoteFloatTrim(BinaryOp op, PositionRange pos, Annotations* annotations);
 
 // Calls `fn` on each direct child of `e`.
 void VisitChildren(const Expr& e, const std::function<void(const Expr&)>& fn);

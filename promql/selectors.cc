@@ -1,10 +1,16 @@
 // Instant and range vector selectors: reading each selector's series once,
 // the lookback window with staleness, offset and `@`.
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
+#include "promql/functions/interpolate.h"
 
 namespace vigil::promql::eval {
 
@@ -178,6 +184,14 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
   return out;
 }
 
+namespace {
+
+constexpr std::string_view kMixedSchemasWarning =
+    "vector contains a mix of histograms with exponential and custom buckets "
+    "schemas";
+
+}  // namespace
+
 absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
     const VectorSelector& vs) {
   VIGIL_EVAL_ASSIGN_OR_RETURN(auto sel, Select(vs));
@@ -185,10 +199,22 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
   const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
   const int64_t lookback = q_->lookback_ms;
   Value out;
+  std::vector<size_t> hists_before;
   for (const auto& s : *sel) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    if (!s.hists.empty()) return HistogramsUnsupported("smoothed selectors");
     auto f = s.Fresh();
+    auto fh = s.FreshHists();
+    // hists_before[i]: how many of the first i samples are histograms, so a
+    // window's mix of floats and histograms is known without a scan.
+    hists_before.assign(1, 0);
+    for (const HistogramPtr& h : fh) {
+      hists_before.push_back(hists_before.back() + (h != nullptr ? 1 : 0));
+    }
+    auto warn = [&](std::string_view what) {
+      q_->annotations.Warn(absl::StrCat(ToAbsl(what), " for metric name ",
+                                        QuoteString(s.metric.MetricName())),
+                           vs.pos);
+    };
     SeriesPoints sp;
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
       const int64_t ref = at.value_or(ts) - offset;
@@ -204,6 +230,56 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
       if (lo == hi) continue;
       auto it = std::lower_bound(
           lo, hi, ref, [](const Sample& smp, int64_t t) { return smp.t < t; });
+      const size_t ilo = lo - f.begin(), ihi = hi - f.begin();
+      const size_t i = it - f.begin();
+      const size_t n_hists =
+          fh.empty() ? 0 : hists_before[ihi] - hists_before[ilo];
+      if (n_hists > 0 && n_hists < ihi - ilo) {
+        // Prometheus skips the step rather than pick a sample type.
+        warn("encountered a mix of histograms and floats");
+        continue;
+      }
+      if (n_hists > 0) {
+        HistogramPtr h;
+        if (it != hi && it->t == ref) {
+          h = fh[i];
+        } else if (it != lo && it != hi) {
+          const FloatHistogram& prev = *fh[i - 1];
+          const FloatHistogram& next = *fh[i];
+          if (prev.UsesCustomBuckets() != next.UsesCustomBuckets()) {
+            warn(kMixedSchemasWarning);
+            continue;
+          }
+          // Prometheus: a counter unless both samples are gauges.
+          const bool is_counter =
+              prev.counter_reset_hint != CounterResetHint::kGauge ||
+              next.counter_reset_hint != CounterResetHint::kGauge;
+          bool reconciled = false;
+          std::optional<FloatHistogram> r = functions::InterpolateHistograms(
+              prev, (it - 1)->t, next, it->t, ref, is_counter, &reconciled);
+          if (!r.has_value()) {
+            warn(kMixedSchemasWarning);
+            continue;
+          }
+          if (reconciled) {
+            q_->annotations.Info(
+                "mismatched custom buckets were reconciled during subtraction",
+                vs.pos);
+          }
+          h = std::make_shared<FloatHistogram>(std::move(*r));
+        } else if (it != lo) {
+          // Carried forward: the hint spoke of the sample's predecessor, not
+          // of the value (Prometheus resets it).
+          auto carried = std::make_shared<FloatHistogram>(*fh[i - 1]);
+          carried->counter_reset_hint = CounterResetHint::kUnknown;
+          h = std::move(carried);
+        } else {
+          continue;
+        }
+        if (sp.points.empty()) sp.points.reserve(NumSteps());
+        sp.Push(ts, 0, std::move(h));
+        continue;
+      }
       double v;
       if (it != hi && it->t == ref) {
         v = it->v;
@@ -216,7 +292,7 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
       } else {
         continue;
       }
-      sp.points.push_back({ts, v});
+      sp.Push(ts, v, nullptr);
     }
     if (sp.points.empty()) continue;
     VIGIL_EVAL_RETURN_IF_ERROR(

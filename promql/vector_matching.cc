@@ -237,6 +237,9 @@ absl::Status VectorMatcher::ApplyPair(const Side& l, const Side& r, int li,
     res.keep = hres.keep;
     incompatible = hres.incompatible;
     if (!e_.return_bool) res_h = std::move(hres.h);
+  } else if (IsTrim(e_.op)) {
+    NoteFloatTrim(e_.op, e_.pos, annotations_);
+    incompatible = true;
   } else {
     res = VectorElemBinop(e_.op, fl, fr);
   }
@@ -310,10 +313,6 @@ absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value lv, Eval(*e.lhs));
   VIGIL_EVAL_ASSIGN_OR_RETURN(Value rv, Eval(*e.rhs));
 
-  if ((e.op == BinaryOp::kTrimUpper || e.op == BinaryOp::kTrimLower) &&
-      (HasHistograms(lv.matrix) || HasHistograms(rv.matrix))) {
-    return HistogramsUnsupported("trim operators");
-  }
   VectorMatcher matcher(e, m, q_->delayed_name_removal, lv.matrix, rv.matrix);
   matcher.set_annotations(&q_->annotations);
   Matrix* inputs[] = {&lv.matrix, &rv.matrix};

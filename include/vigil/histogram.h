@@ -116,6 +116,12 @@ class FloatHistogram {
   FloatHistogram& Compact(int max_empty_buckets);
   // Lowers the resolution of an exponential histogram to `target` (< schema).
   void ReduceResolution(int32_t target);
+  // The trim operators: this histogram without its observations above
+  // `threshold` (`</`, keep_below) or below it (`>/`), interpolating inside
+  // the bucket the threshold cuts. The count and the sum are estimated from
+  // the kept buckets; a trim that removes nothing returns the histogram
+  // unchanged. The bucket layout stays (trimmed buckets hold 0).
+  FloatHistogram Trimmed(double threshold, bool keep_below) const;
 
   // Bitwise equality of the data (spans may differ by empty spans only).
   bool Equals(const FloatHistogram& other) const;

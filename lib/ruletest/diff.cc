@@ -22,8 +22,6 @@ constexpr char kRed[] = "\033[31m";
 constexpr char kGreen[] = "\033[32m";
 constexpr char kReset[] = "\033[0m";
 
-std::string ValueText(double v) { return GoFloatE(v); }
-
 std::map<std::string, std::string> AsMap(const std::vector<Label>& ls) {
   std::map<std::string, std::string> m;
   for (const Label& l : ls) m[l.name] = l.value;
@@ -136,22 +134,23 @@ std::string DiffSamples(const std::vector<SampleEntry>& expected,
       if (got_used[i] || got[i].labels != e.labels) continue;
       got_used[i] = true;
       matched = true;
-      if (!SampleValueEqual(e.value, got[i].value, fuzzy_compare)) {
+      if (!SampleValueEqual(e.value, got[i].value, fuzzy_compare) ||
+          e.histogram != got[i].histogram) {
         absl::StrAppend(&out, kItem, GoLabelsString(e.labels), "\n", kDetail,
-                        "- value ", ValueText(e.value), "\n", kDetail,
-                        "+ value ", ValueText(got[i].value), "\n");
+                        "- value ", SampleValueString(e), "\n", kDetail,
+                        "+ value ", SampleValueString(got[i]), "\n");
       }
       break;
     }
     if (!matched) {
       absl::StrAppend(&out, kItem, "- missing ", GoLabelsString(e.labels), " ",
-                      ValueText(e.value), "\n");
+                      SampleValueString(e), "\n");
     }
   }
   for (size_t i = 0; i < got.size(); ++i) {
     if (got_used[i]) continue;
     absl::StrAppend(&out, kItem, "+ unexpected ", GoLabelsString(got[i].labels),
-                    " ", ValueText(got[i].value), "\n");
+                    " ", SampleValueString(got[i]), "\n");
   }
   if (out.empty()) return "";
   return absl::StrCat(kHeader, out);

@@ -82,13 +82,17 @@ std::string AlertsString(const std::vector<AlertEntry>& alerts) {
   return out;
 }
 
+std::string SampleValueString(const SampleEntry& s) {
+  return s.histogram.empty() ? GoFloatE(s.value) : s.histogram;
+}
+
 std::string SamplesString(const std::vector<SampleEntry>& samples) {
   if (samples.empty()) return "nil";
   std::string out;
   for (size_t i = 0; i < samples.size(); ++i) {
     if (i > 0) out.append(", ");
     absl::StrAppend(&out, GoLabelsString(samples[i].labels), " ",
-                    GoFloatE(samples[i].value));
+                    SampleValueString(samples[i]));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vigil/labels.h"
@@ -23,9 +24,18 @@ struct AlertEntry {
 bool AlertLess(const AlertEntry& a, const AlertEntry& b);
 
 struct SampleEntry {
+  SampleEntry() = default;
+  SampleEntry(Labels l, double v, std::string h = "")
+      : labels(std::move(l)), value(v), histogram(std::move(h)) {}
   Labels labels;
   double value = 0;
+  // A native histogram's test expression (promtool compares the text);
+  // empty for a float sample.
+  std::string histogram;
 };
+// The sample's value as promtool prints it: the histogram's test
+// expression, else the float in 'E' format.
+std::string SampleValueString(const SampleEntry& s);
 
 // Go's time.Duration.String() for whole milliseconds: "0s", "1m0s",
 // "4m59.999s", "500ms", "1h0m0s".
@@ -38,7 +48,7 @@ std::string IndentLines(std::string_view lines, std::string_view indent);
 // labelsAndAnnotations.String(): "[]" or "[\n0:\n  Labels:…\n
 // Annotations:…\n]".
 std::string AlertsString(const std::vector<AlertEntry>& alerts);
-// parsedSamplesString: "nil" or `{…} 1E+00, {…} 2E+00`.
+// parsedSamplesString: "nil" or `{…} 1E+00, {…} {{count:2 sum:3}}`.
 std::string SamplesString(const std::vector<SampleEntry>& samples);
 
 }  // namespace vigil::ruletest

@@ -9,6 +9,7 @@
 // promql_expr_test queries run after the last evaluation.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/model/duration.h"
@@ -24,6 +26,7 @@
 #include "lib/ruletest/diff.h"
 #include "lib/ruletest/expr_walk.h"
 #include "lib/ruletest/format.h"
+#include "lib/ruletest/storage.h"
 #include "lib/ruletest/test_file.h"
 #include "re2/re2.h"
 #include "vigil/promql/engine.h"
@@ -39,6 +42,8 @@ namespace {
 struct LoadedSeries {
   Labels labels;
   std::vector<std::optional<double>> values;
+  // Native histograms parallel to `values` (empty when none).
+  std::vector<HistogramPtr> histograms;
   size_t next = 0;  // first value not appended yet
   SeriesRef ref = 0;
 };
@@ -87,6 +92,30 @@ absl::StatusOr<Labels> ParseMetric(const std::string& text) {
         absl::StrCat("unexpected values after the label set in ", text));
   }
   return desc->labels;
+}
+
+// An exp_samples `histogram:` as promtool reads it: one `{{…}}` value of
+// the series notation, compared through its normalised test expression.
+absl::StatusOr<std::string> ParseHistogram(const std::string& text) {
+  auto desc = promql::ParseSeriesDescription(absl::StrCat("{} ", text));
+  if (!desc.ok()) return desc.status();
+  if (desc->values.size() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected 1 value, got ", desc->values.size()));
+  }
+  if (desc->histograms.empty() || desc->histograms[0] == nullptr) {
+    // promtool prints the value as Go's SequenceValue.String does.
+    const std::optional<double>& v = desc->values[0];
+    std::string got = "_";
+    if (v.has_value()) {
+      got = std::isnan(*v)   ? "NaN"
+            : std::isinf(*v) ? (*v > 0 ? "+Inf" : "-Inf")
+                             : absl::StrFormat("%f", *v);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected histogram, got ", got));
+  }
+  return desc->histograms[0]->TestExpression();
 }
 
 std::vector<Label> SortedAnnotations(std::vector<Label> annotations) {
@@ -163,24 +192,29 @@ class GroupRunner {
         errs->push_back(BadInput(std::string(desc.status().message())));
         return false;
       }
-      if (!desc->histograms.empty()) {
-        errs->push_back(BadInput(
-            "native histogram values in input_series are not supported yet"));
-        return false;
-      }
-      series_.push_back({desc->labels, std::move(desc->values)});
+      series_.push_back(
+          {desc->labels, std::move(desc->values), std::move(desc->histograms)});
     }
     return true;
   }
 
   absl::Status AppendSamplesTill(int64_t ts) {
-    auto app = head_.NewAppender();
+    auto app = store_.NewAppender();
     for (LoadedSeries& s : series_) {
       while (s.next < s.values.size() &&
              mint_ + static_cast<int64_t>(s.next) * interval_ <= ts) {
-        const auto& v = s.values[s.next];
-        const int64_t t = mint_ + static_cast<int64_t>(s.next) * interval_;
+        const size_t i = s.next;
+        const auto& v = s.values[i];
+        const int64_t t = mint_ + static_cast<int64_t>(i) * interval_;
         ++s.next;
+        if (i < s.histograms.size() && s.histograms[i] != nullptr) {
+          auto ref = app->AppendHistogram(0, s.labels, t, *s.histograms[i]);
+          if (!ref.ok()) {
+            app->Rollback();
+            return ref.status();
+          }
+          continue;
+        }
         if (!v.has_value()) continue;
         auto ref = app->Append(s.ref, s.labels, t, *v);
         if (!ref.ok()) {
@@ -200,8 +234,8 @@ class GroupRunner {
     engine_ = std::make_unique<promql::Engine>(eo);
     for (const RuleGroupSpec& spec : specs_) {
       rules::GroupOptions go;
-      go.storage = &head_;
-      go.appendable = &head_;
+      go.storage = &store_;
+      go.appendable = &store_;
       go.engine = engine_.get();
       go.default_interval_ms = interval_;
       go.external_labels = tg_.external_labels;
@@ -307,7 +341,8 @@ class GroupRunner {
       const std::string head =
           absl::StrCat("    expr: ", QuoteString(tc.expr),
                        ", time: ", FormatDurationMs(tc.eval_time_ms));
-      auto res = engine_->InstantQuery(head_, tc.expr, mint_ + tc.eval_time_ms);
+      auto res =
+          engine_->InstantQuery(store_, tc.expr, mint_ + tc.eval_time_ms);
       if (!res.ok()) {
         errs->push_back(
             TestFailure(absl::StrCat(head, ", err: ", res.status().message())));
@@ -315,7 +350,10 @@ class GroupRunner {
       }
       std::vector<SampleEntry> got;
       if (const auto* v = std::get_if<promql::Vector>(&res->value)) {
-        for (const auto& s : *v) got.push_back({s.metric, s.v});
+        for (const auto& s : *v) {
+          got.push_back(
+              {s.metric, s.v, s.h != nullptr ? s.h->TestExpression() : ""});
+        }
       } else if (const auto* sc = std::get_if<promql::Scalar>(&res->value)) {
         got.push_back({Labels(), sc->v});
       } else {
@@ -326,23 +364,18 @@ class GroupRunner {
       std::vector<SampleEntry> exp;
       bool bad = false;
       for (const ExpectedSample& s : tc.exp_samples) {
-        if (!s.histogram.empty()) {
-          errs->push_back(BadInput(absl::StrCat(
-              head,
-              ", err: native histogram samples are not supported by "
-              "vigil")));
-          bad = true;
-          break;
-        }
         auto lb = ParseMetric(s.labels);
-        if (!lb.ok()) {
+        absl::StatusOr<std::string> hist = std::string();
+        if (lb.ok() && !s.histogram.empty()) hist = ParseHistogram(s.histogram);
+        const absl::Status st = lb.ok() ? hist.status() : lb.status();
+        if (!st.ok()) {
           errs->push_back(TestFailure(absl::StrCat(head, ", err: labels ",
                                                    QuoteString(s.labels), ": ",
-                                                   lb.status().message())));
+                                                   st.message())));
           bad = true;
           break;
         }
-        exp.push_back({*lb, s.value});
+        exp.push_back({*lb, s.value, std::move(*hist)});
       }
       if (bad) continue;
       auto by_labels = [](const SampleEntry& a, const SampleEntry& b) {
@@ -354,7 +387,8 @@ class GroupRunner {
       for (size_t i = 0; equal && i < exp.size(); ++i) {
         equal =
             exp[i].labels == got[i].labels &&
-            SampleValueEqual(exp[i].value, got[i].value, file_.fuzzy_compare);
+            SampleValueEqual(exp[i].value, got[i].value, file_.fuzzy_compare) &&
+            exp[i].histogram == got[i].histogram;
       }
       if (equal) continue;
       errs->push_back(
@@ -372,7 +406,7 @@ class GroupRunner {
   const int64_t interval_;
   const int64_t mint_;
 
-  tsdb::Head head_;
+  RuleTestStorage store_;
   std::unique_ptr<promql::Engine> engine_;
   std::vector<std::unique_ptr<rules::RuleGroup>> groups_;
   std::vector<LoadedSeries> series_;

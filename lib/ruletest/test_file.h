@@ -40,7 +40,7 @@ struct AlertTestCase {
 struct ExpectedSample {
   std::string labels;
   double value = 0;
-  std::string histogram;  // native histogram notation; unsupported
+  std::string histogram;  // `{{…}}` notation; when set, it is compared
 };
 
 struct PromqlTestCase {

@@ -75,25 +75,17 @@ absl::Status Changes(const FunctionArgs& args, EvalVector* out) {
 
 // A drop in value, or a start timestamp saying the counter restarted.
 absl::Status Resets(const FunctionArgs& args, EvalVector* out) {
-  if (const auto* m = MatrixArg(args)) {
-    for (const WindowSeries& w : *m) {
-      if (!w.hists.empty() && !w.start_timestamps.empty()) {
-        return absl::UnimplementedError(
-            "native histograms with start timestamps are not supported yet");
-      }
-    }
-  }
   return CountTransitions(args, out, [](const WindowSeries& w, size_t i) {
-    auto [hp, hc] = HistPair(w, i);
-    if (hp != nullptr || hc != nullptr) {
-      return hp == nullptr || hc == nullptr || hc->DetectReset(*hp);
-    }
     const Sample& prev = w.samples[i - 1];
     const Sample& cur = w.samples[i];
-    if (cur.v < prev.v) return true;
     std::span<const int64_t> st = w.start_timestamps;
-    return !st.empty() &&
-           IsStartTimestampReset(st[i - 1], prev.t, st[i], cur.t);
+    const bool st_reset =
+        !st.empty() && IsStartTimestampReset(st[i - 1], prev.t, st[i], cur.t);
+    auto [hp, hc] = HistPair(w, i);
+    if (hp != nullptr || hc != nullptr) {
+      return hp == nullptr || hc == nullptr || hc->DetectReset(*hp) || st_reset;
+    }
+    return cur.v < prev.v || st_reset;
   });
 }
 

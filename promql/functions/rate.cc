@@ -13,6 +13,7 @@
 #include "lib/model/go_quote.h"
 #include "promql/functions/common.h"
 #include "promql/functions/impls.h"
+#include "promql/functions/interpolate.h"
 
 namespace vigil::promql::functions {
 namespace {
@@ -248,11 +249,27 @@ std::optional<FloatHistogram> HistogramIncrease(
   if (is_counter && (IsGauge(prev) || IsGauge(last))) {
     WarnNotCounter(args, series);
   }
+  // A counter reset before points[i]: a drop in the histogram, or a start
+  // timestamp saying the counter restarted (as for floats).
+  std::span<const int64_t> st = series.start_timestamps;
+  std::span<const Sample> s = series.samples;
+  auto st_reset = [&](size_t i) {
+    return !st.empty() &&
+           IsStartTimestampReset(st[i - 1], s[i - 1].t, st[i], s[i].t);
+  };
+  if (is_counter && !st.empty()) {
+    for (size_t i = 1; i < points.size(); ++i) {
+      if (StartTimeOverlaps(st[i - 1], s[i - 1].t, st[i])) {
+        WarnStartTimeOverlap(args, series);
+        break;
+      }
+    }
+  }
   bool custom = prev.UsesCustomBuckets();
   // A reset between the first two samples makes the first irrelevant,
   // including its bucket layout.
   if (is_counter && points.size() > 1 &&
-      points[1]->DetectReset(*points.front())) {
+      (points[1]->DetectReset(*points.front()) || st_reset(1))) {
     prev = FloatHistogram{};
     prev.schema = points[1]->schema;
     prev.custom_values = points[1]->custom_values;
@@ -287,7 +304,7 @@ std::optional<FloatHistogram> HistogramIncrease(
     const FloatHistogram* before = &prev;
     for (size_t i = 1; i < points.size(); ++i) {
       const FloatHistogram& cur = *points[i];
-      if (cur.DetectReset(*before)) {
+      if (cur.DetectReset(*before) || st_reset(i)) {
         if (!h.Add(*before, &info).ok()) {
           WarnMixedSchemas(args, series);
           return std::nullopt;
@@ -306,26 +323,6 @@ std::optional<FloatHistogram> HistogramIncrease(
   h.counter_reset_hint = CounterResetHint::kGauge;
   h.Compact(0);
   return h;
-}
-
-// h1 + (h2 - h1) * (t - t1) / (t2 - t1); after a counter reset the counter
-// started from zero (Prometheus's interpolateHistograms).
-std::optional<FloatHistogram> InterpolateHistograms(
-    const FloatHistogram& h1, int64_t t1, const FloatHistogram& h2, int64_t t2,
-    int64_t t, bool is_counter, bool* reconciled) {
-  if (t == t1) return h1;
-  if (t == t2) return h2;
-  const double fraction =
-      static_cast<double>(t - t1) / static_cast<double>(t2 - t1);
-  FloatHistogram r = h2;
-  if (is_counter && h2.DetectReset(h1)) return r.Mul(fraction);
-  FloatHistogram::AddInfo info;
-  if (!r.Sub(h1, &info).ok()) return std::nullopt;
-  *reconciled |= info.nhcb_bounds_reconciled;
-  r.Mul(fraction);
-  if (!r.Add(h1, &info).ok()) return std::nullopt;
-  *reconciled |= info.nhcb_bounds_reconciled;
-  return r;
 }
 
 // Prometheus's extendedHistogramRate: rate, increase and delta over an
@@ -440,27 +437,40 @@ absl::Status HistogramRate(const FunctionArgs& args, const WindowSeries& series,
   if (args.anchored || args.smoothed) {
     return ExtendedHistogramRate(args, series, is_counter, is_rate, out);
   }
-  if (!series.start_timestamps.empty()) {
-    return absl::UnimplementedError(
-        "native histograms with start timestamps are not supported yet");
-  }
-  if (hs.size() < 2) return absl::OkStatus();
+  std::span<const Sample> s = series.samples;
+  std::span<const int64_t> st = series.start_timestamps;
+  // The first sample's start inside the (left-open) range: the counter was
+  // zero there, as for floats.
+  const bool from_start = is_counter && !st.empty() && st[0] != 0 &&
+                          st[0] > args.range_start && st[0] < s.front().t;
+  if (hs.size() < 2 && !from_start) return absl::OkStatus();
   std::optional<FloatHistogram> h =
       HistogramIncrease(args, series, hs, is_counter);
   if (!h.has_value()) return absl::OkStatus();
-  std::span<const Sample> s = series.samples;
-  const double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
-  const double average = sampled / static_cast<double>(s.size() - 1);
+  double sampled = static_cast<double>(s.back().t - s.front().t) / 1000;
+  double average = 0;
+  if (s.size() > 1) average = sampled / static_cast<double>(s.size() - 1);
   const double threshold = average * kExtrapolationThresholdFactor;
   double to_start = static_cast<double>(s.front().t - args.range_start) / 1000;
   double to_end = static_cast<double>(args.range_end - s.back().t) / 1000;
-  if (to_start >= threshold) to_start = average / 2;
-  if (is_counter && h->count > 0 && hs.front()->count >= 0) {
-    const double to_zero = sampled * (hs.front()->count / h->count);
-    if (to_zero < to_start) to_start = to_zero;
+  if (from_start) {
+    to_start = 0;
+    sampled = static_cast<double>(s.back().t - st[0]) / 1000;
+    if (!h->Add(*hs.front()).ok()) {
+      WarnMixedSchemas(args, series);
+      return absl::OkStatus();
+    }
+    h->Compact(0);
+  } else {
+    if (to_start >= threshold) to_start = average / 2;
+    if (is_counter && h->count > 0 && hs.front()->count >= 0) {
+      const double to_zero = sampled * (hs.front()->count / h->count);
+      if (to_zero < to_start) to_start = to_zero;
+    }
   }
   if (to_end >= threshold) to_end = average / 2;
-  double factor = (sampled + to_start + to_end) / sampled;
+  double factor = 1;
+  if (sampled != 0) factor = (sampled + to_start + to_end) / sampled;
   if (is_rate) factor /= RangeSeconds(args);
   h->Mul(factor);
   AppendForSeries(args, series, NamePolicy::kDrop, 0, out);
@@ -498,10 +508,6 @@ absl::Status InstantHistogramValue(const FunctionArgs& args,
                                    const WindowSeries& series, bool is_rate,
                                    EvalVector* out) {
   const size_t n = series.samples.size();
-  if (!series.start_timestamps.empty()) {
-    return absl::UnimplementedError(
-        "native histograms with start timestamps are not supported yet");
-  }
   if (n < 2) return absl::OkStatus();
   const HistogramPtr& hp = series.hists[n - 2];
   const HistogramPtr& hl = series.hists[n - 1];
@@ -514,7 +520,14 @@ absl::Status InstantHistogramValue(const FunctionArgs& args,
   FloatHistogram h = *hl;
   if (is_rate && (IsGauge(*hl) || IsGauge(*hp))) WarnNotCounter(args, series);
   if (!is_rate && (!IsGauge(*hl) || !IsGauge(*hp))) WarnNotGauge(args, series);
-  if (!is_rate || !hl->DetectReset(*hp)) {
+  // After a counter reset, by value or by start timestamp, the last
+  // histogram is the increase since it.
+  std::span<const int64_t> st = series.start_timestamps;
+  const bool reset = hl->DetectReset(*hp) ||
+                     (!st.empty() && IsStartTimestampReset(
+                                         st[n - 2], series.samples[n - 2].t,
+                                         st[n - 1], series.samples[n - 1].t));
+  if (!is_rate || !reset) {
     FloatHistogram::AddInfo info;
     if (!h.Sub(*hp, &info).ok()) {
       WarnMixedSchemas(args, series);

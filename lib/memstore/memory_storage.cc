@@ -1,11 +1,11 @@
-#include "tests/support/memory_storage.h"
+#include "lib/memstore/memory_storage.h"
 
 #include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
 
-namespace vigil::testing {
+namespace vigil::memstore {
 namespace {
 
 using SeriesData = MemoryStorage::SeriesData;
@@ -316,4 +316,4 @@ absl::StatusOr<std::unique_ptr<Querier>> MemoryStorage::OpenQuerier(
       std::make_unique<MemoryQuerier>(std::move(snapshot), mint_ms, maxt_ms));
 }
 
-}  // namespace vigil::testing
+}  // namespace vigil::memstore
