@@ -9,15 +9,12 @@
 // geometric mean of its bounds for exponential buckets, the arithmetic mean
 // for custom buckets and the zero bucket.
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "vigil/histogram.h"
 
 namespace vigil {
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // What is left of one bucket after the trim.
 struct Kept {
