@@ -94,9 +94,11 @@ void ExpectSame(const FloatHistogram& got, const FloatHistogram& want) {
 }
 
 TEST(HistogramChunkTest, SamplesRoundTripAndAResumedChunkContinuesIt) {
-  for (const bool custom : {false, true}) {
+  for (const int variant : {0, 1, 2, 3}) {
+    const bool custom = (variant & 1) != 0;
     const FloatHistogram first = custom ? Custom(1) : Exponential(1);
     HistogramChunkLayout layout;
+    layout.integer = (variant & 2) != 0;
     layout.schema = first.schema;
     layout.zero_threshold = first.zero_threshold;
     layout.positive_spans = first.positive_spans;

@@ -1,6 +1,7 @@
 #include "lib/tsdb/histogram_chunk.h"
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 #include "lib/tsdb/histogram_layout.h"
@@ -50,6 +51,15 @@ bool ReadSpans(BitReader& r, std::vector<HistogramSpan>* spans,
   return true;
 }
 
+// The header byte: the hint in the low bits, integer counts on top.
+constexpr uint8_t kIntegerCountsBit = 0x80;
+constexpr uint8_t kHintMask = 0x03;
+
+bool IsInteger(double v) {
+  constexpr double kMaxExact = 9007199254740992.0;  // 2^53
+  return v == std::trunc(v) && std::fabs(v) <= kMaxExact;
+}
+
 size_t Covered(const std::vector<HistogramSpan>& spans) {
   size_t n = 0;
   for (const HistogramSpan& s : spans) n += s.length;
@@ -58,11 +68,24 @@ size_t Covered(const std::vector<HistogramSpan>& spans) {
 
 }  // namespace
 
+bool HasIntegerCounts(const FloatHistogram& h) {
+  if (!IsInteger(h.count) || !IsInteger(h.zero_count)) return false;
+  for (double b : h.positive_buckets) {
+    if (!IsInteger(b)) return false;
+  }
+  for (double b : h.negative_buckets) {
+    if (!IsInteger(b)) return false;
+  }
+  return true;
+}
+
 HistogramEncoder::HistogramEncoder(HistogramChunkLayout layout)
     : layout_(std::move(layout)) {
   layout_.positive_count = Covered(layout_.positive_spans);
   layout_.negative_count = Covered(layout_.negative_spans);
-  writer_.WriteBits(static_cast<uint64_t>(layout_.header), 8);
+  writer_.WriteBits(static_cast<uint64_t>(layout_.header) |
+                        (layout_.integer ? kIntegerCountsBit : 0),
+                    8);
   WriteUvarint(writer_, ZigZag(layout_.schema));
   writer_.WriteBits(std::bit_cast<uint64_t>(layout_.zero_threshold), 64);
   WriteSpans(writer_, layout_.positive_spans);
@@ -75,11 +98,19 @@ HistogramEncoder::HistogramEncoder(HistogramChunkLayout layout)
       kFixedValues + layout_.positive_count + layout_.negative_count;
   prev_.assign(n, 0);
   windows_.assign(n, gorilla::XorWindow{});
+  deltas_.assign(n, 0);
 }
 
-void HistogramEncoder::WriteValue(size_t i, double v) {
-  gorilla::WriteXor(writer_, std::bit_cast<uint64_t>(v), &prev_[i],
-                    &windows_[i]);
+void HistogramEncoder::WriteSlot(size_t i, uint64_t value, bool first) {
+  if (layout_.integer && i != kSumValue) {
+    // Unsigned: wraps as the decoder's does, whatever the values.
+    const uint64_t delta = value - prev_[i];
+    gorilla::WriteDod(writer_, static_cast<int64_t>(delta - deltas_[i]));
+    prev_[i] = value;
+    deltas_[i] = first ? 0 : delta;
+    return;
+  }
+  gorilla::WriteXor(writer_, value, &prev_[i], &windows_[i]);
 }
 
 void HistogramEncoder::Append(int64_t t, const FloatHistogram& h) {
@@ -98,23 +129,25 @@ void HistogramEncoder::Append(int64_t t, const FloatHistogram& h) {
   }
   t_ = t;
   ++num_samples_;
+  const bool first = num_samples_ == 1;
   if (IsStaleNaN(h.sum)) {
-    // Everything but the sum repeats: a bit each.
+    // Everything but the sum repeats: about a bit each.
     for (size_t i = 0; i < prev_.size(); ++i) {
-      if (i == kSumValue) {
-        WriteValue(i, h.sum);
-      } else {
-        writer_.WriteBit(false);
-      }
+      WriteSlot(i, i == kSumValue ? std::bit_cast<uint64_t>(h.sum) : prev_[i],
+                first);
     }
     return;
   }
-  WriteValue(0, h.count);
-  WriteValue(1, h.zero_count);
-  WriteValue(2, h.sum);
+  auto count = [this](double v) {
+    return layout_.integer ? static_cast<uint64_t>(static_cast<int64_t>(v))
+                           : std::bit_cast<uint64_t>(v);
+  };
+  WriteSlot(0, count(h.count), first);
+  WriteSlot(1, count(h.zero_count), first);
+  WriteSlot(kSumValue, std::bit_cast<uint64_t>(h.sum), first);
   size_t i = kFixedValues;
-  for (double b : h.positive_buckets) WriteValue(i++, b);
-  for (double b : h.negative_buckets) WriteValue(i++, b);
+  for (double b : h.positive_buckets) WriteSlot(i++, count(b), first);
+  for (double b : h.negative_buckets) WriteSlot(i++, count(b), first);
 }
 
 bool HistogramEncoder::Resume(const uint8_t* data, size_t size,
@@ -132,6 +165,7 @@ bool HistogramEncoder::Resume(const uint8_t* data, size_t size,
   num_samples_ = num_samples;
   prev_ = d.values_;
   windows_ = d.windows_;
+  deltas_ = d.deltas_;
   return true;
 }
 
@@ -141,11 +175,13 @@ HistogramDecoder::HistogramDecoder(const uint8_t* data, size_t size,
 
 bool HistogramDecoder::ReadHeader() {
   uint64_t hint = 0, schema = 0, zt = 0, n = 0;
-  if (!reader_.ReadBits(8, &hint) || hint > 3 ||
+  if (!reader_.ReadBits(8, &hint) ||
+      (hint & ~uint64_t{kHintMask | kIntegerCountsBit}) != 0 ||
       !ReadUvarint(reader_, &schema) || !reader_.ReadBits(64, &zt)) {
     return false;
   }
-  layout_.header = static_cast<CounterResetHint>(hint);
+  layout_.header = static_cast<CounterResetHint>(hint & kHintMask);
+  layout_.integer = (hint & kIntegerCountsBit) != 0;
   const int64_t s = UnZigZag(schema);
   if (s != kCustomBucketsSchema &&
       (s < kMinExponentialSchema || s > kMaxExponentialSchema)) {
@@ -168,6 +204,7 @@ bool HistogramDecoder::ReadHeader() {
       kFixedValues + layout_.positive_count + layout_.negative_count;
   values_.assign(values, 0);
   windows_.assign(values, gorilla::XorWindow{});
+  deltas_.assign(values, 0);
   return true;
 }
 
@@ -195,10 +232,29 @@ bool HistogramDecoder::Next() {
                               static_cast<uint64_t>(t_delta_));
   }
   for (size_t i = 0; i < values_.size(); ++i) {
-    if (!gorilla::ReadXor(reader_, &values_[i], &windows_[i])) return fail();
+    if (!ReadSlot(i)) return fail();
   }
   ++read_;
   return true;
+}
+
+bool HistogramDecoder::ReadSlot(size_t i) {
+  if (layout_.integer && i != kSumValue) {
+    int64_t dod;
+    if (!gorilla::ReadDod(reader_, &dod)) return false;
+    const uint64_t delta = static_cast<uint64_t>(dod) + deltas_[i];
+    values_[i] += delta;
+    deltas_[i] = read_ == 0 ? 0 : delta;
+    return true;
+  }
+  return gorilla::ReadXor(reader_, &values_[i], &windows_[i]);
+}
+
+double HistogramDecoder::Value(size_t i) const {
+  if (layout_.integer && i != kSumValue) {
+    return static_cast<double>(static_cast<int64_t>(values_[i]));
+  }
+  return std::bit_cast<double>(values_[i]);
 }
 
 FloatHistogram HistogramDecoder::At() const {
@@ -214,19 +270,19 @@ FloatHistogram HistogramDecoder::At() const {
     h.counter_reset_hint = CounterResetHint::kNotCounterReset;
   }
   h.zero_threshold = layout_.zero_threshold;
-  h.count = std::bit_cast<double>(values_[0]);
-  h.zero_count = std::bit_cast<double>(values_[1]);
+  h.count = Value(0);
+  h.zero_count = Value(1);
   h.positive_spans = layout_.positive_spans;
   h.negative_spans = layout_.negative_spans;
   h.custom_values = layout_.custom_values;
   size_t i = kFixedValues;
   h.positive_buckets.reserve(layout_.positive_count);
   for (size_t j = 0; j < layout_.positive_count; ++j) {
-    h.positive_buckets.push_back(std::bit_cast<double>(values_[i++]));
+    h.positive_buckets.push_back(Value(i++));
   }
   h.negative_buckets.reserve(layout_.negative_count);
   for (size_t j = 0; j < layout_.negative_count; ++j) {
-    h.negative_buckets.push_back(std::bit_cast<double>(values_[i++]));
+    h.negative_buckets.push_back(Value(i++));
   }
   return h;
 }

@@ -1,7 +1,6 @@
 #include "lib/tsdb/histogram_layout.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -102,13 +101,6 @@ absl::Status ValidateStoredHistogram(const FloatHistogram& h) {
         "histogram with custom buckets has a bucket past its bounds");
   }
   return absl::OkStatus();
-}
-
-bool SameLayoutBase(const FloatHistogram& a, const FloatHistogram& b) {
-  return a.schema == b.schema &&
-         std::bit_cast<uint64_t>(a.zero_threshold) ==
-             std::bit_cast<uint64_t>(b.zero_threshold) &&
-         CustomBucketBoundsMatch(a.custom_values, b.custom_values);
 }
 
 std::vector<int32_t> SpanIndices(const std::vector<HistogramSpan>& spans) {

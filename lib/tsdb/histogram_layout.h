@@ -32,10 +32,6 @@ inline constexpr size_t kMaxStoredCustomValues = 1 << 14;
 // buckets. The error names what is wrong.
 absl::Status ValidateStoredHistogram(const FloatHistogram& h);
 
-// Whether `a` and `b` share schema, zero threshold and custom bounds (the
-// parts of a layout a chunk cannot change).
-bool SameLayoutBase(const FloatHistogram& a, const FloatHistogram& b);
-
 // The absolute bucket indices `spans` cover, ascending. Spans must be
 // valid (ValidateStoredHistogram).
 std::vector<int32_t> SpanIndices(const std::vector<HistogramSpan>& spans);

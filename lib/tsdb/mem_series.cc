@@ -55,6 +55,12 @@ FloatHistogram StaleHistogram() {
   return h;
 }
 
+// The common case: a histogram on exactly the chunk's spans.
+bool SameSpans(const HistogramChunkLayout& layout, const FloatHistogram& h) {
+  return layout.positive_spans == h.positive_spans &&
+         layout.negative_spans == h.negative_spans;
+}
+
 Verdict JudgeHistogram(int64_t t, const FloatHistogram& h, int64_t last_t,
                        const FloatHistogram* last) {
   if (t > last_t) return Verdict::kAppend;
@@ -189,11 +195,13 @@ bool MemSeries::NeedsNewHistogramChunk(int64_t t, const FloatHistogram& h,
   if (IsStaleNaN(hist_->last.sum)) return true;
   const bool gauge = h.counter_reset_hint == CounterResetHint::kGauge;
   if (gauge != (layout.header == CounterResetHint::kGauge)) return true;
-  FloatHistogram base;
-  base.schema = layout.schema;
-  base.zero_threshold = layout.zero_threshold;
-  base.custom_values = layout.custom_values;
-  if (!SameLayoutBase(base, h)) return true;
+  if (layout.schema != h.schema ||
+      std::bit_cast<uint64_t>(layout.zero_threshold) !=
+          std::bit_cast<uint64_t>(h.zero_threshold) ||
+      !CustomBucketBoundsMatch(layout.custom_values, h.custom_values)) {
+    return true;
+  }
+  if (layout.integer && !HasIntegerCounts(h)) return true;
   if (!gauge && h.DetectReset(hist_->last)) return true;
   const size_t bytes = open.bytes().size();
   return open.num_samples() >= opts.samples_per_chunk ||
@@ -264,6 +272,7 @@ Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
     layout.schema = h.schema;
     layout.zero_threshold = stale ? 0 : h.zero_threshold;
     if (!stale) {
+      layout.integer = HasIntegerCounts(h);
       layout.positive_spans = h.positive_spans;
       layout.negative_spans = h.negative_spans;
       layout.custom_values = h.custom_values;
@@ -271,7 +280,7 @@ Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
     hist_->open.emplace(std::move(layout));
     head_min_t_ = t;
     counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
-  } else if (!stale) {
+  } else if (!stale && !SameSpans(hist_->open->layout(), h)) {
     const HistogramChunkLayout& layout = hist_->open->layout();
     const std::vector<int32_t> own_positive = SpanIndices(h.positive_spans);
     const std::vector<int32_t> own_negative = SpanIndices(h.negative_spans);
