@@ -16,6 +16,7 @@
 #include "lib/tsdb/histogram_chunk.h"
 #include "lib/tsdb/wal.h"
 #include "lib/tsdb/wal_records.h"
+#include "tests/support/temp_dir.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
@@ -454,18 +455,7 @@ TEST(HeadHistogramTest, RetentionDropsHistogramChunksAndTheirSeries) {
 
 // --- The write-ahead log and snapshots.
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-hist-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::vigil::testing::TempDir;
 
 constexpr int64_t kNow = 1'700'000'000'000;
 

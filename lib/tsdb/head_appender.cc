@@ -34,6 +34,12 @@ class HeadAppender : public Appender {
   void Rollback() override;
 
  private:
+  // Append's and AppendHistogram's path: bounds, the series, `judge`'s
+  // verdict against what it holds (setting the duplicate error), then
+  // `buffer` keeps the sample and returns its batch slot.
+  template <typename Judge, typename Buffer>
+  absl::StatusOr<SeriesRef> AppendSample(SeriesRef ref, const Labels& labels,
+                                         int64_t t, Judge judge, Buffer buffer);
   // The live series for (ref, labels), creating and indexing it if needed.
   // A series it creates comes pinned for this appender.
   std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
@@ -86,9 +92,11 @@ std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
   return r.series;
 }
 
-absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
-                                               const Labels& labels, int64_t t,
-                                               double v) {
+template <typename Judge, typename Buffer>
+absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
+                                                     const Labels& labels,
+                                                     int64_t t, Judge judge,
+                                                     Buffer buffer) {
   HeadCounters& counters = head_->counters;
   if (t < head_->min_valid_time.load(std::memory_order_relaxed)) {
     counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
@@ -107,8 +115,8 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
     MemSeries::BatchLast last;
     const MemSeries::BatchLast* batch =
         BatchLastOf(*s, &last) ? &last : nullptr;
-    double existing = 0;
-    switch (s->Check(t, v, batch, &existing)) {
+    absl::Status duplicate;
+    switch (judge(*s, batch, &duplicate)) {
       case Verdict::kAppend:
         break;
       case Verdict::kIgnoreDuplicate:
@@ -116,19 +124,36 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
         return s->ref();
       case Verdict::kDuplicate:
         counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
-        return DuplicateSampleError(t, existing, v);
+        return duplicate;
       case Verdict::kOutOfOrder:
         counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
         return OutOfOrderSampleError();
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    samples_.push_back({s.get(), t, v});
-    if (s->Pin(id_, static_cast<uint32_t>(samples_.size()))) {
-      pinned_.push_back(s);
-    }
+    if (s->Pin(id_, buffer(s.get()))) pinned_.push_back(s);
     return s->ref();
   }
+}
+
+absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
+                                               const Labels& labels, int64_t t,
+                                               double v) {
+  return AppendSample(
+      ref, labels, t,
+      [t, v](const MemSeries& s, const MemSeries::BatchLast* batch,
+             absl::Status* duplicate) {
+        double existing = 0;
+        const Verdict verdict = s.Check(t, v, batch, &existing);
+        if (verdict == Verdict::kDuplicate) {
+          *duplicate = DuplicateSampleError(t, existing, v);
+        }
+        return verdict;
+      },
+      [this, t, v](MemSeries* s) {
+        samples_.push_back({s, t, v});
+        return static_cast<uint32_t>(samples_.size());
+      });
 }
 
 bool HeadAppender::BatchLastOf(const MemSeries& s,
@@ -149,47 +174,25 @@ bool HeadAppender::BatchLastOf(const MemSeries& s,
 
 absl::StatusOr<SeriesRef> HeadAppender::AppendHistogram(
     SeriesRef ref, const Labels& labels, int64_t t, const FloatHistogram& h) {
-  HeadCounters& counters = head_->counters;
-  if (t < head_->min_valid_time.load(std::memory_order_relaxed)) {
-    counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
-    return OutOfBoundsError();
-  }
   // A marker's buckets are never stored: only real histograms must fit.
   if (!IsStaleNaN(h.sum)) {
     if (absl::Status s = ValidateStoredHistogram(h); !s.ok()) return s;
   }
-  for (SeriesRef try_ref = ref;; try_ref = 0) {
-    std::shared_ptr<MemSeries> s = Resolve(try_ref, labels);
-    if (s == nullptr) return EmptyLabelsetError();
-    std::lock_guard<SeriesMutex> lock(s->mu());
-    if (s->removed()) {
-      if (labels.empty()) return EmptyLabelsetError();
-      continue;
-    }
-    MemSeries::BatchLast last;
-    const MemSeries::BatchLast* batch =
-        BatchLastOf(*s, &last) ? &last : nullptr;
-    switch (s->CheckHistogram(t, h, batch)) {
-      case Verdict::kAppend:
-        break;
-      case Verdict::kIgnoreDuplicate:
-        counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
-        return s->ref();
-      case Verdict::kDuplicate:
-        counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
-        // Prometheus reports a histogram duplicate without values.
-        return DuplicateSampleError(0, 0, 0);
-      case Verdict::kOutOfOrder:
-        counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
-        return OutOfOrderSampleError();
-    }
-    histograms_.push_back({s.get(), t, h});
-    if (s->Pin(id_,
-               static_cast<uint32_t>(histograms_.size()) | kHistogramSlot)) {
-      pinned_.push_back(s);
-    }
-    return s->ref();
-  }
+  return AppendSample(
+      ref, labels, t,
+      [t, &h](const MemSeries& s, const MemSeries::BatchLast* batch,
+              absl::Status* duplicate) {
+        const Verdict verdict = s.CheckHistogram(t, h, batch);
+        if (verdict == Verdict::kDuplicate) {
+          // Prometheus reports a histogram duplicate without values.
+          *duplicate = DuplicateSampleError(0, 0, 0);
+        }
+        return verdict;
+      },
+      [this, t, &h](MemSeries* s) {
+        histograms_.push_back({s, t, h});
+        return static_cast<uint32_t>(histograms_.size()) | kHistogramSlot;
+      });
 }
 
 void HeadAppender::CountRejected(Verdict verdict) {

@@ -308,39 +308,41 @@ void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out) {
   }
 }
 
-void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
-  out->push_back(static_cast<char>(RecordType::kSamples));
+namespace {
+
+// Sample records of either kind: a count, the first entry's ref and time,
+// then each entry's ref and time as deltas from those and its value.
+template <typename Entry, typename PutValue>
+void EncodeTimedEntries(RecordType type, const Entry* entries, size_t n,
+                        std::string* out, PutValue put_value) {
+  out->push_back(static_cast<char>(type));
   PutVarint(n, out);
   if (n == 0) return;
-  const SeriesRef base_ref = samples[0].ref;
-  const int64_t base_t = samples[0].t;
+  const SeriesRef base_ref = entries[0].ref;
+  const int64_t base_t = entries[0].t;
   PutVarint(base_ref, out);
   PutSigned(base_t, out);
   for (size_t i = 0; i < n; ++i) {
-    PutSigned(static_cast<int64_t>(samples[i].ref - base_ref), out);
-    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(samples[i].t) -
+    PutSigned(static_cast<int64_t>(entries[i].ref - base_ref), out);
+    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(entries[i].t) -
                                    static_cast<uint64_t>(base_t)),
               out);
-    PutDouble(samples[i].v, out);
+    put_value(entries[i]);
   }
+}
+
+}  // namespace
+
+void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
+  EncodeTimedEntries(RecordType::kSamples, samples, n, out,
+                     [out](const SampleEntry& e) { PutDouble(e.v, out); });
 }
 
 void EncodeHistogramSamples(const HistogramSampleEntry* samples, size_t n,
                             std::string* out) {
-  out->push_back(static_cast<char>(RecordType::kHistogramSamples));
-  PutVarint(n, out);
-  if (n == 0) return;
-  const SeriesRef base_ref = samples[0].ref;
-  const int64_t base_t = samples[0].t;
-  PutVarint(base_ref, out);
-  PutSigned(base_t, out);
-  for (size_t i = 0; i < n; ++i) {
-    PutSigned(static_cast<int64_t>(samples[i].ref - base_ref), out);
-    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(samples[i].t) -
-                                   static_cast<uint64_t>(base_t)),
-              out);
-    PutHistogram(samples[i].h, out);
-  }
+  EncodeTimedEntries(
+      RecordType::kHistogramSamples, samples, n, out,
+      [out](const HistogramSampleEntry& e) { PutHistogram(e.h, out); });
 }
 
 absl::Status DecodeRecord(std::string_view raw, RecordType* type,
