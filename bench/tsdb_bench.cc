@@ -2,6 +2,8 @@
 // and compressed size), selector resolution, and iteration.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -283,6 +285,107 @@ void BM_Iterate_6hAt30s(benchmark::State& state) {
   state.SetItemsProcessed(n);
 }
 BENCHMARK(BM_Iterate_6hAt30s)->Unit(benchmark::kMillisecond);
+
+// Native histograms as a service exposes them: per scrape each series
+// records a few dozen observations (request durations, log-normal around
+// 50 ms), so most buckets move a little and the sum gains a value with a
+// full mantissa. Schema 3 gives about 20 populated buckets; the custom
+// bucket (NHCB) shape is a classic histogram's 10 bounds and +Inf.
+constexpr int kHistogramSeries = 1000;
+constexpr int64_t kHistogramScrapeMs = 15'000;
+
+struct HistogramSource {
+  explicit HistogramSource(bool custom) : custom(custom) {}
+  bool custom;
+  FloatHistogram h;
+  std::lognormal_distribution<double> duration{std::log(0.05), 0.6};
+  std::poisson_distribution<int> observations{30};
+
+  const FloatHistogram& Next(std::mt19937& rng) {
+    if (h.positive_spans.empty()) {
+      if (custom) {
+        h.schema = kCustomBucketsSchema;
+        h.custom_values = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+        h.positive_spans = {{0, 11}};
+        h.positive_buckets.assign(11, 0);
+      } else {
+        h.schema = 3;
+        h.zero_threshold = 1e-128;
+        // 2^(i/8): buckets -48..-29 cover about 16 ms to 81 ms (and the
+        // tails land in the nearest edge bucket, as a clamp would).
+        h.positive_spans = {{-48, 20}};
+        h.positive_buckets.assign(20, 0);
+      }
+    }
+    const int n = observations(rng);
+    for (int i = 0; i < n; ++i) {
+      const double d = duration(rng);
+      size_t b;
+      if (custom) {
+        b = static_cast<size_t>(std::lower_bound(h.custom_values.begin(),
+                                                 h.custom_values.end(), d) -
+                                h.custom_values.begin());
+      } else {
+        const double idx = std::ceil(std::log2(d) * 8);
+        b = static_cast<size_t>(std::clamp(idx + 48, 0.0, 19.0));
+      }
+      h.positive_buckets[b] += 1;
+      h.count += 1;
+      h.sum += d;
+    }
+    return h;
+  }
+};
+
+void AppendHistograms(benchmark::State& state, bool custom) {
+  std::vector<Labels> series;
+  for (int i = 0; i < kHistogramSeries; ++i) {
+    series.push_back(
+        Labels::FromStrings({"__name__", "http_request_duration_seconds", "pod",
+                             "pod-" + std::to_string(i)}));
+  }
+  std::vector<HistogramSource> sources(kHistogramSeries,
+                                       HistogramSource(custom));
+  std::vector<SeriesRef> refs(series.size(), 0);
+  Head head;
+  std::mt19937 rng(7);
+  int scrape = 0;
+  for (auto _ : state) {
+    auto app = head.NewAppender();
+    const int64_t t = kStartMs + scrape * kHistogramScrapeMs +
+                      static_cast<int64_t>(rng() % 5);
+    for (size_t i = 0; i < series.size(); ++i) {
+      auto ref =
+          app->AppendHistogram(refs[i], series[i], t, sources[i].Next(rng));
+      if (!ref.ok()) std::abort();
+      refs[i] = *ref;
+    }
+    if (!app->Commit().ok()) std::abort();
+    ++scrape;
+  }
+  const HeadStats s = head.Stats();
+  state.SetItemsProcessed(static_cast<int64_t>(s.samples_appended));
+  state.counters["bytes_per_sample"] = static_cast<double>(s.chunk_bytes) /
+                                       static_cast<double>(s.samples_appended);
+  state.counters["samples_per_chunk"] =
+      static_cast<double>(s.samples_appended) / static_cast<double>(s.chunks);
+}
+
+// 240 scrapes: an hour at 15 s, several chunks per series.
+void BM_AppendHistogram_Schema3_20Buckets_1kSeries(benchmark::State& state) {
+  AppendHistograms(state, /*custom=*/false);
+}
+BENCHMARK(BM_AppendHistogram_Schema3_20Buckets_1kSeries)
+    ->Iterations(240)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_AppendHistogram_CustomBuckets_11Buckets_1kSeries(
+    benchmark::State& state) {
+  AppendHistograms(state, /*custom=*/true);
+}
+BENCHMARK(BM_AppendHistogram_CustomBuckets_11Buckets_1kSeries)
+    ->Iterations(240)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vigil::tsdb

@@ -77,6 +77,30 @@ TEST_F(FederateTest, StaleAndOutOfLookbackSeriesAreLeftOut) {
   EXPECT_EQ(Federate("match[]=gone&match[]=old"), "");
 }
 
+TEST_F(FederateTest, SeriesWhoseNewestSampleIsAHistogramAreLeftOut) {
+  // Prometheus writes native histograms only in the protobuf format; in
+  // the text format it skips the series, even one with floats before.
+  FloatHistogram h;
+  h.count = 3;
+  h.sum = 4.5;
+  h.positive_spans = {{0, 2}};
+  h.positive_buckets = {1, 2};
+  {
+    auto app = head_.NewAppender();
+    const Labels switched = Labels::FromStrings({"__name__", "switched"});
+    ASSERT_TRUE(app->Append(switched, kT0 + 280000, 7).ok());
+    ASSERT_TRUE(app->AppendHistogram(0, switched, kT0 + 290000, h).ok());
+    const Labels back = Labels::FromStrings({"__name__", "back"});
+    ASSERT_TRUE(app->AppendHistogram(0, back, kT0 + 280000, h).ok());
+    ASSERT_TRUE(app->Append(back, kT0 + 290000, 8).ok());
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  StartServer();
+  EXPECT_EQ(Federate("match[]=switched&match[]=back"),
+            "# TYPE back untyped\nback{instance=\"\"} 8 " +
+                std::to_string(kT0 + 290000) + "\n");
+}
+
 TEST_F(FederateTest, NoMatchIsEmptyAndABadSelectorIs400) {
   StartServer();
   Reply empty = Get("/federate");

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "lib/tsdb/wal.h"
 #include "lib/tsdb/wal_records.h"
+#include "tests/support/temp_dir.h"
 #include "vigil/tsdb.h"
 
 namespace vigil::tsdb {
@@ -26,18 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-wal-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::vigil::testing::TempDir;
 
 std::string Record(size_t n, char fill) {
   std::string r(n, fill);

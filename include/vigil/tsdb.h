@@ -3,9 +3,10 @@
 // Modelled on Prometheus's head block (tsdb/head.go). Series are keyed by
 // their label set and get a stable SeriesRef that is never reused; samples
 // live in Gorilla-compressed chunks (delta-of-delta timestamps, XOR floats,
-// at most kDefaultSamplesPerChunk samples each); an inverted index (label
-// name -> value -> sorted refs) resolves selectors without scanning every
-// series.
+// at most kDefaultSamplesPerChunk samples each); native histogram samples
+// in histogram chunks of the same kind (a series may switch between the
+// two, as in Prometheus); an inverted index (label name -> value -> sorted
+// refs) resolves selectors without scanning every series.
 //
 // Writing: Head implements vigil::Appendable; the batch, ref and error
 // contracts are storage.h's. A Head's refs are stable and never reused; it
@@ -13,7 +14,12 @@
 // created (and indexed) by Append() itself, so label queries may see a series
 // whose samples were rolled back until GC removes it. "out of bounds" means
 // older than the retention cutoff of the last RunGc(). Rejections are counted
-// in HeadStats.
+// in HeadStats. AppendHistogram() follows the same rules (a duplicate is a
+// histogram at the same time that is not Equals(); a histogram and a float
+// at one time clash) and refuses a histogram whose spans, schema or custom
+// bounds do not hold together with InvalidArgument. A commit applies its
+// floats before its histograms, as Prometheus does. The commit observer
+// sees floats only.
 //
 // Reading: Head implements vigil::Storage. A Querier is a snapshot taken
 // when it is opened: samples committed later are not visible through it. Its

@@ -3,7 +3,9 @@
 // are. For every series that one of the match[] selectors selects, the
 // newest sample of the last lookback window is written in the text format
 // with its timestamp; stale series are left out (the format has no
-// staleness marker), and so are series without a name. Families are
+// staleness marker), and so are series without a name and series whose
+// newest sample is a native histogram (Prometheus serves those only in
+// the protobuf format, which vigil does not write). Families are
 // untyped and sorted by name; the external labels, and instance="" when
 // they lack one, are added to series that do not carry them.
 #include <algorithm>
@@ -92,16 +94,18 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
       if (by_labels.contains(key)) continue;
       std::unique_ptr<SampleIterator> it = s->Iterator();
       bool found = false;
+      bool histogram = false;
       Sample last;
       while (it->Next()) {
         const Sample& at = it->At();
         if (at.t > maxt) break;
         if (at.t >= mint) {
           last = at;
+          histogram = it->AtHistogram() != nullptr;
           found = true;
         }
       }
-      if (!found || IsStaleNaN(last.v)) continue;
+      if (!found || histogram || IsStaleNaN(last.v)) continue;
       by_labels.emplace(std::move(key), Latest{s->labels(), last.t, last.v});
     }
   }

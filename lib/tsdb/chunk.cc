@@ -5,11 +5,13 @@
 
 namespace vigil::tsdb {
 
+static_assert(sizeof(Chunk) == 32, "a chunk header per 120 samples");
+
 ChunkPtr Chunk::Make(int64_t min_t, int64_t max_t, int num_samples,
-                     std::span<const uint8_t> bytes) {
+                     std::span<const uint8_t> bytes, ChunkEncoding encoding) {
   void* mem = ::operator new(sizeof(Chunk) + bytes.size());
-  Chunk* c = new (mem)
-      Chunk(min_t, max_t, num_samples, static_cast<uint32_t>(bytes.size()));
+  Chunk* c = new (mem) Chunk(min_t, max_t, num_samples,
+                             static_cast<uint32_t>(bytes.size()), encoding);
   if (!bytes.empty()) {
     std::memcpy(reinterpret_cast<uint8_t*>(c + 1), bytes.data(), bytes.size());
   }

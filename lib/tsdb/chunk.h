@@ -23,16 +23,26 @@ namespace vigil::tsdb {
 
 class ChunkPtr;
 
+// How a chunk's bytes are encoded: XOR floats (xor_chunk.h) or float
+// histograms (histogram_chunk.h). A series switching between floats and
+// histograms starts a new chunk.
+enum class ChunkEncoding : uint8_t {
+  kXor = 0,
+  kFloatHistogram = 1,
+};
+
 class Chunk {
  public:
   // A chunk of `num_samples` samples spanning [min_t, max_t], encoded as
   // `bytes`.
   static ChunkPtr Make(int64_t min_t, int64_t max_t, int num_samples,
-                       std::span<const uint8_t> bytes);
+                       std::span<const uint8_t> bytes,
+                       ChunkEncoding encoding = ChunkEncoding::kXor);
 
   int64_t min_t() const { return min_t_; }
   int64_t max_t() const { return max_t_; }
   int num_samples() const { return num_samples_; }
+  ChunkEncoding encoding() const { return encoding_; }
   const uint8_t* data() const {
     return reinterpret_cast<const uint8_t*>(this + 1);
   }
@@ -40,14 +50,21 @@ class Chunk {
 
  private:
   friend class ChunkPtr;
-  Chunk(int64_t min_t, int64_t max_t, int num_samples, uint32_t size)
-      : min_t_(min_t), max_t_(max_t), num_samples_(num_samples), size_(size) {}
+  Chunk(int64_t min_t, int64_t max_t, int num_samples, uint32_t size,
+        ChunkEncoding encoding)
+      : min_t_(min_t),
+        max_t_(max_t),
+        num_samples_(num_samples),
+        size_(size),
+        encoding_(encoding) {}
 
   const int64_t min_t_;
   const int64_t max_t_;
   const int num_samples_;
   const uint32_t size_;
   mutable std::atomic<uint32_t> refs_{1};
+  // In what was padding: the header stays 32 bytes.
+  const ChunkEncoding encoding_;
 };
 
 // Owns one reference to a Chunk; null when default-constructed.

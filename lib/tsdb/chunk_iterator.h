@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "lib/tsdb/histogram_chunk.h"
 #include "lib/tsdb/mem_series.h"
 #include "lib/tsdb/xor_chunk.h"
 #include "vigil/storage.h"
@@ -24,6 +25,7 @@ class ChunkIterator : public SampleIterator {
   bool Seek(int64_t t) override;
   bool Next() override;
   Sample At() const override { return current_; }
+  HistogramPtr AtHistogram() const override;
 
  private:
   void OpenNextChunk();
@@ -32,8 +34,17 @@ class ChunkIterator : public SampleIterator {
   const int64_t mint_;
   const int64_t maxt_;
   size_t next_chunk_ = 0;  // decoder_, when engaged, reads next_chunk_ - 1
+  // Advances whichever decoder is open; false at its chunk's end.
+  bool DecodeNext();
+
+  // At most one is engaged: the open chunk's.
   std::optional<XorDecoder> decoder_;
+  std::optional<HistogramDecoder> histogram_decoder_;
   Sample current_;
+  // Whether the current sample is a histogram, and it once asked for: a
+  // Seek() passes many without building them.
+  bool at_histogram_ = false;
+  mutable HistogramPtr histogram_;
   bool has_current_ = false;
   bool done_ = false;
 };

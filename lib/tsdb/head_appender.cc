@@ -5,12 +5,18 @@
 
 #include "lib/tsdb/head_impl.h"
 #include "lib/tsdb/head_wal.h"
+#include "lib/tsdb/histogram_layout.h"
 
 namespace vigil::tsdb {
 namespace {
 
 // Its series is kept alive by HeadAppender::pinned_.
 using PendingSample = CommitSample;
+using PendingHistogram = CommitHistogramSample;
+
+// A batch slot (MemSeries::BatchSlot) with this bit set is a position in
+// the appender's histograms, else in its floats.
+constexpr uint32_t kHistogramSlot = uint32_t{1} << 31;
 
 class HeadAppender : public Appender {
  public:
@@ -21,20 +27,34 @@ class HeadAppender : public Appender {
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
                                    int64_t t, double v) override;
+  absl::StatusOr<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels,
+                                            int64_t t,
+                                            const FloatHistogram& h) override;
   absl::Status Commit() override;
   void Rollback() override;
 
  private:
+  // Append's and AppendHistogram's path: bounds, the series, `judge`'s
+  // verdict against what it holds (setting the duplicate error), then
+  // `buffer` keeps the sample and returns its batch slot.
+  template <typename Judge, typename Buffer>
+  absl::StatusOr<SeriesRef> AppendSample(SeriesRef ref, const Labels& labels,
+                                         int64_t t, Judge judge, Buffer buffer);
   // The live series for (ref, labels), creating and indexing it if needed.
   // A series it creates comes pinned for this appender.
   std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
   void ReleasePins();
+  // The newest sample this appender buffered for `s`, if any.
+  bool BatchLastOf(const MemSeries& s, MemSeries::BatchLast* last) const;
+  // Counts a verdict that rejects or ignores a sample.
+  void CountRejected(Verdict verdict);
   // Hands observed_ to the commit observer; under the commit lock.
   void Observe();
 
   std::shared_ptr<Head::Impl> head_;
   const uint64_t id_;
   std::vector<PendingSample> samples_;
+  std::vector<PendingHistogram> histograms_;
   // One entry per pin taken, released at Commit/Rollback.
   std::vector<std::shared_ptr<MemSeries>> pinned_;
   // The samples a commit stored, when an observer wants them; reused.
@@ -72,9 +92,11 @@ std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
   return r.series;
 }
 
-absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
-                                               const Labels& labels, int64_t t,
-                                               double v) {
+template <typename Judge, typename Buffer>
+absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
+                                                     const Labels& labels,
+                                                     int64_t t, Judge judge,
+                                                     Buffer buffer) {
   HeadCounters& counters = head_->counters;
   if (t < head_->min_valid_time.load(std::memory_order_relaxed)) {
     counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
@@ -91,14 +113,10 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
       continue;
     }
     MemSeries::BatchLast last;
-    const MemSeries::BatchLast* batch = nullptr;
-    const uint32_t slot = s->BatchSlot(id_);
-    if (slot != 0 && slot <= samples_.size()) {
-      last = {samples_[slot - 1].t, samples_[slot - 1].v};
-      batch = &last;
-    }
-    double existing = 0;
-    switch (s->Check(t, v, batch, &existing)) {
+    const MemSeries::BatchLast* batch =
+        BatchLastOf(*s, &last) ? &last : nullptr;
+    absl::Status duplicate;
+    switch (judge(*s, batch, &duplicate)) {
       case Verdict::kAppend:
         break;
       case Verdict::kIgnoreDuplicate:
@@ -106,37 +124,110 @@ absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
         return s->ref();
       case Verdict::kDuplicate:
         counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
-        return DuplicateSampleError(t, existing, v);
+        return duplicate;
       case Verdict::kOutOfOrder:
         counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
         return OutOfOrderSampleError();
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    samples_.push_back({s.get(), t, v});
-    if (s->Pin(id_, static_cast<uint32_t>(samples_.size()))) {
-      pinned_.push_back(s);
-    }
+    if (s->Pin(id_, buffer(s.get()))) pinned_.push_back(s);
     return s->ref();
   }
 }
 
+absl::StatusOr<SeriesRef> HeadAppender::Append(SeriesRef ref,
+                                               const Labels& labels, int64_t t,
+                                               double v) {
+  return AppendSample(
+      ref, labels, t,
+      [t, v](const MemSeries& s, const MemSeries::BatchLast* batch,
+             absl::Status* duplicate) {
+        double existing = 0;
+        const Verdict verdict = s.Check(t, v, batch, &existing);
+        if (verdict == Verdict::kDuplicate) {
+          *duplicate = DuplicateSampleError(t, existing, v);
+        }
+        return verdict;
+      },
+      [this, t, v](MemSeries* s) {
+        samples_.push_back({s, t, v});
+        return static_cast<uint32_t>(samples_.size());
+      });
+}
+
+bool HeadAppender::BatchLastOf(const MemSeries& s,
+                               MemSeries::BatchLast* last) const {
+  const uint32_t slot = s.BatchSlot(id_);
+  if (slot == 0) return false;
+  if ((slot & kHistogramSlot) != 0) {
+    const uint32_t i = slot & ~kHistogramSlot;
+    if (i == 0 || i > histograms_.size()) return false;
+    const PendingHistogram& p = histograms_[i - 1];
+    *last = {p.t, 0, &p.h};
+    return true;
+  }
+  if (slot > samples_.size()) return false;
+  *last = {samples_[slot - 1].t, samples_[slot - 1].v};
+  return true;
+}
+
+absl::StatusOr<SeriesRef> HeadAppender::AppendHistogram(
+    SeriesRef ref, const Labels& labels, int64_t t, const FloatHistogram& h) {
+  // A marker's buckets are never stored: only real histograms must fit.
+  if (!IsStaleNaN(h.sum)) {
+    if (absl::Status s = ValidateStoredHistogram(h); !s.ok()) return s;
+  }
+  return AppendSample(
+      ref, labels, t,
+      [t, &h](const MemSeries& s, const MemSeries::BatchLast* batch,
+              absl::Status* duplicate) {
+        const Verdict verdict = s.CheckHistogram(t, h, batch);
+        if (verdict == Verdict::kDuplicate) {
+          // Prometheus reports a histogram duplicate without values.
+          *duplicate = DuplicateSampleError(0, 0, 0);
+        }
+        return verdict;
+      },
+      [this, t, &h](MemSeries* s) {
+        histograms_.push_back({s, t, h});
+        return static_cast<uint32_t>(histograms_.size()) | kHistogramSlot;
+      });
+}
+
+void HeadAppender::CountRejected(Verdict verdict) {
+  HeadCounters& counters = head_->counters;
+  switch (verdict) {
+    case Verdict::kAppend:
+      break;
+    case Verdict::kIgnoreDuplicate:
+      counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Verdict::kDuplicate:
+      counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Verdict::kOutOfOrder:
+      counters.out_of_order_rejected.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+}
+
 absl::Status HeadAppender::Commit() {
-  if (samples_.empty()) {
+  if (samples_.empty() && histograms_.empty()) {
     ReleasePins();
     return absl::OkStatus();
   }
   HeadCounters& counters = head_->counters;
   std::vector<std::string> sample_records;
   if (head_->wal_enabled.load(std::memory_order_acquire)) {
-    sample_records = HeadWal::EncodeSamples(samples_);
+    sample_records = HeadWal::EncodeSamples(samples_, histograms_);
   }
   {
     std::lock_guard<std::mutex> commit_lock(head_->commit_mu);
     // Logged in commit order, before the samples become visible: replay
     // then repeats every verdict (out of order, duplicate) made here.
     if (head_->wal != nullptr) {
-      head_->wal->LogCommit(samples_, std::move(sample_records));
+      head_->wal->LogCommit(samples_, histograms_, std::move(sample_records));
     }
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
@@ -147,22 +238,26 @@ absl::Status HeadAppender::Commit() {
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       // Another appender may have committed to the series since Append();
       // Prometheus drops such samples at commit and counts them.
-      switch (p.series->Commit(p.t, p.v, seq, low, head_->chunk_options,
-                               counters)) {
-        case Verdict::kAppend:
-          ++appended;
-          if (observed) observed_.push_back(&p);
-          break;
-        case Verdict::kIgnoreDuplicate:
-          counters.duplicates_ignored.fetch_add(1, std::memory_order_relaxed);
-          break;
-        case Verdict::kDuplicate:
-          counters.duplicates_rejected.fetch_add(1, std::memory_order_relaxed);
-          break;
-        case Verdict::kOutOfOrder:
-          counters.out_of_order_rejected.fetch_add(1,
-                                                   std::memory_order_relaxed);
-          break;
+      const Verdict verdict =
+          p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, counters);
+      if (verdict == Verdict::kAppend) {
+        ++appended;
+        if (observed) observed_.push_back(&p);
+      } else {
+        CountRejected(verdict);
+      }
+    }
+    // After the floats, as Prometheus commits them (and as the log holds
+    // them, so a replay repeats every verdict). The commit observer (remote
+    // write's memory mode) sees floats only.
+    for (const PendingHistogram& p : histograms_) {
+      std::lock_guard<SeriesMutex> lock(p.series->mu());
+      const Verdict verdict = p.series->CommitHistogram(
+          p.t, p.h, seq, low, head_->chunk_options, counters);
+      if (verdict == Verdict::kAppend) {
+        ++appended;
+      } else {
+        CountRejected(verdict);
       }
     }
     counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
@@ -170,12 +265,14 @@ absl::Status HeadAppender::Commit() {
     if (observed && !observed_.empty()) Observe();
   }
   samples_.clear();
+  histograms_.clear();
   ReleasePins();
   return absl::OkStatus();
 }
 
 void HeadAppender::Rollback() {
   samples_.clear();
+  histograms_.clear();
   ReleasePins();
 }
 

@@ -24,6 +24,7 @@
 #include "lib/tsdb/batch_pipe.h"
 #include "lib/tsdb/head_impl.h"
 #include "lib/tsdb/head_wal.h"
+#include "lib/tsdb/histogram_chunk.h"
 #include "lib/tsdb/wal_records.h"
 #include "lib/tsdb/xor_chunk.h"
 
@@ -135,7 +136,8 @@ class SnapshotInstaller {
                 Chunk::Make(
                     chunk.min_t, chunk.max_t, chunk.num_samples,
                     {reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
-                     chunk.bytes.size()}),
+                     chunk.bytes.size()},
+                    static_cast<ChunkEncoding>(chunk.encoding)),
                 seq_, h_.counters)) {
           appended_ += static_cast<uint64_t>(chunk.num_samples);
           if (!installed) restored_.push_back(&series);
@@ -147,8 +149,21 @@ class SnapshotInstaller {
         uint64_t dropped = 0;
         series.ReopenLastChunk(h_.counters, &dropped);
         appended_ -= dropped;
-        XorDecoder d(reinterpret_cast<const uint8_t*>(chunk.bytes.data()),
-                     chunk.bytes.size(), chunk.num_samples);
+        const auto* data = reinterpret_cast<const uint8_t*>(chunk.bytes.data());
+        if (chunk.encoding ==
+            static_cast<uint8_t>(ChunkEncoding::kFloatHistogram)) {
+          HistogramDecoder d(data, chunk.bytes.size(), chunk.num_samples);
+          while (d.Next()) {
+            if (d.t() < min_t_) continue;
+            if (series.CommitHistogram(d.t(), d.At(), seq_, low_watermark_,
+                                       h_.chunk_options,
+                                       h_.counters) == Verdict::kAppend) {
+              ++appended_;
+            }
+          }
+          continue;
+        }
+        XorDecoder d(data, chunk.bytes.size(), chunk.num_samples);
         while (d.Next()) {
           if (d.t() < min_t_) continue;
           if (series.Commit(d.t(), d.v(), seq_, low_watermark_,
@@ -319,6 +334,7 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
         }
         wal::SnapshotChunk& c = part.chunks.emplace_back();
         c.num_samples = v.num_samples;
+        c.encoding = static_cast<uint8_t>(v.chunk->encoding());
         c.has_times = true;
         c.min_t = v.min_t;
         c.max_t = v.max_t;

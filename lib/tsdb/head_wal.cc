@@ -28,6 +28,8 @@ namespace {
 // Records stay far below a segment and cheap to hold while decoding.
 constexpr size_t kSeriesPerRecord = 4096;
 constexpr size_t kSamplesPerRecord = 8192;
+// A histogram entry is some 20 times a float's.
+constexpr size_t kHistogramsPerRecord = 512;
 constexpr int64_t kFailureLogIntervalMs = 60'000;
 
 int64_t SteadyMs() {
@@ -117,7 +119,8 @@ void HeadWal::Report(const absl::Status& status) {
 }
 
 std::vector<std::string> HeadWal::EncodeSamples(
-    const std::vector<CommitSample>& samples) {
+    const std::vector<CommitSample>& samples,
+    const std::vector<CommitHistogramSample>& histograms) {
   std::vector<std::string> records;
   std::vector<wal::SampleEntry> batch;
   batch.reserve(std::min(samples.size(), kSamplesPerRecord));
@@ -132,10 +135,24 @@ std::vector<std::string> HeadWal::EncodeSamples(
     if (batch.size() == kSamplesPerRecord) flush();
   }
   if (!batch.empty()) flush();
+  // After the floats: the order the commit applies them in.
+  std::vector<wal::HistogramSampleEntry> hbatch;
+  auto flush_histograms = [&] {
+    std::string& r = records.emplace_back();
+    wal::EncodeHistogramSamples(hbatch.data(), hbatch.size(), &r);
+    wal::CompressRecord(&r);
+    hbatch.clear();
+  };
+  for (const CommitHistogramSample& s : histograms) {
+    hbatch.push_back({s.series->ref(), s.t, s.h});
+    if (hbatch.size() == kHistogramsPerRecord) flush_histograms();
+  }
+  if (!hbatch.empty()) flush_histograms();
   return records;
 }
 
 void HeadWal::LogCommit(const std::vector<CommitSample>& samples,
+                        const std::vector<CommitHistogramSample>& histograms,
                         std::vector<std::string> sample_records) {
   records_.clear();
   std::vector<wal::SeriesEntry> fresh;
@@ -146,13 +163,15 @@ void HeadWal::LogCommit(const std::vector<CommitSample>& samples,
     wal::CompressRecord(&r);
     fresh.clear();
   };
-  for (const CommitSample& s : samples) {
-    if (s.series->wal_logged()) continue;
-    s.series->set_wal_logged(true);
-    marked.push_back(s.series);
-    fresh.push_back({s.series->ref(), s.series->labels()});
+  auto mark = [&](MemSeries* series) {
+    if (series->wal_logged()) return;
+    series->set_wal_logged(true);
+    marked.push_back(series);
+    fresh.push_back({series->ref(), series->labels()});
     if (fresh.size() == kSeriesPerRecord) flush();
-  }
+  };
+  for (const CommitSample& s : samples) mark(s.series);
+  for (const CommitHistogramSample& s : histograms) mark(s.series);
   if (!fresh.empty()) flush();
   for (std::string& r : sample_records) records_.push_back(std::move(r));
   absl::Status status = writer_->Log(records_);
@@ -290,6 +309,7 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   ReplayRefs by_wal_ref;
   std::vector<wal::SeriesEntry> series;
   std::vector<wal::SampleEntry> samples;
+  std::vector<wal::HistogramSampleEntry> histograms;
   const uint64_t replayer =
       h.next_appender_id.fetch_add(1, std::memory_order_relaxed);
 
@@ -373,11 +393,20 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
     absl::StatusOr<wal::SegmentContents> contents = wal::ReadSegment(seg.path);
     if (!contents.ok()) return fail(contents.status());
     ++stats.segments;
-    for (const std::string& record : contents->records) {
+    for (size_t r = 0; r < contents->records.size(); ++r) {
+      const std::string& record = contents->records[r];
       wal::RecordType type;
-      if (absl::Status s = wal::DecodeRecord(record, &type, &series, &samples);
+      if (absl::Status s =
+              wal::DecodeRecord(record, &type, &series, &samples, &histograms);
           !s.ok()) {
         ++stats.corruptions;
+        // The checksum held, so a writer wrote it: a newer vigil, or a bug.
+        if (options.log) {
+          options.log(
+              absl::StrCat("Skipped an unreadable write-ahead log "
+                           "record: segment ",
+                           seg.path, ", record ", r + 1, ": ", s.message()));
+        }
         continue;
       }
       ++stats.records;
@@ -414,6 +443,19 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
       // The verdicts are an appender's: out of bounds, out of order and
       // duplicates are rejected as they were when logged.
       const int64_t min_t = h.min_valid_time.load(std::memory_order_relaxed);
+      if (type == wal::RecordType::kHistogramSamples) {
+        for (wal::HistogramSampleEntry& e : histograms) {
+          MemSeries* target = by_wal_ref.Find(e.ref);
+          if (target == nullptr) {
+            ++stats.unknown_refs;
+          } else if (e.t < min_t) {
+            ++stats.samples_rejected;
+          } else {
+            committer->AddHistogram(target, e.t, std::move(e.h));
+          }
+        }
+        continue;
+      }
       const SeriesRef none = 0;
       SeriesRef last_ref = none;
       MemSeries* last = nullptr;

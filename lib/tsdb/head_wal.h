@@ -29,6 +29,11 @@ struct CommitSample {
   int64_t t;
   double v;
 };
+struct CommitHistogramSample {
+  MemSeries* series;
+  int64_t t;
+  FloatHistogram h;
+};
 
 class HeadWal {
  public:
@@ -39,12 +44,14 @@ class HeadWal {
   // The sample records of a commit, encoded and compressed before the
   // commit lock is taken (they need nothing it guards).
   static std::vector<std::string> EncodeSamples(
-      const std::vector<CommitSample>& samples);
+      const std::vector<CommitSample>& samples,
+      const std::vector<CommitHistogramSample>& histograms);
   // Logs one commit: series records for its series the log does not hold
   // yet, then `sample_records`. Called under the Head's commit lock, before
   // the samples are applied. A failure is counted and logged (at most once
   // a minute), never returned: the samples still go into memory.
   void LogCommit(const std::vector<CommitSample>& samples,
+                 const std::vector<CommitHistogramSample>& histograms,
                  std::vector<std::string> sample_records);
 
   WalStats Stats() const;

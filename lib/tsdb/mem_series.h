@@ -1,14 +1,15 @@
 // MemSeries: one series' samples in memory, after Prometheus's memSeries
 // (tsdb/head.go). Internal.
 //
-// Samples live in XOR chunks: sealed ones are immutable and shared with
-// readers by pointer; the open (head) chunk is written in place and each
-// snapshot gets its own copy of it (not cached: a copy kept per series until
-// the next append cost about 80 bytes for every series a rule reads). Every
-// sample has a
-// cumulative index (0 for the first ever appended); commit marks record the
-// index at which each recent commit started, so that a querier opened at
-// commit sequence S sees exactly the samples committed at or before S.
+// Samples live in XOR chunks, or histogram chunks for native histogram
+// samples (a new chunk whenever the series switches): sealed ones are immutable
+// and shared with readers by pointer; the open (head) chunk is written in place
+// and each snapshot gets its own copy of it (not cached: a copy kept per series
+// until the next append cost about 80 bytes for every series a rule reads).
+// Every sample has a cumulative index (0 for the first ever appended); commit
+// marks record the index at which each recent commit started, so that a querier
+// opened at commit sequence S sees exactly the samples committed at or before
+// S.
 //
 // Labels are kept as symbols of the Head's SymbolTable, which must outlive
 // the series; labels() rebuilds a Labels value.
@@ -23,11 +24,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "lib/tsdb/chunk.h"
 #include "lib/tsdb/head_counters.h"
+#include "lib/tsdb/histogram_chunk.h"
 #include "lib/tsdb/interned_labels.h"
 #include "lib/tsdb/series_mutex.h"
 #include "lib/tsdb/symbol_table.h"
@@ -87,18 +90,24 @@ class MemSeries {
   void MarkRemoved() { removed_ = true; }
   // Appenders holding uncommitted samples for the series; GC spares it.
   uint32_t pending() const { return pending_; }
-  bool HasChunks() const { return !sealed_.empty() || head_.num_samples() > 0; }
+  bool HasChunks() const { return !sealed_.empty() || OpenSamples() > 0; }
 
-  // The newest sample an appender has buffered for the series.
+  // The newest sample an appender has buffered for the series; `h` is set
+  // for a histogram sample.
   struct BatchLast {
     int64_t t;
     double v;
+    const FloatHistogram* h = nullptr;
   };
   // Judges (t, v) against the committed samples, or against `batch` (the
   // caller's newest buffered sample) when given. `existing` gets the value a
-  // duplicate clashes with.
+  // duplicate clashes with. A float and a histogram at one time clash.
   Verdict Check(int64_t t, double v, const BatchLast* batch,
                 double* existing) const;
+  // The same for a histogram sample: a duplicate is one at the same time
+  // that is not Equals() to it.
+  Verdict CheckHistogram(int64_t t, const FloatHistogram& h,
+                         const BatchLast* batch) const;
   // Where `appender` keeps its newest buffered sample for the series (a
   // 1-based position in its own buffer), when it pinned the series last;
   // else 0. The samples stay with the appender: three words per series
@@ -120,8 +129,15 @@ class MemSeries {
 
   // Stores a sample of commit `seq`. Marks of commits no open querier can
   // need (at or below `low_watermark`) are dropped on the way.
+  // A staleness marker for a series whose newest sample is a histogram is
+  // stored as a histogram staleness marker, as Prometheus does.
   Verdict Commit(int64_t t, double v, uint64_t seq, uint64_t low_watermark,
                  const ChunkOptions& opts, HeadCounters& counters);
+  // Stores a histogram sample (ValidateStoredHistogram()ed) of commit
+  // `seq`; see histogram_chunk.h for when a chunk is cut.
+  Verdict CommitHistogram(int64_t t, const FloatHistogram& h, uint64_t seq,
+                          uint64_t low_watermark, const ChunkOptions& opts,
+                          HeadCounters& counters);
 
   // Loading a snapshot, with nothing else touching the series: adds `chunk`
   // as it is, as part of commit `seq`, without decoding it. False when it
@@ -150,9 +166,35 @@ class MemSeries {
     uint64_t first_index;  // index of the commit's first sample here
   };
 
+  // The open histogram chunk and the newest histogram, for series that
+  // ever had one: a float series pays a pointer, not their size.
+  struct HistogramState {
+    std::optional<HistogramEncoder> open;
+    FloatHistogram last;  // as committed; its sum is StaleNaN for a marker
+  };
+
   uint64_t VisibleCount(uint64_t seq) const;
+  void MarkCommit(uint64_t seq, uint64_t low_watermark);
   void SealHead();
   ChunkPtr HeadCopy() const;
+  // ReopenLastChunk's: make `last`, the newest sealed chunk, the open one.
+  bool ResumeXorChunk(const Chunk& last, HeadCounters& counters);
+  bool ResumeHistogramChunk(const Chunk& last, HeadCounters& counters);
+  bool OpenIsHistogram() const {
+    return hist_ != nullptr && hist_->open.has_value();
+  }
+  int OpenSamples() const {
+    return OpenIsHistogram() ? hist_->open->num_samples() : head_.num_samples();
+  }
+  // Whether histogram `h` (not a marker) must start a new chunk rather
+  // than join the open histogram chunk.
+  bool NeedsNewHistogramChunk(int64_t t, const FloatHistogram& h,
+                              const ChunkOptions& opts) const;
+  // Re-encodes the open histogram chunk on `positive`/`negative` spans, a
+  // superset of its own.
+  void WidenOpenHistogramChunk(const std::vector<int32_t>& positive,
+                               const std::vector<int32_t>& negative,
+                               HeadCounters& counters);
 
   const SeriesRef ref_;
   SymbolTable& symbols_;
@@ -162,6 +204,7 @@ class MemSeries {
 
   std::vector<ChunkPtr> sealed_;
   XorEncoder head_;
+  std::unique_ptr<HistogramState> hist_;
   int64_t head_min_t_ = 0;  // the head's newest sample is last_t_
 
   int64_t last_t_ = 0;
@@ -174,6 +217,7 @@ class MemSeries {
   uint32_t batch_slot_ = 0;    // see BatchSlot()
   bool removed_ = false;
   bool wal_logged_ = false;
+  bool last_is_histogram_ = false;  // the newest committed sample is one
 };
 
 }  // namespace vigil::tsdb

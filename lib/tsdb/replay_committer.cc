@@ -11,7 +11,7 @@ ReplayCommitter::ReplayCommitter(uint64_t seq, uint64_t low_watermark,
       low_watermark_(low_watermark),
       options_(options),
       counters_(counters) {
-  filling_.reserve(kBatchSamples);
+  filling_.floats.reserve(kBatchSamples);
   if (threaded) worker_ = std::thread([this] { Run(); });
 }
 
@@ -24,10 +24,11 @@ void ReplayCommitter::HandOver() {
     return;
   }
   filling_ = pipe_.Push(std::move(filling_));
-  filling_.reserve(kBatchSamples);
+  filling_.floats.reserve(kBatchSamples);
 }
 
-void ReplayCommitter::CommitBatch(const std::vector<Sample>& batch) {
+void ReplayCommitter::CommitBatch(const Batch& full) {
+  const std::vector<Sample>& batch = full.floats;
   // Each sample is another series, cold in cache: fetching the series a
   // few samples ahead overlaps those misses instead of waiting on each.
   constexpr size_t kSeriesAhead = 16;
@@ -41,17 +42,18 @@ void ReplayCommitter::CommitBatch(const std::vector<Sample>& batch) {
     }
     const Sample& s = batch[i];
     std::lock_guard<SeriesMutex> lock(s.series->mu());
-    if (s.series->Commit(s.t, s.v, seq_, low_watermark_, options_, counters_) ==
-        Verdict::kAppend) {
-      ++totals_.appended;
-    } else {
-      ++totals_.rejected;
-    }
+    Count(
+        s.series->Commit(s.t, s.v, seq_, low_watermark_, options_, counters_));
+  }
+  for (const HistogramSample& s : full.histograms) {
+    std::lock_guard<SeriesMutex> lock(s.series->mu());
+    Count(s.series->CommitHistogram(s.t, s.h, seq_, low_watermark_, options_,
+                                    counters_));
   }
 }
 
 void ReplayCommitter::Run() {
-  std::vector<Sample> batch;
+  Batch batch;
   while (pipe_.Pop(&batch)) {
     CommitBatch(batch);
     pipe_.Recycle(std::move(batch));
@@ -59,7 +61,7 @@ void ReplayCommitter::Run() {
 }
 
 ReplayCommitter::Totals ReplayCommitter::Finish() {
-  if (!filling_.empty()) HandOver();
+  if (!filling_.floats.empty() || !filling_.histograms.empty()) HandOver();
   if (worker_.joinable()) {
     pipe_.Close();
     worker_.join();

@@ -37,8 +37,15 @@ class ReplayCommitter {
   ReplayCommitter& operator=(const ReplayCommitter&) = delete;
 
   void Add(MemSeries* series, int64_t t, double v) {
-    filling_.push_back({series, t, v});
-    if (filling_.size() >= kBatchSamples) HandOver();
+    // A batch commits its floats before its histograms: a float after a
+    // histogram starts the next batch, so each series keeps log order.
+    if (!filling_.histograms.empty()) HandOver();
+    filling_.floats.push_back({series, t, v});
+    if (filling_.floats.size() >= kBatchSamples) HandOver();
+  }
+  void AddHistogram(MemSeries* series, int64_t t, FloatHistogram h) {
+    filling_.histograms.push_back({series, t, std::move(h)});
+    if (filling_.histograms.size() >= kBatchHistograms) HandOver();
   }
 
   struct Totals {
@@ -54,21 +61,42 @@ class ReplayCommitter {
     int64_t t;
     double v;
   };
+  struct HistogramSample {
+    MemSeries* series;
+    int64_t t;
+    FloatHistogram h;
+  };
+  struct Batch {
+    std::vector<Sample> floats;
+    std::vector<HistogramSample> histograms;  // after the floats
+    void clear() {
+      floats.clear();
+      histograms.clear();
+    }
+  };
   static constexpr size_t kBatchSamples = 8192;
+  static constexpr size_t kBatchHistograms = 512;
   static constexpr size_t kMaxWaitingBatches = 4;
 
   void HandOver();
-  void CommitBatch(const std::vector<Sample>& batch);
+  void CommitBatch(const Batch& batch);
+  void Count(Verdict verdict) {
+    if (verdict == Verdict::kAppend) {
+      ++totals_.appended;
+    } else {
+      ++totals_.rejected;
+    }
+  }
   void Run();
 
   const uint64_t seq_;
   const uint64_t low_watermark_;
   const ChunkOptions options_;
   HeadCounters& counters_;
-  std::vector<Sample> filling_;
+  Batch filling_;
   Totals totals_;  // the committing thread's until Finish() joins it
 
-  BatchPipe<std::vector<Sample>> pipe_{kMaxWaitingBatches};
+  BatchPipe<Batch> pipe_{kMaxWaitingBatches};
   std::thread worker_;
 };
 

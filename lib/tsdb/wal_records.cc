@@ -4,11 +4,14 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "lib/tsdb/chunk.h"
+#include "lib/tsdb/histogram_layout.h"
 
 namespace vigil::tsdb::wal {
 
@@ -148,6 +151,100 @@ absl::Status DecodeLabels(Decoder& d, Labels* out) {
   *out = Labels::FromVector(std::move(labels));
   return absl::OkStatus();
 }
+void PutSpans(const std::vector<HistogramSpan>& spans, std::string* out) {
+  PutVarint(spans.size(), out);
+  for (const HistogramSpan& s : spans) {
+    PutSigned(s.offset, out);
+    PutVarint(s.length, out);
+  }
+}
+
+void PutDoubles(const std::vector<double>& values, std::string* out) {
+  PutVarint(values.size(), out);
+  for (double v : values) PutDouble(v, out);
+}
+
+void PutHistogram(const FloatHistogram& h, std::string* out) {
+  out->push_back(static_cast<char>(h.counter_reset_hint));
+  PutSigned(h.schema, out);
+  PutDouble(h.zero_threshold, out);
+  PutDouble(h.zero_count, out);
+  PutDouble(h.count, out);
+  PutDouble(h.sum, out);
+  PutSpans(h.positive_spans, out);
+  PutSpans(h.negative_spans, out);
+  PutDoubles(h.positive_buckets, out);
+  PutDoubles(h.negative_buckets, out);
+  PutDoubles(h.custom_values, out);
+}
+
+// A histogram's damage, which the record's error then places.
+absl::Status Bad(const std::string& what) { return absl::DataLossError(what); }
+
+absl::Status DecodeSpans(Decoder& d, std::vector<HistogramSpan>* spans) {
+  const uint64_t n = d.Varint();
+  // Each span takes at least two bytes.
+  if (!d.ok() || n > d.remaining() / 2 || n > kMaxStoredHistogramSpans) {
+    return Bad("histogram span count");
+  }
+  spans->resize(n);
+  for (HistogramSpan& s : *spans) {
+    const int64_t offset = d.Signed();
+    const uint64_t length = d.Varint();
+    if (!d.ok() || offset < INT32_MIN || offset > INT32_MAX ||
+        length > kMaxStoredHistogramBuckets) {
+      return Bad("histogram span");
+    }
+    s = {static_cast<int32_t>(offset), static_cast<uint32_t>(length)};
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeDoubles(Decoder& d, size_t limit,
+                           std::vector<double>* values) {
+  const uint64_t n = d.Varint();
+  if (!d.ok() || n > d.remaining() / 8 || n > limit) {
+    return Bad("histogram bucket count");
+  }
+  values->resize(n);
+  for (double& v : *values) v = d.Double();
+  return absl::OkStatus();
+}
+
+absl::Status DecodeHistogram(Decoder& d, FloatHistogram* h) {
+  const uint8_t hint = d.Byte();
+  if (hint > static_cast<uint8_t>(CounterResetHint::kGauge)) {
+    return Bad("histogram counter reset hint");
+  }
+  h->counter_reset_hint = static_cast<CounterResetHint>(hint);
+  const int64_t schema = d.Signed();
+  if (schema < INT32_MIN || schema > INT32_MAX) {
+    return Bad("histogram schema");
+  }
+  h->schema = static_cast<int32_t>(schema);
+  h->zero_threshold = d.Double();
+  h->zero_count = d.Double();
+  h->count = d.Double();
+  h->sum = d.Double();
+  if (!d.ok()) return Bad("histogram cut off");
+  absl::Status s = DecodeSpans(d, &h->positive_spans);
+  if (s.ok()) s = DecodeSpans(d, &h->negative_spans);
+  if (s.ok()) {
+    s = DecodeDoubles(d, kMaxStoredHistogramBuckets, &h->positive_buckets);
+  }
+  if (s.ok()) {
+    s = DecodeDoubles(d, kMaxStoredHistogramBuckets, &h->negative_buckets);
+  }
+  if (s.ok()) s = DecodeDoubles(d, kMaxStoredCustomValues, &h->custom_values);
+  if (!s.ok()) return s;
+  if (!IsStaleNaN(h->sum)) {
+    if (absl::Status v = ValidateStoredHistogram(*h); !v.ok()) {
+      return Bad(std::string(v.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Below this, zstd's frame overhead eats the gain.
 constexpr size_t kMinCompressBytes = 64;
 
@@ -211,28 +308,56 @@ void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out) {
   }
 }
 
-void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
-  out->push_back(static_cast<char>(RecordType::kSamples));
+namespace {
+
+// Sample records of either kind: a count, the first entry's ref and time,
+// then each entry's ref and time as deltas from those and its value.
+template <typename Entry, typename PutValue>
+void EncodeTimedEntries(RecordType type, const Entry* entries, size_t n,
+                        std::string* out, PutValue put_value) {
+  out->push_back(static_cast<char>(type));
   PutVarint(n, out);
   if (n == 0) return;
-  const SeriesRef base_ref = samples[0].ref;
-  const int64_t base_t = samples[0].t;
+  const SeriesRef base_ref = entries[0].ref;
+  const int64_t base_t = entries[0].t;
   PutVarint(base_ref, out);
   PutSigned(base_t, out);
   for (size_t i = 0; i < n; ++i) {
-    PutSigned(static_cast<int64_t>(samples[i].ref - base_ref), out);
-    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(samples[i].t) -
+    PutSigned(static_cast<int64_t>(entries[i].ref - base_ref), out);
+    PutSigned(static_cast<int64_t>(static_cast<uint64_t>(entries[i].t) -
                                    static_cast<uint64_t>(base_t)),
               out);
-    PutDouble(samples[i].v, out);
+    put_value(entries[i]);
   }
+}
+
+}  // namespace
+
+void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out) {
+  EncodeTimedEntries(RecordType::kSamples, samples, n, out,
+                     [out](const SampleEntry& e) { PutDouble(e.v, out); });
+}
+
+void EncodeHistogramSamples(const HistogramSampleEntry* samples, size_t n,
+                            std::string* out) {
+  EncodeTimedEntries(
+      RecordType::kHistogramSamples, samples, n, out,
+      [out](const HistogramSampleEntry& e) { PutHistogram(e.h, out); });
 }
 
 absl::Status DecodeRecord(std::string_view raw, RecordType* type,
                           std::vector<SeriesEntry>* series,
-                          std::vector<SampleEntry>* samples) {
+                          std::vector<SampleEntry>* samples,
+                          std::vector<HistogramSampleEntry>* histograms) {
   series->clear();
   samples->clear();
+  if (histograms != nullptr) histograms->clear();
+  if (RecordTypeOf(raw) ==
+          static_cast<uint8_t>(RecordType::kHistogramSamples) &&
+      histograms == nullptr) {
+    *type = RecordType::kHistogramSamples;
+    return absl::OkStatus();
+  }
   const InflatedRecord record(raw);
   if (!record.view().ok()) return record.view().status();
   Decoder d(*record.view());
@@ -271,6 +396,27 @@ absl::Status DecodeRecord(std::string_view raw, RecordType* type,
         samples->push_back(e);
       }
     }
+  } else if (t == static_cast<uint8_t>(RecordType::kHistogramSamples)) {
+    *type = RecordType::kHistogramSamples;
+    // An entry is at least 40 bytes (hint, five numbers, five counts).
+    if (n > d.remaining() / 40 || n > kMaxEntries) {
+      return Corrupt("histogram sample count");
+    }
+    if (n > 0) {
+      const SeriesRef base_ref = d.Varint();
+      const int64_t base_t = d.Signed();
+      histograms->reserve(std::min(n, kMaxReserve));
+      for (uint64_t i = 0; i < n; ++i) {
+        HistogramSampleEntry& e = histograms->emplace_back();
+        e.ref = base_ref + static_cast<uint64_t>(d.Signed());
+        e.t = static_cast<int64_t>(static_cast<uint64_t>(base_t) +
+                                   static_cast<uint64_t>(d.Signed()));
+        if (absl::Status s = DecodeHistogram(d, &e.h); !s.ok()) {
+          return Corrupt(
+              absl::StrCat("histogram sample ", i, ": ", s.message()));
+        }
+      }
+    }
   } else {
     return Corrupt(absl::StrCat("unknown record type ", t));
   }
@@ -303,18 +449,25 @@ void CompressRecord(std::string* record) {
 
 bool IsSnapshotSeries(uint8_t type) {
   return type == static_cast<uint8_t>(RecordType::kSnapshotSeries) ||
-         type == static_cast<uint8_t>(RecordType::kSnapshotChunks);
+         type == static_cast<uint8_t>(RecordType::kSnapshotChunks) ||
+         type == static_cast<uint8_t>(RecordType::kSnapshotTypedChunks);
 }
 
 void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
                           std::string* out) {
-  out->push_back(static_cast<char>(RecordType::kSnapshotChunks));
+  bool typed = false;
+  for (const SnapshotSeries& series : group) {
+    for (const SnapshotChunk& c : series.chunks) typed |= c.encoding != 0;
+  }
+  out->push_back(static_cast<char>(typed ? RecordType::kSnapshotTypedChunks
+                                         : RecordType::kSnapshotChunks));
   PutVarint(group.size(), out);
   for (const SnapshotSeries& series : group) {
     PutVarint(series.ref, out);
     PutLabels(series.labels, out);
     PutVarint(series.chunks.size(), out);
     for (const SnapshotChunk& c : series.chunks) {
+      if (typed) out->push_back(static_cast<char>(c.encoding));
       PutVarint(static_cast<uint64_t>(c.num_samples), out);
       PutSigned(c.min_t, out);
       // Unsigned arithmetic: absurd times must round-trip, not overflow.
@@ -338,7 +491,10 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
   Decoder d(*record.view());
   const uint8_t type = d.Byte();
   if (!IsSnapshotSeries(type)) return Corrupt("not a snapshot series");
-  const bool timed = type == static_cast<uint8_t>(RecordType::kSnapshotChunks);
+  const bool typed =
+      type == static_cast<uint8_t>(RecordType::kSnapshotTypedChunks);
+  const bool timed =
+      typed || type == static_cast<uint8_t>(RecordType::kSnapshotChunks);
   const uint64_t n = d.Varint();
   if (!d.ok() || n > d.remaining() / 3 || n > kMaxEntries) {
     return Corrupt("series count");
@@ -358,6 +514,12 @@ absl::Status DecodeSnapshotSeries(std::string_view raw,
     series.chunks.reserve(std::min(num_chunks, kMaxReserve));
     for (uint64_t i = 0; i < num_chunks; ++i) {
       SnapshotChunk c;
+      if (typed) {
+        c.encoding = d.Byte();
+        if (c.encoding > static_cast<uint8_t>(ChunkEncoding::kFloatHistogram)) {
+          return Corrupt("chunk encoding");
+        }
+      }
       const uint64_t samples = d.Varint();
       if (timed) {
         c.has_times = true;

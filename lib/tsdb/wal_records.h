@@ -1,10 +1,11 @@
 // What the Head writes into its write-ahead log (wal.h): series records
-// (a new series' ref and labels, logged before any sample of it) and
-// sample records (ref, timestamp, value; staleness markers are values
-// too). Integers are varints, refs and timestamps deltas from the record's
-// first entry, values their 8 IEEE bytes, so a NaN keeps its bits. Decoding
-// is defensive: the bytes passed a checksum, but a record from a newer
-// writer or a bug must be an error, never a crash or a huge allocation.
+// (a new series' ref and labels, logged before any sample of it), sample
+// records (ref, timestamp, value; staleness markers are values too) and
+// histogram sample records (ref, timestamp, the whole float histogram).
+// Integers are varints, refs and timestamps deltas from the record's first
+// entry, values their 8 IEEE bytes, so a NaN keeps its bits. Decoding is
+// defensive: the bytes passed a checksum, but a record from a newer writer or a
+// bug must be an error, never a crash or a huge allocation.
 #ifndef VIGIL_LIB_TSDB_WAL_RECORDS_H_
 #define VIGIL_LIB_TSDB_WAL_RECORDS_H_
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 #include "vigil/storage.h"
 
@@ -27,6 +29,12 @@ enum class RecordType : uint8_t {
   // As kSnapshotSeries, each chunk with its time range, so a load installs
   // chunks as they are instead of decoding them. Written since 2026-12.
   kSnapshotChunks = 5,
+  // Native histogram samples. Written since 2026-12.
+  kHistogramSamples = 6,
+  // As kSnapshotChunks, each chunk with its encoding (chunk.h); written
+  // for a group of series holding a histogram chunk, so that float-only
+  // snapshots stay what they were.
+  kSnapshotTypedChunks = 7,
 };
 
 struct SeriesEntry {
@@ -40,11 +48,19 @@ struct SampleEntry {
   double v = 0;
 };
 
-// One chunk as a snapshot keeps it: the XOR-encoded bytes of which the
-// first `num_samples` samples count, spanning [min_t, max_t] when
-// has_times (a kSnapshotSeries record does not say).
+struct HistogramSampleEntry {
+  SeriesRef ref = 0;
+  int64_t t = 0;
+  FloatHistogram h;
+};
+
+// One chunk as a snapshot keeps it: the bytes (XOR-encoded unless
+// `encoding` says otherwise, a chunk.h ChunkEncoding) of which the first
+// `num_samples` samples count, spanning [min_t, max_t] when has_times (a
+// kSnapshotSeries record does not say).
 struct SnapshotChunk {
   int num_samples = 0;
+  uint8_t encoding = 0;
   bool has_times = false;
   int64_t min_t = 0;
   int64_t max_t = 0;
@@ -65,11 +81,14 @@ struct SnapshotEnd {
 // Appends one record to `out`.
 void EncodeSeries(const std::vector<SeriesEntry>& series, std::string* out);
 void EncodeSamples(const SampleEntry* samples, size_t n, std::string* out);
+void EncodeHistogramSamples(const HistogramSampleEntry* samples, size_t n,
+                            std::string* out);
 
 // Snapshot records: series with chunks, then the closing totals.
 // A snapshot record holds a group of series (a long series' chunks may
-// continue in the next record). Encoding writes kSnapshotChunks (every
-// chunk must have its times); decoding takes both forms.
+// continue in the next record). Encoding writes kSnapshotChunks, or
+// kSnapshotTypedChunks when a chunk is not XOR (every chunk must have its
+// times); decoding takes every form.
 void EncodeSnapshotSeries(const std::vector<SnapshotSeries>& group,
                           std::string* out);
 void EncodeSnapshotEnd(const SnapshotEnd& end, std::string* out);
@@ -87,11 +106,14 @@ bool IsSnapshotSeries(uint8_t type);
 inline constexpr uint8_t kCompressedBit = 0x80;
 void CompressRecord(std::string* record);
 
-// Decodes `record` into `series` or `samples` (cleared first) and says
-// which it was.
-absl::Status DecodeRecord(std::string_view record, RecordType* type,
-                          std::vector<SeriesEntry>* series,
-                          std::vector<SampleEntry>* samples);
+// Decodes `record` into `series`, `samples` or `histograms` (cleared
+// first) and says which it was. Without `histograms`, a histogram record
+// is only recognised (its type set), not decoded. A decoded histogram
+// passed ValidateStoredHistogram (histogram_layout.h), or is a marker.
+absl::Status DecodeRecord(
+    std::string_view record, RecordType* type, std::vector<SeriesEntry>* series,
+    std::vector<SampleEntry>* samples,
+    std::vector<HistogramSampleEntry>* histograms = nullptr);
 
 }  // namespace vigil::tsdb::wal
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "lib/tsdb/bit_stream.h"
+#include "lib/tsdb/gorilla.h"
 
 namespace vigil::tsdb {
 
@@ -49,9 +50,7 @@ class XorEncoder {
   int64_t t_delta_ = 0;
   uint64_t v_bits_ = 0;
   int num_samples_ = 0;
-  // 0xff: no window yet, so the first non-zero XOR writes a fresh one.
-  uint8_t leading_ = 0xff;
-  uint8_t trailing_ = 0;
+  gorilla::XorWindow window_;
 };
 
 class XorDecoder {
@@ -70,9 +69,7 @@ class XorDecoder {
   // encoder resuming after it needs both).
   size_t position_bits() const { return reader_.position_bits(); }
   int64_t t_delta() const { return t_delta_; }
-  bool has_window() const { return has_window_; }
-  uint8_t leading() const { return leading_; }
-  uint8_t trailing() const { return trailing_; }
+  gorilla::XorWindow window() const { return window_; }
 
  private:
   bool ReadValue();
@@ -84,9 +81,7 @@ class XorDecoder {
   int64_t t_ = 0;
   int64_t t_delta_ = 0;
   uint64_t v_bits_ = 0;
-  uint8_t leading_ = 0;
-  uint8_t trailing_ = 0;
-  bool has_window_ = false;
+  gorilla::XorWindow window_;
 };
 
 }  // namespace vigil::tsdb
