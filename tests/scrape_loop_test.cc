@@ -368,7 +368,7 @@ TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
   }
   auto active = manager.ActiveTargets();
   ASSERT_EQ(active.size(), 1u);
-  EXPECT_EQ(active[0].health, TargetHealth::kUp);
+  EXPECT_EQ(active[0].health, TargetHealth::kUp) << active[0].last_error;
   EXPECT_EQ(active[0].scrape_url, "http://" + server_.address() + "/metrics");
   EXPECT_EQ(active[0].labels.Get("job"), "app");
   // Reload with the same config keeps the loop (its status survives).
@@ -377,7 +377,9 @@ TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
   // Removing the job ends the target's series with staleness markers.
   ASSERT_TRUE(manager.ApplyConfig({}).ok());
   EXPECT_TRUE(manager.ActiveTargets().empty());
-  EXPECT_TRUE(IsStaleNaN(Dump(head_)[Key("a")].back().v));
+  const auto a = Dump(head_)[Key("a")];
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(IsStaleNaN(a.back().v));
   manager.Stop();
 }
 

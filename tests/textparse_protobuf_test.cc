@@ -243,6 +243,16 @@ TEST(ProtobufParser, NativeHistogram) {
                           "EOF"));
 }
 
+TEST(ProtobufParser, ReservedSchemasAreReducedTo8) {
+  pb::MetricFamily f = Native();
+  f.mutable_metric(0)->mutable_histogram()->set_schema(10);
+  // Bucket i of schema 10 is bucket ((i-1)>>2)+1 of schema 8: 0 -> 0,
+  // 1 and 3 -> 1; negative -1 -> 0.
+  EXPECT_THAT(Dump(Payload({f}))[2],
+              HasSubstr("{{schema:8 count:12 sum:20 z_bucket:1 "
+                        "z_bucket_w:0.001 buckets:[2 5] n_buckets:[4]}}"));
+}
+
 TEST(ProtobufParser, GaugeHistogramIsAGauge) {
   const std::string payload = Payload({Native(pb::GAUGE_HISTOGRAM)});
   Parser parser(payload, Format::kProtobuf);
@@ -301,9 +311,13 @@ TEST(ProtobufParser, NativeHistogramErrors) {
   EXPECT_THAT(Dump(Payload({f})).back(),
               HasSubstr("negative positive bucket count"));
   f = Native();
-  f.mutable_metric(0)->mutable_histogram()->set_schema(9);
+  f.mutable_metric(0)->mutable_histogram()->set_schema(53);
   EXPECT_THAT(Dump(Payload({f})).back(),
-              HasSubstr("native histogram schema 9 is outside -4..8"));
+              HasSubstr("native histogram schema 53 is not an exponential "
+                        "schema (-4..52)"));
+  f = Native();
+  f.mutable_metric(0)->mutable_histogram()->set_schema(-5);
+  EXPECT_THAT(Dump(Payload({f})).back(), HasSubstr("schema -5 is not"));
 }
 
 TEST(ProtobufParser, FramingErrorsSayWhere) {

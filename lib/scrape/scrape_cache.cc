@@ -1,6 +1,7 @@
 #include "lib/scrape/scrape_cache.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,8 +24,20 @@ std::string Trunc(std::string_view s) {
 
 }  // namespace
 
+int32_t MaxSchemaForBucketFactor(double factor) {
+  // Prometheus's pickSchema: no factor (<= 1) allows the finest schema.
+  if (factor <= 1) factor = kFinestBucketFactor;
+  const double floor = std::floor(-std::log2(std::log2(factor)));
+  if (floor >= kMaxExponentialSchema) return kMaxExponentialSchema;
+  if (floor <= kMinExponentialSchema) return kMinExponentialSchema;
+  return static_cast<int32_t>(floor);
+}
+
 ScrapeCache::ScrapeCache(Labels target_labels, const ScrapeConfig* config)
-    : target_labels_(std::move(target_labels)), config_(config) {
+    : target_labels_(std::move(target_labels)),
+      config_(config),
+      max_schema_(MaxSchemaForBucketFactor(
+          config->native_histogram_min_bucket_factor)) {
   for (std::string_view name :
        {kUpMetric, kDurationMetric, kSamplesScrapedMetric, kPostRelabelMetric,
         kSeriesAddedMetric}) {
@@ -113,7 +126,13 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
                                      AppendCounts* counts) {
   ++iter_;
   cur_series_.clear();
-  textparse::Parser parser(body, format);
+  textparse::ParserOptions options;
+  options.ignore_native_histograms = !config_->scrape_native_histograms;
+  options.keep_classic_histograms = config_->always_scrape_classic_histograms;
+  options.convert_classic_histograms_to_nhcb =
+      config_->convert_classic_histograms_to_nhcb;
+  textparse::Parser parser(body, format, options);
+  FloatHistogram limited;  // a histogram the limits changed
   while (true) {
     auto type = parser.Next();
     if (!type.ok()) return type.status();
@@ -124,7 +143,8 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
       SetMetadata(parser.entry());
       continue;
     }
-    if (*type != textparse::EntryType::kSeries) continue;
+    const bool is_histogram = *type == textparse::EntryType::kHistogram;
+    if (*type != textparse::EntryType::kSeries && !is_histogram) continue;
     const textparse::Entry& e = parser.entry();
     ++counts->scraped;
 
@@ -156,15 +176,27 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
 
     const bool explicit_ts = config_->honor_timestamps && e.timestamp_ms;
     const int64_t t = explicit_ts ? *e.timestamp_ms : ts_ms;
-    if (!IsStaleNaN(e.value) && config_->sample_limit > 0 &&
+    // The parser never yields a stale histogram: its NaNs are normalised.
+    if ((is_histogram || !IsStaleNaN(e.value)) && config_->sample_limit > 0 &&
         counts->post_relabel + 1 > config_->sample_limit) {
       return absl::ResourceExhaustedError(std::string(kSampleLimitError));
     }
-    auto ref = app.Append(entry.ref, lset, t, e.value);
+    const FloatHistogram* histogram = e.histogram;
+    if (is_histogram) {
+      if (auto st = ApplyHistogramLimits(*e.histogram, &limited, &histogram);
+          !st.ok()) {
+        return st;
+      }
+    }
+    auto append = [&](SeriesRef r, const Labels& l) {
+      return is_histogram ? app.AppendHistogram(r, l, t, *histogram)
+                          : app.Append(r, l, t, e.value);
+    };
+    auto ref = append(entry.ref, lset);
     if (!ref.ok() && lset.empty() &&
         ClassifyAppendError(ref.status()) == AppendError::kInvalid) {
       lset = MutateSampleLabels(labels_builder_.Build(parser));
-      ref = app.Append(0, lset, t, e.value);
+      ref = append(0, lset);
     }
     if (!ref.ok()) {
       // Like Prometheus, samples the store rejects for their timestamp are
@@ -206,6 +238,34 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
     return kv.second.last_iter + kCacheEvictAfterScrapes < iter_;
   });
   if (metadata_.size() != families) metadata_changed_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ScrapeCache::ApplyHistogramLimits(
+    const FloatHistogram& h, FloatHistogram* scratch,
+    const FloatHistogram** out) const {
+  *out = &h;
+  auto buckets = [](const FloatHistogram& x) {
+    return x.positive_buckets.size() + x.negative_buckets.size();
+  };
+  const uint64_t limit = config_->native_histogram_bucket_limit;
+  const bool over_limit = limit > 0 && buckets(h) > limit;
+  const bool too_fine = IsExponentialSchema(h.schema) && h.schema > max_schema_;
+  if (!over_limit && !too_fine) return absl::OkStatus();
+  // Prometheus: custom buckets cannot be merged, so too many of them fail
+  // the scrape outright.
+  if (over_limit && !IsExponentialSchema(h.schema)) {
+    return absl::ResourceExhaustedError(std::string(kBucketLimitError));
+  }
+  *scratch = h;
+  *out = scratch;
+  if (too_fine) scratch->ReduceResolution(max_schema_);
+  while (limit > 0 && buckets(*scratch) > limit) {
+    if (scratch->schema <= kMinExponentialSchema) {
+      return absl::ResourceExhaustedError(std::string(kBucketLimitError));
+    }
+    scratch->ReduceResolution(scratch->schema - 1);
+  }
   return absl::OkStatus();
 }
 

@@ -23,6 +23,15 @@ namespace vigil::scrape {
 
 // Prometheus's errSampleLimit.
 inline constexpr std::string_view kSampleLimitError = "sample limit exceeded";
+// Prometheus's errBucketLimit (native_histogram_bucket_limit).
+inline constexpr std::string_view kBucketLimitError =
+    "histogram bucket limit exceeded";
+// The growth factor of schema 8, what Prometheus's pickSchema assumes when
+// native_histogram_min_bucket_factor is unset.
+inline constexpr double kFinestBucketFactor = 1.00271;
+// The largest schema whose bucket growth factor 2^(2^-schema) is at least
+// `factor` (Prometheus's pickSchema), clamped to -4..8.
+int32_t MaxSchemaForBucketFactor(double factor);
 // Cache entries not seen for this many scrapes are forgotten, bounding the
 // memory of targets with churning series.
 inline constexpr uint64_t kCacheEvictAfterScrapes = 10;
@@ -93,6 +102,12 @@ class ScrapeCache {
   // (Prometheus's mutateSampleLabels). Empty when dropped.
   Labels MutateSampleLabels(const Labels& scraped) const;
   absl::Status CheckLabelLimits(const Labels& labels) const;
+  // native_histogram_min_bucket_factor and native_histogram_bucket_limit
+  // (Prometheus's maxSchemaAppender and bucketLimitAppender): *out is `h`,
+  // or *scratch holding it at a lower resolution.
+  absl::Status ApplyHistogramLimits(const FloatHistogram& h,
+                                    FloatHistogram* scratch,
+                                    const FloatHistogram** out) const;
   Labels ReportLabels(std::string_view name) const;
 
   struct MetaEntry {
@@ -106,6 +121,7 @@ class ScrapeCache {
 
   Labels target_labels_;
   const ScrapeConfig* config_;
+  int32_t max_schema_;  // from native_histogram_min_bucket_factor
   // By the fingerprint of the series as written (series_fingerprint.h).
   absl::flat_hash_map<SeriesFingerprint, Entry> entries_;
   // Final-label hash -> ref of the series appended without an explicit

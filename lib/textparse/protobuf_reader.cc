@@ -37,6 +37,8 @@ enum WireType : uint32_t {
   kFixed32 = 5,
 };
 
+// Prometheus's ExponentialSchemaMaxReserved.
+constexpr int32_t kMaxReservedExponentialSchema = 52;
 // A varint is at most ten bytes.
 constexpr int kMaxVarintBytes = 10;
 
@@ -168,10 +170,14 @@ absl::Status ReadSide(
 // counts with delta-encoded buckets.
 absl::Status BuildNative(const pb::Histogram& h, bool gauge,
                          FloatHistogram* out) {
-  if (!IsExponentialSchema(h.schema())) {
+  // Prometheus reserves schemas up to 52 for finer exponential buckets and
+  // reduces them to 8 on ingestion; the entry never carries one.
+  if (h.schema() < kMinExponentialSchema ||
+      h.schema() > kMaxReservedExponentialSchema) {
     return absl::InvalidArgumentError(
-        Cat("native histogram schema ", h.schema(), " is outside ",
-            kMinExponentialSchema, "..", kMaxExponentialSchema));
+        Cat("native histogram schema ", h.schema(),
+            " is not an exponential schema (", kMinExponentialSchema, "..",
+            kMaxReservedExponentialSchema, ")"));
   }
   if (!(h.zero_threshold() >= 0)) {
     return absl::InvalidArgumentError(
@@ -212,6 +218,9 @@ absl::Status BuildNative(const pb::Histogram& h, bool gauge,
         !st.ok()) {
       return st;
     }
+  }
+  if (out->schema > kMaxExponentialSchema) {
+    out->ReduceResolution(kMaxExponentialSchema);
   }
   out->Compact(0);
   return absl::OkStatus();
