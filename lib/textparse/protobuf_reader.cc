@@ -472,7 +472,8 @@ absl::StatusOr<bool> ProtoReader::NextMetric() {
     if ((tag >> 3) != kFamilyMetric) continue;
 
     metric_at_ = field_at;
-    if (v > options_.max_entry_bytes) {
+    // ParseFromArray takes an int.
+    if (v > options_.max_entry_bytes || v > INT32_MAX) {
       return FamilyError(
           field_at, Cat("Metric message of ", v, " bytes exceeds the limit of ",
                         options_.max_entry_bytes, " bytes"));
