@@ -10,6 +10,7 @@
 #include "lib/scrape/scrape_cache.h"
 #include "lib/scrape/scrape_loop.h"
 #include "tests/support/proto_payload.h"
+#include "tests/support/scrape_loop_target.h"
 #include "tests/support/test_http_server.h"
 #include "vigil/scrape.h"
 #include "vigil/storage.h"
@@ -110,22 +111,8 @@ class ScrapeNativeHistogramsTest : public ::testing::Test {
   }
 
   std::unique_ptr<ScrapeLoop> MakeLoop(const std::string& extra_yaml = "") {
-    auto cfgs = ParseScrapeConfigs(
-        "- job_name: app\n  scrape_interval: 10s\n  static_configs:\n"
-        "  - targets: ['" +
-            server_.address() + "']\n" + extra_yaml,
-        "s.yml");
-    EXPECT_TRUE(cfgs.ok()) << cfgs.status();
-    config_ = std::make_shared<const ScrapeConfig>((*cfgs)[0]);
-    const TargetGroup& g = config_->static_configs[0];
-    auto full = PopulateLabels(g.targets[0], g.labels, *config_);
-    EXPECT_TRUE(full.ok() && full->has_value());
-    LoopTarget t;
-    t.config = config_;
-    t.full_labels = **full;
-    t.url = TargetUrl(t.full_labels, config_->params);
-    t.interval_ms = config_->scrape_interval_ms;
-    t.timeout_ms = config_->scrape_timeout_ms;
+    config_ = vigil::testing::OneJobConfig(server_.address(), extra_yaml);
+    LoopTarget t = vigil::testing::LoopTargetOf(config_);
     return std::make_unique<ScrapeLoop>(t, &store_, 0, nullptr);
   }
 
