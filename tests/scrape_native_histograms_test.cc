@@ -209,6 +209,64 @@ TEST_F(ScrapeNativeHistogramsTest, ClassicToNhcb) {
   EXPECT_FALSE(c.floats.contains(Pod("demo_size_bytes_count", 1)));
 }
 
+constexpr char kTextHistogram[] =
+    "# TYPE rpc_seconds histogram\n"
+    "rpc_seconds_bucket{code=\"200\",le=\"0.1\"} 2\n"
+    "rpc_seconds_bucket{code=\"200\",le=\"1\"} 5\n"
+    "rpc_seconds_bucket{code=\"200\",le=\"+Inf\"} 6\n"
+    "rpc_seconds_sum{code=\"200\"} 4.5\n"
+    "rpc_seconds_count{code=\"200\"} 6\n"
+    "rpc_seconds_bucket{code=\"500\",le=\"0.1\"} 0\n"
+    "rpc_seconds_bucket{code=\"500\",le=\"1\"} 1\n"
+    "rpc_seconds_bucket{code=\"500\",le=\"+Inf\"} 1\n"
+    "rpc_seconds_sum{code=\"500\"} 0.5\n"
+    "rpc_seconds_count{code=\"500\"} 1\n"
+    "# TYPE up_total counter\n"
+    "up_total 1\n";
+
+TEST_F(ScrapeNativeHistogramsTest, TextClassicHistogramsToNhcb) {
+  server_.SetReply("/metrics",
+                   {200, "text/plain; version=0.0.4", kTextHistogram, false});
+  auto loop = MakeLoop("  convert_classic_histograms_to_nhcb: true\n");
+  loop->ScrapeOnce(1000);
+  ASSERT_EQ(loop->status().health, TargetHealth::kUp)
+      << loop->status().last_error;
+  auto c = store_.committed();
+  ASSERT_EQ(c.histograms.size(), 2u);
+  EXPECT_EQ(c.histograms[Key("rpc_seconds", "code=\"200\", ")].TestExpression(),
+            "{{schema:-53 count:6 sum:4.5 custom_values:[0.1 1] "
+            "buckets:[2 3 1]}}");
+  EXPECT_EQ(c.histograms[Key("rpc_seconds", "code=\"500\", ")].TestExpression(),
+            "{{schema:-53 count:1 sum:0.5 custom_values:[0.1 1] offset:1 "
+            "buckets:[1]}}");
+  EXPECT_FALSE(c.floats.contains(Key("rpc_seconds_count", "code=\"200\", ")));
+  EXPECT_EQ(c.floats[Key("up_total")], 1);
+  // Two histograms and a counter.
+  EXPECT_EQ(c.floats[Key("scrape_samples_scraped")], 3);
+
+  // Kept as well on request.
+  loop = MakeLoop(
+      "  convert_classic_histograms_to_nhcb: true\n"
+      "  always_scrape_classic_histograms: true\n");
+  loop->ScrapeOnce(2000);
+  c = store_.committed();
+  EXPECT_TRUE(c.floats.contains(Key("rpc_seconds_count", "code=\"200\", ")));
+  EXPECT_EQ(c.histograms.size(), 2u);
+}
+
+TEST_F(ScrapeNativeHistogramsTest, TextNhcbOfBrokenBucketsFailsTheScrape) {
+  server_.SetReply("/metrics", {200, "text/plain; version=0.0.4",
+                                "# TYPE h histogram\nh_bucket{le=\"1\"} 5\n"
+                                "h_bucket{le=\"2\"} 3\nh_count 5\n",
+                                false});
+  auto loop = MakeLoop("  convert_classic_histograms_to_nhcb: true\n");
+  loop->ScrapeOnce(1000);
+  EXPECT_EQ(loop->status().health, TargetHealth::kDown);
+  EXPECT_EQ(loop->status().last_error,
+            "h{}: classic histogram bucket le=2.0 has a "
+            "cumulative count below the previous bucket's");
+}
+
 TEST_F(ScrapeNativeHistogramsTest, BucketLimitLowersResolution) {
   auto loop = MakeLoop(
       "  scrape_native_histograms: true\n"

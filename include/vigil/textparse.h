@@ -214,6 +214,21 @@ struct FormatChoice {
 };
 FormatChoice ChooseFormat(std::string_view content_type);
 
+// One bucket of a classic histogram: its `le` and cumulative count.
+struct ClassicBucket {
+  double upper_bound = 0;
+  double cumulative_count = 0;
+};
+// A classic histogram as one native histogram with custom buckets (schema
+// -53, Prometheus's convertnhcb): finite upper bounds become custom_values,
+// cumulative counts per-bucket counts, +Inf the implicit last bucket (its
+// count is the +Inf bucket's, else `count`). `buckets` must be sorted by
+// upper bound; a repeated or NaN bound or a decreasing cumulative count is
+// an error that names the bucket.
+absl::Status ClassicToNhcb(const std::vector<ClassicBucket>& buckets,
+                           double count, double sum, bool gauge,
+                           FloatHistogram* out);
+
 // Whether series `name` belongs to metric family `family` of type `type`
 // (Prometheus's isSeriesPartOfFamily, plus `_created` for OpenMetrics
 // counters, histograms and summaries).

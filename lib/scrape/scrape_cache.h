@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "lib/scrape/nhcb_group.h"
 #include "lib/scrape/series_fingerprint.h"
 #include "vigil/labels.h"
 #include "vigil/scrape.h"
@@ -102,6 +104,25 @@ class ScrapeCache {
   // (Prometheus's mutateSampleLabels). Empty when dropped.
   Labels MutateSampleLabels(const Labels& scraped) const;
   absl::Status CheckLabelLimits(const Labels& labels) const;
+  // What AppendSample needs of one entry.
+  struct ScrapedSample {
+    std::string_view series;  // the cache key
+    std::optional<int64_t> timestamp_ms;
+    double value = 0;
+    const FloatHistogram* histogram = nullptr;  // set for a histogram
+  };
+  // One sample through the cache, the limits and the appender (Prometheus's
+  // scrapeLoop.append body); `build_labels()` gives the scraped labels when
+  // the cache needs them. Samples the store refuses for their time are
+  // counted and skipped.
+  template <typename BuildLabels>
+  absl::Status AppendSample(Appender& app, const ScrapedSample& s,
+                            BuildLabels build_labels, int64_t ts_ms,
+                            AppendCounts* counts);
+  // Appends the text-format classic histogram collected in nhcb_ as one
+  // custom-bucket histogram.
+  absl::Status FlushNhcb(Appender& app, int64_t ts_ms, AppendCounts* counts);
+
   // native_histogram_min_bucket_factor and native_histogram_bucket_limit
   // (Prometheus's maxSchemaAppender and bucketLimitAppender): *out is `h`,
   // or *scratch holding it at a lower resolution.
@@ -133,6 +154,8 @@ class ScrapeCache {
   bool metadata_changed_ = false;
   uint64_t iter_ = 0;
   textparse::SeriesLabelsBuilder labels_builder_;
+  FloatHistogram limited_;  // a histogram the limits changed
+  NhcbGroup nhcb_;          // the text-format histogram being collected
   std::vector<Labels> report_labels_;
   std::vector<SeriesRef> report_refs_;
 };

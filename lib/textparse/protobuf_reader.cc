@@ -237,53 +237,15 @@ double SampleCount(const pb::Histogram& h) {
                                      : static_cast<double>(h.sample_count());
 }
 
-// A classic histogram as one native histogram with custom buckets
-// (Prometheus's convertnhcb): the finite upper bounds become custom_values,
-// cumulative counts become per-bucket counts, +Inf is the implicit last
-// bucket.
 absl::Status BuildNhcb(const pb::Histogram& h, bool gauge,
                        FloatHistogram* out) {
-  out->schema = kCustomBucketsSchema;
-  out->count = SampleCount(h);
-  out->sum = Normal(h.sample_sum());
-  out->counter_reset_hint =
-      gauge ? CounterResetHint::kGauge : CounterResetHint::kUnknown;
-  double previous_bound = -std::numeric_limits<double>::infinity();
-  double previous_count = 0;
-  double inf_count = out->count;
+  std::vector<ClassicBucket> buckets;
+  buckets.reserve(h.bucket_size());
   for (const pb::Bucket& b : h.bucket()) {
-    const double bound = b.upper_bound();
-    const double cumulative = CumulativeCount(b);
-    if (std::isnan(bound) || bound <= previous_bound) {
-      return absl::InvalidArgumentError(
-          Cat("classic histogram bucket le=", OpenMetricsFloat(bound),
-              " does not follow le=", OpenMetricsFloat(previous_bound),
-              " (upper bounds must increase)"));
-    }
-    if (cumulative < previous_count) {
-      return absl::InvalidArgumentError(
-          Cat("classic histogram bucket le=", OpenMetricsFloat(bound),
-              " has a cumulative count below the previous bucket's"));
-    }
-    if (std::isinf(bound) && bound > 0) {
-      inf_count = cumulative;
-      break;
-    }
-    out->custom_values.push_back(bound);
-    out->positive_buckets.push_back(cumulative - previous_count);
-    previous_bound = bound;
-    previous_count = cumulative;
+    buckets.push_back(ClassicBucket{b.upper_bound(), CumulativeCount(b)});
   }
-  if (inf_count < previous_count) {
-    return absl::InvalidArgumentError(
-        "classic histogram's count is below its last bucket's cumulative "
-        "count");
-  }
-  out->positive_buckets.push_back(inf_count - previous_count);
-  out->positive_spans.push_back(
-      HistogramSpan{0, static_cast<uint32_t>(out->positive_buckets.size())});
-  out->Compact(0);
-  return absl::OkStatus();
+  return ClassicToNhcb(buckets, SampleCount(h), Normal(h.sample_sum()), gauge,
+                       out);
 }
 
 }  // namespace
