@@ -49,8 +49,9 @@ class ConfigParser {
         return s;
       }
       if (auto s = Global(root["global"], config.global); !s.ok()) return s;
-      scrape::GlobalDefaults defaults{config.global.scrape_interval_ms,
-                                      config.global.scrape_timeout_ms};
+      scrape::GlobalDefaults defaults = config.global.scrape;
+      defaults.scrape_interval_ms = config.global.scrape_interval_ms;
+      defaults.scrape_timeout_ms = config.global.scrape_timeout_ms;
       if (root["scrape_configs"] && !root["scrape_configs"].IsNull()) {
         auto scrapes = scrape::DecodeScrapeConfigs(
             root["scrape_configs"], filename_, defaults, base_dir_);
@@ -104,8 +105,14 @@ class ConfigParser {
             Known(g,
                   {"scrape_interval", "scrape_timeout", "evaluation_interval",
                    "external_labels", "rule_query_offset", "query_log_file",
-                   "scrape_protocols"},
+                   "scrape_protocols", "scrape_native_histograms",
+                   "always_scrape_classic_histograms",
+                   "convert_classic_histograms_to_nhcb"},
                   "config.GlobalConfig");
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = scrape::DecodeGlobalScrapeFields(filename_, g, &out.scrape);
         !s.ok()) {
       return s;
     }

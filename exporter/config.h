@@ -27,6 +27,9 @@ struct GlobalConfig {
   int64_t evaluation_interval_ms = 60 * 1000;
   int64_t rule_query_offset_ms = 0;
   Labels external_labels;
+  // The histogram and protocol settings jobs inherit (interval and timeout
+  // are the fields above).
+  scrape::GlobalDefaults scrape;
 };
 
 struct Config {

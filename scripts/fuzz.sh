@@ -6,6 +6,9 @@
 #   textparse  the exposition parsers (fuzz/textparse_fuzz.cc), seeded with
 #              ../shared/testdata/textparse and the kube-state-metrics
 #              fixture;
+#   protobufparse  the protobuf exposition parser
+#              (fuzz/protobufparse_fuzz.cc), seeded with fuzz/seeds/protobufparse
+#              (payloads of tests/support/proto_payload.h);
 #   rulefile   the rule-file loader, rule files and PrometheusRule resources
 #              (fuzz/rulefile_fuzz.cc), seeded with the YAML files of
 #              ../shared/testdata/promtool and deploy/rules and with
@@ -49,7 +52,8 @@ elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
 fi
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] ||
-  targets=(parser textparse rulefile config ruletest template apiparams)
+  targets=(parser textparse protobufparse rulefile config ruletest template
+    apiparams)
 
 build=build-fuzz
 shared=${VIGIL_SHARED_DIR:-$(pwd)/../shared}
@@ -84,6 +88,9 @@ seed_textparse() {
     { printf '0'; head -c 3000 "$f"; } >"$dir/text-$n"
     { printf '1'; head -c 3000 "$f"; } >"$dir/om-$n"
   done
+}
+seed_protobufparse() {
+  cp fuzz/seeds/protobufparse/* "$1/"
 }
 seed_rulefile() {
   local dir=$1 f n=0
@@ -132,7 +139,8 @@ seed_apiparams() {
 # unit-test file of a few groups, jobs or tests, enough for anchors and
 # aliases to multiply; a template or a request's parameters well past any
 # real one.
-declare -A max_len=([parser]=4096 [textparse]=8192 [rulefile]=8192
+declare -A max_len=([parser]=4096 [textparse]=8192 [protobufparse]=8192
+  [rulefile]=8192
   [config]=8192 [ruletest]=8192 [template]=4096 [apiparams]=4096)
 
 for target in "${targets[@]}"; do

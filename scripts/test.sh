@@ -26,6 +26,7 @@ phase "fuzzing the parsers and loaders of untrusted input (build-fuzz/)"
 # Counts keep each target near 25 s on CI's two cores.
 scripts/fuzz.sh --runs 1000000 parser
 scripts/fuzz.sh --runs 200000 textparse
+scripts/fuzz.sh --runs 200000 protobufparse
 scripts/fuzz.sh --runs 60000 rulefile
 scripts/fuzz.sh --runs 150000 config
 scripts/fuzz.sh --runs 70000 ruletest

@@ -44,7 +44,9 @@ TEST(ScrapeConfigTest, Defaults) {
 TEST(ScrapeConfigTest, TimeoutDefaultsToIntervalWhenShorter) {
   EXPECT_EQ(One("- job_name: j\n  scrape_interval: 5s\n").scrape_timeout_ms,
             5000);
-  GlobalDefaults g{30000, 20000};
+  GlobalDefaults g;
+  g.scrape_interval_ms = 30000;
+  g.scrape_timeout_ms = 20000;
   auto c = ParseScrapeConfigs("- job_name: j\n", "p.yml", g);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ((*c)[0].scrape_interval_ms, 30000);
@@ -344,6 +346,83 @@ TEST(ScrapeConfigTest, GoYamlScalarsAndMergeKeys) {
   EXPECT_EQ(Err("- job_name: a\n  <<: 5\n"),
             "p.yml:2:7: map merge requires map or sequence of maps as the "
             "value");
+}
+
+}  // namespace
+}  // namespace vigil::scrape
+
+namespace vigil::scrape {
+namespace {
+
+TEST(ScrapeConfigProtocolsTest, DefaultsFollowNativeHistograms) {
+  EXPECT_EQ(One("- job_name: j\n").scrape_protocols,
+            DefaultScrapeProtocols(false));
+  EXPECT_FALSE(One("- job_name: j\n").scrape_native_histograms);
+  ScrapeConfig c = One("- job_name: j\n  scrape_native_histograms: true\n");
+  EXPECT_TRUE(c.scrape_native_histograms);
+  ASSERT_FALSE(c.scrape_protocols.empty());
+  EXPECT_EQ(c.scrape_protocols[0], ScrapeProtocol::kPrometheusProto);
+  EXPECT_EQ(c.scrape_protocols.size(), 5u);
+}
+
+TEST(ScrapeConfigProtocolsTest, GlobalSettingsAreInherited) {
+  GlobalDefaults g;
+  g.scrape_native_histograms = true;
+  g.convert_classic_histograms_to_nhcb = true;
+  auto c = ParseScrapeConfigs(
+      "- job_name: a\n- job_name: b\n  scrape_native_histograms: false\n"
+      "  convert_classic_histograms_to_nhcb: false\n",
+      "p.yml", g);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE((*c)[0].scrape_native_histograms);
+  EXPECT_TRUE((*c)[0].convert_classic_histograms_to_nhcb);
+  EXPECT_EQ((*c)[0].scrape_protocols, DefaultScrapeProtocols(true));
+  EXPECT_FALSE((*c)[1].scrape_native_histograms);
+  EXPECT_FALSE((*c)[1].convert_classic_histograms_to_nhcb);
+  EXPECT_EQ((*c)[1].scrape_protocols, DefaultScrapeProtocols(false));
+  // A global scrape_protocols wins over the per-job default.
+  g.scrape_protocols = {ScrapeProtocol::kPrometheusText0_0_4};
+  c = ParseScrapeConfigs("- job_name: a\n", "p.yml", g);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)[0].scrape_protocols, g.scrape_protocols);
+}
+
+TEST(ScrapeConfigProtocolsTest, ExplicitListAndLimits) {
+  ScrapeConfig c =
+      One("- job_name: j\n  scrape_protocols: [PrometheusProto, "
+          "OpenMetricsText1.0.0]\n  native_histogram_bucket_limit: 160\n"
+          "  native_histogram_min_bucket_factor: 1.1\n"
+          "  always_scrape_classic_histograms: true\n");
+  EXPECT_EQ(c.scrape_protocols, (std::vector<ScrapeProtocol>{
+                                    ScrapeProtocol::kPrometheusProto,
+                                    ScrapeProtocol::kOpenMetricsText1_0_0}));
+  EXPECT_EQ(c.native_histogram_bucket_limit, 160u);
+  EXPECT_EQ(c.native_histogram_min_bucket_factor, 1.1);
+  EXPECT_TRUE(c.always_scrape_classic_histograms);
+  EXPECT_FALSE(c.SameAs(One("- job_name: j\n")));
+}
+
+TEST(ScrapeConfigProtocolsTest, Errors) {
+  EXPECT_EQ(Err("- job_name: j\n  scrape_protocols: []\n"),
+            "p.yml:2:21: scrape_protocols cannot be empty for scrape config "
+            "with job name \"j\"");
+  EXPECT_EQ(Err("- job_name: j\n  scrape_protocols: [PrometheusProto, "
+                "prometheusproto]\n"),
+            "p.yml:2:21: duplicated protocol in scrape_protocols, got "
+            "[PrometheusProto prometheusproto] for scrape config with job "
+            "name \"j\"");
+  EXPECT_EQ(Err("- job_name: j\n  scrape_protocols: [Protobuf]\n"),
+            "p.yml:2:21: scrape_protocols: unknown scrape protocol Protobuf, "
+            "supported: [OpenMetricsText0.0.1 OpenMetricsText1.0.0 "
+            "PrometheusProto PrometheusText0.0.4 PrometheusText1.0.0] for "
+            "scrape config with job name \"j\"");
+  EXPECT_THAT(Err("- job_name: j\n  fallback_scrape_protocol: x\n"),
+              HasSubstr("unknown scrape protocol x, supported: ["));
+  EXPECT_EQ(One("- job_name: j\n  fallback_scrape_protocol: PrometheusProto\n")
+                .fallback_scrape_protocol,
+            FallbackProtocol::kPrometheusProto);
+  EXPECT_THAT(Err("- job_name: j\n  native_histogram_bucket_limit: -1\n"),
+              HasSubstr("p.yml:2:34"));
 }
 
 }  // namespace

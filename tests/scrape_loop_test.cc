@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lib/scrape/target.h"
+#include "tests/support/scrape_loop_target.h"
 #include "tests/support/storage_dump.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait_for.h"
@@ -37,22 +38,8 @@ class ScrapeLoopTest : public ::testing::Test {
 
   std::unique_ptr<ScrapeLoop> MakeLoop(const std::string& extra_yaml = "",
                                        ScrapeFailureHandler on_failure = {}) {
-    auto cfgs = ParseScrapeConfigs(
-        "- job_name: app\n  scrape_interval: 10s\n  static_configs:\n"
-        "  - targets: ['" +
-            server_.address() + "']\n" + extra_yaml,
-        "s.yml");
-    EXPECT_TRUE(cfgs.ok()) << cfgs.status();
-    config_ = std::make_shared<const ScrapeConfig>((*cfgs)[0]);
-    const TargetGroup& g = config_->static_configs[0];
-    auto full = PopulateLabels(g.targets[0], g.labels, *config_);
-    EXPECT_TRUE(full.ok() && full->has_value());
-    LoopTarget t;
-    t.config = config_;
-    t.full_labels = **full;
-    t.url = TargetUrl(t.full_labels, config_->params);
-    t.interval_ms = config_->scrape_interval_ms;
-    t.timeout_ms = config_->scrape_timeout_ms;
+    config_ = vigil::testing::OneJobConfig(server_.address(), extra_yaml);
+    LoopTarget t = vigil::testing::LoopTargetOf(config_);
     return std::make_unique<ScrapeLoop>(t, &head_, 0, nullptr,
                                         std::move(on_failure));
   }
@@ -368,7 +355,7 @@ TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
   }
   auto active = manager.ActiveTargets();
   ASSERT_EQ(active.size(), 1u);
-  EXPECT_EQ(active[0].health, TargetHealth::kUp);
+  EXPECT_EQ(active[0].health, TargetHealth::kUp) << active[0].last_error;
   EXPECT_EQ(active[0].scrape_url, "http://" + server_.address() + "/metrics");
   EXPECT_EQ(active[0].labels.Get("job"), "app");
   // Reload with the same config keeps the loop (its status survives).
@@ -377,7 +364,9 @@ TEST_F(ScrapeLoopTest, ManagerScrapesAndReportsTargets) {
   // Removing the job ends the target's series with staleness markers.
   ASSERT_TRUE(manager.ApplyConfig({}).ok());
   EXPECT_TRUE(manager.ActiveTargets().empty());
-  EXPECT_TRUE(IsStaleNaN(Dump(head_)[Key("a")].back().v));
+  const auto a = Dump(head_)[Key("a")];
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(IsStaleNaN(a.back().v));
   manager.Stop();
 }
 

@@ -88,6 +88,9 @@ Counts ParseAll(std::string_view text, Format format, bool build = true) {
       case EntryType::kUnit:
         ++c.units;
         break;
+      case EntryType::kHistogram:  // the text formats have none
+        ADD_FAILURE() << "histogram entry from a text format";
+        break;
       case EntryType::kComment:
         ++c.comments;
         break;

@@ -48,6 +48,9 @@ std::vector<std::string> Dump(std::string_view input,
         out.push_back("UNIT " + std::string(e.metric_name) + " [" +
                       std::string(e.text) + "]");
         break;
+      case EntryType::kHistogram:  // the text formats have none
+        out.push_back("HISTOGRAM");
+        break;
       case EntryType::kComment:
         out.push_back("COMMENT [" + std::string(e.text) + "]");
         break;

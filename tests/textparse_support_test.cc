@@ -31,10 +31,7 @@ TEST(ChooseFormatTest, PicksParserFromContentType) {
        "Prometheus text format 0.0.4"},
       {"application/vnd.google.protobuf; "
        "proto=io.prometheus.client.MetricFamily; encoding=delimited",
-       Format::kPrometheusText,
-       "received unsupported Content-Type \"application/vnd.google.protobuf; "
-       "proto=io.prometheus.client.MetricFamily; encoding=delimited\", using "
-       "the Prometheus text format 0.0.4"},
+       Format::kProtobuf, ""},
       {"application/json", Format::kPrometheusText,
        "received unsupported Content-Type \"application/json\", using the "
        "Prometheus text format 0.0.4"},

@@ -63,10 +63,43 @@ inline constexpr int64_t kDefaultScrapeTimeoutMs = 10 * 1000;
 // Prometheus's --scrape.timestamp-tolerance default: a scrape starting this
 // close to its tick (at most 1% of the interval) is stamped with the tick.
 inline constexpr int64_t kScrapeTimestampToleranceMs = 2;
+// The exposition formats a scrape may ask for (Prometheus's
+// config.ScrapeProtocol), named as in the config file.
+enum class ScrapeProtocol : uint8_t {
+  kPrometheusProto,
+  kOpenMetricsText1_0_0,
+  kOpenMetricsText0_0_1,
+  kPrometheusText1_0_0,
+  kPrometheusText0_0_4,
+};
+// "PrometheusProto", "OpenMetricsText1.0.0", ...
+std::string_view ScrapeProtocolName(ScrapeProtocol protocol);
+// Prometheus 3's defaults: DefaultScrapeProtocols (OpenMetrics 1.0.0 and
+// 0.0.1, text 1.0.0 and 0.0.4) or, when the job scrapes native histograms,
+// DefaultProtoFirstScrapeProtocols (PrometheusProto, then the same).
+std::vector<ScrapeProtocol> DefaultScrapeProtocols(bool native_histograms);
+// The Accept header for `protocols` in order of preference, as
+// Prometheus's acceptHeader builds it: weights count down from q=0.6 and
+// */* comes last; the 1.0.0 text formats ask for escaping=allow-utf-8.
+std::string AcceptHeader(const std::vector<ScrapeProtocol>& protocols);
+
 struct GlobalDefaults {
   int64_t scrape_interval_ms = kDefaultScrapeIntervalMs;
   int64_t scrape_timeout_ms = kDefaultScrapeTimeoutMs;
+  // The global section's histogram settings, inherited by jobs that do not
+  // set their own. Empty scrape_protocols: unset (a job then picks its
+  // default from its own scrape_native_histograms, as Prometheus 3 does).
+  std::vector<ScrapeProtocol> scrape_protocols;
+  bool scrape_native_histograms = false;
+  bool always_scrape_classic_histograms = false;
+  bool convert_classic_histograms_to_nhcb = false;
 };
+// Decodes the global section's scrape_protocols, scrape_native_histograms,
+// always_scrape_classic_histograms and convert_classic_histograms_to_nhcb
+// into *out (other fields are the caller's).
+absl::Status DecodeGlobalScrapeFields(std::string_view file,
+                                      const YAML::Node& global,
+                                      GlobalDefaults* out);
 
 // Target groups come from lib/discovery; scrape code names them unqualified.
 using discovery::FileSdConfig;
@@ -125,7 +158,12 @@ void AppendRelabelFingerprint(const std::vector<relabel::Config>& configs,
 
 // What to parse a response as when its Content-Type is missing or unknown
 // (fallback_scrape_protocol); unset means such a scrape fails.
-enum class FallbackProtocol { kNone, kPrometheusText, kOpenMetrics };
+enum class FallbackProtocol {
+  kNone,
+  kPrometheusText,
+  kOpenMetrics,
+  kPrometheusProto
+};
 
 struct ScrapeConfig {
   std::string job_name;
@@ -138,6 +176,25 @@ struct ScrapeConfig {
   bool honor_timestamps = true;
   bool enable_compression = true;
   FallbackProtocol fallback_scrape_protocol = FallbackProtocol::kNone;
+  // In order of preference; decoding fills Prometheus's default when unset.
+  std::vector<ScrapeProtocol> scrape_protocols = DefaultScrapeProtocols(false);
+  // Native histograms are appended as such (Prometheus 3's
+  // scrape_native_histograms; off by default). Off, the protobuf format's
+  // histograms are read as classic ones.
+  bool scrape_native_histograms = false;
+  // A histogram exposed both as native and classic also yields its classic
+  // series.
+  bool always_scrape_classic_histograms = false;
+  // Classic histograms of the protobuf format become native histograms with
+  // custom buckets (schema -53).
+  bool convert_classic_histograms_to_nhcb = false;
+  // More buckets than this in a native histogram lowers its resolution
+  // until it fits; a histogram that cannot fit fails the scrape
+  // ("histogram bucket limit exceeded"). 0: no limit.
+  uint64_t native_histogram_bucket_limit = 0;
+  // Buckets narrower than this growth factor are merged (the schema is
+  // capped at the largest n with 2^(2^-n) >= factor). <= 1: no cap.
+  double native_histogram_min_bucket_factor = 0;
   std::optional<BasicAuth> basic_auth;
   // bearer_token / bearer_token_file decode into this (type "Bearer").
   std::optional<Authorization> authorization;

@@ -13,14 +13,17 @@
 //   starts with the position, e.g.
 //     line 3, column 12 (byte 57): expected "=" after label name, got "x"
 //   Lines and columns are 1-based and count bytes; "byte" is the 0-based
-//   offset into the input. After an error or kEof, Next() keeps returning
+//   offset into the input. The protobuf format has no lines: its errors
+//   start "byte 57: ". After an error or kEof, Next() keeps returning
 //   the same result. No input makes the parser crash, abort or read outside
 //   the buffer; the limits below bound the work any one entry can cause.
 // - Thread safety: a Parser or SeriesLabelsBuilder is used from one thread
 //   at a time; distinct instances are independent.
-// - Not supported (as in Prometheus's text parsers): native histograms. The
-//   protobuf exposition format is not parsed; ChooseFormat falls back to the
-//   text format for it.
+// - Native histograms come only from the protobuf format (as in
+//   Prometheus): an entry of type kHistogram. Its classic histograms and
+//   summaries are expanded to _count/_sum/_bucket (quantile) series as
+//   Prometheus's ProtobufParser does, so the text and protobuf formats of
+//   one exposition yield the same float series.
 #ifndef VIGIL_TEXTPARSE_H_
 #define VIGIL_TEXTPARSE_H_
 
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 
 namespace vigil::textparse {
@@ -40,6 +44,9 @@ namespace vigil::textparse {
 enum class Format {
   kPrometheusText,  // text/plain; version=0.0.4
   kOpenMetrics,     // application/openmetrics-text; version=1.0.0
+  // application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+  // encoding=delimited
+  kProtobuf,
 };
 
 // Metric types as Prometheus names them. The text format's "untyped" is
@@ -57,7 +64,16 @@ enum class MetricType : uint8_t {
 // "unknown", "counter", ..., "gaugehistogram", "stateset".
 std::string_view MetricTypeName(MetricType type);
 
-enum class EntryType { kSeries, kHelp, kType, kUnit, kComment, kEof };
+// kHistogram: a native histogram sample (protobuf format only).
+enum class EntryType {
+  kSeries,
+  kHelp,
+  kType,
+  kUnit,
+  kComment,
+  kEof,
+  kHistogram
+};
 
 // Longest entry (one line, or one series whose quoted strings span lines)
 // accepted. Guards a stranger's payload: nothing legitimate comes close
@@ -67,6 +83,11 @@ inline constexpr size_t kDefaultMaxEntryBytes = size_t{1} << 20;  // 1 MiB
 // Prometheus's own default label_limit is unlimited; real targets stay
 // below ~64, so 1024 only stops abuse.
 inline constexpr size_t kDefaultMaxLabelsPerSeries = 1024;
+// Protobuf format: the largest MetricFamily message. Metrics inside it are
+// decoded one at a time (each bounded by max_entry_bytes), so this only
+// guards the family's own fields; 10k kube-state-metrics pods make a
+// ~10 MiB family.
+inline constexpr size_t kDefaultMaxProtoMessageBytes = size_t{64} << 20;
 
 struct ParserOptions {
   size_t max_entry_bytes = kDefaultMaxEntryBytes;
@@ -75,6 +96,18 @@ struct ParserOptions {
   // histograms and summaries instead of returning them (Prometheus's
   // OpenMetricsSkipSTSeries).
   bool skip_created_series = false;
+
+  // Protobuf format only. Prometheus's IgnoreNativeHistograms (native
+  // histogram scraping off): histograms are read as classic ones.
+  bool ignore_native_histograms = false;
+  // always_scrape_classic_histograms: a histogram exposed both ways also
+  // yields its classic series.
+  bool keep_classic_histograms = false;
+  // convert_classic_histograms_to_nhcb: a classic histogram becomes one
+  // native histogram with custom buckets (schema -53) instead of series
+  // (and as well as them with keep_classic_histograms).
+  bool convert_classic_histograms_to_nhcb = false;
+  size_t max_message_bytes = kDefaultMaxProtoMessageBytes;
 };
 
 // One parsed entry. Which fields are set depends on `type`.
@@ -83,18 +116,26 @@ struct Entry {
   // 1-based line on which the entry starts.
   size_t line = 0;
 
-  // kSeries: the series exactly as written, metric name and label set
-  // (`a{b="c"}`, `{"my.metric"}`), without value or timestamp. A stable key
-  // for caching, as Prometheus's Parser.Series() bytes.
+  // kSeries/kHistogram: the series exactly as written, metric name and
+  // label set (`a{b="c"}`, `{"my.metric"}`), without value or timestamp. A
+  // stable key for caching, as Prometheus's Parser.Series() bytes. The
+  // protobuf format has no text: the name, then each label's name and value
+  // after a 0xff byte.
   std::string_view series;
-  // kSeries: the metric name. kHelp/kType/kUnit: the metric family name.
-  // Unescaped (quoted names may carry escapes).
+  // kSeries/kHistogram: the metric name. kHelp/kType/kUnit: the metric family
+  // name. Unescaped (quoted names may carry escapes).
   std::string_view metric_name;
   // kSeries.
   double value = 0;
   std::optional<int64_t> timestamp_ms;
-  // OpenMetrics kSeries: an exemplar was present (validated, then dropped).
+  // kSeries/kHistogram: an exemplar was present (validated, then dropped).
   bool has_exemplar = false;
+  // kHistogram: the native histogram (compacted, float counts); valid until
+  // the next Next().
+  const FloatHistogram* histogram = nullptr;
+  // Protobuf kSeries/kHistogram of counters, summaries and histograms: the
+  // created timestamp in ms since the epoch, 0 when absent.
+  int64_t created_timestamp_ms = 0;
 
   // kType: the declared type. kSeries: the type of the last TYPE'd family
   // when the series belongs to it by name (`x_total` of counter `x`,
@@ -124,7 +165,8 @@ class Parser {
   // The entry Next() last returned.
   const Entry& entry() const;
 
-  // kSeries only: labels other than the metric name, in input order.
+  // kSeries/kHistogram: labels other than the metric name, in input
+  // order.
   size_t label_count() const;
   LabelRef label(size_t i) const;
 
@@ -163,13 +205,29 @@ class SeriesLabelsBuilder {
 
 // The parser Prometheus picks for a scrape response's Content-Type
 // (textparse.New): application/openmetrics-text -> OpenMetrics,
-// text/plain -> text. Anything else, or no header, falls back to the text
-// format with `warning` saying why.
+// text/plain -> text, application/vnd.google.protobuf -> protobuf
+// (parameters are not checked, as in Prometheus). Anything else, or no header,
+// falls back to the text format with `warning` saying why.
 struct FormatChoice {
   Format format = Format::kPrometheusText;
   std::string warning;  // empty when the header was recognised
 };
 FormatChoice ChooseFormat(std::string_view content_type);
+
+// One bucket of a classic histogram: its `le` and cumulative count.
+struct ClassicBucket {
+  double upper_bound = 0;
+  double cumulative_count = 0;
+};
+// A classic histogram as one native histogram with custom buckets (schema
+// -53, Prometheus's convertnhcb): finite upper bounds become custom_values,
+// cumulative counts per-bucket counts, +Inf the implicit last bucket (its
+// count is the +Inf bucket's, else `count`). `buckets` must be sorted by
+// upper bound; a repeated or NaN bound or a decreasing cumulative count is
+// an error that names the bucket.
+absl::Status ClassicToNhcb(const std::vector<ClassicBucket>& buckets,
+                           double count, double sum, bool gauge,
+                           FloatHistogram* out);
 
 // Whether series `name` belongs to metric family `family` of type `type`
 // (Prometheus's isSeriesPartOfFamily, plus `_created` for OpenMetrics

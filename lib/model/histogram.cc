@@ -59,7 +59,10 @@ IndexedBuckets ReduceList(const IndexedBuckets& in, int32_t from, int32_t to) {
   IndexedBuckets out;
   const int32_t shift = from - to;
   for (const auto& [idx, c] : in) {
-    const int32_t t = ((idx - 1) >> shift) + 1;
+    // In 64 bits: idx - 1 may leave int32 and a scrape's reserved schemas
+    // (up to 52) shift by more than 31. The result fits in int32 again.
+    const int32_t t = static_cast<int32_t>(
+        ((static_cast<int64_t>(idx) - 1) >> std::min(shift, 62)) + 1);
     if (!out.empty() && out.back().first == t) {
       out.back().second += c;
     } else {

@@ -10,6 +10,7 @@
 #include "lib/model/absl_compat.h"
 #include "lib/model/go_quote.h"
 #include "lib/model/strings.h"
+#include "lib/scrape/scrape_protocols.h"
 #include "lib/yaml/yaml_decode.h"
 #include "vigil/discovery.h"
 #include "vigil/scrape.h"
@@ -19,23 +20,16 @@ namespace {
 
 using yamlcfg::ErrorAt;
 
-// Prometheus fields vigil accepts and does not act on: they change nothing
-// for the text formats vigil scrapes.
+// Prometheus fields vigil accepts and does not act on.
 constexpr std::string_view kIgnoredFields[] = {
     "follow_redirects",
     "enable_http2",
     "track_timestamps_staleness",
-    "scrape_protocols",
     "target_limit",
     "keep_dropped_targets",
     "scrape_classic_histograms",
-    "always_scrape_classic_histograms",
-    "convert_classic_histograms_to_nhcb",
-    "native_histogram_bucket_limit",
-    "native_histogram_min_bucket_factor",
     "metric_name_validation_scheme",
     "metric_name_escaping_scheme",
-    "scrape_native_histograms",
 };
 
 // Discovery mechanisms Prometheus has and vigil does not.
@@ -208,11 +202,8 @@ absl::StatusOr<FallbackProtocol> DecodeFallback(std::string_view file,
   if (*s == "OpenMetricsText0.0.1" || *s == "OpenMetricsText1.0.0") {
     return FallbackProtocol::kOpenMetrics;
   }
-  return ErrorAt(file, node,
-                 absl::StrCat("unknown scrape protocol ", *s,
-                              ", supported: PrometheusText0.0.4, "
-                              "PrometheusText1.0.0, OpenMetricsText0.0.1, "
-                              "OpenMetricsText1.0.0"));
+  if (*s == "PrometheusProto") return FallbackProtocol::kPrometheusProto;
+  return ErrorAt(file, node, UnknownProtocolMessage(*s));
 }
 
 // Go yaml's strict decoding of config.ScrapeConfig, with a pointed error
@@ -237,6 +228,12 @@ absl::Status CheckScrapeConfigKeys(std::string_view f, const YAML::Node& node) {
       "scrape_interval",
       "scrape_timeout",
       "fallback_scrape_protocol",
+      "scrape_protocols",
+      "scrape_native_histograms",
+      "always_scrape_classic_histograms",
+      "convert_classic_histograms_to_nhcb",
+      "native_histogram_bucket_limit",
+      "native_histogram_min_bucket_factor",
       "enable_compression",
       "metrics_path",
       "scheme",
@@ -410,6 +407,49 @@ absl::Status CheckStaticTargets(std::string_view f, const YAML::Node& node,
   return absl::OkStatus();
 }
 
+bool Present(const YAML::Node& node, const char* key) {
+  const YAML::Node n = node[key];
+  return n && !n.IsNull();
+}
+
+// The histogram settings: each inherits the global value when unset, and
+// an unset scrape_protocols follows the job's scrape_native_histograms
+// (Prometheus 3's ScrapeConfig.Validate).
+absl::Status DecodeHistogramSettings(std::string_view f, const YAML::Node& node,
+                                     const GlobalDefaults& global,
+                                     ScrapeConfig& c) {
+  c.scrape_native_histograms = global.scrape_native_histograms;
+  c.always_scrape_classic_histograms = global.always_scrape_classic_histograms;
+  c.convert_classic_histograms_to_nhcb =
+      global.convert_classic_histograms_to_nhcb;
+  yamlcfg::Fields fields(f, node);
+  fields.Bool("scrape_native_histograms", c.scrape_native_histograms)
+      .Bool("always_scrape_classic_histograms",
+            c.always_scrape_classic_histograms)
+      .Bool("convert_classic_histograms_to_nhcb",
+            c.convert_classic_histograms_to_nhcb)
+      .Uint("native_histogram_bucket_limit", c.native_histogram_bucket_limit)
+      .Custom(
+          "native_histogram_min_bucket_factor",
+          [](std::string_view file, const YAML::Node& n) {
+            return yamlcfg::DecodeFloat(file, n);
+          },
+          c.native_histogram_min_bucket_factor);
+  if (!fields.status().ok()) return fields.status();
+  const std::string where =
+      absl::StrCat("for scrape config with job name ", QuoteString(c.job_name));
+  if (Present(node, "scrape_protocols")) {
+    auto p = DecodeScrapeProtocols(f, node["scrape_protocols"], where);
+    if (!p.ok()) return p.status();
+    c.scrape_protocols = *std::move(p);
+  } else if (!global.scrape_protocols.empty()) {
+    c.scrape_protocols = global.scrape_protocols;
+  } else {
+    c.scrape_protocols = DefaultScrapeProtocols(c.scrape_native_histograms);
+  }
+  return absl::OkStatus();
+}
+
 // Global defaults, as Config.UnmarshalYAML applies them.
 absl::Status ApplyGlobalDefaults(std::string_view f, const YAML::Node& node,
                                  const GlobalDefaults& global,
@@ -455,7 +495,30 @@ absl::StatusOr<ScrapeConfig> DecodeScrapeConfig(const YAML::Node& node,
   if (auto st = DecodeRelabeling(f, node, c); !st.ok()) return st;
   if (auto st = CheckStaticTargets(f, node, c); !st.ok()) return st;
   if (auto st = ApplyGlobalDefaults(f, node, global, c); !st.ok()) return st;
+  if (auto st = DecodeHistogramSettings(f, node, global, c); !st.ok()) {
+    return st;
+  }
   return c;
+}
+
+absl::Status DecodeGlobalScrapeFields(std::string_view file,
+                                      const YAML::Node& global,
+                                      GlobalDefaults* out) {
+  if (!global || !global.IsMap()) return absl::OkStatus();
+  yamlcfg::Fields fields(file, global);
+  fields.Bool("scrape_native_histograms", out->scrape_native_histograms)
+      .Bool("always_scrape_classic_histograms",
+            out->always_scrape_classic_histograms)
+      .Bool("convert_classic_histograms_to_nhcb",
+            out->convert_classic_histograms_to_nhcb);
+  if (!fields.status().ok()) return fields.status();
+  if (Present(global, "scrape_protocols")) {
+    auto p = DecodeScrapeProtocols(file, global["scrape_protocols"],
+                                   "for global config");
+    if (!p.ok()) return p.status();
+    out->scrape_protocols = *std::move(p);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ScrapeConfig>> DecodeScrapeConfigs(
@@ -500,11 +563,18 @@ namespace {
 // Everything that changes how a job scrapes, as one comparable string.
 std::string Fingerprint(const ScrapeConfig& c) {
   std::string out;
-  absl::StrAppend(&out, c.job_name, "\x1f", c.scrape_interval_ms, "\x1f",
-                  c.scrape_timeout_ms, "\x1f", c.metrics_path, "\x1f", c.scheme,
-                  "\x1f", c.honor_labels, c.honor_timestamps,
-                  c.enable_compression,
-                  static_cast<int>(c.fallback_scrape_protocol), "\x1f");
+  absl::StrAppend(
+      &out, c.job_name, "\x1f", c.scrape_interval_ms, "\x1f",
+      c.scrape_timeout_ms, "\x1f", c.metrics_path, "\x1f", c.scheme, "\x1f",
+      c.honor_labels, c.honor_timestamps, c.enable_compression,
+      static_cast<int>(c.fallback_scrape_protocol), "\x1f",
+      c.scrape_native_histograms, c.always_scrape_classic_histograms,
+      c.convert_classic_histograms_to_nhcb, ":",
+      c.native_histogram_bucket_limit, ":",
+      c.native_histogram_min_bucket_factor, ":");
+  for (ScrapeProtocol p : c.scrape_protocols) {
+    absl::StrAppend(&out, static_cast<int>(p), ",");
+  }
   for (const auto& [k, vs] : c.params) {
     absl::StrAppend(&out, k, "=");
     for (const auto& v : vs) absl::StrAppend(&out, v, ",");

@@ -1,6 +1,7 @@
 #include "lib/scrape/scrape_cache.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,8 +24,20 @@ std::string Trunc(std::string_view s) {
 
 }  // namespace
 
+int32_t MaxSchemaForBucketFactor(double factor) {
+  // Prometheus's pickSchema: no factor (<= 1) allows the finest schema.
+  if (factor <= 1) factor = kFinestBucketFactor;
+  const double floor = std::floor(-std::log2(std::log2(factor)));
+  if (floor >= kMaxExponentialSchema) return kMaxExponentialSchema;
+  if (floor <= kMinExponentialSchema) return kMinExponentialSchema;
+  return static_cast<int32_t>(floor);
+}
+
 ScrapeCache::ScrapeCache(Labels target_labels, const ScrapeConfig* config)
-    : target_labels_(std::move(target_labels)), config_(config) {
+    : target_labels_(std::move(target_labels)),
+      config_(config),
+      max_schema_(MaxSchemaForBucketFactor(
+          config->native_histogram_min_bucket_factor)) {
   for (std::string_view name :
        {kUpMetric, kDurationMetric, kSamplesScrapedMetric, kPostRelabelMetric,
         kSeriesAddedMetric}) {
@@ -108,86 +121,149 @@ absl::Status ScrapeCache::CheckLabelLimits(const Labels& labels) const {
   return absl::OkStatus();
 }
 
+template <typename BuildLabels>
+absl::Status ScrapeCache::AppendSample(Appender& app, const ScrapedSample& s,
+                                       BuildLabels build_labels, int64_t ts_ms,
+                                       AppendCounts* counts) {
+  ++counts->scraped;
+  const auto [it, inserted] = entries_.try_emplace(FingerprintOf(s.series));
+  Entry& entry = it->second;
+  Labels lset;  // built for a new entry, or when the ref went stale
+  if (inserted) {
+    lset = MutateSampleLabels(build_labels());
+    if (!lset.empty()) {
+      if (!lset.Has(kMetricName)) {
+        entries_.erase(it);
+        return absl::InvalidArgumentError(
+            "missing metric name (__name__ label)");
+      }
+      if (auto st = CheckLabelLimits(lset); !st.ok()) {
+        entries_.erase(it);
+        return st;
+      }
+    }
+    entry.hash = lset.Hash();
+    entry.dropped = lset.empty();
+  }
+  // Prometheus counts series new to the cache as added.
+  if (inserted || entry.last_iter + 1 < iter_) {
+    if (!entry.dropped) ++counts->series_added;
+  }
+  entry.last_iter = iter_;
+  if (entry.dropped) return absl::OkStatus();
+
+  const bool explicit_ts = config_->honor_timestamps && s.timestamp_ms;
+  const int64_t t = explicit_ts ? *s.timestamp_ms : ts_ms;
+  const bool is_histogram = s.histogram != nullptr;
+  // The parser never yields a stale histogram: its NaNs are normalised.
+  if ((is_histogram || !IsStaleNaN(s.value)) && config_->sample_limit > 0 &&
+      counts->post_relabel + 1 > config_->sample_limit) {
+    return absl::ResourceExhaustedError(std::string(kSampleLimitError));
+  }
+  const FloatHistogram* histogram = s.histogram;
+  if (is_histogram) {
+    if (auto st = ApplyHistogramLimits(*s.histogram, &limited_, &histogram);
+        !st.ok()) {
+      return st;
+    }
+  }
+  auto append = [&](SeriesRef r, const Labels& l) {
+    return is_histogram ? app.AppendHistogram(r, l, t, *histogram)
+                        : app.Append(r, l, t, s.value);
+  };
+  auto ref = append(entry.ref, lset);
+  if (!ref.ok() && lset.empty() &&
+      ClassifyAppendError(ref.status()) == AppendError::kInvalid) {
+    lset = MutateSampleLabels(build_labels());
+    ref = append(0, lset);
+  }
+  if (!ref.ok()) {
+    // Like Prometheus, samples the store rejects for their timestamp are
+    // counted and skipped; anything else fails the scrape.
+    switch (ClassifyAppendError(ref.status())) {
+      case AppendError::kOutOfOrder:
+        ++counts->out_of_order;
+        return absl::OkStatus();
+      case AppendError::kDuplicate:
+        ++counts->duplicates;
+        return absl::OkStatus();
+      case AppendError::kOutOfBounds:
+        ++counts->out_of_bounds;
+        return absl::OkStatus();
+      default:
+        return ref.status();
+    }
+  }
+  entry.ref = *ref;
+  ++counts->post_relabel;
+  // Series with explicit timestamps get no staleness markers (Prometheus
+  // without track_timestamps_staleness).
+  if (!explicit_ts) cur_series_.emplace(entry.hash, entry.ref);
+  return absl::OkStatus();
+}
+
+absl::Status ScrapeCache::FlushNhcb(Appender& app, int64_t ts_ms,
+                                    AppendCounts* counts) {
+  NhcbGroup group = std::move(nhcb_);
+  nhcb_ = NhcbGroup();
+  FloatHistogram h;
+  auto st = group.Build(&h);
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(group.labels.ToString()), ": ", st.message()));
+  }
+  ScrapedSample sample{group.series_key, group.timestamp_ms, 0, &h};
+  return AppendSample(
+      app, sample, [&group] { return group.labels; }, ts_ms, counts);
+}
+
 absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
                                      textparse::Format format, int64_t ts_ms,
                                      AppendCounts* counts) {
   ++iter_;
   cur_series_.clear();
-  textparse::Parser parser(body, format);
+  textparse::ParserOptions options;
+  options.ignore_native_histograms = !config_->scrape_native_histograms;
+  options.keep_classic_histograms = config_->always_scrape_classic_histograms;
+  options.convert_classic_histograms_to_nhcb =
+      config_->convert_classic_histograms_to_nhcb;
+  nhcb_ = NhcbGroup();
+  // Prometheus converts text-format classic histograms too (NHCBParser);
+  // the protobuf reader converts its own.
+  const bool text_nhcb = config_->convert_classic_histograms_to_nhcb &&
+                         format != textparse::Format::kProtobuf;
+  textparse::Parser parser(body, format, options);
+  auto parser_labels = [this, &parser] {
+    return labels_builder_.Build(parser);
+  };
   while (true) {
     auto type = parser.Next();
     if (!type.ok()) return type.status();
+    const textparse::Entry& e = parser.entry();
+    if (text_nhcb && !nhcb_.series_key.empty() &&
+        (*type != textparse::EntryType::kSeries ||
+         !nhcb_.Continues(e, labels_builder_.View(parser)))) {
+      if (auto st = FlushNhcb(app, ts_ms, counts); !st.ok()) return st;
+    }
     if (*type == textparse::EntryType::kEof) break;
     if (*type == textparse::EntryType::kHelp ||
         *type == textparse::EntryType::kType ||
         *type == textparse::EntryType::kUnit) {
-      SetMetadata(parser.entry());
+      SetMetadata(e);
       continue;
     }
-    if (*type != textparse::EntryType::kSeries) continue;
-    const textparse::Entry& e = parser.entry();
-    ++counts->scraped;
-
-    const auto [it, inserted] = entries_.try_emplace(FingerprintOf(e.series));
-    Entry& entry = it->second;
-    Labels lset;  // built for a new entry, or when the ref went stale
-    if (inserted) {
-      lset = MutateSampleLabels(labels_builder_.Build(parser));
-      if (!lset.empty()) {
-        if (!lset.Has(kMetricName)) {
-          entries_.erase(it);
-          return absl::InvalidArgumentError(
-              "missing metric name (__name__ label)");
-        }
-        if (auto st = CheckLabelLimits(lset); !st.ok()) {
-          entries_.erase(it);
-          return st;
-        }
-      }
-      entry.hash = lset.Hash();
-      entry.dropped = lset.empty();
+    const bool is_histogram = *type == textparse::EntryType::kHistogram;
+    if (*type != textparse::EntryType::kSeries && !is_histogram) continue;
+    if (text_nhcb && nhcb_.Add(e, labels_builder_.View(parser)) &&
+        !config_->always_scrape_classic_histograms) {
+      continue;  // only the converted histogram is appended
     }
-    // Prometheus counts series new to the cache as added.
-    if (inserted || entry.last_iter + 1 < iter_) {
-      if (!entry.dropped) ++counts->series_added;
+    ScrapedSample sample{e.series, e.timestamp_ms, e.value,
+                         is_histogram ? e.histogram : nullptr};
+    if (auto st = AppendSample(app, sample, parser_labels, ts_ms, counts);
+        !st.ok()) {
+      return st;
     }
-    entry.last_iter = iter_;
-    if (entry.dropped) continue;
-
-    const bool explicit_ts = config_->honor_timestamps && e.timestamp_ms;
-    const int64_t t = explicit_ts ? *e.timestamp_ms : ts_ms;
-    if (!IsStaleNaN(e.value) && config_->sample_limit > 0 &&
-        counts->post_relabel + 1 > config_->sample_limit) {
-      return absl::ResourceExhaustedError(std::string(kSampleLimitError));
-    }
-    auto ref = app.Append(entry.ref, lset, t, e.value);
-    if (!ref.ok() && lset.empty() &&
-        ClassifyAppendError(ref.status()) == AppendError::kInvalid) {
-      lset = MutateSampleLabels(labels_builder_.Build(parser));
-      ref = app.Append(0, lset, t, e.value);
-    }
-    if (!ref.ok()) {
-      // Like Prometheus, samples the store rejects for their timestamp are
-      // counted and skipped; anything else fails the scrape.
-      switch (ClassifyAppendError(ref.status())) {
-        case AppendError::kOutOfOrder:
-          ++counts->out_of_order;
-          continue;
-        case AppendError::kDuplicate:
-          ++counts->duplicates;
-          continue;
-        case AppendError::kOutOfBounds:
-          ++counts->out_of_bounds;
-          continue;
-        default:
-          return ref.status();
-      }
-    }
-    entry.ref = *ref;
-    ++counts->post_relabel;
-    // Series with explicit timestamps get no staleness markers (Prometheus
-    // without track_timestamps_staleness).
-    if (!explicit_ts) cur_series_.emplace(entry.hash, entry.ref);
   }
 
   for (const auto& [hash, ref] : prev_series_) {
@@ -206,6 +282,34 @@ absl::Status ScrapeCache::AppendBody(Appender& app, std::string_view body,
     return kv.second.last_iter + kCacheEvictAfterScrapes < iter_;
   });
   if (metadata_.size() != families) metadata_changed_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ScrapeCache::ApplyHistogramLimits(
+    const FloatHistogram& h, FloatHistogram* scratch,
+    const FloatHistogram** out) const {
+  *out = &h;
+  auto buckets = [](const FloatHistogram& x) {
+    return x.positive_buckets.size() + x.negative_buckets.size();
+  };
+  const uint64_t limit = config_->native_histogram_bucket_limit;
+  const bool over_limit = limit > 0 && buckets(h) > limit;
+  const bool too_fine = IsExponentialSchema(h.schema) && h.schema > max_schema_;
+  if (!over_limit && !too_fine) return absl::OkStatus();
+  // Prometheus: custom buckets cannot be merged, so too many of them fail
+  // the scrape outright.
+  if (over_limit && !IsExponentialSchema(h.schema)) {
+    return absl::ResourceExhaustedError(std::string(kBucketLimitError));
+  }
+  *scratch = h;
+  *out = scratch;
+  if (too_fine) scratch->ReduceResolution(max_schema_);
+  while (limit > 0 && buckets(*scratch) > limit) {
+    if (scratch->schema <= kMinExponentialSchema) {
+      return absl::ResourceExhaustedError(std::string(kBucketLimitError));
+    }
+    scratch->ReduceResolution(scratch->schema - 1);
+  }
   return absl::OkStatus();
 }
 

@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "lib/scrape/nhcb_group.h"
 #include "lib/scrape/series_fingerprint.h"
 #include "vigil/labels.h"
 #include "vigil/scrape.h"
@@ -23,6 +25,15 @@ namespace vigil::scrape {
 
 // Prometheus's errSampleLimit.
 inline constexpr std::string_view kSampleLimitError = "sample limit exceeded";
+// Prometheus's errBucketLimit (native_histogram_bucket_limit).
+inline constexpr std::string_view kBucketLimitError =
+    "histogram bucket limit exceeded";
+// The growth factor of schema 8, what Prometheus's pickSchema assumes when
+// native_histogram_min_bucket_factor is unset.
+inline constexpr double kFinestBucketFactor = 1.00271;
+// The largest schema whose bucket growth factor 2^(2^-schema) is at least
+// `factor` (Prometheus's pickSchema), clamped to -4..8.
+int32_t MaxSchemaForBucketFactor(double factor);
 // Cache entries not seen for this many scrapes are forgotten, bounding the
 // memory of targets with churning series.
 inline constexpr uint64_t kCacheEvictAfterScrapes = 10;
@@ -93,6 +104,31 @@ class ScrapeCache {
   // (Prometheus's mutateSampleLabels). Empty when dropped.
   Labels MutateSampleLabels(const Labels& scraped) const;
   absl::Status CheckLabelLimits(const Labels& labels) const;
+  // What AppendSample needs of one entry.
+  struct ScrapedSample {
+    std::string_view series;  // the cache key
+    std::optional<int64_t> timestamp_ms;
+    double value = 0;
+    const FloatHistogram* histogram = nullptr;  // set for a histogram
+  };
+  // One sample through the cache, the limits and the appender (Prometheus's
+  // scrapeLoop.append body); `build_labels()` gives the scraped labels when
+  // the cache needs them. Samples the store refuses for their time are
+  // counted and skipped.
+  template <typename BuildLabels>
+  absl::Status AppendSample(Appender& app, const ScrapedSample& s,
+                            BuildLabels build_labels, int64_t ts_ms,
+                            AppendCounts* counts);
+  // Appends the text-format classic histogram collected in nhcb_ as one
+  // custom-bucket histogram.
+  absl::Status FlushNhcb(Appender& app, int64_t ts_ms, AppendCounts* counts);
+
+  // native_histogram_min_bucket_factor and native_histogram_bucket_limit
+  // (Prometheus's maxSchemaAppender and bucketLimitAppender): *out is `h`,
+  // or *scratch holding it at a lower resolution.
+  absl::Status ApplyHistogramLimits(const FloatHistogram& h,
+                                    FloatHistogram* scratch,
+                                    const FloatHistogram** out) const;
   Labels ReportLabels(std::string_view name) const;
 
   struct MetaEntry {
@@ -106,6 +142,7 @@ class ScrapeCache {
 
   Labels target_labels_;
   const ScrapeConfig* config_;
+  int32_t max_schema_;  // from native_histogram_min_bucket_factor
   // By the fingerprint of the series as written (series_fingerprint.h).
   absl::flat_hash_map<SeriesFingerprint, Entry> entries_;
   // Final-label hash -> ref of the series appended without an explicit
@@ -117,6 +154,8 @@ class ScrapeCache {
   bool metadata_changed_ = false;
   uint64_t iter_ = 0;
   textparse::SeriesLabelsBuilder labels_builder_;
+  FloatHistogram limited_;  // a histogram the limits changed
+  NhcbGroup nhcb_;          // the text-format histogram being collected
   std::vector<Labels> report_labels_;
   std::vector<SeriesRef> report_refs_;
 };

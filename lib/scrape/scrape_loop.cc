@@ -60,6 +60,7 @@ ScrapeLoop::ScrapeLoop(LoopTarget target, Appendable* storage,
       offset_seed_(offset_seed),
       now_ms_(now_ms ? now_ms : &WallClockMs),
       on_failure_(std::move(on_failure)),
+      accept_header_(AcceptHeader(target_.config->scrape_protocols)),
       cache_(PublicTargetLabels(target_.full_labels), target_.config.get()) {}
 
 ScrapeLoop::~ScrapeLoop() { Stop(false); }
@@ -140,7 +141,7 @@ absl::Status ScrapeLoop::Fetch(std::string* body, textparse::Format* format) {
   req.accept_gzip = cfg.enable_compression;
   req.max_body_bytes = cfg.body_size_limit_bytes > 0 ? cfg.body_size_limit_bytes
                                                      : kMaxScrapeBodyBytes;
-  req.headers.emplace_back("Accept", std::string(kScrapeAcceptHeader));
+  req.headers.emplace_back("Accept", accept_header_);
   req.headers.emplace_back("User-Agent", "vigil/0.1.0");
   req.headers.emplace_back("X-Prometheus-Scrape-Timeout-Seconds",
                            FormatSeconds(target_.timeout_ms));
@@ -177,6 +178,9 @@ absl::Status ScrapeLoop::Fetch(std::string* body, textparse::Format* format) {
         break;
       case FallbackProtocol::kOpenMetrics:
         *format = textparse::Format::kOpenMetrics;
+        break;
+      case FallbackProtocol::kPrometheusProto:
+        *format = textparse::Format::kProtobuf;
         break;
       case FallbackProtocol::kNone:
         if (resp->content_type.empty()) {

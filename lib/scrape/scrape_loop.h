@@ -21,7 +21,7 @@ namespace vigil::scrape {
 // Prometheus 3's default Accept header for its default scrape_protocols
 // (OpenMetrics 1.0.0, OpenMetrics 0.0.1, text 1.0.0, text 0.0.4), weights
 // counted down from 0.6 as acceptHeader() does for its five known
-// protocols.
+// protocols: AcceptHeader(DefaultScrapeProtocols(false)).
 inline constexpr std::string_view kScrapeAcceptHeader =
     "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
     "application/openmetrics-text;version=0.0.1;q=0.5,"
@@ -78,6 +78,7 @@ class ScrapeLoop {
   uint64_t offset_seed_;
   int64_t (*now_ms_)();
   ScrapeFailureHandler on_failure_;
+  std::string accept_header_;  // from the config's scrape_protocols
   ScrapeCache cache_;
 
   mutable std::mutex mu_;

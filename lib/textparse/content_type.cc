@@ -15,11 +15,12 @@ struct MediaTypeRow {
   Format format;
 };
 
-// Media types vigil parses. Prometheus also reads
-// application/vnd.google.protobuf; vigil does not, so it falls back.
+// Media types vigil parses, as Prometheus's textparse.New: the protobuf
+// type's proto= and encoding= parameters are not checked, as there.
 constexpr MediaTypeRow kMediaTypes[] = {
     {"application/openmetrics-text", Format::kOpenMetrics},
     {"text/plain", Format::kPrometheusText},
+    {"application/vnd.google.protobuf", Format::kProtobuf},
 };
 
 constexpr std::string_view kFallback = "using the Prometheus text format 0.0.4";

@@ -29,7 +29,13 @@ const std::vector<SeriesLabelsBuilder::Pair>& SeriesLabelsBuilder::View(
   const Parser::State& s = *parser.state_;
   pairs_.clear();
   arena_.clear();
-  if (s.entry.type != EntryType::kSeries) return pairs_;
+  if (s.entry.type != EntryType::kSeries &&
+      s.entry.type != EntryType::kHistogram) {
+    return pairs_;
+  }
+  // Protobuf labels are neither escaped nor in need of normalising: the
+  // reader formats le/quantile itself.
+  const bool raw = s.format == Format::kProtobuf;
   // Views into arena_ must stay valid while it grows: unescaping only
   // shrinks, so the series text plus the float slack bounds it.
   arena_.reserve(s.entry.series.size() +
@@ -40,6 +46,10 @@ const std::vector<SeriesLabelsBuilder::Pair>& SeriesLabelsBuilder::View(
   pairs_.push_back(Pair{kMetricName, s.entry.metric_name});
   for (const LabelRef& l : s.labels) {
     Pair pair{l.name, l.value};
+    if (raw) {
+      pairs_.push_back(pair);
+      continue;
+    }
     if (l.name.find('\\') != std::string_view::npos) {
       size_t start = arena_.size();
       internal::AppendUnescaped(l.name, true, &arena_);

@@ -108,7 +108,11 @@ Parser::State::State(std::string_view in, Format f, ParserOptions o)
       end(in.data() + in.size()),
       entry_start(in.data()),
       format(f),
-      options(o) {}
+      options(o) {
+  if (f == Format::kProtobuf) {
+    proto = std::make_unique<internal::ProtoReader>(in, o);
+  }
+}
 
 absl::Status Parser::State::ErrorAt(const char* at,
                                     std::string_view what) const {
@@ -388,6 +392,7 @@ absl::StatusOr<EntryType> Parser::State::NextEntry() {
     name_at = nullptr;
     entry = Entry{};
     entry_start = p;
+    if (proto != nullptr) return proto->Next(&entry, &labels, &declared_type);
     absl::StatusOr<EntryType> r =
         format == Format::kOpenMetrics ? NextOpenMetrics() : NextProm();
     if (!r.ok() || *r == EntryType::kEof) return r;

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/model/absl_compat.h"
+#include "lib/textparse/protobuf_reader.h"
 #include "vigil/textparse.h"
 
 namespace vigil::textparse {
@@ -42,6 +43,8 @@ struct Parser::State {
   const char* entry_start;  // first byte of the current entry
   Format format;
   ParserOptions options;
+  // Format::kProtobuf only: the reader that does all the work.
+  std::unique_ptr<internal::ProtoReader> proto;
 
   // --- result of the last Next() ---
   Entry entry;
