@@ -177,3 +177,48 @@ TEST(MatcherPropertyTest, SelectAgreesWithBruteForce) {
 
 }  // namespace
 }  // namespace vigil::tsdb
+
+namespace vigil::tsdb {
+namespace {
+
+// Select() orders by Labels' own order whatever the labels hold: values
+// that prefix one another, bytes above 0x7f, a NUL inside a value (which the
+// querier's flat sort keys cannot order) and series sharing none, some or
+// all of their first pairs.
+void CheckSelectOrder(bool with_nul) {
+  std::mt19937 rng(with_nul ? 7 : 11);
+  const std::vector<std::string> values = {
+      "a", "ab", "b", "\xc3\xa9", "a b", "z", std::string("a\0b", 3)};
+  const size_t num_values = values.size() - (with_nul ? 0 : 1);
+  auto pick = [&] { return values[rng() % num_values]; };
+  Head head;
+  auto app = head.NewAppender();
+  std::vector<Labels> want;
+  for (int i = 0; i < 300; ++i) {
+    LabelsBuilder b;
+    b.Set("__name__", i % 3 == 0 ? "m" : "metric");
+    b.Set("job", "j");
+    for (const char* name : {"a", "b", "c"}) {
+      if (rng() % 3 != 0) b.Set(name, pick());
+    }
+    const Labels l = b.Build();
+    if (std::find(want.begin(), want.end(), l) != want.end()) continue;
+    ASSERT_TRUE(app->Append(l, 10, 1).ok());
+    want.push_back(l);
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  std::sort(want.begin(), want.end());
+  auto q = head.OpenQuerier(0, 1000);
+  ASSERT_TRUE(q.ok());
+  auto set = (*q)->Select({0, 1000}, {M(MatchType::kEqual, "job", "j")});
+  ASSERT_TRUE(set.ok());
+  std::vector<Labels> got;
+  for (const auto& s : *set) got.push_back(s->labels());
+  EXPECT_EQ(got, want);
+}
+
+TEST(SelectOrderTest, SortedByLabels) { CheckSelectOrder(false); }
+TEST(SelectOrderTest, SortedByLabelsWithNulInValues) { CheckSelectOrder(true); }
+
+}  // namespace
+}  // namespace vigil::tsdb

@@ -7,11 +7,18 @@
 // Thread safety: Labels is a value type; const access is safe from any number
 // of threads. Building happens through LabelsBuilder, which is not
 // thread-safe.
+//
+// Copies share one immutable set (a reference count, no allocation): the
+// engine hands a series' labels from the storage through every step and
+// operator, and copying strings there was much of a query's time. The set
+// also keeps its Hash() once computed.
 #ifndef VIGIL_LABELS_H_
 #define VIGIL_LABELS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,11 +52,11 @@ class Labels {
   bool Has(std::string_view name) const;
   std::string_view MetricName() const { return Get(kMetricName); }
 
-  size_t size() const { return labels_.size(); }
-  bool empty() const { return labels_.empty(); }
-  const Label& operator[](size_t i) const { return labels_[i]; }
-  std::vector<Label>::const_iterator begin() const { return labels_.begin(); }
-  std::vector<Label>::const_iterator end() const { return labels_.end(); }
+  size_t size() const { return list().size(); }
+  bool empty() const { return rep_ == nullptr; }
+  const Label& operator[](size_t i) const { return rep_->labels[i]; }
+  std::vector<Label>::const_iterator begin() const { return list().begin(); }
+  std::vector<Label>::const_iterator end() const { return list().end(); }
 
   // A stable 64-bit hash of all pairs; equal sets hash equally.
   uint64_t Hash() const;
@@ -60,19 +67,33 @@ class Labels {
   // Prometheus's form: {__name__="x", a="b"} printed as x{a="b"}.
   std::string ToString() const;
 
-  friend bool operator==(const Labels&, const Labels&) = default;
+  friend bool operator==(const Labels& a, const Labels& b) {
+    return a.rep_ == b.rep_ || a.list() == b.list();
+  }
   // Lexicographic over pairs, as Prometheus's labels.Compare.
   friend std::strong_ordering operator<=>(const Labels& a, const Labels& b);
 
  private:
   friend class LabelsBuilder;
-  std::vector<Label> labels_;
+  struct Rep {
+    explicit Rep(std::vector<Label> l) : labels(std::move(l)) {}
+    std::vector<Label> labels;  // normalized, never empty
+    // Hash() once computed; 0 until then (a set hashing to 0 is rehashed).
+    mutable std::atomic<uint64_t> hash{0};
+  };
+  // The normalized `labels`, shared; null when there are none.
+  static std::shared_ptr<const Rep> Share(std::vector<Label> labels);
+  const std::vector<Label>& list() const {
+    static const std::vector<Label> kNone;
+    return rep_ ? rep_->labels : kNone;
+  }
+  std::shared_ptr<const Rep> rep_;
 };
 
 // Mutates a copy of a label set; Labels() produces the sorted result.
 class LabelsBuilder {
  public:
-  explicit LabelsBuilder(const Labels& base) : labels_(base.labels_) {}
+  explicit LabelsBuilder(const Labels& base) : labels_(base.list()) {}
   LabelsBuilder() = default;
 
   // Setting an empty value deletes the label.

@@ -53,14 +53,18 @@ uint64_t HashBytes(uint64_t h, std::string_view s) {
 
 }  // namespace
 
-Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) {
-  Normalize(labels_);
+std::shared_ptr<const Labels::Rep> Labels::Share(std::vector<Label> labels) {
+  Normalize(labels);
+  if (labels.empty()) return nullptr;
+  return std::make_shared<const Rep>(std::move(labels));
 }
+
+Labels::Labels(std::initializer_list<Label> labels)
+    : rep_(Share(std::vector<Label>(labels))) {}
 
 Labels Labels::FromVector(std::vector<Label> labels) {
   Labels out;
-  out.labels_ = std::move(labels);
-  Normalize(out.labels_);
+  out.rep_ = Share(std::move(labels));
   return out;
 }
 
@@ -75,25 +79,30 @@ Labels Labels::FromStrings(std::initializer_list<std::string_view> kv) {
 
 std::string_view Labels::Get(std::string_view name) const {
   auto it = std::lower_bound(
-      labels_.begin(), labels_.end(), name,
+      begin(), end(), name,
       [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != labels_.end() && it->name == name) return it->value;
+  if (it != end() && it->name == name) return it->value;
   return {};
 }
 
 bool Labels::Has(std::string_view name) const { return !Get(name).empty(); }
 
 uint64_t Labels::Hash() const {
+  if (rep_ == nullptr) return kFnvOffset;
+  if (uint64_t cached = rep_->hash.load(std::memory_order_relaxed)) {
+    return cached;
+  }
   uint64_t h = kFnvOffset;
-  for (const auto& l : labels_) {
+  for (const auto& l : rep_->labels) {
     h = HashBytes(HashBytes(h, l.name), l.value);
   }
+  rep_->hash.store(h, std::memory_order_relaxed);
   return h;
 }
 
 uint64_t Labels::HashFor(const std::vector<std::string>& names, bool on) const {
   uint64_t h = kFnvOffset;
-  for (const auto& l : labels_) {
+  for (const auto& l : list()) {
     bool listed = std::binary_search(names.begin(), names.end(), l.name);
     if (on ? !listed : (listed || l.name == kMetricName)) continue;
     h = HashBytes(HashBytes(h, l.name), l.value);
@@ -108,13 +117,14 @@ std::string Labels::ToString() const {
   if (name_is_plain) out.append(name);
   out.push_back('{');
   if (!name.empty() && !name_is_plain) out.append(QuoteString(name));
-  AppendLabelPairs(labels_, kMetricName,
+  AppendLabelPairs(list(), kMetricName,
                    /*first=*/name.empty() || name_is_plain, &out);
   out.push_back('}');
   return out;
 }
 
 std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
+  if (a.rep_ == b.rep_) return std::strong_ordering::equal;
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     if (auto c = a[i].name <=> b[i].name; c != 0) return c;

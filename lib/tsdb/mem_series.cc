@@ -429,7 +429,16 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
                                            int64_t maxt) {
   std::vector<ChunkView> out;
   const uint64_t limit = VisibleCount(seq);
-  uint64_t index = first_index_;
+  // Sealed chunks ending before mint are skipped from the newest back, so
+  // that a read of recent data touches only the chunks it needs (each
+  // chunk's header is a cache miss). The open chunk's samples are the last
+  // before total_.
+  size_t from = sealed_.size();
+  uint64_t index = total_ - static_cast<uint64_t>(head_.num_samples());
+  while (from > 0 && sealed_[from - 1]->max_t() >= mint) {
+    --from;
+    index -= static_cast<uint64_t>(sealed_[from]->num_samples());
+  }
   auto consider = [&](const ChunkPtr& c) {
     if (limit <= index) return false;
     const uint64_t n = static_cast<uint64_t>(c->num_samples());
@@ -446,8 +455,8 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
     out.push_back(std::move(v));
     return true;
   };
-  for (const ChunkPtr& c : sealed_) {
-    if (!consider(c)) return out;
+  for (size_t i = from; i < sealed_.size(); ++i) {
+    if (!consider(sealed_[i])) return out;
   }
   // Copy the open chunk only for a reader that sees some of it.
   if (OpenSamples() > 0 && index < limit && head_min_t_ <= maxt &&

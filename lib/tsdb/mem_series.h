@@ -74,6 +74,10 @@ class MemSeries {
   Labels labels() const {
     return labels_.ToLabels(SymbolTable::Reader(symbols_));
   }
+  // The same under a reader the caller holds for many series.
+  Labels labels(const SymbolTable::Reader& symbols) const {
+    return labels_.ToLabels(symbols);
+  }
   bool HasLabels(const Labels& labels) const {
     return labels_.Equals(labels, SymbolTable::Reader(symbols_));
   }

@@ -2,8 +2,13 @@
 // the postings index and handing out chunk views that no later append or GC
 // changes.
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <numeric>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -14,29 +19,101 @@
 namespace vigil::tsdb {
 namespace {
 
-class HeadSeries : public Series {
+class HeadSeries : public Series,
+                   public std::enable_shared_from_this<HeadSeries> {
  public:
   // Holds its own labels and chunk views, not the MemSeries: a result may
   // outlive the Head, whose symbol table the MemSeries' labels live in.
-  HeadSeries(Labels labels,
-             std::shared_ptr<const std::vector<ChunkView>> chunks, int64_t mint,
-             int64_t maxt)
-      : labels_(std::move(labels)),
-        chunks_(std::move(chunks)),
-        mint_(mint),
-        maxt_(maxt) {}
+  HeadSeries(std::vector<ChunkView> chunks, int64_t mint, int64_t maxt)
+      : chunks_(std::move(chunks)), mint_(mint), maxt_(maxt) {}
 
   const Labels& labels() const override { return labels_; }
+  void set_labels(Labels labels) { labels_ = std::move(labels); }
   std::unique_ptr<SampleIterator> Iterator() const override {
-    return std::make_unique<ChunkIterator>(chunks_, mint_, maxt_);
+    // The iterator keeps this series, and so the views, alive.
+    return std::make_unique<ChunkIterator>(
+        std::shared_ptr<const std::vector<ChunkView>>(shared_from_this(),
+                                                      &chunks_),
+        mint_, maxt_);
   }
 
  private:
   Labels labels_;
-  std::shared_ptr<const std::vector<ChunkView>> chunks_;
+  std::vector<ChunkView> chunks_;
   int64_t mint_;
   int64_t maxt_;
 };
+
+// How many label pairs, from the first, all of `series` share (typically
+// the metric name): sorting compares from the first that may differ.
+size_t CommonLabelPrefix(std::span<const std::shared_ptr<HeadSeries>> series) {
+  if (series.empty()) return 0;
+  const Labels& first = series[0]->labels();
+  size_t k = first.size();
+  for (const auto& s : series.subspan(1)) {
+    const Labels& l = s->labels();
+    size_t i = 0;
+    while (i < k && i < l.size() && l[i] == first[i]) ++i;
+    k = i;
+    if (k == 0) break;
+  }
+  return k;
+}
+
+// Labels' order, given that the first `skip` pairs are equal.
+bool LabelsLess(const Labels& a, const Labels& b, size_t skip) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = skip; i < n; ++i) {
+    if (int c = a[i].name.compare(b[i].name); c != 0) return c < 0;
+    if (int c = a[i].value.compare(b[i].value); c != 0) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
+// Sorts by labels. Comparing Labels pair by pair chases pointers to every
+// string (cache misses) and compares names and values one call each; the
+// labels written once into one buffer as name\0value\0... compare in one
+// memcmp, in the same order: a \0 ends each string and sorts below any
+// other byte. A label holding a \0 itself falls back to LabelsLess.
+void SortByLabels(std::vector<std::shared_ptr<HeadSeries>>* series) {
+  std::vector<std::shared_ptr<HeadSeries>>& v = *series;
+  const size_t skip = CommonLabelPrefix(v);
+  std::string buf;
+  std::vector<std::pair<size_t, size_t>> keys(v.size());  // offset, length
+  bool nul = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const Labels& l = v[i]->labels();
+    const size_t off = buf.size();
+    for (size_t j = skip; j < l.size(); ++j) {
+      nul = nul || l[j].name.find('\0') != std::string::npos ||
+            l[j].value.find('\0') != std::string::npos;
+      buf.append(l[j].name);
+      buf.push_back('\0');
+      buf.append(l[j].value);
+      buf.push_back('\0');
+    }
+    keys[i] = {off, buf.size() - off};
+  }
+  if (nul) {
+    std::sort(v.begin(), v.end(),
+              [skip](const std::shared_ptr<HeadSeries>& a,
+                     const std::shared_ptr<HeadSeries>& b) {
+                return LabelsLess(a->labels(), b->labels(), skip);
+              });
+    return;
+  }
+  auto key = [&](uint32_t i) {
+    return std::string_view(buf.data() + keys[i].first, keys[i].second);
+  };
+  std::vector<uint32_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  std::vector<std::shared_ptr<HeadSeries>> sorted;
+  sorted.reserve(v.size());
+  for (uint32_t i : order) sorted.push_back(std::move(v[i]));
+  v = std::move(sorted);
+}
 
 class HeadQuerier : public Querier {
  public:
@@ -69,29 +146,48 @@ class HeadQuerier : public Querier {
 absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
     const SelectHints& /*hints*/, const Matchers& matchers) {
   // Prometheus's head querier bounds by the querier's range, not the hints.
-  std::vector<std::shared_ptr<Series>> out;
   const PostingsList refs = Resolve(matchers);
-  out.reserve(refs.size());
-  for (SeriesRef ref : refs) {
-    std::shared_ptr<MemSeries> s = head_->series.GetByRef(ref);
-    if (s == nullptr) continue;  // removed by GC meanwhile
+  // Held until the end: dropping the last reference to a series GC removed
+  // meanwhile releases its symbols, which must not happen under a Reader.
+  const std::vector<std::shared_ptr<MemSeries>> mem =
+      head_->series.GetByRefs(refs);
+  std::vector<std::shared_ptr<HeadSeries>> found;
+  std::vector<const MemSeries*> of;
+  found.reserve(mem.size());
+  of.reserve(mem.size());
+  // Series objects are scattered over the heap; fetching a few ahead
+  // overlaps their cache misses.
+  constexpr size_t kAhead = 4;
+  for (size_t i = 0; i < mem.size(); ++i) {
+    if (i + kAhead < mem.size()) {
+      const char* p = reinterpret_cast<const char*>(mem[i + kAhead].get());
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+    MemSeries& s = *mem[i];
     std::vector<ChunkView> views;
     {
-      std::lock_guard<SeriesMutex> lock(s->mu());
-      views = s->Snapshot(read_.seq, mint_, maxt_);
+      std::lock_guard<SeriesMutex> lock(s.mu());
+      views = s.Snapshot(read_.seq, mint_, maxt_);
     }
     if (views.empty()) continue;
-    out.push_back(std::make_shared<HeadSeries>(
-        s->labels(),
-        std::make_shared<const std::vector<ChunkView>>(std::move(views)), mint_,
-        maxt_));
+    found.push_back(
+        std::make_shared<HeadSeries>(std::move(views), mint_, maxt_));
+    of.push_back(&s);
   }
-  std::sort(
-      out.begin(), out.end(),
-      [](const std::shared_ptr<Series>& a, const std::shared_ptr<Series>& b) {
-        return a->labels() < b->labels();
-      });
-  return out;
+  // Labels under one reader lock per batch rather than one per series (the
+  // symbol table's lock is innermost: no series lock is taken meanwhile).
+  constexpr size_t kBatch = 256;
+  for (size_t b = 0; b < found.size(); b += kBatch) {
+    SymbolTable::Reader symbols(head_->symbols);
+    const size_t e = std::min(found.size(), b + kBatch);
+    for (size_t i = b; i < e; ++i) found[i]->set_labels(of[i]->labels(symbols));
+  }
+  SortByLabels(&found);
+  return std::vector<std::shared_ptr<Series>>(
+      std::make_move_iterator(found.begin()),
+      std::make_move_iterator(found.end()));
 }
 
 absl::StatusOr<std::vector<std::string>> HeadQuerier::LabelNames(

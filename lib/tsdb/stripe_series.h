@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -30,6 +31,9 @@ class StripeSeries {
   explicit StripeSeries(SymbolTable& symbols);
 
   std::shared_ptr<MemSeries> GetByRef(SeriesRef ref) const;
+  // GetByRef() of each of `refs`, in order, skipping those not found.
+  std::vector<std::shared_ptr<MemSeries>> GetByRefs(
+      std::span<const SeriesRef> refs) const;
   std::shared_ptr<MemSeries> GetByLabels(uint64_t hash,
                                          const Labels& labels) const;
 
