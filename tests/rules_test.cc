@@ -192,6 +192,77 @@ TEST_F(RulesTest, RecordingRulesFeedLaterRulesAndGoStale) {
       Query("namespace:privileged_pods:count", 8 * kMin + 30 * kSec).empty());
 }
 
+// Passes appends on to the head, noting the ref each came with.
+class RefNotingAppendable : public Appendable {
+ public:
+  explicit RefNotingAppendable(Appendable* next) : next_(next) {}
+  std::unique_ptr<Appender> NewAppender() override {
+    return std::make_unique<Noting>(next_->NewAppender(), &refs_);
+  }
+  // (ref given, ref returned) per append, in order.
+  std::vector<std::pair<SeriesRef, SeriesRef>> refs_;
+
+ private:
+  class Noting : public Appender {
+   public:
+    Noting(std::unique_ptr<Appender> next,
+           std::vector<std::pair<SeriesRef, SeriesRef>>* refs)
+        : next_(std::move(next)), refs_(refs) {}
+    absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
+                                     int64_t t, double v) override {
+      auto got = next_->Append(ref, labels, t, v);
+      refs_->push_back({ref, got.ok() ? *got : 0});
+      return got;
+    }
+    absl::Status Commit() override { return next_->Commit(); }
+    void Rollback() override { next_->Rollback(); }
+
+   private:
+    std::unique_ptr<Appender> next_;
+    std::vector<std::pair<SeriesRef, SeriesRef>>* refs_;
+  };
+  Appendable* next_;
+};
+
+TEST_F(RulesTest, RecordedSeriesAreAppendedByRefAfterTheFirstEvaluation) {
+  LoadPrivilegedPod(3 * kMin);
+  auto specs = ParseRuleFile(R"(groups:
+- name: g
+  rules:
+  - record: pod:running:sum
+    expr: sum by (pod) (kube_pod_container_status_running)
+)",
+                             "test.yml");
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  RefNotingAppendable noting(&head_);
+  GroupOptions o;
+  o.storage = &head_;
+  o.appendable = &noting;
+  o.engine = &engine_;
+  auto group = RuleGroup::Create((*specs)[0], o);
+  ASSERT_TRUE(group.ok()) << group.status();
+  (*group)->SetRestored();
+
+  (*group)->Eval(1 * kMin);
+  ASSERT_EQ(noting.refs_.size(), 1u);
+  EXPECT_EQ(noting.refs_[0].first, 0u);  // unknown yet: looked up by labels
+  const SeriesRef ref = noting.refs_[0].second;
+  ASSERT_NE(ref, 0u);
+
+  (*group)->Eval(2 * kMin);
+  ASSERT_EQ(noting.refs_.size(), 2u);
+  EXPECT_EQ(noting.refs_[1], std::make_pair(ref, ref));
+  // The stale marker for the vanished series goes by ref too.
+  (*group)->Eval(9 * kMin);
+  ASSERT_EQ(noting.refs_.size(), 3u);
+  EXPECT_EQ(noting.refs_[2], std::make_pair(ref, ref));
+
+  auto at2 = Query("pod:running:sum", 2 * kMin);
+  ASSERT_EQ(at2.size(), 1u);
+  EXPECT_EQ(at2[0].v, 1);
+  EXPECT_TRUE(Query("pod:running:sum", 9 * kMin).empty());
+}
+
 TEST_F(RulesTest, LimitAndDuplicateLabelsetAreRuleErrors) {
   Add(Labels::FromStrings({"__name__", "m", "a", "1"}), 0, 1);
   Add(Labels::FromStrings({"__name__", "m", "a", "2"}), 0, 1);

@@ -8,13 +8,24 @@
 
 namespace vigil::rules {
 
+namespace {
+
+// A series a rule wrote, with the store's ref for it: the next evaluation
+// appends by ref, without looking the labels up again.
+struct WrittenSeries {
+  Labels labels;
+  SeriesRef ref = 0;
+};
+
+}  // namespace
+
 struct RuleGroup::State {
   RuleGroupSpec spec;
   GroupOptions options;
   std::vector<std::unique_ptr<Rule>> rules;
   // Per rule: the series it wrote last time, to mark the vanished ones
-  // stale (Prometheus's seriesInPreviousEval).
-  std::vector<absl::flat_hash_map<uint64_t, Labels>> previous_series;
+  // stale (Prometheus's seriesInPreviousEval), by labels hash.
+  std::vector<absl::flat_hash_map<uint64_t, WrittenSeries>> previous_series;
   std::atomic<bool> restored{false};
   std::atomic<int64_t> last_eval_ms{0};
   std::atomic<int64_t> last_eval_duration_us{0};
@@ -121,21 +132,31 @@ void RuleGroup::Eval(int64_t ts_ms) {
     }
 
     auto app = s.options.appendable->NewAppender();
-    absl::flat_hash_map<uint64_t, Labels> returned;
+    const auto& previous = s.previous_series[i];
+    absl::flat_hash_map<uint64_t, WrittenSeries> returned;
     returned.reserve(vector->size());
-    for (const promql::VectorSample& sample : *vector) {
+    for (promql::VectorSample& sample : *vector) {
+      const uint64_t h = sample.metric.Hash();
+      SeriesRef ref = 0;
+      // Equal hashes of unequal labels must not share a series.
+      if (auto it = previous.find(h);
+          it != previous.end() && it->second.labels == sample.metric) {
+        ref = it->second.ref;
+      }
       // Out-of-order and duplicate samples are dropped and counted by the
       // store, as Prometheus only logs them.
-      if (sample.h != nullptr) {
-        (void)app->AppendHistogram(0, sample.metric, sample.t, *sample.h);
-      } else {
-        (void)app->Append(sample.metric, sample.t, sample.v);
-      }
-      returned.emplace(sample.metric.Hash(), sample.metric);
+      absl::StatusOr<SeriesRef> got =
+          sample.h != nullptr
+              ? app->AppendHistogram(ref, sample.metric, sample.t, *sample.h)
+              : app->Append(ref, sample.metric, sample.t, sample.v);
+      if (got.ok()) ref = *got;
+      // The result is not read again: its labels move, not copy.
+      returned.emplace(h, WrittenSeries{std::move(sample.metric), ref});
     }
-    for (const auto& [h, labels] : s.previous_series[i]) {
+    for (const auto& [h, written] : previous) {
       if (!returned.contains(h)) {
-        (void)app->Append(labels, ctx.query_ms(), StaleNaN());
+        (void)app->Append(written.ref, written.labels, ctx.query_ms(),
+                          StaleNaN());
       }
     }
     (void)app->Commit();

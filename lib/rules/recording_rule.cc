@@ -1,19 +1,41 @@
 #include "lib/rules/recording_rule.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace vigil::rules {
+namespace {
+
+// LabelsBuilder::Set on a vector of pairs that FromVector sorts afterwards.
+void SetLabel(std::vector<Label>& pairs, std::string_view name,
+              std::string_view value) {
+  auto it = std::find_if(pairs.begin(), pairs.end(),
+                         [&](const Label& l) { return l.name == name; });
+  if (value.empty()) {
+    if (it != pairs.end()) pairs.erase(it);
+  } else if (it != pairs.end()) {
+    it->value = std::string(value);
+  } else {
+    pairs.push_back({std::string(name), std::string(value)});
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<promql::Vector> RecordingRule::Eval(const RuleEvalContext& ctx) {
   auto vector = QueryVector(ctx, spec_.expr, *expr_);
   if (!vector.ok()) return vector.status();
   absl::flat_hash_set<uint64_t> seen;
   for (promql::VectorSample& s : *vector) {
-    LabelsBuilder b(s.metric);
-    b.Set(kMetricName, spec_.record);
-    for (const Label& l : spec_.labels) b.Set(l.name, l.value);
-    s.metric = b.Build();
+    // One copy of the pairs, not a builder's two (its copy, then Build's).
+    std::vector<Label> pairs(s.metric.begin(), s.metric.end());
+    SetLabel(pairs, kMetricName, spec_.record);
+    for (const Label& l : spec_.labels) SetLabel(pairs, l.name, l.value);
+    s.metric = Labels::FromVector(std::move(pairs));
     if (!seen.insert(s.metric.Hash()).second) {
       return absl::InvalidArgumentError(
           "vector contains metrics with the same labelset after applying rule "
