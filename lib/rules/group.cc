@@ -92,60 +92,62 @@ absl::StatusOr<std::unique_ptr<RuleGroup>> RuleGroup::Create(
 void RuleGroup::Eval(int64_t ts_ms) {
   State& s = *state_;
   const auto group_start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < s.rules.size(); ++i) {
-    auto* rule = static_cast<RuleImpl*>(s.rules[i].get());
-    const RuleEvalContext ctx = s.Context(ts_ms);
-    const auto start = std::chrono::steady_clock::now();
-    auto vector = rule->Eval(ctx);
-    const int64_t took_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - start)
-            .count();
-    rule->RecordOutcome(vector.status(), ts_ms, took_us);
-    ++s.evaluations;
-    if (!vector.ok()) {
-      // Prometheus: counted and logged; the rule's alerts stay as they
-      // were, nothing is sent, and the group goes on.
-      ++s.failures;
-      s.Report(*rule, false, vector.status());
-      continue;
-    }
-
-    if (rule->is_alert() && s.options.notify) {
-      auto* alerting = static_cast<AlertingRule*>(rule);
-      std::vector<Alert> to_send = alerting->AlertsToSend(
-          ts_ms, s.options.resend_delay_ms, s.interval());
-      if (!to_send.empty()) {
-        s.options.notify(rule->spec().expr, to_send);
-      }
-    }
-
-    auto app = s.options.appendable->NewAppender();
-    absl::flat_hash_map<uint64_t, Labels> returned;
-    returned.reserve(vector->size());
-    for (const promql::VectorSample& sample : *vector) {
-      // Out-of-order and duplicate samples are dropped and counted by the
-      // store, as Prometheus only logs them.
-      if (sample.h != nullptr) {
-        (void)app->AppendHistogram(0, sample.metric, sample.t, *sample.h);
-      } else {
-        (void)app->Append(sample.metric, sample.t, sample.v);
-      }
-      returned.emplace(sample.metric.Hash(), sample.metric);
-    }
-    for (const auto& [h, labels] : s.previous_series[i]) {
-      if (!returned.contains(h)) {
-        (void)app->Append(labels, ctx.query_ms(), StaleNaN());
-      }
-    }
-    (void)app->Commit();
-    s.previous_series[i] = std::move(returned);
-  }
+  for (size_t i = 0; i < s.rules.size(); ++i) EvalRule(i, ts_ms);
   s.last_eval_ms = ts_ms;
   s.last_eval_duration_us =
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - group_start)
           .count();
+}
+
+void RuleGroup::EvalRule(size_t i, int64_t ts_ms) {
+  State& s = *state_;
+  auto* rule = static_cast<RuleImpl*>(s.rules[i].get());
+  const RuleEvalContext ctx = s.Context(ts_ms);
+  const auto start = std::chrono::steady_clock::now();
+  auto vector = rule->Eval(ctx);
+  const int64_t took_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+  rule->RecordOutcome(vector.status(), ts_ms, took_us);
+  ++s.evaluations;
+  if (!vector.ok()) {
+    // Prometheus: counted and logged; the rule's alerts stay as they
+    // were, nothing is sent, and the group goes on.
+    ++s.failures;
+    s.Report(*rule, false, vector.status());
+    return;
+  }
+
+  if (rule->is_alert() && s.options.notify) {
+    auto* alerting = static_cast<AlertingRule*>(rule);
+    std::vector<Alert> to_send =
+        alerting->AlertsToSend(ts_ms, s.options.resend_delay_ms, s.interval());
+    if (!to_send.empty()) {
+      s.options.notify(rule->spec().expr, to_send);
+    }
+  }
+
+  auto app = s.options.appendable->NewAppender();
+  absl::flat_hash_map<uint64_t, Labels> returned;
+  returned.reserve(vector->size());
+  for (const promql::VectorSample& sample : *vector) {
+    // Out-of-order and duplicate samples are dropped and counted by the
+    // store, as Prometheus only logs them.
+    if (sample.h != nullptr) {
+      (void)app->AppendHistogram(0, sample.metric, sample.t, *sample.h);
+    } else {
+      (void)app->Append(sample.metric, sample.t, sample.v);
+    }
+    returned.emplace(sample.metric.Hash(), sample.metric);
+  }
+  for (const auto& [h, labels] : s.previous_series[i]) {
+    if (!returned.contains(h)) {
+      (void)app->Append(labels, ctx.query_ms(), StaleNaN());
+    }
+  }
+  (void)app->Commit();
+  s.previous_series[i] = std::move(returned);
 }
 
 int64_t RuleGroup::AlignedEvalTime(int64_t now_ms) const {
