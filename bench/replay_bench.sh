@@ -5,6 +5,8 @@
 # faster than real time the replay ran.
 #
 # usage: bench/replay_bench.sh VIGIL PODS HOURS [STEP_SECONDS] [WORKDIR]
+# Extra `vigil replay` flags come from REPLAY_FLAGS, e.g.
+# REPLAY_FLAGS="--window 0s" for one instant query per evaluation.
 set -euo pipefail
 vigil=$1 pods=$2 hours=$3 step=${4:-30} work=${5:-$(mktemp -d)}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +23,7 @@ for f in $(cat "$data_dir.list"); do args+=(--data "$f"); done
 
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" \
   "$vigil" replay --rules "$rules" "${args[@]}" --no-timeline \
-  > "$work/report.txt"
+  ${REPLAY_FLAGS:-} > "$work/report.txt"
 read -r wall user sys rss_kb < "$work/time"
 sed -n '1p' "$work/report.txt"
 # On a shared machine wall time includes waiting for a core: CPU time (user

@@ -22,6 +22,7 @@
 #include "lib/model/duration.h"
 #include "vigil/api.h"
 #include "vigil/datasource.h"
+#include "vigil/remote_write.h"
 #include "vigil/replay.h"
 #include "vigil/replay_report.h"
 #include "vigil/rules.h"
@@ -66,6 +67,10 @@ Flags:
   --step D               Evaluate every group every D from --start (as
                          promtool's unit tests do). Default: each group at
                          its own interval on the live evaluator's grid.
+  --window D             Batch each rule's evaluations over this much
+                         replayed time into one range query, with the
+                         same results (default 1h); 0s: one instant query
+                         per rule and evaluation.
   --eval-interval D      The global evaluation_interval (default 1m).
   --query-offset D       The global rule_query_offset (default 0s).
   --lookback-delta D     The query lookback delta (default 5m).
@@ -74,6 +79,10 @@ Flags:
   --output FILE.om       Also write the recording results and ALERTS as
                          OpenMetrics for `vigil run --storage.load` or
                          `promtool tsdb create-blocks-from openmetrics`.
+  --remote-write URL     Also send the recording results and ALERTS to this
+                         remote-write receiver (snappy protobuf, as `vigil
+                         run` sends), in time order, retrying 5xx; a
+                         refused request stops the replay (exit 2).
   --compare FILE         Replay these rule files too (repeatable) over the
                          same data and print the difference in firings.
   --progress             Progress on stderr even when it is not a terminal.
@@ -88,11 +97,12 @@ files, a range without data) or a failed datasource fetch.
 
 struct ReplayArgs {
   std::vector<std::string> rules, data, compare;
-  std::optional<std::string> start, end, step, output;
+  std::optional<std::string> start, end, step, output, remote_write;
   std::optional<std::string> datasource_url, config_file;
   std::string piece = "2h";
   bool keep_going = false;
   std::string eval_interval = "1m", query_offset = "0s", lookback = "5m";
+  std::string window = "1h";
   std::string format = "text";
   bool timeline = true;
   bool progress = false;
@@ -157,6 +167,8 @@ absl::StatusOr<ReplayArgs> ParseArgs(int argc, char** argv) {
       opt = &a.step;
     else if (name == "output")
       opt = &a.output;
+    else if (name == "remote-write")
+      opt = &a.remote_write;
     else if (name == "datasource.url")
       opt = &a.datasource_url;
     else if (name == "config.file")
@@ -165,6 +177,8 @@ absl::StatusOr<ReplayArgs> ParseArgs(int argc, char** argv) {
       str = &a.piece;
     else if (name == "eval-interval")
       str = &a.eval_interval;
+    else if (name == "window")
+      str = &a.window;
     else if (name == "query-offset")
       str = &a.query_offset;
     else if (name == "lookback-delta")
@@ -320,6 +334,28 @@ absl::StatusOr<std::shared_ptr<const datasource::Client>> OpenDatasource(
   return std::shared_ptr<const datasource::Client>(std::move(*client));
 }
 
+// --remote-write: the replay's output through remote write's encoder and
+// sender, on the replay's thread, so that a replay faster than the
+// receiver waits for it instead of dropping samples.
+class RemoteWriteSink : public replay::OutputSink {
+ public:
+  explicit RemoteWriteSink(const std::string& url)
+      : writer_(Config(url), Labels(), {}) {}
+  void Write(const Labels& labels, int64_t t_ms, double v) override {
+    writer_.Append(labels, t_ms, v);
+  }
+  absl::Status Flush() override { return writer_.Flush(); }
+  const remote::BlockingWriter& writer() const { return writer_; }
+
+ private:
+  static remote::RemoteWriteConfig Config(const std::string& url) {
+    remote::RemoteWriteConfig c;
+    c.url = url;
+    return c;
+  }
+  remote::BlockingWriter writer_;
+};
+
 }  // namespace
 
 int RunReplay(int argc, char** argv) {
@@ -352,6 +388,10 @@ int RunReplay(int argc, char** argv) {
     auto offset = Duration("query-offset", args->query_offset, false);
     if (!offset.ok()) return BadInput(offset.status().message());
     options.default_query_offset_ms = *offset;
+    auto window = Duration("window", args->window, false);
+    if (!window.ok()) return BadInput(window.status().message());
+    if (*window < 0) return BadInput("invalid --window: must not be negative");
+    options.window_ms = *window;
     auto lookback = Duration("lookback-delta", args->lookback, true);
     if (!lookback.ok()) return BadInput(lookback.status().message());
     options.engine.lookback_delta_ms = *lookback;
@@ -432,6 +472,7 @@ int RunReplay(int argc, char** argv) {
   };
   auto replay_once = [&](const std::vector<RuleGroupSpec>& groups,
                          std::string_view label, Appendable* record,
+                         replay::OutputSink* sink,
                          bool report_load) -> absl::StatusOr<replay::Result> {
     replay::LoadReport load;
     auto source = open_source(groups, &load);
@@ -447,6 +488,7 @@ int RunReplay(int argc, char** argv) {
     o.start_ms = start.value_or(span ? span->min_ms : 0);
     o.end_ms = end.value_or(span ? span->max_ms : 0);
     o.record = record;
+    o.sink = sink;
     ProgressLine line(isatty(STDERR_FILENO));
     if (show_progress) {
       o.progress = [&line, label](const replay::Progress& p) {
@@ -458,9 +500,24 @@ int RunReplay(int argc, char** argv) {
 
   std::optional<tsdb::Head> record;
   if (args->output) record.emplace();
-  auto result =
-      replay_once(*specs, "replay", record ? &*record : nullptr, true);
+  std::optional<RemoteWriteSink> remote_sink;
+  if (args->remote_write) {
+    if (!args->remote_write->starts_with("http://") &&
+        !args->remote_write->starts_with("https://")) {
+      return BadInput(absl::StrCat("invalid --remote-write \"",
+                                   *args->remote_write,
+                                   "\": not an http:// or https:// URL"));
+    }
+    remote_sink.emplace(*args->remote_write);
+  }
+  auto result = replay_once(*specs, "replay", record ? &*record : nullptr,
+                            remote_sink ? &*remote_sink : nullptr, true);
   if (!result.ok()) return BadInput(result.status().message());
+  if (remote_sink) {
+    std::cerr << "vigil replay: sent " << remote_sink->writer().samples_sent()
+              << " samples to " << *args->remote_write << " in "
+              << remote_sink->writer().requests_sent() << " requests\n";
+  }
   if (record) {
     // Everything the rules wrote: query offsets put samples before start.
     absl::Status st = replay::WriteOpenMetrics(
@@ -488,7 +545,7 @@ int RunReplay(int argc, char** argv) {
     return exit_code;
   }
 
-  auto after = replay_once(*other, "compare", nullptr, false);
+  auto after = replay_once(*other, "compare", nullptr, nullptr, false);
   if (!after.ok()) return BadInput(after.status().message());
   if (!after->errors.empty() || !after->gaps.empty()) {
     exit_code = kExitRuleErrors;

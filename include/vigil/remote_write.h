@@ -233,6 +233,47 @@ class WriteStorage {
   std::unique_ptr<Impl> impl_;
 };
 
+// Remote write for a producer that runs faster than real time (vigil
+// replay): nothing is dropped and nothing runs behind the caller's back.
+// Append() buffers samples; Flush() sends them in time order (so a
+// receiver's head, which refuses samples older than an hour before its
+// newest, takes what spans a window of evaluations), in WriteRequests of
+// queue_config.max_samples_per_send, on the calling thread, each retried
+// as the queues retry (5xx, transport errors, 429 with retry_on_http_429;
+// backoff from min_backoff to max_backoff, Retry-After honoured) up to
+// `max_attempts` times. Any other answer, or running out of attempts, is
+// an error naming the URL and the answer; the samples of that request are
+// then lost and the rest stay buffered. write_relabel_configs and external
+// labels apply as in the queues.
+//
+// Thread safety: one thread at a time.
+class BlockingWriter {
+ public:
+  struct Options {
+    int max_attempts = 10;
+    // Tests: replace the HTTP client and the backoff sleep.
+    SendFunction send;
+    std::function<void(int64_t ms)> sleep_ms;
+  };
+  BlockingWriter(RemoteWriteConfig config, Labels external_labels,
+                 Options options);
+  ~BlockingWriter();
+  BlockingWriter(const BlockingWriter&) = delete;
+  BlockingWriter& operator=(const BlockingWriter&) = delete;
+
+  void Append(const Labels& labels, int64_t t_ms, double v);
+  size_t buffered() const;
+  absl::Status Flush();
+
+  uint64_t samples_sent() const;
+  uint64_t requests_sent() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace vigil::remote
 
 #endif  // VIGIL_REMOTE_WRITE_H_

@@ -133,6 +133,11 @@ struct GroupOptions {
   int64_t for_grace_period_ms = 10 * 60 * 1000;
   Labels external_labels;
   std::string external_url;
+  // Annotations are expanded for every alert at every evaluation, as
+  // Prometheus does; a caller that never reads them (a replay without
+  // after_eval) turns this off and the alerts carry none. Their templates
+  // cannot fail a rule, so nothing else changes.
+  bool expand_annotations = true;
 };
 
 class Rule;
@@ -146,6 +151,14 @@ class RuleGroup {
 
   // Evaluates every rule at `ts_ms` (the query runs at ts - query_offset).
   void Eval(int64_t ts_ms);
+  // Evaluates rule `index` alone at `ts_ms`: Eval(ts) is EvalRule(i, ts) for
+  // every rule in order, plus the group's own timing (last_eval_ms and its
+  // duration, which EvalRule leaves alone). A caller may evaluate
+  // rule-major — every time of rule 0, then of rule 1, … — when no rule
+  // reads what it or a later rule of the group writes (vigil replay does,
+  // to batch each rule's queries into range queries). `index` must be below
+  // rules().size().
+  void EvalRule(size_t index, int64_t ts_ms);
 
   // The evaluation time at or before `now_ms` on this group's grid: the
   // interval plus a stable per-group offset, so groups spread out.
@@ -188,6 +201,10 @@ class Rule {
  public:
   virtual ~Rule() = default;
   virtual const RuleSpec& spec() const = 0;
+  // The parsed expression, alive as long as the rule: the object the
+  // rule hands to GroupOptions::query, which tells it from a template's
+  // query by address.
+  virtual const promql::Expr& expr() const = 0;
   bool is_alert() const { return spec().is_alert(); }
   const std::string& name() const { return spec().name(); }
 

@@ -3,15 +3,18 @@
 // forgotten) and the timeline (which alerts the group wrote).
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <queue>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "lib/model/duration.h"
+#include "lib/replay/batch_plan.h"
 #include "lib/replay/tee_appendable.h"
 #include "lib/replay/time_text.h"
 #include "lib/replay/timeline.h"
+#include "lib/replay/window_cache.h"
 #include "vigil/replay.h"
 #include "vigil/tsdb.h"
 
@@ -21,6 +24,8 @@ namespace {
 // Dropping old data walks every series: do it once per this much replayed
 // time, which bounds memory to the queries' reach plus this.
 constexpr int64_t kForgetEveryMs = 2 * 3600 * 1000;
+// Step by step, the sink is flushed this often (batched: every window).
+constexpr int64_t kFlushEveryMs = 3600 * 1000;
 
 // Prometheus: a `limit` exceeded drops all of the rule's alerts; any other
 // failure keeps them (rules/alerting.go).
@@ -40,8 +45,10 @@ struct Scheduled {
 
 absl::StatusOr<std::unique_ptr<rules::RuleGroup>> BuildGroup(
     const RuleGroupSpec& spec, Storage& storage, Appendable& out,
-    const promql::Engine& engine, const Options& options) {
+    const promql::Engine& engine, const Options& options,
+    rules::QueryFunc query = nullptr) {
   rules::GroupOptions go;
+  go.query = std::move(query);
   go.storage = &storage;
   go.appendable = &out;
   go.engine = &engine;
@@ -49,6 +56,9 @@ absl::StatusOr<std::unique_ptr<rules::RuleGroup>> BuildGroup(
   go.default_query_offset_ms = options.default_query_offset_ms;
   go.external_labels = options.external_labels;
   go.external_url = options.external_url;
+  // Only after_eval sees the alerts themselves; the rest of a replay reads
+  // what the rules write.
+  go.expand_annotations = options.after_eval != nullptr;
   return rules::RuleGroup::Create(spec, std::move(go));
 }
 
@@ -93,6 +103,9 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   if (options.step_ms < 0) {
     return absl::InvalidArgumentError("the step must be positive");
   }
+  if (options.window_ms < 0) {
+    return absl::InvalidArgumentError("the window must not be negative");
+  }
   // A source that has everything loaded knows its span now; one that
   // fetches as it goes knows it at the end.
   if (const auto span = source.DataSpan();
@@ -107,8 +120,12 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   std::vector<std::pair<std::string, std::string>> names;
   for (const RuleGroupSpec& s : specs) names.emplace_back(s.name, s.file);
   Timeline timeline(names);
-  TeeAppendable out(source.output(), options.record, timeline);
+  TeeAppendable out(source.output(), options.record, options.sink, timeline);
   promql::Engine engine(options.engine);
+  WindowCache cache(engine, source.storage(), specs.size());
+  // after_eval looks at every group after each evaluation, which only the
+  // step-by-step order shows.
+  const bool batching = options.window_ms > 0 && !options.after_eval;
 
   Result result;
   result.start_ms = options.start_ms;
@@ -116,7 +133,8 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   result.step_ms = options.step_ms;
   std::vector<std::unique_ptr<rules::RuleGroup>> groups;
   for (const RuleGroupSpec& spec : specs) {
-    auto g = BuildGroup(spec, source.storage(), out, engine, options);
+    auto g = BuildGroup(spec, source.storage(), out, engine, options,
+                        batching ? cache.Func() : nullptr);
     if (!g.ok()) return g.status();
     // A replay starts with no alert state to restore: ALERTS is written
     // from the first evaluation, as in promtool's unit tests.
@@ -151,72 +169,213 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
                    ? 0
                    : static_cast<size_t>(it - options.group_order.begin());
   }
-  std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> due;
+  std::vector<size_t> tie(groups.size());
   std::vector<int64_t> interval(groups.size());
+  std::vector<std::optional<int64_t>> first(groups.size());
   Progress progress;
   for (size_t i = 0; i < groups.size(); ++i) {
-    int64_t first = options.start_ms;
+    tie[i] = order[i] * groups.size() + i;
+    int64_t t0 = options.start_ms;
     interval[i] = options.step_ms;
     if (options.step_ms == 0) {
       interval[i] = groups[i]->interval_ms();
-      first = groups[i]->AlignedEvalTime(options.start_ms);
-      if (first < options.start_ms) first += interval[i];
+      t0 = groups[i]->AlignedEvalTime(options.start_ms);
+      if (t0 < options.start_ms) t0 += interval[i];
     }
     if (interval[i] <= 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "group \"", groups[i]->name(), "\" has no evaluation interval"));
     }
-    if (first > options.end_ms) continue;
+    if (t0 > options.end_ms) continue;
+    first[i] = t0;
     progress.total +=
-        static_cast<uint64_t>((options.end_ms - first) / interval[i] + 1);
+        static_cast<uint64_t>((options.end_ms - t0) / interval[i] + 1);
     if (progress.total > options.max_evaluations) {
       return absl::InvalidArgumentError(
           absl::StrCat("the range needs more than ", options.max_evaluations,
                        " group evaluations: shorten it or use a longer step"));
     }
-    due.push({first, order[i] * groups.size() + i, i});
+  }
+
+  BatchPlan plan;
+  if (batching) {
+    plan = PlanBatches(groups, tie, options.engine);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      for (size_t r = 0; r < groups[g]->rules().size(); ++r) {
+        const RulePlan& p = plan.rules[g][r];
+        bool batch = p.rangeable;
+        if (plan.group_major && !plan.rule_major[g]) {
+          // Step by step within the group: what it reads of itself is
+          // written one evaluation at a time.
+          for (const auto& w : p.producers) batch &= w.first != g;
+        } else if (!plan.group_major) {
+          batch &= p.producers.empty();
+        }
+        if (batch) cache.Enable(&groups[g]->rules()[r]->expr(), g);
+      }
+    }
   }
 
   const std::optional<int64_t> reach =
       QueryReach(specs, options.engine, options.default_query_offset_ms);
   int64_t last_forget = options.start_ms;
+  int64_t advanced = std::numeric_limits<int64_t>::min();
+  auto advance = [&](int64_t ts) -> absl::Status {
+    if (ts <= advanced) return absl::OkStatus();
+    advanced = ts;
+    return source.AdvanceTo(ts);
+  };
+  auto forget = [&](int64_t now) {
+    if (reach.has_value() && now - last_forget >= kForgetEveryMs) {
+      source.Forget(now - *reach);
+      last_forget = now;
+    }
+  };
+  auto flush = [&]() -> absl::Status {
+    return options.sink != nullptr ? options.sink->Flush() : absl::OkStatus();
+  };
+  int64_t last_flush = options.start_ms;
   std::map<std::pair<size_t, size_t>, RuleErrors> errors;
+  // Counts rule `r`'s failure at `ts`; a failed alerting rule that keeps
+  // its alerts goes into `kept`.
+  auto note_rule = [&](size_t gi, size_t r, int64_t ts,
+                       absl::flat_hash_set<std::string>& kept) {
+    const rules::Rule& rule = *groups[gi]->rules()[r];
+    if (rule.health() != rules::RuleHealth::kBad) return;
+    const std::string err = rule.last_error();
+    RuleErrors& e = errors[{gi, r}];
+    if (e.count++ == 0) {
+      e.group = groups[gi]->name();
+      e.rule = rule.name();
+      e.first_ms = ts;
+      e.first_error = err;
+    }
+    if (rule.is_alert() && KeepsAlerts(err)) kept.insert(rule.name());
+  };
   absl::flat_hash_set<std::string> kept;
-  while (!due.empty()) {
-    const Scheduled next = due.top();
-    due.pop();
-    if (absl::Status st = source.AdvanceTo(next.ts_ms); !st.ok()) return st;
-    rules::RuleGroup& g = *groups[next.group];
-    timeline.BeginEval(next.group, next.ts_ms);
-    g.Eval(next.ts_ms);
+  auto eval_step = [&](size_t gi, int64_t ts) {
+    rules::RuleGroup& g = *groups[gi];
+    timeline.BeginEval(gi, ts);
+    g.Eval(ts);
     kept.clear();
-    const auto& rules = g.rules();
-    for (size_t r = 0; r < rules.size(); ++r) {
-      if (rules[r]->health() != rules::RuleHealth::kBad) continue;
-      const std::string err = rules[r]->last_error();
-      RuleErrors& e = errors[{next.group, r}];
-      if (e.count++ == 0) {
-        e.group = g.name();
-        e.rule = rules[r]->name();
-        e.first_ms = next.ts_ms;
-        e.first_error = err;
-      }
-      if (rules[r]->is_alert() && KeepsAlerts(err))
-        kept.insert(rules[r]->name());
-    }
+    for (size_t r = 0; r < g.rules().size(); ++r) note_rule(gi, r, ts, kept);
     timeline.EndEval(kept);
-    if (options.after_eval) options.after_eval(next.ts_ms, g);
+    if (options.after_eval) options.after_eval(ts, g);
     ++progress.done;
-    progress.ts_ms = next.ts_ms;
+    progress.ts_ms = ts;
     if (options.progress) options.progress(progress);
-    if (reach.has_value() && next.ts_ms - last_forget >= kForgetEveryMs) {
-      source.Forget(next.ts_ms - *reach);
-      last_forget = next.ts_ms;
+  };
+  // Every time of `times` for rule 0, then for rule 1, …: each rule's
+  // range query runs once its predecessors' output for the window is in
+  // the store.
+  auto eval_rule_major = [&](size_t gi, const std::vector<int64_t>& times) {
+    rules::RuleGroup& g = *groups[gi];
+    std::vector<absl::flat_hash_set<std::string>> kept_at(times.size());
+    timeline.StartBuffering();
+    for (size_t r = 0; r < g.rules().size(); ++r) {
+      for (size_t k = 0; k < times.size(); ++k) {
+        timeline.BeginEval(gi, times[k]);
+        g.EvalRule(r, times[k]);
+        note_rule(gi, r, times[k], kept_at[k]);
+      }
     }
-    if (next.ts_ms + interval[next.group] <= options.end_ms) {
-      due.push({next.ts_ms + interval[next.group], next.order, next.group});
+    timeline.FlushBuffered(gi, times, kept_at);
+    progress.done += times.size();
+    progress.ts_ms = times.back();
+    if (options.progress) options.progress(progress);
+  };
+  // Group gi's evaluation times in [from, to).
+  auto times_in = [&](size_t gi, int64_t from, int64_t to) {
+    std::vector<int64_t> ts;
+    if (!first[gi]) return ts;
+    int64_t t = *first[gi];
+    if (t < from)
+      t += (from - t + interval[gi] - 1) / interval[gi] * interval[gi];
+    for (; t < to && t <= options.end_ms; t += interval[gi]) ts.push_back(t);
+    return ts;
+  };
+  // The window holding `ts`: windows are aligned to the start.
+  auto window_of = [&](int64_t ts) {
+    return options.start_ms +
+           (ts - options.start_ms) / options.window_ms * options.window_ms;
+  };
+
+  if (batching && plan.group_major) {
+    // Window by window; in each, group by group in plan order.
+    std::vector<int64_t> next(groups.size(),
+                              std::numeric_limits<int64_t>::max());
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (first[i]) next[i] = *first[i];
+    }
+    while (true) {
+      const int64_t earliest = *std::min_element(next.begin(), next.end());
+      if (earliest > options.end_ms) break;
+      const int64_t from = window_of(earliest);
+      const int64_t to = from + options.window_ms;
+      std::vector<std::vector<int64_t>> times(groups.size());
+      int64_t latest = earliest;
+      for (size_t gi = 0; gi < groups.size(); ++gi) {
+        times[gi] = times_in(gi, from, to);
+        if (!times[gi].empty()) {
+          latest = std::max(latest, times[gi].back());
+          next[gi] = times[gi].back() + interval[gi];
+        }
+      }
+      // A fetching source starts its first piece a reach before the first
+      // time it is advanced to: that must be the first evaluation.
+      if (absl::Status st = advance(earliest); !st.ok()) return st;
+      if (absl::Status st = advance(latest); !st.ok()) return st;
+      for (size_t gi : plan.group_order) {
+        if (times[gi].empty()) continue;
+        cache.StartWindow(gi, times[gi].back() - groups[gi]->query_offset_ms(),
+                          interval[gi]);
+        if (plan.rule_major[gi]) {
+          eval_rule_major(gi, times[gi]);
+        } else {
+          for (int64_t ts : times[gi]) eval_step(gi, ts);
+        }
+      }
+      forget(to);
+      if (absl::Status st = flush(); !st.ok()) return st;
+    }
+  } else {
+    std::priority_queue<Scheduled, std::vector<Scheduled>, std::greater<>> due;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (first[i]) due.push({*first[i], tie[i], i});
+    }
+    int64_t window_end = std::numeric_limits<int64_t>::min();
+    while (!due.empty()) {
+      const Scheduled next = due.top();
+      due.pop();
+      if (batching && next.ts_ms >= window_end) {
+        // A new window: the batched rules read no rule output, so their
+        // data must be there up to the window's last evaluation.
+        const int64_t from = window_of(next.ts_ms);
+        window_end = from + options.window_ms;
+        int64_t latest = next.ts_ms;
+        for (size_t gi = 0; gi < groups.size(); ++gi) {
+          const std::vector<int64_t> ts = times_in(gi, from, window_end);
+          if (ts.empty()) continue;
+          latest = std::max(latest, ts.back());
+          cache.StartWindow(gi, ts.back() - groups[gi]->query_offset_ms(),
+                            interval[gi]);
+        }
+        if (absl::Status st = advance(next.ts_ms); !st.ok()) return st;
+        if (absl::Status st = advance(latest); !st.ok()) return st;
+      }
+      if (absl::Status st = advance(next.ts_ms); !st.ok()) return st;
+      if (next.ts_ms - last_flush >= kFlushEveryMs) {
+        if (absl::Status st = flush(); !st.ok()) return st;
+        last_flush = next.ts_ms;
+      }
+      eval_step(next.group, next.ts_ms);
+      forget(next.ts_ms);
+      if (next.ts_ms + interval[next.group] <= options.end_ms) {
+        due.push({next.ts_ms + interval[next.group], next.order, next.group});
+      }
     }
   }
+  if (absl::Status st = flush(); !st.ok()) return st;
   result.gaps = source.Gaps();
   if (!source.DataSpan().has_value()) {
     if (!result.gaps.empty()) {
@@ -228,6 +387,8 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
         "no data in the range: the data holds no samples");
   }
   result.evaluations = progress.done;
+  result.range_queries = cache.range_queries();
+  result.instant_queries = cache.instant_queries();
   result.alerts = timeline.Take();
   for (auto& [k, e] : errors) result.errors.push_back(std::move(e));
   result.wall_seconds = std::chrono::duration<double>(

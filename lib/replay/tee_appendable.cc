@@ -6,9 +6,10 @@ namespace {
 class TeeAppender : public Appender {
  public:
   TeeAppender(std::unique_ptr<Appender> main, std::unique_ptr<Appender> record,
-              Timeline& timeline)
+              OutputSink* sink, Timeline& timeline)
       : main_(std::move(main)),
         record_(std::move(record)),
+        sink_(sink),
         timeline_(timeline) {}
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
@@ -19,6 +20,7 @@ class TeeAppender : public Appender {
     if (result.ok() && record_ != nullptr) {
       (void)record_->Append(0, labels, t_ms, v);
     }
+    if (result.ok() && sink_ != nullptr) sink_->Write(labels, t_ms, v);
     // The timeline follows what the group wrote, not what the store kept:
     // a rejected ALERTS sample still means the alert was active.
     timeline_.Observe(labels, v);
@@ -39,6 +41,7 @@ class TeeAppender : public Appender {
  private:
   std::unique_ptr<Appender> main_;
   std::unique_ptr<Appender> record_;
+  OutputSink* sink_;
   Timeline& timeline_;
 };
 
@@ -47,7 +50,7 @@ class TeeAppender : public Appender {
 std::unique_ptr<Appender> TeeAppendable::NewAppender() {
   return std::make_unique<TeeAppender>(
       main_.NewAppender(),
-      record_ != nullptr ? record_->NewAppender() : nullptr, timeline_);
+      record_ != nullptr ? record_->NewAppender() : nullptr, sink_, timeline_);
 }
 
 }  // namespace vigil::replay

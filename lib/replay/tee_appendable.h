@@ -1,5 +1,6 @@
 // The rules' output, sent on to the source's store and, when asked, to a
-// record of it (--output), with every sample shown to the timeline.
+// record of it (--output) and a sink (--remote-write), with every sample
+// shown to the timeline.
 // Internal to vigil_replay.
 #ifndef VIGIL_LIB_REPLAY_TEE_APPENDABLE_H_
 #define VIGIL_LIB_REPLAY_TEE_APPENDABLE_H_
@@ -14,14 +15,16 @@ namespace vigil::replay {
 class TeeAppendable : public Appendable {
  public:
   // `record` may be null; all three must outlive this.
-  TeeAppendable(Appendable& main, Appendable* record, Timeline& timeline)
-      : main_(main), record_(record), timeline_(timeline) {}
+  TeeAppendable(Appendable& main, Appendable* record, OutputSink* sink,
+                Timeline& timeline)
+      : main_(main), record_(record), sink_(sink), timeline_(timeline) {}
 
   std::unique_ptr<Appender> NewAppender() override;
 
  private:
   Appendable& main_;
   Appendable* record_;
+  OutputSink* sink_;
   Timeline& timeline_;
 };
 

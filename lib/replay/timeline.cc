@@ -26,6 +26,38 @@ void Timeline::BeginEval(size_t group, int64_t ts_ms) {
 
 void Timeline::Observe(const Labels& labels, double v) {
   if (IsStaleNaN(v) || labels.MetricName() != rules::kAlertMetricName) return;
+  if (buffering_) {
+    buffered_.push_back({ts_ms_, labels});
+    return;
+  }
+  Apply(labels);
+}
+
+void Timeline::StartBuffering() {
+  buffering_ = true;
+  buffered_.clear();
+}
+
+void Timeline::FlushBuffered(
+    size_t group, const std::vector<int64_t>& times,
+    const std::vector<absl::flat_hash_set<std::string>>& kept) {
+  buffering_ = false;
+  std::stable_sort(
+      buffered_.begin(), buffered_.end(),
+      [](const Buffered& a, const Buffered& b) { return a.ts_ms < b.ts_ms; });
+  size_t next = 0;
+  for (size_t k = 0; k < times.size(); ++k) {
+    BeginEval(group, times[k]);
+    for (; next < buffered_.size() && buffered_[next].ts_ms <= times[k];
+         ++next) {
+      Apply(buffered_[next].labels);
+    }
+    EndEval(kept[k]);
+  }
+  buffered_.clear();
+}
+
+void Timeline::Apply(const Labels& labels) {
   const Key key{group_, labels.HashFor(AlertStateName(), false)};
   auto [it, inserted] = index_.try_emplace(key, tracked_.size());
   if (inserted) {

@@ -27,6 +27,17 @@ class Timeline {
   // `kept_alerts` (rules whose query failed keep their state).
   void EndEval(const absl::flat_hash_set<std::string>& kept_alerts);
 
+  // Rule-major evaluation (every time of a window for one rule, then the
+  // next rule) writes a group's ALERTS out of time order. While buffering,
+  // Observe() keeps the live ALERTS samples with the time of the last
+  // BeginEval; FlushBuffered() then applies them time by time, in the order
+  // they came within a time (rule order), ending each evaluation of `group`
+  // at `times[k]` with `kept[k]` — what step-by-step evaluation would have
+  // shown.
+  void StartBuffering();
+  void FlushBuffered(size_t group, const std::vector<int64_t>& times,
+                     const std::vector<absl::flat_hash_set<std::string>>& kept);
+
   // The instances, sorted by alertname then labels.
   std::vector<AlertInstance> Take();
 
@@ -50,8 +61,17 @@ class Timeline {
   std::vector<Tracked> tracked_;
   absl::flat_hash_map<Key, size_t> index_;
   std::vector<std::vector<size_t>> open_;  // per group
+  struct Buffered {
+    int64_t ts_ms;
+    Labels labels;
+  };
+
+  void Apply(const Labels& labels);
+
   size_t group_ = 0;
   int64_t ts_ms_ = 0;
+  bool buffering_ = false;
+  std::vector<Buffered> buffered_;
 };
 
 }  // namespace vigil::replay

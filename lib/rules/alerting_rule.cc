@@ -81,8 +81,10 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
     lb.Set(kAlertNameLabel, spec_.alert);
     Alert a;
     a.labels = lb.Build();
-    for (const auto& [name, tmpl] : annotation_templates_) {
-      a.annotations.push_back({name, tmpl.Expand(data)});
+    if (ctx.options->expand_annotations) {
+      for (const auto& [name, tmpl] : annotation_templates_) {
+        a.annotations.push_back({name, tmpl.Expand(data)});
+      }
     }
     a.active_at_ms = ts;
     a.state = AlertState::kPending;

@@ -17,7 +17,7 @@ class AlertingRule : public RuleImpl {
       RuleSpec spec, promql::ExprPtr expr);
 
   const RuleSpec& spec() const override { return spec_; }
-  const promql::Expr& expr() const { return *expr_; }
+  const promql::Expr& expr() const override { return *expr_; }
   absl::StatusOr<promql::Vector> Eval(const RuleEvalContext& ctx) override;
 
   // The alerts to hand to Alertmanager at `ts_ms`, stamping last_sent_at and

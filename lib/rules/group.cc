@@ -103,70 +103,72 @@ absl::StatusOr<std::unique_ptr<RuleGroup>> RuleGroup::Create(
 void RuleGroup::Eval(int64_t ts_ms) {
   State& s = *state_;
   const auto group_start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < s.rules.size(); ++i) {
-    auto* rule = static_cast<RuleImpl*>(s.rules[i].get());
-    const RuleEvalContext ctx = s.Context(ts_ms);
-    const auto start = std::chrono::steady_clock::now();
-    auto vector = rule->Eval(ctx);
-    const int64_t took_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - start)
-            .count();
-    rule->RecordOutcome(vector.status(), ts_ms, took_us);
-    ++s.evaluations;
-    if (!vector.ok()) {
-      // Prometheus: counted and logged; the rule's alerts stay as they
-      // were, nothing is sent, and the group goes on.
-      ++s.failures;
-      s.Report(*rule, false, vector.status());
-      continue;
-    }
-
-    if (rule->is_alert() && s.options.notify) {
-      auto* alerting = static_cast<AlertingRule*>(rule);
-      std::vector<Alert> to_send = alerting->AlertsToSend(
-          ts_ms, s.options.resend_delay_ms, s.interval());
-      if (!to_send.empty()) {
-        s.options.notify(rule->spec().expr, to_send);
-      }
-    }
-
-    auto app = s.options.appendable->NewAppender();
-    const auto& previous = s.previous_series[i];
-    absl::flat_hash_map<uint64_t, WrittenSeries> returned;
-    returned.reserve(vector->size());
-    for (promql::VectorSample& sample : *vector) {
-      const uint64_t h = sample.metric.Hash();
-      SeriesRef ref = 0;
-      // Equal hashes of unequal labels must not share a series.
-      if (auto it = previous.find(h);
-          it != previous.end() && it->second.labels == sample.metric) {
-        ref = it->second.ref;
-      }
-      // Out-of-order and duplicate samples are dropped and counted by the
-      // store, as Prometheus only logs them.
-      absl::StatusOr<SeriesRef> got =
-          sample.h != nullptr
-              ? app->AppendHistogram(ref, sample.metric, sample.t, *sample.h)
-              : app->Append(ref, sample.metric, sample.t, sample.v);
-      if (got.ok()) ref = *got;
-      // The result is not read again: its labels move, not copy.
-      returned.emplace(h, WrittenSeries{std::move(sample.metric), ref});
-    }
-    for (const auto& [h, written] : previous) {
-      if (!returned.contains(h)) {
-        (void)app->Append(written.ref, written.labels, ctx.query_ms(),
-                          StaleNaN());
-      }
-    }
-    (void)app->Commit();
-    s.previous_series[i] = std::move(returned);
-  }
+  for (size_t i = 0; i < s.rules.size(); ++i) EvalRule(i, ts_ms);
   s.last_eval_ms = ts_ms;
   s.last_eval_duration_us =
       std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - group_start)
           .count();
+}
+
+void RuleGroup::EvalRule(size_t i, int64_t ts_ms) {
+  State& s = *state_;
+  auto* rule = static_cast<RuleImpl*>(s.rules[i].get());
+  const RuleEvalContext ctx = s.Context(ts_ms);
+  const auto start = std::chrono::steady_clock::now();
+  auto vector = rule->Eval(ctx);
+  const int64_t took_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+  rule->RecordOutcome(vector.status(), ts_ms, took_us);
+  ++s.evaluations;
+  if (!vector.ok()) {
+    // Prometheus: counted and logged; the rule's alerts stay as they
+    // were, nothing is sent, and the group goes on.
+    ++s.failures;
+    s.Report(*rule, false, vector.status());
+    return;
+  }
+
+  if (rule->is_alert() && s.options.notify) {
+    auto* alerting = static_cast<AlertingRule*>(rule);
+    std::vector<Alert> to_send =
+        alerting->AlertsToSend(ts_ms, s.options.resend_delay_ms, s.interval());
+    if (!to_send.empty()) {
+      s.options.notify(rule->spec().expr, to_send);
+    }
+  }
+
+  auto app = s.options.appendable->NewAppender();
+  const auto& previous = s.previous_series[i];
+  absl::flat_hash_map<uint64_t, WrittenSeries> returned;
+  returned.reserve(vector->size());
+  for (promql::VectorSample& sample : *vector) {
+    const uint64_t h = sample.metric.Hash();
+    SeriesRef ref = 0;
+    // Equal hashes of unequal labels must not share a series.
+    if (auto it = previous.find(h);
+        it != previous.end() && it->second.labels == sample.metric) {
+      ref = it->second.ref;
+    }
+    // Out-of-order and duplicate samples are dropped and counted by the
+    // store, as Prometheus only logs them.
+    absl::StatusOr<SeriesRef> got =
+        sample.h != nullptr
+            ? app->AppendHistogram(ref, sample.metric, sample.t, *sample.h)
+            : app->Append(ref, sample.metric, sample.t, sample.v);
+    if (got.ok()) ref = *got;
+    // The result is not read again: its labels move, not copy.
+    returned.emplace(h, WrittenSeries{std::move(sample.metric), ref});
+  }
+  for (const auto& [h, written] : previous) {
+    if (!returned.contains(h)) {
+      (void)app->Append(written.ref, written.labels, ctx.query_ms(),
+                        StaleNaN());
+    }
+  }
+  (void)app->Commit();
+  s.previous_series[i] = std::move(returned);
 }
 
 int64_t RuleGroup::AlignedEvalTime(int64_t now_ms) const {

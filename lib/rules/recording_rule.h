@@ -12,6 +12,7 @@ class RecordingRule : public RuleImpl {
   RecordingRule(RuleSpec spec, promql::ExprPtr expr)
       : spec_(std::move(spec)), expr_(std::move(expr)) {}
   const RuleSpec& spec() const override { return spec_; }
+  const promql::Expr& expr() const override { return *expr_; }
   absl::StatusOr<promql::Vector> Eval(const RuleEvalContext& ctx) override;
 
  private:

@@ -1,0 +1,140 @@
+// BlockingWriter (vigil/remote_write.h): remote write with the queues'
+// encoder, sender and retry rules, on the caller's thread and lossless.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "lib/remote/http_sender.h"
+#include "lib/remote/write_request.h"
+#include "vigil/relabel.h"
+#include "vigil/remote_write.h"
+
+namespace vigil::remote {
+
+struct BlockingWriter::Impl {
+  RemoteWriteConfig config;
+  Labels external_labels;
+  Options options;
+  // Per series seen: its labels encoded once (null: relabelling dropped
+  // it). Keyed by the labels' hash, checked against the labels.
+  struct Series {
+    Labels labels;
+    std::shared_ptr<const std::string> encoded;
+  };
+  absl::flat_hash_map<uint64_t, std::vector<Series>> series;
+  struct Pending {
+    const std::string* labels;
+    int64_t t;
+    double v;
+  };
+  std::vector<Pending> pending;
+  uint64_t samples_sent = 0;
+  uint64_t requests_sent = 0;
+
+  const std::string* Encoded(const Labels& labels) {
+    std::vector<Series>& bucket = series[labels.Hash()];
+    for (const Series& s : bucket) {
+      if (s.labels == labels) return s.encoded.get();
+    }
+    Series s;
+    s.labels = labels;
+    LabelsBuilder b(labels);
+    // Prometheus: a series' own label wins over an external one.
+    for (const Label& l : external_labels) {
+      if (!labels.Has(l.name)) b.Set(l.name, l.value);
+    }
+    std::optional<Labels> kept =
+        relabel::Process(b.Build(), config.write_relabel_configs);
+    if (kept && !kept->empty()) {
+      s.encoded = std::make_shared<const std::string>(EncodeLabels(*kept));
+    }
+    bucket.push_back(std::move(s));
+    return bucket.back().encoded.get();
+  }
+
+  absl::Status Send(const std::string& body, size_t n) {
+    const QueueConfig& q = config.queue_config;
+    int64_t backoff = q.min_backoff_ms;
+    std::string last;
+    for (int attempt = 0; attempt < options.max_attempts; ++attempt) {
+      const SendResult r = options.send(config, body);
+      ++requests_sent;
+      if (r.status / 100 == 2) {
+        samples_sent += n;
+        return absl::OkStatus();
+      }
+      last = r.status == 0 ? r.error
+                           : absl::StrCat("HTTP ", r.status, ": ", r.error);
+      const bool retry = r.status == 0 || r.status / 100 == 5 ||
+                         (r.status == 429 && q.retry_on_http_429);
+      if (!retry) break;
+      // Prometheus: a Retry-After replaces the backoff step.
+      const int64_t sleep = r.retry_after_ms > 0 ? r.retry_after_ms : backoff;
+      if (attempt + 1 < options.max_attempts) options.sleep_ms(sleep);
+      backoff = std::min(sleep * 2, q.max_backoff_ms);
+    }
+    return absl::UnavailableError(absl::StrCat("remote write to ", config.url,
+                                               " failed (", n,
+                                               " samples lost): ", last));
+  }
+};
+
+BlockingWriter::BlockingWriter(RemoteWriteConfig config, Labels external_labels,
+                               Options options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->external_labels = std::move(external_labels);
+  if (!options.send) options.send = HttpSend;
+  if (!options.sleep_ms) {
+    options.sleep_ms = [](int64_t ms) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    };
+  }
+  options.max_attempts = std::max(options.max_attempts, 1);
+  impl_->options = std::move(options);
+}
+
+BlockingWriter::~BlockingWriter() = default;
+
+void BlockingWriter::Append(const Labels& labels, int64_t t_ms, double v) {
+  const std::string* encoded = impl_->Encoded(labels);
+  if (encoded != nullptr) impl_->pending.push_back({encoded, t_ms, v});
+}
+
+size_t BlockingWriter::buffered() const { return impl_->pending.size(); }
+
+absl::Status BlockingWriter::Flush() {
+  std::vector<Impl::Pending>& p = impl_->pending;
+  // A series' samples keep their order: the sort is stable.
+  std::stable_sort(
+      p.begin(), p.end(),
+      [](const Impl::Pending& a, const Impl::Pending& b) { return a.t < b.t; });
+  const size_t per = static_cast<size_t>(
+      std::max<int64_t>(impl_->config.queue_config.max_samples_per_send, 1));
+  std::vector<EncodedSample> batch;
+  std::string request, body;
+  size_t done = 0;
+  absl::Status status;
+  while (done < p.size()) {
+    const size_t n = std::min(per, p.size() - done);
+    batch.clear();
+    for (size_t i = done; i < done + n; ++i) {
+      batch.push_back({p[i].labels, p[i].t, p[i].v});
+    }
+    request.clear();
+    EncodeWriteRequest(batch.data(), batch.size(), &request);
+    Compress(request, &body);
+    done += n;
+    status = impl_->Send(body, n);
+    if (!status.ok()) break;
+  }
+  p.erase(p.begin(), p.begin() + static_cast<ptrdiff_t>(done));
+  return status;
+}
+
+uint64_t BlockingWriter::samples_sent() const { return impl_->samples_sent; }
+uint64_t BlockingWriter::requests_sent() const { return impl_->requests_sent; }
+
+}  // namespace vigil::remote
