@@ -6,8 +6,11 @@
 # samples), then answer the same histogram queries, compared within 1e-9
 # relative.
 #
-# Needs a Head that stores histograms: registered DISABLED in ctest until
-# that lands on main (see tests/CMakeLists.txt).
+# histogram_quantile over native exponential buckets is the exception:
+# Prometheus 3 interpolates exponentially within a bucket
+# (prometheus#14677), 2.42 linearly, so there the two may differ by up to a
+# bucket's width (a factor of 2 at schema 0); the same series must answer,
+# within that bound. promqltest holds 3.x's exact expectations for them.
 # Usage: native_histogram_differential_test.sh VIGIL PROMETHEUS GEN
 set -eu
 vigil=$1
@@ -120,6 +123,12 @@ def same(x, y):
     return len(bx) == len(by) and all(
         p[0] == q[0] and close(p[1], q[1]) and close(p[2], q[2]) and close(p[3], q[3])
         for p, q in zip(bx, by))
+# 3.x interpolates within exponential buckets differently from 2.42.
+CHANGED = {q for q in QUERIES if q.startswith("histogram_quantile(") and
+           "demo_latency_seconds" in q}
+def same_bucket(x, y):
+    a, b = float(x["value"][1]), float(y["value"][1])
+    return a > 0 and b > 0 and 0.5 <= a / b <= 2
 bad = 0
 for q in QUERIES:
     v, p = ask(vigil, q), ask(prom, q)
@@ -128,7 +137,8 @@ for q in QUERIES:
     if v.keys() != p.keys():
         print("series differ for", q, sorted(v), sorted(p)); bad += 1; continue
     for k in p:
-        if not same(v[k], p[k]):
+        ok = same_bucket(v[k], p[k]) if q in CHANGED else same(v[k], p[k])
+        if not ok:
             print("differ:", q, k, v[k], p[k]); bad += 1
 print("%d queries, %d differences" % (len(QUERIES), bad))
 sys.exit(1 if bad else 0)

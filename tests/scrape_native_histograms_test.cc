@@ -11,9 +11,11 @@
 #include "lib/scrape/scrape_loop.h"
 #include "tests/support/proto_payload.h"
 #include "tests/support/scrape_loop_target.h"
+#include "tests/support/storage_dump.h"
 #include "tests/support/test_http_server.h"
 #include "vigil/scrape.h"
 #include "vigil/storage.h"
+#include "vigil/tsdb.h"
 
 namespace vigil::scrape {
 namespace {
@@ -175,6 +177,30 @@ TEST_F(ScrapeNativeHistogramsTest, NativeHistogramsAreAppended) {
   EXPECT_EQ(c.floats[Pod("demo_requests_total", 2)], 32);
   // Each histogram counts as one sample.
   EXPECT_EQ(c.floats[Key("scrape_samples_scraped")], 3 + 3 * 7 + 3);
+}
+
+// The same scrape into the Head: the histograms are there to query.
+TEST_F(ScrapeNativeHistogramsTest, NativeHistogramsReachTheHead) {
+  tsdb::Head head;
+  config_ = vigil::testing::OneJobConfig(server_.address(),
+                                         "  scrape_native_histograms: true\n");
+  ScrapeLoop loop(vigil::testing::LoopTargetOf(config_), &head, 0, nullptr);
+  loop.ScrapeOnce(1000);
+  ASSERT_EQ(loop.status().health, TargetHealth::kUp)
+      << loop.status().last_error;
+  auto q = head.OpenQuerier(0, INT64_MAX);
+  ASSERT_TRUE(q.ok());
+  auto m =
+      Matcher::Create(MatchType::kEqual, "__name__", "demo_latency_seconds");
+  auto series = (*q)->Select({0, INT64_MAX}, {*m});
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 3u);
+  for (const auto& s : *series) {
+    auto it = s->Iterator();
+    ASSERT_TRUE(it->Next()) << s->labels().ToString();
+    ASSERT_NE(it->AtHistogram(), nullptr) << s->labels().ToString();
+    EXPECT_GT(it->AtHistogram()->count, 0);
+  }
 }
 
 TEST_F(ScrapeNativeHistogramsTest, AlwaysScrapeClassicHistograms) {

@@ -434,7 +434,7 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
   // chunk's header is a cache miss). The open chunk's samples are the last
   // before total_.
   size_t from = sealed_.size();
-  uint64_t index = total_ - static_cast<uint64_t>(head_.num_samples());
+  uint64_t index = total_ - static_cast<uint64_t>(OpenSamples());
   while (from > 0 && sealed_[from - 1]->max_t() >= mint) {
     --from;
     index -= static_cast<uint64_t>(sealed_[from]->num_samples());
