@@ -11,6 +11,10 @@ bench/query_data.py) and as a native histogram
 zero threshold of client_golang). The two describe the same observations,
 so `histogram_quantile` over either estimates the same distribution.
 
+Every step is made before the server listens: made on demand, a step of
+1000 series takes longer than a 1 s scrape timeout, and a scrape that
+times out would still have used up its step.
+
 A client (told apart by its User-Agent) gets step 0 on its first scrape,
 step 1 on its second, and so on; past the last step it gets the last one
 again (same timestamps: duplicates a server ignores). /progress answers
@@ -140,15 +144,25 @@ def family(name, help_text, metrics):
 
 
 class History:
-    """The steps' payloads, made as the fastest client first asks."""
+    """Every step's payload, made up front."""
 
     def __init__(self, series, steps, step_s, end_s):
         rng = random.Random(20261207)
-        self.series = [Series(j, rng) for j in range(series)]
+        all_series = [Series(j, rng) for j in range(series)]
         self.steps = steps
-        self.first_ms = (end_s - (steps - 1) * step_s) * 1000
-        self.step_ms = step_s * 1000
+        first_ms = (end_s - (steps - 1) * step_s) * 1000
         self.payloads = []
+        for k in range(steps):
+            ts = first_ms + k * step_s * 1000
+            for s in all_series:
+                s.observe()
+            self.payloads.append(
+                family('request_duration_seconds',
+                       'Request latency (classic buckets).',
+                       [s.classic_metric(ts) for s in all_series]) +
+                family('request_duration_native_seconds',
+                       'Request latency (native buckets).',
+                       [s.native_metric(ts) for s in all_series]))
         self.next = {}
         self.lock = threading.Lock()
 
@@ -156,19 +170,7 @@ class History:
         with self.lock:
             scrapes = self.next.get(client, 0)
             self.next[client] = scrapes + 1
-            step = min(scrapes, self.steps - 1)
-            while len(self.payloads) <= step:
-                ts = self.first_ms + len(self.payloads) * self.step_ms
-                for s in self.series:
-                    s.observe()
-                self.payloads.append(
-                    family('request_duration_seconds',
-                           'Request latency (classic buckets).',
-                           [s.classic_metric(ts) for s in self.series]) +
-                    family('request_duration_native_seconds',
-                           'Request latency (native buckets).',
-                           [s.native_metric(ts) for s in self.series]))
-            return self.payloads[step]
+        return self.payloads[min(scrapes, self.steps - 1)]
 
     def progress(self):
         with self.lock:

@@ -7,7 +7,8 @@
 # latencies as a classic histogram (12 buckets) and as the equivalent
 # native one (schema 3), in the protobuf exposition format, one 30 s step
 # per scrape at explicit timestamps: both servers scrape it every second
-# until each has all STEPS steps, so HOURS of history fill in minutes.
+# until each has all its steps, so MINUTES of history fill in about
+# MINUTES × 2 seconds.
 # Prometheus 2.42 runs with --enable-feature=native-histograms; vigil with
 # scrape_native_histograms. bench/query_compare.py then runs
 # bench/native_histogram_side_by_side.queries — histogram_quantile over
@@ -18,10 +19,17 @@
 # changed since 2.42, marked "~" in the query file).
 #
 # usage: bench/native_histogram_side_by_side.sh <build-dir> [series=1000]
-#                                               [hours=2] [rounds=7]
+#                                               [minutes=55] [rounds=7]
 #
-# Environment: PROMETHEUS (default: on PATH), RANGE (seconds, default
-# 7200, shortened to fit the data), RT=0 runs the measured phase at normal
+# Why not 2 hours: Prometheus 2.42 takes native histograms only from a
+# scrape (promtool backfills OpenMetrics text, which has none), its head
+# refuses samples more than an hour older than its newest (a scrape's own
+# `up` is stamped now) and samples far in its future. So the history is
+# at most 55 minutes, ending now, and range queries cover the last
+# MINUTES - 10 of it.
+#
+# Environment: PROMETHEUS (default: on PATH), RANGE (seconds, default: all
+# but the first 10 minutes of the data), RT=0 runs the measured phase at normal
 # priority (by default under `chrt -f 10` where allowed), KEEP_TMP=1 keeps
 # the temp dir (logs, both stores).
 set -Eeuo pipefail
@@ -32,7 +40,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 [[ $# -ge 1 && $# -le 4 ]] ||
-  die "usage: $0 <build-dir> [series=1000] [hours=2] [rounds=7]"
+  die "usage: $0 <build-dir> [series=1000] [minutes=55] [rounds=7]"
 BUILD=$(cd "$1" && pwd) || die "no build dir $1"
 VIGIL=$BUILD/exporter/vigil
 PROM=${PROMETHEUS:-$(command -v prometheus || true)}
@@ -42,12 +50,13 @@ for tool in curl python3; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
 SERIES=${2:-1000}
-HOURS=${3:-2}
+MINUTES=${3:-55}
 ROUNDS=${4:-7}
-RANGE=${RANGE:-7200}
+RANGE=${RANGE:-$(((MINUTES - 10) * 60))}
 STEP=30
 [[ $SERIES =~ ^[1-9][0-9]*$ ]] || die "series must be a positive integer"
-[[ $HOURS =~ ^[1-9][0-9]*$ ]] || die "hours must be a positive integer"
+[[ $MINUTES =~ ^[1-9][0-9]*$ ]] && ((MINUTES > 10 && MINUTES <= 55)) ||
+  die "minutes must be an integer from 11 to 55"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "rounds must be a positive integer"
 [[ $RANGE =~ ^[1-9][0-9]*$ ]] || die "RANGE must be a positive integer"
 
@@ -59,11 +68,10 @@ fi
 
 harness_start native-histograms
 
-# Ten minutes of history before the window, for the rate windows.
-STEPS=$(((HOURS * 3600 + 600) / STEP + 1))
-# The newest step lies in the past: neither server may see a sample from
-# its future, and instant queries at END see every series.
-LAST=$(($(date +%s) / STEP * STEP - 60))
+STEPS=$((MINUTES * 60 / STEP + 1))
+# The newest step is now (see above); each step's scrape comes a second
+# after the last, so the oldest stays within the hour.
+LAST=$(($(date +%s) / STEP * STEP))
 END=$((LAST - STEP / 2))
 ((RANGE <= STEPS * STEP - 600 - STEP)) ||
   RANGE=$(((STEPS * STEP - 600 - STEP) / STEP * STEP))
@@ -74,7 +82,9 @@ python3 "$HERE/native_histogram_payload.py" "$GEN_PORT" "$SERIES" "$STEPS" \
   "$STEP" "$LAST" >"$TMP/payload.log" 2>&1 &
 GEN_PID=$!
 PIDS+=("$GEN_PID")
-wait_http "http://127.0.0.1:$GEN_PORT/progress" "$GEN_PID" payload 30
+# It listens once every step is made (some seconds per hundred steps of
+# 1000 series).
+wait_http "http://127.0.0.1:$GEN_PORT/progress" "$GEN_PID" payload 1200
 
 # Prometheus 2.42 knows no scrape_native_histograms (its feature flag
 # turns native histograms on), so each server reads its own file.
