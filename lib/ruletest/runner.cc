@@ -26,7 +26,6 @@
 #include "lib/ruletest/diff.h"
 #include "lib/ruletest/expr_walk.h"
 #include "lib/ruletest/format.h"
-#include "lib/ruletest/storage.h"
 #include "lib/ruletest/test_file.h"
 #include "re2/re2.h"
 #include "vigil/promql/engine.h"
@@ -208,11 +207,12 @@ class GroupRunner {
         const int64_t t = mint_ + static_cast<int64_t>(i) * interval_;
         ++s.next;
         if (i < s.histograms.size() && s.histograms[i] != nullptr) {
-          auto ref = app->AppendHistogram(0, s.labels, t, *s.histograms[i]);
+          auto ref = app->AppendHistogram(s.ref, s.labels, t, *s.histograms[i]);
           if (!ref.ok()) {
             app->Rollback();
             return ref.status();
           }
+          s.ref = *ref;
           continue;
         }
         if (!v.has_value()) continue;
@@ -406,7 +406,9 @@ class GroupRunner {
   const int64_t interval_;
   const int64_t mint_;
 
-  RuleTestStorage store_;
+  // The Head, as promtool's test storage is a real TSDB: out-of-order and
+  // duplicate samples are refused, a series may hold floats and histograms.
+  tsdb::Head store_;
   std::unique_ptr<promql::Engine> engine_;
   std::vector<std::unique_ptr<rules::RuleGroup>> groups_;
   std::vector<LoadedSeries> series_;
