@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "client/metrics.pb.h"
 #include "google/protobuf/text_format.h"
@@ -71,149 +72,173 @@ uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
 
-void AppendFixed64(double d, std::string* out) {
-  uint64_t bits;
-  std::memcpy(&bits, &d, sizeof bits);
-  char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(bits >> (8 * i));
-  out->append(buf, 8);
+// Each message is encoded twice by the same code: once into a SizeWriter,
+// which only counts (a length prefix needs the length first), then into a
+// PtrWriter over memory of exactly that size. Measuring costs little next
+// to writing, and nothing is encoded into a scratch buffer to be copied.
+struct SizeWriter {
+  size_t n = 0;
+  void Byte(uint8_t) { ++n; }
+  void Varint(uint64_t v) { n += VarintSize(v); }
+  void Fixed64(double) { n += 8; }
+  void Bytes(std::string_view s) { n += s.size(); }
+};
+
+struct PtrWriter {
+  char* p;
+  void Byte(uint8_t b) { *p++ = static_cast<char>(b); }
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+  }
+  void Fixed64(double d) {
+    uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
+  }
+  void Bytes(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+};
+
+template <typename W>
+void Double(W& w, int field, double d) {
+  w.Byte(Tag(field, kFixed64));
+  w.Fixed64(d);
 }
 
-void AppendDouble(int field, double d, std::string* out) {
-  out->push_back(static_cast<char>(Tag(field, kFixed64)));
-  AppendFixed64(d, out);
+template <typename W>
+void Uint(W& w, int field, uint64_t v) {
+  w.Byte(Tag(field, kVarint));
+  w.Varint(v);
 }
 
-void AppendUint(int field, uint64_t v, std::string* out) {
-  out->push_back(static_cast<char>(Tag(field, kVarint)));
-  AppendVarint(v, out);
+// The tag and length of a length-delimited field.
+template <typename W>
+void Len(W& w, int field, size_t len) {
+  w.Byte(Tag(field, kLengthDelimited));
+  w.Varint(len);
 }
 
-void AppendBytes(int field, std::string_view s, std::string* out) {
-  out->push_back(static_cast<char>(Tag(field, kLengthDelimited)));
-  AppendVarint(s.size(), out);
-  out->append(s);
+template <typename W>
+void String(W& w, int field, std::string_view s) {
+  Len(w, field, s.size());
+  w.Bytes(s);
 }
 
-// A LabelPair field of a Metric; sizes are known, so no scratch buffer.
-void AppendLabelPair(std::string_view name, std::string_view value,
-                     std::string* out) {
-  const size_t len = 2 + VarintSize(name.size()) + name.size() +
-                     VarintSize(value.size()) + value.size();
-  out->push_back(
-      static_cast<char>(Tag(metric_field::kLabel, kLengthDelimited)));
-  AppendVarint(len, out);
-  AppendBytes(1, name, out);
-  AppendBytes(2, value, out);
+template <typename W>
+void LabelPair(W& w, std::string_view name, std::string_view value) {
+  Len(w, metric_field::kLabel,
+      2 + VarintSize(name.size()) + name.size() + VarintSize(value.size()) +
+          value.size());
+  String(w, 1, name);
+  String(w, 2, value);
 }
 
 // Counts that the integer form carries exactly: whole, non-negative and
 // small enough that their deltas fit an int64 without loss.
 constexpr double kMaxWholeCount = 9007199254740992.0;  // 2^53
 bool IsWholeCount(double c) {
-  return c >= 0 && c <= kMaxWholeCount && c == std::floor(c);
+  return c >= 0 && c <= kMaxWholeCount &&
+         static_cast<double>(static_cast<int64_t>(c)) == c;
 }
 
-bool HasWholeCounts(const FloatHistogram& h) {
-  if (!IsWholeCount(h.count) || !IsWholeCount(h.zero_count)) return false;
-  for (double b : h.positive_buckets) {
-    if (!IsWholeCount(b)) return false;
-  }
-  for (double b : h.negative_buckets) {
-    if (!IsWholeCount(b)) return false;
-  }
-  return true;
-}
+// One side's buckets in the integer form: whether they all fit it, and the
+// length of their packed deltas.
+struct Side {
+  bool whole = true;
+  size_t delta_bytes = 0;
+};
 
-void AppendSpans(int field, const std::vector<HistogramSpan>& spans,
-                 std::string* out) {
-  for (const HistogramSpan& s : spans) {
-    const uint64_t offset = ZigZag(s.offset);
-    out->push_back(static_cast<char>(Tag(field, kLengthDelimited)));
-    AppendVarint(2 + VarintSize(offset) + VarintSize(s.length), out);
-    AppendUint(1, offset, out);
-    AppendUint(2, s.length, out);
-  }
-}
-
-// Packed sint64 deltas between consecutive absolute counts.
-void AppendDeltas(int field, const std::vector<double>& buckets,
-                  std::string* out) {
-  if (buckets.empty()) return;
-  size_t len = 0;
+Side MeasureSide(const std::vector<double>& buckets) {
+  Side side;
   int64_t previous = 0;
   for (double b : buckets) {
-    const int64_t c = static_cast<int64_t>(b);
-    len += VarintSize(ZigZag(c - previous));
+    if (!IsWholeCount(b)) return Side{false, 0};
+    const auto c = static_cast<int64_t>(b);
+    side.delta_bytes += VarintSize(ZigZag(c - previous));
     previous = c;
   }
-  out->push_back(static_cast<char>(Tag(field, kLengthDelimited)));
-  AppendVarint(len, out);
-  previous = 0;
-  for (double b : buckets) {
-    const int64_t c = static_cast<int64_t>(b);
-    AppendVarint(ZigZag(c - previous), out);
-    previous = c;
+  return side;
+}
+
+template <typename W>
+void Spans(W& w, int field, const std::vector<HistogramSpan>& spans) {
+  for (const HistogramSpan& s : spans) {
+    const uint64_t offset = ZigZag(s.offset);
+    Len(w, field, 2 + VarintSize(offset) + VarintSize(s.length));
+    Uint(w, 1, offset);
+    Uint(w, 2, s.length);
+  }
+}
+
+// Packed sint64 deltas between consecutive absolute counts, `bytes` long.
+template <typename W>
+void Deltas(W& w, int field, const std::vector<double>& buckets, size_t bytes) {
+  if (buckets.empty()) return;
+  Len(w, field, bytes);
+  if constexpr (std::is_same_v<W, SizeWriter>) {
+    w.n += bytes;
+  } else {
+    int64_t previous = 0;
+    for (double b : buckets) {
+      const auto c = static_cast<int64_t>(b);
+      w.Varint(ZigZag(c - previous));
+      previous = c;
+    }
   }
 }
 
 // Packed doubles.
-void AppendCounts(int field, const std::vector<double>& buckets,
-                  std::string* out) {
+template <typename W>
+void Counts(W& w, int field, const std::vector<double>& buckets) {
   if (buckets.empty()) return;
-  out->push_back(static_cast<char>(Tag(field, kLengthDelimited)));
-  AppendVarint(8 * buckets.size(), out);
-  for (double b : buckets) AppendFixed64(b, out);
+  Len(w, field, 8 * buckets.size());
+  for (double b : buckets) w.Fixed64(b);
 }
 
-void AppendExponentialHistogram(const FloatHistogram& h, bool whole,
-                                std::string* out) {
-  if (whole)
-    AppendUint(histogram_field::kSampleCount, static_cast<uint64_t>(h.count),
-               out);
-  AppendDouble(histogram_field::kSampleSum, h.sum, out);
-  if (!whole) AppendDouble(histogram_field::kSampleCountFloat, h.count, out);
-  AppendUint(histogram_field::kSchema, ZigZag(h.schema), out);
-  AppendDouble(histogram_field::kZeroThreshold, h.zero_threshold, out);
+template <typename W>
+void ExponentialHistogram(W& w, const FloatHistogram& h, bool whole,
+                          const Side& negative, const Side& positive) {
+  namespace f = histogram_field;
+  if (whole) Uint(w, f::kSampleCount, static_cast<uint64_t>(h.count));
+  Double(w, f::kSampleSum, h.sum);
+  if (!whole) Double(w, f::kSampleCountFloat, h.count);
+  Uint(w, f::kSchema, ZigZag(h.schema));
+  Double(w, f::kZeroThreshold, h.zero_threshold);
   if (whole) {
-    AppendUint(histogram_field::kZeroCount, static_cast<uint64_t>(h.zero_count),
-               out);
+    Uint(w, f::kZeroCount, static_cast<uint64_t>(h.zero_count));
   } else {
-    AppendDouble(histogram_field::kZeroCountFloat, h.zero_count, out);
+    Double(w, f::kZeroCountFloat, h.zero_count);
   }
-  AppendSpans(histogram_field::kNegativeSpan, h.negative_spans, out);
+  Spans(w, f::kNegativeSpan, h.negative_spans);
   if (whole) {
-    AppendDeltas(histogram_field::kNegativeDelta, h.negative_buckets, out);
+    Deltas(w, f::kNegativeDelta, h.negative_buckets, negative.delta_bytes);
   } else {
-    AppendCounts(histogram_field::kNegativeCount, h.negative_buckets, out);
+    Counts(w, f::kNegativeCount, h.negative_buckets);
   }
   if (h.positive_spans.empty() && h.negative_spans.empty() &&
       h.zero_threshold == 0 && h.zero_count == 0) {
     // client_golang's no-op span: marks an empty histogram as native.
-    AppendSpans(histogram_field::kPositiveSpan, {HistogramSpan{0, 0}}, out);
+    static const std::vector<HistogramSpan> kNoOp = {{0, 0}};
+    Spans(w, f::kPositiveSpan, kNoOp);
   } else {
-    AppendSpans(histogram_field::kPositiveSpan, h.positive_spans, out);
+    Spans(w, f::kPositiveSpan, h.positive_spans);
   }
   if (whole) {
-    AppendDeltas(histogram_field::kPositiveDelta, h.positive_buckets, out);
+    Deltas(w, f::kPositiveDelta, h.positive_buckets, positive.delta_bytes);
   } else {
-    AppendCounts(histogram_field::kPositiveCount, h.positive_buckets, out);
+    Counts(w, f::kPositiveCount, h.positive_buckets);
   }
 }
 
-// Prometheus 3 (federate.go since #17215): a custom-bucket histogram as a
-// classic one, one bucket per custom bound with the cumulative count, the
-// +Inf bucket left to sample_count.
-void AppendCustomBucketsHistogram(const FloatHistogram& h, bool whole,
-                                  std::vector<double>* per_bound,
-                                  std::string* out) {
-  if (whole) {
-    AppendUint(histogram_field::kSampleCount, static_cast<uint64_t>(h.count),
-               out);
-  }
-  AppendDouble(histogram_field::kSampleSum, h.sum, out);
-  // Bucket i counts observations up to custom_values[i]; indices past the
-  // bounds are the +Inf bucket.
+// The count of each custom bucket (index i counts observations up to
+// custom_values[i]); indices past the bounds are the +Inf bucket, left out.
+void CountPerBound(const FloatHistogram& h, std::vector<double>* per_bound) {
   per_bound->assign(h.custom_values.size(), 0);
   int64_t index = 0;
   size_t b = 0;
@@ -226,24 +251,28 @@ void AppendCustomBucketsHistogram(const FloatHistogram& h, bool whole,
       }
     }
   }
+}
+
+// Prometheus 3 (federate.go since #17215): a custom-bucket histogram as a
+// classic one, one bucket per custom bound with the cumulative count, the
+// +Inf bucket left to sample_count.
+template <typename W>
+void CustomBucketsHistogram(W& w, const FloatHistogram& h, bool whole,
+                            const std::vector<double>& per_bound) {
+  namespace f = histogram_field;
+  namespace b = bucket_field;
+  if (whole) Uint(w, f::kSampleCount, static_cast<uint64_t>(h.count));
+  Double(w, f::kSampleSum, h.sum);
   double cumulative = 0;
   for (size_t i = 0; i < h.custom_values.size(); ++i) {
-    cumulative += (*per_bound)[i];
-    const size_t len =
-        whole ? 1 + VarintSize(static_cast<uint64_t>(cumulative)) + 9 : 18;
-    out->push_back(
-        static_cast<char>(Tag(histogram_field::kBucket, kLengthDelimited)));
-    AppendVarint(len, out);
-    if (whole) {
-      AppendUint(bucket_field::kCumulativeCount,
-                 static_cast<uint64_t>(cumulative), out);
-    }
-    AppendDouble(bucket_field::kUpperBound, h.custom_values[i], out);
-    if (!whole) {
-      AppendDouble(bucket_field::kCumulativeCountFloat, cumulative, out);
-    }
+    cumulative += per_bound[i];
+    const auto whole_cumulative = static_cast<uint64_t>(cumulative);
+    Len(w, f::kBucket, whole ? 1 + VarintSize(whole_cumulative) + 9 : 18);
+    if (whole) Uint(w, b::kCumulativeCount, whole_cumulative);
+    Double(w, b::kUpperBound, h.custom_values[i]);
+    if (!whole) Double(w, b::kCumulativeCountFloat, cumulative);
   }
-  if (!whole) AppendDouble(histogram_field::kSampleCountFloat, h.count, out);
+  if (!whole) Double(w, f::kSampleCountFloat, h.count);
 }
 
 enum class Kind { kFloat, kHistogram, kGaugeHistogram };
@@ -274,60 +303,97 @@ class FamilyEncoder {
 
   // The MetricFamily's own fields.
   static void AppendHeader(std::string_view name, Kind kind, std::string* out) {
-    AppendBytes(family_field::kName, name, out);
-    AppendUint(family_field::kType, TypeOf(kind), out);
+    SizeWriter size;
+    String(size, family_field::kName, name);
+    Uint(size, family_field::kType, TypeOf(kind));
+    const size_t at = out->size();
+    out->resize(at + size.n);
+    PtrWriter w{out->data() + at};
+    String(w, family_field::kName, name);
+    Uint(w, family_field::kType, TypeOf(kind));
   }
 
   // One `metric` field of the family, with its tag and length.
   void AppendMetric(const FederatedSample& s, std::string* out) {
-    metric_.clear();
-    EncodeMetric(s, &metric_);
-    out->push_back(
-        static_cast<char>(Tag(family_field::kMetric, kLengthDelimited)));
-    AppendVarint(metric_.size(), out);
-    out->append(metric_);
+    const size_t field = MetricFieldSize(s);
+    const size_t at = out->size();
+    out->resize(at + field);
+    PtrWriter w{out->data() + at};
+    Len(w, family_field::kMetric, metric_size_);
+    Metric(w, s);
   }
 
-  // What AppendMetric would add.
+  // What AppendMetric would add; prepares the sample for it.
   size_t MetricFieldSize(const FederatedSample& s) {
-    metric_.clear();
-    EncodeMetric(s, &metric_);
-    return 1 + VarintSize(metric_.size()) + metric_.size();
+    histogram_size_ = 0;
+    if (s.histogram != nullptr) {
+      const FloatHistogram& h = *s.histogram;
+      negative_ = MeasureSide(h.negative_buckets);
+      positive_ = MeasureSide(h.positive_buckets);
+      whole_ = negative_.whole && positive_.whole && IsWholeCount(h.count) &&
+               IsWholeCount(h.zero_count);
+      if (h.UsesCustomBuckets()) CountPerBound(h, &per_bound_);
+      SizeWriter size;
+      Histogram(size, h);
+      histogram_size_ = size.n;
+    }
+    SizeWriter size;
+    Metric(size, s);
+    metric_size_ = size.n;
+    return 1 + VarintSize(metric_size_) + metric_size_;
   }
 
  private:
-  void EncodeMetric(const FederatedSample& s, std::string* out) {
-    for (const Label& l : s.labels) {
+  template <typename W>
+  void Histogram(W& w, const FloatHistogram& h) {
+    if (h.UsesCustomBuckets()) {
+      CustomBucketsHistogram(w, h, whole_, per_bound_);
+    } else {
+      ExponentialHistogram(w, h, whole_, negative_, positive_);
+    }
+  }
+
+  template <typename W>
+  void Metric(W& w, const FederatedSample& s) {
+    const Labels& labels = s.labels;
+    for (const Label& l : labels) {
       // An empty value is an unset label, as everywhere in Prometheus.
       if (l.name == kMetricName || l.value.empty()) continue;
-      AppendLabelPair(l.name, l.value, out);
+      LabelPair(w, l.name, l.value);
     }
-    for (const Label& l : external_) {
-      if (s.labels.Get(l.name).empty()) AppendLabelPair(l.name, l.value, out);
+    // Both sorted by name: one walk finds the external labels the series
+    // lacks.
+    size_t j = 0;
+    for (const Label& e : external_) {
+      while (j < labels.size() && labels[j].name < e.name) ++j;
+      if (j < labels.size() && labels[j].name == e.name &&
+          !labels[j].value.empty()) {
+        continue;
+      }
+      LabelPair(w, e.name, e.value);
     }
     if (s.histogram == nullptr) {
-      out->push_back(
-          static_cast<char>(Tag(metric_field::kUntyped, kLengthDelimited)));
-      out->push_back(9);
-      AppendDouble(1, s.v, out);
+      Len(w, metric_field::kUntyped, 9);
+      Double(w, 1, s.v);
     }
-    AppendUint(metric_field::kTimestampMs, static_cast<uint64_t>(s.t), out);
+    Uint(w, metric_field::kTimestampMs, static_cast<uint64_t>(s.t));
     if (s.histogram != nullptr) {
-      const FloatHistogram& h = *s.histogram;
-      histogram_.clear();
-      if (h.UsesCustomBuckets()) {
-        AppendCustomBucketsHistogram(h, HasWholeCounts(h), &per_bound_,
-                                     &histogram_);
+      Len(w, metric_field::kHistogram, histogram_size_);
+      if constexpr (std::is_same_v<W, SizeWriter>) {
+        w.n += histogram_size_;  // measured already
       } else {
-        AppendExponentialHistogram(h, HasWholeCounts(h), &histogram_);
+        Histogram(w, *s.histogram);
       }
-      AppendBytes(metric_field::kHistogram, histogram_, out);
     }
   }
 
   std::span<const Label> external_;
-  std::string metric_;
-  std::string histogram_;
+  // The prepared sample's.
+  bool whole_ = false;
+  Side negative_;
+  Side positive_;
+  size_t histogram_size_ = 0;
+  size_t metric_size_ = 0;
   std::vector<double> per_bound_;
 };
 

@@ -60,7 +60,7 @@ inline constexpr size_t kFederateChunkBytes = 64 << 10;
 inline constexpr size_t kFederateFamilyBufferBytes = 1 << 20;
 
 // Length-delimited MetricFamily messages (expfmt's FmtProtoDelim).
-// Samples without a metric name are skipped.
+// Samples without a metric name are skipped. `external` is sorted by name.
 void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
                            std::span<const Label> external,
                            const FederateSink& write);
