@@ -16,8 +16,8 @@
 // histogram first. A histogram whose counts are all whole numbers (what
 // every scraped integer histogram is) is written here in the integer form
 // instead — sample_count, zero_count and delta-encoded bucket counts — which
-// carries the same values exactly, keeps the receiver on integer chunks, and
-// is the only form Prometheus before 2.44 ingests. An empty histogram with
+// carries the same values exactly and keeps the receiver on integer chunks,
+// as if it had scraped the source itself. An empty histogram with
 // no zero bucket gets a no-op span, as client_golang writes it, so that
 // receivers do not read it as a classic histogram. Internal to the API.
 #ifndef VIGIL_LIB_API_FEDERATE_PROTOBUF_H_
