@@ -200,6 +200,26 @@ TEST(FederateProtobufTest, FloatHistogramWithAbsoluteCounts) {
   EXPECT_TRUE(read[0].h->Equals(h)) << read[0].h->String();
 }
 
+TEST(FederateProtobufTest, NegativeCountsOfAGaugeHistogramGoAsFloats) {
+  // What `-1 * h` gives: a gauge histogram with negative counts, which the
+  // integer form (unsigned counts) cannot carry.
+  FloatHistogram h = IntegerHistogram();
+  h.Mul(-1);
+  ASSERT_EQ(h.counter_reset_hint, CounterResetHint::kGauge);
+  const std::string body = Encode({FederatedSample(
+      Labels::FromStrings({"__name__", "neg"}), 5, 0, Share(h))});
+  std::vector<pb::MetricFamily> fams = Families(body);
+  ASSERT_EQ(fams.size(), 1u);
+  EXPECT_EQ(fams[0].type(), pb::GAUGE_HISTOGRAM);
+  const pb::Histogram& ph = fams[0].metric(0).histogram();
+  EXPECT_EQ(ph.sample_count_float(), -18);
+  EXPECT_EQ(ph.zero_count_float(), -2);
+  EXPECT_EQ(std::vector<double>(ph.positive_count().begin(),
+                                ph.positive_count().end()),
+            (std::vector<double>{-4, -1, -5}));
+  EXPECT_EQ(ph.positive_delta_size(), 0);
+}
+
 TEST(FederateProtobufTest, EmptyHistogramStaysNative) {
   FloatHistogram h;
   h.schema = 3;
