@@ -29,20 +29,8 @@ fail() {
 
 steps=20
 step_ms=15000
-now_ms=$(($(date +%s) * 1000))
-# Whole steps, ending a minute ago: inside both heads' appendable window.
-t0=$(((now_ms - 60000 - steps * step_ms) / step_ms * step_ms))
-mkdir "$work/payloads"
-for k in $(seq 0 $((steps - 1))); do
-  "$gen" --step "$k" --pods 4 --timestamp-ms $((t0 + k * step_ms)) \
-    >"$work/payloads/step-$k.bin"
-done
+serve_proto_payloads "$gen" "$steps" "$step_ms"
 eval_s=$(((t0 + (steps - 1) * step_ms) / 1000))
-
-python3 "$here/support/proto_payload_server.py" "$work/payloads" &
-pids+=($!)
-for _ in $(seq 1 600); do [ -s "$work/payloads/port" ] && break; sleep 0.05; done
-target="127.0.0.1:$(cat "$work/payloads/port")"
 
 cat >"$work/vigil.yml" <<YAML
 global: {scrape_interval: 1s, scrape_timeout: 900ms}

@@ -1,20 +1,25 @@
 // GET /federate: Prometheus's federation endpoint (web/federate.go), so a
 // Prometheus scraping vigil with honor_labels stores vigil's series as they
 // are. For every series that one of the match[] selectors selects, the
-// newest sample of the last lookback window is written in the text format
-// with its timestamp; stale series are left out (the format has no
-// staleness marker), and so are series without a name and series whose
-// newest sample is a native histogram (Prometheus serves those only in
-// the protobuf format, which vigil does not write). Families are
-// untyped and sorted by name; the external labels, and instance="" when
-// they lack one, are added to series that do not carry them.
+// newest sample of the last lookback window is written with its timestamp,
+// in the format the Accept header negotiates (federate_format.h): the
+// protobuf MetricFamily stream (federate_protobuf.h), which carries native
+// histograms, or the text format, which leaves out series whose newest
+// sample is a native histogram. Stale series are left out (the formats have
+// no staleness marker), and so are series without a name. Families are
+// sorted by name; the external labels, and instance="" when they lack one,
+// are added to series that do not carry them. The answer is streamed.
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/api/federate_format.h"
+#include "lib/api/federate_protobuf.h"
 #include "lib/api/go_http_error.h"
 #include "lib/api/handlers.h"
 #include "lib/model/absl_compat.h"
@@ -26,13 +31,7 @@ namespace vigil::api {
 
 namespace {
 
-struct Latest {
-  Labels labels;
-  int64_t t;
-  double v;
-};
-
-void WriteSample(const Latest& s, const std::vector<Label>& external,
+void WriteSample(const FederatedSample& s, std::span<const Label> external,
                  std::string_view name, std::string* out) {
   out->append(name);
   bool first = true;
@@ -58,6 +57,28 @@ void WriteSample(const Latest& s, const std::vector<Label>& external,
   absl::StrAppend(out, " ", s.t, "\n");
 }
 
+// The text format 0.0.4: an untyped family per name, floats only.
+void WriteFederateText(std::span<const FederatedSample* const> samples,
+                       std::span<const Label> external,
+                       const FederateSink& write) {
+  std::string out;
+  std::string_view family;
+  for (const FederatedSample* s : samples) {
+    const std::string_view name = s->labels.MetricName();
+    if (name.empty()) continue;  // nameless: Prometheus logs and skips it
+    if (name != family) {
+      absl::StrAppend(&out, "# TYPE ", ToAbsl(name), " untyped\n");
+      family = name;
+    }
+    WriteSample(*s, external, name, &out);
+    if (out.size() >= kFederateChunkBytes) {
+      write(out);
+      out.clear();
+    }
+  }
+  if (!out.empty()) write(out);
+}
+
 }  // namespace
 
 HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
@@ -79,13 +100,16 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
     selectors.push_back(*std::move(m));
   }
 
+  const FederateFormat format = NegotiateFederateFormat(req.Header("Accept"));
+  const bool histograms = CarriesNativeHistograms(format);
+
   const int64_t maxt = ctx.NowMs();
   const int64_t mint = maxt - ctx.engine_options.lookback_delta_ms;
   absl::StatusOr<std::unique_ptr<Querier>> q =
       ctx.deps.storage->OpenQuerier(mint, maxt);
   if (!q.ok()) return GoHttpError(500, std::string(q.status().message()));
   // The selectors' union, each series once (storage.NewMergeSeriesSet).
-  std::map<std::string, Latest> by_labels;
+  std::map<std::string, FederatedSample> by_labels;
   for (const Matchers& m : selectors) {
     auto set = (*q)->Select({mint, maxt}, m);
     if (!set.ok()) return GoHttpError(500, std::string(set.status().message()));
@@ -94,27 +118,35 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
       if (by_labels.contains(key)) continue;
       std::unique_ptr<SampleIterator> it = s->Iterator();
       bool found = false;
-      bool histogram = false;
       Sample last;
+      HistogramPtr histogram;
       while (it->Next()) {
         const Sample& at = it->At();
         if (at.t > maxt) break;
         if (at.t >= mint) {
           last = at;
-          histogram = it->AtHistogram() != nullptr;
+          histogram = it->AtHistogram();
           found = true;
         }
       }
-      if (!found || histogram || IsStaleNaN(last.v)) continue;
-      by_labels.emplace(std::move(key), Latest{s->labels(), last.t, last.v});
+      if (!found) continue;
+      if (histogram != nullptr) {
+        // Prometheus skips what the text format cannot carry.
+        if (!histograms || IsStaleNaN(histogram->sum)) continue;
+      } else if (IsStaleNaN(last.v)) {
+        continue;
+      }
+      by_labels.emplace(
+          std::move(key),
+          FederatedSample(s->labels(), last.t, last.v, std::move(histogram)));
     }
   }
-  std::vector<const Latest*> vec;
+  std::vector<const FederatedSample*> vec;
   vec.reserve(by_labels.size());
-  for (const auto& [key, latest] : by_labels) vec.push_back(&latest);
+  for (const auto& [key, sample] : by_labels) vec.push_back(&sample);
   // By name, then as the merged set had them (by labels).
   std::stable_sort(vec.begin(), vec.end(),
-                   [](const Latest* a, const Latest* b) {
+                   [](const FederatedSample* a, const FederatedSample* b) {
                      return a->labels.MetricName() < b->labels.MetricName();
                    });
 
@@ -130,17 +162,29 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
   }
 
   HttpResponse resp;
-  resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  std::string_view family;
-  for (const Latest* s : vec) {
-    const std::string_view name = s->labels.MetricName();
-    if (name.empty()) continue;  // nameless: Prometheus logs and skips it
-    if (name != family) {
-      absl::StrAppend(&resp.body, "# TYPE ", ToAbsl(name), " untyped\n");
-      family = name;
+  resp.content_type = std::string(FederateContentType(format));
+  // Prometheus serves /federate behind its gzip CompressionHandler.
+  resp.compressible = true;
+  // Owned by the body writer, which runs after this handler returns.
+  auto owned = std::make_shared<std::map<std::string, FederatedSample>>(
+      std::move(by_labels));
+  resp.write_body = [owned, vec = std::move(vec),
+                     external = std::move(external),
+                     format](const FederateSink& write) {
+    switch (format) {
+      case FederateFormat::kProtoDelimited:
+        WriteFederateProtobuf(vec, external, write);
+        break;
+      case FederateFormat::kProtoText:
+      case FederateFormat::kProtoCompact:
+        WriteFederateProtobufText(
+            vec, external, format == FederateFormat::kProtoCompact, write);
+        break;
+      case FederateFormat::kText:
+        WriteFederateText(vec, external, write);
+        break;
     }
-    WriteSample(*s, external, name, &resp.body);
-  }
+  };
   return resp;
 }
 

@@ -42,3 +42,23 @@ wait_http() {
   echo "timed out waiting for $1" >&2
   return 1
 }
+
+# serve_proto_payloads GEN STEPS STEP_MS: STEPS protobuf payloads from
+# proto_payload_gen GEN (4 pods), in whole steps of STEP_MS ending a minute
+# ago (inside a Prometheus head's appendable window), served by
+# proto_payload_server.py (each scraper gets the next step at each scrape).
+# Sets t0 (the first step's timestamp, ms) and target (host:port).
+serve_proto_payloads() {
+  local gen=$1 steps=$2 step_ms=$3 now_ms k
+  now_ms=$(($(date +%s) * 1000))
+  t0=$(((now_ms - 60000 - steps * step_ms) / step_ms * step_ms))
+  mkdir "$work/payloads"
+  for k in $(seq 0 $((steps - 1))); do
+    "$gen" --step "$k" --pods 4 --timestamp-ms $((t0 + k * step_ms)) \
+      >"$work/payloads/step-$k.bin"
+  done
+  python3 "$(dirname "${BASH_SOURCE[0]}")/proto_payload_server.py" "$work/payloads" &
+  pids+=($!)
+  for _ in $(seq 1 600); do [ -s "$work/payloads/port" ] && break; sleep 0.05; done
+  target="127.0.0.1:$(cat "$work/payloads/port")"
+}
