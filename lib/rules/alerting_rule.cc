@@ -138,6 +138,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
       it->second.alert = std::move(a);
     } else {
       active_.insert_or_assign(f.hash, Instance(std::move(a)));
+      sorted_valid_ = false;
     }
   }
 
@@ -182,9 +183,11 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
     }
   }
   for (uint64_t h : to_delete_) active_.erase(h);
+  if (!to_delete_.empty()) sorted_valid_ = false;
 
   if (ctx.limit > 0 && active_or_pending > ctx.limit) {
     active_.clear();
+    sorted_valid_ = false;
     PublishSnapshot();
     return absl::ResourceExhaustedError(
         absl::StrCat("exceeded limit of ", ctx.limit, " with ",
@@ -219,11 +222,22 @@ const Labels& AlertingRule::ForStateSeries(Instance& in) const {
 }
 
 void AlertingRule::PublishSnapshot() {
+  // Sorting by labels at every evaluation cost more than the rest of the
+  // alert state machine; the order changes only with the set of alerts.
+  if (!sorted_valid_) {
+    std::vector<std::pair<const Labels*, uint64_t>> by_labels;
+    by_labels.reserve(active_.size());
+    for (const auto& [h, in] : active_)
+      by_labels.emplace_back(&in.alert.labels, h);
+    std::sort(by_labels.begin(), by_labels.end(),
+              [](const auto& x, const auto& y) { return *x.first < *y.first; });
+    sorted_.clear();
+    for (const auto& [labels, h] : by_labels) sorted_.push_back(h);
+    sorted_valid_ = true;
+  }
   std::vector<Alert> snapshot;
-  snapshot.reserve(active_.size());
-  for (const auto& [h, in] : active_) snapshot.push_back(in.alert);
-  std::sort(snapshot.begin(), snapshot.end(),
-            [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
+  snapshot.reserve(sorted_.size());
+  for (uint64_t h : sorted_) snapshot.push_back(active_.at(h).alert);
   std::lock_guard lock(mu_);
   alerts_snapshot_ = std::move(snapshot);
 }
@@ -348,6 +362,7 @@ int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
   // A clock that went backwards counts as no downtime.
   const int64_t downtime = std::max<int64_t>(0, now_ms - down_at_ms);
   active_.clear();
+  sorted_valid_ = false;
   int kept = 0;
   for (Alert a : saved) {
     if (a.state == AlertState::kInactive) {
@@ -389,6 +404,7 @@ int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
 void AlertingRule::CopyStateFrom(const AlertingRule& old) {
   // The alerts only: the series labels are rebuilt from this rule's spec.
   active_.clear();
+  sorted_valid_ = false;
   for (const auto& [h, in] : old.active_)
     active_.emplace(h, Instance(in.alert));
   restored_from_file_ = old.restored_from_file_;

@@ -95,6 +95,10 @@ class AlertingRule : public RuleImpl {
   std::vector<Found> found_;
   absl::flat_hash_set<uint64_t> current_;
   std::vector<uint64_t> to_delete_;
+  // The keys of active_ in the order of the alerts' labels, for the
+  // snapshot; invalid once an alert is added or removed.
+  std::vector<uint64_t> sorted_;
+  bool sorted_valid_ = false;
   // The state file spoke for this rule; ALERTS_FOR_STATE is not consulted.
   bool restored_from_file_ = false;
 };
