@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/noting_appendable.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rule_file.h"
 #include "vigil/tsdb.h"
@@ -193,37 +194,6 @@ TEST_F(RulesTest, RecordingRulesFeedLaterRulesAndGoStale) {
 }
 
 // Passes appends on to the head, noting the ref each came with.
-class RefNotingAppendable : public Appendable {
- public:
-  explicit RefNotingAppendable(Appendable* next) : next_(next) {}
-  std::unique_ptr<Appender> NewAppender() override {
-    return std::make_unique<Noting>(next_->NewAppender(), &refs_);
-  }
-  // (ref given, ref returned) per append, in order.
-  std::vector<std::pair<SeriesRef, SeriesRef>> refs_;
-
- private:
-  class Noting : public Appender {
-   public:
-    Noting(std::unique_ptr<Appender> next,
-           std::vector<std::pair<SeriesRef, SeriesRef>>* refs)
-        : next_(std::move(next)), refs_(refs) {}
-    absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
-                                     int64_t t, double v) override {
-      auto got = next_->Append(ref, labels, t, v);
-      refs_->push_back({ref, got.ok() ? *got : 0});
-      return got;
-    }
-    absl::Status Commit() override { return next_->Commit(); }
-    void Rollback() override { next_->Rollback(); }
-
-   private:
-    std::unique_ptr<Appender> next_;
-    std::vector<std::pair<SeriesRef, SeriesRef>>* refs_;
-  };
-  Appendable* next_;
-};
-
 TEST_F(RulesTest, RecordedSeriesAreAppendedByRefAfterTheFirstEvaluation) {
   LoadPrivilegedPod(3 * kMin);
   auto specs = ParseRuleFile(R"(groups:
@@ -234,7 +204,7 @@ TEST_F(RulesTest, RecordedSeriesAreAppendedByRefAfterTheFirstEvaluation) {
 )",
                              "test.yml");
   ASSERT_TRUE(specs.ok()) << specs.status();
-  RefNotingAppendable noting(&head_);
+  testing::NotingAppendable noting(&head_);
   GroupOptions o;
   o.storage = &head_;
   o.appendable = &noting;
@@ -244,18 +214,20 @@ TEST_F(RulesTest, RecordedSeriesAreAppendedByRefAfterTheFirstEvaluation) {
   (*group)->SetRestored();
 
   (*group)->Eval(1 * kMin);
-  ASSERT_EQ(noting.refs_.size(), 1u);
-  EXPECT_EQ(noting.refs_[0].first, 0u);  // unknown yet: looked up by labels
-  const SeriesRef ref = noting.refs_[0].second;
+  ASSERT_EQ(noting.noted.size(), 1u);
+  EXPECT_EQ(noting.noted[0].given, 0u);  // unknown yet: looked up by labels
+  const SeriesRef ref = noting.noted[0].returned;
   ASSERT_NE(ref, 0u);
 
   (*group)->Eval(2 * kMin);
-  ASSERT_EQ(noting.refs_.size(), 2u);
-  EXPECT_EQ(noting.refs_[1], std::make_pair(ref, ref));
+  ASSERT_EQ(noting.noted.size(), 2u);
+  EXPECT_EQ(noting.noted[1].given, ref);
+  EXPECT_EQ(noting.noted[1].returned, ref);
   // The stale marker for the vanished series goes by ref too.
   (*group)->Eval(9 * kMin);
-  ASSERT_EQ(noting.refs_.size(), 3u);
-  EXPECT_EQ(noting.refs_[2], std::make_pair(ref, ref));
+  ASSERT_EQ(noting.noted.size(), 3u);
+  EXPECT_EQ(noting.noted[2].given, ref);
+  EXPECT_EQ(noting.noted[2].returned, ref);
 
   auto at2 = Query("pod:running:sum", 2 * kMin);
   ASSERT_EQ(at2.size(), 1u);

@@ -57,7 +57,7 @@ void Timeline::FlushBuffered(
   buffered_.clear();
 }
 
-void Timeline::Apply(const Labels& labels) {
+size_t Timeline::Track(const Labels& labels) {
   const Key key{group_, labels.HashFor(AlertStateName(), false)};
   auto [it, inserted] = index_.try_emplace(key, tracked_.size());
   if (inserted) {
@@ -71,11 +71,22 @@ void Timeline::Apply(const Labels& labels) {
     t.instance.labels = b.Build();
     tracked_.push_back(std::move(t));
   }
-  Tracked& t = tracked_[it->second];
+  return it->second;
+}
+
+void Timeline::Apply(const Labels& labels) {
+  // The rules write each instance's ALERTS with the same label objects at
+  // every evaluation, whose full hash is cached: look that up first, and
+  // hash without alertstate only for a series not seen before.
+  auto [by_series, new_series] =
+      by_series_.try_emplace(Key{group_, labels.Hash()}, 0);
+  if (new_series) by_series->second = Track(labels);
+  const size_t idx = by_series->second;
+  Tracked& t = tracked_[idx];
   if (!t.open) {
     t.open = true;
     t.instance.episodes.push_back({ts_ms_, std::nullopt, std::nullopt});
-    open_[group_].push_back(it->second);
+    open_[group_].push_back(idx);
   }
   Episode& e = t.instance.episodes.back();
   if (!e.fired_ms && labels.Get(rules::kAlertStateLabel) ==
@@ -113,6 +124,7 @@ std::vector<AlertInstance> Timeline::Take() {
             });
   tracked_.clear();
   index_.clear();
+  by_series_.clear();
   return out;
 }
 

@@ -59,14 +59,18 @@ class Timeline {
 
   std::vector<std::pair<std::string, std::string>> groups_;  // name, file
   std::vector<Tracked> tracked_;
-  absl::flat_hash_map<Key, size_t> index_;
-  std::vector<std::vector<size_t>> open_;  // per group
+  absl::flat_hash_map<Key, size_t> index_;      // by labels without alertstate
+  absl::flat_hash_map<Key, size_t> by_series_;  // by ALERTS series' labels
+  std::vector<std::vector<size_t>> open_;       // per group
   struct Buffered {
     int64_t ts_ms;
     Labels labels;
   };
 
   void Apply(const Labels& labels);
+  // The index in tracked_ of the instance `labels` (an ALERTS series)
+  // belongs to, added if new.
+  size_t Track(const Labels& labels);
 
   size_t group_ = 0;
   int64_t ts_ms_ = 0;

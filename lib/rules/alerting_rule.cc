@@ -16,11 +16,12 @@ constexpr double kMaxActiveAtSeconds = 9.0e12;
 }  // namespace
 
 AlertingRule::AlertingRule(
-    RuleSpec spec, promql::ExprPtr expr,
+    RuleSpec spec, promql::ExprPtr expr, std::vector<Label> literal,
     std::vector<std::pair<std::string, AlertTemplate>> labels,
     std::vector<std::pair<std::string, AlertTemplate>> annotations)
     : spec_(std::move(spec)),
       expr_(std::move(expr)),
+      literal_labels_(std::move(literal)),
       label_templates_(std::move(labels)),
       annotation_templates_(std::move(annotations)) {}
 
@@ -37,8 +38,15 @@ absl::StatusOr<std::unique_ptr<AlertingRule>> AlertingRule::Create(
     }
     return std::make_pair(name, std::move(*t));
   };
+  std::vector<Label> literal;
   std::vector<std::pair<std::string, AlertTemplate>> labels, annotations;
   for (const Label& l : spec.labels) {
+    // Text without an action expands to itself (the template language's
+    // actions all start with "{{").
+    if (l.value.find("{{") == std::string::npos) {
+      literal.push_back(l);
+      continue;
+    }
     auto t = compile("label", l.name, l.value);
     if (!t.ok()) return t.status();
     labels.push_back(std::move(*t));
@@ -49,8 +57,20 @@ absl::StatusOr<std::unique_ptr<AlertingRule>> AlertingRule::Create(
     annotations.push_back(std::move(*t));
   }
   return std::unique_ptr<AlertingRule>(
-      new AlertingRule(std::move(spec), std::move(expr), std::move(labels),
-                       std::move(annotations)));
+      new AlertingRule(std::move(spec), std::move(expr), std::move(literal),
+                       std::move(labels), std::move(annotations)));
+}
+
+Labels AlertingRule::AlertLabels(const Labels& metric,
+                                 const AlertTemplateData& data) const {
+  LabelsBuilder lb(metric);
+  lb.Del(kMetricName);
+  for (const Label& l : literal_labels_) lb.Set(l.name, l.value);
+  for (const auto& [name, tmpl] : label_templates_) {
+    lb.Set(name, tmpl.Expand(data));
+  }
+  lb.Set(kAlertNameLabel, spec_.alert);
+  return lb.Build();
 }
 
 absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
@@ -68,50 +88,68 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
     return QueryVector(ctx, q, **parsed);
   };
 
-  // New alerts of this evaluation, keyed as active_ is.
-  absl::flat_hash_map<uint64_t, Alert> current;
+  // This evaluation's alerts, checked for duplicates before any state
+  // changes: a failing evaluation leaves the alerts as they were.
+  const bool derive = label_templates_.empty();
+  if (derive) derived_.BeginEval();
+  found_.clear();
+  current_.clear();
   for (const promql::VectorSample& s : *result) {
     data.labels = &s.metric;
     data.value = s.v;
-    LabelsBuilder lb(s.metric);
-    lb.Del(kMetricName);
-    for (const auto& [name, tmpl] : label_templates_) {
-      lb.Set(name, tmpl.Expand(data));
-    }
-    lb.Set(kAlertNameLabel, spec_.alert);
-    Alert a;
-    a.labels = lb.Build();
+    Found f;
+    f.labels = derive ? derived_.Get(s.metric,
+                                     [&](const Labels& metric) {
+                                       return AlertLabels(metric, data);
+                                     })
+                      : AlertLabels(s.metric, data);
+    f.hash = f.labels.Hash();
+    f.value = s.v;
     if (ctx.options->expand_annotations) {
       for (const auto& [name, tmpl] : annotation_templates_) {
-        a.annotations.push_back({name, tmpl.Expand(data)});
+        f.annotations.push_back({name, tmpl.Expand(data)});
       }
     }
-    a.active_at_ms = ts;
-    a.state = AlertState::kPending;
-    a.value = s.v;
-    if (!current.emplace(a.labels.Hash(), std::move(a)).second) {
+    if (!current_.insert(f.hash).second) {
       return absl::InvalidArgumentError(
           "vector contains metrics with the same labelset after applying "
           "alert labels");
     }
+    found_.push_back(std::move(f));
   }
 
-  for (auto& [h, a] : current) {
-    auto it = active_.find(h);
-    if (it != active_.end() && it->second.state != AlertState::kInactive) {
-      it->second.value = a.value;
-      it->second.annotations = std::move(a.annotations);
+  for (Found& f : found_) {
+    auto it = active_.find(f.hash);
+    if (it != active_.end() &&
+        it->second.alert.state != AlertState::kInactive) {
+      it->second.alert.value = f.value;
+      it->second.alert.annotations = std::move(f.annotations);
       continue;
     }
-    active_[h] = std::move(a);
+    Alert a;
+    a.labels = std::move(f.labels);
+    a.annotations = std::move(f.annotations);
+    a.active_at_ms = ts;
+    a.state = AlertState::kPending;
+    a.value = f.value;
+    // A resolved alert that comes back is a new one with the same labels,
+    // so the same series.
+    if (it != active_.end() && it->second.alert.labels == a.labels) {
+      it->second.alert = std::move(a);
+    } else {
+      active_.insert_or_assign(f.hash, Instance(std::move(a)));
+      sorted_valid_ = false;
+    }
   }
 
   promql::Vector out;
+  if (ctx.restored) out.reserve(2 * active_.size());
   int64_t active_or_pending = 0;
   const int64_t sample_t = ctx.query_ms();
-  std::vector<uint64_t> to_delete;
-  for (auto& [h, a] : active_) {
-    if (!current.contains(h)) {
+  to_delete_.clear();
+  for (auto& [h, in] : active_) {
+    Alert& a = in.alert;
+    if (!current_.contains(h)) {
       bool keep_firing = false;
       if (a.state == AlertState::kFiring && spec_.keep_firing_for_ms > 0) {
         if (a.keep_firing_since_ms == 0) a.keep_firing_since_ms = ts;
@@ -122,7 +160,7 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
       if (a.state == AlertState::kPending ||
           (a.resolved_at_ms != 0 &&
            ts - a.resolved_at_ms > kResolvedRetentionMs)) {
-        to_delete.push_back(h);
+        to_delete_.push_back(h);
       }
       if (a.state != AlertState::kInactive && !keep_firing) {
         a.state = AlertState::kInactive;
@@ -139,15 +177,17 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
       a.fired_at_ms = ts;
     }
     if (ctx.restored) {
-      out.push_back(StateSample(a, kAlertMetricName, sample_t, 1, true));
-      out.push_back(StateSample(a, kAlertForStateMetricName, sample_t,
-                                std::floor(a.active_at_ms / 1000.0), false));
+      out.emplace_back(AlertsSeries(in), sample_t, 1);
+      out.emplace_back(ForStateSeries(in), sample_t,
+                       std::floor(a.active_at_ms / 1000.0));
     }
   }
-  for (uint64_t h : to_delete) active_.erase(h);
+  for (uint64_t h : to_delete_) active_.erase(h);
+  if (!to_delete_.empty()) sorted_valid_ = false;
 
   if (ctx.limit > 0 && active_or_pending > ctx.limit) {
     active_.clear();
+    sorted_valid_ = false;
     PublishSnapshot();
     return absl::ResourceExhaustedError(
         absl::StrCat("exceeded limit of ", ctx.limit, " with ",
@@ -157,24 +197,47 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
   return out;
 }
 
-promql::VectorSample AlertingRule::StateSample(const Alert& a,
-                                               std::string_view metric,
-                                               int64_t t, double v,
-                                               bool with_state) const {
+Labels AlertingRule::StateSeries(const Alert& a, std::string_view metric,
+                                 bool with_state) const {
   LabelsBuilder b(spec_.labels);
   for (const Label& l : a.labels) b.Set(l.name, l.value);
   b.Set(kMetricName, metric);
   b.Set(kAlertNameLabel, spec_.alert);
   if (with_state) b.Set(kAlertStateLabel, AlertStateName(a.state));
-  return {b.Build(), t, v};
+  return b.Build();
+}
+
+const Labels& AlertingRule::AlertsSeries(Instance& in) const {
+  Labels& l = in.alerts_series[static_cast<size_t>(in.alert.state)];
+  if (l.empty()) l = StateSeries(in.alert, kAlertMetricName, true);
+  return l;
+}
+
+const Labels& AlertingRule::ForStateSeries(Instance& in) const {
+  if (in.for_state_series.empty()) {
+    in.for_state_series =
+        StateSeries(in.alert, kAlertForStateMetricName, false);
+  }
+  return in.for_state_series;
 }
 
 void AlertingRule::PublishSnapshot() {
+  // Sorting by labels at every evaluation cost more than the rest of the
+  // alert state machine; the order changes only with the set of alerts.
+  if (!sorted_valid_) {
+    std::vector<std::pair<const Labels*, uint64_t>> by_labels;
+    by_labels.reserve(active_.size());
+    for (const auto& [h, in] : active_)
+      by_labels.emplace_back(&in.alert.labels, h);
+    std::sort(by_labels.begin(), by_labels.end(),
+              [](const auto& x, const auto& y) { return *x.first < *y.first; });
+    sorted_.clear();
+    for (const auto& [labels, h] : by_labels) sorted_.push_back(h);
+    sorted_valid_ = true;
+  }
   std::vector<Alert> snapshot;
-  snapshot.reserve(active_.size());
-  for (const auto& [h, a] : active_) snapshot.push_back(a);
-  std::sort(snapshot.begin(), snapshot.end(),
-            [](const Alert& x, const Alert& y) { return x.labels < y.labels; });
+  snapshot.reserve(sorted_.size());
+  for (uint64_t h : sorted_) snapshot.push_back(active_.at(h).alert);
   std::lock_guard lock(mu_);
   alerts_snapshot_ = std::move(snapshot);
 }
@@ -183,7 +246,8 @@ std::vector<Alert> AlertingRule::AlertsToSend(int64_t ts_ms,
                                               int64_t resend_delay_ms,
                                               int64_t interval_ms) {
   std::vector<Alert> out;
-  for (auto& [h, a] : active_) {
+  for (auto& [h, in] : active_) {
+    Alert& a = in.alert;
     if (a.state == AlertState::kPending) continue;
     // Resolved since the last send, or due for a resend.
     bool due = a.resolved_at_ms > a.last_sent_at_ms ||
@@ -238,7 +302,8 @@ absl::Status AlertingRule::RestoreForState(const RuleEvalContext& ctx,
     b.Del(kMetricName);
     last_by_alert[b.Build().Hash()] = {s.t, s.v};
   }
-  for (auto& [h, a] : active_) {
+  for (auto& [h, in] : active_) {
+    Alert& a = in.alert;
     auto found = last_by_alert.find(a.labels.Hash());
     if (found == last_by_alert.end() && remote) {
       // Remote write adds the external labels an alert does not have.
@@ -297,6 +362,7 @@ int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
   // A clock that went backwards counts as no downtime.
   const int64_t downtime = std::max<int64_t>(0, now_ms - down_at_ms);
   active_.clear();
+  sorted_valid_ = false;
   int kept = 0;
   for (Alert a : saved) {
     if (a.state == AlertState::kInactive) {
@@ -326,7 +392,8 @@ int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
     // ALERTS_FOR_STATE, makes them pending for one evaluation and re-fires
     // them; the file knows they fired, so there is no gap and no new
     // fired_at (and a `for` under the grace period does not start over).
-    active_[a.labels.Hash()] = std::move(a);
+    const uint64_t h = a.labels.Hash();
+    active_.insert_or_assign(h, Instance(std::move(a)));
     ++kept;
   }
   restored_from_file_ = true;
@@ -335,7 +402,11 @@ int AlertingRule::RestoreSavedAlerts(const std::vector<Alert>& saved,
 }
 
 void AlertingRule::CopyStateFrom(const AlertingRule& old) {
-  active_ = old.active_;
+  // The alerts only: the series labels are rebuilt from this rule's spec.
+  active_.clear();
+  sorted_valid_ = false;
+  for (const auto& [h, in] : old.active_)
+    active_.emplace(h, Instance(in.alert));
   restored_from_file_ = old.restored_from_file_;
   PublishSnapshot();
 }

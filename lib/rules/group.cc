@@ -15,6 +15,14 @@ namespace {
 struct WrittenSeries {
   Labels labels;
   SeriesRef ref = 0;
+  uint64_t written = 0;  // the rule's last evaluation that wrote it
+};
+
+// Per rule, the series it wrote, by labels hash: those not written again
+// get a staleness marker (Prometheus's seriesInPreviousEval).
+struct PreviousSeries {
+  absl::flat_hash_map<uint64_t, WrittenSeries> series;
+  uint64_t evaluation = 0;
 };
 
 }  // namespace
@@ -23,9 +31,7 @@ struct RuleGroup::State {
   RuleGroupSpec spec;
   GroupOptions options;
   std::vector<std::unique_ptr<Rule>> rules;
-  // Per rule: the series it wrote last time, to mark the vanished ones
-  // stale (Prometheus's seriesInPreviousEval), by labels hash.
-  std::vector<absl::flat_hash_map<uint64_t, WrittenSeries>> previous_series;
+  std::vector<PreviousSeries> previous_series;
   std::atomic<bool> restored{false};
   std::atomic<int64_t> last_eval_ms{0};
   std::atomic<int64_t> last_eval_duration_us{0};
@@ -140,17 +146,20 @@ void RuleGroup::EvalRule(size_t i, int64_t ts_ms) {
   }
 
   auto app = s.options.appendable->NewAppender();
-  const auto& previous = s.previous_series[i];
-  absl::flat_hash_map<uint64_t, WrittenSeries> returned;
-  returned.reserve(vector->size());
+  // One map updated in place, not a new one per evaluation: the rules hand
+  // back the same label objects each time (lib/rules/derived_labels.h), so
+  // a series is found by a cached hash and compared by address.
+  PreviousSeries& previous = s.previous_series[i];
+  const uint64_t now = ++previous.evaluation;
+  previous.series.reserve(vector->size());
   for (promql::VectorSample& sample : *vector) {
-    const uint64_t h = sample.metric.Hash();
-    SeriesRef ref = 0;
-    // Equal hashes of unequal labels must not share a series.
-    if (auto it = previous.find(h);
-        it != previous.end() && it->second.labels == sample.metric) {
-      ref = it->second.ref;
-    }
+    auto [it, inserted] = previous.series.try_emplace(sample.metric.Hash());
+    WrittenSeries& w = it->second;
+    // Equal hashes of unequal labels must not share a series; the one
+    // written first in an evaluation keeps the entry.
+    const bool same = !inserted && w.labels == sample.metric;
+    const bool track = inserted || (w.written != now && !same);
+    SeriesRef ref = same ? w.ref : 0;
     // Out-of-order and duplicate samples are dropped and counted by the
     // store, as Prometheus only logs them.
     absl::StatusOr<SeriesRef> got =
@@ -158,17 +167,30 @@ void RuleGroup::EvalRule(size_t i, int64_t ts_ms) {
             ? app->AppendHistogram(ref, sample.metric, sample.t, *sample.h)
             : app->Append(ref, sample.metric, sample.t, sample.v);
     if (got.ok()) ref = *got;
-    // The result is not read again: its labels move, not copy.
-    returned.emplace(h, WrittenSeries{std::move(sample.metric), ref});
-  }
-  for (const auto& [h, written] : previous) {
-    if (!returned.contains(h)) {
-      (void)app->Append(written.ref, written.labels, ctx.query_ms(),
-                        StaleNaN());
+    if (track) {
+      if (!inserted) {
+        // A different series with this hash was written before: it is
+        // gone from this result, so it goes stale.
+        (void)app->Append(w.ref, w.labels, ctx.query_ms(), StaleNaN());
+      }
+      // The result is not read again: its labels move, not copy.
+      w.labels = std::move(sample.metric);
+    }
+    if (track || same) {
+      w.ref = ref;
+      w.written = now;
     }
   }
+  for (auto it = previous.series.begin(); it != previous.series.end();) {
+    if (it->second.written == now) {
+      ++it;
+      continue;
+    }
+    (void)app->Append(it->second.ref, it->second.labels, ctx.query_ms(),
+                      StaleNaN());
+    previous.series.erase(it++);
+  }
   (void)app->Commit();
-  s.previous_series[i] = std::move(returned);
 }
 
 int64_t RuleGroup::AlignedEvalTime(int64_t now_ms) const {

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace vigil::rules {
@@ -26,17 +25,23 @@ void SetLabel(std::vector<Label>& pairs, std::string_view name,
 
 }  // namespace
 
+Labels RecordingRule::OutputLabels(const Labels& metric) const {
+  // One copy of the pairs, not a builder's two (its copy, then Build's).
+  std::vector<Label> pairs(metric.begin(), metric.end());
+  SetLabel(pairs, kMetricName, spec_.record);
+  for (const Label& l : spec_.labels) SetLabel(pairs, l.name, l.value);
+  return Labels::FromVector(std::move(pairs));
+}
+
 absl::StatusOr<promql::Vector> RecordingRule::Eval(const RuleEvalContext& ctx) {
   auto vector = QueryVector(ctx, spec_.expr, *expr_);
   if (!vector.ok()) return vector.status();
-  absl::flat_hash_set<uint64_t> seen;
+  derived_.BeginEval();
+  seen_.clear();
   for (promql::VectorSample& s : *vector) {
-    // One copy of the pairs, not a builder's two (its copy, then Build's).
-    std::vector<Label> pairs(s.metric.begin(), s.metric.end());
-    SetLabel(pairs, kMetricName, spec_.record);
-    for (const Label& l : spec_.labels) SetLabel(pairs, l.name, l.value);
-    s.metric = Labels::FromVector(std::move(pairs));
-    if (!seen.insert(s.metric.Hash()).second) {
+    s.metric = derived_.Get(
+        s.metric, [this](const Labels& m) { return OutputLabels(m); });
+    if (!seen_.insert(s.metric.Hash()).second) {
       return absl::InvalidArgumentError(
           "vector contains metrics with the same labelset after applying rule "
           "labels");

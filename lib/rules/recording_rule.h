@@ -3,6 +3,8 @@
 #ifndef VIGIL_LIB_RULES_RECORDING_RULE_H_
 #define VIGIL_LIB_RULES_RECORDING_RULE_H_
 
+#include "absl/container/flat_hash_set.h"
+#include "lib/rules/derived_labels.h"
 #include "lib/rules/rule_impl.h"
 
 namespace vigil::rules {
@@ -16,8 +18,13 @@ class RecordingRule : public RuleImpl {
   absl::StatusOr<promql::Vector> Eval(const RuleEvalContext& ctx) override;
 
  private:
+  // The result series' labels renamed, the rule's labels applied.
+  Labels OutputLabels(const Labels& metric) const;
+
   RuleSpec spec_;
   promql::ExprPtr expr_;
+  DerivedLabels derived_;               // output labels by result series
+  absl::flat_hash_set<uint64_t> seen_;  // per evaluation, kept for its memory
 };
 
 }  // namespace vigil::rules
