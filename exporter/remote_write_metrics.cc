@@ -84,6 +84,47 @@ void AddRemoteWriteMetrics(const remote::WriteStats& stats,
     }
     out.push_back(std::move(f));
   }
+  // Native histogram samples (send_native_histograms), as Prometheus's
+  // prometheus_remote_storage_histograms_*.
+  family("vigil_remote_storage_histograms_total",
+         "Total number of histograms sent to remote storage.", kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_sent); });
+  family("vigil_remote_storage_histograms_failed_total",
+         "Total number of histograms which failed on send to remote storage, "
+         "non-recoverable errors.",
+         kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_failed); });
+  family("vigil_remote_storage_histograms_retried_total",
+         "Total number of histograms which failed on send to remote storage "
+         "but were retried because the send error was recoverable.",
+         kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_retried); });
+  {
+    MetricFamily f{"vigil_remote_storage_histograms_dropped_total",
+                   "Total number of histograms which were dropped before "
+                   "being sent via remote write: by write_relabel_configs, "
+                   "because the memory queue was full, or of an unknown "
+                   "series.",
+                   kCounter,
+                   {}};
+    for (const remote::QueueStats& q : stats.queues) {
+      for (auto [reason, v] :
+           {std::pair{"relabel", q.histograms_dropped_relabel},
+            std::pair{"queue_full", q.histograms_dropped_queue_full},
+            std::pair{"unknown_series", q.histograms_dropped_unknown_series}}) {
+        ClientMetric m;
+        m.label = QueueLabels(q);
+        m.label.push_back({"reason", reason});
+        m.counter.value = static_cast<double>(v);
+        f.metric.push_back(std::move(m));
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  family("vigil_remote_storage_histograms_pending",
+         "The number of histograms pending in the queues shards to be sent "
+         "to the remote storage.",
+         kGauge, [](Q q) { return static_cast<double>(q.histograms_pending); });
   family("vigil_remote_storage_metadata_total",
          "Total number of metadata entries sent to remote storage.", kCounter,
          [](Q q) { return static_cast<double>(q.metadata_sent); });
