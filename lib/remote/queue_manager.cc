@@ -382,7 +382,9 @@ void QueueManager::RunShard(size_t index, uint64_t generation) {
     if (generation_ != generation || abandon_ || shard.queue.empty()) break;
     const size_t take = std::min(shard.queue.size(), max_batch);
     batch.clear();
+    int64_t histograms = 0;
     for (size_t i = 0; i < take; ++i) {
+      histograms += shard.queue.front().h != nullptr;
       batch.push_back(std::move(shard.queue.front()));
       shard.queue.pop_front();
     }
@@ -395,8 +397,6 @@ void QueueManager::RunShard(size_t index, uint64_t generation) {
     SendBatch(batch);
     lock.lock();
     shards_[index]->sending = false;
-    int64_t histograms = 0;
-    for (const QueuedSample& qs : batch) histograms += qs.h != nullptr;
     pending_.fetch_sub(static_cast<int64_t>(batch.size()) - histograms,
                        std::memory_order_relaxed);
     histograms_pending_.fetch_sub(histograms, std::memory_order_relaxed);
