@@ -11,6 +11,7 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
+using remote::QueueStats;
 
 std::vector<ClientMetric::Label> QueueLabels(const remote::QueueStats& q) {
   return {{"remote_name", q.remote_name}, {"url", q.url}};
@@ -63,27 +64,57 @@ void AddRemoteWriteMetrics(const remote::WriteStats& stats,
          "Total number of samples which failed on send to remote storage but "
          "were retried because the send error was recoverable.",
          kCounter, [](Q q) { return static_cast<double>(q.samples_retried); });
-  {
-    MetricFamily f{"vigil_remote_storage_samples_dropped_total",
-                   "Total number of samples which were dropped before being "
-                   "sent via remote write: by write_relabel_configs, because "
-                   "the memory queue was full, or of an unknown series.",
-                   kCounter,
-                   {}};
-    for (const remote::QueueStats& q : stats.queues) {
-      for (auto [reason, v] :
-           {std::pair{"relabel", q.dropped_relabel},
-            std::pair{"queue_full", q.dropped_queue_full},
-            std::pair{"unknown_series", q.dropped_unknown_series}}) {
-        ClientMetric m;
-        m.label = QueueLabels(q);
-        m.label.push_back({"reason", reason});
-        m.counter.value = static_cast<double>(v);
-        f.metric.push_back(std::move(m));
-      }
-    }
-    out.push_back(std::move(f));
-  }
+  // Counts by reason: write_relabel_configs, a full memory queue, a ref
+  // never seen.
+  auto dropped =
+      [&](const char* name, const char* help, uint64_t QueueStats::*relabel,
+          uint64_t QueueStats::*queue_full, uint64_t QueueStats::*unknown) {
+        MetricFamily f{name, help, kCounter, {}};
+        for (const remote::QueueStats& q : stats.queues) {
+          for (auto [reason, v] : {std::pair{"relabel", q.*relabel},
+                                   std::pair{"queue_full", q.*queue_full},
+                                   std::pair{"unknown_series", q.*unknown}}) {
+            ClientMetric m;
+            m.label = QueueLabels(q);
+            m.label.push_back({"reason", reason});
+            m.counter.value = static_cast<double>(v);
+            f.metric.push_back(std::move(m));
+          }
+        }
+        out.push_back(std::move(f));
+      };
+  dropped("vigil_remote_storage_samples_dropped_total",
+          "Total number of samples which were dropped before being sent via "
+          "remote write: by write_relabel_configs, because the memory queue "
+          "was full, or of an unknown series.",
+          &QueueStats::dropped_relabel, &QueueStats::dropped_queue_full,
+          &QueueStats::dropped_unknown_series);
+  // Native histogram samples (send_native_histograms), as Prometheus's
+  // prometheus_remote_storage_histograms_*.
+  family("vigil_remote_storage_histograms_total",
+         "Total number of histograms sent to remote storage.", kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_sent); });
+  family("vigil_remote_storage_histograms_failed_total",
+         "Total number of histograms which failed on send to remote storage, "
+         "non-recoverable errors.",
+         kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_failed); });
+  family("vigil_remote_storage_histograms_retried_total",
+         "Total number of histograms which failed on send to remote storage "
+         "but were retried because the send error was recoverable.",
+         kCounter,
+         [](Q q) { return static_cast<double>(q.histograms_retried); });
+  dropped("vigil_remote_storage_histograms_dropped_total",
+          "Total number of histograms which were dropped before being sent "
+          "via remote write: by write_relabel_configs, because the memory "
+          "queue was full, or of an unknown series.",
+          &QueueStats::histograms_dropped_relabel,
+          &QueueStats::histograms_dropped_queue_full,
+          &QueueStats::histograms_dropped_unknown_series);
+  family("vigil_remote_storage_histograms_pending",
+         "The number of histograms pending in the queues shards to be sent "
+         "to the remote storage.",
+         kGauge, [](Q q) { return static_cast<double>(q.histograms_pending); });
   family("vigil_remote_storage_metadata_total",
          "Total number of metadata entries sent to remote storage.", kCounter,
          [](Q q) { return static_cast<double>(q.metadata_sent); });

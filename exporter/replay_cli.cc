@@ -344,6 +344,10 @@ class RemoteWriteSink : public replay::OutputSink {
   void Write(const Labels& labels, int64_t t_ms, double v) override {
     writer_.Append(labels, t_ms, v);
   }
+  void WriteHistogram(const Labels& labels, int64_t t_ms,
+                      const FloatHistogram& h) override {
+    writer_.AppendHistogram(labels, t_ms, h);
+  }
   absl::Status Flush() override { return writer_.Flush(); }
   const remote::BlockingWriter& writer() const { return writer_; }
 
@@ -351,10 +355,18 @@ class RemoteWriteSink : public replay::OutputSink {
   static remote::RemoteWriteConfig Config(const std::string& url) {
     remote::RemoteWriteConfig c;
     c.url = url;
+    // What the rules record goes out whole: their histograms too.
+    c.send_native_histograms = true;
     return c;
   }
   remote::BlockingWriter writer_;
 };
+
+// " and N histograms" when the rules recorded any.
+std::string HistogramsNote(const remote::BlockingWriter& w) {
+  if (w.histograms_sent() == 0) return "";
+  return absl::StrCat(" and ", w.histograms_sent(), " histograms");
+}
 
 }  // namespace
 
@@ -515,7 +527,8 @@ int RunReplay(int argc, char** argv) {
   if (!result.ok()) return BadInput(result.status().message());
   if (remote_sink) {
     std::cerr << "vigil replay: sent " << remote_sink->writer().samples_sent()
-              << " samples to " << *args->remote_write << " in "
+              << " samples" << HistogramsNote(remote_sink->writer()) << " to "
+              << *args->remote_write << " in "
               << remote_sink->writer().requests_sent() << " requests\n";
   }
   if (record) {

@@ -54,7 +54,10 @@ phase "ThreadSanitizer: the store's and remote write's tests (build-tsan/, clang
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target tsdb_test remote_write_test
+cmake --build build-tsan -j "$jobs" --target tsdb_test remote_write_test \
+  remote_write_histogram_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
+  --gtest_brief=1
 phase "done"

@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 #include "vigil/relabel.h"
 #include "vigil/scrape.h"
@@ -95,6 +96,10 @@ struct RemoteWriteConfig {
   std::vector<relabel::Config> write_relabel_configs;
   QueueConfig queue_config;
   MetadataConfig metadata_config;
+  // Native histogram samples are sent only with it (Prometheus 3.x's
+  // default is false, and so is vigil's); without it they are skipped,
+  // uncounted, as Prometheus's WAL watcher skips them.
+  bool send_native_histograms = false;
 };
 
 // Decodes a `remote_write` sequence (null: none) with Prometheus's defaults
@@ -132,6 +137,18 @@ struct QueueStats {
   uint64_t metadata_retried = 0;
   uint64_t metadata_bytes = 0;
   int64_t samples_pending = 0;  // queued, not yet sent
+  // The same for native histogram samples (send_native_histograms), as
+  // prometheus_remote_storage_histograms_*: histograms_total,
+  // histograms_failed_total, histograms_retried_total,
+  // histograms_dropped_total and histograms_pending. A batch holds both
+  // kinds; max_samples_per_send and capacity count both.
+  uint64_t histograms_sent = 0;
+  uint64_t histograms_failed = 0;
+  uint64_t histograms_retried = 0;
+  uint64_t histograms_dropped_relabel = 0;
+  uint64_t histograms_dropped_queue_full = 0;
+  uint64_t histograms_dropped_unknown_series = 0;
+  int64_t histograms_pending = 0;
   int64_t shards = 0;
   double shards_desired = 0;
   int64_t shards_min = 0;
@@ -262,10 +279,17 @@ class BlockingWriter {
   BlockingWriter& operator=(const BlockingWriter&) = delete;
 
   void Append(const Labels& labels, int64_t t_ms, double v);
+  // A native histogram sample, sent as a float histogram (what recording
+  // rules produce, in Prometheus too) with send_native_histograms, else
+  // dropped. A staleness marker Append()ed to a series whose last sample
+  // was a histogram goes as a stale histogram.
+  void AppendHistogram(const Labels& labels, int64_t t_ms,
+                       const FloatHistogram& h);
   size_t buffered() const;
   absl::Status Flush();
 
   uint64_t samples_sent() const;
+  uint64_t histograms_sent() const;
   uint64_t requests_sent() const;
 
   struct Impl;

@@ -146,6 +146,10 @@ class OutputSink {
  public:
   virtual ~OutputSink() = default;
   virtual void Write(const Labels& labels, int64_t t_ms, double v) = 0;
+  // A recording rule's native histogram result; a sink that takes none
+  // leaves it dropped.
+  virtual void WriteHistogram(const Labels& /*labels*/, int64_t /*t_ms*/,
+                              const FloatHistogram& /*h*/) {}
   // An error stops the replay with it.
   virtual absl::Status Flush() = 0;
 };

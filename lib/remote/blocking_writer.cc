@@ -22,21 +22,26 @@ struct BlockingWriter::Impl {
   struct Series {
     Labels labels;
     std::shared_ptr<const std::string> encoded;
+    // Its last sample was a histogram: a staleness marker ends it as a
+    // stale histogram, as Prometheus's head logs it.
+    bool histogram = false;
   };
   absl::flat_hash_map<uint64_t, std::vector<Series>> series;
   struct Pending {
     const std::string* labels;
     int64_t t;
     double v;
+    std::shared_ptr<const FloatHistogram> h = nullptr;  // null: a float
   };
   std::vector<Pending> pending;
   uint64_t samples_sent = 0;
+  uint64_t histograms_sent = 0;
   uint64_t requests_sent = 0;
 
-  const std::string* Encoded(const Labels& labels) {
+  Series& Find(const Labels& labels) {
     std::vector<Series>& bucket = series[labels.Hash()];
-    for (const Series& s : bucket) {
-      if (s.labels == labels) return s.encoded.get();
+    for (Series& s : bucket) {
+      if (s.labels == labels) return s;
     }
     Series s;
     s.labels = labels;
@@ -51,10 +56,10 @@ struct BlockingWriter::Impl {
       s.encoded = std::make_shared<const std::string>(EncodeLabels(*kept));
     }
     bucket.push_back(std::move(s));
-    return bucket.back().encoded.get();
+    return bucket.back();
   }
 
-  absl::Status Send(const std::string& body, size_t n) {
+  absl::Status Send(const std::string& body, size_t n, size_t nh) {
     const QueueConfig& q = config.queue_config;
     int64_t backoff = q.min_backoff_ms;
     std::string last;
@@ -63,6 +68,7 @@ struct BlockingWriter::Impl {
       ++requests_sent;
       if (r.status / 100 == 2) {
         samples_sent += n;
+        histograms_sent += nh;
         return absl::OkStatus();
       }
       last = r.status == 0 ? r.error
@@ -75,9 +81,12 @@ struct BlockingWriter::Impl {
       if (attempt + 1 < options.max_attempts) options.sleep_ms(sleep);
       backoff = std::min(sleep * 2, q.max_backoff_ms);
     }
-    return absl::UnavailableError(absl::StrCat("remote write to ", config.url,
-                                               " failed (", n,
-                                               " samples lost): ", last));
+    // Histograms are named only when there were some.
+    const std::string lost =
+        nh == 0 ? absl::StrCat(n, " samples")
+                : absl::StrCat(n, " samples and ", nh, " histograms");
+    return absl::UnavailableError(absl::StrCat(
+        "remote write to ", config.url, " failed (", lost, " lost): ", last));
   }
 };
 
@@ -99,8 +108,26 @@ BlockingWriter::BlockingWriter(RemoteWriteConfig config, Labels external_labels,
 BlockingWriter::~BlockingWriter() = default;
 
 void BlockingWriter::Append(const Labels& labels, int64_t t_ms, double v) {
-  const std::string* encoded = impl_->Encoded(labels);
-  if (encoded != nullptr) impl_->pending.push_back({encoded, t_ms, v});
+  Impl::Series& s = impl_->Find(labels);
+  if (s.histogram && IsStaleNaN(v)) {
+    if (!impl_->config.send_native_histograms || s.encoded == nullptr) return;
+    auto marker = std::make_shared<FloatHistogram>();
+    marker->sum = v;
+    impl_->pending.push_back({s.encoded.get(), t_ms, 0, std::move(marker)});
+    return;
+  }
+  s.histogram = false;
+  if (s.encoded != nullptr)
+    impl_->pending.push_back({s.encoded.get(), t_ms, v});
+}
+
+void BlockingWriter::AppendHistogram(const Labels& labels, int64_t t_ms,
+                                     const FloatHistogram& h) {
+  Impl::Series& s = impl_->Find(labels);
+  s.histogram = true;
+  if (!impl_->config.send_native_histograms || s.encoded == nullptr) return;
+  impl_->pending.push_back(
+      {s.encoded.get(), t_ms, 0, std::make_shared<const FloatHistogram>(h)});
 }
 
 size_t BlockingWriter::buffered() const { return impl_->pending.size(); }
@@ -120,14 +147,17 @@ absl::Status BlockingWriter::Flush() {
   while (done < p.size()) {
     const size_t n = std::min(per, p.size() - done);
     batch.clear();
+    size_t nh = 0;
     for (size_t i = done; i < done + n; ++i) {
-      batch.push_back({p[i].labels, p[i].t, p[i].v});
+      // What rules record is a float histogram, in Prometheus too.
+      batch.push_back({p[i].labels, p[i].t, p[i].v, p[i].h.get(), false});
+      nh += p[i].h != nullptr;
     }
     request.clear();
     EncodeWriteRequest(batch.data(), batch.size(), &request);
     Compress(request, &body);
     done += n;
-    status = impl_->Send(body, n);
+    status = impl_->Send(body, n - nh, nh);
     if (!status.ok()) break;
   }
   p.erase(p.begin(), p.begin() + static_cast<ptrdiff_t>(done));
@@ -135,6 +165,9 @@ absl::Status BlockingWriter::Flush() {
 }
 
 uint64_t BlockingWriter::samples_sent() const { return impl_->samples_sent; }
+uint64_t BlockingWriter::histograms_sent() const {
+  return impl_->histograms_sent;
+}
 uint64_t BlockingWriter::requests_sent() const { return impl_->requests_sent; }
 
 }  // namespace vigil::remote

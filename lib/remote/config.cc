@@ -166,13 +166,13 @@ absl::StatusOr<RemoteWriteConfig> DecodeOne(std::string_view file,
           {"url", "name", "remote_timeout", "headers", "basic_auth",
            "authorization", "tls_config", "write_relabel_configs",
            "queue_config", "metadata_config", "protobuf_message",
+           "send_native_histograms",
            // Accepted and not acted on: they change nothing for a remote
            // write 1.0 sender over libcurl.
            "follow_redirects", "enable_http2", "send_exemplars",
-           "send_native_histograms", "round_robin_dns", "oauth2", "sigv4",
-           "azuread", "google_iam", "proxy_url", "no_proxy",
-           "proxy_from_environment", "proxy_connect_header", "bearer_token",
-           "bearer_token_file"},
+           "round_robin_dns", "oauth2", "sigv4", "azuread", "google_iam",
+           "proxy_url", "no_proxy", "proxy_from_environment",
+           "proxy_connect_header", "bearer_token", "bearer_token_file"},
           "config.plain");
       !s.ok()) {
     return s;
@@ -189,7 +189,8 @@ absl::StatusOr<RemoteWriteConfig> DecodeOne(std::string_view file,
   yamlcfg::Fields f(file, node);
   f.String("url", c.url)
       .String("name", c.name)
-      .DurationMs("remote_timeout", c.remote_timeout_ms);
+      .DurationMs("remote_timeout", c.remote_timeout_ms)
+      .Bool("send_native_histograms", c.send_native_histograms);
   if (!f.status().ok()) return f.status();
   if (c.url.empty()) {
     return ErrorAt(file, node, "url for remote_write is empty");

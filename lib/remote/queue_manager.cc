@@ -127,9 +127,14 @@ void QueueManager::Stop() {
   // What the deadline left unsent is lost: counted, never silently.
   std::lock_guard lock(mu_);
   for (auto& s : shards_) {
-    samples_failed_.fetch_add(s->queue.size(), std::memory_order_relaxed);
-    pending_.fetch_sub(static_cast<int64_t>(s->queue.size()),
-                       std::memory_order_relaxed);
+    uint64_t histograms = 0;
+    for (const QueuedSample& qs : s->queue) histograms += qs.h != nullptr;
+    const uint64_t floats = s->queue.size() - histograms;
+    samples_failed_.fetch_add(floats, std::memory_order_relaxed);
+    histograms_failed_.fetch_add(histograms, std::memory_order_relaxed);
+    pending_.fetch_sub(static_cast<int64_t>(floats), std::memory_order_relaxed);
+    histograms_pending_.fetch_sub(static_cast<int64_t>(histograms),
+                                  std::memory_order_relaxed);
     s->queue.clear();
   }
 }
@@ -189,10 +194,64 @@ bool QueueManager::Append(const SeriesRef* refs, const Sample* samples,
 
 bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
                                 size_t n) {
+  const bool send_histograms = options_.config.send_native_histograms;
+  return EnqueueLocked(
+      refs, n, /*histograms=*/false,
+      [samples, send_histograms](size_t i, const CachedSeries* entry,
+                                 QueuedSample* qs) {
+        qs->t = samples[i].t;
+        qs->v = samples[i].v;
+        if (entry == nullptr || entry->last == LastKind::kFloat) return true;
+        if (!IsStaleNaN(samples[i].v)) {
+          entry->last = LastKind::kFloat;
+          return true;
+        }
+        // Prometheus's head logs a staleness marker that ends a histogram
+        // series as a stale histogram of the series' kind; it is sent as
+        // one, or not at all when histograms are not.
+        if (!send_histograms) return false;
+        qs->h = std::make_unique<QueuedHistogram>();
+        qs->h->h.sum = samples[i].v;
+        qs->h->integer = entry->last == LastKind::kIntegerHistogram;
+        return true;
+      });
+}
+
+bool QueueManager::AppendHistograms(const SeriesRef* refs, const int64_t* ts,
+                                    FloatHistogram* histograms, size_t n) {
+  const bool send = options_.config.send_native_histograms;
+  std::lock_guard cache_lock(cache_mu_);
+  return EnqueueLocked(
+      refs, n, /*histograms=*/true,
+      [ts, histograms, send](size_t i, const CachedSeries* entry,
+                             QueuedSample* qs) {
+        qs->t = ts[i];
+        if (entry == nullptr) return send;
+        FloatHistogram& h = histograms[i];
+        // A marker keeps the kind the series had.
+        const bool stale = IsStaleNaN(h.sum);
+        const bool integer = stale ? entry->last != LastKind::kFloatHistogram
+                                   : IsIntegerHistogram(h);
+        entry->last =
+            integer ? LastKind::kIntegerHistogram : LastKind::kFloatHistogram;
+        if (!send) return false;
+        qs->v = 0;
+        qs->h = std::make_unique<QueuedHistogram>();
+        qs->h->h = std::move(h);
+        qs->h->integer = integer;
+        return true;
+      });
+}
+
+template <typename Fill>
+bool QueueManager::EnqueueLocked(const SeriesRef* refs, size_t n,
+                                 bool histograms, const Fill& fill) {
   const size_t capacity =
       static_cast<size_t>(options_.config.queue_config.capacity);
   const size_t batch =
       static_cast<size_t>(options_.config.queue_config.max_samples_per_send);
+  std::atomic<uint64_t>& dropped_unknown =
+      histograms ? histograms_dropped_unknown_ : dropped_unknown_;
   std::unique_lock lock(mu_);
   uint64_t kept = 0;
   uint64_t dropped = 0;
@@ -200,29 +259,36 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
   int64_t highest = highest_received_ms_.load(std::memory_order_relaxed);
   const CachedSeries* found[kLookUpChunk];
   size_t chunk_end = 0;
+  QueuedSample qs;
   for (size_t i = 0; i < n; ++i) {
     if (i == chunk_end) {
       chunk_end = std::min(n, i + kLookUpChunk);
       LookUpLocked(refs + i, chunk_end - i, found);
     }
     const CachedSeries* entry = found[i % kLookUpChunk];
+    qs.h.reset();
+    if (!fill(i, entry, &qs)) continue;
     // Every sample that came in counts for the lag, kept or not.
-    highest = std::max(highest, samples[i].t);
+    highest = std::max(highest, qs.t);
     if (entry == nullptr) {
-      dropped_unknown_.fetch_add(1, std::memory_order_relaxed);
+      dropped_unknown.fetch_add(1, std::memory_order_relaxed);
       ++dropped;
       continue;
     }
+    const bool is_histogram = qs.h != nullptr;
     if (entry->labels == nullptr) {
-      dropped_relabel_.fetch_add(1, std::memory_order_relaxed);
+      (is_histogram ? histograms_dropped_relabel_ : dropped_relabel_)
+          .fetch_add(1, std::memory_order_relaxed);
       ++dropped;
       continue;
     }
+    std::atomic<uint64_t>& dropped_full =
+        is_histogram ? histograms_dropped_queue_full_ : dropped_queue_full_;
     while (true) {
       if (stopping_ || shards_.empty()) {
         // Not started or stopping: nothing will send it.
         if (!options_.block_when_full) {
-          dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
+          dropped_full.fetch_add(1, std::memory_order_relaxed);
         }
         if (options_.block_when_full) return false;
         break;
@@ -232,9 +298,11 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
         if (shard.queue.empty()) {
           shard.first_queued = std::chrono::steady_clock::now();
         }
-        shard.queue.push_back(
-            {entry->labels, refs[i], samples[i].t, samples[i].v});
-        pending_.fetch_add(1, std::memory_order_relaxed);
+        qs.labels = entry->labels;
+        qs.ref = refs[i];
+        shard.queue.push_back(std::move(qs));
+        (is_histogram ? histograms_pending_ : pending_)
+            .fetch_add(1, std::memory_order_relaxed);
         ++kept;
         // Woken after the loop, when its queue stops being empty (a shard
         // with nothing queued waits without a deadline, and must start the
@@ -246,7 +314,7 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
         break;
       }
       if (!options_.block_when_full) {
-        dropped_queue_full_.fetch_add(1, std::memory_order_relaxed);
+        dropped_full.fetch_add(1, std::memory_order_relaxed);
         LogThrottled(kLogFull,
                      absl::StrCat("Remote write queue full, dropping samples "
                                   "(memory mode: capacity ",
@@ -314,7 +382,9 @@ void QueueManager::RunShard(size_t index, uint64_t generation) {
     if (generation_ != generation || abandon_ || shard.queue.empty()) break;
     const size_t take = std::min(shard.queue.size(), max_batch);
     batch.clear();
+    int64_t histograms = 0;
     for (size_t i = 0; i < take; ++i) {
+      histograms += shard.queue.front().h != nullptr;
       batch.push_back(std::move(shard.queue.front()));
       shard.queue.pop_front();
     }
@@ -327,8 +397,9 @@ void QueueManager::RunShard(size_t index, uint64_t generation) {
     SendBatch(batch);
     lock.lock();
     shards_[index]->sending = false;
-    pending_.fetch_sub(static_cast<int64_t>(batch.size()),
+    pending_.fetch_sub(static_cast<int64_t>(batch.size()) - histograms,
                        std::memory_order_relaxed);
+    histograms_pending_.fetch_sub(histograms, std::memory_order_relaxed);
   }
   --live_threads_;
   stop_cv_.notify_all();
@@ -355,17 +426,24 @@ void QueueManager::SendWithBackoff(const std::vector<QueuedSample>& batch) {
   std::vector<EncodedSample> encoded;
   encoded.reserve(batch.size());
   int64_t highest = 0;
+  uint64_t nh = 0;
   for (const QueuedSample& s : batch) {
-    encoded.push_back({s.labels.get(), s.t, s.v});
+    if (s.h != nullptr) {
+      encoded.push_back({s.labels.get(), s.t, 0, &s.h->h, s.h->integer});
+      ++nh;
+    } else {
+      encoded.push_back({s.labels.get(), s.t, s.v});
+    }
     highest = std::max(highest, s.t);
   }
   std::string raw;
   EncodeWriteRequest(encoded.data(), encoded.size(), &raw);
   std::string body;
   Compress(raw, &body);
-  const uint64_t n = batch.size();
+  const uint64_t n = batch.size() - nh;
   std::string error;
-  switch (SendWithRetries(body, n, &samples_sent_, &samples_retried_, &error)) {
+  switch (SendWithRetries(body, n, &samples_sent_, &samples_retried_, &error,
+                          nh, &histograms_sent_, &histograms_retried_)) {
     case SendOutcome::kSent: {
       int64_t prev = highest_sent_ms_.load(std::memory_order_relaxed);
       while (prev < highest &&
@@ -375,20 +453,23 @@ void QueueManager::SendWithBackoff(const std::vector<QueuedSample>& batch) {
     }
     case SendOutcome::kRefused:
       samples_failed_.fetch_add(n, std::memory_order_relaxed);
+      histograms_failed_.fetch_add(nh, std::memory_order_relaxed);
       LogThrottled(kLogDrop,
                    absl::StrCat("Remote write to ", options_.config.url,
-                                " failed, dropping ", n,
-                                " samples (not retryable): ", error));
+                                " failed, dropping ", n, " samples and ", nh,
+                                " histograms (not retryable): ", error));
       return;
     case SendOutcome::kAbandoned:
       samples_failed_.fetch_add(n, std::memory_order_relaxed);
+      histograms_failed_.fetch_add(nh, std::memory_order_relaxed);
       return;
   }
 }
 
 QueueManager::SendOutcome QueueManager::SendWithRetries(
     const std::string& body, uint64_t n, std::atomic<uint64_t>* attempted,
-    std::atomic<uint64_t>* retried, std::string* error) {
+    std::atomic<uint64_t>* retried, std::string* error, uint64_t nh,
+    std::atomic<uint64_t>* h_attempted, std::atomic<uint64_t>* h_retried) {
   const QueueConfig& q = options_.config.queue_config;
   int64_t backoff = q.min_backoff_ms;
   bool failed_before = false;
@@ -397,6 +478,9 @@ QueueManager::SendOutcome QueueManager::SendWithRetries(
     if (abandon_) return SendOutcome::kAbandoned;
     if (attempted != nullptr) {
       attempted->fetch_add(n, std::memory_order_relaxed);
+      if (h_attempted != nullptr) {
+        h_attempted->fetch_add(nh, std::memory_order_relaxed);
+      }
       bytes_sent_.fetch_add(body.size(), std::memory_order_relaxed);
     }
     const auto start = std::chrono::steady_clock::now();
@@ -436,6 +520,8 @@ QueueManager::SendOutcome QueueManager::SendWithRetries(
                               " failed, retrying in ", sleep, "ms: ", r.error));
     options_.sleep_ms(sleep, [this] { return abandon_.load(); });
     retried->fetch_add(n, std::memory_order_relaxed);
+    if (h_retried != nullptr)
+      h_retried->fetch_add(nh, std::memory_order_relaxed);
     backoff = std::min(sleep * 2, q.max_backoff_ms);
   }
 }
@@ -601,6 +687,13 @@ QueueStats QueueManager::Stats() const {
   s.metadata_retried = metadata_retried_.load();
   s.metadata_bytes = metadata_bytes_.load();
   s.samples_pending = pending_.load();
+  s.histograms_sent = histograms_sent_.load();
+  s.histograms_failed = histograms_failed_.load();
+  s.histograms_retried = histograms_retried_.load();
+  s.histograms_dropped_relabel = histograms_dropped_relabel_.load();
+  s.histograms_dropped_queue_full = histograms_dropped_queue_full_.load();
+  s.histograms_dropped_unknown_series = histograms_dropped_unknown_.load();
+  s.histograms_pending = histograms_pending_.load();
   s.highest_sent_timestamp_seconds =
       static_cast<double>(highest_sent_ms_.load()) / 1000;
   s.shards_min = options_.config.queue_config.min_shards;

@@ -20,6 +20,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "lib/remote/shard_math.h"
+#include "vigil/histogram.h"
 #include "vigil/remote_write.h"
 
 namespace vigil::remote {
@@ -66,7 +67,14 @@ class QueueManager {
   // dropped, or of a ref never stored, are counted and skipped. A full
   // shard drops the sample (counted) or, with block_when_full, waits.
   // False when Stop() interrupted a wait (the rest were not queued).
+  // A staleness marker of a series whose last sample was a native
+  // histogram is sent as a stale histogram (and only with
+  // send_native_histograms), as Prometheus's head logs it.
   bool Append(const SeriesRef* refs, const Sample* samples, size_t n);
+  // Native histogram samples (taken from `histograms`), as Append. Without
+  // send_native_histograms they only mark their series as histogram series.
+  bool AppendHistograms(const SeriesRef* refs, const int64_t* ts,
+                        FloatHistogram* histograms, size_t n);
   // Memory mode's Append: caches the series it does not know yet (their
   // labels from `labels_of(i)`), marks every one with `mark`, then
   // queues. Never waits.
@@ -95,11 +103,16 @@ class QueueManager {
   }
 
  private:
+  struct QueuedHistogram {
+    FloatHistogram h;
+    bool integer = false;  // sent as an integer histogram
+  };
   struct QueuedSample {
     std::shared_ptr<const std::string> labels;
     SeriesRef ref;
     int64_t t;
     double v;
+    std::unique_ptr<QueuedHistogram> h;  // null: a float sample
   };
   struct Shard {
     std::deque<QueuedSample> queue;
@@ -110,15 +123,26 @@ class QueueManager {
     bool sending = false;
     std::thread thread;
   };
+  // What a series' last queued sample was, for its staleness marker.
+  enum class LastKind : uint8_t { kFloat, kIntegerHistogram, kFloatHistogram };
   struct CachedSeries {
     std::shared_ptr<const std::string> labels;  // null: relabeling dropped
     int64_t mark = 0;
+    // Under cache_mu_, which Append holds: set through the const lookup.
+    mutable LastKind last = LastKind::kFloat;
   };
 
   void StartShardsLocked(int64_t n);
   CachedSeries MakeEntry(const Labels& labels, int64_t mark) const;
   // Append with cache_mu_ held.
   bool AppendLocked(const SeriesRef* refs, const Sample* samples, size_t n);
+  // Append's and AppendHistograms' queueing, with cache_mu_ held:
+  // `fill(i, entry, &qs)` sets sample i's time and value in qs and returns
+  // false to leave it out uncounted; entry is null for a ref not cached.
+  // `histograms`: the samples are histograms, for the drop counters.
+  template <typename Fill>
+  bool EnqueueLocked(const SeriesRef* refs, size_t n, bool histograms,
+                     const Fill& fill);
   // With cache_mu_ held: the cache entries of `refs` (null: not cached),
   // n <= kLookUpChunk.
   static constexpr size_t kLookUpChunk = 64;
@@ -132,10 +156,13 @@ class QueueManager {
   // Posts `body` until a 2xx, an answer that is not retried, or Stop()'s
   // deadline; adds `n` to *attempted before every attempt (when given) and
   // to *retried before every retry. A refusal's reason goes to *error.
+  // `nh` (histograms) likewise to *h_attempted and *h_retried.
   SendOutcome SendWithRetries(const std::string& body, uint64_t n,
                               std::atomic<uint64_t>* attempted,
                               std::atomic<uint64_t>* retried,
-                              std::string* error);
+                              std::string* error, uint64_t nh = 0,
+                              std::atomic<uint64_t>* h_attempted = nullptr,
+                              std::atomic<uint64_t>* h_retried = nullptr);
   // A thread's loop: `tick` every interval until Stop() (the resharder,
   // the metadata sender).
   void RunEvery(int64_t interval_ms, const std::function<void()>& tick);
@@ -175,6 +202,13 @@ class QueueManager {
   std::atomic<uint64_t> metadata_retried_{0};
   std::atomic<uint64_t> metadata_bytes_{0};
   std::atomic<int64_t> pending_{0};
+  std::atomic<uint64_t> histograms_sent_{0};
+  std::atomic<uint64_t> histograms_failed_{0};
+  std::atomic<uint64_t> histograms_retried_{0};
+  std::atomic<uint64_t> histograms_dropped_relabel_{0};
+  std::atomic<uint64_t> histograms_dropped_queue_full_{0};
+  std::atomic<uint64_t> histograms_dropped_unknown_{0};
+  std::atomic<int64_t> histograms_pending_{0};
   std::atomic<int64_t> highest_sent_ms_{0};
   std::atomic<int64_t> highest_received_ms_{0};
   std::atomic<int64_t> last_send_ms_{0};  // when a batch's send last ended

@@ -58,8 +58,11 @@ void WalWatcher::Run() {
 bool WalWatcher::ReadOnce() {
   std::vector<tsdb::wal::SeriesEntry> series;
   std::vector<tsdb::wal::SampleEntry> samples;
+  std::vector<tsdb::wal::HistogramSampleEntry> histograms;
   std::vector<SeriesRef> refs;
   std::vector<Sample> values;
+  std::vector<int64_t> times;
+  std::vector<FloatHistogram> hvalues;
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -118,8 +121,8 @@ bool WalWatcher::ReadOnce() {
     }
     for (const std::string& record : contents->records) {
       tsdb::wal::RecordType type;
-      if (absl::Status s =
-              tsdb::wal::DecodeRecord(record, &type, &series, &samples);
+      if (absl::Status s = tsdb::wal::DecodeRecord(record, &type, &series,
+                                                   &samples, &histograms);
           !s.ok()) {
         Log(absl::StrCat("skipping an unreadable write-ahead log record in ",
                          it->path, ": ", s.message()));
@@ -128,6 +131,25 @@ bool WalWatcher::ReadOnce() {
       if (type == tsdb::wal::RecordType::kSeries) {
         for (const tsdb::wal::SeriesEntry& e : series) {
           queue_->StoreSeries(e.ref, e.labels, segment_);
+        }
+        continue;
+      }
+      if (type == tsdb::wal::RecordType::kHistogramSamples) {
+        // Decoded even without send_native_histograms: the queue learns
+        // which series are histograms, whose staleness markers Prometheus
+        // logs (and so sends, or not) as histograms.
+        refs.clear();
+        times.clear();
+        hvalues.clear();
+        for (tsdb::wal::HistogramSampleEntry& e : histograms) {
+          if (e.t < start_ms_) continue;
+          refs.push_back(e.ref);
+          times.push_back(e.t);
+          hvalues.push_back(std::move(e.h));
+        }
+        if (!queue_->AppendHistograms(refs.data(), times.data(), hvalues.data(),
+                                      refs.size())) {
+          return true;  // the queue stopped
         }
         continue;
       }

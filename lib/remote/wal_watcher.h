@@ -1,7 +1,8 @@
 // Follows the Head's write-ahead log for one queue, as Prometheus's WAL
 // watcher does (storage/remote/wlog/watcher.go): series records fill the
-// queue's cache, sample records are queued (waiting while the queue is
-// full, so nothing is dropped), and the reader keeps its place — segment
+// queue's cache, sample records — floats, and native histograms with
+// send_native_histograms — are queued (waiting while the queue is full, so
+// nothing is dropped), and the reader keeps its place — segment
 // and offset — between polls. Internal to vigil_remote.
 //
 // Where it starts: at the oldest segment, reading every series record but

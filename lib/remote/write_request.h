@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "vigil/histogram.h"
 #include "vigil/labels.h"
 #include "vigil/scrape.h"
 
@@ -24,12 +25,23 @@ namespace vigil::remote {
 // order, which is sorted by name).
 std::string EncodeLabels(const Labels& labels);
 
-// One sample of a request: its series' EncodeLabels bytes and the sample.
+// One sample of a request: its series' EncodeLabels bytes and the sample,
+// a float `v` or, when `h` is set, a native histogram sent as an integer
+// histogram (delta-encoded buckets, as Prometheus's FromIntHistogram) when
+// `integer`, else as a float histogram (absolute counts,
+// FromFloatHistogram). `integer` needs IsIntegerHistogram(*h).
 struct EncodedSample {
   const std::string* labels;
   int64_t t;
   double v;
+  const FloatHistogram* h = nullptr;
+  bool integer = false;
 };
+
+// Whether every count of `h` is a whole number an integer histogram holds
+// (0 <= c < 2^63): what a histogram scraped as an integer histogram has.
+// A staleness marker (sum StaleNaN, no counts) is one.
+bool IsIntegerHistogram(const FloatHistogram& h);
 
 // Appends the WriteRequest holding `samples` as one TimeSeries each (as
 // Prometheus sends them) to `out`.
@@ -46,12 +58,19 @@ void EncodeMetadataRequest(const scrape::MetricMetadata* metadata, size_t n,
 void Compress(std::string_view in, std::string* out);
 
 // A decoded request, for tests and receivers.
+struct DecodedHistogram {
+  int64_t t = 0;
+  bool integer = false;  // sent as an integer histogram (count_int)
+  FloatHistogram h;      // deltas summed up into absolute counts
+};
 struct DecodedSeries {
   Labels labels;
   std::vector<std::pair<int64_t, double>> samples;  // (t ms, value)
+  std::vector<DecodedHistogram> histograms;
 };
 // Decompresses and parses a remote write 1.0 body. Errors: not snappy,
-// larger than `max_bytes` once decompressed, not a WriteRequest.
+// larger than `max_bytes` once decompressed, not a WriteRequest, a
+// histogram whose bucket counts disagree with its spans.
 absl::StatusOr<std::vector<DecodedSeries>> DecodeWriteRequest(
     std::string_view body, size_t max_bytes = 64 << 20);
 // The metadata of such a body (the type as its lower-case name), with the

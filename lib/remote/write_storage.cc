@@ -35,6 +35,7 @@ std::string Fingerprint(const RemoteWriteConfig& c, const Labels& external) {
   const MetadataConfig& m = c.metadata_config;
   absl::StrAppend(&out, "\x1f", m.send, ":", m.send_interval_ms, ":",
                   m.max_samples_per_send);
+  absl::StrAppend(&out, "\x1f", c.send_native_histograms);
   absl::StrAppend(&out, "\x1f", external.ToString());
   return out;
 }

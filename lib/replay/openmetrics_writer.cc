@@ -75,6 +75,9 @@ absl::Status WriteOpenMetrics(Storage& store, int64_t mint_ms, int64_t maxt_ms,
     AppendSeries(labels, &name);
     auto it = s->Iterator();
     while (it->Next()) {
+      // OpenMetrics 1.0 text has no native histograms: a recorded one is
+      // left out (remote write carries it).
+      if (it->AtHistogram() != nullptr) continue;
       const Sample sample = it->At();
       if (IsStaleNaN(sample.v)) continue;
       buf.append(name).push_back(' ');

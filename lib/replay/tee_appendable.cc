@@ -27,6 +27,18 @@ class TeeAppender : public Appender {
     return result;
   }
 
+  absl::StatusOr<SeriesRef> AppendHistogram(SeriesRef ref, const Labels& labels,
+                                            int64_t t_ms,
+                                            const FloatHistogram& h) override {
+    // A recording rule's histogram result, as Append's floats.
+    auto result = main_->AppendHistogram(ref, labels, t_ms, h);
+    if (result.ok() && record_ != nullptr) {
+      (void)record_->AppendHistogram(0, labels, t_ms, h);
+    }
+    if (result.ok() && sink_ != nullptr) sink_->WriteHistogram(labels, t_ms, h);
+    return result;
+  }
+
   absl::Status Commit() override {
     absl::Status st = main_->Commit();
     if (record_ != nullptr) st.Update(record_->Commit());
