@@ -65,15 +65,22 @@ void AddRemoteWriteMetrics(const remote::WriteStats& stats,
          "were retried because the send error was recoverable.",
          kCounter, [](Q q) { return static_cast<double>(q.samples_retried); });
   // Counts by reason: write_relabel_configs, a full memory queue, a ref
-  // never seen.
+  // never seen; for histograms also custom buckets, which remote write 1.0
+  // cannot carry (Prometheus's reason name).
   auto dropped =
       [&](const char* name, const char* help, uint64_t QueueStats::*relabel,
-          uint64_t QueueStats::*queue_full, uint64_t QueueStats::*unknown) {
+          uint64_t QueueStats::*queue_full, uint64_t QueueStats::*unknown,
+          uint64_t QueueStats::*nhcb = nullptr) {
         MetricFamily f{name, help, kCounter, {}};
         for (const remote::QueueStats& q : stats.queues) {
-          for (auto [reason, v] : {std::pair{"relabel", q.*relabel},
-                                   std::pair{"queue_full", q.*queue_full},
-                                   std::pair{"unknown_series", q.*unknown}}) {
+          std::vector<std::pair<const char*, uint64_t>> reasons = {
+              {"relabel", q.*relabel},
+              {"queue_full", q.*queue_full},
+              {"unknown_series", q.*unknown}};
+          if (nhcb != nullptr) {
+            reasons.push_back({"nhcb_in_rw1_not_supported", q.*nhcb});
+          }
+          for (auto [reason, v] : reasons) {
             ClientMetric m;
             m.label = QueueLabels(q);
             m.label.push_back({"reason", reason});
@@ -107,10 +114,12 @@ void AddRemoteWriteMetrics(const remote::WriteStats& stats,
   dropped("vigil_remote_storage_histograms_dropped_total",
           "Total number of histograms which were dropped before being sent "
           "via remote write: by write_relabel_configs, because the memory "
-          "queue was full, or of an unknown series.",
+          "queue was full, of an unknown series, or with custom buckets "
+          "(remote write 1.0 has no field for their bounds).",
           &QueueStats::histograms_dropped_relabel,
           &QueueStats::histograms_dropped_queue_full,
-          &QueueStats::histograms_dropped_unknown_series);
+          &QueueStats::histograms_dropped_unknown_series,
+          &QueueStats::histograms_dropped_nhcb);
   family("vigil_remote_storage_histograms_pending",
          "The number of histograms pending in the queues shards to be sent "
          "to the remote storage.",

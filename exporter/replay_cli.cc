@@ -362,10 +362,19 @@ class RemoteWriteSink : public replay::OutputSink {
   remote::BlockingWriter writer_;
 };
 
-// " and N histograms" when the rules recorded any.
+// " and N histograms" when the rules recorded any, and how many custom-
+// bucket ones remote write 1.0 could not carry.
 std::string HistogramsNote(const remote::BlockingWriter& w) {
-  if (w.histograms_sent() == 0) return "";
-  return absl::StrCat(" and ", w.histograms_sent(), " histograms");
+  std::string note;
+  if (w.histograms_sent() > 0) {
+    note = absl::StrCat(" and ", w.histograms_sent(), " histograms");
+  }
+  if (w.custom_bucket_histograms_dropped() > 0) {
+    absl::StrAppend(&note, " (", w.custom_bucket_histograms_dropped(),
+                    " custom-bucket histograms left out: remote write 1.0 "
+                    "cannot carry them)");
+  }
+  return note;
 }
 
 }  // namespace

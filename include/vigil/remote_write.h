@@ -148,6 +148,7 @@ struct QueueStats {
   uint64_t histograms_dropped_relabel = 0;
   uint64_t histograms_dropped_queue_full = 0;
   uint64_t histograms_dropped_unknown_series = 0;
+  uint64_t histograms_dropped_nhcb = 0;  // custom buckets: not in 1.0
   int64_t histograms_pending = 0;
   int64_t shards = 0;
   double shards_desired = 0;
@@ -282,7 +283,9 @@ class BlockingWriter {
   // A native histogram sample, sent as a float histogram (what recording
   // rules produce, in Prometheus too) with send_native_histograms, else
   // dropped. A staleness marker Append()ed to a series whose last sample
-  // was a histogram goes as a stale histogram.
+  // was a histogram goes as a stale histogram. Custom-bucket histograms are
+  // dropped and counted: remote write 1.0 cannot carry their bounds
+  // (Prometheus 3.x drops them too).
   void AppendHistogram(const Labels& labels, int64_t t_ms,
                        const FloatHistogram& h);
   size_t buffered() const;
@@ -290,6 +293,7 @@ class BlockingWriter {
 
   uint64_t samples_sent() const;
   uint64_t histograms_sent() const;
+  uint64_t custom_bucket_histograms_dropped() const;
   uint64_t requests_sent() const;
 
   struct Impl;

@@ -36,6 +36,7 @@ struct BlockingWriter::Impl {
   std::vector<Pending> pending;
   uint64_t samples_sent = 0;
   uint64_t histograms_sent = 0;
+  uint64_t custom_bucket_histograms_dropped = 0;
   uint64_t requests_sent = 0;
 
   Series& Find(const Labels& labels) {
@@ -126,6 +127,11 @@ void BlockingWriter::AppendHistogram(const Labels& labels, int64_t t_ms,
   Impl::Series& s = impl_->Find(labels);
   s.histogram = true;
   if (!impl_->config.send_native_histograms || s.encoded == nullptr) return;
+  // As the queues: remote write 1.0 has no field for custom bounds.
+  if (h.UsesCustomBuckets()) {
+    ++impl_->custom_bucket_histograms_dropped;
+    return;
+  }
   impl_->pending.push_back(
       {s.encoded.get(), t_ms, 0, std::make_shared<const FloatHistogram>(h)});
 }
@@ -167,6 +173,10 @@ absl::Status BlockingWriter::Flush() {
 uint64_t BlockingWriter::samples_sent() const { return impl_->samples_sent; }
 uint64_t BlockingWriter::histograms_sent() const {
   return impl_->histograms_sent;
+}
+
+uint64_t BlockingWriter::custom_bucket_histograms_dropped() const {
+  return impl_->custom_bucket_histograms_dropped;
 }
 uint64_t BlockingWriter::requests_sent() const { return impl_->requests_sent; }
 

@@ -223,8 +223,8 @@ bool QueueManager::AppendHistograms(const SeriesRef* refs, const int64_t* ts,
   std::lock_guard cache_lock(cache_mu_);
   return EnqueueLocked(
       refs, n, /*histograms=*/true,
-      [ts, histograms, send](size_t i, const CachedSeries* entry,
-                             QueuedSample* qs) {
+      [this, ts, histograms, send](size_t i, const CachedSeries* entry,
+                                   QueuedSample* qs) {
         qs->t = ts[i];
         if (entry == nullptr) return send;
         FloatHistogram& h = histograms[i];
@@ -235,6 +235,13 @@ bool QueueManager::AppendHistograms(const SeriesRef* refs, const int64_t* ts,
         entry->last =
             integer ? LastKind::kIntegerHistogram : LastKind::kFloatHistogram;
         if (!send) return false;
+        // Prometheus 3.x drops custom-bucket histograms from remote write
+        // 1.0 (only 2.0 has their bounds) and counts them; a series that
+        // relabelling dropped counts as that instead.
+        if (entry->labels != nullptr && h.UsesCustomBuckets()) {
+          histograms_dropped_nhcb_.fetch_add(1, std::memory_order_relaxed);
+          return false;
+        }
         qs->v = 0;
         qs->h = std::make_unique<QueuedHistogram>();
         qs->h->h = std::move(h);
@@ -693,6 +700,7 @@ QueueStats QueueManager::Stats() const {
   s.histograms_dropped_relabel = histograms_dropped_relabel_.load();
   s.histograms_dropped_queue_full = histograms_dropped_queue_full_.load();
   s.histograms_dropped_unknown_series = histograms_dropped_unknown_.load();
+  s.histograms_dropped_nhcb = histograms_dropped_nhcb_.load();
   s.histograms_pending = histograms_pending_.load();
   s.highest_sent_timestamp_seconds =
       static_cast<double>(highest_sent_ms_.load()) / 1000;

@@ -208,6 +208,8 @@ class QueueManager {
   std::atomic<uint64_t> histograms_dropped_relabel_{0};
   std::atomic<uint64_t> histograms_dropped_queue_full_{0};
   std::atomic<uint64_t> histograms_dropped_unknown_{0};
+  // Custom-bucket histograms, which remote write 1.0 cannot carry.
+  std::atomic<uint64_t> histograms_dropped_nhcb_{0};
   std::atomic<int64_t> histograms_pending_{0};
   std::atomic<int64_t> highest_sent_ms_{0};
   std::atomic<int64_t> highest_received_ms_{0};
