@@ -520,6 +520,11 @@ class Server {
           [this](const SeriesRef* refs, const Sample* samples, size_t n,
                  const std::function<Labels(size_t)>& labels_of) {
             remote_->OnCommit(refs, samples, n, labels_of);
+          },
+          [this](const SeriesRef* refs, const int64_t* ts,
+                 FloatHistogram* histograms, size_t n,
+                 const std::function<Labels(size_t)>& labels_of) {
+            remote_->OnHistogramCommit(refs, ts, histograms, n, labels_of);
           });
     }
   }

@@ -493,6 +493,65 @@ TEST_F(HistogramLogTest, CustomBucketHistogramsAreDroppedAndCounted) {
   EXPECT_EQ(s.histograms_dropped_relabel, 0u);
 }
 
+// Memory mode (no log): the Head's commit observers hand the queue floats
+// and histograms; a float staleness marker ends the histogram series as a
+// stale histogram of its kind; custom buckets stay out, counted.
+TEST(MemoryModeHistogramTest, CommittedHistogramsAndTheirMarkersAreSent) {
+  tsdb::Head head;
+  Receiver receiver;
+  WriteStorageOptions o;
+  o.send = [&](const RemoteWriteConfig&, const std::string& body) {
+    return receiver.Send(body);
+  };
+  o.now_ms = [] { return int64_t{0}; };
+  o.reshard_interval_ms = 0;
+  WriteStorage storage(o);
+  RemoteWriteConfig c;
+  c.url = "http://receiver/api/v1/write";
+  c.send_native_histograms = true;
+  c.queue_config.max_shards = 1;
+  c.metadata_config.send = false;
+  ASSERT_TRUE(storage.ApplyConfig({c}, Labels()).ok());
+  head.SetCommitObserver(
+      [&](const SeriesRef* refs, const Sample* samples, size_t n,
+          const std::function<Labels(size_t)>& labels_of) {
+        storage.OnCommit(refs, samples, n, labels_of);
+      },
+      [&](const SeriesRef* refs, const int64_t* ts, FloatHistogram* hs,
+          size_t n, const std::function<Labels(size_t)>& labels_of) {
+        storage.OnHistogramCommit(refs, ts, hs, n, labels_of);
+      });
+  const Labels nhcb = Labels::FromStrings({"__name__", "classic_seconds"});
+  auto app = head.NewAppender();
+  ASSERT_TRUE(app->AppendHistogram(0, kHist, 1000, IntegerHistogram(1)).ok());
+  ASSERT_TRUE(app->AppendHistogram(0, kRate, 1000, FractionalHistogram()).ok());
+  ASSERT_TRUE(app->AppendHistogram(0, nhcb, 1000, CustomBuckets()).ok());
+  ASSERT_TRUE(app->Append(0, kFloat, 1000, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(app->Append(0, kHist, 2000, StaleNaN()).ok());
+  ASSERT_TRUE(app->Append(0, kRate, 2000, StaleNaN()).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  // Dropped as it was queued, under the commit.
+  EXPECT_EQ(storage.Stats().queues.at(0).histograms_dropped_nhcb, 1u);
+  storage.Stop();  // sends what is queued
+  head.SetCommitObserver(nullptr);
+  const auto got = receiver.series();
+  ASSERT_EQ(got.size(), 3u);
+  const Receiver::Got& hist = got.at(kHist.ToString());
+  ASSERT_EQ(hist.histograms.size(), 2u);
+  EXPECT_TRUE(hist.histograms[0].integer);
+  EXPECT_TRUE(hist.histograms[0].h.Equals(IntegerHistogram(1)));
+  EXPECT_TRUE(hist.histograms[1].integer);
+  EXPECT_TRUE(IsStaleNaN(hist.histograms[1].h.sum));
+  const Receiver::Got& rate = got.at(kRate.ToString());
+  ASSERT_EQ(rate.histograms.size(), 2u);
+  EXPECT_FALSE(rate.histograms[0].integer);
+  EXPECT_TRUE(rate.histograms[0].h.Equals(FractionalHistogram()));
+  EXPECT_FALSE(rate.histograms[1].integer);
+  EXPECT_TRUE(IsStaleNaN(rate.histograms[1].h.sum));
+  EXPECT_EQ(got.at(kFloat.ToString()).samples.size(), 1u);
+}
+
 TEST(BlockingWriterHistogramTest, SendsRecordedHistogramsAndTheirMarkers) {
   Receiver receiver;
   RemoteWriteConfig c;

@@ -234,6 +234,11 @@ class WriteStorage {
   // does not know yet. Ignored in WAL mode.
   void OnCommit(const SeriesRef* refs, const Sample* samples, size_t n,
                 const std::function<Labels(size_t)>& labels_of);
+  // The same for the native histograms of a commit, after its floats
+  // (sent with send_native_histograms); moves from `histograms`.
+  void OnHistogramCommit(const SeriesRef* refs, const int64_t* ts,
+                         FloatHistogram* histograms, size_t n,
+                         const std::function<Labels(size_t)>& labels_of);
 
   // Sends what is queued (up to flush_deadline_ms), then stops every queue.
   void Stop();

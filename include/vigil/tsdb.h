@@ -18,8 +18,8 @@
 // histogram at the same time that is not Equals(); a histogram and a float
 // at one time clash) and refuses a histogram whose spans, schema or custom
 // bounds do not hold together with InvalidArgument. A commit applies its
-// floats before its histograms, as Prometheus does. The commit observer
-// sees floats only.
+// floats before its histograms, as Prometheus does, and the commit
+// observers see them in that order.
 //
 // Reading: Head implements vigil::Storage. A Querier is a snapshot taken
 // when it is opened: samples committed later are not visible through it. Its
@@ -168,6 +168,11 @@ struct WalStats {
 using CommitObserver =
     std::function<void(const SeriesRef* refs, const Sample* samples, size_t n,
                        const std::function<Labels(size_t)>& labels_of)>;
+// The same for the native histograms a commit stored, called after the
+// commit observer; `histograms` are copies the callee may move from.
+using HistogramCommitObserver = std::function<void(
+    const SeriesRef* refs, const int64_t* ts, FloatHistogram* histograms,
+    size_t n, const std::function<Labels(size_t)>& labels_of)>;
 
 class Head : public Storage, public Appendable {
  public:
@@ -193,8 +198,9 @@ class Head : public Storage, public Appendable {
 
   HeadStats Stats() const;
 
-  // Installs (or, with null, removes) the commit observer.
-  void SetCommitObserver(CommitObserver observer);
+  // Installs (or, with null, removes) the commit observers.
+  void SetCommitObserver(CommitObserver observer,
+                         HistogramCommitObserver histograms = nullptr);
 
   // Replays DIR/wal into this Head, then logs every commit; call before
   // the writers whose samples must survive start appending (what was

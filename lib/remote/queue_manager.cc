@@ -159,11 +159,9 @@ void QueueManager::StoreSeries(SeriesRef ref, const Labels& labels,
   cache_[ref] = std::move(entry);
 }
 
-void QueueManager::AppendCommit(const SeriesRef* refs, const Sample* samples,
-                                size_t n,
-                                const std::function<Labels(size_t)>& labels_of,
-                                int64_t mark) {
-  std::lock_guard cache_lock(cache_mu_);
+void QueueManager::CacheCommittedLocked(
+    const SeriesRef* refs, size_t n,
+    const std::function<Labels(size_t)>& labels_of, int64_t mark) {
   for (size_t i = 0; i < n; ++i) {
     auto [it, inserted] = cache_.try_emplace(refs[i]);
     if (inserted) {
@@ -172,7 +170,23 @@ void QueueManager::AppendCommit(const SeriesRef* refs, const Sample* samples,
       it->second.mark = mark;
     }
   }
+}
+
+void QueueManager::AppendCommit(const SeriesRef* refs, const Sample* samples,
+                                size_t n,
+                                const std::function<Labels(size_t)>& labels_of,
+                                int64_t mark) {
+  std::lock_guard cache_lock(cache_mu_);
+  CacheCommittedLocked(refs, n, labels_of, mark);
   AppendLocked(refs, samples, n);
+}
+
+void QueueManager::AppendHistogramCommit(
+    const SeriesRef* refs, const int64_t* ts, FloatHistogram* histograms,
+    size_t n, const std::function<Labels(size_t)>& labels_of, int64_t mark) {
+  std::lock_guard cache_lock(cache_mu_);
+  CacheCommittedLocked(refs, n, labels_of, mark);
+  AppendHistogramsLocked(refs, ts, histograms, n);
 }
 
 void QueueManager::ForgetSeriesMarkedBefore(int64_t mark) {
@@ -219,8 +233,15 @@ bool QueueManager::AppendLocked(const SeriesRef* refs, const Sample* samples,
 
 bool QueueManager::AppendHistograms(const SeriesRef* refs, const int64_t* ts,
                                     FloatHistogram* histograms, size_t n) {
-  const bool send = options_.config.send_native_histograms;
   std::lock_guard cache_lock(cache_mu_);
+  return AppendHistogramsLocked(refs, ts, histograms, n);
+}
+
+bool QueueManager::AppendHistogramsLocked(const SeriesRef* refs,
+                                          const int64_t* ts,
+                                          FloatHistogram* histograms,
+                                          size_t n) {
+  const bool send = options_.config.send_native_histograms;
   return EnqueueLocked(
       refs, n, /*histograms=*/true,
       [this, ts, histograms, send](size_t i, const CachedSeries* entry,

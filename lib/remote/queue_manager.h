@@ -81,6 +81,11 @@ class QueueManager {
   void AppendCommit(const SeriesRef* refs, const Sample* samples, size_t n,
                     const std::function<Labels(size_t)>& labels_of,
                     int64_t mark);
+  // The same for native histograms (taken from `histograms`).
+  void AppendHistogramCommit(const SeriesRef* refs, const int64_t* ts,
+                             FloatHistogram* histograms, size_t n,
+                             const std::function<Labels(size_t)>& labels_of,
+                             int64_t mark);
 
   // Sends options.metadata's entries now, in requests of at most
   // metadata_config.max_samples_per_send; returns when each succeeded or
@@ -134,8 +139,14 @@ class QueueManager {
 
   void StartShardsLocked(int64_t n);
   CachedSeries MakeEntry(const Labels& labels, int64_t mark) const;
-  // Append with cache_mu_ held.
+  // Append and AppendHistograms with cache_mu_ held.
   bool AppendLocked(const SeriesRef* refs, const Sample* samples, size_t n);
+  bool AppendHistogramsLocked(const SeriesRef* refs, const int64_t* ts,
+                              FloatHistogram* histograms, size_t n);
+  // Memory mode: caches the series of a commit not known yet, marks all.
+  void CacheCommittedLocked(const SeriesRef* refs, size_t n,
+                            const std::function<Labels(size_t)>& labels_of,
+                            int64_t mark);
   // Append's and AppendHistograms' queueing, with cache_mu_ held:
   // `fill(i, entry, &qs)` sets sample i's time and value in qs and returns
   // false to leave it out uncounted; entry is null for a ref not cached.

@@ -88,6 +88,12 @@ struct WriteStorage::Impl {
   std::atomic<int64_t> highest_ms{0};
   int64_t epoch = 0;  // memory mode's series epoch, under mu
   int64_t epoch_started_ms = 0;
+
+  // Memory mode, under mu: false without queues; forgets series idle for
+  // an epoch.
+  bool StartCommitLocked();
+  // Raises highest_ms to t_ms (commits are serialised by the Head).
+  void NoteHighest(int64_t t_ms);
 };
 
 WriteStorage::WriteStorage(WriteStorageOptions options)
@@ -153,25 +159,57 @@ absl::Status WriteStorage::ApplyConfig(
   return absl::OkStatus();
 }
 
+bool WriteStorage::Impl::StartCommitLocked() {
+  if (queues.empty()) return false;
+  const int64_t now = options.now_ms();
+  if (now - epoch_started_ms >= kSeriesEpochMs) {
+    // Series not touched for a whole epoch are forgotten.
+    for (auto& q : queues) q->manager->ForgetSeriesMarkedBefore(epoch);
+    ++epoch;
+    epoch_started_ms = now;
+  }
+  return true;
+}
+
+void WriteStorage::Impl::NoteHighest(int64_t t_ms) {
+  if (t_ms > highest_ms.load(std::memory_order_relaxed)) {
+    highest_ms.store(t_ms, std::memory_order_relaxed);
+  }
+}
+
 void WriteStorage::OnCommit(const SeriesRef* refs, const Sample* samples,
                             size_t n,
                             const std::function<Labels(size_t)>& labels_of) {
   Impl& im = *impl_;
   if (!im.options.storage_dir.empty() || n == 0) return;
-  int64_t highest = im.highest_ms.load(std::memory_order_relaxed);
-  for (size_t i = 0; i < n; ++i) highest = std::max(highest, samples[i].t);
-  im.highest_ms.store(highest, std::memory_order_relaxed);
+  int64_t highest = samples[0].t;
+  for (size_t i = 1; i < n; ++i) highest = std::max(highest, samples[i].t);
+  im.NoteHighest(highest);
   std::lock_guard lock(im.mu);
-  if (im.queues.empty()) return;
-  const int64_t now = im.options.now_ms();
-  if (now - im.epoch_started_ms >= kSeriesEpochMs) {
-    // Series not touched for a whole epoch are forgotten.
-    for (auto& q : im.queues) q->manager->ForgetSeriesMarkedBefore(im.epoch);
-    ++im.epoch;
-    im.epoch_started_ms = now;
-  }
+  if (!im.StartCommitLocked()) return;
   for (auto& q : im.queues) {
     q->manager->AppendCommit(refs, samples, n, labels_of, im.epoch);
+  }
+}
+
+void WriteStorage::OnHistogramCommit(
+    const SeriesRef* refs, const int64_t* ts, FloatHistogram* histograms,
+    size_t n, const std::function<Labels(size_t)>& labels_of) {
+  Impl& im = *impl_;
+  if (!im.options.storage_dir.empty() || n == 0) return;
+  im.NoteHighest(*std::max_element(ts, ts + n));
+  std::lock_guard lock(im.mu);
+  if (!im.StartCommitLocked()) return;
+  // Each queue takes the histograms; all but the last get copies.
+  for (size_t k = 0; k < im.queues.size(); ++k) {
+    if (k + 1 == im.queues.size()) {
+      im.queues[k]->manager->AppendHistogramCommit(refs, ts, histograms, n,
+                                                   labels_of, im.epoch);
+    } else {
+      std::vector<FloatHistogram> copy(histograms, histograms + n);
+      im.queues[k]->manager->AppendHistogramCommit(refs, ts, copy.data(), n,
+                                                   labels_of, im.epoch);
+    }
   }
 }
 

@@ -26,9 +26,11 @@ absl::StatusOr<std::unique_ptr<Querier>> Head::OpenQuerier(int64_t mint_ms,
   return NewHeadQuerier(impl_, mint_ms, maxt_ms);
 }
 
-void Head::SetCommitObserver(CommitObserver observer) {
+void Head::SetCommitObserver(CommitObserver observer,
+                             HistogramCommitObserver histograms) {
   std::lock_guard<std::mutex> lock(impl_->commit_mu);
   impl_->commit_observer = std::move(observer);
+  impl_->histogram_commit_observer = std::move(histograms);
 }
 
 HeadStats Head::Stats() const {

@@ -48,8 +48,10 @@ class HeadAppender : public Appender {
   bool BatchLastOf(const MemSeries& s, MemSeries::BatchLast* last) const;
   // Counts a verdict that rejects or ignores a sample.
   void CountRejected(Verdict verdict);
-  // Hands observed_ to the commit observer; under the commit lock.
+  // Hand observed_ / observed_histograms_ to the commit observers; under
+  // the commit lock.
   void Observe();
+  void ObserveHistograms();
 
   std::shared_ptr<Head::Impl> head_;
   const uint64_t id_;
@@ -61,6 +63,10 @@ class HeadAppender : public Appender {
   std::vector<const PendingSample*> observed_;
   std::vector<SeriesRef> observed_refs_;
   std::vector<Sample> observed_samples_;
+  std::vector<const PendingHistogram*> observed_histograms_;
+  std::vector<SeriesRef> observed_histogram_refs_;
+  std::vector<int64_t> observed_histogram_ts_;
+  std::vector<FloatHistogram> observed_histogram_copies_;
 };
 
 void HeadAppender::Observe() {
@@ -74,6 +80,21 @@ void HeadAppender::Observe() {
   head_->commit_observer(
       observed_refs_.data(), observed_samples_.data(), observed_.size(),
       [this](size_t i) { return observed_[i]->series->labels(); });
+}
+
+void HeadAppender::ObserveHistograms() {
+  observed_histogram_refs_.clear();
+  observed_histogram_ts_.clear();
+  observed_histogram_copies_.clear();
+  for (const PendingHistogram* p : observed_histograms_) {
+    observed_histogram_refs_.push_back(p->series->ref());
+    observed_histogram_ts_.push_back(p->t);
+    observed_histogram_copies_.push_back(p->h);
+  }
+  head_->histogram_commit_observer(
+      observed_histogram_refs_.data(), observed_histogram_ts_.data(),
+      observed_histogram_copies_.data(), observed_histograms_.size(),
+      [this](size_t i) { return observed_histograms_[i]->series->labels(); });
 }
 
 std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
@@ -248,14 +269,17 @@ absl::Status HeadAppender::Commit() {
       }
     }
     // After the floats, as Prometheus commits them (and as the log holds
-    // them, so a replay repeats every verdict). The commit observer (remote
-    // write's memory mode) sees floats only.
+    // them, so a replay repeats every verdict).
+    const bool observed_histograms =
+        head_->histogram_commit_observer != nullptr;
+    if (observed_histograms) observed_histograms_.clear();
     for (const PendingHistogram& p : histograms_) {
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       const Verdict verdict = p.series->CommitHistogram(
           p.t, p.h, seq, low, head_->chunk_options, counters);
       if (verdict == Verdict::kAppend) {
         ++appended;
+        if (observed_histograms) observed_histograms_.push_back(&p);
       } else {
         CountRejected(verdict);
       }
@@ -263,6 +287,9 @@ absl::Status HeadAppender::Commit() {
     counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
     head_->isolation.Publish(seq);
     if (observed && !observed_.empty()) Observe();
+    if (observed_histograms && !observed_histograms_.empty()) {
+      ObserveHistograms();
+    }
   }
   samples_.clear();
   histograms_.clear();

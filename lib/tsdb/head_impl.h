@@ -59,6 +59,7 @@ struct Head::Impl {
   std::unique_ptr<HeadWal> wal;
   // Head::SetCommitObserver's; under commit_mu.
   CommitObserver commit_observer;
+  HistogramCommitObserver histogram_commit_observer;
   // Whether `wal` is set, for appenders preparing records before they take
   // commit_mu.
   std::atomic<bool> wal_enabled{false};
