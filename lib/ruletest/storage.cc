@@ -125,9 +125,12 @@ class MergedQuerier : public Querier {
 
   absl::StatusOr<std::vector<std::shared_ptr<Series>>> Select(
       const SelectHints& hints, const Matchers& matchers) override {
-    auto a = a_->Select(hints, matchers);
+    // The merge below pairs equal label sets by their order.
+    SelectHints sorted = hints;
+    sorted.sorted = true;
+    auto a = a_->Select(sorted, matchers);
     if (!a.ok()) return a.status();
-    auto b = b_->Select(hints, matchers);
+    auto b = b_->Select(sorted, matchers);
     if (!b.ok()) return b.status();
     // Both are sorted by labels: merge, pairing equal label sets.
     std::vector<std::shared_ptr<Series>> out;
