@@ -93,19 +93,6 @@ Labels InternedLabels::ToLabels(const SymbolTable::Reader& symbols) const {
   return Labels::FromVector(std::move(out));
 }
 
-void InternedLabels::PrefetchSymbols(const SymbolTable::Reader& symbols,
-                                     Prefetch what) const {
-  IdReader ids(data_.get());
-  for (uint32_t i = 0; i < ids.count(); ++i) {
-    const uint32_t id = ids.Next();
-    if (what == Prefetch::kEntries) {
-      symbols.PrefetchEntry(id);
-    } else {
-      symbols.PrefetchText(id);
-    }
-  }
-}
-
 bool InternedLabels::Equals(const Labels& labels,
                             const SymbolTable::Reader& symbols) const {
   IdReader ids(data_.get());

@@ -28,12 +28,6 @@ class InternedLabels {
   void Release(SymbolTable& symbols);
 
   Labels ToLabels(const SymbolTable::Reader& symbols) const;
-  // Prefetches what ToLabels() reads in the table: the symbols' entries
-  // (kEntries), or their texts once the entries are cached (kTexts). A
-  // caller building many label sets issues them a few sets ahead: the
-  // lookups were a cache miss or two per label, most of ToLabels' time.
-  enum class Prefetch { kEntries, kTexts };
-  void PrefetchSymbols(const SymbolTable::Reader& symbols, Prefetch what) const;
   bool Equals(const Labels& labels, const SymbolTable::Reader& symbols) const;
   // Bytes of the encoding (for tests and accounting).
   size_t encoded_size() const;

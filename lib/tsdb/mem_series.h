@@ -78,11 +78,6 @@ class MemSeries {
   Labels labels(const SymbolTable::Reader& symbols) const {
     return labels_.ToLabels(symbols);
   }
-  // InternedLabels::PrefetchSymbols of this series' labels.
-  void PrefetchLabels(const SymbolTable::Reader& symbols,
-                      InternedLabels::Prefetch what) const {
-    labels_.PrefetchSymbols(symbols, what);
-  }
   bool HasLabels(const Labels& labels) const {
     return labels_.Equals(labels, SymbolTable::Reader(symbols_));
   }

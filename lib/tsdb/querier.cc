@@ -182,22 +182,7 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
   for (size_t b = 0; b < found.size(); b += kBatch) {
     SymbolTable::Reader symbols(head_->symbols);
     const size_t e = std::min(found.size(), b + kBatch);
-    // The symbols of the series 8 ahead are fetched, and the long texts of
-    // those 4 ahead (whose entries are in the cache by then).
-    constexpr size_t kEntriesAhead = 8, kTextsAhead = 4;
-    using Prefetch = InternedLabels::Prefetch;
-    for (size_t i = b; i < std::min(e, b + kEntriesAhead); ++i) {
-      of[i]->PrefetchLabels(symbols, Prefetch::kEntries);
-    }
-    for (size_t i = b; i < e; ++i) {
-      if (i + kEntriesAhead < e) {
-        of[i + kEntriesAhead]->PrefetchLabels(symbols, Prefetch::kEntries);
-      }
-      if (i + kTextsAhead < e) {
-        of[i + kTextsAhead]->PrefetchLabels(symbols, Prefetch::kTexts);
-      }
-      found[i]->set_labels(of[i]->labels(symbols));
-    }
+    for (size_t i = b; i < e; ++i) found[i]->set_labels(of[i]->labels(symbols));
   }
   // Unsorted, the series stay in postings order (by ref), as Prometheus's
   // head gives them to its engine.

@@ -56,14 +56,6 @@ class SymbolTable {
     explicit Reader(const SymbolTable& t) : t_(t), lock_(t.mu_) {}
     // `id` must be referenced by the caller.
     std::string_view Lookup(uint32_t id) const { return t_.entries_[id].text; }
-    // Hints that Lookup(id) follows soon: the entry, or (once the entry is
-    // near) the text of a string too long to sit inside it.
-    void PrefetchEntry(uint32_t id) const {
-      __builtin_prefetch(&t_.entries_[id]);
-    }
-    void PrefetchText(uint32_t id) const {
-      __builtin_prefetch(t_.entries_[id].text.data());
-    }
     // The id of `s` when interned.
     std::optional<uint32_t> Find(std::string_view s) const;
 
