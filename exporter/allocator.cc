@@ -22,18 +22,6 @@
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
-#ifdef VIGIL_JEMALLOC_ACTIVE
-// jemalloc reads this at its first allocation, before main; MALLOC_CONF in
-// the environment is applied after it. A background thread returns dirty
-// pages as they age (dirty_decay_ms), so that memory a rule cycle or a
-// query freed goes back to the system even when no allocation follows;
-// the trimmer purges at once when queries go quiet.
-extern "C" {
-// NOLINTNEXTLINE: the name is jemalloc's.
-const char* malloc_conf = "background_thread:true,dirty_decay_ms:5000";
-}
-#endif
-
 namespace vigil::exporter {
 
 void ConfigureMalloc() {
