@@ -34,7 +34,9 @@
 # medians and cycle, and with PROM_SNAPSHOT=<file> (a prometheus.snapshot
 # kept by an earlier full run with KEEP_TMP=1, same pods and INTERVAL) the
 # recordings compared with it; counters are linear and gauges constant, so
-# the values do not depend on when the run was.
+# the values do not depend on when the run was — once the windows are full
+# (the default WARMUP): with a shorter one, rates extrapolate over
+# part-full windows and differ from run to run.
 set -Eeuo pipefail
 
 HARNESS=rules_side_by_side
