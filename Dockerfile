@@ -33,6 +33,7 @@ RUN apt-get update \
        libabsl20220623 \
        libcivetweb1 \
        libcurl4 \
+       libjemalloc2 \
        libprometheus-cpp-core1.0 \
        libprotobuf32 \
        libre2-9 \

@@ -23,7 +23,7 @@
 # default 7200, shortened to fit the data), DATA_DIR keeps the generated
 # data and Prometheus's blocks there and reuses them when they were made
 # for the same pods and hours, SETTLE (seconds between the last query and
-# the memory readings, default 2), VIGIL_ENV (e.g. "MALLOC_ARENA_MAX=8")
+# the memory readings, default 2), VIGIL_ENV (e.g. "MALLOC_CONF=narenas:4")
 # extra environment for vigil alone, RT=0 runs the measured phase
 # at normal priority (by default it runs under `chrt -f 10` when this
 # script may: real-time FIFO for both servers and the client, so that other
@@ -180,7 +180,8 @@ echo "load average before/after: $LOAD_BEFORE / $LOAD_AFTER;" \
   "priority: ${RT_PREFIX[*]:-normal}"
 cat "$TMP/report.txt"
 echo "vigil: ${VIGIL_ENV:+$VIGIL_ENV }$("$VIGIL" version 2>&1 | head -n 1)"
-# vigil's heap in use is malloc's (mallinfo2: arenas and mapped blocks),
+# vigil's heap in use is malloc's (jemalloc's stats.allocated, or glibc's
+# mallinfo2: arenas and mapped blocks),
 # which counts buffers allocated and never touched, such as civetweb's
 # request buffer per worker thread; Prometheus's is the Go heap's in-use
 # spans. "loaded": after the data was loaded, before any query.

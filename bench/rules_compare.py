@@ -22,6 +22,12 @@
       a `for` clock started a little apart may differ). Exits 1 when they
       differ. With a TOLERANCE above 1e-6 (scrapes too irregular for exact
       rates) alerts on a threshold may differ too, and are only reported.
+
+  rules_compare.py report-one VIGIL_DURATIONS
+      Per group the median duration and the cycle, of one server.
+
+  rules_compare.py compare PROM_SNAPSHOT VIGIL_SNAPSHOT TOLERANCE
+      The snapshots' comparison of `report` alone.
 """
 import json
 import math
@@ -134,7 +140,25 @@ def report(prom_d, vigil_d, prom_s, vigil_s, tolerance):
           f"{total_v * 1e3:7.1f} ms {total_p / total_v:7.2f}")
     print(f"missed iterations while measuring: Prometheus {pd['missed']:.0f},"
           f" vigil {vd['missed']:.0f}")
+    return compare(prom_s, vigil_s, tolerance)
 
+
+def report_one(durations):
+    d = json.load(open(durations))
+    print(f"{'rule group':46} {'median':>10} {'min':>10} {'max':>10}")
+    total = 0.0
+    for g in sorted(d["durations"]):
+        runs = d["durations"][g] or [math.nan]
+        m = statistics.median(runs)
+        total += m
+        print(f"{g.split(';', 1)[-1]:46} {m * 1e3:7.1f} ms "
+              f"{min(runs) * 1e3:7.1f} ms {max(runs) * 1e3:7.1f} ms")
+    print(f"{'one full cycle (sum of medians)':46} {total * 1e3:7.1f} ms")
+    print(f"missed iterations while measuring: {d['missed']:.0f}")
+
+
+def compare(prom_s, vigil_s, tolerance):
+    tolerance = float(tolerance)
     ps, vs = json.load(open(prom_s)), json.load(open(vigil_s))
     bad = 0
     series = 0
@@ -179,6 +203,10 @@ def main():
         snapshot(int(args[0]), args[1], args[2])
     elif cmd == "report" and len(args) == 5:
         sys.exit(report(*args))
+    elif cmd == "report-one" and len(args) == 1:
+        report_one(args[0])
+    elif cmd == "compare" and len(args) == 3:
+        sys.exit(compare(*args))
     else:
         sys.exit(__doc__)
 

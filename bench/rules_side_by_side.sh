@@ -30,6 +30,13 @@
 # VIGIL_ENV (e.g. "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
 # extra environment for vigil alone, RT=0 runs at normal priority (by default each server runs under
 # `chrt -f 10` when this script may), KEEP_TMP=1 keeps the temp dir.
+# ONLY=vigil measures vigil alone (no Prometheus needed): its per-group
+# medians and cycle, and with PROM_SNAPSHOT=<file> (a prometheus.snapshot
+# kept by an earlier full run with KEEP_TMP=1, same pods and INTERVAL) the
+# recordings compared with it; counters are linear and gauges constant, so
+# the values do not depend on when the run was — once the windows are full
+# (the default WARMUP): with a shorter one, rates extrapolate over
+# part-full windows and differ from run to run.
 set -Eeuo pipefail
 
 HARNESS=rules_side_by_side
@@ -42,8 +49,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=$(cd "$1" && pwd) || die "no build dir $1"
 VIGIL=$BUILD/exporter/vigil
 PROM=${PROMETHEUS:-$(command -v prometheus || true)}
+ONLY=${ONLY:-}
+[[ -z $ONLY || $ONLY == vigil ]] || die "ONLY must be empty or vigil"
 [[ -x $VIGIL ]] || die "$VIGIL missing: build the vigil target"
-[[ -n $PROM && -x $PROM ]] || die "no prometheus binary (set PROMETHEUS=)"
+[[ -n $ONLY || (-n $PROM && -x $PROM) ]] ||
+  die "no prometheus binary (set PROMETHEUS=, or ONLY=vigil)"
 for tool in curl python3; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
@@ -162,7 +172,7 @@ measure() {
   log "$name: done"
 }
 
-measure prometheus
+[[ -n $ONLY ]] || measure prometheus
 measure vigil
 
 echo
@@ -170,8 +180,21 @@ echo "$PODS pods × 3 containers: $SUMMARY"
 echo "rules: $(grep -c -E '^\s*- (record|alert):' "$TMP/rules.yml") in" \
   "$(grep -c -E '^\s*- name:' "$TMP/rules.yml") groups, every ${INTERVAL}s;" \
   "$CYCLES cycles after ${WARMUP}s, medians"
-echo "$("$PROM" --version 2>&1 | head -n 1)"
 echo "vigil: ${VIGIL_ENV:+$VIGIL_ENV }$("$VIGIL" version 2>&1 | head -n 1)"
+if [[ -n $ONLY ]]; then
+  # shellcheck disable=SC2154  # set by measure through eval
+  echo "load average before/after: vigil $LOAD_BEFORE_vigil /" \
+    "$LOAD_AFTER_vigil; priority: ${RT_PREFIX[*]:-normal}"
+  # shellcheck disable=SC2154
+  echo "RSS at the end: vigil $((RSS_vigil / 1000000)) MB"
+  python3 "$HERE/rules_compare.py" report-one "$TMP/vigil.durations"
+  [[ -n ${PROM_SNAPSHOT:-} ]] || exit 0
+  python3 "$HERE/rules_compare.py" compare "$PROM_SNAPSHOT" \
+    "$TMP/vigil.snapshot" "${TOLERANCE:-1e-9}" ||
+    die "vigil's recordings differ from $PROM_SNAPSHOT's (above)"
+  exit 0
+fi
+echo "$("$PROM" --version 2>&1 | head -n 1)"
 # shellcheck disable=SC2154  # set by measure through eval
 echo "load average before/after: Prometheus $LOAD_BEFORE_prometheus /" \
   "$LOAD_AFTER_prometheus, vigil $LOAD_BEFORE_vigil / $LOAD_AFTER_vigil;" \

@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/allocator.h"
 #include "exporter/check_config_cli.h"
 #include "exporter/check_web_config_cli.h"
 #include "exporter/flags.h"
 #include "exporter/kuberhealthy_cli.h"
-#include "exporter/memory_trimmer.h"
 #include "exporter/query_cli.h"
 #include "exporter/replay_cli.h"
 #include "exporter/rules_cli.h"

@@ -1,10 +1,9 @@
 #include "exporter/memory_trimmer.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
+
+#include "exporter/allocator.h"
 
 namespace vigil::exporter {
 
@@ -18,12 +17,6 @@ int64_t SteadyMs() {
 
 }  // namespace
 
-void ConfigureMalloc() {
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
-    mallopt(M_ARENA_MAX, kMallocArenas);
-  }
-}
-
 void TrimSchedule::Activity(int64_t now_ms) {
   if (!first_ms_) first_ms_ = now_ms;
   last_ms_ = now_ms;
@@ -36,7 +29,7 @@ std::optional<int64_t> TrimSchedule::Due() const {
 
 MemoryTrimmer::MemoryTrimmer(std::function<void()> trim, int64_t quiet_ms,
                              int64_t max_delay_ms)
-    : trim_(trim ? std::move(trim) : [] { malloc_trim(0); }),
+    : trim_(trim ? std::move(trim) : [] { ReleaseFreeMemory(); }),
       schedule_(quiet_ms, max_delay_ms),
       thread_([this] { Run(); }) {}
 

@@ -1,11 +1,10 @@
-// Giving memory that queries freed back to the system. glibc keeps what a
-// thread frees in that thread's arena for reuse, and makes up to eight
-// arenas per core: after a few rounds of large queries from Grafana, vigil
-// held 425 MB resident with 75 MB of data loaded (bench/
-// query_side_by_side.sh). Two arenas (ConfigureMalloc) and a trim once
-// queries go quiet (MemoryTrimmer) bring it back to ~1.1× what it held
-// before the queries, at no measured cost in query time; docs/
-// query_performance.md has the figures against jemalloc and mimalloc.
+// Giving memory that queries freed back to the system. Allocators keep what
+// a thread frees for reuse: after a few rounds of large queries from
+// Grafana, glibc's malloc held 425 MB resident with 75 MB of data loaded
+// (bench/query_side_by_side.sh). A release once queries go quiet
+// (MemoryTrimmer, calling allocator.h's ReleaseFreeMemory) brings it back
+// near what it held before the queries, at no measured cost in query time;
+// docs/query_performance.md has the figures.
 #ifndef VIGIL_EXPORTER_MEMORY_TRIMMER_H_
 #define VIGIL_EXPORTER_MEMORY_TRIMMER_H_
 
@@ -20,11 +19,6 @@
 #include "vigil/api.h"
 
 namespace vigil::exporter {
-
-// glibc's arenas: at most kMallocArenas, unless MALLOC_ARENA_MAX is set in
-// the environment (the operator's choice wins). Call before any thread.
-inline constexpr int kMallocArenas = 2;
-void ConfigureMalloc();
 
 // When to trim, given when requests finished (milliseconds of a steady
 // clock): once nothing finished for `quiet_ms`, or at the latest `max_ms`
@@ -47,14 +41,14 @@ class TrimSchedule {
   int64_t last_ms_ = 0;
 };
 
-// A thread that trims (malloc_trim by default) on a TrimSchedule. Notify()
-// from any thread; the destructor stops the thread.
+// A thread that trims (ReleaseFreeMemory by default) on a TrimSchedule.
+// Notify() from any thread; the destructor stops the thread.
 class MemoryTrimmer {
  public:
   static constexpr int64_t kQuietMs = 1000;
   static constexpr int64_t kMaxDelayMs = 5000;
 
-  // `trim` defaults to malloc_trim(0).
+  // `trim` defaults to ReleaseFreeMemory().
   explicit MemoryTrimmer(std::function<void()> trim = {},
                          int64_t quiet_ms = kQuietMs,
                          int64_t max_delay_ms = kMaxDelayMs);

@@ -1,6 +1,5 @@
 #include "exporter/self_metrics.h"
 
-#include <malloc.h>
 #include <prometheus/text_serializer.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "exporter/allocator.h"
 #include "exporter/remote_write_metrics.h"
 
 namespace vigil::exporter {
@@ -43,27 +43,6 @@ MetricFamily Single(std::string name, std::string help, MetricType type,
   Add(f, v);
   return f;
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define VIGIL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VIGIL_ASAN 1
-#endif
-#endif
-
-#ifdef VIGIL_ASAN
-// ASan replaces malloc, so glibc's arenas stay empty; its allocator counts.
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-double MallocInUseBytes() {
-  return static_cast<double>(__sanitizer_get_current_allocated_bytes());
-}
-#else
-double MallocInUseBytes() {
-  const struct mallinfo2 heap = mallinfo2();
-  return static_cast<double>(heap.uordblks + heap.hblkhd);
-}
-#endif
 
 // utime+stime (clock ticks) and RSS pages from /proc/self/stat.
 void ProcessStats(double* cpu_seconds, double* rss_bytes) {
@@ -160,8 +139,9 @@ std::vector<MetricFamily> SelfMetrics::Collect() const {
   // Go's go_memstats_heap_inuse_bytes for vigil: what the process really
   // holds, where RSS also counts pages malloc keeps after a free.
   out.push_back(Single("vigil_malloc_in_use_bytes",
-                       "Bytes allocated with malloc and not freed (all "
-                       "arenas and directly mapped blocks).",
+                       "Bytes allocated with malloc and not freed "
+                       "(jemalloc's stats.allocated, or glibc's arenas and "
+                       "directly mapped blocks).",
                        MetricType::Gauge, MallocInUseBytes()));
   out.push_back(Single("process_start_time_seconds",
                        "Start time of the process since unix epoch in "

@@ -78,6 +78,11 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
     range = {q_->query_start - q_->lookback_ms, q_->query_end};
   }
   SelectHints hints{range.mint, range.maxt};
+  // An instant query's answer is a vector in no particular order (as
+  // Prometheus's); a range query's matrix is sorted by labels, which is
+  // cheapest at the source (engine.cc checks before it sorts). Sorting a
+  // selection of 10k pods' series was ~8 % of a rule cycle.
+  hints.sorted = q_->query_start != q_->query_end;
   auto series = q_->querier->Select(hints, vs.matchers);
   if (!series.ok()) {
     return absl::Status(

@@ -9,6 +9,8 @@ packages=(
   prometheus-cpp-dev libcivetweb-dev libabsl-dev libre2-dev
   libcurl4-openssl-dev libssl-dev libcrypt-dev libyaml-cpp-dev
   nlohmann-json3-dev zlib1g-dev libzstd-dev
+  # The vigil binary's malloc (VIGIL_JEMALLOC; docs/query_performance.md).
+  libjemalloc-dev
   # Remote write: protobuf WriteRequests (protoc at build time), snappy bodies.
   libprotobuf-dev protobuf-compiler libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace vigil {
 namespace {
 
@@ -72,6 +76,41 @@ TEST(LabelsBuilderTest, SetDelKeep) {
   b.Keep({"d"});
   EXPECT_EQ(b.Build(), Labels::FromStrings({"d", "4"}));
   EXPECT_EQ(b.Get("d"), "4");
+}
+
+TEST(LabelsBuilderTest, SetKeepsTheSetInOrderAndOutlivesItsArguments) {
+  auto base = Labels::FromStrings({"b", "2", "d", "4"});
+  LabelsBuilder b(base);
+  {
+    std::string name = "c", value = "a value longer than a short string";
+    b.Set(name, value).Set("a", "1").Set("e", "5");
+    name.assign(40, 'x');
+    value.assign(40, 'y');
+  }
+  const Labels built = b.Build();
+  ASSERT_EQ(built.size(), 5u);
+  std::vector<std::string> names;
+  for (const Label& l : built) names.push_back(l.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(built.Get("c"), "a value longer than a short string");
+}
+
+TEST(LabelsBuilderTest, UnchangedBuildsTheBaseAndCopiesAreIndependent) {
+  auto base = Labels::FromStrings({"a", "1", "b", "2"});
+  LabelsBuilder b(base);
+  b.Set("a", "1");  // the same value, given again
+  EXPECT_EQ(b.Build(), base);
+  EXPECT_EQ(LabelsBuilder(base).Build(), base);
+  LabelsBuilder c(b);
+  b.Set("c", "3");
+  c.Del("a");
+  LabelsBuilder moved(std::move(b));
+  EXPECT_EQ(moved.Build(), Labels::FromStrings({"a", "1", "b", "2", "c", "3"}));
+  EXPECT_EQ(c.Build(), Labels::FromStrings({"b", "2"}));
+  LabelsBuilder assigned;
+  assigned = c;
+  c.Set("b", "changed");
+  EXPECT_EQ(assigned.Build(), Labels::FromStrings({"b", "2"}));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <forward_list>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -90,11 +91,20 @@ class Labels {
   std::shared_ptr<const Rep> rep_;
 };
 
-// Mutates a copy of a label set; Labels() produces the sorted result.
+// Mutates a copy of a label set; Build() produces the sorted result.
+//
+// The pairs are views into the base set (kept alive by the builder) and
+// into the values Set() was given, copied: the strings are copied once, by
+// Build(), and only those the result keeps. Set() keeps the pairs in order,
+// so that Build() need not sort a base that was.
 class LabelsBuilder {
  public:
-  explicit LabelsBuilder(const Labels& base) : labels_(base.list()) {}
+  explicit LabelsBuilder(const Labels& base);
   LabelsBuilder() = default;
+  LabelsBuilder(const LabelsBuilder& other);
+  LabelsBuilder& operator=(const LabelsBuilder& other);
+  LabelsBuilder(LabelsBuilder&&) = default;
+  LabelsBuilder& operator=(LabelsBuilder&&) = default;
 
   // Setting an empty value deletes the label.
   LabelsBuilder& Set(std::string_view name, std::string_view value);
@@ -105,7 +115,13 @@ class LabelsBuilder {
   Labels Build() const;
 
  private:
-  std::vector<Label> labels_;
+  using Pair = std::pair<std::string_view, std::string_view>;
+  std::string_view Own(std::string_view s);
+
+  Labels base_;
+  std::vector<Pair> labels_;
+  // What Set() was given; a list, so that the views stay where they are.
+  std::forward_list<std::string> owned_;
 };
 
 }  // namespace vigil

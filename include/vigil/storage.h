@@ -118,13 +118,17 @@ class Series {
 struct SelectHints {
   int64_t start_ms = 0;  // the earliest sample the query may read
   int64_t end_ms = 0;    // the latest
+  // false: the caller takes the series in any order (Prometheus's
+  // sortSeries=false, which its engine asks for), and a querier may skip
+  // sorting them.
+  bool sorted = true;
 };
 
 class Querier {
  public:
   virtual ~Querier() = default;
-  // Series whose labels satisfy every matcher, sorted by labels. An empty
-  // matcher list selects nothing.
+  // Series whose labels satisfy every matcher, sorted by labels unless
+  // hints.sorted is false. An empty matcher list selects nothing.
   virtual absl::StatusOr<std::vector<std::shared_ptr<Series>>> Select(
       const SelectHints& hints, const Matchers& matchers) = 0;
   // Sorted distinct label names / values of series matching `matchers`

@@ -133,16 +133,45 @@ std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
   return a.size() <=> b.size();
 }
 
+LabelsBuilder::LabelsBuilder(const Labels& base) : base_(base) {
+  labels_.reserve(base.size() + 1);
+  for (const Label& l : base) labels_.emplace_back(l.name, l.value);
+}
+
+LabelsBuilder::LabelsBuilder(const LabelsBuilder& other) : base_(other.base_) {
+  // The copy owns its own copies of what Set() was given.
+  labels_.reserve(other.labels_.size());
+  for (const Pair& p : other.labels_) {
+    labels_.emplace_back(Own(p.first), Own(p.second));
+  }
+}
+
+LabelsBuilder& LabelsBuilder::operator=(const LabelsBuilder& other) {
+  if (this != &other) {
+    LabelsBuilder copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+std::string_view LabelsBuilder::Own(std::string_view s) {
+  owned_.emplace_front(s);
+  return owned_.front();
+}
+
 LabelsBuilder& LabelsBuilder::Set(std::string_view name,
                                   std::string_view value) {
+  // The first pair not before `name`: where it is, or where it goes to keep
+  // a sorted set sorted.
   auto it = std::find_if(labels_.begin(), labels_.end(),
-                         [&](const Label& l) { return l.name == name; });
+                         [&](const Pair& l) { return l.first >= name; });
+  const bool found = it != labels_.end() && it->first == name;
   if (value.empty()) {
-    if (it != labels_.end()) labels_.erase(it);
-  } else if (it != labels_.end()) {
-    it->value = std::string(value);
+    if (found) labels_.erase(it);
+  } else if (found) {
+    it->second = Own(value);
   } else {
-    labels_.push_back({std::string(name), std::string(value)});
+    labels_.insert(it, Pair(Own(name), Own(value)));
   }
   return *this;
 }
@@ -152,19 +181,35 @@ LabelsBuilder& LabelsBuilder::Del(std::string_view name) {
 }
 
 LabelsBuilder& LabelsBuilder::Keep(const std::vector<std::string>& names) {
-  std::erase_if(labels_, [&](const Label& l) {
-    return std::find(names.begin(), names.end(), l.name) == names.end();
+  std::erase_if(labels_, [&](const Pair& l) {
+    return std::find(names.begin(), names.end(), l.first) == names.end();
   });
   return *this;
 }
 
 std::string_view LabelsBuilder::Get(std::string_view name) const {
   for (const auto& l : labels_) {
-    if (l.name == name) return l.value;
+    if (l.first == name) return l.second;
   }
   return {};
 }
 
-Labels LabelsBuilder::Build() const { return Labels::FromVector(labels_); }
+Labels LabelsBuilder::Build() const {
+  // Unchanged: the base's set itself, shared.
+  if (labels_.size() == base_.size() &&
+      std::equal(labels_.begin(), labels_.end(), base_.begin(),
+                 [](const Pair& p, const Label& l) {
+                   return p.first.data() == l.name.data() &&
+                          p.second.data() == l.value.data();
+                 })) {
+    return base_;
+  }
+  std::vector<Label> out;
+  out.reserve(labels_.size());
+  for (const auto& [name, value] : labels_) {
+    out.push_back({std::string(name), std::string(value)});
+  }
+  return Labels::FromVector(std::move(out));
+}
 
 }  // namespace vigil

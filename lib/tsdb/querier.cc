@@ -144,7 +144,7 @@ class HeadQuerier : public Querier {
 };
 
 absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
-    const SelectHints& /*hints*/, const Matchers& matchers) {
+    const SelectHints& hints, const Matchers& matchers) {
   // Prometheus's head querier bounds by the querier's range, not the hints.
   const PostingsList refs = Resolve(matchers);
   // Held until the end: dropping the last reference to a series GC removed
@@ -184,7 +184,9 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
     const size_t e = std::min(found.size(), b + kBatch);
     for (size_t i = b; i < e; ++i) found[i]->set_labels(of[i]->labels(symbols));
   }
-  SortByLabels(&found);
+  // Unsorted, the series stay in postings order (by ref), as Prometheus's
+  // head gives them to its engine.
+  if (hints.sorted) SortByLabels(&found);
   return std::vector<std::shared_ptr<Series>>(
       std::make_move_iterator(found.begin()),
       std::make_move_iterator(found.end()));
