@@ -117,12 +117,13 @@ Parser::State::State(std::string_view in, Format f, ParserOptions o)
 absl::Status Parser::State::ErrorAt(const char* at,
                                     std::string_view what) const {
   at = std::clamp(at, begin, end);
-  size_t line_no = 1 + static_cast<size_t>(std::count(begin, at, '\n'));
+  size_t line_no =
+      base_lines + 1 + static_cast<size_t>(std::count(begin, at, '\n'));
   const char* line_begin = at;
   while (line_begin > begin && line_begin[-1] != '\n') --line_begin;
-  return absl::InvalidArgumentError(Cat("line ", line_no, ", column ",
-                                        at - line_begin + 1, " (byte ",
-                                        at - begin, "): ", what));
+  return absl::InvalidArgumentError(
+      Cat("line ", line_no, ", column ", at - line_begin + 1, " (byte ",
+          base_bytes + static_cast<size_t>(at - begin), "): ", what));
 }
 
 absl::Status Parser::State::Expected(const char* at,
@@ -444,5 +445,18 @@ const Entry& Parser::entry() const { return state_->entry; }
 size_t Parser::label_count() const { return state_->labels.size(); }
 LabelRef Parser::label(size_t i) const { return state_->labels[i]; }
 Format Parser::format() const { return state_->format; }
+
+size_t Parser::consumed() const {
+  return static_cast<size_t>(state_->p - state_->begin);
+}
+
+void Parser::Continue(std::string_view next) {
+  State& s = *state_;
+  // `line` counts every newline consumed, those inside quoted values too.
+  s.base_lines = s.line - 1;
+  s.base_bytes += static_cast<size_t>(s.p - s.begin);
+  s.begin = s.p = s.entry_start = next.data();
+  s.end = next.data() + next.size();
+}
 
 }  // namespace vigil::textparse

@@ -39,7 +39,10 @@ struct Parser::State {
   const char* begin;
   const char* p;
   const char* end;
-  size_t line = 1;          // line of *p
+  size_t line = 1;  // line of *p
+  // Parser::Continue(): lines and bytes of the pieces before `begin`.
+  size_t base_lines = 0;
+  size_t base_bytes = 0;
   const char* entry_start;  // first byte of the current entry
   Format format;
   ParserOptions options;
