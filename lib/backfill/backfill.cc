@@ -242,18 +242,24 @@ class Loader {
     }
     const int64_t t = *e.timestamp_ms;
     // The series' text as written is the fast path's key; two spellings of
-    // one series resolve to the same store ref below.
+    // one series resolve to the same store ref below. Recordings list a
+    // series' samples together, so most lines repeat the line before.
     SeriesRef ref = 0;
+    SeriesState* state = nullptr;
     Labels labels;
-    if (auto it = by_text_.find(ToAbsl(e.series)); it != by_text_.end()) {
+    const bool same_as_last = last_state_ != nullptr && e.series == last_text_;
+    if (same_as_last) {
+      ref = last_ref_;
+      state = last_state_;
+    } else if (auto it = by_text_.find(ToAbsl(e.series));
+               it != by_text_.end()) {
       ref = it->second;
+      state = &by_ref_.find(ref)->second;
     } else {
       labels = Build();
     }
-    auto known = by_ref_.find(ref);
-    if (ref != 0 && known != by_ref_.end() && t < known->second.last_t) {
-      return OutOfOrder(e, labels.empty() ? Build() : labels,
-                        known->second.last_t);
+    if (state != nullptr && t < state->last_t) {
+      return OutOfOrder(e, labels.empty() ? Build() : labels, state->last_t);
     }
     absl::StatusOr<SeriesRef> got = appender_->Append(ref, labels, t, e.value);
     if (!got.ok()) {
@@ -265,7 +271,7 @@ class Loader {
       return ErrorAt(e, TimestampStart(e), FromAbsl(got.status().message()));
     }
     if (ref == 0) {
-      known = by_ref_.find(*got);
+      auto known = by_ref_.find(*got);
       if (known == by_ref_.end()) {
         if (by_ref_.size() >= options_.max_series) {
           return ErrorAt(e, e.series.data(),
@@ -279,11 +285,18 @@ class Loader {
         return OutOfOrder(e, labels, known->second.last_t);
       }
       by_text_.emplace(std::string(e.series), *got);
+      ref = *got;
+      state = &known->second;
     }
-    if (t > known->second.last_t) {
-      known->second.last_t = t;
+    if (t > state->last_t) {
+      state->last_t = t;
       ++stats_.samples;
       NoteTime(t);
+    }
+    if (!same_as_last) {
+      last_text_.assign(e.series);
+      last_ref_ = ref;
+      last_state_ = state;
     }
     if (++batched_ >= options_.samples_per_commit) {
       batched_ = 0;
@@ -367,6 +380,11 @@ class Loader {
   std::unique_ptr<Appender> appender_;
   absl::flat_hash_map<std::string, SeriesRef> by_text_;
   absl::flat_hash_map<SeriesRef, SeriesState> by_ref_;
+  // The series of the last sample line: its text, ref and state (by_ref_'s
+  // element, whose address holds until the next insertion, which resets it).
+  std::string last_text_;
+  SeriesRef last_ref_ = 0;
+  SeriesState* last_state_ = nullptr;
   size_t batched_ = 0;
   LoadStats stats_;
 };
