@@ -101,8 +101,10 @@ class PieceReader : public Source {
 
   absl::StatusOr<std::string_view> Next(size_t consumed) override {
     // Keep the unconsumed tail (the incomplete line the piece was cut at).
-    std::memmove(buf_.get(), buf_.get() + consumed, len_ - consumed);
-    len_ -= consumed;
+    if (consumed > 0) {
+      std::memmove(buf_.get(), buf_.get() + consumed, len_ - consumed);
+      len_ -= consumed;
+    }
     while (true) {
       if (eof_) {
         last_ = true;
@@ -122,6 +124,7 @@ class PieceReader : public Source {
   // How many buffered bytes make the next piece, if enough are buffered:
   // up to the last newline, except for `# EOF` lines at the end.
   std::optional<size_t> Cut() const {
+    if (len_ == 0) return std::nullopt;
     const char* b = buf_.get();
     size_t cut = len_;
     while (true) {
@@ -154,7 +157,7 @@ class PieceReader : public Source {
       const size_t cap = std::max<size_t>(
           std::max<size_t>(options_.read_piece_bytes, 1), cap_ * 2);
       auto grown = std::make_unique_for_overwrite<char[]>(cap);
-      std::memcpy(grown.get(), buf_.get(), len_);
+      if (len_ > 0) std::memcpy(grown.get(), buf_.get(), len_);
       buf_ = std::move(grown);
       cap_ = cap;
     }
