@@ -233,6 +233,33 @@ TEST(OpenMetricsParseTest, TimestampsAreSecondsTruncatedToMilliseconds) {
               ElementsAre("a 1 @1001", "b 1 @-1500", "c 1 @12000", "EOF"));
 }
 
+// A line repeating the series text of the line before reuses its parse:
+// the same labels and type, a TYPE line in between still counting, and a
+// line that only starts like the one before parsed on its own.
+TEST(OpenMetricsParseTest, RepeatedSeriesLinesParseAsTheFirst) {
+  constexpr char kInput[] =
+      "# TYPE a counter\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 1 1\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 2 2 # {t=\"1\"} 1\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 3 3\n"
+      "# TYPE a_total gauge\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 4 4\n"
+      "a_total{x=\"1\",y=\"\\\"\"}  5 5\n"
+      "# EOF\n";
+  const auto expected = ElementsAre(
+      "TYPE a counter", "a_total{x=\"1\", y=\"\\\"\"} 1 @1000 (counter)",
+      "a_total{x=\"1\", y=\"\\\"\"} 2 @2000 +exemplar (counter)",
+      "a_total{x=\"1\", y=\"\\\"\"} 3 @3000 (counter)", "TYPE a_total gauge",
+      "a_total{x=\"1\", y=\"\\\"\"} 4 @4000 (gauge)",
+      "ERROR: line 7, column 23 (byte 176): expected value after metric, got "
+      "\" \"");
+  EXPECT_THAT(Dump(kInput), expected);
+  EXPECT_THAT(Dump(kInput, {}, /*in_pieces=*/true), expected);
+  EXPECT_THAT(Dump("a{x=\"1\"} 1\na{x=\"1\",y=\"2\"} 2\na 3\na{} 4\n# EOF\n"),
+              ElementsAre("a{x=\"1\"} 1", "a{x=\"1\", y=\"2\"} 2", "a 3", "a 4",
+                          "EOF"));
+}
+
 TEST(OpenMetricsParseTest, EofWithoutNewlineIsAccepted) {
   EXPECT_THAT(Dump("# EOF"), ElementsAre("EOF"));
   EXPECT_THAT(Dump("# EOF\n"), ElementsAre("EOF"));

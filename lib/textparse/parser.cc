@@ -387,7 +387,15 @@ absl::Status Parser::State::ApplyType(std::string_view text, const char* at,
 
 absl::StatusOr<EntryType> Parser::State::NextEntry() {
   for (;;) {
-    labels.clear();
+    // A sample line that repeats the series text of the sample line just
+    // before may reuse its name and labels (OmSampleLine); they are views
+    // into that line, which is in the same piece of input.
+    if (entry.type == EntryType::kSeries && format == Format::kOpenMetrics) {
+      repeat = {entry.series, entry.metric_name, entry.metric_type};
+    } else {
+      repeat = {};
+    }
+    if (repeat.series.empty()) labels.clear();
     raw_name = {};
     name_seen = false;
     name_at = nullptr;
@@ -455,6 +463,7 @@ void Parser::Continue(std::string_view next) {
   // `line` counts every newline consumed, those inside quoted values too.
   s.base_lines = s.line - 1;
   s.base_bytes += static_cast<size_t>(s.p - s.begin);
+  s.entry.type = EntryType::kEof;  // no repeat of a line in the old piece
   s.begin = s.p = s.entry_start = next.data();
   s.end = next.data() + next.size();
 }
