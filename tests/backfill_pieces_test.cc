@@ -79,19 +79,21 @@ std::vector<std::string> LoadInPieces(const TempFile& file, size_t piece) {
 }
 
 // Many series with labels of growing length, so that lines are split by
-// every piece size below and some are longer than a piece.
+// every piece size below and some are longer than a piece; each series has
+// runs of three lines, as recordings list a series' samples together.
 std::string Recording(int lines) {
   std::string text = "# HELP up Whether up.\n# TYPE up gauge\n";
   for (int i = 0; i < lines; ++i) {
-    text += "up{job=\"j" + std::to_string(i % 7) + "\",pad=\"" +
-            std::string(static_cast<size_t>(i % 40), 'p') + "\"} " +
-            std::to_string(i % 3) + " " + std::to_string(1000 + i / 7) + "\n";
+    const int k = i / 3;
+    text += "up{job=\"j" + std::to_string(k % 7) + "\",pad=\"" +
+            std::string(static_cast<size_t>(k % 40), 'p') + "\"} " +
+            std::to_string(i % 5) + " " + std::to_string(1000 + i) + "\n";
   }
   return text;
 }
 
 TEST(BackfillPiecesTest, EveryPieceSizeLoadsWhatTheWholeTextDoes) {
-  const std::string big = Recording(300);
+  const std::string big = Recording(600);
   const std::string inputs[] = {
       big + "# EOF\n",
       big + "# EOF",
@@ -102,7 +104,7 @@ TEST(BackfillPiecesTest, EveryPieceSizeLoadsWhatTheWholeTextDoes) {
       big + "up{job=\"j1\",pad=\"\"} 5 1000\n# EOF\n",  // out of order
       big + "up{job=\"j1\"} 5\n# EOF\n",                // no timestamp
       big + "up{job=1} 5 9999\n# EOF\n",                // syntax
-      big + "up{job=\"j1\",pad=\"\"} 7 1042\n# EOF\n",  // duplicate
+      big + "up{job=\"j1\",pad=\"\"} 7 1362\n# EOF\n",  // duplicate
       "# EOF\n",
       "",
       "a 1 1\n# EOF\n# EOF\n",
