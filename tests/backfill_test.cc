@@ -108,13 +108,14 @@ TEST(BackfillTest, TwoSpellingsOfOneSeriesAreOneSeries) {
   auto stats = LoadOpenMetrics(
       "a{x=\"1\",y=\"2\"} 1 100\n"
       "a{y=\"2\",x=\"1\"} 2 200\n"
-      "a{x=\"1\",y=\"2\"} 3 300\n"
+      "a{y=\"2\",x=\"1\"} 3 250\n"
+      "a{x=\"1\",y=\"2\"} 4 300\n"
       "# EOF\n",
       "a.om", head);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->series, 1u);
-  EXPECT_EQ(stats->samples, 3u);
-  EXPECT_EQ(Read(head, "a")[0].samples.size(), 3u);
+  EXPECT_EQ(stats->samples, 4u);
+  EXPECT_EQ(Read(head, "a")[0].samples.size(), 4u);
 }
 
 TEST(BackfillTest, SameTimestampSameValueIsIgnored) {
@@ -159,6 +160,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "rec.om:2:11: expected timestamp for series b{x=\"y\"}, got "
                 "none"},
         BadFile{"OutOfOrder", "a 1 200\nb 1 100\na 2 100\n# EOF\n",
+                "rec.om:3:5: out of order sample for series a: timestamp 100 "
+                "is before the series' previous sample at 200"},
+        BadFile{"OutOfOrderOnTheNextLine", "b 1 100\na 1 200\na 2 100\n# EOF\n",
                 "rec.om:3:5: out of order sample for series a: timestamp 100 "
                 "is before the series' previous sample at 200"},
         BadFile{"OutOfOrderAcrossSpellings",

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,45 @@ std::string Num(double v) {
   return std::string(buf, r.ptr);
 }
 
+// The input in line-aligned pieces (Parser::Continue): one line each, and
+// from a `# EOF` line on the rest, since a piece's end is the data's end.
+// Each piece is a fresh copy and the one before is overwritten, so that a
+// view kept into an old piece shows (and ASan sees a freed one).
+class LinePieces {
+ public:
+  explicit LinePieces(std::string_view input) : rest_(input) { Advance(); }
+  std::string_view piece() const { return *piece_; }
+  bool last() const { return rest_.empty(); }
+  void Advance() {
+    size_t n = rest_.size();
+    if (!rest_.starts_with("# EOF")) {
+      size_t nl = rest_.find('\n');
+      if (nl != std::string_view::npos) n = nl + 1;
+    }
+    if (piece_ != nullptr) piece_->assign(piece_->size(), 'X');
+    piece_ = std::make_unique<std::string>(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+  }
+
+ private:
+  std::string_view rest_;
+  std::unique_ptr<std::string> piece_;
+};
+
 std::vector<std::string> Dump(std::string_view input,
-                              ParserOptions options = {}) {
+                              ParserOptions options = {},
+                              bool in_pieces = false) {
   std::vector<std::string> out;
-  Parser parser(input, Format::kOpenMetrics, options);
+  LinePieces pieces(in_pieces ? input : std::string_view());
+  Parser parser(in_pieces ? pieces.piece() : input, Format::kOpenMetrics,
+                options);
   SeriesLabelsBuilder builder;
   for (;;) {
+    if (in_pieces && !pieces.last() &&
+        parser.consumed() == pieces.piece().size()) {
+      pieces.Advance();
+      parser.Continue(pieces.piece());
+    }
     absl::StatusOr<EntryType> t = parser.Next();
     if (!t.ok()) {
       out.push_back("ERROR: " + std::string(t.status().message()));
@@ -197,6 +231,33 @@ g_created 2
 TEST(OpenMetricsParseTest, TimestampsAreSecondsTruncatedToMilliseconds) {
   EXPECT_THAT(Dump("a 1 1.0019\nb 1 -1.5\nc 1 12\n# EOF"),
               ElementsAre("a 1 @1001", "b 1 @-1500", "c 1 @12000", "EOF"));
+}
+
+// A line repeating the series text of the line before reuses its parse:
+// the same labels and type, a TYPE line in between still counting, and a
+// line that only starts like the one before parsed on its own.
+TEST(OpenMetricsParseTest, RepeatedSeriesLinesParseAsTheFirst) {
+  constexpr char kInput[] =
+      "# TYPE a counter\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 1 1\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 2 2 # {t=\"1\"} 1\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 3 3\n"
+      "# TYPE a_total gauge\n"
+      "a_total{x=\"1\",y=\"\\\"\"} 4 4\n"
+      "a_total{x=\"1\",y=\"\\\"\"}  5 5\n"
+      "# EOF\n";
+  const auto expected = ElementsAre(
+      "TYPE a counter", "a_total{x=\"1\", y=\"\\\"\"} 1 @1000 (counter)",
+      "a_total{x=\"1\", y=\"\\\"\"} 2 @2000 +exemplar (counter)",
+      "a_total{x=\"1\", y=\"\\\"\"} 3 @3000 (counter)", "TYPE a_total gauge",
+      "a_total{x=\"1\", y=\"\\\"\"} 4 @4000 (gauge)",
+      "ERROR: line 7, column 23 (byte 176): expected value after metric, got "
+      "\" \"");
+  EXPECT_THAT(Dump(kInput), expected);
+  EXPECT_THAT(Dump(kInput, {}, /*in_pieces=*/true), expected);
+  EXPECT_THAT(Dump("a{x=\"1\"} 1\na{x=\"1\",y=\"2\"} 2\na 3\na{} 4\n# EOF\n"),
+              ElementsAre("a{x=\"1\"} 1", "a{x=\"1\", y=\"2\"} 2", "a 3", "a 4",
+                          "EOF"));
 }
 
 TEST(OpenMetricsParseTest, EofWithoutNewlineIsAccepted) {
@@ -382,6 +443,28 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"a{b=\"1\",b=\"2\"} 1\n# EOF\n",
                   "line 1, column 1 (byte 0): label name \"b\" is not "
                   "unique"}));
+
+// Parser::Continue: the same entries and errors, with lines and byte
+// offsets counted from the start of the first piece.
+TEST(OpenMetricsParseTest, InputInPiecesParsesAsAWhole) {
+  const std::string inputs[] = {
+      "# HELP a Some \\\"help\\\".\n# TYPE a counter\n# UNIT a_s s\n"
+      "a_total{x=\"1\"} 1 100\na_total{x=\"2\"} 2 100.5 # {t=\"q\"} 1 1\n"
+      "a_created 5 100\nb 3\n# EOF\n",
+      "a 1\nb 2\n# EOF",
+      "a 1\nb 2\nc{x=1} 3\n# EOF\n",
+      "a 1\nb 2\n# EOF\nc 3\n",
+      "a 1\nb 2\n",
+      "# TYPE a counter\na_total 1\na 1\n# EOF\n",
+  };
+  for (const std::string& input : inputs) {
+    SCOPED_TRACE(input);
+    EXPECT_EQ(Dump(input, {}, /*in_pieces=*/true), Dump(input));
+  }
+  EXPECT_EQ(Dump("a 1\nb 2\nc{x=1} 3\n# EOF\n", {}, true).back(),
+            "ERROR: line 3, column 5 (byte 12): expected quoted label value, "
+            "got \"1\"");
+}
 
 }  // namespace
 }  // namespace vigil::textparse

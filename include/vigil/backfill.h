@@ -50,10 +50,13 @@
 
 namespace vigil::backfill {
 
-// The whole file is held in memory while it is parsed (the parser is
-// zero-copy), next to the store it fills: 512 MiB of text is some ten
-// million samples, far more than a recorded test data set needs.
+// 512 MiB of text is some ten million samples, far more than a recorded
+// test data set needs.
 inline constexpr int64_t kDefaultMaxFileBytes = int64_t{512} << 20;
+// A file is read and parsed in pieces of whole lines about this large, so
+// its text is not held in memory all at once (a line longer than this gets
+// a piece of its own size).
+inline constexpr size_t kDefaultReadPieceBytes = size_t{1} << 20;
 // Distinct series one file may create; each costs the store its labels, an
 // index entry and at least one chunk.
 inline constexpr size_t kDefaultMaxSeries = 1'000'000;
@@ -64,6 +67,7 @@ struct LoadOptions {
   int64_t max_file_bytes = kDefaultMaxFileBytes;
   size_t max_series = kDefaultMaxSeries;
   size_t samples_per_commit = kDefaultSamplesPerCommit;
+  size_t read_piece_bytes = kDefaultReadPieceBytes;
 };
 
 struct LoadStats {
@@ -80,7 +84,8 @@ absl::StatusOr<LoadStats> LoadOpenMetrics(std::string_view text,
                                           Appendable& storage,
                                           const LoadOptions& options = {});
 
-// Reads the file at `path` (checking its size first) and loads it.
+// Reads the file at `path` (checking its size first) in pieces and loads
+// it.
 absl::StatusOr<LoadStats> LoadOpenMetricsFile(const std::string& path,
                                               Appendable& storage,
                                               const LoadOptions& options = {});

@@ -172,6 +172,17 @@ class Parser {
 
   Format format() const;
 
+  // Reading a large text input in pieces (not the protobuf format): bytes
+  // of the current piece consumed by the entries returned so far.
+  size_t consumed() const;
+  // Goes on in `next`, which must start with the current piece's first
+  // unconsumed byte and at the start of a line; the consumed bytes may be
+  // gone. Metadata (the last TYPE) carries over, and errors keep counting
+  // lines and bytes from the start of the first piece. A piece that ends
+  // where the input does not must end with a newline: an entry is never
+  // split, and the end of a piece is the end of the data.
+  void Continue(std::string_view next);
+
  private:
   friend class SeriesLabelsBuilder;
   struct State;

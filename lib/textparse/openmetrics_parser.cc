@@ -122,6 +122,20 @@ absl::StatusOr<EntryType> Parser::State::OmUnit(std::string_view text,
 absl::StatusOr<EntryType> Parser::State::OmSampleLine() {
   // Data that ends where a line should start lacks its `# EOF`.
   if (p == end) return ErrorAt(p, kNoEof);
+  // Recordings list one series' samples together: the same series text
+  // as the line before parses to the same name, labels and type (the
+  // family cannot have changed, as no TYPE line came between).
+  const size_t n = repeat.series.size();
+  if (n != 0 && static_cast<size_t>(end - p) > n && p[n] == ' ' &&
+      std::memcmp(p, repeat.series.data(), n) == 0) {
+    entry.type = EntryType::kSeries;
+    entry.series = std::string_view(p, n);
+    entry.metric_name = repeat.metric_name;
+    entry.metric_type = repeat.metric_type;
+    p += n;
+    return OmSampleValue();
+  }
+  labels.clear();
   const char c = *p;
   if (c != '{' && !internal::IsMetricNameStart(c)) {
     return Expected(p, "metric name, \"{\" or \"#\" at start of line");
@@ -140,6 +154,10 @@ absl::StatusOr<EntryType> Parser::State::OmSampleLine() {
     series_end = p;
   }
   if (auto st = FinishSeriesName(series_end); !st.ok()) return st;
+  return OmSampleValue();
+}
+
+absl::StatusOr<EntryType> Parser::State::OmSampleValue() {
   if (p == end) return Expected(p, "value after metric");
   if (*p != ' ') return Expected(p, "space and value after metric");
   const char* v = ++p;

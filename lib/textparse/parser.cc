@@ -117,12 +117,13 @@ Parser::State::State(std::string_view in, Format f, ParserOptions o)
 absl::Status Parser::State::ErrorAt(const char* at,
                                     std::string_view what) const {
   at = std::clamp(at, begin, end);
-  size_t line_no = 1 + static_cast<size_t>(std::count(begin, at, '\n'));
+  size_t line_no =
+      base_lines + 1 + static_cast<size_t>(std::count(begin, at, '\n'));
   const char* line_begin = at;
   while (line_begin > begin && line_begin[-1] != '\n') --line_begin;
-  return absl::InvalidArgumentError(Cat("line ", line_no, ", column ",
-                                        at - line_begin + 1, " (byte ",
-                                        at - begin, "): ", what));
+  return absl::InvalidArgumentError(
+      Cat("line ", line_no, ", column ", at - line_begin + 1, " (byte ",
+          base_bytes + static_cast<size_t>(at - begin), "): ", what));
 }
 
 absl::Status Parser::State::Expected(const char* at,
@@ -386,7 +387,15 @@ absl::Status Parser::State::ApplyType(std::string_view text, const char* at,
 
 absl::StatusOr<EntryType> Parser::State::NextEntry() {
   for (;;) {
-    labels.clear();
+    // A sample line that repeats the series text of the sample line just
+    // before may reuse its name and labels (OmSampleLine); they are views
+    // into that line, which is in the same piece of input.
+    if (entry.type == EntryType::kSeries && format == Format::kOpenMetrics) {
+      repeat = {entry.series, entry.metric_name, entry.metric_type};
+    } else {
+      repeat = {};
+    }
+    if (repeat.series.empty()) labels.clear();
     raw_name = {};
     name_seen = false;
     name_at = nullptr;
@@ -444,5 +453,19 @@ const Entry& Parser::entry() const { return state_->entry; }
 size_t Parser::label_count() const { return state_->labels.size(); }
 LabelRef Parser::label(size_t i) const { return state_->labels[i]; }
 Format Parser::format() const { return state_->format; }
+
+size_t Parser::consumed() const {
+  return static_cast<size_t>(state_->p - state_->begin);
+}
+
+void Parser::Continue(std::string_view next) {
+  State& s = *state_;
+  // `line` counts every newline consumed, those inside quoted values too.
+  s.base_lines = s.line - 1;
+  s.base_bytes += static_cast<size_t>(s.p - s.begin);
+  s.entry.type = EntryType::kEof;  // no repeat of a line in the old piece
+  s.begin = s.p = s.entry_start = next.data();
+  s.end = next.data() + next.size();
+}
 
 }  // namespace vigil::textparse

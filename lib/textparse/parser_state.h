@@ -39,7 +39,10 @@ struct Parser::State {
   const char* begin;
   const char* p;
   const char* end;
-  size_t line = 1;          // line of *p
+  size_t line = 1;  // line of *p
+  // Parser::Continue(): lines and bytes of the pieces before `begin`.
+  size_t base_lines = 0;
+  size_t base_bytes = 0;
   const char* entry_start;  // first byte of the current entry
   Format format;
   ParserOptions options;
@@ -51,6 +54,13 @@ struct Parser::State {
   absl::Status status;  // sticky error
   bool finished = false;
   std::vector<LabelRef> labels;
+  // The sample line before this entry, when the entry before was one:
+  // its series text, name and type, with `labels` still its labels.
+  struct Repeat {
+    std::string_view series;
+    std::string_view metric_name;
+    MetricType metric_type = MetricType::kUnknown;
+  } repeat;
   std::string_view raw_name;  // metric name as written, quotes removed
   bool name_seen = false;
   const char* name_at = nullptr;
@@ -77,6 +87,8 @@ struct Parser::State {
   // A sample: name and labels, value, then newline, timestamp or exemplar;
   // at the end of the data, the missing `# EOF`.
   absl::StatusOr<EntryType> OmSampleLine();
+  // After a sample's series: the value and what follows it.
+  absl::StatusOr<EntryType> OmSampleValue();
   // At the space before a sample's timestamp; *exemplar when one follows.
   absl::Status OmSampleTimestamp(bool* exemplar);
   // At " # {": the exemplar, validated and dropped.
