@@ -12,7 +12,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 # shellcheck source=support/shell_helpers.sh
 . "$here/support/shell_helpers.sh"
-fail() { echo "FAIL: $*" >&2; echo "--- vigil log" >&2; tail -20 "$work/vigil.log" >&2 || true; echo "--- prometheus log" >&2; tail -20 "$work/prom.log" >&2 || true; exit 1; }
 
 mkdir "$work/peer"
 {

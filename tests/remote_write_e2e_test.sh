@@ -23,12 +23,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 # shellcheck source=support/shell_helpers.sh
 . "$here/support/shell_helpers.sh"
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- vigil log" >&2; tail -20 "$work/vigil.log" >&2 || true
-  echo "--- prometheus log" >&2; tail -20 "$work/prom.log" >&2 || true
-  exit 1
-}
 now() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 # metric URL NAME: the sum of NAME's series in vigil's /metrics.
 metric() {

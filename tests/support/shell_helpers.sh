@@ -20,6 +20,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# fail MESSAGE: for the tests against Prometheus — says what failed, shows
+# the end of both servers' logs ($work/vigil.log, $work/prom.log), exits 1.
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- vigil log" >&2; tail -20 "$work/vigil.log" >&2 || true
+  echo "--- prometheus log" >&2; tail -20 "$work/prom.log" >&2 || true
+  exit 1
+}
+
 # start_peer DIR: fake_kube_peer.py serving DIR (see its header), stopped
 # with the test; sets peer_port once it listens (up to 30 s).
 start_peer() {
