@@ -56,9 +56,11 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target tsdb_test block_pool_test \
-  remote_write_test remote_write_histogram_test
+  tsdb_engine_select_test remote_write_test remote_write_histogram_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/block_pool_test --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_engine_select_test \
+  --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
   --gtest_brief=1
