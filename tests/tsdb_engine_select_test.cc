@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kScrapeMs = 30'000;
 constexpr int kScrapes = 200;
 // Several blocks of the querier's and of the engine's selection.
-constexpr int kSeries = 1500;
+constexpr int kSeries = 600;
 
 class LargeSelectionTest : public ::testing::Test {
  protected:
