@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/api/civetweb_tls.h"
+#include "lib/api/large_stack.h"
 #include "lib/api/response_writer.h"
 #include "lib/api/tls_handshake.h"
 #include "lib/api/web_access.h"
@@ -103,29 +103,6 @@ std::string PokeAddress(std::string_view civet_ports) {
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
   if (host.front() == '[') return "";
   return host;
-}
-
-// civetweb's workers run on small stacks (Debian builds it with
-// USE_STACK_SIZE); the parser and the evaluator recurse as deep as a query
-// nests, so handlers run on a thread with the usual 8 MiB.
-constexpr size_t kHandlerStackBytes = 8 << 20;
-
-bool RunOnLargeStack(const std::function<void()>& fn) {
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  pthread_attr_setstacksize(&attr, kHandlerStackBytes);
-  pthread_t thread;
-  const int rc = pthread_create(
-      &thread, &attr,
-      [](void* arg) -> void* {
-        (*static_cast<const std::function<void()>*>(arg))();
-        return nullptr;
-      },
-      const_cast<std::function<void()>*>(&fn));
-  pthread_attr_destroy(&attr);
-  if (rc != 0) return false;
-  pthread_join(thread, nullptr);
-  return true;
 }
 
 }  // namespace
@@ -313,7 +290,7 @@ int HttpServer::Serve(mg_connection* conn) {
       resp = TextResponse(500, "internal server error\n");
     }
   });
-  if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
+  if (!ran) resp = TextResponse(503, "cannot map a request stack\n");
   AddHeaders(web_headers, &resp);
   try {
     WriteResponse(conn, req, resp, /*close=*/false);
