@@ -215,6 +215,12 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
         "cannot listen on ", options.listen_address, ": ", error_text));
   }
   mg_set_request_handler(ctx_, "/", &HttpServer::OnRequest, this);
+  // Without an authorization handler civetweb looks for a digest password
+  // file, "<document root>/.htpasswd" ("/.htpasswd" here), on every request
+  // and demands digest auth if one exists; authentication is the web
+  // config's (WebAccess), so civetweb grants every request.
+  mg_set_auth_handler(
+      ctx_, "/", [](mg_connection*, void*) { return 1; }, nullptr);
   mg_server_port bound[4] = {};
   const int n = mg_get_server_ports(ctx_, 4, bound);
   port_ = n > 0 ? bound[0].port : 0;
