@@ -10,24 +10,32 @@
 namespace vigil::promql::eval {
 namespace {
 
-// What RangeEvalMatrices holds at each step — the inputs' samples there and
-// the output of the steps so far — so that the sample limit fails where it
-// would have failed step by step.
+// What RangeEvalMatrices counts at each step — the output of the steps so
+// far, over what the inputs already hold (gathering a step's inputs counts
+// nothing, as in Prometheus 3.x) — so that the sample limit fails where it
+// would have failed step by step. Only float series come this way: a point
+// costs 1.
 class StepCounts {
  public:
   explicit StepCounts(const Evaluator& ev)
-      : ev_(ev), held_(ev.NumSteps(), 0), added_(ev.NumSteps(), 0) {}
+      : ev_(ev), added_(ev.NumSteps(), 0) {}
 
-  void Input(const Matrix& m) { Count(m, held_); }
-  void Output(const Matrix& m) { Count(m, added_); }
+  void Output(const Matrix& m) {
+    for (const SeriesPoints& s : m) {
+      for (const Sample& p : s.points) {
+        const size_t k =
+            static_cast<size_t>((p.t - ev_.start()) / ev_.interval());
+        if (p.t >= ev_.start() && k < added_.size()) ++added_[k];
+      }
+    }
+  }
 
   absl::Status Check(Evaluator& ev) const {
     QueryState& q = ev.state();
     int64_t temp = q.current_samples;
-    for (size_t k = 0; k < held_.size(); ++k) {
+    for (size_t k = 0; k < added_.size(); ++k) {
       VIGIL_EVAL_RETURN_IF_ERROR(ev.CheckCancel());
       q.current_samples = temp;
-      VIGIL_EVAL_RETURN_IF_ERROR(ev.AddSamples(held_[k]));
       VIGIL_EVAL_RETURN_IF_ERROR(ev.AddSamples(added_[k]));
       temp += added_[k];
     }
@@ -35,18 +43,7 @@ class StepCounts {
   }
 
  private:
-  void Count(const Matrix& m, std::vector<int64_t>& into) const {
-    for (const SeriesPoints& s : m) {
-      for (const Sample& p : s.points) {
-        const size_t k =
-            static_cast<size_t>((p.t - ev_.start()) / ev_.interval());
-        if (p.t >= ev_.start() && k < into.size()) ++into[k];
-      }
-    }
-  }
-
   const Evaluator& ev_;
-  std::vector<int64_t> held_;
   std::vector<int64_t> added_;
 };
 
@@ -148,8 +145,6 @@ absl::StatusOr<Matrix> CompareWithNumber(Evaluator& ev, BinaryOp op, Matrix vec,
                                          const Matrix& number,
                                          bool number_left) {
   StepCounts counts(ev);
-  counts.Input(vec);
-  counts.Input(number);
   // The number at each step (a literal: the same at every one).
   std::vector<double> at(ev.NumSteps(), 0);
   std::vector<uint8_t> has(ev.NumSteps(), 0);
@@ -191,8 +186,6 @@ absl::StatusOr<Matrix> SetOpBySeries(Evaluator& ev, BinaryOp op, Matrix lhs,
                                      const std::vector<int>& rsigs,
                                      size_t sigs) {
   StepCounts counts(ev);
-  counts.Input(lhs);
-  counts.Input(rhs);
   std::vector<Place> places;
   if (op == BinaryOp::kAnd || op == BinaryOp::kUnless) {
     Presence right(rhs, rsigs, sigs);
