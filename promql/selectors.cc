@@ -217,8 +217,7 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
       sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
     }
     if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
     sp.metric = s.metric;
     out.matrix.push_back(std::move(sp));
   }
@@ -336,8 +335,7 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
       sp.Push(ts, v, nullptr);
     }
     if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
     sp.metric = s.metric;
     out.matrix.push_back(std::move(sp));
   }
@@ -367,15 +365,17 @@ absl::StatusOr<Value> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
         lo, fresh.end(), maxt,
         [](int64_t t, const Sample& smp) { return t < smp.t; });
     if (lo == hi) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(hi - lo));
+    auto fh = s.FreshHists();
+    std::span<const HistogramPtr> window_hists;
+    if (!fh.empty()) {
+      window_hists = fh.subspan(lo - fresh.begin(), hi - lo);
+    }
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AddSamples(PointsCost(std::span<const Sample>(lo, hi), window_hists)));
     SeriesPoints sp;
     sp.metric = s.metric;
     sp.points.assign(lo, hi);
-    auto fh = s.FreshHists();
-    if (!fh.empty()) {
-      sp.hists.assign(fh.begin() + (lo - fresh.begin()),
-                      fh.begin() + (hi - fresh.begin()));
-    }
+    sp.hists.assign(window_hists.begin(), window_hists.end());
     out.matrix.push_back(std::move(sp));
   }
   return out;
