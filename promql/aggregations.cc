@@ -518,9 +518,8 @@ absl::Status AggregateFloatsBySeries(Evaluator& ev, const AggregateExpr& e,
                                      const std::vector<size_t>& group_of,
                                      size_t num_groups, Matrix& result) {
   const size_t steps = ev.NumSteps();
-  const size_t block =
-      std::clamp<size_t>(kMaxBlockCells / std::max<size_t>(num_groups, 1), 1,
-                         steps);
+  const size_t block = std::clamp<size_t>(
+      kMaxBlockCells / std::max<size_t>(num_groups, 1), 1, steps);
   std::vector<ValueGroup> cells(num_groups * block);
   std::vector<size_t> cursor(input.size(), 0);
   for (size_t b0 = 0; b0 < steps; b0 += block) {
