@@ -39,6 +39,11 @@ absl::Status Evaluator::CheckCancel() {
   return absl::OkStatus();
 }
 
+absl::Status Evaluator::CheckStop() const {
+  if (q_->stop.stop_requested()) return absl::CancelledError(kCanceled);
+  return absl::OkStatus();
+}
+
 absl::Status Evaluator::AddSamples(int64_t n) {
   q_->current_samples += n;
   if (q_->current_samples > q_->max_samples) {

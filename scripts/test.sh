@@ -46,18 +46,21 @@ phase "ctest (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
-phase "ThreadSanitizer: the store's and remote write's tests (build-tsan/, clang)"
+phase "ThreadSanitizer: the store's, remote write's and the engine's threads (build-tsan/, clang)"
 # The Head's appends, queries, GC and two-thread replay run concurrently on
 # hand-made parts (a futex lock per series, intrusive chunk counts, the
 # symbol table); remote write's shards, resharding and log follower are
-# threads too. Only these two suites, to keep CI's time.
+# threads too; the engine splits large range functions among a pool of
+# threads (promql/worker_pool.cc). Only these suites, to keep CI's time.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target tsdb_test remote_write_test \
-  remote_write_histogram_test
+  remote_write_histogram_test promql_range_eval_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
   --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/promql_range_eval_test \
+  --gtest_brief=1 --gtest_filter='*SplitAmongThreads*'
 phase "done"
