@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
 #include "promql/functions/interpolate.h"
+#include "promql/worker_pool.h"
 
 namespace vigil::promql::eval {
 
@@ -63,6 +65,66 @@ void ResolveResetHints(std::vector<HistogramPtr>* hists) {
   }
 }
 
+struct SelectScratch {
+  std::vector<Sample> samples;
+  std::vector<int64_t> st;
+  std::vector<HistogramPtr> hists;
+};
+
+// The samples of `it` within `range` into `sel`, whose labels are set.
+void ReadSeries(SampleIterator& it, const SelectRange& range, bool stats,
+                SelectScratch& scratch, SelectedSeries* out) {
+  SelectedSeries& sel = *out;
+  scratch.samples.clear();
+  scratch.st.clear();
+  scratch.hists.clear();
+  bool any_h = false;
+  // Start timestamps are read only from iterators that may have them.
+  const bool with_st = it.HasStartTimestamps();
+  bool any_st = false;
+  if (it.Seek(range.mint)) {
+    do {
+      Sample smp = it.At();
+      if (smp.t > range.maxt) break;
+      HistogramPtr h = it.AtHistogram();
+      if (h != nullptr) {
+        if (IsStaleNaN(h->sum)) {
+          smp.v = StaleNaN();
+          h = nullptr;
+        } else {
+          smp.v = 0;
+          if (!any_h) scratch.hists.resize(scratch.samples.size());
+          any_h = true;
+        }
+      }
+      if (IsStaleNaN(smp.v)) sel.has_stale = true;
+      scratch.samples.push_back(smp);
+      if (any_h) scratch.hists.push_back(std::move(h));
+      if (with_st) {
+        const int64_t st = it.AtST();
+        any_st = any_st || st != 0;
+        scratch.st.push_back(st);
+      }
+    } while (it.Next());
+  }
+  sel.samples.assign(scratch.samples.begin(), scratch.samples.end());
+  if (any_st) sel.st.assign(scratch.st.begin(), scratch.st.end());
+  if (any_h) {
+    sel.hists.assign(scratch.hists.begin(), scratch.hists.end());
+    if (stats) ResolveResetHints(&sel.hists);
+  }
+  if (sel.has_stale) {
+    sel.fresh.reserve(sel.samples.size());
+    if (any_st) sel.fresh_st.reserve(sel.samples.size());
+    for (size_t i = 0; i < sel.samples.size(); ++i) {
+      if (IsStaleNaN(sel.samples[i].v)) continue;
+      sel.fresh.push_back(sel.samples[i]);
+      if (any_st) sel.fresh_st.push_back(sel.st[i]);
+      if (any_h) sel.fresh_hists.push_back(sel.hists[i]);
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
@@ -89,67 +151,48 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
         series.status().code(),
         absl::StrCat("expanding series: ", series.status().message()));
   }
-  auto out = std::make_shared<std::vector<SelectedSeries>>();
-  out->reserve(series->size());
-  // Samples are read into one scratch buffer and copied out at their exact
-  // size: one allocation per series rather than one per doubling.
-  std::vector<Sample> scratch;
-  std::vector<int64_t> scratch_st;
-  std::vector<HistogramPtr> scratch_h;
-  for (const auto& s : *series) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    SelectedSeries sel;
-    sel.metric = s->labels();
-    auto it = s->Iterator();
-    scratch.clear();
-    scratch_st.clear();
-    scratch_h.clear();
-    bool any_h = false;
-    // Start timestamps are read only from iterators that may have them.
-    const bool with_st = it->HasStartTimestamps();
-    bool any_st = false;
-    if (it->Seek(range.mint)) {
-      do {
-        Sample smp = it->At();
-        if (smp.t > range.maxt) break;
-        HistogramPtr h = it->AtHistogram();
-        if (h != nullptr) {
-          if (IsStaleNaN(h->sum)) {
-            smp.v = StaleNaN();
-            h = nullptr;
-          } else {
-            smp.v = 0;
-            if (!any_h) scratch_h.resize(scratch.size());
-            any_h = true;
-          }
-        }
-        if (IsStaleNaN(smp.v)) sel.has_stale = true;
-        scratch.push_back(smp);
-        if (any_h) scratch_h.push_back(std::move(h));
-        if (with_st) {
-          const int64_t st = it->AtST();
-          any_st = any_st || st != 0;
-          scratch_st.push_back(st);
-        }
-      } while (it->Next());
+  const size_t n = series->size();
+  auto out = std::make_shared<std::vector<SelectedSeries>>(n);
+  // Decoding is most of a large range selection's cost: with iterators that
+  // may move to another thread, the series are decoded in parts on the
+  // worker pool too. The selected range stands in for the number of
+  // samples, at one a minute.
+  const int64_t estimate =
+      static_cast<int64_t>(n) * ((range.maxt - range.mint) / 60'000 + 1);
+  const int64_t min_parallel = q_->options->parallel_min_samples;
+  const bool may_split = min_parallel >= 0 && estimate >= min_parallel;
+  const bool stats = q_->stats_selectors.contains(&vs);
+  const std::thread::id caller = std::this_thread::get_id();
+  // Iterators are made on this thread (a Querier's series belong to it), a
+  // round at a time so that a large selection does not hold them all.
+  constexpr size_t kRound = 1024;
+  std::vector<std::unique_ptr<SampleIterator>> iters;
+  for (size_t r0 = 0; r0 < n; r0 += kRound) {
+    const size_t rn = std::min(kRound, n - r0);
+    iters.resize(rn);
+    bool movable = true;
+    for (size_t i = 0; i < rn; ++i) {
+      (*out)[r0 + i].metric = (*series)[r0 + i]->labels();
+      iters[i] = (*series)[r0 + i]->Iterator();
+      movable = movable && iters[i]->ThreadMovable();
     }
-    sel.samples.assign(scratch.begin(), scratch.end());
-    if (any_st) sel.st.assign(scratch_st.begin(), scratch_st.end());
-    if (any_h) {
-      sel.hists.assign(scratch_h.begin(), scratch_h.end());
-      if (q_->stats_selectors.contains(&vs)) ResolveResetHints(&sel.hists);
-    }
-    if (sel.has_stale) {
-      sel.fresh.reserve(sel.samples.size());
-      if (any_st) sel.fresh_st.reserve(sel.samples.size());
-      for (size_t i = 0; i < sel.samples.size(); ++i) {
-        if (IsStaleNaN(sel.samples[i].v)) continue;
-        sel.fresh.push_back(sel.samples[i]);
-        if (any_st) sel.fresh_st.push_back(sel.st[i]);
-        if (any_h) sel.fresh_hists.push_back(sel.hists[i]);
+    const bool parallel = may_split && movable && rn > 1;
+    const size_t num_parts = parallel ? std::min(rn, ParallelWidth() * 4) : 1;
+    std::vector<absl::Status> status(num_parts);
+    ParallelFor(num_parts, parallel, [&](size_t p) {
+      // Samples are read into one scratch buffer and copied out at their
+      // exact size: one allocation per series rather than one per doubling.
+      SelectScratch scratch;
+      for (size_t i = rn * p / num_parts; i < rn * (p + 1) / num_parts; ++i) {
+        // Only the query's own thread reads its clock.
+        status[p] =
+            std::this_thread::get_id() == caller ? CheckCancel() : CheckStop();
+        if (!status[p].ok()) return;
+        ReadSeries(*iters[i], range, stats, scratch, &(*out)[r0 + i]);
+        iters[i].reset();
       }
-    }
-    out->push_back(std::move(sel));
+    });
+    for (const absl::Status& st : status) VIGIL_EVAL_RETURN_IF_ERROR(st);
   }
   q_->selections.emplace(&vs, out);
   return out;
@@ -161,30 +204,55 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
   const int64_t offset = OffsetOf(vs);
   const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
   const int64_t lookback = q_->lookback_ms;
-  Value out;
-  out.matrix.reserve(sel->size());
-  for (const auto& s : *sel) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    SeriesPoints sp;
-    size_t j = 0;
-    const auto& smp = s.samples;
-    for (int64_t ts = start_; ts <= end_; ts += interval_) {
-      const int64_t ref = at.value_or(ts) - offset;
-      // References never decrease, so the cursor only moves forward.
-      while (j < smp.size() && smp[j].t <= ref) ++j;
-      if (j == 0) continue;
-      const Sample& last = smp[j - 1];
-      // Prometheus: the window is (ref - lookback, ref]; a staleness marker
-      // as the latest sample ends the series.
-      if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
-      if (sp.points.empty()) sp.points.reserve(NumSteps());
-      sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
+  const size_t n = sel->size();
+  // Each series' points at every step, into `points` (parallel to the
+  // selection), in parts on the worker pool when there are many; the
+  // series are then labelled and counted in order, as one loop would.
+  std::vector<SeriesPoints> points(n);
+  size_t total = 0;
+  for (const auto& s : *sel) total += s.samples.size();
+  const int64_t min_parallel = q_->options->parallel_min_samples;
+  const bool parallel = !instant() && min_parallel >= 0 &&
+                        static_cast<int64_t>(total) >= min_parallel && n > 1;
+  const size_t num_parts = parallel ? std::min(n, ParallelWidth() * 4) : 1;
+  std::vector<absl::Status> status(num_parts);
+  const std::thread::id caller = std::this_thread::get_id();
+  ParallelFor(num_parts, parallel, [&](size_t p) {
+    for (size_t i = n * p / num_parts; i < n * (p + 1) / num_parts; ++i) {
+      status[p] =
+          std::this_thread::get_id() == caller ? CheckCancel() : CheckStop();
+      if (!status[p].ok()) return;
+      const SelectedSeries& s = (*sel)[i];
+      SeriesPoints& sp = points[i];
+      size_t j = 0;
+      const auto& smp = s.samples;
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        const int64_t ref = at.value_or(ts) - offset;
+        // References never decrease, so the cursor only moves forward.
+        while (j < smp.size() && smp[j].t <= ref) ++j;
+        if (j == 0) continue;
+        const Sample& last = smp[j - 1];
+        // Prometheus: the window is (ref - lookback, ref]; a staleness
+        // marker as the latest sample ends the series.
+        if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
+        if (sp.points.empty()) sp.points.reserve(NumSteps());
+        sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
+      }
     }
-    if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
-    sp.metric = s.metric;
-    out.matrix.push_back(std::move(sp));
+  });
+  Value out;
+  out.matrix.reserve(n);
+  for (size_t p = 0; p < num_parts; ++p) {
+    for (size_t i = n * p / num_parts; i < n * (p + 1) / num_parts; ++i) {
+      if (points[i].points.empty()) continue;
+      VIGIL_EVAL_RETURN_IF_ERROR(
+          AddSamples(static_cast<int64_t>(points[i].points.size())));
+      points[i].metric = (*sel)[i].metric;
+      out.matrix.push_back(std::move(points[i]));
+    }
+    // A part's error comes after the series before it were counted, as in
+    // one loop.
+    VIGIL_EVAL_RETURN_IF_ERROR(status[p]);
   }
   return out;
 }

@@ -1,10 +1,10 @@
-// Range evaluation against instant evaluation: the value a range query
-// gives at each step must be bit for bit what an instant query at that time
-// gives. The range engine takes shortcuts an instant query cannot (series
-// by series aggregation within blocks of steps, functions over many series
-// split among threads); these tests hold them to the plain result, on
-// data shaped to catch a change in summation order (Kahan) or in which
-// samples a step sees (gaps, staleness markers).
+// The range engine's shortcuts held to the plain evaluation: aggregation
+// series by series within blocks of steps (against instant queries at each
+// step), and range functions and selections split among threads (against
+// the same engine on one thread). Answers must agree bit for bit, with
+// annotations in the same order and the same errors, on data shaped to
+// catch a change in summation order (Kahan) or in which samples a step
+// sees (gaps, staleness markers, histograms).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +17,7 @@
 
 #include "tests/support/memory_storage.h"
 #include "vigil/promql/engine.h"
+#include "vigil/tsdb.h"
 
 namespace vigil::promql {
 namespace {
@@ -34,6 +35,15 @@ class RangeEvalTest : public ::testing::Test {
   // markers.
   void LoadSeries(const std::string& metric, int series, int groups,
                   bool counter, uint32_t seed) {
+    ForSeries(
+        metric, series, groups, counter, seed,
+        [&](const Labels& ls, int64_t t, double v) { storage_.Add(ls, t, v); });
+  }
+
+  // Calls add(labels, t, v) for every sample LoadSeries stores.
+  template <typename Add>
+  static void ForSeries(const std::string& metric, int series, int groups,
+                        bool counter, uint32_t seed, const Add& add) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> unit(0, 1);
     const double scales[] = {1e16, 1, 1e-3, -1e16, 3.7};
@@ -47,7 +57,7 @@ class RangeEvalTest : public ::testing::Test {
         if (r < 0.03) continue;  // a missed scrape
         const int64_t t = kStart + k * kStep - 7'000;
         if (r < 0.05) {
-          storage_.Add(ls, t, StaleNaN());
+          add(ls, t, StaleNaN());
           continue;
         }
         if (counter) {
@@ -56,7 +66,7 @@ class RangeEvalTest : public ::testing::Test {
         } else {
           v = scales[(i + k) % 5] * (1 + unit(rng));
         }
-        storage_.Add(ls, t, v);
+        add(ls, t, v);
       }
     }
   }
@@ -220,6 +230,65 @@ TEST_F(RangeEvalTest, SampleLimitSplitAmongThreadsEqualsOneThread) {
     EXPECT_FALSE(a.ok()) << limit;
     ExpectSameAnswer(
         a, split.RangeQuery(storage_, q, start, start + 9 * kStep, kStep), q);
+  }
+}
+
+// Over the Head, whose iterators may move between threads, a large
+// selection is also decoded in parts: floats with staleness markers, and
+// native histograms with a reset, a marker and series that switch between
+// floats and histograms.
+TEST_F(RangeEvalTest, HeadSelectionsDecodedAmongThreadsEqualOneThread) {
+  tsdb::Head head;
+  auto app = head.NewAppender();
+  auto add = [&](const Labels& ls, int64_t t, double v) {
+    ASSERT_TRUE(app->Append(ls, t, v).ok()) << ls.ToString() << " " << t;
+  };
+  ForSeries("c_total", 400, 9, true, 5, add);
+  ForSeries("gauge", 400, 9, false, 6, add);
+  for (int i = 0; i < 40; ++i) {
+    const Labels ls = Labels::FromStrings(
+        {"__name__", "h", "g", std::to_string(i % 4), "i", std::to_string(i)});
+    double count = 0;
+    for (int k = -10; k < kSteps + 10; ++k) {
+      const int64_t t = kStart + k * kStep - 7'000;
+      if (i % 10 == 3 && k % 50 == 7) {
+        // A float among the histograms.
+        ASSERT_TRUE(app->Append(ls, t, k).ok());
+        continue;
+      }
+      FloatHistogram h;
+      if (k == 100 + i) {
+        h.sum = StaleNaN();
+      } else {
+        count = k == 150 ? 1 : count + 1 + i % 3;  // a reset at 150
+        h.schema = 1;
+        h.positive_spans = {{0, 3}};
+        h.positive_buckets = {count, 2 * count, 0.5 * count};
+        h.count = 3.5 * count;
+        h.sum = 1.25 * count;
+      }
+      ASSERT_TRUE(app->AppendHistogram(0, ls, t, h).ok());
+    }
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  const Engine serial(Split(-1));
+  const Engine split(Split(0));
+  const int64_t end = kStart + (kSteps - 1) * kStep;
+  for (const char* q : {
+           "rate(c_total[5m])",
+           "sum by (g) (rate(c_total[5m]))",
+           "gauge",
+           "max by (g) (gauge)",
+           "h",
+           "rate(h[5m])",
+           "histogram_count(rate(h[5m]))",
+           "sum by (g) (rate(h[5m]))",
+           "count_over_time(h[3m])",
+       }) {
+    SCOPED_TRACE(q);
+    auto want = serial.RangeQuery(head, q, kStart, end, kStep);
+    EXPECT_TRUE(want.ok()) << want.status();
+    ExpectSameAnswer(want, split.RangeQuery(head, q, kStart, end, kStep), q);
   }
 }
 

@@ -105,6 +105,12 @@ class SampleIterator {
   // The start timestamp of the sample at At(), ms since the Unix epoch; 0 when
   // it has none.
   virtual int64_t AtST() const { return 0; }
+  // Whether this iterator, once made, shares nothing mutable with its
+  // Querier or other iterators, so that another thread may advance it (the
+  // engine then decodes a large selection's series on several threads). An
+  // exception to "a Querier's series belong to one thread" below, which is
+  // why the default is no.
+  virtual bool ThreadMovable() const { return false; }
 };
 
 class Series {
