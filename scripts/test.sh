@@ -62,5 +62,5 @@ TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
   --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/promql_range_eval_test \
-  --gtest_brief=1 --gtest_filter='*SplitAmongThreads*'
+  --gtest_brief=1 --gtest_filter='*AmongThreads*'
 phase "done"

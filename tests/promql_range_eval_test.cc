@@ -114,11 +114,11 @@ class RangeEvalTest : public ::testing::Test {
   testing::MemoryStorage storage_;
 };
 
-// 50 groups: blocks of 81 steps, the last one shorter; 1500 groups: blocks
-// of two steps.
+// 50 groups: blocks of 81 steps, the last one shorter; 1100 groups: blocks
+// of three steps.
 TEST_F(RangeEvalTest, AggregationsEqualInstantQueriesAcrossStepBlocks) {
-  LoadSeries("gauge", 400, 50, false, 1);
-  LoadSeries("wide", 1500, 1500, false, 2);
+  LoadSeries("gauge", 150, 50, false, 1);
+  LoadSeries("wide", 1100, 1100, false, 2);
   const Engine engine;
   for (const char* op :
        {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar"}) {
