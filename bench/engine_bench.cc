@@ -75,6 +75,13 @@ constexpr QueryCase kPrivilegedRunning = {
     95, 1, 1};
 constexpr QueryCase kFailedAuthByReason = {
     "sum(rate(apiserver_failed_auth_count[5m])) by (reason)", 4, 0.01, 2};
+// The work of kRateCpu with a tiny answer: selection and windows, no
+// encoding of 3000 series.
+constexpr QueryCase kCountRate = {
+    "count(rate(container_cpu_usage_seconds_total[5m]))", 1, 3000, 3000};
+constexpr QueryCase kSumRateByNamespace = {
+    "sum by (namespace) (rate(container_cpu_usage_seconds_total[5m]))", 20,
+    0.01, 1000};
 constexpr QueryCase kLatencyP90 = {
     "histogram_quantile(0.9, sum by (le) "
     "(rate(http_request_duration_seconds_bucket[5m])))",
@@ -180,6 +187,13 @@ void BM_InstantQuery_FailedAuthByReason_4reasons(benchmark::State& state) {
 void BM_RangeQuery_FailedAuthByReason_4reasons_2h(benchmark::State& state) {
   RunQuery(state, kFailedAuthByReason, true);
 }
+void BM_RangeQuery_CountRate_3000containers_2h(benchmark::State& state) {
+  RunQuery(state, kCountRate, true);
+}
+void BM_RangeQuery_SumRateByNamespace_3000containers_2h(
+    benchmark::State& state) {
+  RunQuery(state, kSumRateByNamespace, true);
+}
 void BM_InstantQuery_HistogramQuantile_10buckets_5instances(
     benchmark::State& state) {
   RunQuery(state, kLatencyP90, false);
@@ -204,6 +218,10 @@ BENCHMARK(BM_RangeQuery_PrivilegedRunning_GroupLeft_3000containers_2h)
 BENCHMARK(BM_InstantQuery_FailedAuthByReason_4reasons)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RangeQuery_FailedAuthByReason_4reasons_2h)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeQuery_CountRate_3000containers_2h)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RangeQuery_SumRateByNamespace_3000containers_2h)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstantQuery_HistogramQuantile_10buckets_5instances)
     ->Unit(benchmark::kMillisecond);

@@ -482,6 +482,85 @@ void AddHistogramToGroup(Evaluator& ev, const AggregateExpr& e,
   }
 }
 
+// Group cells one block of steps holds at most: with a ValueGroup of ~90
+// bytes, some 360 KB, which stays in the L2 cache while every series of
+// the block is added.
+constexpr size_t kMaxBlockCells = 4096;
+
+// Whether AggregateFloatsBySeries applies: no histograms among the input
+// (their annotations and summers are per step) and an operation without a
+// parameter or a per-step list of values.
+bool FloatsBySeriesApply(AggregateOp op, const Matrix& input) {
+  switch (op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kCount:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kGroup:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar:
+      break;
+    default:
+      return false;
+  }
+  return std::all_of(input.begin(), input.end(),
+                     [](const SeriesPoints& s) { return s.hists.empty(); });
+}
+
+// AggregateValues over float inputs, series by series within blocks of
+// steps: each series' points are read in one sweep, instead of one cache
+// miss per series at every step. Every (group, step) cell still receives
+// its samples in input order, so sums are bit-identical to the step-major
+// walk (Kahan summation depends on the order).
+absl::Status AggregateFloatsBySeries(Evaluator& ev, const AggregateExpr& e,
+                                     const Matrix& input,
+                                     const std::vector<size_t>& group_of,
+                                     size_t num_groups, Matrix& result) {
+  const size_t steps = ev.NumSteps();
+  const size_t block = std::clamp<size_t>(
+      kMaxBlockCells / std::max<size_t>(num_groups, 1), 1, steps);
+  std::vector<ValueGroup> cells(num_groups * block);
+  std::vector<size_t> cursor(input.size(), 0);
+  for (size_t b0 = 0; b0 < steps; b0 += block) {
+    const size_t nb = std::min(block, steps - b0);
+    const int64_t t0 = ev.start() + static_cast<int64_t>(b0) * ev.interval();
+    for (auto& g : cells) g.seen = false;
+    for (size_t si = 0; si < input.size(); ++si) {
+      const SeriesPoints& series = input[si];
+      ValueGroup* row = &cells[group_of[si] * block];
+      size_t& c = cursor[si];
+      int64_t ts = t0;
+      for (size_t k = 0; k < nb; ++k, ts += ev.interval()) {
+        double f;
+        if (!SampleAt(series.points, ts, c, &f)) continue;
+        ValueGroup& g = row[k];
+        if (!g.seen) {
+          StartGroup(e.op, f, series.drop_name, g);
+          g.has_float = true;
+          continue;
+        }
+        if (series.drop_name) g.drop_name = true;
+        AddToGroup(e.op, f, g);
+      }
+    }
+    int64_t ts = t0;
+    for (size_t k = 0; k < nb; ++k, ts += ev.interval()) {
+      // As often as the step-major walk checks: a timeout is measured in
+      // checks by tests with an injected clock.
+      VIGIL_EVAL_RETURN_IF_ERROR(ev.CheckCancel());
+      for (size_t gi = 0; gi < num_groups; ++gi) {
+        ValueGroup& g = cells[gi * block + k];
+        if (!g.seen) continue;
+        result[gi].Push(ts, GroupResult(e.op, 0, g), nullptr);
+        result[gi].drop_name = g.drop_name;
+      }
+      VIGIL_EVAL_RETURN_IF_ERROR(ev.AddSamples(0));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // sum avg count min max group stddev stdvar quantile, step by step: one
 // point per group in `result` (one series per group already).
 absl::Status AggregateValues(Evaluator& ev, const AggregateExpr& e,
@@ -489,6 +568,9 @@ absl::Status AggregateValues(Evaluator& ev, const AggregateExpr& e,
                              const std::vector<size_t>& group_of,
                              size_t num_groups, Params& params,
                              Matrix& result) {
+  if (FloatsBySeriesApply(e.op, input)) {
+    return AggregateFloatsBySeries(ev, e, input, group_of, num_groups, result);
+  }
   std::vector<ValueGroup> groups(num_groups);
   std::vector<size_t> cursor(input.size(), 0);
   for (int64_t ts = ev.start(); ts <= ev.end(); ts += ev.interval()) {

@@ -67,6 +67,11 @@ int64_t MatrixCost(const Matrix& m) {
   return total;
 }
 
+absl::Status Evaluator::CheckStop() const {
+  if (q_->stop.stop_requested()) return absl::CancelledError(kCanceled);
+  return absl::OkStatus();
+}
+
 absl::Status Evaluator::AddSamples(int64_t n) {
   q_->current_samples += n;
   if (q_->current_samples > q_->max_samples) {

@@ -217,6 +217,9 @@ class Evaluator {
 
   // Timeout and cancellation, checked between steps and series.
   absl::Status CheckCancel();
+  // Cancellation alone, which (unlike the clock of CheckCancel) any thread
+  // may check.
+  absl::Status CheckStop() const;
   // Accounts for samples held in memory; fails past the query's limit.
   absl::Status AddSamples(int64_t n);
 

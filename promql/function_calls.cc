@@ -9,10 +9,13 @@
 // name-keeping last/first_over_time, the sort warning of range queries, and
 // info(), which reads storage (info.cc).
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "lib/model/block_pool.h"
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
 
@@ -136,6 +139,171 @@ std::span<const Sample> Window(std::span<const Sample> all, int64_t mint,
   if (*hi < *lo) *hi = *lo;
   while (*hi < all.size() && all[*hi].t <= maxt) ++*hi;
   return all.subspan(*lo, *hi - *lo);
+}
+
+// What every series of a range function call shares, read-only while the
+// series are evaluated (possibly on several threads).
+struct MatrixCall {
+  MatrixCall(const Call& e_in, size_t mi_in, std::string_view name_in,
+             const RangeArg& ra_in, const std::vector<Value>& vals_in,
+             FunctionImpl impl_in)
+      : e(e_in),
+        mi(mi_in),
+        name(name_in),
+        ra(ra_in),
+        vals(vals_in),
+        impl(impl_in) {}
+  const Call& e;
+  size_t mi;  // the range-vector argument
+  std::string_view name;
+  const RangeArg& ra;
+  const std::vector<Value>& vals;  // scalar arguments, per step
+  FunctionImpl impl;
+  std::vector<std::string_view> strings;  // string arguments
+  bool drop_name = false;
+  bool delayed = false;
+  bool counter_check = false;
+  bool takes_histograms = false;
+  bool anchored = false;
+  bool smoothed = false;
+  int64_t ext_before = 0;
+  int64_t ext_after = 0;
+  int64_t start = 0;
+  int64_t end = 0;
+  int64_t interval = 0;
+  size_t steps = 0;
+};
+
+// One thread's buffers for evaluating series of a MatrixCall.
+struct MatrixCallScratch {
+  explicit MatrixCallScratch(const MatrixCall& c)
+      : argv(c.e.args.size()), window(1) {
+    argv[c.mi].matrix = &window;
+    for (size_t i = 0; i < argv.size(); ++i) argv[i].string = c.strings[i];
+  }
+  std::vector<Sample> floats;
+  std::vector<int64_t> float_sts;
+  std::vector<ArgValue> argv;
+  std::vector<WindowSeries> window;
+  EvalVector res;
+};
+
+// What the windows of one series weigh against the sample limit: the
+// heaviest, and the one at the last step.
+struct WindowCosts {
+  int64_t max = 0;
+  int64_t last = 0;
+};
+
+// The function over series `si` at every step, into `sp` (labelled; empty
+// when no step had a result); annotations go to `annotations`, and
+// `windows` what the windows weighed, for the caller's sample limit.
+absl::Status EvalMatrixSeries(const MatrixCall& c, size_t si,
+                              MatrixCallScratch& scr, Annotations& annotations,
+                              SeriesPoints* sp, WindowCosts* windows) {
+  const RangeArg& ra = c.ra;
+  const Call& e = c.e;
+  size_t lo = 0, hi = 0, step = 0;
+  for (int64_t ts = c.start; ts <= c.end; ts += c.interval, ++step) {
+    const int64_t ref = ra.at.value_or(ts) - ra.offset;
+    // Anchored windows also hold the lookback before the range, smoothed
+    // ones the lookback on both sides, for the functions to pick or
+    // interpolate their boundary values (Prometheus's matrixIterSlice).
+    auto win = Window(ra.samples[si], ref - ra.range - c.ext_before,
+                      ref + c.ext_after, &lo, &hi);
+    // What Prometheus's buffer holds at this step: the whole window, the
+    // histograms a float-only function will skip included.
+    windows->last = PointsCost(win, ra.hists[si].empty()
+                                        ? std::span<const HistogramPtr>()
+                                        : ra.hists[si].subspan(lo, win.size()));
+    windows->max = std::max(windows->max, windows->last);
+    if (win.empty()) continue;
+    for (size_t j = 0; j < e.args.size(); ++j) {
+      if (j == c.mi || c.vals[j].matrix.empty()) continue;
+      const auto& pts = c.vals[j].matrix[0].points;
+      scr.argv[j].scalar = step < pts.size() ? pts[step].v : std::nan("");
+    }
+    // Window() leaves `lo` at the window's first sample.
+    std::span<const int64_t> win_st;
+    if (!ra.start_timestamps[si].empty()) {
+      win_st = ra.start_timestamps[si].subspan(lo, win.size());
+    }
+    std::span<const HistogramPtr> win_h;
+    if (!ra.hists[si].empty()) win_h = ra.hists[si].subspan(lo, win.size());
+    if (!win_h.empty() && c.takes_histograms && !HistogramReady(c.name) &&
+        std::any_of(win_h.begin(), win_h.end(),
+                    [](const HistogramPtr& h) { return h != nullptr; })) {
+      return HistogramsUnsupported(absl::StrCat(ToAbsl(c.name), "()"));
+    }
+    if (!win_h.empty() && !c.takes_histograms) {
+      // Float-only range functions see the floats of a window; Prometheus
+      // tells when it ignored histograms next to them.
+      scr.floats.clear();
+      scr.float_sts.clear();
+      for (size_t k = 0; k < win.size(); ++k) {
+        if (win_h[k] != nullptr) continue;
+        scr.floats.push_back(win[k]);
+        if (!win_st.empty()) scr.float_sts.push_back(win_st[k]);
+      }
+      if (scr.floats.empty()) continue;
+      if (scr.floats.size() < win.size()) {
+        annotations.Info(
+            absl::StrCat("ignored histograms in a range containing both "
+                         "floats and histograms for metric name ",
+                         QuoteString(ra.metrics[si]->MetricName())),
+            e.args[c.mi]->pos);
+      }
+      win = scr.floats;
+      if (!win_st.empty()) win_st = scr.float_sts;
+      win_h = {};
+    }
+    scr.window[0] =
+        WindowSeries{ra.metrics[si], win, ra.drop_name[si], win_st, win_h};
+    // Prometheus hands range functions the step time even when `@` pins
+    // the window: predict_linear extrapolates from it.
+    FunctionArgs fa{e, scr.argv, ts};
+    fa.range_start = ref - ra.range;
+    fa.range_end = ref;
+    fa.anchored = c.anchored;
+    fa.smoothed = c.smoothed;
+    fa.annotations = &annotations;
+    fa.delayed_name_removal = c.delayed;
+    // Only the value is kept; the series is labelled once, below.
+    fa.values_only = true;
+    scr.res.clear();
+    absl::Status st = c.impl(fa, &scr.res);
+    if (!st.ok()) return st;
+    if (scr.res.empty()) continue;
+    if (sp->points.empty()) sp->points.reserve(c.steps);
+    sp->Push(ts, scr.res[0].v, std::move(scr.res[0].h));
+  }
+  if (sp->points.empty()) return absl::OkStatus();
+  // Prometheus asks this of float samples only.
+  const bool any_float =
+      ra.hists[si].empty() ||
+      std::any_of(ra.hists[si].begin(), ra.hists[si].end(),
+                  [](const HistogramPtr& h) { return h == nullptr; });
+  if (c.counter_check && any_float) {
+    std::string_view metric_name = ra.metrics[si]->MetricName();
+    if (!metric_name.empty() && !metric_name.ends_with("_total") &&
+        !metric_name.ends_with("_sum") && !metric_name.ends_with("_count") &&
+        !metric_name.ends_with("_bucket")) {
+      annotations.Info(
+          absl::StrCat("metric might not be a counter, name does not end "
+                       "in _total/_sum/_count/_bucket: ",
+                       QuoteString(metric_name)),
+          e.args[0]->pos);
+    }
+  }
+  sp->metric = *ra.metrics[si];
+  sp->drop_name = ra.drop_name[si];
+  if (c.drop_name) {
+    // Evaluator::DropName, which is not to be called off the query's
+    // thread.
+    if (!c.delayed) sp->metric = DropMetadataLabels(sp->metric);
+    sp->drop_name = true;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -343,130 +511,119 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     return out;
   }
 
+  MatrixCall c{e, mi, name, ra, vals, impl};
   // Prometheus: last_over_time and first_over_time act like offset and keep
   // the name; every other range function drops it.
-  const bool drop_name = name != "last_over_time" && name != "first_over_time";
-  const bool delayed = q_->delayed_name_removal;
-  const bool counter_check = name == "rate" || name == "increase";
-  const bool takes_histograms = FunctionTakesHistograms(name);
-  std::vector<Sample> float_scratch;
-  std::vector<int64_t> float_st_scratch;
-  std::vector<ArgValue> argv(e.args.size());
-  std::vector<WindowSeries> window(1);
-  argv[mi].matrix = &window;
+  c.drop_name = name != "last_over_time" && name != "first_over_time";
+  c.delayed = q_->delayed_name_removal;
+  c.counter_check = name == "rate" || name == "increase";
+  c.takes_histograms = FunctionTakesHistograms(name);
+  c.anchored = anchored;
+  c.smoothed = smoothed;
+  c.ext_before = (anchored || smoothed) ? q_->lookback_ms : 0;
+  c.ext_after = smoothed ? q_->lookback_ms : 0;
+  c.start = start_;
+  c.end = end_;
+  c.interval = interval_;
+  c.steps = steps;
+  c.strings.resize(e.args.size());
   for (size_t i = 0; i < e.args.size(); ++i) {
     const Expr& a = Unparen(*e.args[i]);
     if (i != mi && a.type() == ValueType::kString) {
-      argv[i].string = a.As<StringLiteral>().value;
+      c.strings[i] = a.As<StringLiteral>().value;
     }
   }
-  const int64_t ext_before = (anchored || smoothed) ? q_->lookback_ms : 0;
-  const int64_t ext_after = smoothed ? q_->lookback_ms : 0;
-  EvalVector res;
-  WindowBuffer buffer(*q_);
-  for (size_t si = 0; si < ra.samples.size(); ++si) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    buffer.Release();
+
+  // The series are evaluated in parts, each with its own scratch and
+  // annotations, on this thread and, for a large selection, the worker
+  // pool's; the parts' results are then taken in series order, as the
+  // serial loop would: annotations in the order it would have raised them,
+  // and the sample limit checked as on one thread (below).
+  struct SeriesOut {
     SeriesPoints sp;
-    size_t lo = 0, hi = 0, step = 0;
-    for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
-      const int64_t ref = ra.at.value_or(ts) - ra.offset;
-      // Anchored windows also hold the lookback before the range, smoothed
-      // ones the lookback on both sides, for the functions to pick or
-      // interpolate their boundary values (Prometheus's matrixIterSlice).
-      auto win = Window(ra.samples[si], ref - ra.range - ext_before,
-                        ref + ext_after, &lo, &hi);
-      VIGIL_EVAL_RETURN_IF_ERROR(buffer.Hold(
-          win, ra.hists[si].empty() ? std::span<const HistogramPtr>()
-                                    : ra.hists[si].subspan(lo, win.size())));
-      if (win.empty()) continue;
-      for (size_t j = 0; j < e.args.size(); ++j) {
-        if (j == mi || vals[j].matrix.empty()) continue;
-        const auto& pts = vals[j].matrix[0].points;
-        argv[j].scalar = step < pts.size() ? pts[step].v : std::nan("");
-      }
-      // Window() leaves `lo` at the window's first sample.
-      std::span<const int64_t> win_st;
-      if (!ra.start_timestamps[si].empty()) {
-        win_st = ra.start_timestamps[si].subspan(lo, win.size());
-      }
-      std::span<const HistogramPtr> win_h;
-      if (!ra.hists[si].empty()) win_h = ra.hists[si].subspan(lo, win.size());
-      if (!win_h.empty() && takes_histograms && !HistogramReady(name) &&
-          std::any_of(win_h.begin(), win_h.end(),
-                      [](const HistogramPtr& h) { return h != nullptr; })) {
-        return HistogramsUnsupported(absl::StrCat(ToAbsl(name), "()"));
-      }
-      if (!win_h.empty() && !takes_histograms) {
-        // Float-only range functions see the floats of a window; Prometheus
-        // tells when it ignored histograms next to them.
-        float_scratch.clear();
-        float_st_scratch.clear();
-        for (size_t k = 0; k < win.size(); ++k) {
-          if (win_h[k] != nullptr) continue;
-          float_scratch.push_back(win[k]);
-          if (!win_st.empty()) float_st_scratch.push_back(win_st[k]);
-        }
-        if (float_scratch.empty()) continue;
-        if (float_scratch.size() < win.size()) {
-          q_->annotations.Info(
-              absl::StrCat("ignored histograms in a range containing both "
-                           "floats and histograms for metric name ",
-                           QuoteString(ra.metrics[si]->MetricName())),
-              e.args[mi]->pos);
-        }
-        win = float_scratch;
-        if (!win_st.empty()) win_st = float_st_scratch;
-        win_h = {};
-      }
-      window[0] =
-          WindowSeries{ra.metrics[si], win, ra.drop_name[si], win_st, win_h};
-      // Prometheus hands range functions the step time even when `@` pins
-      // the window: predict_linear extrapolates from it.
-      FunctionArgs fa{e, argv, ts};
-      fa.range_start = ref - ra.range;
-      fa.range_end = ref;
-      fa.anchored = anchored;
-      fa.smoothed = smoothed;
-      fa.annotations = &q_->annotations;
-      fa.delayed_name_removal = delayed;
-      // Only the value is kept; the series is labelled once, below.
-      fa.values_only = true;
-      res.clear();
-      VIGIL_EVAL_RETURN_IF_ERROR(impl(fa, &res));
-      if (res.empty()) continue;
-      if (sp.points.empty()) sp.points.reserve(steps);
-      sp.Push(ts, res[0].v, std::move(res[0].h));
-    }
-    if (sp.points.empty()) continue;
-    // Checked with the last window still held, as Prometheus does.
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
-    // Prometheus asks this of float samples only.
-    const bool any_float =
-        ra.hists[si].empty() ||
-        std::any_of(ra.hists[si].begin(), ra.hists[si].end(),
-                    [](const HistogramPtr& h) { return h == nullptr; });
-    if (counter_check && any_float) {
-      std::string_view metric_name = ra.metrics[si]->MetricName();
-      if (!metric_name.empty() && !metric_name.ends_with("_total") &&
-          !metric_name.ends_with("_sum") && !metric_name.ends_with("_count") &&
-          !metric_name.ends_with("_bucket")) {
-        q_->annotations.Info(
-            absl::StrCat("metric might not be a counter, name does not end "
-                         "in _total/_sum/_count/_bucket: ",
-                         QuoteString(metric_name)),
-            e.args[0]->pos);
-      }
-    }
-    sp.metric = *ra.metrics[si];
-    sp.drop_name = ra.drop_name[si];
-    if (drop_name) DropName(&sp.metric, &sp.drop_name);
-    out.matrix.push_back(std::move(sp));
+    WindowCosts windows;
+    absl::Status status;  // the series' error, which ends its part
+  };
+  struct Part {
+    size_t begin = 0;
+    size_t end = 0;
+    std::vector<SeriesOut> series;
+    Annotations annotations;
+  };
+  const size_t n = ra.samples.size();
+  size_t total_samples = 0;
+  for (const auto& smp : ra.samples) total_samples += smp.size();
+  const int64_t min_parallel = q_->options->parallel_min_samples;
+  const bool parallel = min_parallel >= 0 &&
+                        static_cast<int64_t>(total_samples) >= min_parallel &&
+                        n > 1;
+  // Several parts per thread even out series of unequal length.
+  const size_t num_parts =
+      parallel ? std::min(n, BlockPoolWidth() * 8) : (n > 0 ? 1 : 0);
+  std::vector<Part> parts(num_parts);
+  for (size_t p = 0; p < num_parts; ++p) {
+    parts[p].begin = n * p / num_parts;
+    parts[p].end = n * (p + 1) / num_parts;
   }
-  buffer.Release();
+  // The first series (in order) that failed: the parts skip the series
+  // after it, whose results the query would not use.
+  std::atomic<size_t> first_failed{n};
+  auto fail = [&](size_t si) {
+    size_t cur = first_failed.load();
+    while (si < cur && !first_failed.compare_exchange_weak(cur, si)) {
+    }
+  };
+  const std::thread::id caller = std::this_thread::get_id();
+
+  auto run_part = [&](size_t p) {
+    Part& part = parts[p];
+    part.series.resize(part.end - part.begin);
+    MatrixCallScratch scratch(c);
+    for (size_t si = part.begin; si < part.end; ++si) {
+      SeriesOut& so = part.series[si - part.begin];
+      if (si > first_failed.load(std::memory_order_relaxed)) {
+        so.status = absl::AbortedError("after a failed series");
+        return;
+      }
+      // Only the query's own thread reads its clock: an injected one need
+      // not be safe to call from the pool.
+      if (std::this_thread::get_id() == caller) {
+        so.status = CheckCancel();
+      } else {
+        so.status = CheckStop();
+      }
+      if (so.status.ok()) {
+        so.status = EvalMatrixSeries(c, si, scratch, part.annotations, &so.sp,
+                                     &so.windows);
+      }
+      if (!so.status.ok()) {
+        fail(si);
+        return;
+      }
+    }
+  };
+  RunParts(num_parts, parallel, run_part);
+
+  for (Part& part : parts) {
+    for (SeriesOut& so : part.series) {
+      // As Prometheus's matrixIterSlice holds its buffer: a series' window
+      // from step to step over what the series before it output, and its
+      // last window still while its own output is counted.
+      const int64_t held = q_->current_samples;
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(so.windows.max));
+      q_->current_samples = held;
+      VIGIL_EVAL_RETURN_IF_ERROR(so.status);
+      if (so.sp.points.empty()) continue;
+      q_->current_samples += so.windows.last;
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(so.sp)));
+      q_->current_samples -= so.windows.last;
+      out.matrix.push_back(std::move(so.sp));
+    }
+    for (const Annotation& a : part.annotations.all()) q_->annotations.Add(a);
+  }
   // A subquery's result is released with the call.
   q_->current_samples -= MatrixCost(ra.owned);
-  if (!delayed && ContainsSameLabelset(out.matrix)) {
+  if (!c.delayed && ContainsSameLabelset(out.matrix)) {
     return ExecError("vector cannot contain metrics with the same labelset");
   }
   return out;

@@ -197,29 +197,54 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
   const int64_t offset = OffsetOf(vs);
   const std::optional<int64_t> at = AtOf(vs.at_ms, vs.at_modifier);
   const int64_t lookback = q_->lookback_ms;
-  Value out;
-  out.matrix.reserve(sel->size());
-  for (const auto& s : *sel) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    SeriesPoints sp;
-    size_t j = 0;
-    const auto& smp = s.samples;
-    for (int64_t ts = start_; ts <= end_; ts += interval_) {
-      const int64_t ref = at.value_or(ts) - offset;
-      // References never decrease, so the cursor only moves forward.
-      while (j < smp.size() && smp[j].t <= ref) ++j;
-      if (j == 0) continue;
-      const Sample& last = smp[j - 1];
-      // Prometheus: the window is (ref - lookback, ref]; a staleness marker
-      // as the latest sample ends the series.
-      if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
-      if (sp.points.empty()) sp.points.reserve(NumSteps());
-      sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
+  const size_t n = sel->size();
+  // Each series' points at every step, into `points` (parallel to the
+  // selection), in parts on the worker pool when there are many; the
+  // series are then labelled and counted in order, as one loop would.
+  std::vector<SeriesPoints> points(n);
+  size_t total = 0;
+  for (const auto& s : *sel) total += s.samples.size();
+  const int64_t min_parallel = q_->options->parallel_min_samples;
+  const bool parallel = !instant() && min_parallel >= 0 &&
+                        static_cast<int64_t>(total) >= min_parallel && n > 1;
+  const size_t num_parts = parallel ? std::min(n, BlockPoolWidth() * 4) : 1;
+  std::vector<absl::Status> status(num_parts);
+  const std::thread::id caller = std::this_thread::get_id();
+  RunParts(num_parts, parallel, [&](size_t p) {
+    for (size_t i = n * p / num_parts; i < n * (p + 1) / num_parts; ++i) {
+      status[p] =
+          std::this_thread::get_id() == caller ? CheckCancel() : CheckStop();
+      if (!status[p].ok()) return;
+      const SelectedSeries& s = (*sel)[i];
+      SeriesPoints& sp = points[i];
+      size_t j = 0;
+      const auto& smp = s.samples;
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        const int64_t ref = at.value_or(ts) - offset;
+        // References never decrease, so the cursor only moves forward.
+        while (j < smp.size() && smp[j].t <= ref) ++j;
+        if (j == 0) continue;
+        const Sample& last = smp[j - 1];
+        // Prometheus: the window is (ref - lookback, ref]; a staleness
+        // marker as the latest sample ends the series.
+        if (last.t <= ref - lookback || IsStaleNaN(last.v)) continue;
+        if (sp.points.empty()) sp.points.reserve(NumSteps());
+        sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
+      }
     }
-    if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
-    sp.metric = s.metric;
-    out.matrix.push_back(std::move(sp));
+  });
+  Value out;
+  out.matrix.reserve(n);
+  for (size_t p = 0; p < num_parts; ++p) {
+    for (size_t i = n * p / num_parts; i < n * (p + 1) / num_parts; ++i) {
+      if (points[i].points.empty()) continue;
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(points[i])));
+      points[i].metric = (*sel)[i].metric;
+      out.matrix.push_back(std::move(points[i]));
+    }
+    // A part's error comes after the series before it were counted, as in
+    // one loop.
+    VIGIL_EVAL_RETURN_IF_ERROR(status[p]);
   }
   return out;
 }

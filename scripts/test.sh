@@ -46,19 +46,20 @@ phase "ctest (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
-phase "ThreadSanitizer: the store's and remote write's tests (build-tsan/, clang)"
+phase "ThreadSanitizer: the store's, remote write's and the engine's threads (build-tsan/, clang)"
 # The Head's appends, queries, GC and two-thread replay run concurrently on
 # hand-made parts (a futex lock per series, intrusive chunk counts, the
-# symbol table), large selections on two threads (lib/model/block_pool);
-# remote write's shards, resharding and log follower are threads too; a
-# batched replay runs range queries ahead on a second thread while its
-# rules append (BatchTest). Only these suites, to keep CI's time.
+# symbol table), large selections on two threads (lib/model/block_pool),
+# which the engine's range functions and decoding share; remote write's
+# shards, resharding and log follower are threads too; a batched replay runs
+# range queries ahead on a second thread while its rules append
+# (BatchTest). Only these suites, to keep CI's time.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
 cmake --build build-tsan -j "$jobs" --target tsdb_test block_pool_test \
   tsdb_engine_select_test remote_write_test remote_write_histogram_test \
-  replay_test
+  replay_test promql_range_eval_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/block_pool_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_engine_select_test \
@@ -68,4 +69,6 @@ TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
   --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/replay_test --gtest_brief=1 \
   --gtest_filter='BatchTest.*'
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/promql_range_eval_test \
+  --gtest_brief=1 --gtest_filter='*AmongThreads*'
 phase "done"

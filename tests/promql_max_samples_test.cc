@@ -68,9 +68,13 @@ class MaxSamplesTest : public ::testing::TestWithParam<PeakCase> {
     storage_ = nullptr;
   }
 
-  static absl::Status Run(const PeakCase& c, int64_t max_samples) {
+  // `split`: range functions evaluated in parts on the thread pool, which
+  // must count as one thread does.
+  static absl::Status Run(const PeakCase& c, int64_t max_samples,
+                          bool split = false) {
     EngineOptions o;
     o.max_samples = max_samples;
+    o.parallel_min_samples = split ? 0 : -1;
     Engine engine(o);
     if (c.step_s == 0) {
       return engine.InstantQuery(*storage_, c.query, c.start_s * 1000).status();
@@ -100,6 +104,9 @@ TEST_P(MaxSamplesTest, PassesAtThePeakAndFailsBelowIt) {
   EXPECT_EQ(below.message(),
             "query processing would load too many samples into memory in "
             "query execution");
+  EXPECT_TRUE(Run(c, c.peak, /*split=*/true).ok());
+  EXPECT_EQ(Run(c, c.peak - 1, /*split=*/true).code(),
+            absl::StatusCode::kResourceExhausted);
   if (at_peak.ok() && !below.ok()) return;
   // Says what vigil's peak is instead.
   int64_t lowest = 4 * c.peak;

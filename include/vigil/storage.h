@@ -55,8 +55,8 @@
 // cost nothing extra.
 //
 // Thread safety: Storage and Appendable implementations are safe for
-// concurrent use. A Querier and the series it returns belong to one
-// thread; so does an Appender.
+// concurrent use. A Querier belongs to one thread, and so does an Appender;
+// the series a Querier returns may be read on several (see Series).
 #ifndef VIGIL_STORAGE_H_
 #define VIGIL_STORAGE_H_
 

@@ -39,6 +39,24 @@ void RunBlocks(size_t n, size_t block,
 // for deciding whether splitting is worth it).
 size_t BlockPoolHelpers();
 
+// Threads a piece of work can run on at most: the helpers and the caller.
+inline size_t BlockPoolWidth() { return BlockPoolHelpers() + 1; }
+
+// Calls fn(part) for every part in [0, parts): on the pool as blocks of one
+// part when `parallel`, else on the calling thread in order. For work whose
+// parts keep their own results (and so must each run exactly once, in any
+// order).
+inline void RunParts(size_t parts, bool parallel,
+                     absl::FunctionRef<void(size_t part)> fn) {
+  if (!parallel) {
+    for (size_t p = 0; p < parts; ++p) fn(p);
+    return;
+  }
+  RunBlocks(parts, 1, [&](size_t begin, size_t end) {
+    for (size_t p = begin; p < end; ++p) fn(p);
+  });
+}
+
 }  // namespace vigil
 
 #endif  // VIGIL_LIB_MODEL_BLOCK_POOL_H_

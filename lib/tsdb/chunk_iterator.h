@@ -26,6 +26,8 @@ class ChunkIterator : public SampleIterator {
   bool Next() override;
   Sample At() const override { return current_; }
   HistogramPtr AtHistogram() const override;
+  // It reads its own chunk views, which hold immutable chunk bytes (the open
+  // chunk as it was copied at selection).
 
  private:
   void OpenNextChunk();

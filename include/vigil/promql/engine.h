@@ -45,6 +45,13 @@ struct EngineOptions {
   // that drop it only do so where Prometheus's delayed removal would.
   bool enable_delayed_name_removal = false;
   ParseOptions parse_options;
+  // A range function (rate, *_over_time, …) whose selection holds at least
+  // this many samples is evaluated over its series in parts, on the calling
+  // thread and a small shared pool of threads (at most one per core, four
+  // in all); smaller ones stay on the calling thread. The answer,
+  // annotations and errors are the same either way. 0 splits every one
+  // (tests), a negative value never.
+  int64_t parallel_min_samples = 200'000;
   // The clock `timeout` is measured on; null means std::chrono::steady_clock.
   // Tests inject one so that a deadline passes at a known point instead of
   // racing a query that is "probably slow enough". Called once per query and
