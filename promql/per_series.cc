@@ -246,4 +246,48 @@ absl::StatusOr<Matrix> SetOpBySeries(Evaluator& ev, BinaryOp op, Matrix lhs,
   return out;
 }
 
+absl::StatusOr<Matrix> JoinBySeries(Evaluator& ev, BinaryOp op,
+                                    bool return_bool, bool swapped, Matrix many,
+                                    const Matrix& one, SeriesPairs pairs) {
+  StepCounts counts(ev);
+  std::vector<Place> places;
+  for (size_t i = 0; i < many.size(); ++i) {
+    const int j = pairs.one_of[i];
+    std::vector<Sample>& pts = many[i].points;
+    if (j < 0) {
+      pts.clear();
+      continue;
+    }
+    // The points of both at the same step, computed as the step-by-step
+    // path's ApplyPair does (vector_matching.cc).
+    const std::vector<Sample>& other = one[static_cast<size_t>(j)].points;
+    size_t w = 0;
+    size_t k = 0;
+    for (const Sample& p : pts) {
+      while (k < other.size() && other[k].t < p.t) ++k;
+      if (k >= other.size()) break;
+      if (other[k].t != p.t) continue;
+      double lf = p.v;
+      double rf = other[k].v;
+      if (swapped) std::swap(lf, rf);
+      ElemResult r = VectorElemBinop(op, lf, rf);
+      if (return_bool) {
+        r.value = r.keep ? 1 : 0;
+        r.keep = true;
+      }
+      if (!r.keep) continue;
+      pts[w++] = {p.t, r.value};
+    }
+    pts.resize(w);
+    if (w == 0) continue;
+    many[i].metric = std::move(pairs.metrics[i]);
+    many[i].drop_name = return_bool;
+    places.push_back({pts.front().t, 0, i, &many[i]});
+  }
+  Matrix out = InOutputOrder(std::move(places));
+  counts.Output(out);
+  VIGIL_EVAL_RETURN_IF_ERROR(counts.Check(ev));
+  return out;
+}
+
 }  // namespace vigil::promql::eval

@@ -1,11 +1,11 @@
 // Binary operators over a range evaluated series by series instead of step
-// by step, where every output series is an input series with points left
-// out: a vector compared with a number (`x == 1`, no `bool`) and the set
-// operators (`and`, `or`, `unless`). Step by step (RangeEvalMatrices) each
-// step gathers every input sample, copies the kept ones and files them
-// back into series by labels; here a series' points are filtered in place.
-// The results are the same, series order and the sample limit's failures
-// included (AccountSteps). Internal to the engine.
+// by step: a vector compared with a number (`x == 1`, no `bool`), the set
+// operators (`and`, `or`, `unless`), and vector matching whose pairs stay
+// the same over the whole range (JoinBySeries). Step by step
+// (RangeEvalMatrices) each step gathers every input sample, copies the kept
+// ones and files them back into series by labels; here a series' points are
+// filtered in place. The results are the same, series order and the sample
+// limit's failures included (AccountSteps). Internal to the engine.
 #ifndef VIGIL_PROMQL_PER_SERIES_H_
 #define VIGIL_PROMQL_PER_SERIES_H_
 
@@ -35,6 +35,24 @@ absl::StatusOr<Matrix> SetOpBySeries(Evaluator& ev, BinaryOp op, Matrix lhs,
                                      Matrix rhs, const std::vector<int>& lsigs,
                                      const std::vector<int>& rsigs,
                                      size_t sigs);
+
+// Vector matching (one-to-one, group_left, group_right) where each series
+// of the "many" side meets the same "one" side series, if any, at every
+// step and no two pairs give the same labels: then no step can fail and
+// every output series comes from one "many" series.
+struct SeriesPairs {
+  // Per "many" series: the index of its "one" series, -1 for none.
+  std::vector<int> one_of;
+  // Per "many" series with a partner: the output labels.
+  std::vector<Labels> metrics;
+};
+
+// `lhs op rhs` (an arithmetic or comparison operator, floats only) for
+// such pairs: `many` is the left operand unless `swapped` (group_right).
+// Called as CompareWithNumber.
+absl::StatusOr<Matrix> JoinBySeries(Evaluator& ev, BinaryOp op,
+                                    bool return_bool, bool swapped, Matrix many,
+                                    const Matrix& one, SeriesPairs pairs);
 
 }  // namespace vigil::promql::eval
 

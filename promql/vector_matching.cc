@@ -2,6 +2,7 @@
 // one-to-many matching with on/ignoring, group_left/group_right, the set
 // operators and the experimental fill modifiers, with Prometheus's errors.
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -77,6 +78,11 @@ class VectorMatcher {
   const std::vector<int>& lsigs() const { return lsigs_; }
   const std::vector<int>& rsigs() const { return rsigs_; }
   size_t num_sigs() const { return present_.size(); }
+  // For a range: each "many" series' partner and output labels when they
+  // are the same at every step and no step can fail or give two samples
+  // the same labels (per_series.h); nullopt when not sure.
+  std::optional<SeriesPairs> FixedPairs(const Matrix& lhs,
+                                        const Matrix& rhs) const;
 
  private:
   Side LeftOf(std::span<StepInput> in) const {
@@ -95,6 +101,8 @@ class VectorMatcher {
                          bool swapped, EvalVector* out);
   // The result labels of a pair, computed once per pair of source series.
   const Labels& PairMetric(const Side& l, const Side& r, int li, int ri);
+  // The result labels of the "many" and "one" side labels.
+  Labels OutputLabels(const Labels& many, const Labels& one) const;
 
   const BinaryExpr& e_;
   const VectorMatching& m_;
@@ -212,11 +220,57 @@ const Labels& VectorMatcher::PairMetric(const Side& l, const Side& r, int li,
         ls ? ls->metric : MatchLabels(rs->metric, m_.on, m_.matching_labels);
     Labels rm =
         rs ? rs->metric : MatchLabels(ls->metric, m_.on, m_.matching_labels);
-    Labels metric = ResultMetric(lm, rm, e_.op, m_);
-    if (!delayed_ && e_.return_bool) metric = DropMetadataLabels(metric);
-    it = result_cache_.emplace(key, std::move(metric)).first;
+    it = result_cache_.emplace(key, OutputLabels(lm, rm)).first;
   }
   return it->second;
+}
+
+Labels VectorMatcher::OutputLabels(const Labels& many,
+                                   const Labels& one) const {
+  Labels metric = ResultMetric(many, one, e_.op, m_);
+  if (!delayed_ && e_.return_bool) metric = DropMetadataLabels(metric);
+  return metric;
+}
+
+std::optional<SeriesPairs> VectorMatcher::FixedPairs(const Matrix& lhs,
+                                                     const Matrix& rhs) const {
+  if (m_.card == MatchCardinality::kManyToMany || m_.fill_left ||
+      m_.fill_right || IsTrim(e_.op)) {
+    return std::nullopt;
+  }
+  const bool swapped = m_.card == MatchCardinality::kOneToMany;
+  const Matrix& many = swapped ? rhs : lhs;
+  const Matrix& one = swapped ? lhs : rhs;
+  const std::vector<int>& many_sigs = swapped ? rsigs_ : lsigs_;
+  const std::vector<int>& one_sigs = swapped ? lsigs_ : rsigs_;
+  // Two "one" series of a signature, or (one-to-one) two "many" ones, may
+  // meet at a step, which fails there: left to the step-by-step path.
+  std::vector<int> one_at(present_.size(), -1);
+  for (size_t j = 0; j < one.size(); ++j) {
+    int& at = one_at[one_sigs[j]];
+    if (at >= 0) return std::nullopt;
+    at = static_cast<int>(j);
+  }
+  SeriesPairs pairs;
+  pairs.one_of.assign(many.size(), -1);
+  pairs.metrics.resize(many.size());
+  std::vector<uint8_t> many_seen(present_.size(), 0);
+  // Equal output labels (equal hashes, to be as strict as the step path's
+  // filing by hash) fail at a step both are in, or join one series.
+  absl::flat_hash_set<uint64_t> hashes;
+  for (size_t i = 0; i < many.size(); ++i) {
+    const int sig = many_sigs[i];
+    const int j = one_at[sig];
+    if (j < 0) continue;
+    if (m_.card == MatchCardinality::kOneToOne && many_seen[sig]++) {
+      return std::nullopt;
+    }
+    Labels metric = OutputLabels(many[i].metric, one[j].metric);
+    if (!hashes.insert(metric.Hash()).second) return std::nullopt;
+    pairs.one_of[i] = j;
+    pairs.metrics[i] = std::move(metric);
+  }
+  return pairs;
 }
 
 absl::Status VectorMatcher::ApplyPair(const Side& l, const Side& r, int li,
@@ -338,12 +392,27 @@ absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
               return matcher.SetOp(in, res);
             }));
   } else {
-    VIGIL_EVAL_ASSIGN_OR_RETURN(
-        out.matrix,
-        RangeEvalMatrices(
-            inputs, [&](int64_t, std::span<StepInput> in, EvalVector* res) {
-              return matcher.Binop(in, res);
-            }));
+    std::optional<SeriesPairs> pairs;
+    if (!instant() && !q_->delayed_name_removal && FloatsOnly(lv.matrix) &&
+        FloatsOnly(rv.matrix)) {
+      pairs = matcher.FixedPairs(lv.matrix, rv.matrix);
+    }
+    if (pairs) {
+      // Over a range with fixed pairs, series by series (per_series.h).
+      const bool swapped = m.card == MatchCardinality::kOneToMany;
+      Matrix& many = swapped ? rv.matrix : lv.matrix;
+      const Matrix& one = swapped ? lv.matrix : rv.matrix;
+      VIGIL_EVAL_ASSIGN_OR_RETURN(
+          out.matrix, JoinBySeries(*this, e.op, e.return_bool, swapped,
+                                   std::move(many), one, std::move(*pairs)));
+    } else {
+      VIGIL_EVAL_ASSIGN_OR_RETURN(
+          out.matrix,
+          RangeEvalMatrices(
+              inputs, [&](int64_t, std::span<StepInput> in, EvalVector* res) {
+                return matcher.Binop(in, res);
+              }));
+    }
   }
   int64_t total = 0;
   for (const auto& s : out.matrix) total += s.points.size();
