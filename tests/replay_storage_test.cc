@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/dir_files.h"
 #include "vigil/backfill.h"
 #include "vigil/replay.h"
 #include "vigil/replay_report.h"
@@ -22,6 +21,7 @@ namespace vigil::replay {
 namespace {
 
 namespace fs = std::filesystem;
+using ::vigil::testing::DirFiles;
 
 constexpr int64_t kStep = 30;  // seconds between samples
 constexpr int kPods = 20;
@@ -63,19 +63,6 @@ std::string Data(int from, int to) {
                     i * kStep, "\n", "pods:down:count 2 ", i * kStep, "\n");
   }
   return om + "# EOF\n";
-}
-
-std::map<std::string, std::string> Files(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    std::string& contents = out[fs::relative(e.path(), dir).string()];
-    if (e.is_directory()) continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    contents = ss.str();
-  }
-  return out;
 }
 
 class ReplayStorageTest : public ::testing::Test {
@@ -153,7 +140,7 @@ TEST_F(ReplayStorageTest, ADirectoryReplaysAsTheSameDataFromFiles) {
     SCOPED_TRACE(snapshot ? "snapshot and log" : "log only");
     const std::string dir =
         Storage(snapshot ? "with-snapshot" : "log-only", snapshot);
-    const auto before = Files(dir);
+    const auto before = DirFiles(dir);
     ASSERT_EQ(std::any_of(before.begin(), before.end(),
                           [](const auto& f) {
                             return f.first.starts_with("snapshot.");
@@ -167,7 +154,7 @@ TEST_F(ReplayStorageTest, ADirectoryReplaysAsTheSameDataFromFiles) {
     EXPECT_EQ(load.samples, from_files.samples);
     EXPECT_EQ(load.skipped, skipped);
     EXPECT_TRUE(load.notes.empty());
-    EXPECT_EQ(Files(dir), before);
+    EXPECT_EQ(DirFiles(dir), before);
   }
 }
 

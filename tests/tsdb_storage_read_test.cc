@@ -4,17 +4,17 @@
 // damage reported, not repaired; bad directories named.
 #include <unistd.h>
 
-#include <bit>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "lib/tsdb/wal.h"
+#include "tests/support/dir_files.h"
+#include "tests/support/storage_dump.h"
 #include "tests/support/temp_dir.h"
 #include "vigil/tsdb.h"
 
@@ -22,42 +22,19 @@ namespace vigil::tsdb {
 namespace {
 
 namespace fs = std::filesystem;
+using ::vigil::testing::DirFiles;
+using ::vigil::testing::DumpAllSeries;
 using ::vigil::testing::TempDir;
 
 constexpr int64_t kT0 = 1'700'000'000'000;
 
-// Every file under `dir` (relative path -> contents), to show that a load
-// changed nothing.
-std::map<std::string, std::string> Files(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    const std::string rel = fs::relative(e.path(), dir).string();
-    if (e.is_directory()) {
-      out[rel + "/"] = "";
-      continue;
-    }
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out[rel] = ss.str();
-  }
-  return out;
-}
-
-std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> Dump(
+// Every series' samples as (t, v) pairs, which compare.
+std::map<std::string, std::vector<std::pair<int64_t, double>>> Contents(
     Head& head) {
-  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> out;
-  auto q = head.OpenQuerier(INT64_MIN, INT64_MAX);
-  EXPECT_TRUE(q.ok());
-  auto m = Matcher::Create(MatchType::kRegexMatch, "__name__", ".+");
-  auto set = (*q)->Select({INT64_MIN, INT64_MAX}, {*m});
-  EXPECT_TRUE(set.ok());
-  for (const auto& s : *set) {
-    auto& samples = out[s->labels().ToString()];
-    auto it = s->Iterator();
-    while (it->Next()) {
-      samples.emplace_back(it->At().t, std::bit_cast<uint64_t>(it->At().v));
-    }
+  std::map<std::string, std::vector<std::pair<int64_t, double>>> out;
+  for (const auto& [series, samples] : DumpAllSeries(head)) {
+    auto& pairs = out[series];
+    for (const Sample& s : samples) pairs.emplace_back(s.t, s.v);
   }
   return out;
 }
@@ -107,19 +84,19 @@ absl::StatusOr<StorageReadStats> Load(Head& head, const std::string& dir,
 
 TEST(StorageReadTest, ALogLoadsAsOpenWalWouldAndStaysByteForByte) {
   TempDir dir;
-  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> written;
+  std::map<std::string, std::vector<std::pair<int64_t, double>>> written;
   {
     Head head;
     ASSERT_TRUE(head.OpenWal(Wal(dir.path()), kT0).ok());
     Commit(head, 0, 300, 20);
-    written = Dump(head);
+    written = Contents(head);
     // Read while the writer still holds the directory and its lock.
-    const auto before = Files(dir.path());
+    const auto before = DirFiles(dir.path());
     Head reader;
     auto stats = Load(reader, dir.path());
     ASSERT_TRUE(stats.ok()) << stats.status();
-    EXPECT_EQ(Dump(reader), written);
-    EXPECT_EQ(Files(dir.path()), before);
+    EXPECT_EQ(Contents(reader), written);
+    EXPECT_EQ(DirFiles(dir.path()), before);
     EXPECT_GT(stats->replay.segments, 0u);
     EXPECT_EQ(stats->replay.snapshot_series, 0u);
     EXPECT_EQ(stats->min_time_ms, kT0);
@@ -127,33 +104,33 @@ TEST(StorageReadTest, ALogLoadsAsOpenWalWouldAndStaysByteForByte) {
     // No log is attached: what the reader is given stays in memory.
     EXPECT_FALSE(reader.GetWalStats().enabled);
   }
-  const auto before = Files(dir.path());
+  const auto before = DirFiles(dir.path());
   Head reader;
   ASSERT_TRUE(Load(reader, dir.path()).ok());
-  EXPECT_EQ(Dump(reader), written);
-  EXPECT_EQ(Files(dir.path()), before);
+  EXPECT_EQ(Contents(reader), written);
+  EXPECT_EQ(DirFiles(dir.path()), before);
 }
 
 TEST(StorageReadTest,
      ASnapshotAndTheLogAfterItLoadAndProducedSeriesAreLeftOut) {
   TempDir dir;
-  std::map<std::string, std::vector<std::pair<int64_t, uint64_t>>> written;
+  std::map<std::string, std::vector<std::pair<int64_t, double>>> written;
   {
     Head head;
     ASSERT_TRUE(head.OpenWal(Wal(dir.path()), kT0).ok());
     Commit(head, 0, 200, 10);
     ASSERT_TRUE(head.SnapshotWal().ok());
     Commit(head, 200, 50, 10);
-    written = Dump(head);
+    written = Contents(head);
   }
   // An interrupted snapshot OpenWal would remove: a reader leaves it.
   fs::create_directories(dir.path() + "/snapshot.00000099.tmp");
-  const auto before = Files(dir.path());
+  const auto before = DirFiles(dir.path());
   Head reader;
   uint64_t alerts = 0;
   auto stats = Load(reader, dir.path(), nullptr, &alerts);
   ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(Files(dir.path()), before);
+  EXPECT_EQ(DirFiles(dir.path()), before);
   EXPECT_EQ(stats->replay.snapshot_series, 10u);  // ALERTS not created
   EXPECT_GT(stats->replay.segments, 0u);
   EXPECT_EQ(alerts, 250u);  // 200 in the snapshot, 50 in the log
@@ -164,7 +141,7 @@ TEST(StorageReadTest,
     return e.first.find("ALERTS") != std::string::npos;
   });
   ASSERT_EQ(written.size(), 10u);
-  EXPECT_EQ(Dump(reader), written);
+  EXPECT_EQ(Contents(reader), written);
   EXPECT_EQ(reader.Stats().series, 10u);
 }
 
@@ -177,14 +154,14 @@ TEST(StorageReadTest, DamageIsReportedAndLeftAsItIs) {
   }
   const std::string seg = dir.path() + "/wal/" + wal::SegmentName(0);
   fs::resize_file(seg, fs::file_size(seg) - 30);  // half the last commit
-  const auto before = Files(dir.path());
+  const auto before = DirFiles(dir.path());
   Head reader;
   std::vector<std::string> log;
   auto stats = Load(reader, dir.path(), &log);
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->replay.samples, 33u);  // three whole commits of 11
   EXPECT_EQ(stats->replay.truncations, 0u);
-  EXPECT_EQ(Files(dir.path()), before);
+  EXPECT_EQ(DirFiles(dir.path()), before);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_NE(log[0].find("Read up to a torn write at the end of the log (left "
                         "as it is): segment " +

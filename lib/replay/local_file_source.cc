@@ -56,13 +56,14 @@ class LocalFiles : public Source {
 std::vector<std::pair<std::string, uint64_t>> MergeCounts(
     std::vector<std::pair<std::string, uint64_t>> a,
     const std::vector<std::pair<std::string, uint64_t>>& b) {
-  for (const auto& [name, n] : b) {
-    auto it = std::find_if(a.begin(), a.end(),
-                           [&](const auto& e) { return e.first == name; });
+  for (const auto& entry : b) {
+    auto it = std::find_if(a.begin(), a.end(), [&](const auto& e) {
+      return e.first == entry.first;
+    });
     if (it == a.end()) {
-      a.emplace_back(name, n);
+      a.push_back(entry);
     } else {
-      it->second += n;
+      it->second += entry.second;
     }
   }
   std::sort(a.begin(), a.end());

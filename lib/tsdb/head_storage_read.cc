@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +85,16 @@ absl::StatusOr<StorageReadStats> Head::LoadStorage(
           h, StorageLoad(dir, segments, /*repair=*/false, skipped, options.log),
           &stats.replay, &first_segment);
       !s.ok()) {
+    for (const wal::SegmentRef& seg : segments) {
+      std::error_code ec;
+      if (std::filesystem::exists(seg.path, ec) || ec) continue;
+      return absl::Status(
+          s.code(),
+          absl::StrCat(s.message(), " (", dir,
+                       " changed while it was read, as a running vigil's "
+                       "checkpoint replaces its log: copy the directory for "
+                       "a consistent view)"));
+    }
     return s;
   }
   stats.skipped_series = skipped.series();
