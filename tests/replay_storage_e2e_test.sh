@@ -53,6 +53,18 @@ for _ in $(seq 1 150); do
 done
 curl -fsS "http://127.0.0.1:$port/api/v1/alerts" | grep -q '"state":"firing"' ||
   fail "the live alert never fired"
+# And until the data spans 5 s (six scrapes), so the replay's `for: 2s`
+# has the time to fire within the recorded range too.
+scrapes() {
+  curl -fsS "http://127.0.0.1:$port/api/v1/query" \
+    --data-urlencode 'query=count_over_time(up{job="ksm"}[1m])' |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
+}
+for _ in $(seq 1 150); do
+  [ "$(scrapes)" -ge 6 ] && break
+  sleep 0.2
+done
+[ "$(scrapes)" -ge 6 ] || fail "fewer than six scrapes: $(scrapes)"
 
 # replay_ok OUT: the report names the alert, ALERTS was left out.
 replay_ok() {
