@@ -170,6 +170,52 @@ TEST(StorageReadTest, DamageIsReportedAndLeftAsItIs) {
       << log[0];
 }
 
+TEST(StorageReadTest, ADirectoryChangedWhileReadSaysSo) {
+  TempDir dir;
+  {
+    Head head;
+    ASSERT_TRUE(head.OpenWal(Wal(dir.path()), kT0).ok());
+    // Values zstd cannot shrink, so that the log takes several segments.
+    uint64_t x = 1;
+    for (int c = 0; c < 300; ++c) {
+      auto app = head.NewAppender();
+      for (int p = 0; p < 50; ++p) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        ASSERT_TRUE(app->Append(Labels::FromStrings({"__name__", "noise", "p",
+                                                     std::to_string(p)}),
+                                kT0 + c * 1000, static_cast<double>(x >> 11))
+                        .ok());
+      }
+      ASSERT_TRUE(app->Commit().ok());
+    }
+    ASSERT_GT(head.GetWalStats().segment_current, 0);
+  }
+  const std::string first = dir.path() + "/wal/" + wal::SegmentName(0);
+  const std::string second = dir.path() + "/wal/" + wal::SegmentName(1);
+  {
+    std::fstream f(first, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10000);
+    f.put('\x55');
+    f.put('\xAA');
+  }
+  // The damage in the first segment is reported before the second is read:
+  // a checkpoint of a running vigil deleting it then.
+  StorageReadOptions o;
+  o.dir = dir.path();
+  o.log = [&](std::string_view) { fs::remove(second); };
+  Head reader;
+  auto stats = reader.LoadStorage(o);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.status().message().find(second), std::string::npos)
+      << stats.status();
+  EXPECT_NE(stats.status().message().find(
+                dir.path() + " changed while it was read, as a running "
+                             "vigil's checkpoint replaces its log: copy the "
+                             "directory for a consistent view"),
+            std::string::npos)
+      << stats.status();
+}
+
 TEST(StorageReadTest, WhatIsNotAStorageDirectoryIsNamed) {
   TempDir dir;
   Head head;
