@@ -707,14 +707,13 @@ absl::StatusOr<Value> Evaluator::EvalAggregate(const AggregateExpr& e) {
 
   Value out;
   out.matrix.reserve(result.size());
-  int64_t total = 0;
   for (auto& s : result) {
     if (s.points.empty()) continue;
-    total += static_cast<int64_t>(s.points.size());
     out.matrix.push_back(std::move(s));
   }
-  q_->current_samples = original;
-  VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(total));
+  // The input is released and the result kept; Prometheus 3.x does not
+  // check the limit here: what follows does.
+  q_->current_samples = original + MatrixCost(out.matrix);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/go_math.h"
 #include "promql/evaluator.h"
+#include "promql/per_series.h"
 
 namespace vigil::promql::eval {
 
@@ -172,6 +173,19 @@ double ScalarBinop(BinaryOp op, double lhs, double rhs) {
   return r.value;
 }
 
+namespace {
+
+// A number literal, in parentheses or not: the same at every step.
+bool IsNumber(const Expr& e) {
+  const Expr* x = &e;
+  while (x->kind == NodeKind::kParen) {
+    x = static_cast<const ParenExpr*>(x)->expr.get();
+  }
+  return x->kind == NodeKind::kNumber;
+}
+
+}  // namespace
+
 absl::StatusOr<Value> Evaluator::EvalBinary(const BinaryExpr& e) {
   const ValueType lt = e.lhs->type();
   const ValueType rt = e.rhs->type();
@@ -200,65 +214,84 @@ absl::StatusOr<Value> Evaluator::EvalBinary(const BinaryExpr& e) {
   const size_t vi = swap ? 1 : 0;
   const bool arithmetic = IsArithmetic(e.op);
   const bool cmp = IsComparison(e.op);
-  VIGIL_EVAL_ASSIGN_OR_RETURN(
-      out.matrix, RangeEval(exprs,
-                            [&](int64_t, std::span<StepInput> in,
-                                EvalVector* res) -> absl::Status {
-                              if (in[1 - vi].vec.empty())
-                                return absl::OkStatus();
-                              const double scalar = in[1 - vi].vec[0].v;
-                              for (const EvalSample& s : in[vi].vec) {
-                                if (s.h != nullptr) {
-                                  HistogramPtr hl = s.h, hr;
-                                  double lf = 0, rf = scalar;
-                                  if (swap) {
-                                    std::swap(lf, rf);
-                                    std::swap(hl, hr);
-                                  }
-                                  HistElemResult r = HistogramElemBinop(
-                                      e.op, lf, rf, hl, hr, e.pos,
-                                      &q_->annotations);
-                                  if (r.incompatible) continue;
-                                  // A comparison keeps the vector's value.
-                                  if (cmp) r.h = s.h;
-                                  if (e.return_bool) {
-                                    r.h = nullptr;
-                                    r.value = r.keep ? 1 : 0;
-                                    r.keep = true;
-                                  }
-                                  if (!r.keep) continue;
-                                  EvalSample o = s;
-                                  o.v = r.value;
-                                  o.h = std::move(r.h);
-                                  if (arithmetic || e.return_bool)
-                                    DropName(&o.metric, &o.drop_name);
-                                  res->push_back(std::move(o));
-                                  continue;
-                                }
-                                if (trim) {
-                                  NoteFloatTrim(e.op, e.pos, &q_->annotations);
-                                  continue;
-                                }
-                                double lf = s.v;
-                                double rf = scalar;
-                                if (swap) std::swap(lf, rf);
-                                ElemResult r = VectorElemBinop(e.op, lf, rf);
-                                // A comparison keeps the vector's value even
-                                // when the scalar is on the left.
-                                if (cmp && swap) r.value = rf;
-                                if (e.return_bool) {
-                                  r.value = r.keep ? 1 : 0;
-                                  r.keep = true;
-                                }
-                                if (!r.keep) continue;
-                                EvalSample o = s;
-                                o.v = r.value;
-                                if (arithmetic || e.return_bool)
-                                  DropName(&o.metric, &o.drop_name);
-                                res->push_back(std::move(o));
-                              }
-                              return absl::OkStatus();
-                            }));
+  const StepFn step = [&](int64_t, std::span<StepInput> in,
+                          EvalVector* res) -> absl::Status {
+    if (in[1 - vi].vec.empty()) return absl::OkStatus();
+    const double scalar = in[1 - vi].vec[0].v;
+    for (const EvalSample& s : in[vi].vec) {
+      if (s.h != nullptr) {
+        HistogramPtr hl = s.h, hr;
+        double lf = 0, rf = scalar;
+        if (swap) {
+          std::swap(lf, rf);
+          std::swap(hl, hr);
+        }
+        HistElemResult r =
+            HistogramElemBinop(e.op, lf, rf, hl, hr, e.pos, &q_->annotations);
+        if (r.incompatible) continue;
+        // A comparison keeps the vector's value.
+        if (cmp) r.h = s.h;
+        if (e.return_bool) {
+          r.h = nullptr;
+          r.value = r.keep ? 1 : 0;
+          r.keep = true;
+        }
+        if (!r.keep) continue;
+        EvalSample o = s;
+        o.v = r.value;
+        o.h = std::move(r.h);
+        if (arithmetic || e.return_bool) DropName(&o.metric, &o.drop_name);
+        res->push_back(std::move(o));
+        continue;
+      }
+      if (trim) {
+        NoteFloatTrim(e.op, e.pos, &q_->annotations);
+        continue;
+      }
+      double lf = s.v;
+      double rf = scalar;
+      if (swap) std::swap(lf, rf);
+      ElemResult r = VectorElemBinop(e.op, lf, rf);
+      // A comparison keeps the vector's value even
+      // when the scalar is on the left.
+      if (cmp && swap) r.value = rf;
+      if (e.return_bool) {
+        r.value = r.keep ? 1 : 0;
+        r.keep = true;
+      }
+      if (!r.keep) continue;
+      EvalSample o = s;
+      o.v = r.value;
+      if (arithmetic || e.return_bool) DropName(&o.metric, &o.drop_name);
+      res->push_back(std::move(o));
+    }
+    return absl::OkStatus();
+  };
+  if (instant() || !cmp || e.return_bool || q_->delayed_name_removal ||
+      !IsNumber(*exprs[1 - vi])) {
+    VIGIL_EVAL_ASSIGN_OR_RETURN(out.matrix, RangeEval(exprs, step));
+    return out;
+  }
+  // A vector compared with a number over a range: series by series
+  // (per_series.h), unless a histogram is in it. RangeEval's accounting.
+  const int64_t original = q_->current_samples;
+  Matrix mats[2];
+  for (size_t i = 0; i < 2; ++i) {
+    VIGIL_EVAL_ASSIGN_OR_RETURN(Value v, Eval(*exprs[i]));
+    mats[i] = std::move(v.matrix);
+  }
+  if (FloatsOnly(mats[vi])) {
+    VIGIL_EVAL_ASSIGN_OR_RETURN(
+        out.matrix, CompareWithNumber(*this, e.op, std::move(mats[vi]),
+                                      mats[1 - vi], swap));
+  } else {
+    Matrix* inputs[] = {&mats[0], &mats[1]};
+    VIGIL_EVAL_ASSIGN_OR_RETURN(out.matrix, RangeEvalMatrices(inputs, step));
+  }
+  int64_t total = 0;
+  for (const auto& s : out.matrix)
+    total += static_cast<int64_t>(s.points.size());
+  q_->current_samples = original + total;
   return out;
 }
 

@@ -90,6 +90,7 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
   }
   eval::SelectRange range = eval::ComputeSelectRanges(expr, &q);
   eval::FindStatsSelectors(expr, &q);
+  eval::FindStepInvariant(expr, &q);
   auto querier = storage.OpenQuerier(range.mint, range.maxt);
   if (!querier.ok()) return querier.status();
   q.querier = querier->get();

@@ -13,11 +13,8 @@ namespace vigil::promql::eval {
 
 namespace {
 
-// Prometheus's ErrTooManySamples, ErrQueryTimeout and ErrQueryCanceled, all
-// raised "in expression evaluation" / "in query execution".
-constexpr const char* kTooManySamples =
-    "query processing would load too many samples into memory in query "
-    "execution";
+// Prometheus's ErrQueryTimeout and ErrQueryCanceled, raised "in expression
+// evaluation".
 constexpr const char* kTimedOut = "query timed out in expression evaluation";
 constexpr const char* kCanceled = "query was canceled in expression evaluation";
 constexpr std::string_view kDuplicateLabelset =
@@ -39,10 +36,41 @@ absl::Status Evaluator::CheckCancel() {
   return absl::OkStatus();
 }
 
+absl::Status TooManySamples() {
+  return absl::ResourceExhaustedError(
+      "query processing would load too many samples into memory in query "
+      "execution");
+}
+
+int64_t HistogramCost(const FloatHistogram& h) {
+  // Go's FloatHistogram.Size(): 168 bytes of struct plus 8 per span, bucket
+  // and custom bound; HPoint.size() adds the 8-byte timestamp.
+  const size_t elements = h.positive_spans.size() + h.negative_spans.size() +
+                          h.positive_buckets.size() +
+                          h.negative_buckets.size() + h.custom_values.size();
+  return static_cast<int64_t>((168 + 8 * elements + 8) / 16);
+}
+
+int64_t PointsCost(std::span<const Sample> points,
+                   std::span<const HistogramPtr> hists) {
+  // Entries past `hists` (or all, when it is empty) are floats.
+  int64_t total = points.size() > hists.size()
+                      ? static_cast<int64_t>(points.size() - hists.size())
+                      : 0;
+  for (const HistogramPtr& h : hists) total += PointCost(h);
+  return total;
+}
+
+int64_t MatrixCost(const Matrix& m) {
+  int64_t total = 0;
+  for (const SeriesPoints& s : m) total += PointsCost(s);
+  return total;
+}
+
 absl::Status Evaluator::AddSamples(int64_t n) {
   q_->current_samples += n;
   if (q_->current_samples > q_->max_samples) {
-    return absl::ResourceExhaustedError(kTooManySamples);
+    return TooManySamples();
   }
   return absl::OkStatus();
 }
@@ -57,6 +85,13 @@ absl::StatusOr<Value> Evaluator::Eval(const Expr& expr) {
   // Prometheus: a subquery whose aligned start falls after its end has no
   // steps and evaluates to nothing.
   if (end_ < start_) return Value{};
+  if (!instant() && expr.kind != NodeKind::kNumber &&
+      expr.kind != NodeKind::kString &&
+      (expr.type() == ValueType::kVector ||
+       expr.type() == ValueType::kScalar) &&
+      q_->step_invariant.contains(&expr)) {
+    return EvalStepInvariant(expr);
+  }
   switch (expr.kind) {
     case NodeKind::kParen:
       return Eval(*expr.As<ParenExpr>().expr);
@@ -100,6 +135,25 @@ absl::StatusOr<Value> Evaluator::Eval(const Expr& expr) {
       break;
   }
   return absl::InternalError("unhandled expression in evaluation");
+}
+
+absl::StatusOr<Value> Evaluator::EvalStepInvariant(const Expr& expr) {
+  Evaluator once(q_, start_, start_, interval_);
+  VIGIL_EVAL_ASSIGN_OR_RETURN(Value v, once.Eval(expr));
+  for (SeriesPoints& s : v.matrix) {
+    if (s.points.size() != 1) {
+      return absl::InternalError("step invariant part without one sample");
+    }
+    const double value = s.points[0].v;
+    const HistogramPtr h = s.HistAt(0);
+    const int64_t cost = PointCost(h);
+    s.points.reserve(NumSteps());
+    for (int64_t ts = start_ + interval_; ts <= end_; ts += interval_) {
+      s.Push(ts, value, h);
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(cost));
+    }
+  }
+  return v;
 }
 
 namespace {
@@ -198,11 +252,8 @@ absl::StatusOr<Matrix> Evaluator::RangeEval(std::span<const Expr* const> exprs,
     inputs[i] = &mats[i];
   }
   auto out = RangeEvalMatrices(inputs, fn);
-  if (out.ok()) {
-    int64_t total = 0;
-    for (const auto& s : *out) total += static_cast<int64_t>(s.points.size());
-    q_->current_samples = original + total;
-  }
+  // The inputs are released; the result stays.
+  if (out.ok()) q_->current_samples = original + MatrixCost(*out);
   return out;
 }
 
@@ -274,14 +325,16 @@ absl::StatusOr<Matrix> Evaluator::RangeEvalMatrices(
   for (int64_t ts = start_; ts <= end_; ts += interval_) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
     q_->current_samples = temp_samples;
-    for (auto& in : steps) {
-      VIGIL_EVAL_RETURN_IF_ERROR(
-          AddSamples(static_cast<int64_t>(Gather(ts, &in))));
-    }
+    // The gathered inputs point into matrices already counted (3.x's
+    // gatherVector counts nothing); each step's output is held until the
+    // end.
+    for (auto& in : steps) Gather(ts, &in);
     out.clear();
     VIGIL_EVAL_RETURN_IF_ERROR(fn(ts, std::span<StepInput>(steps), &out));
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(out.size())));
-    temp_samples += static_cast<int64_t>(out.size());
+    int64_t out_cost = 0;
+    for (const EvalSample& s : out) out_cost += PointCost(s.h);
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(out_cost));
+    temp_samples += out_cost;
 
     if (instant()) {
       // Prometheus keeps the function's order for instant queries (sort,

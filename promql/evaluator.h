@@ -79,6 +79,24 @@ struct SeriesPoints {
 };
 using Matrix = std::vector<SeriesPoints>;
 
+// Prometheus's ErrTooManySamples.
+absl::Status TooManySamples();
+
+// What a point weighs against --query.max-samples, as Prometheus 3.x counts
+// it: a float sample 1, a histogram its size in Go's memory over the 16
+// bytes of a float sample (HPoint.size()), so that a limit bounds memory
+// whatever the samples are.
+int64_t HistogramCost(const FloatHistogram& h);
+inline int64_t PointCost(const HistogramPtr& h) {
+  return h == nullptr ? 1 : HistogramCost(*h);
+}
+int64_t PointsCost(std::span<const Sample> points,
+                   std::span<const HistogramPtr> hists);
+inline int64_t PointsCost(const SeriesPoints& s) {
+  return PointsCost(s.points, s.hists);
+}
+int64_t MatrixCost(const Matrix& m);
+
 // What a node evaluates to. Strings only come from string literals.
 struct Value {
   Matrix matrix;
@@ -160,6 +178,11 @@ struct QueryState {
   // Selectors whose histograms only feed histogram_count, histogram_sum or
   // histogram_avg (FindStatsSelectors).
   absl::flat_hash_set<const VectorSelector*> stats_selectors;
+  // The largest parts of the query whose value is the same at every step
+  // (Prometheus's StepInvariantExpr): a range evaluation computes them once
+  // and repeats the result. Matrix-valued parts (range selectors,
+  // subqueries) are evaluated once by nature and not repeated.
+  absl::flat_hash_set<const Expr*> step_invariant;
   uint32_t cancel_check_counter = 0;
 };
 
@@ -225,6 +248,7 @@ class Evaluator {
   void DropName(Labels* metric, bool* drop_name) const;
 
  private:
+  absl::StatusOr<Value> EvalStepInvariant(const Expr& expr);
   absl::StatusOr<Value> EvalVectorSelector(const VectorSelector& vs);
   absl::StatusOr<Value> EvalSmoothedSelector(const VectorSelector& vs);
   absl::StatusOr<Value> EvalMatrixSelector(const MatrixSelector& ms);
@@ -379,6 +403,9 @@ InfoTimeRef ComputeInfoTimeRef(const Expr& arg, const QueryState& q);
 // HistogramStatsIterator, which resolves an Unknown counter reset hint by
 // comparing with the previous sample; the hints show in annotations.
 void FindStatsSelectors(const Expr& expr, QueryState* q);
+
+// Fills QueryState::step_invariant (step_invariant.cc).
+void FindStepInvariant(const Expr& expr, QueryState* q);
 
 // Experimental duration expressions, in milliseconds, with step() and
 // range() bound to the query's. Fails as Prometheus's durationVisitor does.

@@ -100,6 +100,35 @@ bool ContainsSameLabelset(const Matrix& mat) {
 
 // Samples in the left-open window (mint, maxt], by moving cursors: windows
 // only move forward as steps advance.
+// The samples of the window a range function reads, held against the
+// query's limit as Prometheus's matrixIterSlice holds its buffer: from one
+// step to the next (only what a step adds is checked), past the series'
+// last step until its output is counted, released when the next series
+// starts.
+class WindowBuffer {
+ public:
+  explicit WindowBuffer(QueryState& q) : q_(q) {}
+  absl::Status Hold(std::span<const Sample> points,
+                    std::span<const HistogramPtr> hists) {
+    const int64_t cost = PointsCost(points, hists);
+    q_.current_samples += cost - held_;
+    const bool grew = cost > held_;
+    held_ = cost;
+    if (grew && q_.current_samples > q_.max_samples) {
+      return TooManySamples();
+    }
+    return absl::OkStatus();
+  }
+  void Release() {
+    q_.current_samples -= held_;
+    held_ = 0;
+  }
+
+ private:
+  QueryState& q_;
+  int64_t held_ = 0;
+};
+
 std::span<const Sample> Window(std::span<const Sample> all, int64_t mint,
                                int64_t maxt, size_t* lo, size_t* hi) {
   if (*hi < *lo) *hi = *lo;
@@ -281,15 +310,28 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
   Value out;
   if (absent) {
     std::vector<bool> found(steps, false);
+    // Counted as Prometheus counts it: each window held, and a sample of 1
+    // for each step that has one, as for any range function.
+    WindowBuffer buffer(*q_);
     for (size_t i = 0; i < ra.samples.size(); ++i) {
+      buffer.Release();
       size_t lo = 0, hi = 0, step = 0;
+      int64_t outputs = 0;
       for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
         const int64_t ref = ra.at.value_or(ts) - ra.offset;
-        if (!Window(ra.samples[i], ref - ra.range, ref, &lo, &hi).empty()) {
+        auto win = Window(ra.samples[i], ref - ra.range, ref, &lo, &hi);
+        VIGIL_EVAL_RETURN_IF_ERROR(buffer.Hold(
+            win, ra.hists[i].empty() ? std::span<const HistogramPtr>()
+                                     : ra.hists[i].subspan(lo, win.size())));
+        if (!win.empty()) {
           found[step] = true;
+          ++outputs;
         }
       }
+      if (outputs > 0) VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(outputs));
     }
+    buffer.Release();
+    q_->current_samples -= MatrixCost(ra.owned);
     SeriesPoints sp;
     sp.metric = AbsentLabels(marg);
     sp.drop_name = true;
@@ -297,11 +339,7 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
       if (!found[step]) sp.points.push_back({ts, 1});
     }
-    if (!sp.points.empty()) {
-      VIGIL_EVAL_RETURN_IF_ERROR(
-          AddSamples(static_cast<int64_t>(sp.points.size())));
-      out.matrix.push_back(std::move(sp));
-    }
+    if (!sp.points.empty()) out.matrix.push_back(std::move(sp));
     return out;
   }
 
@@ -325,8 +363,10 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
   const int64_t ext_before = (anchored || smoothed) ? q_->lookback_ms : 0;
   const int64_t ext_after = smoothed ? q_->lookback_ms : 0;
   EvalVector res;
+  WindowBuffer buffer(*q_);
   for (size_t si = 0; si < ra.samples.size(); ++si) {
     VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
+    buffer.Release();
     SeriesPoints sp;
     size_t lo = 0, hi = 0, step = 0;
     for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
@@ -336,6 +376,9 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       // interpolate their boundary values (Prometheus's matrixIterSlice).
       auto win = Window(ra.samples[si], ref - ra.range - ext_before,
                         ref + ext_after, &lo, &hi);
+      VIGIL_EVAL_RETURN_IF_ERROR(buffer.Hold(
+          win, ra.hists[si].empty() ? std::span<const HistogramPtr>()
+                                    : ra.hists[si].subspan(lo, win.size())));
       if (win.empty()) continue;
       for (size_t j = 0; j < e.args.size(); ++j) {
         if (j == mi || vals[j].matrix.empty()) continue;
@@ -389,9 +432,6 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       fa.delayed_name_removal = delayed;
       // Only the value is kept; the series is labelled once, below.
       fa.values_only = true;
-      // The window's samples are held while the function runs.
-      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(static_cast<int64_t>(win.size())));
-      q_->current_samples -= static_cast<int64_t>(win.size());
       res.clear();
       VIGIL_EVAL_RETURN_IF_ERROR(impl(fa, &res));
       if (res.empty()) continue;
@@ -399,8 +439,8 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
       sp.Push(ts, res[0].v, std::move(res[0].h));
     }
     if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
+    // Checked with the last window still held, as Prometheus does.
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
     // Prometheus asks this of float samples only.
     const bool any_float =
         ra.hists[si].empty() ||
@@ -423,6 +463,9 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     if (drop_name) DropName(&sp.metric, &sp.drop_name);
     out.matrix.push_back(std::move(sp));
   }
+  buffer.Release();
+  // A subquery's result is released with the call.
+  q_->current_samples -= MatrixCost(ra.owned);
   if (!delayed && ContainsSameLabelset(out.matrix)) {
     return ExecError("vector cannot contain metrics with the same labelset");
   }

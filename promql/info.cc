@@ -288,8 +288,7 @@ absl::StatusOr<Value> Evaluator::EvalInfo(const Call& e) {
         sp.points.push_back({ts, static_cast<double>(last.t)});
       }
       if (sp.points.empty()) continue;
-      VIGIL_EVAL_RETURN_IF_ERROR(
-          AddSamples(static_cast<int64_t>(sp.points.size())));
+      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
       sp.metric = s->labels();
       info_keys.push_back(InfoKey(sp.metric.MetricName(), sp.metric));
       info.push_back(std::move(sp));

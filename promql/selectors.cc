@@ -1,13 +1,17 @@
 // Instant and range vector selectors: reading each selector's series once,
 // the lookback window with staleness, offset and `@`.
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/block_pool.h"
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
 #include "promql/functions/interpolate.h"
@@ -45,6 +49,11 @@ std::optional<int64_t> Evaluator::AtOf(std::optional<int64_t> at_ms,
 
 namespace {
 
+// Series per block of a selection read on two threads: a few thousand
+// series split evenly, while a block still amortises its claim and its
+// scratch buffers. A selection of one block stays on its thread.
+constexpr size_t kDecodeBlock = 128;
+
 // Prometheus's HistogramStatsIterator: an Unknown hint becomes CounterReset
 // or NotCounterReset by comparison with the previous sample read.
 void ResolveResetHints(std::vector<HistogramPtr>* hists) {
@@ -63,42 +72,20 @@ void ResolveResetHints(std::vector<HistogramPtr>* hists) {
   }
 }
 
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
-    const VectorSelector& vs) {
-  auto cached = q_->selections.find(&vs);
-  if (cached != q_->selections.end()) return cached->second;
-
-  SelectRange range;
-  auto r = q_->select_ranges.find(&vs);
-  if (r != q_->select_ranges.end()) {
-    range = r->second;
-  } else {
-    range = {q_->query_start - q_->lookback_ms, q_->query_end};
-  }
-  SelectHints hints{range.mint, range.maxt};
-  // An instant query's answer is a vector in no particular order (as
-  // Prometheus's); a range query's matrix is sorted by labels, which is
-  // cheapest at the source (engine.cc checks before it sorts). Sorting a
-  // selection of 10k pods' series was ~8 % of a rule cycle.
-  hints.sorted = q_->query_start != q_->query_end;
-  auto series = q_->querier->Select(hints, vs.matchers);
-  if (!series.ok()) {
-    return absl::Status(
-        series.status().code(),
-        absl::StrCat("expanding series: ", series.status().message()));
-  }
-  auto out = std::make_shared<std::vector<SelectedSeries>>();
-  out->reserve(series->size());
+// Reads the samples of `series` within `range` into out[i], with their
+// stale markers, start timestamps and histograms; `resolve_hints` gives
+// histograms' unknown counter-reset hints a value.
+void ReadSeries(std::span<const std::shared_ptr<Series>> series,
+                const SelectRange& range, bool resolve_hints,
+                SelectedSeries* out) {
   // Samples are read into one scratch buffer and copied out at their exact
   // size: one allocation per series rather than one per doubling.
   std::vector<Sample> scratch;
   std::vector<int64_t> scratch_st;
   std::vector<HistogramPtr> scratch_h;
-  for (const auto& s : *series) {
-    VIGIL_EVAL_RETURN_IF_ERROR(CheckCancel());
-    SelectedSeries sel;
+  for (size_t i = 0; i < series.size(); ++i) {
+    const Series* s = series[i].get();
+    SelectedSeries& sel = out[i];
     sel.metric = s->labels();
     auto it = s->Iterator();
     scratch.clear();
@@ -137,20 +124,69 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
     if (any_st) sel.st.assign(scratch_st.begin(), scratch_st.end());
     if (any_h) {
       sel.hists.assign(scratch_h.begin(), scratch_h.end());
-      if (q_->stats_selectors.contains(&vs)) ResolveResetHints(&sel.hists);
+      if (resolve_hints) ResolveResetHints(&sel.hists);
     }
     if (sel.has_stale) {
       sel.fresh.reserve(sel.samples.size());
       if (any_st) sel.fresh_st.reserve(sel.samples.size());
-      for (size_t i = 0; i < sel.samples.size(); ++i) {
-        if (IsStaleNaN(sel.samples[i].v)) continue;
-        sel.fresh.push_back(sel.samples[i]);
-        if (any_st) sel.fresh_st.push_back(sel.st[i]);
-        if (any_h) sel.fresh_hists.push_back(sel.hists[i]);
+      for (size_t j = 0; j < sel.samples.size(); ++j) {
+        if (IsStaleNaN(sel.samples[j].v)) continue;
+        sel.fresh.push_back(sel.samples[j]);
+        if (any_st) sel.fresh_st.push_back(sel.st[j]);
+        if (any_h) sel.fresh_hists.push_back(sel.hists[j]);
       }
     }
-    out->push_back(std::move(sel));
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
+    const VectorSelector& vs) {
+  auto cached = q_->selections.find(&vs);
+  if (cached != q_->selections.end()) return cached->second;
+
+  SelectRange range;
+  auto r = q_->select_ranges.find(&vs);
+  if (r != q_->select_ranges.end()) {
+    range = r->second;
+  } else {
+    range = {q_->query_start - q_->lookback_ms, q_->query_end};
+  }
+  SelectHints hints{range.mint, range.maxt};
+  // An instant query's answer is a vector in no particular order (as
+  // Prometheus's); a range query's matrix is sorted by labels, which is
+  // cheapest at the source (engine.cc checks before it sorts). Sorting a
+  // selection of 10k pods' series was ~8 % of a rule cycle.
+  hints.sorted = q_->query_start != q_->query_end;
+  auto series = q_->querier->Select(hints, vs.matchers);
+  if (!series.ok()) {
+    return absl::Status(
+        series.status().code(),
+        absl::StrCat("expanding series: ", series.status().message()));
+  }
+  const std::vector<std::shared_ptr<Series>>& in = *series;
+  auto out = std::make_shared<std::vector<SelectedSeries>>(in.size());
+  const bool resolve_hints = q_->stats_selectors.contains(&vs);
+  // A large selection is decoded on both cores (block_pool.h), each block
+  // into its own slots of `out`. The query's clock (possibly injected, not
+  // thread-safe) is read on this thread alone; a cancellation seen here
+  // stops the other thread's blocks too.
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<bool> stop{false};
+  absl::Status cancelled;
+  RunBlocks(in.size(), kDecodeBlock, [&](size_t b, size_t e) {
+    if (std::this_thread::get_id() == caller) {
+      if (absl::Status st = CheckCancel(); !st.ok()) {
+        cancelled = std::move(st);
+        stop.store(true, std::memory_order_relaxed);
+      }
+    }
+    if (stop.load(std::memory_order_relaxed)) return;
+    ReadSeries(std::span(in).subspan(b, e - b), range, resolve_hints,
+               out->data() + b);
+  });
+  if (!cancelled.ok()) return cancelled;
   q_->selections.emplace(&vs, out);
   return out;
 }
@@ -181,8 +217,7 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const VectorSelector& vs) {
       sp.Push(ts, last.v, s.hists.empty() ? nullptr : s.hists[j - 1]);
     }
     if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
     sp.metric = s.metric;
     out.matrix.push_back(std::move(sp));
   }
@@ -300,8 +335,7 @@ absl::StatusOr<Value> Evaluator::EvalSmoothedSelector(
       sp.Push(ts, v, nullptr);
     }
     if (sp.points.empty()) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(
-        AddSamples(static_cast<int64_t>(sp.points.size())));
+    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(sp)));
     sp.metric = s.metric;
     out.matrix.push_back(std::move(sp));
   }
@@ -331,15 +365,17 @@ absl::StatusOr<Value> Evaluator::EvalMatrixSelector(const MatrixSelector& ms) {
         lo, fresh.end(), maxt,
         [](int64_t t, const Sample& smp) { return t < smp.t; });
     if (lo == hi) continue;
-    VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(hi - lo));
+    auto fh = s.FreshHists();
+    std::span<const HistogramPtr> window_hists;
+    if (!fh.empty()) {
+      window_hists = fh.subspan(lo - fresh.begin(), hi - lo);
+    }
+    VIGIL_EVAL_RETURN_IF_ERROR(
+        AddSamples(PointsCost(std::span<const Sample>(lo, hi), window_hists)));
     SeriesPoints sp;
     sp.metric = s.metric;
     sp.points.assign(lo, hi);
-    auto fh = s.FreshHists();
-    if (!fh.empty()) {
-      sp.hists.assign(fh.begin() + (lo - fresh.begin()),
-                      fh.begin() + (hi - fresh.begin()));
-    }
+    sp.hists.assign(window_hists.begin(), window_hists.end());
     out.matrix.push_back(std::move(sp));
   }
   return out;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/model/label_text.h"
 #include "promql/evaluator.h"
+#include "promql/per_series.h"
 
 namespace vigil::promql::eval {
 
@@ -72,6 +73,10 @@ class VectorMatcher {
   absl::Status Binop(std::span<StepInput> in, EvalVector* out);
   // Where histogram operations report their annotations.
   void set_annotations(Annotations* a) { annotations_ = a; }
+  // The signature ordinal of each input series, and how many there are.
+  const std::vector<int>& lsigs() const { return lsigs_; }
+  const std::vector<int>& rsigs() const { return rsigs_; }
+  size_t num_sigs() const { return present_.size(); }
 
  private:
   Side LeftOf(std::span<StepInput> in) const {
@@ -317,7 +322,15 @@ absl::StatusOr<Value> Evaluator::EvalVectorBinary(const BinaryExpr& e) {
   matcher.set_annotations(&q_->annotations);
   Matrix* inputs[] = {&lv.matrix, &rv.matrix};
   Value out;
-  if (IsSetOperator(e.op)) {
+  if (IsSetOperator(e.op) && !instant() && !q_->delayed_name_removal &&
+      FloatsOnly(lv.matrix) && FloatsOnly(rv.matrix)) {
+    // Over a range, series by series (per_series.h): the same result
+    // without gathering and refiling every sample at every step.
+    VIGIL_EVAL_ASSIGN_OR_RETURN(
+        out.matrix,
+        SetOpBySeries(*this, e.op, std::move(lv.matrix), std::move(rv.matrix),
+                      matcher.lsigs(), matcher.rsigs(), matcher.num_sigs()));
+  } else if (IsSetOperator(e.op)) {
     VIGIL_EVAL_ASSIGN_OR_RETURN(
         out.matrix,
         RangeEvalMatrices(

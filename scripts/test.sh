@@ -49,15 +49,23 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 phase "ThreadSanitizer: the store's and remote write's tests (build-tsan/, clang)"
 # The Head's appends, queries, GC and two-thread replay run concurrently on
 # hand-made parts (a futex lock per series, intrusive chunk counts, the
-# symbol table); remote write's shards, resharding and log follower are
-# threads too. Only these two suites, to keep CI's time.
+# symbol table), large selections on two threads (lib/model/block_pool);
+# remote write's shards, resharding and log follower are threads too; a
+# batched replay runs range queries ahead on a second thread while its
+# rules append (BatchTest). Only these suites, to keep CI's time.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DVIGIL_SANITIZE_THREAD=ON -DCMAKE_CXX_COMPILER=clang++ \
   -DVIGIL_BUILD_BENCH=OFF -DVIGIL_BUILD_EXPORTER=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target tsdb_test remote_write_test \
-  remote_write_histogram_test
+cmake --build build-tsan -j "$jobs" --target tsdb_test block_pool_test \
+  tsdb_engine_select_test remote_write_test remote_write_histogram_test \
+  replay_test
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_test --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/block_pool_test --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/tsdb_engine_select_test \
+  --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_test --gtest_brief=1
 TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/remote_write_histogram_test \
   --gtest_brief=1
+TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/replay_test --gtest_brief=1 \
+  --gtest_filter='BatchTest.*'
 phase "done"

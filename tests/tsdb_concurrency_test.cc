@@ -13,7 +13,9 @@
 namespace vigil::tsdb {
 namespace {
 
-constexpr int kBaseSeries = 100;
+// More than one block of the querier's (querier.cc): selections are read
+// on two threads, while the writer and GC run.
+constexpr int kBaseSeries = 300;
 constexpr int kScrapes = 400;
 constexpr int64_t kIntervalMs = 1000;
 constexpr int kReaders = 3;

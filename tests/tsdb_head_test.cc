@@ -461,6 +461,32 @@ TEST(HeadTest, PendingSeriesSurviveGc) {
   EXPECT_EQ(Read(head, "up", 0, 100).size(), 1u);
 }
 
+// An appender remembers the series it found by ref last; one that GC
+// collected in between is not appended to: by ref alone the append fails
+// as an unknown ref does, with labels the series is created anew.
+TEST(HeadTest, AppendByRefAfterGcCollectedTheSeries) {
+  HeadOptions opts;
+  opts.retention_ms = 1000;
+  Head head(opts);
+  auto app = head.NewAppender();
+  auto ref = app->Append(kUp, 10, 1);
+  ASSERT_TRUE(ref.ok());
+  ASSERT_TRUE(app->Commit().ok());
+  ASSERT_TRUE(app->Append(*ref, Labels(), 20, 2).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head.RunGc(100'000).series_removed, 1u);
+
+  EXPECT_FALSE(app->Append(*ref, Labels(), 200'000, 3).ok());
+  auto again = app->Append(*ref, kUp, 210'000, 4);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(*again, *ref);
+  ASSERT_TRUE(app->Commit().ok());
+  const auto left = Read(head, "up", 0, 1'000'000);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].t, 210'000);
+  EXPECT_EQ(head.Stats().series, 1u);
+}
+
 TEST(HeadTest, LabelValuesWithMatchers) {
   Head head;
   auto app = head.NewAppender();

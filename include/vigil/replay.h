@@ -166,6 +166,20 @@ class OutputSink {
 // in tens of MB.
 inline constexpr int64_t kDefaultWindowMs = 60 * 60 * 1000;
 
+// When a batched range query runs (Options::queries_ahead).
+enum class QueriesAhead {
+  // When its rule first asks for it.
+  kOff,
+  // As soon as everything it reads is in the store (the rules whose output
+  // it reads have run for the window), on a second thread while the replay
+  // evaluates other rules; off on a one-core machine.
+  kThread,
+  // As kThread, but on the replay's thread as soon as it may: tests use it
+  // to see that a query started that early reads complete data every time,
+  // not by the luck of timing.
+  kInline,
+};
+
 struct Options {
   int64_t start_ms = 0;  // inclusive
   int64_t end_ms = 0;    // inclusive
@@ -188,6 +202,9 @@ struct Options {
   // "Batched evaluation"). 0: one instant query per rule and evaluation, in
   // time order. With after_eval set the replay runs step by step.
   int64_t window_ms = kDefaultWindowMs;
+  // Batched queries run ahead, on a second core, while the rules evaluate
+  // (docs/replay.md, "Performance"); the results do not change.
+  QueriesAhead queries_ahead = QueriesAhead::kThread;
   // Also receives every sample the rules write (for --output); may be null.
   Appendable* record = nullptr;
   // Also receives every sample the store took; may be null.

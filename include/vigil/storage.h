@@ -107,6 +107,11 @@ class SampleIterator {
   virtual int64_t AtST() const { return 0; }
 };
 
+// The engine reads the series of one selection on more than one thread at
+// once (a large selection's halves on two cores): labels() and Iterator()
+// of different series, and the iterators themselves, must not share
+// unsynchronised state. One series and one iterator are used by one thread
+// at a time.
 class Series {
  public:
   virtual ~Series() = default;

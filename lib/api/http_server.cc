@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/api/civetweb_tls.h"
+#include "lib/api/large_stack.h"
 #include "lib/api/response_writer.h"
 #include "lib/api/tls_handshake.h"
 #include "lib/api/web_access.h"
@@ -103,29 +103,6 @@ std::string PokeAddress(std::string_view civet_ports) {
   if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
   if (host.front() == '[') return "";
   return host;
-}
-
-// civetweb's workers run on small stacks (Debian builds it with
-// USE_STACK_SIZE); the parser and the evaluator recurse as deep as a query
-// nests, so handlers run on a thread with the usual 8 MiB.
-constexpr size_t kHandlerStackBytes = 8 << 20;
-
-bool RunOnLargeStack(const std::function<void()>& fn) {
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  pthread_attr_setstacksize(&attr, kHandlerStackBytes);
-  pthread_t thread;
-  const int rc = pthread_create(
-      &thread, &attr,
-      [](void* arg) -> void* {
-        (*static_cast<const std::function<void()>*>(arg))();
-        return nullptr;
-      },
-      const_cast<std::function<void()>*>(&fn));
-  pthread_attr_destroy(&attr);
-  if (rc != 0) return false;
-  pthread_join(thread, nullptr);
-  return true;
 }
 
 }  // namespace
@@ -238,6 +215,12 @@ absl::Status HttpServer::Start(const HttpServerOptions& options,
         "cannot listen on ", options.listen_address, ": ", error_text));
   }
   mg_set_request_handler(ctx_, "/", &HttpServer::OnRequest, this);
+  // Without an authorization handler civetweb looks for a digest password
+  // file, "<document root>/.htpasswd" ("/.htpasswd" here), on every request
+  // and demands digest auth if one exists; authentication is the web
+  // config's (WebAccess), so civetweb grants every request.
+  mg_set_auth_handler(
+      ctx_, "/", [](mg_connection*, void*) { return 1; }, nullptr);
   mg_server_port bound[4] = {};
   const int n = mg_get_server_ports(ctx_, 4, bound);
   port_ = n > 0 ? bound[0].port : 0;
@@ -313,7 +296,7 @@ int HttpServer::Serve(mg_connection* conn) {
       resp = TextResponse(500, "internal server error\n");
     }
   });
-  if (!ran) resp = TextResponse(503, "cannot start a request thread\n");
+  if (!ran) resp = TextResponse(503, "cannot map a request stack\n");
   AddHeaders(web_headers, &resp);
   try {
     WriteResponse(conn, req, resp, /*close=*/false);

@@ -5,6 +5,8 @@
 #ifndef VIGIL_LIB_API_JSON_ENCODING_H_
 #define VIGIL_LIB_API_JSON_ENCODING_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,11 +26,14 @@ namespace vigil::api {
 class JsonWriter {
  public:
   using Sink = std::function<void(std::string_view)>;
+  static constexpr size_t kFirstReserveBytes = 4096;
 
   JsonWriter() = default;
   JsonWriter(Sink sink, size_t flush_bytes)
       : sink_(std::move(sink)), flush_bytes_(flush_bytes) {
-    out_.reserve(flush_bytes + flush_bytes / 4);
+    // Grown as needed, not to flush_bytes at once: most answers are a few
+    // hundred bytes, and 80 KiB from malloc cost more than encoding them.
+    out_.reserve(std::min(flush_bytes + flush_bytes / 4, kFirstReserveBytes));
   }
 
   // Hands what is written so far to the sink once it reaches flush_bytes.

@@ -4,10 +4,13 @@
 #include <civetweb.h>
 #include <zlib.h>
 
+#include <charconv>
+#include <ctime>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/api/http_server.h"
 #include "lib/model/absl_compat.h"
@@ -25,6 +28,45 @@ constexpr int kGzipLevel = 1;
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kGzipMemLevel = 8;
 constexpr unsigned kZlibOutBytes = 16 << 10;
+
+// civetweb's Date header: RFC 1123, in GMT. Formatted once a second per
+// thread (strftime was a tenth of writing a small answer's head).
+std::string_view HttpDate() {
+  thread_local time_t formatted_at = -1;
+  thread_local char text[64];
+  thread_local size_t length = 0;
+  const time_t now = time(nullptr);
+  if (now != formatted_at) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    length = strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    formatted_at = now;
+  }
+  return std::string_view(text, length);
+}
+
+// civetweb's should_keep_alive, as far as a request shows it (keep-alive
+// is enabled in HttpServer::Start): the client's Connection header when it
+// sent one, else HTTP/1.1's default. civetweb closes on its own when it
+// must (a body it could not read), whatever the header said, as before.
+bool KeepAliveSuggested(const mg_request_info* ri) {
+  if (ri == nullptr) return false;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    if (!absl::EqualsIgnoreCase(ri->http_headers[i].name, "Connection")) {
+      continue;
+    }
+    for (absl::string_view option :
+         absl::StrSplit(ri->http_headers[i].value, ',')) {
+      if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(option),
+                                 "keep-alive")) {
+        return true;
+      }
+    }
+    return false;
+  }
+  return ri->http_version != nullptr &&
+         std::string_view(ri->http_version) == "1.1";
+}
 
 // The body as it leaves: buffered, then either one write with a
 // Content-Length or chunks; compressed on the way when asked.
@@ -60,8 +102,11 @@ class BodyOutput {
     if (gzip_ && !failed_) Deflate({}, Z_FINISH);
     if (failed_) return;
     if (!chunked_) {
-      SendHeaders(/*chunked=*/false);
-      if (!pending_.empty()) mg_write(conn_, pending_.data(), pending_.size());
+      // One write, one segment: with TCP_NODELAY every write is a packet
+      // of its own, and a small answer was eight (a line of headers each).
+      std::string out = Head(/*chunked=*/false);
+      out += pending_;
+      mg_write(conn_, out.data(), out.size());
       return;
     }
     if (!pending_.empty()) SendChunk();
@@ -108,31 +153,50 @@ class BodyOutput {
   }
 
   void SendHeaders(bool chunked) {
-    mg_response_header_start(conn_, resp_.status);
-    if (!resp_.content_type.empty()) {
-      mg_response_header_add(conn_, "Content-Type", resp_.content_type.c_str(),
-                             -1);
-    }
+    const std::string head = Head(chunked);
+    mg_write(conn_, head.data(), head.size());
+  }
+
+  // The status line and headers as civetweb's mg_response_header_send
+  // writes them: ours in order, then Date and Connection unless given.
+  std::string Head(bool chunked) const {
+    const mg_request_info* ri = mg_get_request_info(conn_);
+    const char* version =
+        ri != nullptr && ri->http_version != nullptr ? ri->http_version : "1.1";
+    std::string out =
+        absl::StrCat("HTTP/", version, " ", resp_.status, " ",
+                     mg_get_response_code_text(conn_, resp_.status), "\r\n");
+    bool has_date = false;
+    bool has_connection = false;
+    auto add = [&](std::string_view name, std::string_view value) {
+      absl::StrAppend(&out, ToAbsl(name), ": ", ToAbsl(value), "\r\n");
+      has_date = has_date || absl::EqualsIgnoreCase(ToAbsl(name), "Date");
+      has_connection =
+          has_connection || absl::EqualsIgnoreCase(ToAbsl(name), "Connection");
+    };
+    if (!resp_.content_type.empty()) add("Content-Type", resp_.content_type);
     if (chunked) {
-      mg_response_header_add(conn_, "Transfer-Encoding", "chunked", -1);
+      add("Transfer-Encoding", "chunked");
     } else {
-      const std::string length =
-          std::to_string(head_ ? head_length_ : pending_.size());
-      mg_response_header_add(conn_, "Content-Length", length.c_str(), -1);
+      char length[24];
+      const auto r = std::to_chars(length, length + sizeof(length),
+                                   head_ ? head_length_ : pending_.size());
+      add("Content-Length", std::string_view(length, r.ptr - length));
     }
-    if (gzip_) {
-      mg_response_header_add(conn_, "Content-Encoding", "gzip", -1);
-    }
-    if (resp_.compressible) {
-      // Caches must keep the two encodings apart.
-      mg_response_header_add(conn_, "Vary", "Accept-Encoding", -1);
-    }
+    if (gzip_) add("Content-Encoding", "gzip");
+    // Caches must keep the two encodings apart.
+    if (resp_.compressible) add("Vary", "Accept-Encoding");
     for (const auto& [name, value] : resp_.headers) {
-      mg_response_header_add(conn_, name.c_str(), GoHeaderValue(value).c_str(),
-                             -1);
+      add(name, GoHeaderValue(value));
     }
-    if (close_) mg_response_header_add(conn_, "Connection", "close", -1);
-    mg_response_header_send(conn_);
+    if (close_) add("Connection", "close");
+    if (!has_date) absl::StrAppend(&out, "Date: ", ToAbsl(HttpDate()), "\r\n");
+    if (!has_connection) {
+      absl::StrAppend(&out, "Connection: ",
+                      KeepAliveSuggested(ri) ? "keep-alive" : "close", "\r\n");
+    }
+    out += "\r\n";
+    return out;
   }
 
   mg_connection* conn_;

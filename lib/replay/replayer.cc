@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <queue>
+#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,92 @@ struct Scheduled {
     if (a.ts_ms != b.ts_ms) return a.ts_ms > b.ts_ms;
     return a.order > b.order;
   }
+};
+
+// Starts a window's batched queries ahead (WindowCache::Ahead) as soon as
+// the rules whose output they read have run for the window, in the order
+// the replay will ask for them. The query the replay is about to ask for is
+// left to it: it runs that one itself while the second core runs the next.
+class AheadQueue {
+ public:
+  // `times[g]`: group g's evaluation times in the window.
+  AheadQueue(const std::vector<std::unique_ptr<rules::RuleGroup>>& groups,
+             const BatchPlan& plan,
+             const std::vector<std::vector<int64_t>>& times, WindowCache& cache)
+      : plan_(plan), cache_(cache), done_(groups.size()) {
+    std::vector<size_t> order = plan.group_order;
+    if (!plan.group_major) {
+      // Time order: by each group's first evaluation in the window.
+      order.clear();
+      for (size_t g = 0; g < groups.size(); ++g) order.push_back(g);
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const int64_t ta = times[a].empty() ? 0 : times[a].front();
+        const int64_t tb = times[b].empty() ? 0 : times[b].front();
+        return ta < tb;
+      });
+    }
+    for (size_t g = 0; g < groups.size(); ++g) {
+      // A group that does not run in the window writes nothing in it.
+      done_[g].assign(groups[g]->rules().size(), times[g].empty());
+    }
+    for (size_t g : order) {
+      if (times[g].empty()) continue;
+      const auto& rules = groups[g]->rules();
+      for (size_t r = 0; r < rules.size(); ++r) {
+        const promql::Expr* expr = &rules[r]->expr();
+        if (!cache.Enabled(expr)) continue;
+        pending_.push_back(
+            {g, r, expr, times[g].front() - groups[g]->query_offset_ms()});
+      }
+    }
+  }
+
+  // The replay is about to evaluate group g's rule r over the window; the
+  // rest may start.
+  void StartingRule(size_t g, size_t r) {
+    std::erase_if(pending_, [&](const Pending& p) {
+      return p.group == g && p.rule == r;
+    });
+    Send();
+  }
+  // The replay is about to evaluate group g step by step: it asks for the
+  // group's first batched query first.
+  void StartingGroup(size_t g) {
+    auto it = std::find_if(pending_.begin(), pending_.end(),
+                           [&](const Pending& p) { return p.group == g; });
+    if (it != pending_.end()) pending_.erase(it);
+    Send();
+  }
+  void RuleDone(size_t g, size_t r) {
+    done_[g][r] = true;
+    Send();
+  }
+  void GroupDone(size_t g) {
+    done_[g].assign(done_[g].size(), true);
+    Send();
+  }
+
+ private:
+  struct Pending {
+    size_t group, rule;
+    const promql::Expr* expr;
+    int64_t first_query_ms;
+  };
+
+  void Send() {
+    std::erase_if(pending_, [&](const Pending& p) {
+      for (const auto& [g, r] : plan_.rules[p.group][p.rule].producers) {
+        if (!done_[g][r]) return false;
+      }
+      cache_.Ahead(p.expr, p.first_query_ms);
+      return true;
+    });
+  }
+
+  const BatchPlan& plan_;
+  WindowCache& cache_;
+  std::vector<std::vector<bool>> done_;  // [group][rule] ran for the window
+  std::vector<Pending> pending_;         // in the order they will be asked
 };
 
 absl::StatusOr<std::unique_ptr<rules::RuleGroup>> BuildGroup(
@@ -122,10 +209,15 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   Timeline timeline(names);
   TeeAppendable out(source.output(), options.record, options.sink, timeline);
   promql::Engine engine(options.engine);
-  WindowCache cache(engine, source.storage(), specs.size());
   // after_eval looks at every group after each evaluation, which only the
   // step-by-step order shows.
   const bool batching = options.window_ms > 0 && !options.after_eval;
+  QueriesAhead ahead = batching ? options.queries_ahead : QueriesAhead::kOff;
+  if (ahead == QueriesAhead::kThread &&
+      std::thread::hardware_concurrency() < 2) {
+    ahead = QueriesAhead::kOff;
+  }
+  WindowCache cache(engine, source.storage(), specs.size(), ahead);
 
   Result result;
   result.start_ms = options.start_ms;
@@ -227,6 +319,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   };
   auto forget = [&](int64_t now) {
     if (reach.has_value() && now - last_forget >= kForgetEveryMs) {
+      cache.Drain();  // no query ahead reads what goes
       source.Forget(now - *reach);
       last_forget = now;
     }
@@ -268,16 +361,19 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   // Every time of `times` for rule 0, then for rule 1, …: each rule's
   // range query runs once its predecessors' output for the window is in
   // the store.
-  auto eval_rule_major = [&](size_t gi, const std::vector<int64_t>& times) {
+  auto eval_rule_major = [&](size_t gi, const std::vector<int64_t>& times,
+                             AheadQueue& queue) {
     rules::RuleGroup& g = *groups[gi];
     std::vector<absl::flat_hash_set<std::string>> kept_at(times.size());
     timeline.StartBuffering();
     for (size_t r = 0; r < g.rules().size(); ++r) {
+      queue.StartingRule(gi, r);
       for (size_t k = 0; k < times.size(); ++k) {
         timeline.BeginEval(gi, times[k]);
         g.EvalRule(r, times[k]);
         note_rule(gi, r, times[k], kept_at[k]);
       }
+      queue.RuleDone(gi, r);
     }
     timeline.FlushBuffered(gi, times, kept_at);
     progress.done += times.size();
@@ -325,16 +421,23 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
       // time it is advanced to: that must be the first evaluation.
       if (absl::Status st = advance(earliest); !st.ok()) return st;
       if (absl::Status st = advance(latest); !st.ok()) return st;
-      for (size_t gi : plan.group_order) {
+      for (size_t gi = 0; gi < groups.size(); ++gi) {
         if (times[gi].empty()) continue;
         cache.StartWindow(gi, times[gi].back() - groups[gi]->query_offset_ms(),
                           interval[gi]);
+      }
+      AheadQueue queue(groups, plan, times, cache);
+      for (size_t gi : plan.group_order) {
+        if (times[gi].empty()) continue;
         if (plan.rule_major[gi]) {
-          eval_rule_major(gi, times[gi]);
+          eval_rule_major(gi, times[gi], queue);
         } else {
+          queue.StartingGroup(gi);
           for (int64_t ts : times[gi]) eval_step(gi, ts);
+          queue.GroupDone(gi);
         }
       }
+      cache.Drain();
       forget(to);
       if (absl::Status st = flush(); !st.ok()) return st;
     }
@@ -350,18 +453,23 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
       if (batching && next.ts_ms >= window_end) {
         // A new window: the batched rules read no rule output, so their
         // data must be there up to the window's last evaluation.
+        cache.Drain();
         const int64_t from = window_of(next.ts_ms);
         window_end = from + options.window_ms;
         int64_t latest = next.ts_ms;
+        std::vector<std::vector<int64_t>> times(groups.size());
         for (size_t gi = 0; gi < groups.size(); ++gi) {
-          const std::vector<int64_t> ts = times_in(gi, from, window_end);
-          if (ts.empty()) continue;
-          latest = std::max(latest, ts.back());
-          cache.StartWindow(gi, ts.back() - groups[gi]->query_offset_ms(),
+          times[gi] = times_in(gi, from, window_end);
+          if (times[gi].empty()) continue;
+          latest = std::max(latest, times[gi].back());
+          cache.StartWindow(gi,
+                            times[gi].back() - groups[gi]->query_offset_ms(),
                             interval[gi]);
         }
         if (absl::Status st = advance(next.ts_ms); !st.ok()) return st;
         if (absl::Status st = advance(latest); !st.ok()) return st;
+        // Nothing batched here reads rule output: every query may start.
+        AheadQueue(groups, plan, times, cache).StartingGroup(next.group);
       }
       if (absl::Status st = advance(next.ts_ms); !st.ok()) return st;
       if (next.ts_ms - last_flush >= kFlushEveryMs) {

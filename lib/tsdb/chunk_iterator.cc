@@ -2,9 +2,8 @@
 
 namespace vigil::tsdb {
 
-ChunkIterator::ChunkIterator(
-    std::shared_ptr<const std::vector<ChunkView>> chunks, int64_t mint,
-    int64_t maxt)
+ChunkIterator::ChunkIterator(std::shared_ptr<const ChunkViews> chunks,
+                             int64_t mint, int64_t maxt)
     : chunks_(std::move(chunks)), mint_(mint), maxt_(maxt) {}
 
 void ChunkIterator::OpenNextChunk() {

@@ -17,8 +17,8 @@ namespace vigil::tsdb {
 class ChunkIterator : public SampleIterator {
  public:
   // `chunks` are oldest first and do not overlap in time.
-  ChunkIterator(std::shared_ptr<const std::vector<ChunkView>> chunks,
-                int64_t mint, int64_t maxt);
+  ChunkIterator(std::shared_ptr<const ChunkViews> chunks, int64_t mint,
+                int64_t maxt);
 
   // Skips whole chunks whose newest sample is before `t` without decoding
   // them; never moves backwards.
@@ -30,7 +30,7 @@ class ChunkIterator : public SampleIterator {
  private:
   void OpenNextChunk();
 
-  std::shared_ptr<const std::vector<ChunkView>> chunks_;
+  std::shared_ptr<const ChunkViews> chunks_;
   const int64_t mint_;
   const int64_t maxt_;
   size_t next_chunk_ = 0;  // decoder_, when engaged, reads next_chunk_ - 1

@@ -312,7 +312,7 @@ absl::StatusOr<SnapshotWritten> WriteSnapshot(Head::Impl& h, HeadWal& wal,
                 return a->ref() < b->ref();
               });
     for (const std::shared_ptr<MemSeries>& s : all) {
-      std::vector<ChunkView> views;
+      ChunkViews views;
       {
         std::lock_guard<SeriesMutex> lock(s->mu());
         if (s->removed()) continue;

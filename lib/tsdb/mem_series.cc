@@ -425,9 +425,8 @@ uint64_t MemSeries::VisibleCount(uint64_t seq) const {
   return total_;
 }
 
-std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
-                                           int64_t maxt) {
-  std::vector<ChunkView> out;
+ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
+  ChunkViews out;
   const uint64_t limit = VisibleCount(seq);
   // Sealed chunks ending before mint are skipped from the newest back, so
   // that a read of recent data touches only the chunks it needs (each
@@ -435,7 +434,10 @@ std::vector<ChunkView> MemSeries::Snapshot(uint64_t seq, int64_t mint,
   // before total_.
   size_t from = sealed_.size();
   uint64_t index = total_ - static_cast<uint64_t>(OpenSamples());
-  while (from > 0 && sealed_[from - 1]->max_t() >= mint) {
+  // Sealed chunks end before the open one begins: a read from within the
+  // open chunk (an instant query's) touches none of them.
+  const bool open_covers = OpenSamples() > 0 && head_min_t_ <= mint;
+  while (!open_covers && from > 0 && sealed_[from - 1]->max_t() >= mint) {
     --from;
     index -= static_cast<uint64_t>(sealed_[from]->num_samples());
   }

@@ -49,6 +49,10 @@ struct ChunkView {
   int64_t max_t = 0;
 };
 
+// A snapshot's views, oldest first: a read of recent samples sees one or
+// two chunks, kept inline rather than in an allocation per series read.
+using ChunkViews = absl::InlinedVector<ChunkView, 2>;
+
 // How a sample relates to what a series already holds.
 enum class Verdict {
   kAppend,
@@ -157,7 +161,7 @@ class MemSeries {
 
   // The chunks a querier opened at commit `seq` sees overlapping
   // [mint, maxt], oldest first.
-  std::vector<ChunkView> Snapshot(uint64_t seq, int64_t mint, int64_t maxt);
+  ChunkViews Snapshot(uint64_t seq, int64_t mint, int64_t maxt);
 
   // Drops chunks whose newest sample is older than `cutoff`, oldest first,
   // stopping at one that holds a sample at or before `exempt_through`;

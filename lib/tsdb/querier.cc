@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "lib/model/block_pool.h"
 #include "lib/tsdb/chunk_iterator.h"
 #include "lib/tsdb/head_impl.h"
 #include "lib/tsdb/postings_for_matchers.h"
@@ -24,7 +25,7 @@ class HeadSeries : public Series,
  public:
   // Holds its own labels and chunk views, not the MemSeries: a result may
   // outlive the Head, whose symbol table the MemSeries' labels live in.
-  HeadSeries(std::vector<ChunkView> chunks, int64_t mint, int64_t maxt)
+  HeadSeries(ChunkViews chunks, int64_t mint, int64_t maxt)
       : chunks_(std::move(chunks)), mint_(mint), maxt_(maxt) {}
 
   const Labels& labels() const override { return labels_; }
@@ -32,14 +33,13 @@ class HeadSeries : public Series,
   std::unique_ptr<SampleIterator> Iterator() const override {
     // The iterator keeps this series, and so the views, alive.
     return std::make_unique<ChunkIterator>(
-        std::shared_ptr<const std::vector<ChunkView>>(shared_from_this(),
-                                                      &chunks_),
-        mint_, maxt_);
+        std::shared_ptr<const ChunkViews>(shared_from_this(), &chunks_), mint_,
+        maxt_);
   }
 
  private:
   Labels labels_;
-  std::vector<ChunkView> chunks_;
+  ChunkViews chunks_;
   int64_t mint_;
   int64_t maxt_;
 };
@@ -115,6 +115,11 @@ void SortByLabels(std::vector<std::shared_ptr<HeadSeries>>* series) {
   v = std::move(sorted);
 }
 
+// Series per block of a selection: small enough that two threads share a
+// few thousand series evenly, large enough that one reader lock and one
+// claim cover many series. A selection of one block stays on its thread.
+constexpr size_t kSelectBlock = 256;
+
 class HeadQuerier : public Querier {
  public:
   HeadQuerier(std::shared_ptr<Head::Impl> head, int64_t mint, int64_t maxt)
@@ -132,6 +137,11 @@ class HeadQuerier : public Querier {
       const std::string& name, const Matchers& matchers) override;
 
  private:
+  // Select()'s work for the series `refs`: into mem[i] and found[i].
+  void SelectBlock(std::span<const SeriesRef> refs,
+                   std::shared_ptr<MemSeries>* mem,
+                   std::shared_ptr<HeadSeries>* found) const;
+
   PostingsList Resolve(const Matchers& matchers) const {
     MemPostings::Reader index(head_->postings);
     return PostingsForMatchers(index, matchers);
@@ -147,49 +157,59 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
     const SelectHints& hints, const Matchers& matchers) {
   // Prometheus's head querier bounds by the querier's range, not the hints.
   const PostingsList refs = Resolve(matchers);
+  const size_t n = refs.size();
   // Held until the end: dropping the last reference to a series GC removed
   // meanwhile releases its symbols, which must not happen under a Reader.
-  const std::vector<std::shared_ptr<MemSeries>> mem =
-      head_->series.GetByRefs(refs);
-  std::vector<std::shared_ptr<HeadSeries>> found;
-  std::vector<const MemSeries*> of;
-  found.reserve(mem.size());
-  of.reserve(mem.size());
-  // Series objects are scattered over the heap; fetching a few ahead
-  // overlaps their cache misses.
-  constexpr size_t kAhead = 4;
-  for (size_t i = 0; i < mem.size(); ++i) {
-    if (i + kAhead < mem.size()) {
-      const char* p = reinterpret_cast<const char*>(mem[i + kAhead].get());
-      __builtin_prefetch(p);
-      __builtin_prefetch(p + 64);
-      __builtin_prefetch(p + 128);
-    }
-    MemSeries& s = *mem[i];
-    std::vector<ChunkView> views;
-    {
-      std::lock_guard<SeriesMutex> lock(s.mu());
-      views = s.Snapshot(read_.seq, mint_, maxt_);
-    }
-    if (views.empty()) continue;
-    found.push_back(
-        std::make_shared<HeadSeries>(std::move(views), mint_, maxt_));
-    of.push_back(&s);
-  }
-  // Labels under one reader lock per batch rather than one per series (the
-  // symbol table's lock is innermost: no series lock is taken meanwhile).
-  constexpr size_t kBatch = 256;
-  for (size_t b = 0; b < found.size(); b += kBatch) {
-    SymbolTable::Reader symbols(head_->symbols);
-    const size_t e = std::min(found.size(), b + kBatch);
-    for (size_t i = b; i < e; ++i) found[i]->set_labels(of[i]->labels(symbols));
-  }
+  std::vector<std::shared_ptr<MemSeries>> mem(n);
+  // found[i] is refs[i]'s, or null when it has nothing in the range.
+  std::vector<std::shared_ptr<HeadSeries>> found(n);
+  // A large selection is read on both cores (block_pool.h): each block's
+  // series are resolved, snapshotted and labelled by one thread, into its
+  // own slots.
+  RunBlocks(n, kSelectBlock, [&](size_t b, size_t e) {
+    SelectBlock(std::span(refs).subspan(b, e - b), mem.data() + b,
+                found.data() + b);
+  });
+  std::erase(found, nullptr);
   // Unsorted, the series stay in postings order (by ref), as Prometheus's
   // head gives them to its engine.
   if (hints.sorted) SortByLabels(&found);
   return std::vector<std::shared_ptr<Series>>(
       std::make_move_iterator(found.begin()),
       std::make_move_iterator(found.end()));
+}
+
+void HeadQuerier::SelectBlock(std::span<const SeriesRef> refs,
+                              std::shared_ptr<MemSeries>* mem,
+                              std::shared_ptr<HeadSeries>* found) const {
+  const size_t n = refs.size();
+  head_->series.GetByRefs(refs, mem);
+  // Series objects are scattered over the heap; fetching a few ahead
+  // overlaps their cache misses.
+  constexpr size_t kAhead = 4;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n && mem[i + kAhead] != nullptr) {
+      const char* p = reinterpret_cast<const char*>(mem[i + kAhead].get());
+      __builtin_prefetch(p);
+      __builtin_prefetch(p + 64);
+      __builtin_prefetch(p + 128);
+    }
+    if (mem[i] == nullptr) continue;
+    MemSeries& s = *mem[i];
+    ChunkViews views;
+    {
+      std::lock_guard<SeriesMutex> lock(s.mu());
+      views = s.Snapshot(read_.seq, mint_, maxt_);
+    }
+    if (views.empty()) continue;
+    found[i] = std::make_shared<HeadSeries>(std::move(views), mint_, maxt_);
+  }
+  // Labels under one reader lock per block rather than one per series (the
+  // symbol table's lock is innermost: no series lock is taken meanwhile).
+  SymbolTable::Reader symbols(head_->symbols);
+  for (size_t i = 0; i < n; ++i) {
+    if (found[i] != nullptr) found[i]->set_labels(mem[i]->labels(symbols));
+  }
 }
 
 absl::StatusOr<std::vector<std::string>> HeadQuerier::LabelNames(

@@ -21,20 +21,17 @@ std::shared_ptr<MemSeries> StripeSeries::GetByRef(SeriesRef ref) const {
   return it == s.by_ref.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<MemSeries>> StripeSeries::GetByRefs(
-    std::span<const SeriesRef> refs) const {
+void StripeSeries::GetByRefs(std::span<const SeriesRef> refs,
+                             std::shared_ptr<MemSeries>* out) const {
   // A selection's refs land on stripes all over the table: fetching the
   // stripes a few lookups ahead hides most of a cache miss per series.
   constexpr size_t kAhead = 8;
-  std::vector<std::shared_ptr<MemSeries>> out;
-  out.reserve(refs.size());
   for (size_t i = 0; i < refs.size(); ++i) {
     if (i + kAhead < refs.size()) {
       __builtin_prefetch(&ref_stripes_[StripeOf(refs[i + kAhead])]);
     }
-    if (auto s = GetByRef(refs[i])) out.push_back(std::move(s));
+    out[i] = GetByRef(refs[i]);
   }
-  return out;
 }
 
 std::shared_ptr<MemSeries> StripeSeries::Owner(const MemSeries* series) const {

@@ -31,9 +31,10 @@ class StripeSeries {
   explicit StripeSeries(SymbolTable& symbols);
 
   std::shared_ptr<MemSeries> GetByRef(SeriesRef ref) const;
-  // GetByRef() of each of `refs`, in order, skipping those not found.
-  std::vector<std::shared_ptr<MemSeries>> GetByRefs(
-      std::span<const SeriesRef> refs) const;
+  // GetByRef() of each of `refs` into out[0, refs.size()): null for those
+  // not found.
+  void GetByRefs(std::span<const SeriesRef> refs,
+                 std::shared_ptr<MemSeries>* out) const;
   std::shared_ptr<MemSeries> GetByLabels(uint64_t hash,
                                          const Labels& labels) const;
 

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -74,6 +76,35 @@ struct ClassicHistogram {
   std::vector<Bucket> buckets;
 };
 
+// A series' labels without `le`, hashed and compared in place: only the
+// first bucket of each histogram builds its label set (a range query groups
+// the same buckets again at every step).
+uint64_t HashWithoutLe(const Labels& metric) {
+  uint64_t h = 0;
+  const std::hash<std::string_view> hash;
+  for (const Label& l : metric) {
+    if (l.name == kBucketLabel) continue;
+    for (std::string_view part :
+         {std::string_view(l.name), std::string_view(l.value)}) {
+      h ^= hash(part) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+  }
+  return h;
+}
+
+// Whether `with_le` without its `le` label is `without`.
+bool SameWithoutLe(const Labels& with_le, const Labels& without) {
+  auto it = without.begin();
+  for (const Label& l : with_le) {
+    if (l.name == kBucketLabel) continue;
+    if (it == without.end() || it->name != l.name || it->value != l.value) {
+      return false;
+    }
+    ++it;
+  }
+  return it == without.end();
+}
+
 // Groups the bucket series of a vector into histograms: Prometheus's
 // resetHistograms for float samples. Series with an unparsable `le` are
 // skipped with a warning at the vector argument's position.
@@ -94,15 +125,15 @@ std::vector<ClassicHistogram> GroupBuckets(const FunctionArgs& args,
            ArgPos(args, vector_index));
       continue;
     }
-    Labels metric = LabelsBuilder(s.metric).Del(kBucketLabel).Build();
-    std::vector<size_t>& candidates = by_hash[metric.Hash()];
+    std::vector<size_t>& candidates = by_hash[HashWithoutLe(s.metric)];
     ClassicHistogram* h = nullptr;
     for (size_t i : candidates) {
-      if (out[i].metric == metric) h = &out[i];
+      if (SameWithoutLe(s.metric, out[i].metric)) h = &out[i];
     }
     if (h == nullptr) {
       candidates.push_back(out.size());
-      out.push_back(ClassicHistogram{std::move(metric), {}});
+      out.push_back(ClassicHistogram{
+          LabelsBuilder(s.metric).Del(kBucketLabel).Build(), {}});
       h = &out.back();
     }
     h->buckets.push_back(Bucket{*bound, s.v});
