@@ -32,7 +32,7 @@ void NoteSpan(Head::Impl& h, StorageReadStats* stats) {
       h.isolation.OpenRead(std::numeric_limits<int64_t>::min());
   for (const std::shared_ptr<MemSeries>& s : h.series.All()) {
     std::lock_guard<SeriesMutex> lock(s->mu());
-    const std::vector<ChunkView> views =
+    const ChunkViews views =
         s->Snapshot(read.seq, std::numeric_limits<int64_t>::min(),
                     std::numeric_limits<int64_t>::max());
     if (views.empty()) continue;
