@@ -7,19 +7,36 @@
 # usage: bench/replay_bench.sh VIGIL PODS HOURS [STEP_SECONDS] [WORKDIR]
 # Extra `vigil replay` flags come from REPLAY_FLAGS, e.g.
 # REPLAY_FLAGS="--window 0s" for one instant query per evaluation.
+# DATA=dir replays the same cluster from a vigil storage directory
+# (bench/replay_storage_data, built beside VIGIL: a snapshot plus
+# LOG_HOURS, default 1, of write-ahead log after it) instead of
+# OpenMetrics files. The data is generated once per WORKDIR: pass one and
+# generate outside the measured run (a first run without the lock).
 set -euo pipefail
 vigil=$1 pods=$2 hours=$3 step=${4:-30} work=${5:-$(mktemp -d)}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rules=$here/../deploy/rules/kubernetes-security.rules.yaml
 
-data_dir=$work/data-$pods-$hours-$step
-if [ ! -f "$data_dir/done" ]; then
-  rm -rf "$data_dir"
-  "$here/replay_data.py" "$pods" "$hours" "$step" "$data_dir" > "$data_dir.list"
-  touch "$data_dir/done"
-fi
 args=()
-for f in $(cat "$data_dir.list"); do args+=(--data "$f"); done
+if [ "${DATA:-files}" = dir ]; then
+  log_hours=${LOG_HOURS:-1}
+  data_dir=$work/storage-$pods-$hours-$step-$log_hours
+  if [ ! -f "$data_dir.done" ]; then
+    rm -rf "$data_dir"
+    "$(dirname "$vigil")/../bench/replay_storage_data" \
+      "$pods" "$hours" "$step" "$data_dir" "$log_hours"
+    touch "$data_dir.done"
+  fi
+  args+=(--data "$data_dir")
+else
+  data_dir=$work/data-$pods-$hours-$step
+  if [ ! -f "$data_dir/done" ]; then
+    rm -rf "$data_dir"
+    "$here/replay_data.py" "$pods" "$hours" "$step" "$data_dir" > "$data_dir.list"
+    touch "$data_dir/done"
+  fi
+  for f in $(cat "$data_dir.list"); do args+=(--data "$f"); done
+fi
 
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" \
   "$vigil" replay --rules "$rules" "${args[@]}" --no-timeline \

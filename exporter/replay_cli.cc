@@ -39,7 +39,7 @@ constexpr int kExitBadInput = 2;
 constexpr std::chrono::milliseconds kProgressEvery{200};
 
 constexpr std::string_view kUsage =
-    R"(usage: vigil replay --rules FILE... --data FILE... [<flags>]
+    R"(usage: vigil replay --rules FILE... --data FILE|DIR... [<flags>]
        vigil replay --rules FILE... --datasource.url URL --start T --end T
                     [<flags>]
 
@@ -50,8 +50,10 @@ evaluations) and reports when each alert went pending, fired and resolved.
 Flags:
   --rules FILE           Rule file or PrometheusRule resource (globs allowed);
                          repeatable.
-  --data FILE            OpenMetrics file of timestamped samples (promtool's
-                         backfill format, as --storage.load); repeatable.
+  --data FILE|DIR        OpenMetrics file of timestamped samples (promtool's
+                         backfill format, as --storage.load), or a `vigil
+                         run` storage directory (--storage.tsdb.path: read,
+                         never changed); repeatable.
   --datasource.url URL   Fetch the rules' series from this Prometheus-
                          compatible query API instead (raw samples, in
                          pieces); needs --start and --end.
@@ -499,6 +501,9 @@ int RunReplay(int argc, char** argv) {
     auto source = open_source(groups, &load);
     if (!source.ok()) return source.status();
     if (report_load) {
+      for (const std::string& note : load.notes) {
+        std::cerr << "vigil replay: " << note << "\n";
+      }
       for (const auto& [name, samples] : load.skipped) {
         std::cerr << "vigil replay: ignoring " << samples << " samples of "
                   << name << " in the data: the rules produce it\n";

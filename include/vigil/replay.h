@@ -112,12 +112,18 @@ struct LoadReport {
   // recording rule names), left out so that the replay's own output is the
   // only one; counted by name.
   std::vector<std::pair<std::string, uint64_t>> skipped;
+  // What a storage directory's load found and left as it is (damaged log
+  // data, a snapshot passed over), "DIR: …" each.
+  std::vector<std::string> notes;
 };
 
 // Loads timestamped OpenMetrics files (vigil/backfill.h: promtool's backfill
 // format, the one `vigil run --storage.load` reads) into an in-memory Head.
-// Series whose metric name is in `produced_names` are skipped. Errors are
-// backfill's, "FILE:LINE:COL: …".
+// A path that is a directory is read as a vigil storage directory
+// (`vigil run --storage.tsdb.path`: its snapshot and write-ahead log) and
+// left as it is (tsdb::Head::LoadStorage). Series whose metric name is in
+// `produced_names` are skipped. Errors are backfill's, "FILE:LINE:COL: …",
+// or the directory's, naming it.
 absl::StatusOr<std::unique_ptr<Source>> OpenLocalFiles(
     const std::vector<std::string>& paths,
     const std::vector<std::string>& produced_names, LoadReport* report);

@@ -52,6 +52,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -145,6 +146,30 @@ struct WalReplayStats {
   double seconds = 0;
 };
 
+// Reading a storage directory that another process owns or owned
+// (`vigil replay --data DIR`): Head::LoadStorage.
+struct StorageReadOptions {
+  // A directory `vigil run --storage.tsdb.path` wrote.
+  std::string dir;
+  // Series to leave out: for a series it returns a counter for, no series
+  // is created and the counter gets one for each of its samples found;
+  // null keeps the series. Called once per series, by its first record.
+  std::function<uint64_t*(const Labels&)> skip;
+  // Damage found (and left as it is), a snapshot passed over. Null:
+  // dropped.
+  std::function<void(std::string_view)> log;
+};
+
+struct StorageReadStats {
+  WalReplayStats replay;  // truncations stays 0: nothing is repaired
+  uint64_t skipped_series = 0;
+  uint64_t skipped_samples = 0;
+  // The oldest and newest sample the Head holds after the load; unset
+  // (min > max) when it holds none.
+  int64_t min_time_ms = std::numeric_limits<int64_t>::max();
+  int64_t max_time_ms = std::numeric_limits<int64_t>::min();
+};
+
 // Counters since OpenWal (gauges: segment_current).
 struct WalStats {
   bool enabled = false;
@@ -213,6 +238,18 @@ class Head : public Storage, public Appendable {
   absl::StatusOr<WalReplayStats> OpenWal(const WalOptions& options,
                                          int64_t now_ms);
   WalStats GetWalStats() const;
+  // Loads the storage directory as OpenWal would (the newest usable
+  // snapshot, then the log after it), without owning it: nothing in it is
+  // created, locked, cut or deleted, and no log is attached (later appends
+  // stay in memory). A directory a running vigil holds can be read, but
+  // may change underneath (a checkpoint deletes the segments it replaces):
+  // read a copy for a consistent view. Damage is counted and logged, not
+  // repaired; a snapshot that cannot be used is passed over, as OpenWal
+  // does. No retention applies. Errors name the path: DIR is not a
+  // storage directory (neither wal/ nor a snapshot in it) or cannot be
+  // read, a segment was written by a newer vigil.
+  absl::StatusOr<StorageReadStats> LoadStorage(
+      const StorageReadOptions& options);
   // Writes a snapshot of the Head into the storage directory and deletes
   // the log segments it replaces, so the next OpenWal loads chunks instead
   // of replaying samples; for a clean shutdown. RunGc does the same as the

@@ -1,10 +1,14 @@
 // OpenLocalFiles: OpenMetrics files loaded whole into a Head with
-// lib/backfill, the rules' output appended to the same Head, old chunks
-// dropped as the replay moves on.
+// lib/backfill (storage directories with storage_dir_load.h), the rules'
+// output appended to the same Head, old chunks dropped as the replay moves
+// on.
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "lib/replay/skip_produced.h"
+#include "lib/replay/storage_dir_load.h"
 #include "vigil/backfill.h"
 #include "vigil/replay.h"
 #include "vigil/tsdb.h"
@@ -25,11 +29,14 @@ class LocalFiles : public Source {
   tsdb::Head& head() { return head_; }
   void Note(const backfill::LoadStats& s) {
     if (s.samples == 0) return;
+    Note(TimeSpan{s.min_time_ms, s.max_time_ms});
+  }
+  void Note(const TimeSpan& s) {
     if (!span_) {
-      span_ = TimeSpan{s.min_time_ms, s.max_time_ms};
+      span_ = s;
     } else {
-      span_->min_ms = std::min(span_->min_ms, s.min_time_ms);
-      span_->max_ms = std::max(span_->max_ms, s.max_time_ms);
+      span_->min_ms = std::min(span_->min_ms, s.min_ms);
+      span_->max_ms = std::max(span_->max_ms, s.max_ms);
     }
   }
 
@@ -45,6 +52,24 @@ class LocalFiles : public Source {
   std::optional<TimeSpan> span_;
 };
 
+// Skipped samples by name, from files and directories.
+std::vector<std::pair<std::string, uint64_t>> MergeCounts(
+    std::vector<std::pair<std::string, uint64_t>> a,
+    const std::vector<std::pair<std::string, uint64_t>>& b) {
+  for (const auto& entry : b) {
+    auto it = std::find_if(a.begin(), a.end(), [&](const auto& e) {
+      return e.first == entry.first;
+    });
+    if (it == a.end()) {
+      a.push_back(entry);
+    } else {
+      it->second += entry.second;
+    }
+  }
+  std::sort(a.begin(), a.end());
+  return a;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Source>> OpenLocalFiles(
@@ -53,7 +78,21 @@ absl::StatusOr<std::unique_ptr<Source>> OpenLocalFiles(
   auto source = std::make_unique<LocalFiles>();
   SkipProduced filter(source->head(), produced_names);
   LoadReport r;
+  std::vector<std::pair<std::string, uint64_t>> dir_skipped;
   for (const std::string& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      auto loaded = LoadStorageDir(source->head(), path, produced_names);
+      if (!loaded.ok()) return loaded.status();
+      if (loaded->span) source->Note(*loaded->span);
+      r.series += loaded->series;
+      r.samples += loaded->samples;
+      for (auto& s : loaded->skipped) dir_skipped.push_back(std::move(s));
+      for (const std::string& note : loaded->notes) {
+        r.notes.push_back(absl::StrCat(path, ": ", note));
+      }
+      continue;
+    }
     const uint64_t skipped_before = filter.skipped_samples();
     const uint64_t skipped_series_before = filter.skipped_series();
     auto stats = backfill::LoadOpenMetricsFile(path, filter);
@@ -65,7 +104,7 @@ absl::StatusOr<std::unique_ptr<Source>> OpenLocalFiles(
         stats->samples -
         std::min(stats->samples, filter.skipped_samples() - skipped_before);
   }
-  r.skipped = filter.Counts();
+  r.skipped = MergeCounts(filter.Counts(), dir_skipped);
   if (report != nullptr) *report = std::move(r);
   return source;
 }

@@ -397,7 +397,8 @@ void RemoveUnfinishedSnapshots(const std::string& dir) {
 absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
                                             const SnapshotDir& snapshot,
                                             uint64_t replayer,
-                                            ReplayRefs* by_wal_ref) {
+                                            ReplayRefs* by_wal_ref,
+                                            SkippedSeries& skipped) {
   absl::StatusOr<std::vector<wal::SegmentRef>> files =
       wal::ListSegments(snapshot.path);
   if (!files.ok()) return files.status();
@@ -459,6 +460,12 @@ absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
       }
       for (wal::SnapshotSeries& entry : group) {
         if (entry.labels.empty()) continue;
+        if (skipped.Skip(entry.ref, entry.labels)) {
+          for (const wal::SnapshotChunk& c : entry.chunks) {
+            skipped.Count(entry.ref, static_cast<uint64_t>(c.num_samples));
+          }
+          continue;
+        }
         auto got = h.series.GetOrCreate(entry.labels.Hash(), entry.labels,
                                         replayer, entry.ref);
         if (got.created) ++loaded.series;

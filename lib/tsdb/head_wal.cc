@@ -259,6 +259,227 @@ WalStats Head::GetWalStats() const {
   return impl_->wal ? impl_->wal->Stats() : WalStats{};
 }
 
+absl::Status LoadStorageInto(Head::Impl& h, const StorageLoad& load,
+                             WalReplayStats* stats_out,
+                             int64_t* first_segment_out) {
+  const auto start = std::chrono::steady_clock::now();
+  WalReplayStats& stats = *stats_out;
+  const std::string& dir = load.dir;
+  const std::vector<wal::SegmentRef>* segments = &load.segments;
+  ReplayRefs by_wal_ref;
+  std::error_code ignored_error;
+  std::vector<wal::SeriesEntry> series;
+  std::vector<wal::SampleEntry> samples;
+  std::vector<wal::HistogramSampleEntry> histograms;
+  const uint64_t replayer =
+      h.next_appender_id.fetch_add(1, std::memory_order_relaxed);
+
+  // The newest snapshot, if it fits the log: segments from its cut on must
+  // all be there. Anything else about it is a reason to replay without it.
+  if (load.repair) RemoveUnfinishedSnapshots(dir);
+  int64_t replay_from = std::numeric_limits<int64_t>::min();
+  // New segments are numbered past every snapshot's cut, loaded or not:
+  // a log restarted at 0 under a snapshot.5 would be hidden by it.
+  int64_t& first_segment = *first_segment_out;
+  first_segment = 0;
+  std::vector<SnapshotDir> snapshots = ListSnapshots(dir);
+  for (const SnapshotDir& snap : snapshots) {
+    first_segment = std::max(first_segment, snap.segment);
+  }
+  if (!snapshots.empty()) {
+    const SnapshotDir& snap = snapshots.back();
+    std::string mismatch;
+    if (!segments->empty() && segments->front().index > snap.segment) {
+      mismatch = absl::StrCat(
+          "log segments ", wal::SegmentName(snap.segment), " to ",
+          wal::SegmentName(segments->front().index - 1), " are missing");
+    } else if (!segments->empty() &&
+               snap.segment > segments->back().index + 1) {
+      mismatch = "it is newer than the log";
+    }
+    absl::StatusOr<SnapshotLoaded> loaded =
+        mismatch.empty()
+            ? LoadSnapshot(h, snap, replayer, &by_wal_ref, load.skipped)
+            : absl::StatusOr<SnapshotLoaded>(
+                  absl::FailedPreconditionError(mismatch));
+    if (loaded.ok()) {
+      stats.snapshot_seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+      replay_from = loaded->segment;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(
+               snap.path, ignored_error)) {
+        if (e.is_regular_file(ignored_error)) {
+          stats.snapshot_bytes +=
+              static_cast<int64_t>(e.file_size(ignored_error));
+        }
+      }
+      stats.snapshot_series = loaded->series;
+      stats.snapshot_samples = loaded->samples;
+      stats.series += loaded->series;
+    } else {
+      ++stats.snapshots_discarded;
+      if (load.log) {
+        load.log(absl::StrCat(
+            "Discarded snapshot ", snap.path,
+            ", replaying the log without it: ", loaded.status().message()));
+      }
+    }
+  }
+  std::unique_lock<std::mutex> commit_lock(h.commit_mu);
+  const uint64_t replay_seq = h.isolation.NextCommit();
+  const uint64_t replay_low = h.isolation.LowWatermark();
+  // Published however the replay ends: an unpublished commit would hide
+  // every later one from readers.
+  class Publisher {
+   public:
+    Publisher(Isolation& isolation, uint64_t seq)
+        : isolation_(isolation), seq_(seq) {}
+    ~Publisher() { isolation_.Publish(seq_); }
+
+   private:
+    Isolation& isolation_;
+    uint64_t seq_;
+  };
+  std::optional<Publisher> publish_replay;
+  publish_replay.emplace(h.isolation, replay_seq);
+  // Declared after the publisher: however the replay ends, every sample
+  // handed over is stored before the commit is published.
+  std::optional<ReplayCommitter> committer;
+  committer.emplace(replay_seq, replay_low, h.chunk_options, h.counters,
+                    std::thread::hardware_concurrency() > 1);
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const wal::SegmentRef& seg = (*segments)[i];
+    if (seg.index < replay_from) continue;  // in the snapshot
+    stats.replayed_bytes += static_cast<int64_t>(
+        std::filesystem::file_size(seg.path, ignored_error));
+    absl::StatusOr<wal::SegmentContents> contents = wal::ReadSegment(seg.path);
+    if (!contents.ok()) return contents.status();
+    ++stats.segments;
+    for (size_t r = 0; r < contents->records.size(); ++r) {
+      const std::string& record = contents->records[r];
+      wal::RecordType type;
+      if (absl::Status s =
+              wal::DecodeRecord(record, &type, &series, &samples, &histograms);
+          !s.ok()) {
+        ++stats.corruptions;
+        // The checksum held, so a writer wrote it: a newer vigil, or a bug.
+        if (load.log) {
+          load.log(
+              absl::StrCat("Skipped an unreadable write-ahead log "
+                           "record: segment ",
+                           seg.path, ", record ", r + 1, ": ", s.message()));
+        }
+        continue;
+      }
+      ++stats.records;
+      if (type == wal::RecordType::kSeries) {
+        for (wal::SeriesEntry& e : series) {
+          if (e.labels.empty()) continue;
+          // After a snapshot every series logs its record again: most
+          // records name a series the snapshot made, under the same ref,
+          // and need no lookup by labels.
+          if (MemSeries* known = by_wal_ref.Find(e.ref);
+              known != nullptr && known->ref() == e.ref &&
+              known->HasLabels(e.labels)) {
+            known->set_wal_logged(true);
+            ++stats.series;
+            continue;
+          }
+          if (load.skipped.Skip(e.ref, e.labels)) continue;
+          auto r =
+              h.series.GetOrCreate(e.labels.Hash(), e.labels, replayer, e.ref);
+          if (r.created) {
+            h.postings.Add(r.series->ref(), e.labels);
+            h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard<SeriesMutex> lock(r.series->mu());
+            r.series->Unpin(replayer);
+          }
+          // Only a series that kept its ref has its record in the log.
+          r.series->set_wal_logged(r.series->ref() == e.ref);
+          by_wal_ref.Set(e.ref, r.series.get());
+          ++stats.series;
+        }
+        continue;
+      }
+      // Straight into the series, as one commit: nothing reads or writes
+      // the Head yet, and an appender's buffering would only cost time.
+      // The verdicts are an appender's: out of bounds, out of order and
+      // duplicates are rejected as they were when logged.
+      const int64_t min_t = h.min_valid_time.load(std::memory_order_relaxed);
+      if (type == wal::RecordType::kHistogramSamples) {
+        for (wal::HistogramSampleEntry& e : histograms) {
+          MemSeries* target = by_wal_ref.Find(e.ref);
+          if (target == nullptr) {
+            if (!load.skipped.Count(e.ref, 1)) ++stats.unknown_refs;
+          } else if (e.t < min_t) {
+            ++stats.samples_rejected;
+          } else {
+            committer->AddHistogram(target, e.t, std::move(e.h));
+          }
+        }
+        continue;
+      }
+      const SeriesRef none = 0;
+      SeriesRef last_ref = none;
+      MemSeries* last = nullptr;
+      for (const wal::SampleEntry& e : samples) {
+        if (e.ref != last_ref || last == nullptr) {
+          last = by_wal_ref.Find(e.ref);
+          last_ref = e.ref;
+        }
+        if (last == nullptr) {
+          if (!load.skipped.Count(e.ref, 1)) ++stats.unknown_refs;
+          continue;
+        }
+        if (e.t < min_t) {
+          ++stats.samples_rejected;
+          continue;
+        }
+        committer->Add(last, e.t, e.v);
+      }
+    }
+    if (!contents->damage.empty()) {
+      const bool last = i + 1 == segments->size();
+      if (!contents->torn) ++stats.corruptions;
+      if (!load.repair) {
+        // A running vigil may be writing the last segment's tail right now.
+        if (load.log) {
+          load.log(absl::StrCat(
+              contents->torn && last ? "Read up to a torn write at the end "
+                                       "of the log"
+                                     : "Skipped damaged write-ahead log data",
+              " (left as it is): segment ", seg.path, ", ", contents->damage,
+              ", ", contents->file_bytes - contents->valid_bytes,
+              " bytes not read"));
+        }
+        continue;
+      }
+      if (load.log) {
+        load.log(absl::StrCat(
+            contents->torn && last ? "Cut a torn write at the end of the log"
+                                   : "Dropped damaged write-ahead log data",
+            ": segment ", seg.path, ", ", contents->damage, ", ",
+            contents->file_bytes - contents->valid_bytes, " bytes dropped"));
+      }
+      const int rc = contents->valid_bytes == 0
+                         ? ::unlink(seg.path.c_str())
+                         : ::truncate(seg.path.c_str(), contents->valid_bytes);
+      if (rc != 0) return Errno("cannot repair log segment", seg.path);
+      ++stats.truncations;
+    }
+  }
+  const ReplayCommitter::Totals committed = committer->Finish();
+  committer.reset();
+  stats.samples = committed.appended;
+  stats.samples_rejected += committed.rejected;
+  h.counters.samples_appended.fetch_add(stats.samples,
+                                        std::memory_order_relaxed);
+  publish_replay.reset();
+  commit_lock.unlock();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
                                              int64_t now_ms) {
   Impl& h = *impl_;
@@ -306,200 +527,15 @@ absl::StatusOr<WalReplayStats> Head::OpenWal(const WalOptions& options,
   }
 
   WalReplayStats stats;
-  ReplayRefs by_wal_ref;
-  std::vector<wal::SeriesEntry> series;
-  std::vector<wal::SampleEntry> samples;
-  std::vector<wal::HistogramSampleEntry> histograms;
-  const uint64_t replayer =
-      h.next_appender_id.fetch_add(1, std::memory_order_relaxed);
-
-  // The newest snapshot, if it fits the log: segments from its cut on must
-  // all be there. Anything else about it is a reason to replay without it.
-  RemoveUnfinishedSnapshots(dir);
-  int64_t replay_from = std::numeric_limits<int64_t>::min();
-  // New segments are numbered past every snapshot's cut, loaded or not:
-  // a log restarted at 0 under a snapshot.5 would be hidden by it.
   int64_t first_segment = 0;
-  std::vector<SnapshotDir> snapshots = ListSnapshots(dir);
-  for (const SnapshotDir& snap : snapshots) {
-    first_segment = std::max(first_segment, snap.segment);
+  SkippedSeries keep_all;
+  if (absl::Status st = LoadStorageInto(
+          h,
+          StorageLoad(dir, *segments, /*repair=*/true, keep_all, options.log),
+          &stats, &first_segment);
+      !st.ok()) {
+    return fail(st);
   }
-  if (!snapshots.empty()) {
-    const SnapshotDir& snap = snapshots.back();
-    std::string mismatch;
-    if (!segments->empty() && segments->front().index > snap.segment) {
-      mismatch = absl::StrCat(
-          "log segments ", wal::SegmentName(snap.segment), " to ",
-          wal::SegmentName(segments->front().index - 1), " are missing");
-    } else if (!segments->empty() &&
-               snap.segment > segments->back().index + 1) {
-      mismatch = "it is newer than the log";
-    }
-    absl::StatusOr<SnapshotLoaded> loaded =
-        mismatch.empty() ? LoadSnapshot(h, snap, replayer, &by_wal_ref)
-                         : absl::StatusOr<SnapshotLoaded>(
-                               absl::FailedPreconditionError(mismatch));
-    if (loaded.ok()) {
-      stats.snapshot_seconds = std::chrono::duration<double>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count();
-      replay_from = loaded->segment;
-      for (const auto& e : std::filesystem::recursive_directory_iterator(
-               snap.path, ignored_error)) {
-        if (e.is_regular_file(ignored_error)) {
-          stats.snapshot_bytes +=
-              static_cast<int64_t>(e.file_size(ignored_error));
-        }
-      }
-      stats.snapshot_series = loaded->series;
-      stats.snapshot_samples = loaded->samples;
-      stats.series += loaded->series;
-    } else {
-      ++stats.snapshots_discarded;
-      if (options.log) {
-        options.log(absl::StrCat(
-            "Discarded snapshot ", snap.path,
-            ", replaying the log without it: ", loaded.status().message()));
-      }
-    }
-  }
-  std::unique_lock<std::mutex> commit_lock(h.commit_mu);
-  const uint64_t replay_seq = h.isolation.NextCommit();
-  const uint64_t replay_low = h.isolation.LowWatermark();
-  // Published however the replay ends: an unpublished commit would hide
-  // every later one from readers.
-  class Publisher {
-   public:
-    Publisher(Isolation& isolation, uint64_t seq)
-        : isolation_(isolation), seq_(seq) {}
-    ~Publisher() { isolation_.Publish(seq_); }
-
-   private:
-    Isolation& isolation_;
-    uint64_t seq_;
-  };
-  std::optional<Publisher> publish_replay;
-  publish_replay.emplace(h.isolation, replay_seq);
-  // Declared after the publisher: however the replay ends, every sample
-  // handed over is stored before the commit is published.
-  std::optional<ReplayCommitter> committer;
-  committer.emplace(replay_seq, replay_low, h.chunk_options, h.counters,
-                    std::thread::hardware_concurrency() > 1);
-  for (size_t i = 0; i < segments->size(); ++i) {
-    const wal::SegmentRef& seg = (*segments)[i];
-    if (seg.index < replay_from) continue;  // in the snapshot
-    stats.replayed_bytes += static_cast<int64_t>(
-        std::filesystem::file_size(seg.path, ignored_error));
-    absl::StatusOr<wal::SegmentContents> contents = wal::ReadSegment(seg.path);
-    if (!contents.ok()) return fail(contents.status());
-    ++stats.segments;
-    for (size_t r = 0; r < contents->records.size(); ++r) {
-      const std::string& record = contents->records[r];
-      wal::RecordType type;
-      if (absl::Status s =
-              wal::DecodeRecord(record, &type, &series, &samples, &histograms);
-          !s.ok()) {
-        ++stats.corruptions;
-        // The checksum held, so a writer wrote it: a newer vigil, or a bug.
-        if (options.log) {
-          options.log(
-              absl::StrCat("Skipped an unreadable write-ahead log "
-                           "record: segment ",
-                           seg.path, ", record ", r + 1, ": ", s.message()));
-        }
-        continue;
-      }
-      ++stats.records;
-      if (type == wal::RecordType::kSeries) {
-        for (wal::SeriesEntry& e : series) {
-          if (e.labels.empty()) continue;
-          // After a snapshot every series logs its record again: most
-          // records name a series the snapshot made, under the same ref,
-          // and need no lookup by labels.
-          if (MemSeries* known = by_wal_ref.Find(e.ref);
-              known != nullptr && known->ref() == e.ref &&
-              known->HasLabels(e.labels)) {
-            known->set_wal_logged(true);
-            ++stats.series;
-            continue;
-          }
-          auto r =
-              h.series.GetOrCreate(e.labels.Hash(), e.labels, replayer, e.ref);
-          if (r.created) {
-            h.postings.Add(r.series->ref(), e.labels);
-            h.counters.series_created.fetch_add(1, std::memory_order_relaxed);
-            std::lock_guard<SeriesMutex> lock(r.series->mu());
-            r.series->Unpin(replayer);
-          }
-          // Only a series that kept its ref has its record in the log.
-          r.series->set_wal_logged(r.series->ref() == e.ref);
-          by_wal_ref.Set(e.ref, r.series.get());
-          ++stats.series;
-        }
-        continue;
-      }
-      // Straight into the series, as one commit: nothing reads or writes
-      // the Head yet, and an appender's buffering would only cost time.
-      // The verdicts are an appender's: out of bounds, out of order and
-      // duplicates are rejected as they were when logged.
-      const int64_t min_t = h.min_valid_time.load(std::memory_order_relaxed);
-      if (type == wal::RecordType::kHistogramSamples) {
-        for (wal::HistogramSampleEntry& e : histograms) {
-          MemSeries* target = by_wal_ref.Find(e.ref);
-          if (target == nullptr) {
-            ++stats.unknown_refs;
-          } else if (e.t < min_t) {
-            ++stats.samples_rejected;
-          } else {
-            committer->AddHistogram(target, e.t, std::move(e.h));
-          }
-        }
-        continue;
-      }
-      const SeriesRef none = 0;
-      SeriesRef last_ref = none;
-      MemSeries* last = nullptr;
-      for (const wal::SampleEntry& e : samples) {
-        if (e.ref != last_ref || last == nullptr) {
-          last = by_wal_ref.Find(e.ref);
-          last_ref = e.ref;
-        }
-        if (last == nullptr) {
-          ++stats.unknown_refs;
-          continue;
-        }
-        if (e.t < min_t) {
-          ++stats.samples_rejected;
-          continue;
-        }
-        committer->Add(last, e.t, e.v);
-      }
-    }
-    if (!contents->damage.empty()) {
-      const bool last = i + 1 == segments->size();
-      if (!contents->torn) ++stats.corruptions;
-      if (options.log) {
-        options.log(absl::StrCat(
-            contents->torn && last ? "Cut a torn write at the end of the log"
-                                   : "Dropped damaged write-ahead log data",
-            ": segment ", seg.path, ", ", contents->damage, ", ",
-            contents->file_bytes - contents->valid_bytes, " bytes dropped"));
-      }
-      const int rc = contents->valid_bytes == 0
-                         ? ::unlink(seg.path.c_str())
-                         : ::truncate(seg.path.c_str(), contents->valid_bytes);
-      if (rc != 0) return fail(Errno("cannot repair log segment", seg.path));
-      ++stats.truncations;
-    }
-  }
-  const ReplayCommitter::Totals committed = committer->Finish();
-  committer.reset();
-  stats.samples = committed.appended;
-  stats.samples_rejected += committed.rejected;
-  h.counters.samples_appended.fetch_add(stats.samples,
-                                        std::memory_order_relaxed);
-  publish_replay.reset();
-  commit_lock.unlock();
   RunGc(now_ms);
 
   absl::StatusOr<std::unique_ptr<wal::Writer>> writer =

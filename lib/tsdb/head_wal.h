@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -152,6 +154,67 @@ class ReplayRefs {
   absl::flat_hash_map<SeriesRef, MemSeries*> sparse_;
 };
 
+// The series a load leaves out (StorageReadOptions::skip), by the ref the
+// log or snapshot gave them. Without a skip function it keeps everything.
+class SkippedSeries {
+ public:
+  using SkipFn = std::function<uint64_t*(const Labels&)>;
+  explicit SkippedSeries(const SkipFn* skip = nullptr) : skip_(skip) {}
+
+  // Whether the series `labels`, logged under `ref`, is left out.
+  bool Skip(SeriesRef ref, const Labels& labels) {
+    if (skip_ == nullptr || !*skip_) return false;
+    if (refs_.contains(ref)) return true;
+    uint64_t* counter = (*skip_)(labels);
+    if (counter == nullptr) return false;
+    refs_.emplace(ref, counter);
+    ++series_;
+    return true;
+  }
+  // Counts `n` samples of `ref` if it is a series left out.
+  bool Count(SeriesRef ref, uint64_t n) {
+    if (refs_.empty()) return false;
+    auto it = refs_.find(ref);
+    if (it == refs_.end()) return false;
+    *it->second += n;
+    samples_ += n;
+    return true;
+  }
+  uint64_t series() const { return series_; }
+  uint64_t samples() const { return samples_; }
+
+ private:
+  const SkipFn* skip_;
+  absl::flat_hash_map<SeriesRef, uint64_t*> refs_;
+  uint64_t series_ = 0;
+  uint64_t samples_ = 0;
+};
+
+// Loads a storage directory into a Head: the newest snapshot that fits the
+// log, then the log's `segments` after it (headers already checked).
+// OpenWal's `repair` removes unfinished snapshots and cuts damaged
+// segments; without it (LoadStorage) the directory is only read.
+struct StorageLoad {
+  StorageLoad(const std::string& dir,
+              const std::vector<wal::SegmentRef>& segments, bool repair,
+              SkippedSeries& skipped,
+              const std::function<void(std::string_view)>& log)
+      : dir(dir),
+        segments(segments),
+        repair(repair),
+        skipped(skipped),
+        log(log) {}
+  const std::string& dir;
+  const std::vector<wal::SegmentRef>& segments;
+  bool repair;
+  SkippedSeries& skipped;
+  const std::function<void(std::string_view)>& log;
+};
+// Fills `stats` (all but `seconds`); `first_segment` gets the number past
+// every snapshot's cut, where a new log must start.
+absl::Status LoadStorageInto(Head::Impl& h, const StorageLoad& load,
+                             WalReplayStats* stats, int64_t* first_segment);
+
 // Removes snapshot.N.tmp directories an interrupted snapshot left.
 void RemoveUnfinishedSnapshots(const std::string& dir);
 
@@ -163,10 +226,12 @@ struct SnapshotLoaded {
 // Loads `snapshot` into a Head being replayed, mapping each snapshot ref to
 // its series. An error (damage, no end record) leaves the Head untouched:
 // the whole snapshot is checked before any of it is applied.
+// Series `skipped` leaves out are not created; their samples are counted.
 absl::StatusOr<SnapshotLoaded> LoadSnapshot(Head::Impl& h,
                                             const SnapshotDir& snapshot,
                                             uint64_t replayer,
-                                            ReplayRefs* by_wal_ref);
+                                            ReplayRefs* by_wal_ref,
+                                            SkippedSeries& skipped);
 
 }  // namespace vigil::tsdb
 
