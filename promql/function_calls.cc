@@ -103,35 +103,6 @@ bool ContainsSameLabelset(const Matrix& mat) {
 
 // Samples in the left-open window (mint, maxt], by moving cursors: windows
 // only move forward as steps advance.
-// The samples of the window a range function reads, held against the
-// query's limit as Prometheus's matrixIterSlice holds its buffer: from one
-// step to the next (only what a step adds is checked), past the series'
-// last step until its output is counted, released when the next series
-// starts.
-class WindowBuffer {
- public:
-  explicit WindowBuffer(QueryState& q) : q_(q) {}
-  absl::Status Hold(std::span<const Sample> points,
-                    std::span<const HistogramPtr> hists) {
-    const int64_t cost = PointsCost(points, hists);
-    q_.current_samples += cost - held_;
-    const bool grew = cost > held_;
-    held_ = cost;
-    if (grew && q_.current_samples > q_.max_samples) {
-      return TooManySamples();
-    }
-    return absl::OkStatus();
-  }
-  void Release() {
-    q_.current_samples -= held_;
-    held_ = 0;
-  }
-
- private:
-  QueryState& q_;
-  int64_t held_ = 0;
-};
-
 std::span<const Sample> Window(std::span<const Sample> all, int64_t mint,
                                int64_t maxt, size_t* lo, size_t* hi) {
   if (*hi < *lo) *hi = *lo;
@@ -194,6 +165,21 @@ struct WindowCosts {
   int64_t max = 0;
   int64_t last = 0;
 };
+
+// A series of a range function against the query's limit, as Prometheus's
+// matrixIterSlice holds its buffer: the window from step to step over what
+// the series before it output (WindowsFit), then the last window still held
+// while the series' own output is counted (CountOutput), which stays.
+absl::Status WindowsFit(const QueryState& q, const WindowCosts& windows) {
+  if (q.current_samples + windows.max > q.max_samples) return TooManySamples();
+  return absl::OkStatus();
+}
+absl::Status CountOutput(QueryState& q, const WindowCosts& windows,
+                         int64_t output) {
+  q.current_samples += output;
+  if (q.current_samples + windows.last > q.max_samples) return TooManySamples();
+  return absl::OkStatus();
+}
 
 // The function over series `si` at every step, into `sp` (labelled; empty
 // when no step had a result); annotations go to `annotations`, and
@@ -480,25 +466,27 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
     std::vector<bool> found(steps, false);
     // Counted as Prometheus counts it: each window held, and a sample of 1
     // for each step that has one, as for any range function.
-    WindowBuffer buffer(*q_);
     for (size_t i = 0; i < ra.samples.size(); ++i) {
-      buffer.Release();
       size_t lo = 0, hi = 0, step = 0;
+      WindowCosts windows;
       int64_t outputs = 0;
       for (int64_t ts = start_; ts <= end_; ts += interval_, ++step) {
         const int64_t ref = ra.at.value_or(ts) - ra.offset;
         auto win = Window(ra.samples[i], ref - ra.range, ref, &lo, &hi);
-        VIGIL_EVAL_RETURN_IF_ERROR(buffer.Hold(
+        windows.last = PointsCost(
             win, ra.hists[i].empty() ? std::span<const HistogramPtr>()
-                                     : ra.hists[i].subspan(lo, win.size())));
+                                     : ra.hists[i].subspan(lo, win.size()));
+        windows.max = std::max(windows.max, windows.last);
         if (!win.empty()) {
           found[step] = true;
           ++outputs;
         }
       }
-      if (outputs > 0) VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(outputs));
+      VIGIL_EVAL_RETURN_IF_ERROR(WindowsFit(*q_, windows));
+      if (outputs > 0) {
+        VIGIL_EVAL_RETURN_IF_ERROR(CountOutput(*q_, windows, outputs));
+      }
     }
-    buffer.Release();
     q_->current_samples -= MatrixCost(ra.owned);
     SeriesPoints sp;
     sp.metric = AbsentLabels(marg);
@@ -606,17 +594,11 @@ absl::StatusOr<Value> Evaluator::EvalMatrixCall(const Call& e, size_t mi) {
 
   for (Part& part : parts) {
     for (SeriesOut& so : part.series) {
-      // As Prometheus's matrixIterSlice holds its buffer: a series' window
-      // from step to step over what the series before it output, and its
-      // last window still while its own output is counted.
-      const int64_t held = q_->current_samples;
-      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(so.windows.max));
-      q_->current_samples = held;
+      VIGIL_EVAL_RETURN_IF_ERROR(WindowsFit(*q_, so.windows));
       VIGIL_EVAL_RETURN_IF_ERROR(so.status);
       if (so.sp.points.empty()) continue;
-      q_->current_samples += so.windows.last;
-      VIGIL_EVAL_RETURN_IF_ERROR(AddSamples(PointsCost(so.sp)));
-      q_->current_samples -= so.windows.last;
+      VIGIL_EVAL_RETURN_IF_ERROR(
+          CountOutput(*q_, so.windows, PointsCost(so.sp)));
       out.matrix.push_back(std::move(so.sp));
     }
     for (const Annotation& a : part.annotations.all()) q_->annotations.Add(a);
