@@ -1,5 +1,6 @@
 // `vigil query`: flags to an API request, the request to an in-process
-// ApiServer (--data) or a remote one (--server), the response to stdout.
+// ApiServer (--data: files or storage directories) or a remote one
+// (--server), the response to stdout.
 // Evaluation, loading and encoding live in the libraries; this file only
 // parses flags, picks defaults and prints.
 #include "exporter/query_cli.h"
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -53,14 +55,15 @@ Evaluates a PromQL expression against recorded data files or a running
 vigil or Prometheus, and prints the API's JSON response (or a table).
 
 Flags:
-  --data FILE            OpenMetrics file of timestamped samples (the input
+  --data PATH            OpenMetrics file of timestamped samples (the input
                          of `promtool tsdb create-blocks-from openmetrics`,
-                         timestamps in seconds, ending in "# EOF");
-                         repeatable.
+                         timestamps in seconds, ending in "# EOF"), or a
+                         directory `vigil run --storage.tsdb.path` wrote
+                         (read only: a running vigil's too); repeatable.
   --server URL           Query this server's HTTP API instead
                          (e.g. http://localhost:9090).
   --time T               Instant query time: RFC3339 or unix seconds.
-                         Default: the newest sample of the --data files, or
+                         Default: the newest sample of the --data, or
                          the server's current time.
   --start S, --end E, --step D
                          A range query. E defaults as --time does (with
@@ -150,7 +153,7 @@ absl::StatusOr<QueryArgs> ParseArgs(int argc, char** argv) {
   if (!have_expr) return absl::InvalidArgumentError("missing EXPR");
   if (args.data.empty() == args.server.empty()) {
     return absl::InvalidArgumentError(
-        "give either --data FILE (repeatable) or --server URL");
+        "give either --data PATH (repeatable) or --server URL");
   }
   if (args.time && (args.start || args.end || args.step)) {
     return absl::InvalidArgumentError(
@@ -249,14 +252,37 @@ struct Reply {
   std::string body;
 };
 
+// Adds a storage directory's series to `head`, read only (nothing
+// created, locked or repaired, so a running vigil's directory is fine);
+// damage passed over goes to stderr, as the Head found it.
+absl::Status LoadDirectory(const std::string& dir, tsdb::Head& head,
+                           std::optional<int64_t>& newest) {
+  tsdb::StorageReadOptions options;
+  options.dir = dir;
+  options.log = [&dir](std::string_view line) {
+    std::cerr << "vigil query: " << dir << ": " << line << "\n";
+  };
+  absl::StatusOr<tsdb::StorageReadStats> stats = head.LoadStorage(options);
+  if (!stats.ok()) return stats.status();
+  if (stats->min_time_ms <= stats->max_time_ms) {
+    newest = std::max(newest.value_or(stats->max_time_ms), stats->max_time_ms);
+  }
+  return absl::OkStatus();
+}
+
 // The same ApiServer code `vigil run` serves, in-process over a Head
-// filled from the files.
+// filled from the files and directories.
 absl::StatusOr<Reply> QueryData(const QueryArgs& args, bool* range) {
   tsdb::Head head;
   std::optional<int64_t> newest;
-  for (const std::string& file : args.data) {
+  for (const std::string& path : args.data) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      if (absl::Status s = LoadDirectory(path, head, newest); !s.ok()) return s;
+      continue;
+    }
     absl::StatusOr<backfill::LoadStats> stats =
-        backfill::LoadOpenMetricsFile(file, head);
+        backfill::LoadOpenMetricsFile(path, head);
     if (!stats.ok()) return stats.status();
     if (stats->samples > 0) {
       newest =

@@ -4,6 +4,7 @@
 # written), and after a clean stop (a snapshot); the ALERTS the live rules
 # wrote are left out and counted; the report has the alert the live
 # evaluator fired; not a byte of the stopped directory changes.
+# `vigil query --data DIR` reads the same directories, every series kept.
 #
 # usage: replay_storage_e2e_test.sh VIGIL
 set -eu
@@ -77,14 +78,27 @@ replay_ok() {
     "$work/$1.err" || fail "ALERTS not reported as left out: $(cat "$work/$1.err")"
 }
 
+# query_ok OUT: the scraped series and the live alert, read back.
+query_ok() {
+  "$vigil" query --data "$work/data" --format table \
+    'up{job="ksm"} or ALERTS{alertstate="firing"}' \
+    >"$work/$1" 2>"$work/$1.err" || fail "query exited $?: $(cat "$work/$1.err")"
+  grep -qF "up{instance=\"127.0.0.1:$peer_port\", job=\"ksm\"}" "$work/$1" ||
+    fail "no up in the query's answer: $(cat "$work/$1")"
+  grep -qF 'ALERTS{alertname="ContainerDown", alertstate="firing"' "$work/$1" ||
+    fail "no firing ALERTS in the query's answer: $(cat "$work/$1")"
+}
+
 # While vigil holds the directory.
 replay_ok live.txt
+query_ok live-query.txt
 
 kill "$vigil_pid"
 wait "$vigil_pid" || fail "vigil exited $? on SIGTERM"
 ls "$work/data" | grep -q '^snapshot\.' || fail "no snapshot after a clean stop: $(ls "$work/data")"
 before=$(cd "$work/data" && find . -type f -exec sha256sum {} + | sort; find . | sort)
 replay_ok stopped.txt
+query_ok stopped-query.txt
 after=$(cd "$work/data" && find . -type f -exec sha256sum {} + | sort; find . | sort)
 [ "$before" = "$after" ] || fail "the replay changed the directory: $(diff <(echo "$before") <(echo "$after"))"
 
