@@ -1,6 +1,7 @@
 // The Head's Appender: validates and buffers one scrape's samples, then
 // writes them under the commit lock and publishes them as one commit.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "lib/tsdb/head_impl.h"
@@ -41,8 +42,9 @@ class HeadAppender : public Appender {
   absl::StatusOr<SeriesRef> AppendSample(SeriesRef ref, const Labels& labels,
                                          int64_t t, Judge judge, Buffer buffer);
   // The live series for (ref, labels), creating and indexing it if needed.
-  // A series it creates comes pinned for this appender.
-  std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
+  // A series it creates comes pinned for this appender. Valid while guard_
+  // lives.
+  MemSeries* Resolve(SeriesRef ref, const Labels& labels);
   void ReleasePins();
   // The newest sample this appender buffered for `s`, if any.
   bool BatchLastOf(const MemSeries& s, MemSeries::BatchLast* last) const;
@@ -55,17 +57,16 @@ class HeadAppender : public Appender {
 
   std::shared_ptr<Head::Impl> head_;
   const uint64_t id_;
-  // The ref Resolve() was asked for last, and its series once asked twice
-  // in a row: a loader appends a series' samples in a row, by ref, and the
-  // stripe's lock and lookup per sample were a tenth of loading. A series
-  // GC removed meanwhile is caught by removed() under its lock, as a failed
-  // lookup would have been.
-  SeriesRef last_ref_ = 0;
-  std::shared_ptr<MemSeries> last_;
+  // Taken at the first Append() of a batch and held to its end: a series
+  // found by ref stays allocated from lookup to pin, and a pinned series
+  // is never removed. One guard per batch, not per sample, because its
+  // counter is shared by every thread.
+  std::optional<StripeSeries::ReadGuard> guard_;
   std::vector<PendingSample> samples_;
   std::vector<PendingHistogram> histograms_;
-  // One entry per pin taken, released at Commit/Rollback.
-  std::vector<std::shared_ptr<MemSeries>> pinned_;
+  // One entry per pin taken, released at Commit/Rollback. A pinned series
+  // is not removed, so the Head keeps it alive.
+  std::vector<MemSeries*> pinned_;
   // The samples a commit stored, when an observer wants them; reused.
   std::vector<const PendingSample*> observed_;
   std::vector<SeriesRef> observed_refs_;
@@ -104,21 +105,9 @@ void HeadAppender::ObserveHistograms() {
       [this](size_t i) { return observed_histograms_[i]->series->labels(); });
 }
 
-std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
-                                                 const Labels& labels) {
+MemSeries* HeadAppender::Resolve(SeriesRef ref, const Labels& labels) {
   if (ref != 0) {
-    if (ref == last_ref_ && last_ != nullptr) return last_;
-    if (auto s = head_->series.GetByRef(ref)) {
-      // Kept from the second time in a row: the rules append each series
-      // once per appender and would only pay for keeping it.
-      if (ref == last_ref_) {
-        last_ = s;
-      } else {
-        last_ref_ = ref;
-        if (last_ != nullptr) last_.reset();
-      }
-      return s;
-    }
+    if (MemSeries* s = head_->series.Find(ref, *guard_)) return s;
   }
   if (labels.empty()) return nullptr;
   const uint64_t hash = labels.Hash();
@@ -126,9 +115,10 @@ std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
   if (r.created) {
     head_->postings.Add(r.series->ref(), labels);
     head_->counters.series_created.fetch_add(1, std::memory_order_relaxed);
-    pinned_.push_back(r.series);
+    pinned_.push_back(r.series.get());
   }
-  return r.series;
+  // Removed from here on, it is still retired after guard_ was taken.
+  return r.series.get();
 }
 
 template <typename Judge, typename Buffer>
@@ -141,10 +131,11 @@ absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
     counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
     return OutOfBoundsError();
   }
+  if (!guard_.has_value()) guard_.emplace(head_->series.refs());
   // GC may remove a series between lookup and lock; then look again (its
   // label set is created anew).
   for (SeriesRef try_ref = ref;; try_ref = 0) {
-    std::shared_ptr<MemSeries> s = Resolve(try_ref, labels);
+    MemSeries* s = Resolve(try_ref, labels);
     if (s == nullptr) return EmptyLabelsetError();
     std::lock_guard<SeriesMutex> lock(s->mu());
     if (s->removed()) {
@@ -170,7 +161,7 @@ absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    if (s->Pin(id_, buffer(s.get()))) pinned_.push_back(s);
+    if (s->Pin(id_, buffer(s))) pinned_.push_back(s);
     return s->ref();
   }
 }
@@ -322,11 +313,13 @@ void HeadAppender::Rollback() {
 }
 
 void HeadAppender::ReleasePins() {
-  for (const auto& s : pinned_) {
+  for (MemSeries* s : pinned_) {
     std::lock_guard<SeriesMutex> lock(s->mu());
     s->Unpin(id_);
   }
   pinned_.clear();
+  // After the pins: until released, they kept the series alive instead.
+  guard_.reset();
 }
 
 }  // namespace
