@@ -141,6 +141,10 @@ TEST_F(RefTableTest, ConcurrentFindsDuringCreationRemovalAndReclaim) {
   std::atomic<int> bad{0};
   std::atomic<int> readers_started{0};
   std::atomic<uint64_t> seen{0};
+  // Readers that found a series. Halfway through, the writer waits for all
+  // of them, so that each reads while the writer still runs, however the
+  // threads are scheduled.
+  std::atomic<int> readers_found{0};
   std::vector<std::thread> readers;
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&, r] {
@@ -159,7 +163,7 @@ TEST_F(RefTableTest, ConcurrentFindsDuringCreationRemovalAndReclaim) {
                     {"__name__", "m", "ref", std::to_string(ref)}))) {
               bad.fetch_add(1);
             }
-            ++local_seen;
+            if (++local_seen == 1) readers_found.fetch_add(1);
           }
         }
       }
@@ -172,6 +176,9 @@ TEST_F(RefTableTest, ConcurrentFindsDuringCreationRemovalAndReclaim) {
     live.push_back(NewSeries(ref));
     table_.Set(ref, live.back().get());
     created.store(ref);
+    if (ref == kRefs / 2) {
+      while (readers_found.load() < kReaders) std::this_thread::yield();
+    }
     // Remove all but every tenth of each batch, so most segments empty.
     if (ref % 256 == 0) {
       for (auto& s : live) {

@@ -19,6 +19,10 @@ using PendingHistogram = CommitHistogramSample;
 // the appender's histograms, else in its floats.
 constexpr uint32_t kHistogramSlot = uint32_t{1} << 31;
 
+// How many series ahead a pass over a batch fetches: a batch of a rule's
+// output touches thousands of series, none of them in cache any more.
+constexpr size_t kPrefetchAhead = 4;
+
 class HeadAppender : public Appender {
  public:
   explicit HeadAppender(std::shared_ptr<Head::Impl> head)
@@ -262,14 +266,19 @@ absl::Status HeadAppender::Commit() {
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;
+    CommitTally tally;
     const bool observed = head_->commit_observer != nullptr;
     if (observed) observed_.clear();
-    for (const PendingSample& p : samples_) {
+    for (size_t i = 0; i < samples_.size(); ++i) {
+      if (i + kPrefetchAhead < samples_.size()) {
+        samples_[i + kPrefetchAhead].series->Prefetch();
+      }
+      const PendingSample& p = samples_[i];
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       // Another appender may have committed to the series since Append();
       // Prometheus drops such samples at commit and counts them.
       const Verdict verdict =
-          p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, counters);
+          p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, tally);
       if (verdict == Verdict::kAppend) {
         ++appended;
         if (observed) observed_.push_back(&p);
@@ -285,7 +294,7 @@ absl::Status HeadAppender::Commit() {
     for (const PendingHistogram& p : histograms_) {
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       const Verdict verdict = p.series->CommitHistogram(
-          p.t, p.h, seq, low, head_->chunk_options, counters);
+          p.t, p.h, seq, low, head_->chunk_options, tally);
       if (verdict == Verdict::kAppend) {
         ++appended;
         if (observed_histograms) observed_histograms_.push_back(&p);
@@ -294,6 +303,7 @@ absl::Status HeadAppender::Commit() {
       }
     }
     counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
+    tally.FlushTo(counters);
     head_->isolation.Publish(seq);
     if (observed && !observed_.empty()) Observe();
     if (observed_histograms && !observed_histograms_.empty()) {
@@ -313,7 +323,11 @@ void HeadAppender::Rollback() {
 }
 
 void HeadAppender::ReleasePins() {
-  for (MemSeries* s : pinned_) {
+  for (size_t i = 0; i < pinned_.size(); ++i) {
+    if (i + kPrefetchAhead < pinned_.size()) {
+      pinned_[i + kPrefetchAhead]->Prefetch();
+    }
+    MemSeries* s = pinned_[i];
     std::lock_guard<SeriesMutex> lock(s->mu());
     s->Unpin(id_);
   }
