@@ -11,7 +11,7 @@
 namespace vigil::tsdb {
 namespace {
 
-// Its series is kept alive by HeadAppender::pinned_.
+// Its series is kept alive by a pin of the appender's.
 using PendingSample = CommitSample;
 using PendingHistogram = CommitHistogramSample;
 
@@ -50,6 +50,10 @@ class HeadAppender : public Appender {
   // lives.
   MemSeries* Resolve(SeriesRef ref, const Labels& labels);
   void ReleasePins();
+  // After `s` was pinned for the sample at `slot` (a batch slot; `fresh`
+  // when that took a new pin, `previous` the slot of the newest sample
+  // before it under the same pin): records who releases the pin.
+  void TrackPin(MemSeries* s, uint32_t previous, uint32_t slot, bool fresh);
   // The newest sample this appender buffered for `s`, if any.
   bool BatchLastOf(const MemSeries& s, MemSeries::BatchLast* last) const;
   // Counts a verdict that rejects or ignores a sample.
@@ -68,9 +72,16 @@ class HeadAppender : public Appender {
   std::optional<StripeSeries::ReadGuard> guard_;
   std::vector<PendingSample> samples_;
   std::vector<PendingHistogram> histograms_;
-  // One entry per pin taken, released at Commit/Rollback. A pinned series
-  // is not removed, so the Head keeps it alive.
+  // One entry per pin taken, released at Commit/Rollback, but for those
+  // releases_pin_ holds. A pinned series is not removed, so the Head keeps
+  // it alive.
   std::vector<MemSeries*> pinned_;
+  // Whether samples_[i] is the newest float buffered under one of this
+  // appender's pins: its commit then releases that pin under the same lock
+  // (a pass locking every series again after the commit was a tenth of
+  // committing). A pin a histogram took, or one whose series also has a
+  // histogram buffered (committed after the floats), stays in pinned_.
+  std::vector<uint8_t> releases_pin_;
   // The samples a commit stored, when an observer wants them; reused.
   std::vector<const PendingSample*> observed_;
   std::vector<SeriesRef> observed_refs_;
@@ -165,8 +176,38 @@ absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    if (s->Pin(id_, buffer(s))) pinned_.push_back(s);
+    const uint32_t previous = s->BatchSlot(id_);
+    const uint32_t slot = buffer(s);
+    const bool fresh = s->Pin(id_, slot);
+    TrackPin(s, previous, slot, fresh);
     return s->ref();
+  }
+}
+
+void HeadAppender::TrackPin(MemSeries* s, uint32_t previous, uint32_t slot,
+                            bool fresh) {
+  const bool histogram = (slot & kHistogramSlot) != 0;
+  if (!histogram) releases_pin_.push_back(0);
+  // The pin's newest float so far, when it is to release the pin.
+  uint8_t* releaser = nullptr;
+  if (!fresh && previous != 0 && (previous & kHistogramSlot) == 0 &&
+      previous <= releases_pin_.size() && releases_pin_[previous - 1] != 0) {
+    releaser = &releases_pin_[previous - 1];
+  }
+  if (histogram) {
+    if (fresh) {
+      pinned_.push_back(s);
+    } else if (releaser != nullptr) {
+      *releaser = 0;
+      pinned_.push_back(s);
+    }
+    return;
+  }
+  if (fresh) {
+    releases_pin_.back() = 1;
+  } else if (releaser != nullptr) {
+    *releaser = 0;
+    releases_pin_.back() = 1;
   }
 }
 
@@ -279,6 +320,7 @@ absl::Status HeadAppender::Commit() {
       // Prometheus drops such samples at commit and counts them.
       const Verdict verdict =
           p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, tally);
+      if (releases_pin_[i] != 0) p.series->Unpin(id_);
       if (verdict == Verdict::kAppend) {
         ++appended;
         if (observed) observed_.push_back(&p);
@@ -317,12 +359,18 @@ absl::Status HeadAppender::Commit() {
 }
 
 void HeadAppender::Rollback() {
+  for (size_t i = 0; i < samples_.size(); ++i) {
+    if (releases_pin_[i] == 0) continue;
+    std::lock_guard<SeriesMutex> lock(samples_[i].series->mu());
+    samples_[i].series->Unpin(id_);
+  }
   samples_.clear();
   histograms_.clear();
   ReleasePins();
 }
 
 void HeadAppender::ReleasePins() {
+  releases_pin_.clear();
   for (size_t i = 0; i < pinned_.size(); ++i) {
     if (i + kPrefetchAhead < pinned_.size()) {
       pinned_[i + kPrefetchAhead]->Prefetch();
