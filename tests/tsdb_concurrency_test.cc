@@ -27,6 +27,38 @@ Matcher M(MatchType type, std::string name, std::string value) {
   return *m;
 }
 
+// Counts a reader in once, when it has checked or gives up on a failure,
+// so that a writer waiting halfway for every reader is always released.
+class CheckIn {
+ public:
+  explicit CheckIn(std::atomic<int>& checked_in) : checked_in_(checked_in) {}
+  ~CheckIn() { Now(); }
+  CheckIn(const CheckIn&) = delete;
+  CheckIn& operator=(const CheckIn&) = delete;
+  void Now() {
+    if (done_) return;
+    done_ = true;
+    checked_in_.fetch_add(1);
+  }
+
+ private:
+  std::atomic<int>& checked_in_;
+  bool done_ = false;
+};
+
+// GC over and over until `done`, up to `ahead` after the last commit.
+std::thread GcUntilDone(Head& head, const std::atomic<bool>& done,
+                        const std::atomic<int64_t>& committed_t,
+                        int64_t ahead) {
+  return std::thread([&head, &done, &committed_t, ahead] {
+    while (!done.load()) {
+      const int64_t t = committed_t.load();
+      if (t > 0) head.RunGc(t + ahead);
+      std::this_thread::yield();
+    }
+  });
+}
+
 TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   HeadOptions opts;
   opts.retention_ms = 50 * kIntervalMs;
@@ -77,13 +109,7 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
     done.store(true);
   });
 
-  std::thread gc([&] {
-    while (!done.load()) {
-      const int64_t t = committed_t.load();
-      if (t > 0) head.RunGc(t);
-      std::this_thread::yield();
-    }
-  });
+  std::thread gc = GcUntilDone(head, done, committed_t, 0);
 
   const Matchers base = {M(MatchType::kEqual, "__name__", "m"),
                          M(MatchType::kRegexMatch, "kind", "b.*")};
@@ -91,14 +117,7 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   std::vector<int> checks(kReaders, 0);
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&, r] {
-      // A reader that gives up on a failure still releases the writer.
-      struct ReleaseWriterOnExit {
-        const int& checks;
-        std::atomic<int>& readers_checked;
-        ~ReleaseWriterOnExit() {
-          if (checks == 0) readers_checked.fetch_add(1);
-        }
-      } release{checks[r], readers_checked};
+      CheckIn check_in(readers_checked);
       while (!done.load()) {
         const int64_t seen_before_open = committed_t.load();
         // Recent ranges, as rule evaluations use: GC is never held back.
@@ -144,7 +163,8 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
           }
           std::this_thread::yield();
         }
-        if (++checks[r] == 1) readers_checked.fetch_add(1);
+        ++checks[r];
+        check_in.Now();
       }
     });
   }
@@ -212,26 +232,13 @@ TEST(TsdbConcurrencyTest, AppendsAndSelectsByRefWhileGcCollects) {
     done.store(true);
   });
 
-  std::thread gc([&] {
-    while (!done.load()) {
-      const int64_t t = committed_t.load();
-      if (t > 0) head.RunGc(t + kIntervalMs);
-      std::this_thread::yield();
-    }
-  });
+  std::thread gc = GcUntilDone(head, done, committed_t, kIntervalMs);
 
   const Matchers selector = {M(MatchType::kEqual, "__name__", "g")};
   std::vector<std::thread> readers;
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&] {
-      bool checked = false;
-      struct ReleaseWriterOnExit {
-        const bool& checked;
-        std::atomic<int>& readers_checked;
-        ~ReleaseWriterOnExit() {
-          if (!checked) readers_checked.fetch_add(1);
-        }
-      } release{checked, readers_checked};
+      CheckIn check_in(readers_checked);
       while (!done.load()) {
         // Recent ranges: an open querier's range is kept from GC.
         const int64_t mint =
@@ -255,10 +262,7 @@ TEST(TsdbConcurrencyTest, AppendsAndSelectsByRefWhileGcCollects) {
             if (s.v != static_cast<double>(s.t)) failures.fetch_add(1);
           }
         }
-        if (!set->empty() && !checked) {
-          checked = true;
-          readers_checked.fetch_add(1);
-        }
+        if (!set->empty()) check_in.Now();
       }
     });
   }
