@@ -1,6 +1,7 @@
 // Appends, queries and GC at the same time. Meant to be run under
 // ASan/UBSan (and TSan): besides the assertions, the sanitizers check that
 // readers never touch what a writer is changing.
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <string>
@@ -24,6 +25,38 @@ Matcher M(MatchType type, std::string name, std::string value) {
   auto m = Matcher::Create(type, std::move(name), std::move(value));
   EXPECT_TRUE(m.ok()) << m.status();
   return *m;
+}
+
+// Counts a reader in once, when it has checked or gives up on a failure,
+// so that a writer waiting halfway for every reader is always released.
+class CheckIn {
+ public:
+  explicit CheckIn(std::atomic<int>& checked_in) : checked_in_(checked_in) {}
+  ~CheckIn() { Now(); }
+  CheckIn(const CheckIn&) = delete;
+  CheckIn& operator=(const CheckIn&) = delete;
+  void Now() {
+    if (done_) return;
+    done_ = true;
+    checked_in_.fetch_add(1);
+  }
+
+ private:
+  std::atomic<int>& checked_in_;
+  bool done_ = false;
+};
+
+// GC over and over until `done`, up to `ahead` after the last commit.
+std::thread GcUntilDone(Head& head, const std::atomic<bool>& done,
+                        const std::atomic<int64_t>& committed_t,
+                        int64_t ahead) {
+  return std::thread([&head, &done, &committed_t, ahead] {
+    while (!done.load()) {
+      const int64_t t = committed_t.load();
+      if (t > 0) head.RunGc(t + ahead);
+      std::this_thread::yield();
+    }
+  });
 }
 
 TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
@@ -76,13 +109,7 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
     done.store(true);
   });
 
-  std::thread gc([&] {
-    while (!done.load()) {
-      const int64_t t = committed_t.load();
-      if (t > 0) head.RunGc(t);
-      std::this_thread::yield();
-    }
-  });
+  std::thread gc = GcUntilDone(head, done, committed_t, 0);
 
   const Matchers base = {M(MatchType::kEqual, "__name__", "m"),
                          M(MatchType::kRegexMatch, "kind", "b.*")};
@@ -90,14 +117,7 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   std::vector<int> checks(kReaders, 0);
   for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&, r] {
-      // A reader that gives up on a failure still releases the writer.
-      struct ReleaseWriterOnExit {
-        const int& checks;
-        std::atomic<int>& readers_checked;
-        ~ReleaseWriterOnExit() {
-          if (checks == 0) readers_checked.fetch_add(1);
-        }
-      } release{checks[r], readers_checked};
+      CheckIn check_in(readers_checked);
       while (!done.load()) {
         const int64_t seen_before_open = committed_t.load();
         // Recent ranges, as rule evaluations use: GC is never held back.
@@ -143,7 +163,8 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
           }
           std::this_thread::yield();
         }
-        if (++checks[r] == 1) readers_checked.fetch_add(1);
+        ++checks[r];
+        check_in.Now();
       }
     });
   }
@@ -159,6 +180,98 @@ TEST(TsdbConcurrencyTest, WriterReadersAndGcAgreeOnCommits) {
   const HeadStats s = head.Stats();
   EXPECT_LE(s.series, static_cast<uint64_t>(kBaseSeries + 60));
   EXPECT_EQ(s.out_of_order_rejected, 0u);
+}
+
+// Series that GC keeps collecting while a writer appends to them by the
+// refs it kept (found removed, or forgotten, then appended by labels) and
+// readers select them and list their label values: lookups by ref race
+// with removal and with the freeing of what was removed.
+TEST(TsdbConcurrencyTest, AppendsAndSelectsByRefWhileGcCollects) {
+  constexpr int kSeries = 600;  // more than two blocks of a selection
+  constexpr int kRounds = 200;
+  HeadOptions opts;
+  opts.retention_ms = 2 * kIntervalMs;
+  opts.chunk_range_ms = kIntervalMs;
+  Head head(opts);
+  std::atomic<int64_t> committed_t{-1};
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::atomic<int> readers_checked{0};
+
+  std::thread writer([&] {
+    std::vector<Labels> labels;
+    for (int i = 0; i < kSeries; ++i) {
+      labels.push_back(
+          Labels::FromStrings({"__name__", "g", "i", std::to_string(i)}));
+    }
+    std::vector<SeriesRef> refs(kSeries, 0);
+    auto app = head.NewAppender();
+    for (int k = 1; k <= kRounds; ++k) {
+      // Halfway, every reader has selected and GC has removed series
+      // while the others still run, however the threads are scheduled.
+      if (k == kRounds / 2) {
+        while (readers_checked.load() < kReaders ||
+               head.Stats().series_removed == 0) {
+          std::this_thread::yield();
+        }
+      }
+      // Every series only every fourth round: in between GC empties and
+      // removes it, and its ref is stale when it comes back.
+      const int64_t t = k * 4 * kIntervalMs;
+      for (int i = k % 4; i < kSeries; i += 4) {
+        auto ref = app->Append(refs[i], labels[i], t, static_cast<double>(t));
+        if (!ref.ok()) {
+          failures.fetch_add(1);
+          continue;
+        }
+        refs[i] = *ref;
+      }
+      if (!app->Commit().ok()) failures.fetch_add(1);
+      committed_t.store(t);
+    }
+    done.store(true);
+  });
+
+  std::thread gc = GcUntilDone(head, done, committed_t, kIntervalMs);
+
+  const Matchers selector = {M(MatchType::kEqual, "__name__", "g")};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      CheckIn check_in(readers_checked);
+      while (!done.load()) {
+        // Recent ranges: an open querier's range is kept from GC.
+        const int64_t mint =
+            std::max<int64_t>(0, committed_t.load() - 4 * kIntervalMs);
+        auto q = head.OpenQuerier(mint, std::numeric_limits<int64_t>::max());
+        if (!q.ok()) {
+          failures.fetch_add(1);
+          return;
+        }
+        auto set = (*q)->Select({}, selector);
+        auto values = (*q)->LabelValues("i", selector);
+        if (!set.ok() || !values.ok()) {
+          failures.fetch_add(1);
+          return;
+        }
+        for (const auto& series : *set) {
+          if (series->labels().Get("__name__") != "g") failures.fetch_add(1);
+          auto it = series->Iterator();
+          while (it->Next()) {
+            const Sample s = it->At();
+            if (s.v != static_cast<double>(s.t)) failures.fetch_add(1);
+          }
+        }
+        if (!set->empty()) check_in.Now();
+      }
+    });
+  }
+
+  writer.join();
+  gc.join();
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(head.Stats().series_removed, 0u);
 }
 
 }  // namespace

@@ -461,9 +461,38 @@ TEST(HeadTest, PendingSeriesSurviveGc) {
   EXPECT_EQ(Read(head, "up", 0, 100).size(), 1u);
 }
 
-// An appender remembers the series it found by ref last; one that GC
-// collected in between is not appended to: by ref alone the append fails
-// as an unknown ref does, with labels the series is created anew.
+// A series GC collected is not appended to by its old ref: by ref alone
+// the append fails as an unknown ref does, with labels the series is
+// created anew.
+// Two appenders' batches interleave on one series, so the first holds
+// two pins on it: the series outlives every batch still pending and goes
+// once all are done, whether committed or rolled back.
+TEST(HeadTest, PinsOfInterleavedAppendersAreAllReleased) {
+  for (bool roll_back : {false, true}) {
+    SCOPED_TRACE(roll_back ? "rolled back" : "committed");
+    HeadOptions opts;
+    opts.retention_ms = 1000;
+    Head head(opts);
+    auto a = head.NewAppender();
+    auto b = head.NewAppender();
+    auto ref = a->Append(kUp, 10, 1);
+    ASSERT_TRUE(ref.ok());
+    ASSERT_TRUE(b->Append(*ref, Labels(), 20, 2).ok());
+    ASSERT_TRUE(a->Append(*ref, Labels(), 30, 3).ok());
+    ASSERT_TRUE(a->Append(*ref, Labels(), 40, 4).ok());
+    if (roll_back) {
+      a->Rollback();
+    } else {
+      ASSERT_TRUE(a->Commit().ok());
+    }
+    // b's sample is pending: its series stays, however old its chunks.
+    EXPECT_EQ(head.RunGc(100'000).series_removed, 0u);
+    b->Rollback();
+    EXPECT_EQ(head.RunGc(100'000).series_removed, 1u);
+    EXPECT_EQ(head.Stats().series, 0u);
+  }
+}
+
 TEST(HeadTest, AppendByRefAfterGcCollectedTheSeries) {
   HeadOptions opts;
   opts.retention_ms = 1000;

@@ -192,6 +192,34 @@ TEST(HeadHistogramTest, AppendedHistogramsReadBackAsCommitted) {
   ExpectSame(*it->AtHistogram(), Exponential(200));
 }
 
+// A batch holding floats and histograms of one series keeps it until the
+// histograms (committed after the floats) are in, then lets GC have it.
+TEST(HeadHistogramTest, MixedBatchReleasesItsSeries) {
+  for (bool histogram_first : {false, true}) {
+    SCOPED_TRACE(histogram_first ? "histogram first" : "float first");
+    HeadOptions opts;
+    opts.retention_ms = 1000;
+    Head head(opts);
+    auto app = head.NewAppender();
+    if (histogram_first) {
+      ASSERT_TRUE(app->AppendHistogram(0, L("m"), 10, Exponential(1)).ok());
+      ASSERT_TRUE(app->Append(0, L("m"), 20, 1).ok());
+      ASSERT_TRUE(app->Append(0, L("m"), 30, 2).ok());
+    } else {
+      ASSERT_TRUE(app->Append(0, L("m"), 10, 1).ok());
+      ASSERT_TRUE(app->AppendHistogram(0, L("m"), 20, Exponential(1)).ok());
+      ASSERT_TRUE(app->Append(0, L("m"), 30, 2).ok());
+      ASSERT_TRUE(app->AppendHistogram(0, L("m"), 40, Exponential(2)).ok());
+    }
+    EXPECT_EQ(head.RunGc(100'000).series_removed, 0u);
+    ASSERT_TRUE(app->Commit().ok());
+    // The floats commit first, so a histogram buffered before a later
+    // float is out of order by then.
+    EXPECT_EQ(head.Stats().samples_appended, histogram_first ? 2u : 3u);
+    EXPECT_EQ(head.RunGc(100'000).series_removed, 1u);
+  }
+}
+
 TEST(HeadHistogramTest, OutOfOrderAndDuplicatesFollowTheFloatRules) {
   Head head;
   auto app = head.NewAppender();

@@ -1,6 +1,7 @@
 // The Head's Appender: validates and buffers one scrape's samples, then
 // writes them under the commit lock and publishes them as one commit.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "lib/tsdb/head_impl.h"
@@ -10,13 +11,17 @@
 namespace vigil::tsdb {
 namespace {
 
-// Its series is kept alive by HeadAppender::pinned_.
+// Its series is kept alive by a pin of the appender's.
 using PendingSample = CommitSample;
 using PendingHistogram = CommitHistogramSample;
 
 // A batch slot (MemSeries::BatchSlot) with this bit set is a position in
 // the appender's histograms, else in its floats.
 constexpr uint32_t kHistogramSlot = uint32_t{1} << 31;
+
+// How many series ahead a pass over a batch fetches: a batch of a rule's
+// output touches thousands of series, none of them in cache any more.
+constexpr size_t kPrefetchAhead = 4;
 
 class HeadAppender : public Appender {
  public:
@@ -41,9 +46,14 @@ class HeadAppender : public Appender {
   absl::StatusOr<SeriesRef> AppendSample(SeriesRef ref, const Labels& labels,
                                          int64_t t, Judge judge, Buffer buffer);
   // The live series for (ref, labels), creating and indexing it if needed.
-  // A series it creates comes pinned for this appender.
-  std::shared_ptr<MemSeries> Resolve(SeriesRef ref, const Labels& labels);
+  // A series it creates comes pinned for this appender. Valid while guard_
+  // lives.
+  MemSeries* Resolve(SeriesRef ref, const Labels& labels);
   void ReleasePins();
+  // After `s` was pinned for the sample at `slot` (a batch slot; `fresh`
+  // when that took a new pin, `previous` the slot of the newest sample
+  // before it under the same pin): records who releases the pin.
+  void TrackPin(MemSeries* s, uint32_t previous, uint32_t slot, bool fresh);
   // The newest sample this appender buffered for `s`, if any.
   bool BatchLastOf(const MemSeries& s, MemSeries::BatchLast* last) const;
   // Counts a verdict that rejects or ignores a sample.
@@ -55,17 +65,23 @@ class HeadAppender : public Appender {
 
   std::shared_ptr<Head::Impl> head_;
   const uint64_t id_;
-  // The ref Resolve() was asked for last, and its series once asked twice
-  // in a row: a loader appends a series' samples in a row, by ref, and the
-  // stripe's lock and lookup per sample were a tenth of loading. A series
-  // GC removed meanwhile is caught by removed() under its lock, as a failed
-  // lookup would have been.
-  SeriesRef last_ref_ = 0;
-  std::shared_ptr<MemSeries> last_;
+  // Taken at the first Append() of a batch and held to its end: a series
+  // found by ref stays allocated from lookup to pin, and a pinned series
+  // is never removed. One guard per batch, not per sample, because its
+  // counter is shared by every thread.
+  std::optional<StripeSeries::ReadGuard> guard_;
   std::vector<PendingSample> samples_;
   std::vector<PendingHistogram> histograms_;
-  // One entry per pin taken, released at Commit/Rollback.
-  std::vector<std::shared_ptr<MemSeries>> pinned_;
+  // One entry per pin taken, released at Commit/Rollback, but for those
+  // releases_pin_ holds. A pinned series is not removed, so the Head keeps
+  // it alive.
+  std::vector<MemSeries*> pinned_;
+  // Whether samples_[i] is the newest float buffered under one of this
+  // appender's pins: its commit then releases that pin under the same lock
+  // (a pass locking every series again after the commit was a tenth of
+  // committing). A pin a histogram took, or one whose series also has a
+  // histogram buffered (committed after the floats), stays in pinned_.
+  std::vector<uint8_t> releases_pin_;
   // The samples a commit stored, when an observer wants them; reused.
   std::vector<const PendingSample*> observed_;
   std::vector<SeriesRef> observed_refs_;
@@ -104,21 +120,9 @@ void HeadAppender::ObserveHistograms() {
       [this](size_t i) { return observed_histograms_[i]->series->labels(); });
 }
 
-std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
-                                                 const Labels& labels) {
+MemSeries* HeadAppender::Resolve(SeriesRef ref, const Labels& labels) {
   if (ref != 0) {
-    if (ref == last_ref_ && last_ != nullptr) return last_;
-    if (auto s = head_->series.GetByRef(ref)) {
-      // Kept from the second time in a row: the rules append each series
-      // once per appender and would only pay for keeping it.
-      if (ref == last_ref_) {
-        last_ = s;
-      } else {
-        last_ref_ = ref;
-        if (last_ != nullptr) last_.reset();
-      }
-      return s;
-    }
+    if (MemSeries* s = head_->series.Find(ref, *guard_)) return s;
   }
   if (labels.empty()) return nullptr;
   const uint64_t hash = labels.Hash();
@@ -126,9 +130,10 @@ std::shared_ptr<MemSeries> HeadAppender::Resolve(SeriesRef ref,
   if (r.created) {
     head_->postings.Add(r.series->ref(), labels);
     head_->counters.series_created.fetch_add(1, std::memory_order_relaxed);
-    pinned_.push_back(r.series);
+    pinned_.push_back(r.series.get());
   }
-  return r.series;
+  // Removed from here on, it is still retired after guard_ was taken.
+  return r.series.get();
 }
 
 template <typename Judge, typename Buffer>
@@ -141,10 +146,11 @@ absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
     counters.out_of_bounds_rejected.fetch_add(1, std::memory_order_relaxed);
     return OutOfBoundsError();
   }
+  if (!guard_.has_value()) guard_.emplace(head_->series.refs());
   // GC may remove a series between lookup and lock; then look again (its
   // label set is created anew).
   for (SeriesRef try_ref = ref;; try_ref = 0) {
-    std::shared_ptr<MemSeries> s = Resolve(try_ref, labels);
+    MemSeries* s = Resolve(try_ref, labels);
     if (s == nullptr) return EmptyLabelsetError();
     std::lock_guard<SeriesMutex> lock(s->mu());
     if (s->removed()) {
@@ -170,8 +176,38 @@ absl::StatusOr<SeriesRef> HeadAppender::AppendSample(SeriesRef ref,
     }
     // A series this appender just created is pinned already, and Pin()
     // takes no second pin unless another appender pinned it in between.
-    if (s->Pin(id_, buffer(s.get()))) pinned_.push_back(s);
+    const uint32_t previous = s->BatchSlot(id_);
+    const uint32_t slot = buffer(s);
+    const bool fresh = s->Pin(id_, slot);
+    TrackPin(s, previous, slot, fresh);
     return s->ref();
+  }
+}
+
+void HeadAppender::TrackPin(MemSeries* s, uint32_t previous, uint32_t slot,
+                            bool fresh) {
+  const bool histogram = (slot & kHistogramSlot) != 0;
+  if (!histogram) releases_pin_.push_back(0);
+  // The pin's newest float so far, when it is to release the pin.
+  uint8_t* releaser = nullptr;
+  if (!fresh && previous != 0 && (previous & kHistogramSlot) == 0 &&
+      previous <= releases_pin_.size() && releases_pin_[previous - 1] != 0) {
+    releaser = &releases_pin_[previous - 1];
+  }
+  if (histogram) {
+    if (fresh) {
+      pinned_.push_back(s);
+    } else if (releaser != nullptr) {
+      *releaser = 0;
+      pinned_.push_back(s);
+    }
+    return;
+  }
+  if (fresh) {
+    releases_pin_.back() = 1;
+  } else if (releaser != nullptr) {
+    *releaser = 0;
+    releases_pin_.back() = 1;
   }
 }
 
@@ -271,14 +307,20 @@ absl::Status HeadAppender::Commit() {
     const uint64_t seq = head_->isolation.NextCommit();
     const uint64_t low = head_->isolation.LowWatermark();
     uint64_t appended = 0;
+    CommitTally tally;
     const bool observed = head_->commit_observer != nullptr;
     if (observed) observed_.clear();
-    for (const PendingSample& p : samples_) {
+    for (size_t i = 0; i < samples_.size(); ++i) {
+      if (i + kPrefetchAhead < samples_.size()) {
+        samples_[i + kPrefetchAhead].series->Prefetch();
+      }
+      const PendingSample& p = samples_[i];
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       // Another appender may have committed to the series since Append();
       // Prometheus drops such samples at commit and counts them.
       const Verdict verdict =
-          p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, counters);
+          p.series->Commit(p.t, p.v, seq, low, head_->chunk_options, tally);
+      if (releases_pin_[i] != 0) p.series->Unpin(id_);
       if (verdict == Verdict::kAppend) {
         ++appended;
         if (observed) observed_.push_back(&p);
@@ -294,7 +336,7 @@ absl::Status HeadAppender::Commit() {
     for (const PendingHistogram& p : histograms_) {
       std::lock_guard<SeriesMutex> lock(p.series->mu());
       const Verdict verdict = p.series->CommitHistogram(
-          p.t, p.h, seq, low, head_->chunk_options, counters);
+          p.t, p.h, seq, low, head_->chunk_options, tally);
       if (verdict == Verdict::kAppend) {
         ++appended;
         if (observed_histograms) observed_histograms_.push_back(&p);
@@ -303,6 +345,7 @@ absl::Status HeadAppender::Commit() {
       }
     }
     counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
+    tally.FlushTo(counters);
     head_->isolation.Publish(seq);
     if (observed && !observed_.empty()) Observe();
     if (observed_histograms && !observed_histograms_.empty()) {
@@ -316,17 +359,29 @@ absl::Status HeadAppender::Commit() {
 }
 
 void HeadAppender::Rollback() {
+  for (size_t i = 0; i < samples_.size(); ++i) {
+    if (releases_pin_[i] == 0) continue;
+    std::lock_guard<SeriesMutex> lock(samples_[i].series->mu());
+    samples_[i].series->Unpin(id_);
+  }
   samples_.clear();
   histograms_.clear();
   ReleasePins();
 }
 
 void HeadAppender::ReleasePins() {
-  for (const auto& s : pinned_) {
+  releases_pin_.clear();
+  for (size_t i = 0; i < pinned_.size(); ++i) {
+    if (i + kPrefetchAhead < pinned_.size()) {
+      pinned_[i + kPrefetchAhead]->Prefetch();
+    }
+    MemSeries* s = pinned_[i];
     std::lock_guard<SeriesMutex> lock(s->mu());
     s->Unpin(id_);
   }
   pinned_.clear();
+  // After the pins: until released, they kept the series alive instead.
+  guard_.reset();
 }
 
 }  // namespace

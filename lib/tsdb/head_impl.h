@@ -2,7 +2,7 @@
 // Internal.
 //
 // Lock order (never take an earlier one while holding a later one):
-//   commit_mu -> StripeSeries hash stripe -> ref stripe -> MemSeries::mu
+//   commit_mu -> StripeSeries hash stripe -> RefTable -> MemSeries::mu
 //   -> Isolation::mu_; SymbolTable's lock is innermost (a series interns,
 //   compares or releases its labels under stripe locks).
 // MemPostings' lock is never held together with any other: queriers resolve

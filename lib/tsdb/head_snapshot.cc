@@ -115,6 +115,7 @@ class SnapshotInstaller {
   }
 
   void InstallBatch(std::vector<Entry>& batch) {
+    CommitTally tally;
     for (Entry& e : batch) {
       MemSeries& series = *e.series;
       std::lock_guard<SeriesMutex> lock(series.mu());
@@ -157,7 +158,7 @@ class SnapshotInstaller {
             if (d.t() < min_t_) continue;
             if (series.CommitHistogram(d.t(), d.At(), seq_, low_watermark_,
                                        h_.chunk_options,
-                                       h_.counters) == Verdict::kAppend) {
+                                       tally) == Verdict::kAppend) {
               ++appended_;
             }
           }
@@ -167,13 +168,13 @@ class SnapshotInstaller {
         while (d.Next()) {
           if (d.t() < min_t_) continue;
           if (series.Commit(d.t(), d.v(), seq_, low_watermark_,
-                            h_.chunk_options,
-                            h_.counters) == Verdict::kAppend) {
+                            h_.chunk_options, tally) == Verdict::kAppend) {
             ++appended_;
           }
         }
       }
     }
+    tally.FlushTo(h_.counters);
   }
 
   Head::Impl& h_;

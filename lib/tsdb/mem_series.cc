@@ -140,14 +140,14 @@ void MemSeries::MarkCommit(uint64_t seq, uint64_t low_watermark) {
 
 Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
                           uint64_t low_watermark, const ChunkOptions& opts,
-                          HeadCounters& counters) {
+                          CommitTally& tally) {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
   if (hist_ != nullptr) [[unlikely]] {
     // Prometheus: a staleness marker ends a histogram series as a
     // histogram.
     if (last_is_histogram_ && bits == kStaleNaNBits) {
       return CommitHistogram(t, StaleHistogram(), seq, low_watermark, opts,
-                             counters);
+                             tally);
     }
     if (OpenIsHistogram()) {
       if (total_ > 0 && t <= last_t_) {
@@ -172,13 +172,11 @@ Verdict MemSeries::Commit(int64_t t, double v, uint64_t seq,
   }
   if (head_.num_samples() == 0) {
     head_min_t_ = t;
-    counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
+    ++tally.chunks_created;
   }
   const size_t before = head_.bytes().size();
   head_.Append(t, v);
-  counters.chunk_bytes.fetch_add(
-      static_cast<int64_t>(head_.bytes().size() - before),
-      std::memory_order_relaxed);
+  tally.chunk_bytes += static_cast<int64_t>(head_.bytes().size() - before);
   last_t_ = t;
   last_v_bits_ = bits;
   last_is_histogram_ = false;
@@ -212,7 +210,7 @@ bool MemSeries::NeedsNewHistogramChunk(int64_t t, const FloatHistogram& h,
 
 void MemSeries::WidenOpenHistogramChunk(const std::vector<int32_t>& positive,
                                         const std::vector<int32_t>& negative,
-                                        HeadCounters& counters) {
+                                        CommitTally& tally) {
   const HistogramEncoder& old = *hist_->open;
   const std::vector<int32_t> old_positive =
       SpanIndices(old.layout().positive_spans);
@@ -233,16 +231,15 @@ void MemSeries::WidenOpenHistogramChunk(const std::vector<int32_t>& positive,
     }
     widened.Append(d.t(), h);
   }
-  counters.chunk_bytes.fetch_add(static_cast<int64_t>(widened.bytes().size()) -
-                                     static_cast<int64_t>(old.bytes().size()),
-                                 std::memory_order_relaxed);
+  tally.chunk_bytes += static_cast<int64_t>(widened.bytes().size()) -
+                       static_cast<int64_t>(old.bytes().size());
   hist_->open = std::move(widened);
 }
 
 Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
                                    uint64_t seq, uint64_t low_watermark,
                                    const ChunkOptions& opts,
-                                   HeadCounters& counters) {
+                                   CommitTally& tally) {
   if (total_ > 0) {
     const Verdict verdict = JudgeHistogram(
         t, h, last_t_, last_is_histogram_ ? &hist_->last : nullptr);
@@ -279,7 +276,7 @@ Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
     }
     hist_->open.emplace(std::move(layout));
     head_min_t_ = t;
-    counters.chunks_created.fetch_add(1, std::memory_order_relaxed);
+    ++tally.chunks_created;
   } else if (!stale && !SameSpans(hist_->open->layout(), h)) {
     const HistogramChunkLayout& layout = hist_->open->layout();
     const std::vector<int32_t> own_positive = SpanIndices(h.positive_spans);
@@ -290,7 +287,7 @@ Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
       std::vector<int32_t> wide_positive = UnionIndices(positive, own_positive);
       std::vector<int32_t> wide_negative = UnionIndices(negative, own_negative);
       if (wide_positive != positive || wide_negative != negative) {
-        WidenOpenHistogramChunk(wide_positive, wide_negative, counters);
+        WidenOpenHistogramChunk(wide_positive, wide_negative, tally);
         positive = std::move(wide_positive);
         negative = std::move(wide_negative);
       }
@@ -305,9 +302,7 @@ Verdict MemSeries::CommitHistogram(int64_t t, const FloatHistogram& h,
   HistogramEncoder& open = *hist_->open;
   const size_t before = open.bytes().size();
   open.Append(t, *to_append);
-  counters.chunk_bytes.fetch_add(
-      static_cast<int64_t>(open.bytes().size() - before),
-      std::memory_order_relaxed);
+  tally.chunk_bytes += static_cast<int64_t>(open.bytes().size() - before);
   hist_->last = h;
   last_t_ = t;
   last_v_bits_ = 0;

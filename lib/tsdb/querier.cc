@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "lib/model/block_pool.h"
 #include "lib/tsdb/chunk_iterator.h"
 #include "lib/tsdb/head_impl.h"
@@ -137,9 +138,8 @@ class HeadQuerier : public Querier {
       const std::string& name, const Matchers& matchers) override;
 
  private:
-  // Select()'s work for the series `refs`: into mem[i] and found[i].
+  // Select()'s work for the series `refs`: into found[i].
   void SelectBlock(std::span<const SeriesRef> refs,
-                   std::shared_ptr<MemSeries>* mem,
                    std::shared_ptr<HeadSeries>* found) const;
 
   PostingsList Resolve(const Matchers& matchers) const {
@@ -158,17 +158,13 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
   // Prometheus's head querier bounds by the querier's range, not the hints.
   const PostingsList refs = Resolve(matchers);
   const size_t n = refs.size();
-  // Held until the end: dropping the last reference to a series GC removed
-  // meanwhile releases its symbols, which must not happen under a Reader.
-  std::vector<std::shared_ptr<MemSeries>> mem(n);
   // found[i] is refs[i]'s, or null when it has nothing in the range.
   std::vector<std::shared_ptr<HeadSeries>> found(n);
   // A large selection is read on both cores (block_pool.h): each block's
   // series are resolved, snapshotted and labelled by one thread, into its
   // own slots.
   RunBlocks(n, kSelectBlock, [&](size_t b, size_t e) {
-    SelectBlock(std::span(refs).subspan(b, e - b), mem.data() + b,
-                found.data() + b);
+    SelectBlock(std::span(refs).subspan(b, e - b), found.data() + b);
   });
   std::erase(found, nullptr);
   // Unsorted, the series stay in postings order (by ref), as Prometheus's
@@ -180,16 +176,20 @@ absl::StatusOr<std::vector<std::shared_ptr<Series>>> HeadQuerier::Select(
 }
 
 void HeadQuerier::SelectBlock(std::span<const SeriesRef> refs,
-                              std::shared_ptr<MemSeries>* mem,
                               std::shared_ptr<HeadSeries>* found) const {
   const size_t n = refs.size();
-  head_->series.GetByRefs(refs, mem);
+  // One guard per block: its counter is shared by every thread. The series
+  // found stay allocated until it goes, even if GC removes them (their
+  // snapshot then still holds what this querier may see).
+  StripeSeries::ReadGuard guard(head_->series.refs());
+  absl::InlinedVector<MemSeries*, kSelectBlock> mem(n);
+  head_->series.FindAll(refs, mem.data(), guard);
   // Series objects are scattered over the heap; fetching a few ahead
   // overlaps their cache misses.
   constexpr size_t kAhead = 4;
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n && mem[i + kAhead] != nullptr) {
-      const char* p = reinterpret_cast<const char*>(mem[i + kAhead].get());
+      const char* p = reinterpret_cast<const char*>(mem[i + kAhead]);
       __builtin_prefetch(p);
       __builtin_prefetch(p + 64);
       __builtin_prefetch(p + 128);
@@ -220,8 +220,10 @@ absl::StatusOr<std::vector<std::string>> HeadQuerier::LabelNames(
     out = index.Names();
   } else {
     absl::flat_hash_set<std::string> names;
-    for (SeriesRef ref : Resolve(matchers)) {
-      if (auto s = head_->series.GetByRef(ref)) {
+    const PostingsList refs = Resolve(matchers);
+    StripeSeries::ReadGuard guard(head_->series.refs());
+    for (SeriesRef ref : refs) {
+      if (const MemSeries* s = head_->series.Find(ref, guard)) {
         for (const Label& l : s->labels()) names.insert(l.name);
       }
     }
@@ -242,8 +244,10 @@ absl::StatusOr<std::vector<std::string>> HeadQuerier::LabelValues(
     }
   } else {
     absl::flat_hash_set<std::string> values;
-    for (SeriesRef ref : Resolve(matchers)) {
-      if (auto s = head_->series.GetByRef(ref)) {
+    const PostingsList refs = Resolve(matchers);
+    StripeSeries::ReadGuard guard(head_->series.refs());
+    for (SeriesRef ref : refs) {
+      if (const MemSeries* s = head_->series.Find(ref, guard)) {
         const Labels labels = s->labels();
         const std::string_view v = labels.Get(name);
         if (!v.empty()) values.emplace(v);

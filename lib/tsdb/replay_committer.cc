@@ -33,6 +33,7 @@ void ReplayCommitter::CommitBatch(const Batch& full) {
   // few samples ahead overlaps those misses instead of waiting on each.
   constexpr size_t kSeriesAhead = 16;
   constexpr size_t kChunkAhead = 8;
+  CommitTally tally;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (i + kSeriesAhead < batch.size()) {
       __builtin_prefetch(batch[i + kSeriesAhead].series, 1);
@@ -42,14 +43,14 @@ void ReplayCommitter::CommitBatch(const Batch& full) {
     }
     const Sample& s = batch[i];
     std::lock_guard<SeriesMutex> lock(s.series->mu());
-    Count(
-        s.series->Commit(s.t, s.v, seq_, low_watermark_, options_, counters_));
+    Count(s.series->Commit(s.t, s.v, seq_, low_watermark_, options_, tally));
   }
   for (const HistogramSample& s : full.histograms) {
     std::lock_guard<SeriesMutex> lock(s.series->mu());
     Count(s.series->CommitHistogram(s.t, s.h, seq_, low_watermark_, options_,
-                                    counters_));
+                                    tally));
   }
+  tally.FlushTo(counters_);
 }
 
 void ReplayCommitter::Run() {

@@ -41,6 +41,8 @@ Head::GcResult Head::RunGc(int64_t now_ms) {
     if (removed) gone.emplace_back(s->ref(), std::move(labels));
   }
   h.postings.Delete(gone);
+  // What earlier runs removed, now that readers who found it are done.
+  h.series.Reclaim();
   result.series_removed = gone.size();
   h.counters.series_removed.fetch_add(gone.size(), std::memory_order_relaxed);
   CheckpointWalIfDue();
