@@ -10,6 +10,9 @@ void ChunkIterator::OpenNextChunk() {
   const ChunkView& v = (*chunks_)[next_chunk_++];
   if (v.chunk->encoding() == ChunkEncoding::kFloatHistogram) {
     histogram_decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples);
+  } else if (v.from_index > 0) {
+    decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples,
+                     v.from_index, v.from);
   } else {
     decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples);
   }

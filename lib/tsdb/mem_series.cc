@@ -463,9 +463,37 @@ ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
   // Copy the open chunk only for a reader that sees some of it.
   if (OpenSamples() > 0 && index < limit && head_min_t_ <= maxt &&
       last_t_ >= mint) {
-    consider(HeadCopy());
+    const uint64_t n = static_cast<uint64_t>(OpenSamples());
+    if (!OpenIsHistogram() && limit - index >= n) {
+      out.push_back(OpenXorView(static_cast<int>(n), mint));
+    } else {
+      consider(HeadCopy());
+    }
   }
   return out;
+}
+
+ChunkView MemSeries::OpenXorView(int visible, int64_t mint) const {
+  const std::span<const XorCheckpoint> cps = head_.checkpoints();
+  // The newest checkpoint whose sample before is older than mint: nothing
+  // before it is read. Checkpoint i precedes sample (i + 1) * every.
+  size_t i = cps.size();
+  while (i > 0 && (cps[i - 1].t >= mint ||
+                   static_cast<int>(i) * kXorCheckpointEvery >= visible)) {
+    --i;
+  }
+  if (i == 0) {
+    return ChunkView{HeadCopy(), visible, head_min_t_, last_t_};
+  }
+  const XorCheckpoint& cp = cps[i - 1];
+  const std::vector<uint8_t>& bytes = head_.bytes();
+  const size_t first = cp.bit_pos / 8;
+  ChunkView v{Chunk::Make(head_min_t_, last_t_, visible,
+                          std::span<const uint8_t>(bytes).subspan(first)),
+              visible, head_min_t_, last_t_};
+  v.from_index = static_cast<int>(i) * kXorCheckpointEvery;
+  v.from = cp;
+  return v;
 }
 
 int MemSeries::Truncate(int64_t cutoff, int64_t exempt_through,

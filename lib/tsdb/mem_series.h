@@ -43,10 +43,20 @@ namespace vigil::tsdb {
 // What a reader may see of a chunk: its first num_samples samples, whose
 // times span [min_t, max_t].
 struct ChunkView {
+  ChunkView() = default;
+  ChunkView(ChunkPtr c, int n, int64_t min, int64_t max)
+      : chunk(std::move(c)), num_samples(n), min_t(min), max_t(max) {}
+
   ChunkPtr chunk;
   int num_samples = 0;
   int64_t min_t = 0;
   int64_t max_t = 0;
+  // When > 0, only samples from_index on are to be read: `chunk` holds an
+  // XOR chunk's bytes from the one holding bit from.bit_pos on, and a
+  // decoder starts at checkpoint `from` (an open chunk read from a
+  // checkpoint; see xor_chunk.h).
+  int from_index = 0;
+  XorCheckpoint from;
 };
 
 // A snapshot's views, oldest first: a read of recent samples sees one or
@@ -185,6 +195,10 @@ class MemSeries {
   void MarkCommit(uint64_t seq, uint64_t low_watermark);
   void SealHead();
   ChunkPtr HeadCopy() const;
+  // The open XOR chunk's view for a reader of samples from `mint` on, of
+  // its first `visible` samples: when a checkpoint lies before mint, only
+  // the bytes from it on are copied, and decoding starts there.
+  ChunkView OpenXorView(int visible, int64_t mint) const;
   // ReopenLastChunk's: make `last`, the newest sealed chunk, the open one.
   bool ResumeXorChunk(const Chunk& last, HeadCounters& counters);
   bool ResumeHistogramChunk(const Chunk& last, HeadCounters& counters);
