@@ -127,10 +127,10 @@ TEST(XorCheckpointTest, OneThatDoesNotFitEndsTheList) {
   const std::vector<uint8_t>& bytes = enc.bytes();
   const XorCheckpoint& cp = enc.checkpoints()[1];
   const std::vector<uint8_t> tail(bytes.begin() + cp.bit_pos / 8, bytes.end());
-  EXPECT_EQ(Decode(XorDecoder(tail.data(), tail.size(), 120,
-                              2 * kXorCheckpointEvery, cp)),
-            std::vector<RawSample>(in.begin() + 2 * kXorCheckpointEvery,
-                                   in.end()));
+  EXPECT_EQ(
+      Decode(XorDecoder(tail.data(), tail.size(), 120, 2 * kXorCheckpointEvery,
+                        cp)),
+      std::vector<RawSample>(in.begin() + 2 * kXorCheckpointEvery, in.end()));
   // A resumed encoder stops at the same one.
   XorEncoder resumed;
   ASSERT_TRUE(resumed.Resume(bytes.data(), bytes.size(), 120));
@@ -223,10 +223,12 @@ TEST(XorCheckpointTest, ASnapshotFromAnyTimeReadsWhatAFullOneReads) {
       for (int64_t d : {-1, 0, 1}) {
         const int64_t mint = in[from].t + d;
         const int64_t maxt = std::numeric_limits<int64_t>::max();
-        ASSERT_EQ(Read(s, n + 1, mint, maxt, &from_checkpoint), Within(in, n + 1, mint, maxt))
+        ASSERT_EQ(Read(s, n + 1, mint, maxt, &from_checkpoint),
+                  Within(in, n + 1, mint, maxt))
             << "n " << n << " from " << from << " d " << d;
         if (n > 0) {
-          ASSERT_EQ(Read(s, n, mint, maxt, &from_checkpoint), Within(in, n, mint, maxt))
+          ASSERT_EQ(Read(s, n, mint, maxt, &from_checkpoint),
+                    Within(in, n, mint, maxt))
               << "older reader, n " << n << " from " << from;
         }
       }

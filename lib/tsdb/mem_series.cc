@@ -427,6 +427,7 @@ uint64_t MemSeries::VisibleCount(uint64_t seq) const {
 
 ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
   ChunkViews out;
+  head_.PrefetchCheckpoints();
   const uint64_t limit = VisibleCount(seq);
   // Sealed chunks ending before mint are skipped from the newest back, so
   // that a read of recent data touches only the chunks it needs (each

@@ -1,5 +1,6 @@
 #include "lib/tsdb/xor_chunk.h"
 
+#include <algorithm>
 #include <bit>
 #include <limits>
 
@@ -15,9 +16,8 @@ using gorilla::ZigZag;
 
 namespace {
 
-bool MakeCheckpoint(int64_t t, int64_t t_delta, uint64_t v_bits,
-                    size_t bit_pos, gorilla::XorWindow window,
-                    XorCheckpoint* out) {
+bool MakeCheckpoint(int64_t t, int64_t t_delta, uint64_t v_bits, size_t bit_pos,
+                    gorilla::XorWindow window, XorCheckpoint* out) {
   if (t_delta < std::numeric_limits<int32_t>::min() ||
       t_delta > std::numeric_limits<int32_t>::max() ||
       bit_pos > std::numeric_limits<uint16_t>::max()) {
@@ -35,8 +35,9 @@ bool MakeCheckpoint(int64_t t, int64_t t_delta, uint64_t v_bits,
 
 void XorEncoder::MaybeCheckpoint() {
   // Indices are implicit: one missing (it did not fit) ends the list.
-  const size_t have = checkpoints_ == nullptr ? 0 : checkpoints_->size();
-  if (static_cast<size_t>(num_samples_ / kXorCheckpointEvery) != have + 1) {
+  const int have = num_checkpoints_;
+  if (num_samples_ / kXorCheckpointEvery != have + 1 ||
+      have == std::numeric_limits<uint16_t>::max()) {
     return;
   }
   XorCheckpoint cp;
@@ -44,10 +45,15 @@ void XorEncoder::MaybeCheckpoint() {
                       &cp)) {
     return;
   }
-  if (checkpoints_ == nullptr) {
-    checkpoints_ = std::make_unique<std::vector<XorCheckpoint>>();
+  // Capacity is the count rounded up to a power of two.
+  if ((have & (have - 1)) == 0) {
+    auto grown = std::make_unique<XorCheckpoint[]>(
+        static_cast<size_t>(have == 0 ? 1 : 2 * have));
+    std::copy_n(checkpoints_.get(), have, grown.get());
+    checkpoints_ = std::move(grown);
   }
-  checkpoints_->push_back(cp);
+  checkpoints_[static_cast<size_t>(have)] = cp;
+  num_checkpoints_ = static_cast<uint16_t>(have + 1);
 }
 
 void XorEncoder::Append(int64_t t, double v) {
@@ -99,9 +105,13 @@ bool XorEncoder::Resume(const uint8_t* data, size_t size, int num_samples) {
   }
   if (decoded != num_samples) return false;
   checkpoints_.reset();
+  num_checkpoints_ = 0;
   if (!checkpoints.empty()) {
-    checkpoints_ =
-        std::make_unique<std::vector<XorCheckpoint>>(std::move(checkpoints));
+    const size_t n = std::min<size_t>(checkpoints.size(),
+                                      std::numeric_limits<uint16_t>::max());
+    checkpoints_ = std::make_unique<XorCheckpoint[]>(std::bit_ceil(n));
+    std::copy_n(checkpoints.begin(), n, checkpoints_.get());
+    num_checkpoints_ = static_cast<uint16_t>(n);
   }
   writer_.Resume(data, d.position_bits());
   t_ = d.t();
