@@ -174,15 +174,18 @@ TEST(XorCheckpointTest, ADecoderFromACheckpointPastTheBytesIsCorrupt) {
   EXPECT_TRUE(early.corrupt());
 }
 
-// Counts the reads that started from a checkpoint.
+// Counts the reads that started from a checkpoint: [0] with the bytes
+// from it in a chunk of their own, [1] kept in the view.
 std::vector<RawSample> Read(MemSeries& s, uint64_t seq, int64_t mint,
-                            int64_t maxt, int* from_checkpoint) {
+                            int64_t maxt, int from_checkpoint[2]) {
   auto views = std::make_shared<ChunkViews>();
   {
     std::lock_guard<SeriesMutex> lock(s.mu());
     *views = s.Snapshot(seq, mint, maxt);
   }
-  for (const ChunkView& v : *views) *from_checkpoint += v.from_index > 0;
+  for (const ChunkView& v : *views) {
+    if (v.from_index > 0) ++from_checkpoint[v.chunk == nullptr ? 1 : 0];
+  }
   ChunkIterator it(views, mint, maxt);
   std::vector<RawSample> out;
   while (it.Next()) {
@@ -209,7 +212,7 @@ TEST(XorCheckpointTest, ASnapshotFromAnyTimeReadsWhatAFullOneReads) {
   opts.chunk_range_ms = int64_t{1} << 50;
   const std::vector<RawSample> in = Series(9, 230);
   MemSeries s(1, Labels::FromVector({{"__name__", "m"}}), symbols);
-  int from_checkpoint = 0;
+  int from_checkpoint[2] = {0, 0};
   for (size_t n = 0; n < in.size(); ++n) {
     {
       std::lock_guard<SeriesMutex> lock(s.mu());
@@ -223,18 +226,19 @@ TEST(XorCheckpointTest, ASnapshotFromAnyTimeReadsWhatAFullOneReads) {
       for (int64_t d : {-1, 0, 1}) {
         const int64_t mint = in[from].t + d;
         const int64_t maxt = std::numeric_limits<int64_t>::max();
-        ASSERT_EQ(Read(s, n + 1, mint, maxt, &from_checkpoint),
+        ASSERT_EQ(Read(s, n + 1, mint, maxt, from_checkpoint),
                   Within(in, n + 1, mint, maxt))
             << "n " << n << " from " << from << " d " << d;
         if (n > 0) {
-          ASSERT_EQ(Read(s, n, mint, maxt, &from_checkpoint),
+          ASSERT_EQ(Read(s, n, mint, maxt, from_checkpoint),
                     Within(in, n, mint, maxt))
               << "older reader, n " << n << " from " << from;
         }
       }
     }
   }
-  EXPECT_GT(from_checkpoint, 1000);
+  EXPECT_GT(from_checkpoint[0], 1000);
+  EXPECT_GT(from_checkpoint[1], 100);
 }
 
 }  // namespace

@@ -487,11 +487,17 @@ ChunkView MemSeries::OpenXorView(int visible, int64_t mint) const {
     return ChunkView{HeadCopy(), visible, head_min_t_, last_t_};
   }
   const XorCheckpoint& cp = cps[i - 1];
-  const std::vector<uint8_t>& bytes = head_.bytes();
-  const size_t first = cp.bit_pos / 8;
-  ChunkView v{Chunk::Make(head_min_t_, last_t_, visible,
-                          std::span<const uint8_t>(bytes).subspan(first)),
-              visible, head_min_t_, last_t_};
+  const std::span<const uint8_t> tail =
+      std::span<const uint8_t>(head_.bytes()).subspan(cp.bit_pos / 8);
+  ChunkView v;
+  if (tail.size() <= ChunkView::kInlineBytes) {
+    v = ChunkView(nullptr, visible, head_min_t_, last_t_);
+    std::copy(tail.begin(), tail.end(), v.inline_bytes);
+    v.inline_size = static_cast<uint8_t>(tail.size());
+  } else {
+    v = ChunkView(Chunk::Make(head_min_t_, last_t_, visible, tail), visible,
+                  head_min_t_, last_t_);
+  }
   v.from_index = static_cast<int>(i) * kXorCheckpointEvery;
   v.from = cp;
   return v;

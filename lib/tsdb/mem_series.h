@@ -51,12 +51,22 @@ struct ChunkView {
   int num_samples = 0;
   int64_t min_t = 0;
   int64_t max_t = 0;
-  // When > 0, only samples from_index on are to be read: `chunk` holds an
+  // When > 0, only samples from_index on are to be read: data() holds an
   // XOR chunk's bytes from the one holding bit from.bit_pos on, and a
   // decoder starts at checkpoint `from` (an open chunk read from a
-  // checkpoint; see xor_chunk.h).
+  // checkpoint; see xor_chunk.h). A tail this short is kept in the view
+  // itself (`chunk` null): an instant query reads a few dozen bytes of each
+  // series, and an allocation for each, and its release, cost more.
   int from_index = 0;
+  uint8_t inline_size = 0;
   XorCheckpoint from;
+  static constexpr size_t kInlineBytes = 48;
+  uint8_t inline_bytes[kInlineBytes];
+
+  const uint8_t* data() const {
+    return chunk == nullptr ? inline_bytes : chunk->data();
+  }
+  size_t size() const { return chunk == nullptr ? inline_size : chunk->size(); }
 };
 
 // A snapshot's views, oldest first: a read of recent samples sees one or
