@@ -76,16 +76,19 @@ std::vector<RawSample> Decode(XorDecoder d) {
   return out;
 }
 
-void ExpectSameCheckpoints(std::span<const XorCheckpoint> a,
-                           std::span<const XorCheckpoint> b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].t, b[i].t) << i;
-    EXPECT_EQ(a[i].v_bits, b[i].v_bits) << i;
-    EXPECT_EQ(a[i].t_delta, b[i].t_delta) << i;
-    EXPECT_EQ(a[i].bit_pos, b[i].bit_pos) << i;
-    EXPECT_EQ(a[i].window.leading, b[i].window.leading) << i;
-    EXPECT_EQ(a[i].window.trailing, b[i].window.trailing) << i;
+void ExpectSameCheckpoints(const XorEncoder& a, const XorEncoder& b) {
+  ASSERT_EQ(a.num_checkpoints(), b.num_checkpoints());
+  for (int i = 0; i < a.num_checkpoints(); ++i) {
+    const XorCheckpoint* x = a.checkpoint(i);
+    const XorCheckpoint* y = b.checkpoint(i);
+    ASSERT_EQ(x == nullptr, y == nullptr) << i;
+    if (x == nullptr) continue;
+    EXPECT_EQ(x->t, y->t) << i;
+    EXPECT_EQ(x->v_bits, y->v_bits) << i;
+    EXPECT_EQ(x->t_delta, y->t_delta) << i;
+    EXPECT_EQ(x->bit_pos, y->bit_pos) << i;
+    EXPECT_EQ(x->window.leading, y->window.leading) << i;
+    EXPECT_EQ(x->window.trailing, y->window.trailing) << i;
   }
 }
 
@@ -96,16 +99,19 @@ TEST(XorCheckpointTest, EveryCheckpointDecodesLikeThePlainDecoder) {
     for (int n = 1; n <= static_cast<int>(in.size()); ++n) {
       const RawSample& s = in[static_cast<size_t>(n - 1)];
       enc.Append(s.t, std::bit_cast<double>(s.bits));
-      // Every one due is recorded (sample n - 1 is the newest).
-      ASSERT_EQ(enc.checkpoints().size(),
-                static_cast<size_t>((n - 1) / kXorCheckpointEvery));
+      // Every one due is recorded (sample n - 1 is the newest), the newest
+      // two kept: as n grows, each is tried at every n it is kept for.
+      ASSERT_EQ(enc.num_checkpoints(), (n - 1) / kXorCheckpointEvery);
       const std::vector<uint8_t>& bytes = enc.bytes();
       const std::vector<RawSample> plain =
           Decode(XorDecoder(bytes.data(), bytes.size(), n));
       ASSERT_EQ(plain, std::vector<RawSample>(in.begin(), in.begin() + n));
-      for (size_t i = 0; i < enc.checkpoints().size(); ++i) {
-        const XorCheckpoint& cp = enc.checkpoints()[i];
-        const int index = static_cast<int>(i + 1) * kXorCheckpointEvery;
+      for (int i = 0; i < enc.num_checkpoints(); ++i) {
+        ASSERT_EQ(enc.checkpoint(i) == nullptr,
+                  i < enc.num_checkpoints() - kXorCheckpointsKept);
+        if (enc.checkpoint(i) == nullptr) continue;
+        const XorCheckpoint& cp = *enc.checkpoint(i);
+        const int index = (i + 1) * kXorCheckpointEvery;
         EXPECT_EQ(cp.t, in[static_cast<size_t>(index - 1)].t);
         // The bytes from the checkpoint's on, as a snapshot copies them.
         const std::vector<uint8_t> tail(bytes.begin() + cp.bit_pos / 8,
@@ -123,9 +129,10 @@ TEST(XorCheckpointTest, OneThatDoesNotFitEndsTheList) {
   const std::vector<RawSample> in = Series(5, 120, huge_at);
   XorEncoder enc;
   for (const RawSample& s : in) enc.Append(s.t, std::bit_cast<double>(s.bits));
-  ASSERT_EQ(enc.checkpoints().size(), 2u);
+  ASSERT_EQ(enc.num_checkpoints(), 2);
   const std::vector<uint8_t>& bytes = enc.bytes();
-  const XorCheckpoint& cp = enc.checkpoints()[1];
+  ASSERT_NE(enc.checkpoint(1), nullptr);
+  const XorCheckpoint& cp = *enc.checkpoint(1);
   const std::vector<uint8_t> tail(bytes.begin() + cp.bit_pos / 8, bytes.end());
   EXPECT_EQ(
       Decode(XorDecoder(tail.data(), tail.size(), 120, 2 * kXorCheckpointEvery,
@@ -134,7 +141,7 @@ TEST(XorCheckpointTest, OneThatDoesNotFitEndsTheList) {
   // A resumed encoder stops at the same one.
   XorEncoder resumed;
   ASSERT_TRUE(resumed.Resume(bytes.data(), bytes.size(), 120));
-  ExpectSameCheckpoints(resumed.checkpoints(), enc.checkpoints());
+  ExpectSameCheckpoints(resumed, enc);
 }
 
 TEST(XorCheckpointTest, AResumedEncoderHasTheSameCheckpointsAndKeepsThem) {
@@ -153,11 +160,11 @@ TEST(XorCheckpointTest, AResumedEncoderHasTheSameCheckpointsAndKeepsThem) {
       XorEncoder resumed;
       ASSERT_TRUE(
           resumed.Resume(whole.bytes().data(), whole.bytes().size(), n));
-      ExpectSameCheckpoints(resumed.checkpoints(), prefix.checkpoints());
+      ExpectSameCheckpoints(resumed, prefix);
       for (size_t i = static_cast<size_t>(n); i < in.size(); ++i) {
         resumed.Append(in[i].t, std::bit_cast<double>(in[i].bits));
       }
-      ExpectSameCheckpoints(resumed.checkpoints(), whole.checkpoints());
+      ExpectSameCheckpoints(resumed, whole);
     }
   }
 }

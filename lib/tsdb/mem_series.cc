@@ -427,7 +427,6 @@ uint64_t MemSeries::VisibleCount(uint64_t seq) const {
 
 ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
   ChunkViews out;
-  head_.PrefetchCheckpoints();
   const uint64_t limit = VisibleCount(seq);
   // Sealed chunks ending before mint are skipped from the newest back, so
   // that a read of recent data touches only the chunks it needs (each
@@ -475,18 +474,23 @@ ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
 }
 
 ChunkView MemSeries::OpenXorView(int visible, int64_t mint) const {
-  const std::span<const XorCheckpoint> cps = head_.checkpoints();
-  // The newest checkpoint whose sample before is older than mint: nothing
-  // before it is read. Checkpoint i precedes sample (i + 1) * every.
-  size_t i = cps.size();
-  while (i > 0 && (cps[i - 1].t >= mint ||
-                   static_cast<int>(i) * kXorCheckpointEvery >= visible)) {
-    --i;
+  // The newest kept checkpoint whose sample before is older than mint:
+  // nothing before it is read. Checkpoint i precedes sample (i + 1) * every.
+  const XorCheckpoint* from = nullptr;
+  int index = 0;
+  for (int i = head_.num_checkpoints() - 1; i >= 0; --i) {
+    const XorCheckpoint* cp = head_.checkpoint(i);
+    if (cp == nullptr) break;
+    index = (i + 1) * kXorCheckpointEvery;
+    if (cp->t < mint && index < visible) {
+      from = cp;
+      break;
+    }
   }
-  if (i == 0) {
+  if (from == nullptr) {
     return ChunkView{HeadCopy(), visible, head_min_t_, last_t_};
   }
-  const XorCheckpoint& cp = cps[i - 1];
+  const XorCheckpoint& cp = *from;
   const std::span<const uint8_t> tail =
       std::span<const uint8_t>(head_.bytes()).subspan(cp.bit_pos / 8);
   ChunkView v;
@@ -498,7 +502,7 @@ ChunkView MemSeries::OpenXorView(int visible, int64_t mint) const {
     v = ChunkView(Chunk::Make(head_min_t_, last_t_, visible, tail), visible,
                   head_min_t_, last_t_);
   }
-  v.from_index = static_cast<int>(i) * kXorCheckpointEvery;
+  v.from_index = index;
   v.from = cp;
   return v;
 }

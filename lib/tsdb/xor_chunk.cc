@@ -45,14 +45,7 @@ void XorEncoder::MaybeCheckpoint() {
                       &cp)) {
     return;
   }
-  // Capacity is the count rounded up to a power of two.
-  if ((have & (have - 1)) == 0) {
-    auto grown = std::make_unique<XorCheckpoint[]>(
-        static_cast<size_t>(have == 0 ? 1 : 2 * have));
-    std::copy_n(checkpoints_.get(), have, grown.get());
-    checkpoints_ = std::move(grown);
-  }
-  checkpoints_[static_cast<size_t>(have)] = cp;
+  checkpoints_[have % kXorCheckpointsKept] = cp;
   num_checkpoints_ = static_cast<uint16_t>(have + 1);
 }
 
@@ -92,27 +85,22 @@ bool XorEncoder::Resume(const uint8_t* data, size_t size, int num_samples) {
   if (num_samples <= 0) return false;
   XorDecoder d(data, size, num_samples);
   int decoded = 0;
-  std::vector<XorCheckpoint> checkpoints;
+  XorCheckpoint checkpoints[kXorCheckpointsKept];
+  int recorded = 0;
   bool checkpointing = true;
   while (d.Next()) {
     ++decoded;
     if (checkpointing && decoded % kXorCheckpointEvery == 0 &&
-        decoded < num_samples) {
+        decoded < num_samples &&
+        recorded < std::numeric_limits<uint16_t>::max()) {
       XorCheckpoint cp;
       checkpointing = d.Checkpoint(&cp);
-      if (checkpointing) checkpoints.push_back(cp);
+      if (checkpointing) checkpoints[recorded++ % kXorCheckpointsKept] = cp;
     }
   }
   if (decoded != num_samples) return false;
-  checkpoints_.reset();
-  num_checkpoints_ = 0;
-  if (!checkpoints.empty()) {
-    const size_t n = std::min<size_t>(checkpoints.size(),
-                                      std::numeric_limits<uint16_t>::max());
-    checkpoints_ = std::make_unique<XorCheckpoint[]>(std::bit_ceil(n));
-    std::copy_n(checkpoints.begin(), n, checkpoints_.get());
-    num_checkpoints_ = static_cast<uint16_t>(n);
-  }
+  std::copy_n(checkpoints, kXorCheckpointsKept, checkpoints_);
+  num_checkpoints_ = static_cast<uint16_t>(recorded);
   writer_.Resume(data, d.position_bits());
   t_ = d.t();
   t_delta_ = d.t_delta();

@@ -12,10 +12,13 @@
 // reader can decode a prefix of a chunk that is still being written.
 //
 // The encoder of the open chunk records a checkpoint every
-// kXorCheckpointEvery samples: its state between two samples, from which a
-// decoder can start instead of at the first sample. An instant query reads
-// the last few minutes of the open chunk, and decoding it from its start
-// was some 15 % of such a query.
+// kXorCheckpointEvery samples and keeps the newest kXorCheckpointsKept: its
+// state between two samples, from which a decoder can start instead of at
+// the first sample. An instant query reads the last few minutes of the
+// open chunk (a 5m window: 10 or 20 samples), and decoding it from its
+// start was some 15 % of such a query. Two kept, 48 bytes a series, cover
+// any window of up to kXorCheckpointEvery samples; a longer one starts
+// from an older checkpoint or the first sample.
 #ifndef VIGIL_LIB_TSDB_XOR_CHUNK_H_
 #define VIGIL_LIB_TSDB_XOR_CHUNK_H_
 
@@ -42,6 +45,7 @@ struct XorCheckpoint {
 };
 // A sample index that is a multiple of this (and > 0) has a checkpoint.
 inline constexpr int kXorCheckpointEvery = 16;
+inline constexpr int kXorCheckpointsKept = 2;
 
 class XorEncoder {
  public:
@@ -56,16 +60,17 @@ class XorEncoder {
 
   void PrefetchTail() const { writer_.PrefetchTail(); }
 
-  // The i-th is the state before sample (i + 1) * kXorCheckpointEvery.
-  std::span<const XorCheckpoint> checkpoints() const {
-    return {checkpoints_.get(), num_checkpoints_};
-  }
-  // Hints the CPU to fetch the newest checkpoints, which a snapshot of
-  // recent samples reads.
-  void PrefetchCheckpoints() const {
-    if (num_checkpoints_ > 0) {
-      __builtin_prefetch(&checkpoints_[num_checkpoints_ - 1]);
+  // Checkpoint i is the state before sample (i + 1) * kXorCheckpointEvery.
+  // Recorded so far: 0 .. num_checkpoints() - 1 (one that did not fit
+  // ends the list); kept: the newest kXorCheckpointsKept of them.
+  int num_checkpoints() const { return num_checkpoints_; }
+  // Null when checkpoint i is not kept.
+  const XorCheckpoint* checkpoint(int i) const {
+    if (i < 0 || i >= num_checkpoints_ ||
+        i < num_checkpoints_ - kXorCheckpointsKept) {
+      return nullptr;
     }
+    return &checkpoints_[i % kXorCheckpointsKept];
   }
 
   // Continues the chunk whose first `num_samples` (> 0) samples are encoded
@@ -79,9 +84,7 @@ class XorEncoder {
   // Records the state before sample num_samples_, when it is due and fits.
   void MaybeCheckpoint();
 
-  // Ordered to pack (72 bytes): every series has an encoder. The
-  // checkpoints are one array, allocated once a chunk reaches its first
-  // and doubled as it fills: one cache miss from the encoder, not two.
+  // Ordered to pack (112 bytes): every series has an encoder.
   BitWriter writer_;
   int64_t t_ = 0;
   int64_t t_delta_ = 0;
@@ -89,7 +92,8 @@ class XorEncoder {
   int num_samples_ = 0;
   gorilla::XorWindow window_;
   uint16_t num_checkpoints_ = 0;
-  std::unique_ptr<XorCheckpoint[]> checkpoints_;
+  // Checkpoint i in slot i % kXorCheckpointsKept.
+  XorCheckpoint checkpoints_[kXorCheckpointsKept];
 };
 
 class XorDecoder {
