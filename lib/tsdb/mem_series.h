@@ -5,7 +5,9 @@
 // samples (a new chunk whenever the series switches): sealed ones are immutable
 // and shared with readers by pointer; the open (head) chunk is written in place
 // and each snapshot gets its own copy of it (not cached: a copy kept per series
-// until the next append cost about 80 bytes for every series a rule reads).
+// until the next append cost about 80 bytes for every series a rule reads):
+// a reader of recent samples, only of the bytes from the newest decoding
+// checkpoint before its window on (xor_chunk.h).
 // Every sample has a cumulative index (0 for the first ever appended); commit
 // marks record the index at which each recent commit started, so that a querier
 // opened at commit sequence S sees exactly the samples committed at or before
