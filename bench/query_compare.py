@@ -14,10 +14,14 @@ usage: query_compare.py QUERIES PROM_PORT VIGIL_PORT START END STEP ROUNDS
   QUERIES: a file of "name<TAB>expression" lines (a name starting with "~"
   is compared but a difference does not fail); START/END unix seconds
   (END is also the instant queries' time); STEP seconds.
+environment: MODES ("range,instant" by default) runs only those modes,
+  ONLY (a regular expression) only the queries whose names it matches.
 """
 import http.client
 import json
 import math
+import os
+import re
 import statistics
 import sys
 import time
@@ -119,6 +123,10 @@ def main():
     rounds = int(rounds)
     queries = [line.rstrip("\n").split("\t", 1) for line in open(qfile)
                if line.strip() and not line.startswith("#")]
+    only = re.compile(os.environ.get("ONLY", ""))
+    queries = [q for q in queries if only.search(q[0])]
+    if not queries:
+        sys.exit(f"no query of {qfile} matches ONLY={only.pattern}")
     servers = {
         "prometheus": http.client.HTTPConnection("127.0.0.1", int(prom_port),
                                                  timeout=600),
@@ -130,6 +138,11 @@ def main():
                   {"start": start, "end": end, "step": step}),
         "instant": ("/api/v1/query", {"time": end}),
     }
+    wanted = os.environ.get("MODES", "range,instant").split(",")
+    for mode in wanted:
+        if mode not in modes:
+            sys.exit(f"MODES: unknown mode {mode!r} (range, instant)")
+    modes = {m: modes[m] for m in wanted}
     times = {}  # (mode, name, server) -> [seconds]
     sizes = {}  # (mode, name, server) -> bytes
     failures = []

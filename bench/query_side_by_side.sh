@@ -28,7 +28,8 @@
 # at normal priority (by default it runs under `chrt -f 10` when this
 # script may: real-time FIFO for both servers and the client, so that other
 # jobs on the machine do not land inside a measurement), KEEP_TMP=1 keeps
-# the temp dir (data, blocks, logs, answers).
+# the temp dir (data, blocks, logs, answers), MODES (e.g. "instant") and
+# ONLY (a regular expression on query names) measure a part of the set.
 set -Eeuo pipefail
 
 HARNESS=query_side_by_side

@@ -1,4 +1,5 @@
 // The XOR chunk encoding: every sample must come back bit-exactly.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -306,6 +307,48 @@ TEST(BitStreamTest, FieldsOfEveryWidthAtEveryOffsetReadBack) {
   EXPECT_FALSE(
       r.ReadBits(static_cast<int>(w.bytes().size() * 8 - at) + 1, &ignored));
   EXPECT_EQ(r.position_bits(), at);
+}
+
+// Reads near the end of the bytes (and straddling nine) take another path
+// than the rest: every width at every position of a short buffer, against
+// the same bits read one at a time.
+TEST(BitStreamTest, EveryWidthAtEveryPositionNearTheEndReadsBack) {
+  std::mt19937_64 rng(11);
+  for (size_t size = 0; size <= 12; ++size) {
+    std::vector<uint8_t> bytes(size);
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
+    for (size_t pos = 0; pos <= size * 8; ++pos) {
+      for (int nbits = 0; nbits <= 64; ++nbits) {
+        // Both at `pos`, reading up to 64 bits at a time.
+        BitReader at(bytes.data(), size);
+        BitReader bits(bytes.data(), size);
+        uint64_t skipped;
+        for (size_t left = pos; left > 0;) {
+          const int step = static_cast<int>(std::min<size_t>(left, 64));
+          ASSERT_TRUE(at.ReadBits(step, &skipped));
+          ASSERT_TRUE(bits.ReadBits(step, &skipped));
+          left -= static_cast<size_t>(step);
+        }
+        uint64_t want = 0;
+        const bool fits = pos + static_cast<size_t>(nbits) <= size * 8;
+        for (int i = 0; fits && i < nbits; ++i) {
+          bool bit;
+          ASSERT_TRUE(bits.ReadBit(&bit));
+          want = (want << 1) | static_cast<uint64_t>(bit);
+        }
+        uint64_t got = 12345;
+        ASSERT_EQ(at.ReadBits(nbits, &got), fits)
+            << "size " << size << " pos " << pos << " nbits " << nbits;
+        if (fits) {
+          ASSERT_EQ(got, want)
+              << "size " << size << " pos " << pos << " nbits " << nbits;
+          EXPECT_EQ(at.position_bits(), pos + static_cast<size_t>(nbits));
+        } else {
+          EXPECT_EQ(at.position_bits(), pos);
+        }
+      }
+    }
+  }
 }
 
 TEST(BitStreamTest, ResumingAWriterDropsTheBitsAfterTheCut) {

@@ -1,5 +1,8 @@
 #include "lib/tsdb/bit_stream.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace vigil::tsdb {
 
 void BitWriter::WriteBits(uint64_t bits, int nbits) {
@@ -35,21 +38,37 @@ void BitWriter::Resume(const uint8_t* bytes, size_t bit_length) {
   }
 }
 
-// Near the end of the data, or a read straddling nine bytes.
+// Near the end of the data, or a read straddling nine bytes. Not a loop
+// over bytes: a snapshot of the open chunk copies only its bytes from a
+// checkpoint on, a few dozen, and the last eight of every chunk come here.
 bool BitReader::ReadBitsSlow(int nbits, uint64_t* out) {
-  if (pos_bits_ + static_cast<size_t>(nbits) > size_ * 8) return false;
-  uint64_t v = 0;
-  while (nbits > 0) {
-    const int offset = static_cast<int>(pos_bits_ & 7);
-    const int avail = 8 - offset;
-    const int take = nbits < avail ? nbits : avail;
-    const uint8_t byte = data_[pos_bits_ >> 3];
-    const uint64_t chunk = (byte >> (avail - take)) & ((1u << take) - 1);
-    v = (v << take) | chunk;
-    pos_bits_ += take;
-    nbits -= take;
+  if (nbits < 0 || nbits > 64 ||
+      pos_bits_ + static_cast<size_t>(nbits) > size_ * 8) {
+    return false;
   }
-  *out = v;
+  if (nbits == 0) {
+    *out = 0;
+    return true;
+  }
+  const size_t byte = pos_bits_ >> 3;
+  const int offset = static_cast<int>(pos_bits_ & 7);
+  uint8_t buf[8] = {};
+  std::memcpy(buf, data_ + byte, std::min<size_t>(8, size_ - byte));
+  uint64_t word;
+  std::memcpy(&word, buf, sizeof(word));
+  if constexpr (std::endian::native == std::endian::little) {
+    word = __builtin_bswap64(word);
+  }
+  if (offset + nbits <= 64) {
+    *out = (word << offset) >> (64 - nbits);
+  } else {
+    // The word's last 64 - offset bits, then the rest (< 8) from the ninth
+    // byte, which the bounds check above guarantees.
+    const int rest = offset + nbits - 64;
+    const uint64_t high = (word << offset) >> offset;
+    *out = (high << rest) | (data_[byte + 8] >> (8 - rest));
+  }
+  pos_bits_ += static_cast<size_t>(nbits);
   return true;
 }
 

@@ -30,6 +30,9 @@ class BitWriter {
 
   const std::vector<uint8_t>& bytes() const { return bytes_; }
   size_t size_bytes() const { return bytes_.size(); }
+  size_t bit_length() const {
+    return bytes_.size() * 8 - static_cast<size_t>(free_bits_);
+  }
   void PrefetchTail() const {
     if (!bytes_.empty()) __builtin_prefetch(&bytes_.back(), 1);
   }

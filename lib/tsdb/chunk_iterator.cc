@@ -8,7 +8,9 @@ ChunkIterator::ChunkIterator(std::shared_ptr<const ChunkViews> chunks,
 
 void ChunkIterator::OpenNextChunk() {
   const ChunkView& v = (*chunks_)[next_chunk_++];
-  if (v.chunk->encoding() == ChunkEncoding::kFloatHistogram) {
+  if (v.from_index > 0) {
+    decoder_.emplace(v.data(), v.size(), v.num_samples, v.from_index, v.from);
+  } else if (v.chunk->encoding() == ChunkEncoding::kFloatHistogram) {
     histogram_decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples);
   } else {
     decoder_.emplace(v.chunk->data(), v.chunk->size(), v.num_samples);

@@ -458,9 +458,48 @@ ChunkViews MemSeries::Snapshot(uint64_t seq, int64_t mint, int64_t maxt) {
   // Copy the open chunk only for a reader that sees some of it.
   if (OpenSamples() > 0 && index < limit && head_min_t_ <= maxt &&
       last_t_ >= mint) {
-    consider(HeadCopy());
+    const uint64_t n = static_cast<uint64_t>(OpenSamples());
+    if (!OpenIsHistogram() && limit - index >= n) {
+      out.push_back(OpenXorView(static_cast<int>(n), mint));
+    } else {
+      consider(HeadCopy());
+    }
   }
   return out;
+}
+
+ChunkView MemSeries::OpenXorView(int visible, int64_t mint) const {
+  // The newest kept checkpoint whose sample before is older than mint:
+  // nothing before it is read. Checkpoint i precedes sample (i + 1) * every.
+  const XorCheckpoint* from = nullptr;
+  int index = 0;
+  for (int i = head_.num_checkpoints() - 1; i >= 0; --i) {
+    const XorCheckpoint* cp = head_.checkpoint(i);
+    if (cp == nullptr) break;
+    index = (i + 1) * kXorCheckpointEvery;
+    if (cp->t < mint && index < visible) {
+      from = cp;
+      break;
+    }
+  }
+  if (from == nullptr) {
+    return ChunkView{HeadCopy(), visible, head_min_t_, last_t_};
+  }
+  const XorCheckpoint& cp = *from;
+  const std::span<const uint8_t> tail =
+      std::span<const uint8_t>(head_.bytes()).subspan(cp.bit_pos / 8);
+  ChunkView v;
+  if (tail.size() <= ChunkView::kInlineBytes) {
+    v = ChunkView(nullptr, visible, head_min_t_, last_t_);
+    std::copy(tail.begin(), tail.end(), v.inline_bytes);
+    v.inline_size = static_cast<uint8_t>(tail.size());
+  } else {
+    v = ChunkView(Chunk::Make(head_min_t_, last_t_, visible, tail), visible,
+                  head_min_t_, last_t_);
+  }
+  v.from_index = index;
+  v.from = cp;
+  return v;
 }
 
 int MemSeries::Truncate(int64_t cutoff, int64_t exempt_through,

@@ -5,7 +5,9 @@
 // samples (a new chunk whenever the series switches): sealed ones are immutable
 // and shared with readers by pointer; the open (head) chunk is written in place
 // and each snapshot gets its own copy of it (not cached: a copy kept per series
-// until the next append cost about 80 bytes for every series a rule reads).
+// until the next append cost about 80 bytes for every series a rule reads):
+// a reader of recent samples, only of the bytes from the newest decoding
+// checkpoint before its window on (xor_chunk.h).
 // Every sample has a cumulative index (0 for the first ever appended); commit
 // marks record the index at which each recent commit started, so that a querier
 // opened at commit sequence S sees exactly the samples committed at or before
@@ -43,10 +45,30 @@ namespace vigil::tsdb {
 // What a reader may see of a chunk: its first num_samples samples, whose
 // times span [min_t, max_t].
 struct ChunkView {
+  ChunkView() = default;
+  ChunkView(ChunkPtr c, int n, int64_t min, int64_t max)
+      : chunk(std::move(c)), num_samples(n), min_t(min), max_t(max) {}
+
   ChunkPtr chunk;
   int num_samples = 0;
   int64_t min_t = 0;
   int64_t max_t = 0;
+  // When > 0, only samples from_index on are to be read: data() holds an
+  // XOR chunk's bytes from the one holding bit from.bit_pos on, and a
+  // decoder starts at checkpoint `from` (an open chunk read from a
+  // checkpoint; see xor_chunk.h). A tail this short is kept in the view
+  // itself (`chunk` null): an instant query reads a few dozen bytes of each
+  // series, and an allocation for each, and its release, cost more.
+  int from_index = 0;
+  uint8_t inline_size = 0;
+  XorCheckpoint from;
+  static constexpr size_t kInlineBytes = 48;
+  uint8_t inline_bytes[kInlineBytes];
+
+  const uint8_t* data() const {
+    return chunk == nullptr ? inline_bytes : chunk->data();
+  }
+  size_t size() const { return chunk == nullptr ? inline_size : chunk->size(); }
 };
 
 // A snapshot's views, oldest first: a read of recent samples sees one or
@@ -196,6 +218,10 @@ class MemSeries {
   void MarkCommit(uint64_t seq, uint64_t low_watermark);
   void SealHead();
   ChunkPtr HeadCopy() const;
+  // The open XOR chunk's view for a reader of samples from `mint` on, of
+  // its first `visible` samples: when a checkpoint lies before mint, only
+  // the bytes from it on are copied, and decoding starts there.
+  ChunkView OpenXorView(int visible, int64_t mint) const;
   // ReopenLastChunk's: make `last`, the newest sealed chunk, the open one.
   bool ResumeXorChunk(const Chunk& last, HeadCounters& counters);
   bool ResumeHistogramChunk(const Chunk& last, HeadCounters& counters);
