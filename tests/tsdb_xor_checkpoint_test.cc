@@ -212,7 +212,7 @@ std::vector<RawSample> Within(const std::vector<RawSample>& in, size_t n,
 
 TEST(XorCheckpointTest, ASnapshotFromAnyTimeReadsWhatAFullOneReads) {
   SymbolTable symbols;
-  HeadCounters counters;
+  CommitTally counters;
   // Long chunks: the open one holds many checkpoints.
   ChunkOptions opts;
   opts.samples_per_chunk = 100;
