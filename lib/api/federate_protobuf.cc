@@ -298,11 +298,12 @@ FamilyType TypeOf(Kind k) {
 
 class FamilyEncoder {
  public:
-  explicit FamilyEncoder(std::span<const Label> external)
-      : external_(external) {}
+  FamilyEncoder(std::span<const Label> external, NameEscaping escaping)
+      : external_(external), escaping_(escaping) {}
 
   // The MetricFamily's own fields.
-  static void AppendHeader(std::string_view name, Kind kind, std::string* out) {
+  void AppendHeader(std::string_view raw_name, Kind kind, std::string* out) {
+    const std::string_view name = ExpositionName(raw_name, escaping_, &name_);
     SizeWriter size;
     String(size, family_field::kName, name);
     Uint(size, family_field::kType, TypeOf(kind));
@@ -359,7 +360,7 @@ class FamilyEncoder {
     for (const Label& l : labels) {
       // An empty value is an unset label, as everywhere in Prometheus.
       if (l.name == kMetricName || l.value.empty()) continue;
-      LabelPair(w, l.name, l.value);
+      LabelPair(w, ExpositionName(l.name, escaping_, &name_), l.value);
     }
     // Both sorted by name: one walk finds the external labels the series
     // lacks.
@@ -370,7 +371,7 @@ class FamilyEncoder {
           !labels[j].value.empty()) {
         continue;
       }
-      LabelPair(w, e.name, e.value);
+      LabelPair(w, ExpositionName(e.name, escaping_, &name_), e.value);
     }
     if (s.histogram == nullptr) {
       Len(w, metric_field::kUntyped, 9);
@@ -388,6 +389,8 @@ class FamilyEncoder {
   }
 
   std::span<const Label> external_;
+  NameEscaping escaping_;
+  std::string name_;  // the escaped name being written
   // The prepared sample's.
   bool whole_ = false;
   Side negative_;
@@ -419,8 +422,8 @@ void ForEachFamily(std::span<const FederatedSample* const> samples, Fn fn) {
 
 void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
                            std::span<const Label> external,
-                           const FederateSink& write) {
-  FamilyEncoder enc(external);
+                           NameEscaping escaping, const FederateSink& write) {
+  FamilyEncoder enc(external, escaping);
   std::string out;
   std::string header;
   std::string metrics;  // the family's first metrics, up to the buffer size
@@ -432,7 +435,7 @@ void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
   ForEachFamily(
       samples, [&](size_t begin, size_t end, std::string_view name, Kind kind) {
         header.clear();
-        FamilyEncoder::AppendHeader(name, kind, &header);
+        enc.AppendHeader(name, kind, &header);
         metrics.clear();
         size_t j = begin;
         for (; j < end && metrics.size() < kFederateFamilyBufferBytes; ++j) {
@@ -462,16 +465,19 @@ void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
 
 void WriteFederateProtobufText(std::span<const FederatedSample* const> samples,
                                std::span<const Label> external, bool compact,
+                               NameEscaping escaping,
                                const FederateSink& write) {
-  FamilyEncoder enc(external);
+  FamilyEncoder enc(external, escaping);
   std::string bytes;
   std::string text;
   google::protobuf::TextFormat::Printer printer;
   printer.SetSingleLineMode(compact);
+  // Go's prototext leaves UTF-8 as is; the C++ default escapes it in octal.
+  printer.SetUseUtf8StringEscaping(true);
   ForEachFamily(samples, [&](size_t begin, size_t end, std::string_view name,
                              Kind kind) {
     bytes.clear();
-    FamilyEncoder::AppendHeader(name, kind, &bytes);
+    enc.AppendHeader(name, kind, &bytes);
     for (size_t k = begin; k < end; ++k) enc.AppendMetric(*samples[k], &bytes);
     io::prometheus::client::MetricFamily family;
     text.clear();
