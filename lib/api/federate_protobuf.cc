@@ -13,6 +13,7 @@
 
 #include "client/metrics.pb.h"
 #include "google/protobuf/text_format.h"
+#include "lib/model/strings.h"
 
 namespace vigil::api {
 namespace {
@@ -299,7 +300,12 @@ FamilyType TypeOf(Kind k) {
 class FamilyEncoder {
  public:
   FamilyEncoder(std::span<const Label> external, NameEscaping escaping)
-      : external_(external), escaping_(escaping) {}
+      : external_(external), escaping_(escaping) {
+    // Escaped once here, not for every metric.
+    for (const Label& e : external) {
+      external_names_.emplace_back(ExpositionName(e.name, escaping, &name_));
+    }
+  }
 
   // The MetricFamily's own fields.
   void AppendHeader(std::string_view raw_name, Kind kind, std::string* out) {
@@ -326,6 +332,16 @@ class FamilyEncoder {
 
   // What AppendMetric would add; prepares the sample for it.
   size_t MetricFieldSize(const FederatedSample& s) {
+    escape_labels_ = false;
+    if (escaping_ != NameEscaping::kAllowUtf8) {
+      for (const Label& l : s.labels) {
+        if (l.name != kMetricName && !l.value.empty() &&
+            !IsLegacyMetricName(l.name)) {
+          escape_labels_ = true;
+          break;
+        }
+      }
+    }
     histogram_size_ = 0;
     if (s.histogram != nullptr) {
       const FloatHistogram& h = *s.histogram;
@@ -360,18 +376,22 @@ class FamilyEncoder {
     for (const Label& l : labels) {
       // An empty value is an unset label, as everywhere in Prometheus.
       if (l.name == kMetricName || l.value.empty()) continue;
-      LabelPair(w, ExpositionName(l.name, escaping_, &name_), l.value);
+      LabelPair(w,
+                escape_labels_ ? ExpositionName(l.name, escaping_, &name_)
+                               : std::string_view(l.name),
+                l.value);
     }
     // Both sorted by name: one walk finds the external labels the series
     // lacks.
     size_t j = 0;
-    for (const Label& e : external_) {
+    for (size_t k = 0; k < external_.size(); ++k) {
+      const Label& e = external_[k];
       while (j < labels.size() && labels[j].name < e.name) ++j;
       if (j < labels.size() && labels[j].name == e.name &&
           !labels[j].value.empty()) {
         continue;
       }
-      LabelPair(w, ExpositionName(e.name, escaping_, &name_), e.value);
+      LabelPair(w, external_names_[k], e.value);
     }
     if (s.histogram == nullptr) {
       Len(w, metric_field::kUntyped, 9);
@@ -390,7 +410,11 @@ class FamilyEncoder {
 
   std::span<const Label> external_;
   NameEscaping escaping_;
-  std::string name_;  // the escaped name being written
+  std::vector<std::string> external_names_;  // as written
+  std::string name_;                         // the escaped name being written
+  // Whether the prepared sample has a label name to escape, found once for
+  // both passes over it.
+  bool escape_labels_ = false;
   // The prepared sample's.
   bool whole_ = false;
   Side negative_;
