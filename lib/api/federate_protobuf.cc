@@ -332,16 +332,7 @@ class FamilyEncoder {
 
   // What AppendMetric would add; prepares the sample for it.
   size_t MetricFieldSize(const FederatedSample& s) {
-    escape_labels_ = false;
-    if (escaping_ != NameEscaping::kAllowUtf8) {
-      for (const Label& l : s.labels) {
-        if (l.name != kMetricName && !l.value.empty() &&
-            !IsLegacyMetricName(l.name)) {
-          escape_labels_ = true;
-          break;
-        }
-      }
-    }
+    escape_labels_ = false;  // found by the measuring pass
     histogram_size_ = 0;
     if (s.histogram != nullptr) {
       const FloatHistogram& h = *s.histogram;
@@ -376,10 +367,15 @@ class FamilyEncoder {
     for (const Label& l : labels) {
       // An empty value is an unset label, as everywhere in Prometheus.
       if (l.name == kMetricName || l.value.empty()) continue;
-      LabelPair(w,
-                escape_labels_ ? ExpositionName(l.name, escaping_, &name_)
-                               : std::string_view(l.name),
-                l.value);
+      std::string_view name = l.name;
+      if constexpr (std::is_same_v<W, SizeWriter>) {
+        if (escaping_ != NameEscaping::kAllowUtf8 &&
+            !IsLegacyMetricName(name)) {
+          escape_labels_ = true;
+        }
+      }
+      if (escape_labels_) name = ExpositionName(name, escaping_, &name_);
+      LabelPair(w, name, l.value);
     }
     // Both sorted by name: one walk finds the external labels the series
     // lacks.
@@ -412,8 +408,8 @@ class FamilyEncoder {
   NameEscaping escaping_;
   std::vector<std::string> external_names_;  // as written
   std::string name_;                         // the escaped name being written
-  // Whether the prepared sample has a label name to escape, found once for
-  // both passes over it.
+  // Whether the prepared sample has a label name to escape: found by the
+  // measuring pass, so the writing pass checks none.
   bool escape_labels_ = false;
   // The prepared sample's.
   bool whole_ = false;
