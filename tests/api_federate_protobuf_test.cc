@@ -562,5 +562,29 @@ TEST_F(FederateProtobufServerTest, UtfEightNamesEscapedAsAccepted) {
   }
 }
 
+TEST_F(FederateProtobufServerTest, QuotedNamesAreEscapedAsTextFormatStrings) {
+  const int64_t t = kT0 + 290000;
+  {
+    auto app = head_.NewAppender();
+    ASSERT_TRUE(
+        app->Append(Labels::FromStrings({"__name__", "9\"q\\", "a:b", "1"}), t,
+                    2)
+            .ok());
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  StartServer();
+  const std::string query = "match[]=%7B__name__%3D%229%5C%22q%5C%5C%22%7D";
+  const std::string ts = std::to_string(t);
+  // a:b is a legacy metric name, so expfmt leaves the label name alone.
+  EXPECT_EQ(Federate(query, "text/plain;escaping=allow-utf-8").body,
+            "# TYPE \"9\\\"q\\\\\" untyped\n"
+            "{\"9\\\"q\\\\\",a:b=\"1\",instance=\"\"} 2 " +
+                ts + "\n");
+  EXPECT_EQ(Federate(query, "text/plain").body,
+            "# TYPE __q_ untyped\n"
+            "__q_{a:b=\"1\",instance=\"\"} 2 " +
+                ts + "\n");
+}
+
 }  // namespace
 }  // namespace vigil::api::testing

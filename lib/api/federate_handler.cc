@@ -36,30 +36,29 @@ namespace vigil::api {
 
 namespace {
 
-// A name in the text format: escaped per the negotiated scheme, and, when
-// that leaves it outside the legacy metric name rule (allow-utf-8 only),
-// quoted as expfmt's writeName quotes it.
-void AppendName(std::string_view raw, NameEscaping escaping,
+// A name in the text format: escaped per the negotiated scheme, which
+// leaves a legacy metric name, or, with allow-utf-8, quoted as expfmt's
+// writeName quotes a name outside that rule. Returns whether it quoted.
+bool AppendName(std::string_view raw, NameEscaping escaping,
                 std::string* scratch, std::string* out) {
-  const std::string_view name = ExpositionName(raw, escaping, scratch);
-  if (IsLegacyMetricName(name)) {
-    out->append(name);
-    return;
+  if (escaping != NameEscaping::kAllowUtf8 || IsLegacyMetricName(raw)) {
+    out->append(ExpositionName(raw, escaping, scratch));
+    return false;
   }
   out->push_back('"');
-  AppendExpositionEscaped(name, /*quote=*/true, out);
+  AppendExpositionEscaped(raw, /*quote=*/true, out);
   out->push_back('"');
+  return true;
 }
 
+// One sample line; `name` is the family's name as written, `quoted` whether
+// it is quoted, which puts it first inside the braces.
 void WriteSample(const FederatedSample& s, std::span<const Label> external,
-                 std::string_view name, NameEscaping escaping,
+                 std::string_view name, bool quoted, NameEscaping escaping,
                  std::string* scratch, std::string* out) {
-  // A name the legacy rule refuses goes first inside the braces.
-  const bool name_inside =
-      !IsLegacyMetricName(ExpositionName(name, escaping, scratch));
-  if (name_inside) out->push_back('{');
-  AppendName(name, escaping, scratch, out);
-  bool first = !name_inside;
+  if (quoted) out->push_back('{');
+  out->append(name);
+  bool first = !quoted;
   auto label = [&](std::string_view n, std::string_view v) {
     out->append(first ? "{" : ",");
     first = false;
@@ -76,7 +75,7 @@ void WriteSample(const FederatedSample& s, std::span<const Label> external,
   for (const Label& l : external) {
     if (s.labels.Get(l.name).empty()) label(l.name, l.value);
   }
-  if (name_inside || !first) out->push_back('}');
+  if (quoted || !first) out->push_back('}');
   out->push_back(' ');
   AppendGoFloat(s.v, out);
   absl::StrAppend(out, " ", s.t, "\n");
@@ -89,16 +88,18 @@ void WriteFederateText(std::span<const FederatedSample* const> samples,
   std::string out;
   std::string scratch;
   std::string_view family;
+  std::string written;  // the family's name as written
+  bool quoted = false;
   for (const FederatedSample* s : samples) {
     const std::string_view name = s->labels.MetricName();
     if (name.empty()) continue;  // nameless: Prometheus logs and skips it
     if (name != family) {
-      out.append("# TYPE ");
-      AppendName(name, escaping, &scratch, &out);
-      out.append(" untyped\n");
       family = name;
+      written.clear();
+      quoted = AppendName(name, escaping, &scratch, &written);
+      absl::StrAppend(&out, "# TYPE ", written, " untyped\n");
     }
-    WriteSample(*s, external, name, escaping, &scratch, &out);
+    WriteSample(*s, external, written, quoted, escaping, &scratch, &out);
     if (out.size() >= kFederateChunkBytes) {
       write(out);
       out.clear();
