@@ -74,7 +74,7 @@ void Run(benchmark::State& state, const std::vector<FederatedSample>& samples) {
   size_t bytes = 0;
   for (auto _ : state) {
     bytes = 0;
-    WriteFederateProtobuf(ptrs, external,
+    WriteFederateProtobuf(ptrs, external, kDefaultNameEscaping,
                           [&](std::string_view p) { bytes += p.size(); });
     benchmark::DoNotOptimize(bytes);
   }

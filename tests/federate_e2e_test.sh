@@ -3,7 +3,8 @@
 # honor_labels, as a team's existing Prometheus would, and stores vigil's
 # ALERTS, recording-rule series and kube-state-metrics series as vigil has
 # them: the same label sets (plus the external labels) and the same values
-# at the same timestamps.
+# at the same timestamps. A series with a UTF-8 name reaches it escaped
+# (2.42 asks for no escaping, so it gets underscores).
 # Usage: federate_e2e_test.sh VIGIL PROMETHEUS
 set -eu
 vigil=$1
@@ -19,6 +20,7 @@ mkdir "$work/peer"
   for p in 1 2 3; do
     echo "kube_pod_container_status_running{namespace=\"shop\",pod=\"p$p\",container=\"app\"} 1"
   done
+  echo '{"shop.orders.total","pod.phase"="up"} 5'
 } >"$work/peer/ksm.prom"
 start_peer "$work/peer"
 peer=$peer_port
@@ -58,7 +60,7 @@ scrape_configs:
     honor_labels: true
     metrics_path: /federate
     params:
-      'match[]': ['{__name__=~"ALERTS|.*:.*"}', 'kube_pod_container_status_running']
+      'match[]': ['{__name__=~"ALERTS|.*:.*"}', 'kube_pod_container_status_running', '{"shop.orders.total"}']
     static_configs: [{targets: ['127.0.0.1:$port']}]
 YAML
 "$prometheus" --config.file="$work/prom.yml" --storage.tsdb.path="$work/prom" \
@@ -103,4 +105,20 @@ got=$(series "$prom_url" "$t")
 $got
 vigil has
 $want"
+
+# The UTF-8 names: escaped for 2.42, as asked for by a Prometheus 3.
+utf8=$(curl -fsS "$prom_url/api/v1/query" --data-urlencode 'query=shop_orders_total' |
+  python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    m = r["metric"]
+    print(m.get("pod_phase"), m.get("cluster"), r["value"][1])')
+[ "$utf8" = "up fed-test 5" ] || fail "Prometheus stores shop_orders_total as: $utf8"
+fed="$vigil_url/federate?match%5B%5D=%7B%22shop.orders.total%22%7D"
+accept='text/plain;version=0.0.4;escaping=allow-utf-8'
+ctype=$(curl -fsS -o "$work/utf8.txt" -w '%{content_type}' -H "Accept: $accept" "$fed")
+[ "$ctype" = "text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8" ] ||
+  fail "Content-Type $ctype"
+grep -q '^{"shop.orders.total",instance="127.0.0.1:'"$peer"'",job="ksm","pod.phase"="up",cluster="fed-test"} 5 ' "$work/utf8.txt" ||
+  fail "allow-utf-8 answer: $(cat "$work/utf8.txt")"
 echo "PASS"

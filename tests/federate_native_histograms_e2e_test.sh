@@ -82,7 +82,7 @@ wait_http "$prom_url/-/ready" || fail "prometheus did not start"
 accept='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,text/plain;version=0.0.4;q=0.5'
 ctype=$(curl -fsS -o /dev/null -w '%{content_type}' -H "Accept: $accept" \
   "$vigil_url/federate?match%5B%5D=%7Bjob%3D%22demo%22%7D")
-[ "$ctype" = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited" ] ||
+[ "$ctype" = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores" ] ||
   fail "Content-Type $ctype"
 
 # Prometheus has the last step once the counter, federated in the same

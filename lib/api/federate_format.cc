@@ -3,12 +3,14 @@
 // as a 32-bit float and reads as 0 when malformed, a media range with q=0
 // is still a candidate, and the sort is Go's insertion sort with
 // goautoneg's (not strictly weak) ordering, so equal ranges keep their
-// order.
+// order. The escaping parameter follows expfmt too: read from every range
+// looked at, the last known one kept.
 #include "lib/api/federate_format.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -135,28 +137,25 @@ std::vector<MediaRange> ParseAccept(std::string_view header) {
   return ranges;
 }
 
-}  // namespace
-
-FederateFormat NegotiateFederateFormat(std::string_view accept) {
-  for (const MediaRange& r : ParseAccept(accept)) {
-    if (r.type.size() + 1 + r.subtype.size() == kProtoType.size() &&
-        kProtoType.starts_with(r.type) && kProtoType[r.type.size()] == '/' &&
-        kProtoType.ends_with(r.subtype) && r.Param("proto") == kProtoProtocol) {
-      const std::string_view encoding = r.Param("encoding");
-      if (encoding == "delimited") return FederateFormat::kProtoDelimited;
-      if (encoding == "text") return FederateFormat::kProtoText;
-      if (encoding == "compact-text") return FederateFormat::kProtoCompact;
-    }
-    const std::string_view version = r.Param("version");
-    if (r.type == "text" && r.subtype == "plain" &&
-        (version == kTextVersion || version.empty())) {
-      return FederateFormat::kText;
-    }
+// The format one media range names, if any.
+std::optional<FederateFormat> FormatOf(const MediaRange& r) {
+  if (r.type.size() + 1 + r.subtype.size() == kProtoType.size() &&
+      kProtoType.starts_with(r.type) && kProtoType[r.type.size()] == '/' &&
+      kProtoType.ends_with(r.subtype) && r.Param("proto") == kProtoProtocol) {
+    const std::string_view encoding = r.Param("encoding");
+    if (encoding == "delimited") return FederateFormat::kProtoDelimited;
+    if (encoding == "text") return FederateFormat::kProtoText;
+    if (encoding == "compact-text") return FederateFormat::kProtoCompact;
   }
-  return FederateFormat::kText;
+  const std::string_view version = r.Param("version");
+  if (r.type == "text" && r.subtype == "plain" &&
+      (version == kTextVersion || version.empty())) {
+    return FederateFormat::kText;
+  }
+  return std::nullopt;
 }
 
-std::string_view FederateContentType(FederateFormat format) {
+std::string_view FormatContentType(FederateFormat format) {
   switch (format) {
     case FederateFormat::kProtoDelimited:
       return "application/vnd.google.protobuf; "
@@ -171,6 +170,28 @@ std::string_view FederateContentType(FederateFormat format) {
       break;
   }
   return "text/plain; version=0.0.4; charset=utf-8";
+}
+
+}  // namespace
+
+FederateEncoding NegotiateFederate(std::string_view accept) {
+  NameEscaping escaping = kDefaultNameEscaping;
+  for (const MediaRange& r : ParseAccept(accept)) {
+    // An unknown scheme is ignored, as expfmt ignores it.
+    if (std::optional<NameEscaping> e =
+            ParseNameEscaping(r.Param("escaping"))) {
+      escaping = *e;
+    }
+    if (std::optional<FederateFormat> f = FormatOf(r)) return {*f, escaping};
+  }
+  return {FederateFormat::kText, escaping};
+}
+
+std::string FederateContentType(const FederateEncoding& encoding) {
+  std::string out(FormatContentType(encoding.format));
+  out.append("; escaping=");
+  out.append(NameEscapingParam(encoding.escaping));
+  return out;
 }
 
 }  // namespace vigil::api

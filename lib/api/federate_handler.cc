@@ -5,8 +5,11 @@
 // in the format the Accept header negotiates (federate_format.h): the
 // protobuf MetricFamily stream (federate_protobuf.h), which carries native
 // histograms, or the text format, which leaves out series whose newest
-// sample is a native histogram. Stale series are left out (the formats have
-// no staleness marker), and so are series without a name. Families are
+// sample is a native histogram. Names that are not legacy names are
+// escaped per the Accept header's `escaping` parameter (underscores when
+// absent), or, with allow-utf-8, quoted in the text format. Stale series
+// are left out (the formats have no staleness marker), and so are series
+// without a name. Families are
 // sorted by name; the external labels, and instance="" when they lack one,
 // are added to series that do not carry them. The answer is streamed.
 #include <algorithm>
@@ -25,20 +28,41 @@
 #include "lib/model/absl_compat.h"
 #include "lib/model/exposition_text.h"
 #include "lib/model/go_float.h"
+#include "lib/model/name_escaping.h"
+#include "lib/model/strings.h"
 #include "vigil/promql/parser.h"
 
 namespace vigil::api {
 
 namespace {
 
+// A name in the text format: escaped per the negotiated scheme, which
+// leaves a legacy metric name, or, with allow-utf-8, quoted as expfmt's
+// writeName quotes a name outside that rule. Returns whether it quoted.
+bool AppendName(std::string_view raw, NameEscaping escaping,
+                std::string* scratch, std::string* out) {
+  if (escaping != NameEscaping::kAllowUtf8 || IsLegacyMetricName(raw)) {
+    out->append(ExpositionName(raw, escaping, scratch));
+    return false;
+  }
+  out->push_back('"');
+  AppendExpositionEscaped(raw, /*quote=*/true, out);
+  out->push_back('"');
+  return true;
+}
+
+// One sample line; `name` is the family's name as written, `quoted` whether
+// it is quoted, which puts it first inside the braces.
 void WriteSample(const FederatedSample& s, std::span<const Label> external,
-                 std::string_view name, std::string* out) {
+                 std::string_view name, bool quoted, NameEscaping escaping,
+                 std::string* scratch, std::string* out) {
+  if (quoted) out->push_back('{');
   out->append(name);
-  bool first = true;
+  bool first = !quoted;
   auto label = [&](std::string_view n, std::string_view v) {
     out->append(first ? "{" : ",");
     first = false;
-    out->append(n);
+    AppendName(n, escaping, scratch, out);
     out->append("=\"");
     AppendExpositionEscaped(v, /*quote=*/true, out);
     out->push_back('"');
@@ -51,7 +75,7 @@ void WriteSample(const FederatedSample& s, std::span<const Label> external,
   for (const Label& l : external) {
     if (s.labels.Get(l.name).empty()) label(l.name, l.value);
   }
-  if (!first) out->push_back('}');
+  if (quoted || !first) out->push_back('}');
   out->push_back(' ');
   AppendGoFloat(s.v, out);
   absl::StrAppend(out, " ", s.t, "\n");
@@ -59,18 +83,23 @@ void WriteSample(const FederatedSample& s, std::span<const Label> external,
 
 // The text format 0.0.4: an untyped family per name, floats only.
 void WriteFederateText(std::span<const FederatedSample* const> samples,
-                       std::span<const Label> external,
+                       std::span<const Label> external, NameEscaping escaping,
                        const FederateSink& write) {
   std::string out;
+  std::string scratch;
   std::string_view family;
+  std::string written;  // the family's name as written
+  bool quoted = false;
   for (const FederatedSample* s : samples) {
     const std::string_view name = s->labels.MetricName();
     if (name.empty()) continue;  // nameless: Prometheus logs and skips it
     if (name != family) {
-      absl::StrAppend(&out, "# TYPE ", ToAbsl(name), " untyped\n");
       family = name;
+      written.clear();
+      quoted = AppendName(name, escaping, &scratch, &written);
+      absl::StrAppend(&out, "# TYPE ", written, " untyped\n");
     }
-    WriteSample(*s, external, name, &out);
+    WriteSample(*s, external, written, quoted, escaping, &scratch, &out);
     if (out.size() >= kFederateChunkBytes) {
       write(out);
       out.clear();
@@ -100,7 +129,9 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
     selectors.push_back(*std::move(m));
   }
 
-  const FederateFormat format = NegotiateFederateFormat(req.Header("Accept"));
+  const FederateEncoding encoding = NegotiateFederate(req.Header("Accept"));
+  const FederateFormat format = encoding.format;
+  const NameEscaping escaping = encoding.escaping;
   const bool histograms = CarriesNativeHistograms(format);
 
   const int64_t maxt = ctx.NowMs();
@@ -162,26 +193,27 @@ HttpResponse HandleFederate(const ApiContext& ctx, const HttpRequest& req) {
   }
 
   HttpResponse resp;
-  resp.content_type = std::string(FederateContentType(format));
+  resp.content_type = FederateContentType(encoding);
   // Prometheus serves /federate behind its gzip CompressionHandler.
   resp.compressible = true;
   // Owned by the body writer, which runs after this handler returns.
   auto owned = std::make_shared<std::map<std::string, FederatedSample>>(
       std::move(by_labels));
   resp.write_body = [owned, vec = std::move(vec),
-                     external = std::move(external),
-                     format](const FederateSink& write) {
+                     external = std::move(external), format,
+                     escaping](const FederateSink& write) {
     switch (format) {
       case FederateFormat::kProtoDelimited:
-        WriteFederateProtobuf(vec, external, write);
+        WriteFederateProtobuf(vec, external, escaping, write);
         break;
       case FederateFormat::kProtoText:
       case FederateFormat::kProtoCompact:
-        WriteFederateProtobufText(
-            vec, external, format == FederateFormat::kProtoCompact, write);
+        WriteFederateProtobufText(vec, external,
+                                  format == FederateFormat::kProtoCompact,
+                                  escaping, write);
         break;
       case FederateFormat::kText:
-        WriteFederateText(vec, external, write);
+        WriteFederateText(vec, external, escaping, write);
         break;
     }
   };

@@ -13,6 +13,7 @@
 
 #include "client/metrics.pb.h"
 #include "google/protobuf/text_format.h"
+#include "lib/model/strings.h"
 
 namespace vigil::api {
 namespace {
@@ -298,11 +299,17 @@ FamilyType TypeOf(Kind k) {
 
 class FamilyEncoder {
  public:
-  explicit FamilyEncoder(std::span<const Label> external)
-      : external_(external) {}
+  FamilyEncoder(std::span<const Label> external, NameEscaping escaping)
+      : external_(external), escaping_(escaping) {
+    // Escaped once here, not for every metric.
+    for (const Label& e : external) {
+      external_names_.emplace_back(ExpositionName(e.name, escaping, &name_));
+    }
+  }
 
   // The MetricFamily's own fields.
-  static void AppendHeader(std::string_view name, Kind kind, std::string* out) {
+  void AppendHeader(std::string_view raw_name, Kind kind, std::string* out) {
+    const std::string_view name = ExpositionName(raw_name, escaping_, &name_);
     SizeWriter size;
     String(size, family_field::kName, name);
     Uint(size, family_field::kType, TypeOf(kind));
@@ -325,6 +332,7 @@ class FamilyEncoder {
 
   // What AppendMetric would add; prepares the sample for it.
   size_t MetricFieldSize(const FederatedSample& s) {
+    escape_labels_ = false;  // found by the measuring pass
     histogram_size_ = 0;
     if (s.histogram != nullptr) {
       const FloatHistogram& h = *s.histogram;
@@ -359,18 +367,27 @@ class FamilyEncoder {
     for (const Label& l : labels) {
       // An empty value is an unset label, as everywhere in Prometheus.
       if (l.name == kMetricName || l.value.empty()) continue;
-      LabelPair(w, l.name, l.value);
+      std::string_view name = l.name;
+      if constexpr (std::is_same_v<W, SizeWriter>) {
+        if (escaping_ != NameEscaping::kAllowUtf8 &&
+            !IsLegacyMetricName(name)) {
+          escape_labels_ = true;
+        }
+      }
+      if (escape_labels_) name = ExpositionName(name, escaping_, &name_);
+      LabelPair(w, name, l.value);
     }
     // Both sorted by name: one walk finds the external labels the series
     // lacks.
     size_t j = 0;
-    for (const Label& e : external_) {
+    for (size_t k = 0; k < external_.size(); ++k) {
+      const Label& e = external_[k];
       while (j < labels.size() && labels[j].name < e.name) ++j;
       if (j < labels.size() && labels[j].name == e.name &&
           !labels[j].value.empty()) {
         continue;
       }
-      LabelPair(w, e.name, e.value);
+      LabelPair(w, external_names_[k], e.value);
     }
     if (s.histogram == nullptr) {
       Len(w, metric_field::kUntyped, 9);
@@ -388,6 +405,12 @@ class FamilyEncoder {
   }
 
   std::span<const Label> external_;
+  NameEscaping escaping_;
+  std::vector<std::string> external_names_;  // as written
+  std::string name_;                         // the escaped name being written
+  // Whether the prepared sample has a label name to escape: found by the
+  // measuring pass, so the writing pass checks none.
+  bool escape_labels_ = false;
   // The prepared sample's.
   bool whole_ = false;
   Side negative_;
@@ -419,8 +442,8 @@ void ForEachFamily(std::span<const FederatedSample* const> samples, Fn fn) {
 
 void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
                            std::span<const Label> external,
-                           const FederateSink& write) {
-  FamilyEncoder enc(external);
+                           NameEscaping escaping, const FederateSink& write) {
+  FamilyEncoder enc(external, escaping);
   std::string out;
   std::string header;
   std::string metrics;  // the family's first metrics, up to the buffer size
@@ -432,7 +455,7 @@ void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
   ForEachFamily(
       samples, [&](size_t begin, size_t end, std::string_view name, Kind kind) {
         header.clear();
-        FamilyEncoder::AppendHeader(name, kind, &header);
+        enc.AppendHeader(name, kind, &header);
         metrics.clear();
         size_t j = begin;
         for (; j < end && metrics.size() < kFederateFamilyBufferBytes; ++j) {
@@ -462,16 +485,19 @@ void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
 
 void WriteFederateProtobufText(std::span<const FederatedSample* const> samples,
                                std::span<const Label> external, bool compact,
+                               NameEscaping escaping,
                                const FederateSink& write) {
-  FamilyEncoder enc(external);
+  FamilyEncoder enc(external, escaping);
   std::string bytes;
   std::string text;
   google::protobuf::TextFormat::Printer printer;
   printer.SetSingleLineMode(compact);
+  // Go's prototext leaves UTF-8 as is; the C++ default escapes it in octal.
+  printer.SetUseUtf8StringEscaping(true);
   ForEachFamily(samples, [&](size_t begin, size_t end, std::string_view name,
                              Kind kind) {
     bytes.clear();
-    FamilyEncoder::AppendHeader(name, kind, &bytes);
+    enc.AppendHeader(name, kind, &bytes);
     for (size_t k = begin; k < end; ++k) enc.AppendMetric(*samples[k], &bytes);
     io::prometheus::client::MetricFamily family;
     text.clear();

@@ -12,6 +12,10 @@
 // carries its timestamp in ms; the series' labels except __name__ and empty
 // ones, then `external` (sorted by name) where the series lacks the label.
 //
+// Names that are not legacy metric names are escaped per `escaping`, as
+// expfmt's encoder does (model.EscapeMetricFamily), the family's name and
+// each label name (external ones too) alike.
+//
 // One deliberate difference: Prometheus turns every histogram into a float
 // histogram first. A histogram whose counts are all whole numbers (what
 // every scraped integer histogram is) is written here in the integer form
@@ -31,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/model/name_escaping.h"
 #include "vigil/histogram.h"
 #include "vigil/labels.h"
 
@@ -63,13 +68,15 @@ inline constexpr size_t kFederateFamilyBufferBytes = 1 << 20;
 // Samples without a metric name are skipped. `external` is sorted by name.
 void WriteFederateProtobuf(std::span<const FederatedSample* const> samples,
                            std::span<const Label> external,
-                           const FederateSink& write);
+                           NameEscaping escaping, const FederateSink& write);
 
 // The same families in the protobuf text format, as expfmt's FmtProtoText
 // (multi-line) or FmtProtoCompact (one line each); each family is built
-// whole, as Prometheus builds it.
+// whole, as Prometheus builds it. Strings keep their UTF-8, as Go's
+// prototext writes them.
 void WriteFederateProtobufText(std::span<const FederatedSample* const> samples,
                                std::span<const Label> external, bool compact,
+                               NameEscaping escaping,
                                const FederateSink& write);
 
 }  // namespace vigil::api
