@@ -69,7 +69,40 @@ std::string OutputKey(const RuleSpec& spec) {
                          : "record\xff" + spec.record;
 }
 
+// The selectors of `expr`.
+std::vector<const Matchers*> Selectors(const promql::Expr& expr) {
+  std::vector<const Matchers*> selectors;
+  ruletest::WalkExpr(expr, [&](const promql::Expr& e) {
+    if (e.kind == promql::NodeKind::kVectorSelector) {
+      selectors.push_back(&e.As<promql::VectorSelector>().matchers);
+    }
+  });
+  return selectors;
+}
+
 }  // namespace
+
+std::vector<std::string> UnreadAlertSeries(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups) {
+  std::vector<std::string> names = {
+      std::string(rules::kAlertMetricName),
+      std::string(rules::kAlertForStateMetricName)};
+  for (const auto& g : groups) {
+    for (const auto& rule : g->rules()) {
+      const RuleSpec& spec = rule->spec();
+      if (TemplatesQuery(spec)) return {};
+      const std::vector<const Matchers*> selectors = Selectors(rule->expr());
+      std::erase_if(names, [&](const std::string& name) {
+        if (!spec.is_alert() && spec.record == name) return true;
+        for (const Matchers* m : selectors) {
+          if (AllMatch(*m, kMetricName, name)) return true;
+        }
+        return false;
+      });
+    }
+  }
+  return names;
+}
 
 BatchPlan PlanBatches(
     const std::vector<std::unique_ptr<rules::RuleGroup>>& groups,
@@ -104,12 +137,7 @@ BatchPlan PlanBatches(
       if (TemplatesQuery(rules[r]->spec())) {
         p.producers = all;
       } else {
-        std::vector<const Matchers*> selectors;
-        ruletest::WalkExpr(expr, [&](const promql::Expr& e) {
-          if (e.kind == promql::NodeKind::kVectorSelector) {
-            selectors.push_back(&e.As<promql::VectorSelector>().matchers);
-          }
-        });
+        const std::vector<const Matchers*> selectors = Selectors(expr);
         for (const RuleRef& w : all) {
           const rules::Rule& writer = *groups[w.first]->rules()[w.second];
           for (const Matchers* m : selectors) {

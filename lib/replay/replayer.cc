@@ -207,7 +207,11 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   std::vector<std::pair<std::string, std::string>> names;
   for (const RuleGroupSpec& s : specs) names.emplace_back(s.name, s.file);
   Timeline timeline(names);
-  TeeAppendable out(source.output(), options.record, options.sink, timeline);
+  // Named once the rules are parsed (UnreadAlertSeries), before anything is
+  // appended.
+  UnreadSeries unread({});
+  TeeAppendable out(source.output(), options.record, options.sink, timeline,
+                    &unread);
   promql::Engine engine(options.engine);
   // after_eval looks at every group after each evaluation, which only the
   // step-by-step order shows.
@@ -250,6 +254,8 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
           [](const auto& a, const auto& b) { return a.first == b.first; }),
       result.alert_rules.end());
   result.groups = groups.size();
+  // after_eval may look at anything in the store.
+  if (!options.after_eval) unread = UnreadSeries(UnreadAlertSeries(groups));
 
   // Same-time order: groups named in group_order by their index there,
   // the rest first in file order (promtool's stable sort on index 0).
@@ -321,6 +327,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
     if (reach.has_value() && now - last_forget >= kForgetEveryMs) {
       cache.Drain();  // no query ahead reads what goes
       source.Forget(now - *reach);
+      unread.Forget(now - *reach);
       last_forget = now;
     }
   };
