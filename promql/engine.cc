@@ -163,7 +163,8 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     // Often already in order (a function or a selector keeps the
     // selection's order): checking costs a comparison per series, sorting
     // some twelve per series at 3000.
-    if (!std::is_sorted(out.begin(), out.end(), by_labels)) {
+    if (!opts.unsorted_matrix &&
+        !std::is_sorted(out.begin(), out.end(), by_labels)) {
       std::sort(out.begin(), out.end(), by_labels);
     }
     result.value = std::move(out);

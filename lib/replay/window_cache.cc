@@ -70,7 +70,11 @@ WindowCache::Batch WindowCache::RunRange(const promql::Expr& expr,
     const int64_t to = t_ms + (steps - 1) * w.step_ms;
     ++b.range_queries;
     const auto start = std::chrono::steady_clock::now();
-    auto r = engine_.Evaluate(storage_, expr, t_ms, to, w.step_ms);
+    // Query() hands each step on in the matrix's order, as an instant
+    // query's vector has none: sorting it by labels was a tenth of a query.
+    promql::QueryOptions opts;
+    opts.unsorted_matrix = true;
+    auto r = engine_.Evaluate(storage_, expr, t_ms, to, w.step_ms, opts);
     b.took_us += std::chrono::duration_cast<std::chrono::microseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();

@@ -67,6 +67,11 @@ struct QueryOptions {
   // in annotations ("... (1:6)") are computed from it. The query methods
   // set it themselves.
   std::string_view query_text;
+  // A range query's matrix in the order evaluation left it instead of
+  // sorted by labels (Prometheus's order): for a caller that reads it
+  // series by series and does not depend on the order (a replay's batched
+  // rules, whose instant queries have none either).
+  bool unsorted_matrix = false;
 };
 
 struct VectorSample {
