@@ -119,6 +119,26 @@ TEST_F(EngineTest, RangeQueryProducesSortedMatrix) {
   EXPECT_EQ(mat[1].metric.ToString(), "{i=\"b\"}");
 }
 
+TEST_F(EngineTest, UnsortedMatrixKeepsTheEvaluationsOrder) {
+  Load(Labels::FromStrings({"__name__", "m", "i", "b"}), kMinute, {1, 2, 3});
+  Load(Labels::FromStrings({"__name__", "m", "i", "a"}), kMinute, {4, 5, 6});
+  const std::string q = R"(m{i="b"} or m{i="a"})";
+  QueryOptions unsorted;
+  unsorted.unsorted_matrix = true;
+  auto res = engine_.RangeQuery(storage_, q, 0, 2 * kMinute, kMinute, unsorted);
+  ASSERT_TRUE(res.ok()) << res.status();
+  const auto& mat = std::get<Matrix>(res->value);
+  ASSERT_EQ(mat.size(), 2u);
+  // `or` lists its left side first; sorted, "a" would come first.
+  EXPECT_EQ(mat[0].metric.ToString(), "m{i=\"b\"}");
+  EXPECT_EQ(mat[1].metric.ToString(), "m{i=\"a\"}");
+  ASSERT_EQ(mat[1].samples.size(), 3u);
+  EXPECT_EQ(mat[1].samples[2].v, 6);
+  auto sorted = engine_.RangeQuery(storage_, q, 0, 2 * kMinute, kMinute);
+  ASSERT_TRUE(sorted.ok()) << sorted.status();
+  EXPECT_EQ(std::get<Matrix>(sorted->value)[0].metric.ToString(), "m{i=\"a\"}");
+}
+
 TEST_F(EngineTest, RangeQueryRejectsRangeVector) {
   auto res = engine_.RangeQuery(storage_, "m[5m]", 0, kMinute, kMinute);
   EXPECT_EQ(res.status().code(), absl::StatusCode::kInvalidArgument);
