@@ -71,7 +71,8 @@ WindowCache::Batch WindowCache::RunRange(const promql::Expr& expr,
     ++b.range_queries;
     const auto start = std::chrono::steady_clock::now();
     // Query() hands each step on in the matrix's order, as an instant
-    // query's vector has none: sorting it by labels was a tenth of a query.
+    // query's vector has none: sorting the recording rule's 10,000 series
+    // by labels was about a twentieth of its query.
     promql::QueryOptions opts;
     opts.unsorted_matrix = true;
     auto r = engine_.Evaluate(storage_, expr, t_ms, to, w.step_ms, opts);
