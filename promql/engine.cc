@@ -83,6 +83,7 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
   q.max_samples = options.max_samples;
   q.deadline = eval::MonotonicNow(options) + options.timeout;
   q.stop = opts.stop;
+  q.shared_selections = opts.shared_selections;
   q.delayed_name_removal = options.enable_delayed_name_removal;
 
   if (auto st = eval::ResolveDurations(expr, &q); !st.ok()) {

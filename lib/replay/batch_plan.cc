@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "lib/ruletest/expr_walk.h"
+#include "vigil/promql/parser.h"
 
 namespace vigil::replay {
 namespace {
@@ -102,6 +103,36 @@ std::vector<std::string> UnreadAlertSeries(
     }
   }
   return names;
+}
+
+absl::flat_hash_set<const promql::VectorSelector*> SharedInputSelectors(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups) {
+  std::map<std::string, std::vector<const promql::VectorSelector*>> by_text;
+  std::map<std::string, std::set<const rules::Rule*>> readers;
+  for (const auto& g : groups) {
+    for (const auto& rule : g->rules()) {
+      ruletest::WalkExpr(rule->expr(), [&](const promql::Expr& e) {
+        if (e.kind != promql::NodeKind::kVectorSelector) return;
+        const auto& vs = e.As<promql::VectorSelector>();
+        for (const auto& writer_group : groups) {
+          for (const auto& writer : writer_group->rules()) {
+            if (MayRead(vs.matchers, *writer)) return;
+          }
+        }
+        // The text holds the offset and `@`: selections of other ranges
+        // are keyed apart anyway, this only finds the candidates.
+        const std::string text = promql::Format(e);
+        by_text[text].push_back(&vs);
+        readers[text].insert(rule.get());
+      });
+    }
+  }
+  absl::flat_hash_set<const promql::VectorSelector*> shared;
+  for (const auto& [text, selectors] : by_text) {
+    if (readers[text].size() < 2) continue;
+    shared.insert(selectors.begin(), selectors.end());
+  }
+  return shared;
 }
 
 BatchPlan PlanBatches(

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rules.h"
 
@@ -46,6 +47,12 @@ struct BatchPlan {
 // metric names no rule reads — no selector may match them, no template
 // queries — and no recording rule writes: UnreadSeries keeps them.
 std::vector<std::string> UnreadAlertSeries(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups);
+
+// The selectors that read only input — no rule's output may match them —
+// and that more than one rule has (the same text): queries over the same
+// window share what they select (promql::SharedSelections).
+absl::flat_hash_set<const promql::VectorSelector*> SharedInputSelectors(
     const std::vector<std::unique_ptr<rules::RuleGroup>>& groups);
 
 // `tie_order[g]` orders groups evaluated at the same time (lower first);

@@ -221,7 +221,14 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
       std::thread::hardware_concurrency() < 2) {
     ahead = QueriesAhead::kOff;
   }
-  WindowCache cache(engine, source.storage(), specs.size(), ahead);
+  // Filled once the rules are parsed; cleared at every window, as the
+  // keys hold the window's times.
+  absl::flat_hash_set<const promql::VectorSelector*> shareable;
+  promql::SharedSelections shared(
+      [&shareable](const promql::VectorSelector& vs) {
+        return shareable.contains(&vs);
+      });
+  WindowCache cache(engine, source.storage(), specs.size(), ahead, &shared);
 
   Result result;
   result.start_ms = options.start_ms;
@@ -297,6 +304,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
 
   BatchPlan plan;
   if (batching) {
+    shareable = SharedInputSelectors(groups);
     plan = PlanBatches(groups, tie, options.engine);
     for (size_t g = 0; g < groups.size(); ++g) {
       for (size_t r = 0; r < groups[g]->rules().size(); ++r) {
@@ -433,6 +441,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
         cache.StartWindow(gi, times[gi].back() - groups[gi]->query_offset_ms(),
                           interval[gi]);
       }
+      shared.Clear();
       AheadQueue queue(groups, plan, times, cache);
       for (size_t gi : plan.group_order) {
         if (times[gi].empty()) continue;
@@ -461,6 +470,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
         // A new window: the batched rules read no rule output, so their
         // data must be there up to the window's last evaluation.
         cache.Drain();
+        shared.Clear();
         const int64_t from = window_of(next.ts_ms);
         window_end = from + options.window_ms;
         int64_t latest = next.ts_ms;
