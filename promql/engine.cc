@@ -83,6 +83,7 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
   q.max_samples = options.max_samples;
   q.deadline = eval::MonotonicNow(options) + options.timeout;
   q.stop = opts.stop;
+  q.shared_selections = opts.shared_selections;
   q.delayed_name_removal = options.enable_delayed_name_removal;
 
   if (auto st = eval::ResolveDurations(expr, &q); !st.ok()) {
@@ -163,7 +164,8 @@ absl::StatusOr<QueryResult> Run(const EngineOptions& options, Storage& storage,
     // Often already in order (a function or a selector keeps the
     // selection's order): checking costs a comparison per series, sorting
     // some twelve per series at 3000.
-    if (!std::is_sorted(out.begin(), out.end(), by_labels)) {
+    if (!opts.unsorted_matrix &&
+        !std::is_sorted(out.begin(), out.end(), by_labels)) {
       std::sort(out.begin(), out.end(), by_labels);
     }
     result.value = std::move(out);

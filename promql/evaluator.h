@@ -166,6 +166,8 @@ struct QueryState {
   Annotations annotations;
   // Time range each selector reads, from the pre-pass (FindMinMaxTime).
   absl::flat_hash_map<const VectorSelector*, SelectRange> select_ranges;
+  // Shared with other queries (QueryOptions::shared_selections), or null.
+  SharedSelections* shared_selections = nullptr;
   // Selected series per selector, read on first use.
   absl::flat_hash_map<const VectorSelector*,
                       std::shared_ptr<std::vector<SelectedSeries>>>

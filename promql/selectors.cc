@@ -15,6 +15,7 @@
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
 #include "promql/functions/interpolate.h"
+#include "promql/shared_selections.h"
 
 namespace vigil::promql::eval {
 
@@ -159,6 +160,21 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   // cheapest at the source (engine.cc checks before it sorts). Sorting a
   // selection of 10k pods' series was ~8 % of a rule cycle.
   hints.sorted = q_->query_start != q_->query_end;
+  const bool resolve_hints = q_->stats_selectors.contains(&vs);
+  SharedSelections::Impl* shared =
+      q_->shared_selections != nullptr &&
+              q_->shared_selections->impl_->shareable(vs)
+          ? q_->shared_selections->impl_.get()
+          : nullptr;
+  std::string shared_key;
+  if (shared != nullptr) {
+    shared_key =
+        SharedSelections::Impl::Key(vs, range, hints.sorted, resolve_hints);
+    if (auto found = shared->Find(shared_key)) {
+      q_->selections.emplace(&vs, found);
+      return found;
+    }
+  }
   auto series = q_->querier->Select(hints, vs.matchers);
   if (!series.ok()) {
     return absl::Status(
@@ -167,7 +183,6 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   }
   const std::vector<std::shared_ptr<Series>>& in = *series;
   auto out = std::make_shared<std::vector<SelectedSeries>>(in.size());
-  const bool resolve_hints = q_->stats_selectors.contains(&vs);
   // A large selection is decoded on both cores (block_pool.h), each block
   // into its own slots of `out`. The query's clock (possibly injected, not
   // thread-safe) is read on this thread alone; a cancellation seen here
@@ -188,6 +203,7 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   });
   if (!cancelled.ok()) return cancelled;
   q_->selections.emplace(&vs, out);
+  if (shared != nullptr) shared->Put(std::move(shared_key), out);
   return out;
 }
 

@@ -119,6 +119,63 @@ TEST_F(EngineTest, RangeQueryProducesSortedMatrix) {
   EXPECT_EQ(mat[1].metric.ToString(), "{i=\"b\"}");
 }
 
+TEST_F(EngineTest, UnsortedMatrixKeepsTheEvaluationsOrder) {
+  Load(Labels::FromStrings({"__name__", "m", "i", "b"}), kMinute, {1, 2, 3});
+  Load(Labels::FromStrings({"__name__", "m", "i", "a"}), kMinute, {4, 5, 6});
+  const std::string q = R"(m{i="b"} or m{i="a"})";
+  QueryOptions unsorted;
+  unsorted.unsorted_matrix = true;
+  auto res = engine_.RangeQuery(storage_, q, 0, 2 * kMinute, kMinute, unsorted);
+  ASSERT_TRUE(res.ok()) << res.status();
+  const auto& mat = std::get<Matrix>(res->value);
+  ASSERT_EQ(mat.size(), 2u);
+  // `or` lists its left side first; sorted, "a" would come first.
+  EXPECT_EQ(mat[0].metric.ToString(), "m{i=\"b\"}");
+  EXPECT_EQ(mat[1].metric.ToString(), "m{i=\"a\"}");
+  ASSERT_EQ(mat[1].samples.size(), 3u);
+  EXPECT_EQ(mat[1].samples[2].v, 6);
+  auto sorted = engine_.RangeQuery(storage_, q, 0, 2 * kMinute, kMinute);
+  ASSERT_TRUE(sorted.ok()) << sorted.status();
+  EXPECT_EQ(std::get<Matrix>(sorted->value)[0].metric.ToString(), "m{i=\"a\"}");
+}
+
+TEST_F(EngineTest, SharedSelectionsServeTheSameSelectorAndRange) {
+  const Labels a = Labels::FromStrings({"__name__", "m", "i", "a"});
+  Load(a, kMinute, {1, 2, 3});
+  SharedSelections shared([](const VectorSelector& vs) {
+    return vs.matchers.size() == 2;  // m{i="a"}, not m
+  });
+  QueryOptions opts;
+  opts.shared_selections = &shared;
+  auto first = engine_.RangeQuery(storage_, R"(m{i="a"} * 2)", 0, 2 * kMinute,
+                                  kMinute, opts);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(shared.size(), 1u);
+  // A sample added now is not seen through the shared selection (the
+  // caller vouches that nothing changes): the second query shares it.
+  storage_.Add(a, 2 * kMinute + 1000, 10);
+  auto again = engine_.RangeQuery(storage_, R"(m{i="a"} + 0)", 0, 2 * kMinute,
+                                  kMinute, opts);
+  ASSERT_TRUE(again.ok()) << again.status();
+  const auto& m = std::get<Matrix>(again->value);
+  ASSERT_EQ(m.size(), 1u);
+  ASSERT_EQ(m[0].samples.size(), 3u);
+  EXPECT_EQ(m[0].samples[2].v, 3);
+  // Another range, or a selector not shareable, reads the store.
+  auto later = engine_.RangeQuery(storage_, R"(m{i="a"})", kMinute, 3 * kMinute,
+                                  kMinute, opts);
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_EQ(std::get<Matrix>(later->value)[0].samples.back().v, 10);
+  EXPECT_EQ(shared.size(), 2u);
+  auto unshared =
+      engine_.RangeQuery(storage_, "m", 0, 2 * kMinute + 1000, 1000, opts);
+  ASSERT_TRUE(unshared.ok()) << unshared.status();
+  EXPECT_EQ(std::get<Matrix>(unshared->value)[0].samples.back().v, 10);
+  EXPECT_EQ(shared.size(), 2u);
+  shared.Clear();
+  EXPECT_EQ(shared.size(), 0u);
+}
+
 TEST_F(EngineTest, RangeQueryRejectsRangeVector) {
   auto res = engine_.RangeQuery(storage_, "m[5m]", 0, kMinute, kMinute);
   EXPECT_EQ(res.status().code(), absl::StatusCode::kInvalidArgument);

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "lib/ruletest/expr_walk.h"
+#include "vigil/promql/parser.h"
 
 namespace vigil::replay {
 namespace {
@@ -69,7 +70,70 @@ std::string OutputKey(const RuleSpec& spec) {
                          : "record\xff" + spec.record;
 }
 
+// The selectors of `expr`.
+std::vector<const Matchers*> Selectors(const promql::Expr& expr) {
+  std::vector<const Matchers*> selectors;
+  ruletest::WalkExpr(expr, [&](const promql::Expr& e) {
+    if (e.kind == promql::NodeKind::kVectorSelector) {
+      selectors.push_back(&e.As<promql::VectorSelector>().matchers);
+    }
+  });
+  return selectors;
+}
+
 }  // namespace
+
+std::vector<std::string> UnreadAlertSeries(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups) {
+  std::vector<std::string> names = {
+      std::string(rules::kAlertMetricName),
+      std::string(rules::kAlertForStateMetricName)};
+  for (const auto& g : groups) {
+    for (const auto& rule : g->rules()) {
+      const RuleSpec& spec = rule->spec();
+      if (TemplatesQuery(spec)) return {};
+      const std::vector<const Matchers*> selectors = Selectors(rule->expr());
+      std::erase_if(names, [&](const std::string& name) {
+        if (!spec.is_alert() && spec.record == name) return true;
+        for (const Matchers* m : selectors) {
+          if (AllMatch(*m, kMetricName, name)) return true;
+        }
+        return false;
+      });
+    }
+  }
+  return names;
+}
+
+absl::flat_hash_set<const promql::VectorSelector*> SharedInputSelectors(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups) {
+  std::map<std::string, std::vector<const promql::VectorSelector*>> by_text;
+  std::map<std::string, std::set<const rules::Rule*>> readers;
+  for (const auto& g : groups) {
+    for (const auto& rule : g->rules()) {
+      ruletest::WalkExpr(rule->expr(), [&](const promql::Expr& e) {
+        if (e.kind != promql::NodeKind::kVectorSelector) return;
+        const auto& vs = e.As<promql::VectorSelector>();
+        for (const auto& writer_group : groups) {
+          for (const auto& writer : writer_group->rules()) {
+            if (MayRead(vs.matchers, *writer)) return;
+          }
+        }
+        // The text holds the offset and `@`: selections of other ranges
+        // are keyed apart anyway, this only finds the candidates.
+        const std::string text = promql::Format(e);
+        by_text[text].push_back(&vs);
+        readers[text].insert(rule.get());
+      });
+    }
+  }
+  absl::flat_hash_set<const promql::VectorSelector*> shared;
+  for (const auto& [text, selectors] : by_text) {
+    if (readers[text].size() < 2) continue;
+    shared.insert(selectors.begin(), selectors.end());
+  }
+  return shared;
+}
 
 BatchPlan PlanBatches(
     const std::vector<std::unique_ptr<rules::RuleGroup>>& groups,
@@ -104,12 +168,7 @@ BatchPlan PlanBatches(
       if (TemplatesQuery(rules[r]->spec())) {
         p.producers = all;
       } else {
-        std::vector<const Matchers*> selectors;
-        ruletest::WalkExpr(expr, [&](const promql::Expr& e) {
-          if (e.kind == promql::NodeKind::kVectorSelector) {
-            selectors.push_back(&e.As<promql::VectorSelector>().matchers);
-          }
-        });
+        const std::vector<const Matchers*> selectors = Selectors(expr);
         for (const RuleRef& w : all) {
           const rules::Rule& writer = *groups[w.first]->rules()[w.second];
           for (const Matchers* m : selectors) {

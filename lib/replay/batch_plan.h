@@ -1,6 +1,7 @@
 // Which rule evaluations of a replay may be batched into range queries, and
 // in which order the groups' windows must run so that every batched query
-// reads what step-by-step evaluation would have read. Internal to
+// reads what step-by-step evaluation would have read; and which of the
+// rules' output no rule reads. Internal to
 // vigil_replay; docs/replay.md ("Batched evaluation") says why each
 // condition is there.
 #ifndef VIGIL_LIB_REPLAY_BATCH_PLAN_H_
@@ -9,9 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "vigil/promql/engine.h"
 #include "vigil/rules.h"
 
@@ -39,6 +42,18 @@ struct BatchPlan {
   // itself or a later rule of the group, and no two rules write one series.
   std::vector<bool> rule_major;
 };
+
+// Of the series alerting rules write (ALERTS, ALERTS_FOR_STATE), the
+// metric names no rule reads — no selector may match them, no template
+// queries — and no recording rule writes: UnreadSeries keeps them.
+std::vector<std::string> UnreadAlertSeries(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups);
+
+// The selectors that read only input — no rule's output may match them —
+// and that more than one rule has (the same text): queries over the same
+// window share what they select (promql::SharedSelections).
+absl::flat_hash_set<const promql::VectorSelector*> SharedInputSelectors(
+    const std::vector<std::unique_ptr<rules::RuleGroup>>& groups);
 
 // `tie_order[g]` orders groups evaluated at the same time (lower first);
 // group g's queries run at its evaluation time minus its query offset.

@@ -207,7 +207,11 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
   std::vector<std::pair<std::string, std::string>> names;
   for (const RuleGroupSpec& s : specs) names.emplace_back(s.name, s.file);
   Timeline timeline(names);
-  TeeAppendable out(source.output(), options.record, options.sink, timeline);
+  // Named once the rules are parsed (UnreadAlertSeries), before anything is
+  // appended.
+  UnreadSeries unread({});
+  TeeAppendable out(source.output(), options.record, options.sink, timeline,
+                    &unread);
   promql::Engine engine(options.engine);
   // after_eval looks at every group after each evaluation, which only the
   // step-by-step order shows.
@@ -217,7 +221,14 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
       std::thread::hardware_concurrency() < 2) {
     ahead = QueriesAhead::kOff;
   }
-  WindowCache cache(engine, source.storage(), specs.size(), ahead);
+  // Filled once the rules are parsed; cleared at every window, as the
+  // keys hold the window's times.
+  absl::flat_hash_set<const promql::VectorSelector*> shareable;
+  promql::SharedSelections shared(
+      [&shareable](const promql::VectorSelector& vs) {
+        return shareable.contains(&vs);
+      });
+  WindowCache cache(engine, source.storage(), specs.size(), ahead, &shared);
 
   Result result;
   result.start_ms = options.start_ms;
@@ -250,6 +261,8 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
           [](const auto& a, const auto& b) { return a.first == b.first; }),
       result.alert_rules.end());
   result.groups = groups.size();
+  // after_eval may look at anything in the store.
+  if (!options.after_eval) unread = UnreadSeries(UnreadAlertSeries(groups));
 
   // Same-time order: groups named in group_order by their index there,
   // the rest first in file order (promtool's stable sort on index 0).
@@ -291,6 +304,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
 
   BatchPlan plan;
   if (batching) {
+    shareable = SharedInputSelectors(groups);
     plan = PlanBatches(groups, tie, options.engine);
     for (size_t g = 0; g < groups.size(); ++g) {
       for (size_t r = 0; r < groups[g]->rules().size(); ++r) {
@@ -321,6 +335,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
     if (reach.has_value() && now - last_forget >= kForgetEveryMs) {
       cache.Drain();  // no query ahead reads what goes
       source.Forget(now - *reach);
+      unread.Forget(now - *reach);
       last_forget = now;
     }
   };
@@ -426,6 +441,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
         cache.StartWindow(gi, times[gi].back() - groups[gi]->query_offset_ms(),
                           interval[gi]);
       }
+      shared.Clear();
       AheadQueue queue(groups, plan, times, cache);
       for (size_t gi : plan.group_order) {
         if (times[gi].empty()) continue;
@@ -454,6 +470,7 @@ absl::StatusOr<Result> Run(const std::vector<RuleGroupSpec>& specs,
         // A new window: the batched rules read no rule output, so their
         // data must be there up to the window's last evaluation.
         cache.Drain();
+        shared.Clear();
         const int64_t from = window_of(next.ts_ms);
         window_end = from + options.window_ms;
         int64_t latest = next.ts_ms;

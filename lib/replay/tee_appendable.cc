@@ -6,15 +6,22 @@ namespace {
 class TeeAppender : public Appender {
  public:
   TeeAppender(std::unique_ptr<Appender> main, std::unique_ptr<Appender> record,
-              OutputSink* sink, Timeline& timeline)
+              OutputSink* sink, Timeline& timeline, UnreadSeries* unread)
       : main_(std::move(main)),
         record_(std::move(record)),
         sink_(sink),
-        timeline_(timeline) {}
+        timeline_(timeline),
+        unread_(unread) {}
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels,
                                    int64_t t_ms, double v) override {
-    auto result = main_->Append(ref, labels, t_ms, v);
+    // A ref from the store is never an unread series': only a new series
+    // needs its name looked at.
+    const bool unread =
+        unread_ != nullptr &&
+        (UnreadSeries::Owns(ref) || (ref == 0 && unread_->Covers(labels)));
+    auto result = unread ? unread_->Append(ref, labels, t_ms, v)
+                         : main_->Append(ref, labels, t_ms, v);
     // The record is a different store: its refs are its own, so it gets
     // the labels; what the main store refused it refuses the same way.
     if (result.ok() && record_ != nullptr) {
@@ -55,6 +62,7 @@ class TeeAppender : public Appender {
   std::unique_ptr<Appender> record_;
   OutputSink* sink_;
   Timeline& timeline_;
+  UnreadSeries* unread_;
 };
 
 }  // namespace
@@ -62,7 +70,8 @@ class TeeAppender : public Appender {
 std::unique_ptr<Appender> TeeAppendable::NewAppender() {
   return std::make_unique<TeeAppender>(
       main_.NewAppender(),
-      record_ != nullptr ? record_->NewAppender() : nullptr, sink_, timeline_);
+      record_ != nullptr ? record_->NewAppender() : nullptr, sink_, timeline_,
+      unread_);
 }
 
 }  // namespace vigil::replay

@@ -45,9 +45,11 @@ namespace vigil::replay {
 
 class WindowCache {
  public:
-  // Both must outlive the cache. `ahead` says how Ahead() runs queries.
+  // All must outlive the cache. `ahead` says how Ahead() runs queries;
+  // `shared`, if given, is what the window's range queries share.
   WindowCache(const promql::Engine& engine, Storage& storage, size_t groups,
-              QueriesAhead ahead = QueriesAhead::kOff);
+              QueriesAhead ahead = QueriesAhead::kOff,
+              promql::SharedSelections* shared = nullptr);
   ~WindowCache();
   WindowCache(const WindowCache&) = delete;
   WindowCache& operator=(const WindowCache&) = delete;
@@ -131,6 +133,7 @@ class WindowCache {
   const promql::Engine& engine_;
   Storage& storage_;
   const QueriesAhead mode_;
+  promql::SharedSelections* const shared_;
   std::vector<Window> windows_;
   absl::flat_hash_map<const promql::Expr*, Entry> entries_;
   uint64_t range_queries_ = 0;

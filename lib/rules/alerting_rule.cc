@@ -93,7 +93,9 @@ absl::StatusOr<promql::Vector> AlertingRule::Eval(const RuleEvalContext& ctx) {
   const bool derive = label_templates_.empty();
   if (derive) derived_.BeginEval();
   found_.clear();
+  // absl's clear() frees a large table: reserved, it is not grown again.
   current_.clear();
+  current_.reserve(result->size());
   for (const promql::VectorSample& s : *result) {
     data.labels = &s.metric;
     data.value = s.v;

@@ -37,7 +37,10 @@ absl::StatusOr<promql::Vector> RecordingRule::Eval(const RuleEvalContext& ctx) {
   auto vector = QueryVector(ctx, spec_.expr, *expr_);
   if (!vector.ok()) return vector.status();
   derived_.BeginEval();
+  // absl's clear() frees a large table: without the reserve every
+  // evaluation grew it again, rehashing each time.
   seen_.clear();
+  seen_.reserve(vector->size());
   for (promql::VectorSample& s : *vector) {
     s.metric = derived_.Get(
         s.metric, [this](const Labels& m) { return OutputLabels(m); });

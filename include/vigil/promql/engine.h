@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -60,6 +61,34 @@ struct EngineOptions {
   std::function<std::chrono::steady_clock::time_point()> monotonic_clock;
 };
 
+namespace eval {
+class Evaluator;
+}  // namespace eval
+
+// Selections that queries over the same range share: several of a replay
+// window's rules read the same input series over the same steps, and each
+// selected and decoded them again. The caller vouches that what a shared
+// selector matches does not change while the cache holds its selection
+// (a replay shares only input series, loaded before the window's queries).
+// Thread-safe: queries on several threads may share one.
+class SharedSelections {
+ public:
+  // `shareable` says which selectors may be shared; from any thread.
+  explicit SharedSelections(
+      std::function<bool(const VectorSelector&)> shareable);
+  ~SharedSelections();
+  SharedSelections(const SharedSelections&) = delete;
+  SharedSelections& operator=(const SharedSelections&) = delete;
+
+  void Clear();
+  size_t size() const;
+
+ private:
+  friend class eval::Evaluator;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct QueryOptions {
   std::optional<int64_t> lookback_delta_ms;  // overrides the engine's
   std::stop_token stop;                      // cancels the query
@@ -67,6 +96,13 @@ struct QueryOptions {
   // in annotations ("... (1:6)") are computed from it. The query methods
   // set it themselves.
   std::string_view query_text;
+  // A range query's matrix in the order evaluation left it instead of
+  // sorted by labels (Prometheus's order): for a caller that reads it
+  // series by series and does not depend on the order (a replay's batched
+  // rules, whose instant queries have none either).
+  bool unsorted_matrix = false;
+  // Selections shared with other queries, or none.
+  SharedSelections* shared_selections = nullptr;
 };
 
 struct VectorSample {
@@ -116,7 +152,7 @@ struct StringResult {
 
 struct QueryResult {
   // Instant queries yield a Scalar, Vector or StringResult; range queries
-  // always a Matrix sorted by labels.
+  // always a Matrix, sorted by labels unless QueryOptions::unsorted_matrix.
   std::variant<Scalar, Vector, Matrix, StringResult> value;
   // Prometheus's annotations, e.g. "PromQL info: metric might not be a
   // counter, name does not end in _total/_sum/_count/_bucket: \"foo\"".
