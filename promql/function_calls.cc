@@ -18,6 +18,7 @@
 #include "lib/model/block_pool.h"
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
+#include "promql/functions/common.h"
 
 namespace vigil::promql::eval {
 
@@ -94,11 +95,8 @@ Labels AbsentLabels(const Expr& arg) {
 }
 
 bool ContainsSameLabelset(const Matrix& mat) {
-  absl::flat_hash_set<uint64_t> seen;
-  for (const auto& s : mat) {
-    if (!seen.insert(s.metric.Hash()).second) return true;
-  }
-  return false;
+  return functions::AnySameLabelset(
+      mat.size(), [&](size_t i) -> const Labels& { return mat[i].metric; });
 }
 
 // Samples in the left-open window (mint, maxt], by moving cursors: windows
