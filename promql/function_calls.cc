@@ -279,14 +279,11 @@ absl::Status EvalMatrixSeries(const MatrixCall& c, size_t si,
           e.args[0]->pos);
     }
   }
-  sp->metric = *ra.metrics[si];
-  sp->drop_name = ra.drop_name[si];
-  if (c.drop_name) {
-    // Evaluator::DropName, which is not to be called off the query's
-    // thread.
-    if (!c.delayed) sp->metric = DropMetadataLabels(sp->metric);
-    sp->drop_name = true;
-  }
+  // Evaluator::DropName, which is not to be called off the query's thread;
+  // the input's labels are not copied only to be replaced.
+  const bool drop_now = c.drop_name && !c.delayed;
+  sp->metric = drop_now ? DropMetadataLabels(*ra.metrics[si]) : *ra.metrics[si];
+  sp->drop_name = c.drop_name || ra.drop_name[si];
   return absl::OkStatus();
 }
 
