@@ -17,14 +17,19 @@ bool IsMetadataLabel(std::string_view name) {
 
 namespace {
 
-// `metric` without the labels `drop` selects: copied pair by pair into one
-// vector, already in order (a LabelsBuilder would first copy every pair's
-// views, find each deleted name and then copy the strings all the same).
+// `metric` without the labels `drop` selects. Those that sort before every
+// other label (the metric name, nearly always) leave a set that shares
+// `metric`'s storage (Labels::WithoutFirst); otherwise the kept pairs are
+// copied into one vector, already in order.
 template <typename Drop>
 Labels Without(const Labels& metric, Drop drop) {
+  size_t leading = 0;
+  while (leading < metric.size() && drop(metric[leading].name)) ++leading;
   size_t keep = 0;
-  for (const Label& l : metric) keep += drop(l.name) ? 0 : 1;
-  if (keep == metric.size()) return metric;
+  for (size_t i = leading; i < metric.size(); ++i) {
+    keep += drop(metric[i].name) ? 0 : 1;
+  }
+  if (leading + keep == metric.size()) return metric.WithoutFirst(leading);
   std::vector<Label> out;
   out.reserve(keep);
   for (const Label& l : metric) {
