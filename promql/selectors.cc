@@ -54,10 +54,10 @@ namespace {
 // scratch buffers. A selection of one block stays on its thread.
 constexpr size_t kDecodeBlock = 128;
 // An instant query's windows hold a few samples each, decoded from a
-// checkpoint: a block of 128 costs about what waking the other core's
-// helper does, and its results then sit in the other core's cache. So an
-// instant selection of up to 512 series (a classic histogram's buckets,
-// say) stays on its thread.
+// checkpoint: for a second block of some 100 series, waking the other
+// core's helper, and leaving the results in its cache, cost more than the
+// block (docs/query_performance.md). So an instant selection of up to 512
+// series (a classic histogram's buckets, say) stays on its thread.
 constexpr size_t kInstantDecodeBlock = 512;
 
 // Prometheus's HistogramStatsIterator: an Unknown hint becomes CounterReset
