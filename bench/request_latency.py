@@ -9,8 +9,13 @@ evaluation: connection handling, parsing, the engine's setup, the envelope.
 usage: request_latency.py COUNT QUERY TIME NAME=PORT [NAME=PORT ...]
   QUERY: PromQL; TIME: unix seconds of the instant query, or START,END,STEP
   (unix seconds, seconds) for a range query.
+
+Environment: BEFORE, a PromQL instant query sent (untimed, at TIME or at
+END) before each timed request: a large one leaves the caches as
+query_side_by_side.sh's set does for the small queries after it.
 """
 import http.client
+import os
 import statistics
 import sys
 import time
@@ -30,6 +35,12 @@ def main():
         path = "/api/v1/query"
         params = {"query": query, "time": at}
     body = urllib.parse.urlencode(params).encode()
+    before = os.environ.get("BEFORE")
+    before_body = None
+    if before:
+        before_body = urllib.parse.urlencode(
+            {"query": before, "time": at.split(",")[1] if "," in at else at}
+        ).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     conns = {name: http.client.HTTPConnection("127.0.0.1", int(port))
              for name, port in servers}
@@ -46,6 +57,10 @@ def main():
         for name, _ in servers:
             conn = conns[name]
             for _ in range(n):
+                if before_body is not None:
+                    conn.request("POST", "/api/v1/query", before_body,
+                                 headers)
+                    conn.getresponse().read()
                 t0 = time.perf_counter()
                 conn.request("POST", path, body, headers)
                 resp = conn.getresponse()

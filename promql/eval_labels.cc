@@ -3,20 +3,14 @@
 #include <algorithm>
 
 #include "promql/evaluator.h"
+#include "promql/functions/common.h"
 
 namespace vigil::promql::eval {
 
 Labels DropMetadataLabels(const Labels& ls) {
   // Prometheus 3 drops __name__ together with the type-and-unit metadata
   // labels (schema.IsMetadataLabel).
-  if (!ls.Has(kMetricName) && !ls.Has("__type__") && !ls.Has("__unit__")) {
-    return ls;
-  }
-  LabelsBuilder b(ls);
-  b.Del(kMetricName);
-  b.Del("__type__");
-  b.Del("__unit__");
-  return b.Build();
+  return functions::DropMetadataLabels(ls);
 }
 
 Labels MatchLabels(const Labels& ls, bool on,

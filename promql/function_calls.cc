@@ -18,6 +18,7 @@
 #include "lib/model/block_pool.h"
 #include "lib/model/go_quote.h"
 #include "promql/evaluator.h"
+#include "promql/functions/common.h"
 
 namespace vigil::promql::eval {
 
@@ -94,11 +95,8 @@ Labels AbsentLabels(const Expr& arg) {
 }
 
 bool ContainsSameLabelset(const Matrix& mat) {
-  absl::flat_hash_set<uint64_t> seen;
-  for (const auto& s : mat) {
-    if (!seen.insert(s.metric.Hash()).second) return true;
-  }
-  return false;
+  return functions::AnySameLabelset(
+      mat.size(), [&](size_t i) -> const Labels& { return mat[i].metric; });
 }
 
 // Samples in the left-open window (mint, maxt], by moving cursors: windows
@@ -281,14 +279,11 @@ absl::Status EvalMatrixSeries(const MatrixCall& c, size_t si,
           e.args[0]->pos);
     }
   }
-  sp->metric = *ra.metrics[si];
-  sp->drop_name = ra.drop_name[si];
-  if (c.drop_name) {
-    // Evaluator::DropName, which is not to be called off the query's
-    // thread.
-    if (!c.delayed) sp->metric = DropMetadataLabels(sp->metric);
-    sp->drop_name = true;
-  }
+  // Evaluator::DropName, which is not to be called off the query's thread;
+  // the input's labels are not copied only to be replaced.
+  const bool drop_now = c.drop_name && !c.delayed;
+  sp->metric = drop_now ? DropMetadataLabels(*ra.metrics[si]) : *ra.metrics[si];
+  sp->drop_name = c.drop_name || ra.drop_name[si];
   return absl::OkStatus();
 }
 

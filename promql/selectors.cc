@@ -54,6 +54,12 @@ namespace {
 // series split evenly, while a block still amortises its claim and its
 // scratch buffers. A selection of one block stays on its thread.
 constexpr size_t kDecodeBlock = 128;
+// An instant query's windows hold a few samples each, decoded from a
+// checkpoint: for a second block of some 100 series, waking the other
+// core's helper, and leaving the results in its cache, cost more than the
+// block (docs/query_performance.md). So an instant selection of up to 512
+// series (a classic histogram's buckets, say) stays on its thread.
+constexpr size_t kInstantDecodeBlock = 512;
 
 // Prometheus's HistogramStatsIterator: an Unknown hint becomes CounterReset
 // or NotCounterReset by comparison with the previous sample read.
@@ -190,7 +196,8 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   const std::thread::id caller = std::this_thread::get_id();
   std::atomic<bool> stop{false};
   absl::Status cancelled;
-  RunBlocks(in.size(), kDecodeBlock, [&](size_t b, size_t e) {
+  const size_t block = instant() ? kInstantDecodeBlock : kDecodeBlock;
+  RunBlocks(in.size(), block, [&](size_t b, size_t e) {
     if (std::this_thread::get_id() == caller) {
       if (absl::Status st = CheckCancel(); !st.ok()) {
         cancelled = std::move(st);

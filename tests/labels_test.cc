@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <compare>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,93 @@ TEST(LabelsBuilderTest, UnchangedBuildsTheBaseAndCopiesAreIndependent) {
   assigned = c;
   c.Set("b", "changed");
   EXPECT_EQ(assigned.Build(), Labels::FromStrings({"b", "2"}));
+}
+
+TEST(LabelsWithoutFirstTest, IsTheSetWithoutItsFirstPairs) {
+  const Labels full = Labels::FromStrings(
+      {"__name__", "http_requests_total_with_a_long_name", "job", "api", "le",
+       "0.5", "zone", "a-zone-name-past-sso"});
+  const Labels view = full.WithoutFirst(1);
+  const Labels built = Labels::FromStrings(
+      {"job", "api", "le", "0.5", "zone", "a-zone-name-past-sso"});
+  ASSERT_EQ(view.size(), 3u);
+  EXPECT_FALSE(view.empty());
+  EXPECT_EQ(view[0].name, "job");
+  EXPECT_EQ(view[2].value, "a-zone-name-past-sso");
+  EXPECT_EQ(std::vector<Label>(view.begin(), view.end()),
+            std::vector<Label>(built.begin(), built.end()));
+  EXPECT_EQ(view.MetricName(), "");
+  EXPECT_EQ(view.Get("le"), "0.5");
+  EXPECT_EQ(view, built);
+  EXPECT_EQ(built, view);
+  EXPECT_NE(view, full);
+  EXPECT_EQ(view <=> built, std::strong_ordering::equal);
+  EXPECT_EQ(view.ToString(), built.ToString());
+  // The original is untouched.
+  EXPECT_EQ(full.size(), 4u);
+  EXPECT_EQ(full.MetricName(), "http_requests_total_with_a_long_name");
+}
+
+TEST(LabelsWithoutFirstTest, HashesAsTheSetBuiltDirectly) {
+  // Hash() values feed scrape offsets and alert state: a view must hash as
+  // the equal set built directly, whichever was hashed first.
+  const Labels full = Labels::FromStrings(
+      {"__name__", "m", "__type__", "counter", "a", "1", "b", "2"});
+  const Labels one = full.WithoutFirst(1);
+  const Labels two = full.WithoutFirst(2);
+  const Labels built_one =
+      Labels::FromStrings({"__type__", "counter", "a", "1", "b", "2"});
+  const Labels built_two = Labels::FromStrings({"a", "1", "b", "2"});
+  EXPECT_EQ(two.Hash(), built_two.Hash());
+  EXPECT_EQ(one.Hash(), built_one.Hash());
+  EXPECT_EQ(full.Hash(), Labels::FromStrings({"__name__", "m", "__type__",
+                                              "counter", "a", "1", "b", "2"})
+                             .Hash());
+  // Again, from the kept values.
+  EXPECT_EQ(two.Hash(), built_two.Hash());
+  EXPECT_EQ(one.Hash(), built_one.Hash());
+  EXPECT_NE(one.Hash(), two.Hash());
+  EXPECT_EQ(two.HashFor({"a"}, true), built_two.HashFor({"a"}, true));
+  EXPECT_EQ(one.HashFor({}, false), built_one.HashFor({}, false));
+}
+
+TEST(LabelsWithoutFirstTest, EdgesChainsAndCopies) {
+  const Labels full =
+      Labels::FromStrings({"a", "1", "b", "2", "c", "3", "d", "4", "e", "5"});
+  EXPECT_EQ(full.WithoutFirst(0), full);
+  EXPECT_TRUE(full.WithoutFirst(5).empty());
+  EXPECT_EQ(full.WithoutFirst(5).size(), 0u);
+  EXPECT_EQ(full.WithoutFirst(5), Labels());
+  EXPECT_TRUE(Labels().WithoutFirst(0).empty());
+  // Chained views, and beyond kMaxSharedSkip (a copy): the same pairs.
+  EXPECT_EQ(full.WithoutFirst(1).WithoutFirst(1),
+            Labels::FromStrings({"c", "3", "d", "4", "e", "5"}));
+  EXPECT_EQ(full.WithoutFirst(Labels::kMaxSharedSkip + 1),
+            Labels::FromStrings({"e", "5"}));
+  EXPECT_EQ(full.WithoutFirst(2).WithoutFirst(2),
+            Labels::FromStrings({"e", "5"}));
+  EXPECT_EQ(full.WithoutFirst(2).WithoutFirst(2).Hash(),
+            Labels::FromStrings({"e", "5"}).Hash());
+}
+
+TEST(LabelsWithoutFirstTest, CopiesMovesAndBuilders) {
+  const Labels full = Labels::FromStrings({"__name__", "m", "a", "1"});
+  Labels view = full.WithoutFirst(1);
+  const Labels copy = view;
+  EXPECT_EQ(copy, Labels::FromStrings({"a", "1"}));
+  Labels moved = std::move(view);
+  EXPECT_EQ(moved, copy);
+  // A moved-from set is empty, whatever it was a view of.
+  EXPECT_TRUE(view.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(view.size(), 0u);
+  EXPECT_EQ(view.begin(), view.end());
+  view = copy;
+  EXPECT_EQ(view, copy);
+  // A builder over a view starts from the view's pairs only.
+  EXPECT_EQ(LabelsBuilder(copy).Build(), copy);
+  EXPECT_EQ(LabelsBuilder(copy).Set("b", "2").Build(),
+            Labels::FromStrings({"a", "1", "b", "2"}));
+  EXPECT_EQ(LabelsBuilder(copy).Get("__name__"), "");
 }
 
 }  // namespace

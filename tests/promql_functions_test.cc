@@ -2,6 +2,7 @@
 // LookupFunctionImpl with hand-built arguments: the values and annotations
 // Prometheus 3 produces for each function.
 #include <cmath>
+#include <compare>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -1013,6 +1014,82 @@ TEST(GoFormatTest, FormatsLikeStrconv) {
   EXPECT_EQ(FormatGoFloat(10, 2), "10");
   EXPECT_EQ(FormatGoFloat(100, 2), "1e+02");
   EXPECT_EQ(FormatGoFloat(0.123456, 2), "0.12");
+}
+
+TEST(DropLabelsTest, DropMetadataLabelsRemovesNameTypeAndUnitOnly) {
+  const Labels in = Labels::FromStrings(
+      {"A", "upper", "__name__", "m", "__type__", "counter", "__unit__",
+       "bytes", "__x__", "kept", "le", "0.5", "zone", "a-zone-name-past-sso"});
+  const Labels out = functions::DropMetadataLabels(in);
+  EXPECT_EQ(out, Labels::FromStrings({"A", "upper", "__x__", "kept", "le",
+                                      "0.5", "zone", "a-zone-name-past-sso"}));
+  // The input is untouched; a set without any comes back as it is.
+  EXPECT_EQ(in.MetricName(), "m");
+  EXPECT_EQ(functions::DropMetadataLabels(out), out);
+  EXPECT_TRUE(
+      functions::DropMetadataLabels(Labels::FromStrings({"__name__", "m"}))
+          .empty());
+  EXPECT_TRUE(functions::DropMetadataLabels(Labels()).empty());
+}
+
+TEST(DropLabelsTest, DropMetricNameKeepsTypeAndUnit) {
+  const Labels in = Labels::FromStrings(
+      {"__name__", "m", "__type__", "counter", "__unit__", "bytes", "a", "b"});
+  EXPECT_EQ(functions::DropMetricName(in),
+            Labels::FromStrings(
+                {"__type__", "counter", "__unit__", "bytes", "a", "b"}));
+  const Labels nameless = Labels::FromStrings({"a", "b"});
+  EXPECT_EQ(functions::DropMetricName(nameless), nameless);
+}
+
+TEST(DropLabelsTest, DroppedSetsHashAndCompareAsBuiltOnes) {
+  // Labels::Hash() values feed scrape offsets and alert state: a set made
+  // by dropping must hash as the same set built directly.
+  const Labels dropped = functions::DropMetadataLabels(
+      Labels::FromStrings({"__name__", "m", "job", "api", "le", "+Inf"}));
+  const Labels direct = Labels::FromStrings({"job", "api", "le", "+Inf"});
+  EXPECT_EQ(dropped.Hash(), direct.Hash());
+  EXPECT_EQ(dropped <=> direct, std::strong_ordering::equal);
+}
+
+bool AnySame(const std::vector<Labels>& sets) {
+  return functions::AnySameLabelset(
+      sets.size(), [&](size_t i) -> const Labels& { return sets[i]; });
+}
+
+TEST(AnySameLabelsetTest, FindsEqualSetsOnly) {
+  EXPECT_FALSE(AnySame({}));
+  EXPECT_FALSE(AnySame({Labels::FromStrings({"a", "b"})}));
+  EXPECT_FALSE(
+      AnySame({Labels::FromStrings({"a", "b"}), Labels::FromStrings({"a", "c"}),
+               Labels(), Labels::FromStrings({"a", "b", "c", "d"})}));
+  // Equal sets built separately (not sharing a representation).
+  EXPECT_TRUE(AnySame({Labels::FromStrings({"a", "b", "c", "d"}),
+                       Labels::FromStrings({"x", "y"}),
+                       Labels::FromStrings({"a", "b", "c", "d"})}));
+  EXPECT_TRUE(AnySame({Labels(), Labels::FromStrings({"a", "b"}), Labels()}));
+}
+
+TEST(AnySameLabelsetTest, PairBoundariesAreNotAmbiguous) {
+  // The same bytes split differently between names and values, or between
+  // pairs, are different sets.
+  EXPECT_FALSE(AnySame(
+      {Labels::FromStrings({"ab", "c"}), Labels::FromStrings({"a", "bc"})}));
+  EXPECT_FALSE(AnySame({Labels::FromStrings({"a", "b", "c", "d"}),
+                        Labels::FromStrings({"a", "bcd"})}));
+}
+
+TEST(AnySameLabelsetTest, ManySetsDifferingInOneValue) {
+  std::vector<Labels> sets;
+  for (int i = 0; i < 1000; ++i) {
+    sets.push_back(
+        Labels::FromStrings({"instance", "api-" + std::to_string(i % 100),
+                             "job", "api", "le", std::to_string(i / 100)}));
+  }
+  EXPECT_FALSE(AnySame(sets));
+  sets.push_back(
+      Labels::FromStrings({"instance", "api-42", "job", "api", "le", "7"}));
+  EXPECT_TRUE(AnySame(sets));
 }
 
 }  // namespace

@@ -11,10 +11,13 @@
 // Copies share one immutable set (a reference count, no allocation): the
 // engine hands a series' labels from the storage through every step and
 // operator, and copying strings there was much of a query's time. The set
-// also keeps its Hash() once computed.
+// also keeps its Hash() once computed. A set without its first few pairs
+// (WithoutFirst: the metric name, which sorts first, dropped after `rate`)
+// shares the set too.
 #ifndef VIGIL_LABELS_H_
 #define VIGIL_LABELS_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <forward_list>
@@ -41,6 +44,16 @@ struct Label {
 class Labels {
  public:
   Labels() = default;
+  Labels(const Labels&) = default;
+  Labels& operator=(const Labels&) = default;
+  // A moved-from set is empty (skip_ goes with rep_).
+  Labels(Labels&& other) noexcept
+      : rep_(std::move(other.rep_)), skip_(std::exchange(other.skip_, 0)) {}
+  Labels& operator=(Labels&& other) noexcept {
+    rep_ = std::move(other.rep_);
+    skip_ = std::exchange(other.skip_, 0);
+    return *this;
+  }
   // Sorts by name; a later duplicate name replaces an earlier one and pairs
   // with an empty value are dropped.
   Labels(std::initializer_list<Label> labels);
@@ -53,11 +66,18 @@ class Labels {
   bool Has(std::string_view name) const;
   std::string_view MetricName() const { return Get(kMetricName); }
 
-  size_t size() const { return list().size(); }
+  size_t size() const { return rep_ ? rep_->labels.size() - skip_ : 0; }
   bool empty() const { return rep_ == nullptr; }
-  const Label& operator[](size_t i) const { return rep_->labels[i]; }
-  std::vector<Label>::const_iterator begin() const { return list().begin(); }
+  const Label& operator[](size_t i) const { return rep_->labels[skip_ + i]; }
+  std::vector<Label>::const_iterator begin() const {
+    return list().begin() + skip_;
+  }
   std::vector<Label>::const_iterator end() const { return list().end(); }
+
+  // The set without its first `n` pairs (n <= size()): sharing this one's
+  // storage when n <= kMaxSharedSkip, copied beyond.
+  static constexpr size_t kMaxSharedSkip = 3;
+  Labels WithoutFirst(size_t n) const;
 
   // A stable 64-bit hash of all pairs; equal sets hash equally.
   uint64_t Hash() const;
@@ -69,7 +89,8 @@ class Labels {
   std::string ToString() const;
 
   friend bool operator==(const Labels& a, const Labels& b) {
-    return a.rep_ == b.rep_ || a.list() == b.list();
+    return (a.rep_ == b.rep_ && a.skip_ == b.skip_) ||
+           std::equal(a.begin(), a.end(), b.begin(), b.end());
   }
   // Lexicographic over pairs, as Prometheus's labels.Compare.
   friend std::strong_ordering operator<=>(const Labels& a, const Labels& b);
@@ -79,8 +100,11 @@ class Labels {
   struct Rep {
     explicit Rep(std::vector<Label> l) : labels(std::move(l)) {}
     std::vector<Label> labels;  // normalized, never empty
-    // Hash() once computed; 0 until then (a set hashing to 0 is rehashed).
+    // Hash() once computed, of the whole set and of it without its first
+    // i + 1 pairs (WithoutFirst); 0 until then (a set hashing to 0 is
+    // rehashed).
     mutable std::atomic<uint64_t> hash{0};
+    mutable std::atomic<uint64_t> hash_without[kMaxSharedSkip] = {};
   };
   // The normalized `labels`, shared; null when there are none.
   static std::shared_ptr<const Rep> Share(std::vector<Label> labels);
@@ -89,6 +113,9 @@ class Labels {
     return rep_ ? rep_->labels : kNone;
   }
   std::shared_ptr<const Rep> rep_;
+  // Pairs of rep_ before this set's first (at most kMaxSharedSkip, less than
+  // rep_'s size: a set of none has no rep_).
+  uint32_t skip_ = 0;
 };
 
 // Mutates a copy of a label set; Build() produces the sorted result.

@@ -87,22 +87,35 @@ std::string_view Labels::Get(std::string_view name) const {
 
 bool Labels::Has(std::string_view name) const { return !Get(name).empty(); }
 
+Labels Labels::WithoutFirst(size_t n) const {
+  if (n == 0) return *this;
+  if (n >= size()) return Labels();
+  if (skip_ + n > kMaxSharedSkip) {
+    return FromVector(std::vector<Label>(begin() + n, end()));
+  }
+  Labels out = *this;
+  out.skip_ = static_cast<uint32_t>(skip_ + n);
+  return out;
+}
+
 uint64_t Labels::Hash() const {
   if (rep_ == nullptr) return kFnvOffset;
-  if (uint64_t cached = rep_->hash.load(std::memory_order_relaxed)) {
+  std::atomic<uint64_t>& cache =
+      skip_ == 0 ? rep_->hash : rep_->hash_without[skip_ - 1];
+  if (uint64_t cached = cache.load(std::memory_order_relaxed)) {
     return cached;
   }
   uint64_t h = kFnvOffset;
-  for (const auto& l : rep_->labels) {
+  for (const auto& l : *this) {
     h = HashBytes(HashBytes(h, l.name), l.value);
   }
-  rep_->hash.store(h, std::memory_order_relaxed);
+  cache.store(h, std::memory_order_relaxed);
   return h;
 }
 
 uint64_t Labels::HashFor(const std::vector<std::string>& names, bool on) const {
   uint64_t h = kFnvOffset;
-  for (const auto& l : list()) {
+  for (const auto& l : *this) {
     bool listed = std::binary_search(names.begin(), names.end(), l.name);
     if (on ? !listed : (listed || l.name == kMetricName)) continue;
     h = HashBytes(HashBytes(h, l.name), l.value);
@@ -117,14 +130,16 @@ std::string Labels::ToString() const {
   if (name_is_plain) out.append(name);
   out.push_back('{');
   if (!name.empty() && !name_is_plain) out.append(QuoteString(name));
-  AppendLabelPairs(list(), kMetricName,
+  AppendLabelPairs(std::span<const Label>(begin(), end()), kMetricName,
                    /*first=*/name.empty() || name_is_plain, &out);
   out.push_back('}');
   return out;
 }
 
 std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
-  if (a.rep_ == b.rep_) return std::strong_ordering::equal;
+  if (a.rep_ == b.rep_ && a.skip_ == b.skip_) {
+    return std::strong_ordering::equal;
+  }
   size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     if (auto c = a[i].name <=> b[i].name; c != 0) return c;

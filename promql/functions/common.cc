@@ -10,21 +10,69 @@
 namespace vigil::promql::functions {
 
 bool IsMetadataLabel(std::string_view name) {
+  // Most names are not reserved: one test of the prefix rules them out.
+  if (!name.starts_with("__")) return false;
   return name == kMetricName || name == "__type__" || name == "__unit__";
 }
 
+namespace {
+
+// `metric` without the labels `drop` selects. Those that sort before every
+// other label (the metric name, nearly always) leave a set that shares
+// `metric`'s storage (Labels::WithoutFirst); otherwise the kept pairs are
+// copied into one vector, already in order.
+template <typename Drop>
+Labels Without(const Labels& metric, Drop drop) {
+  size_t leading = 0;
+  while (leading < metric.size() && drop(metric[leading].name)) ++leading;
+  size_t keep = 0;
+  for (size_t i = leading; i < metric.size(); ++i) {
+    keep += drop(metric[i].name) ? 0 : 1;
+  }
+  if (leading + keep == metric.size()) return metric.WithoutFirst(leading);
+  std::vector<Label> out;
+  out.reserve(keep);
+  for (const Label& l : metric) {
+    if (!drop(l.name)) out.push_back(l);
+  }
+  return Labels::FromVector(std::move(out));
+}
+
+// A label set by reference, hashed and compared by its pairs.
+struct LabelsRef {
+  const Labels* labels;
+
+  template <typename H>
+  friend H AbslHashValue(H h, const LabelsRef& r) {
+    for (const Label& l : *r.labels) {
+      h = H::combine(std::move(h), l.name, l.value);
+    }
+    return H::combine(std::move(h), r.labels->size());
+  }
+  friend bool operator==(const LabelsRef& a, const LabelsRef& b) {
+    return *a.labels == *b.labels;
+  }
+};
+
+}  // namespace
+
 Labels DropMetadataLabels(const Labels& metric) {
-  bool any = false;
-  for (const Label& l : metric) any = any || IsMetadataLabel(l.name);
-  if (!any) return metric;
-  LabelsBuilder b(metric);
-  b.Del(kMetricName).Del("__type__").Del("__unit__");
-  return b.Build();
+  return Without(metric, IsMetadataLabel);
 }
 
 Labels DropMetricName(const Labels& metric) {
-  if (!metric.Has(kMetricName)) return metric;
-  return LabelsBuilder(metric).Del(kMetricName).Build();
+  return Without(metric,
+                 [](std::string_view name) { return name == kMetricName; });
+}
+
+bool AnySameLabelset(size_t n, absl::FunctionRef<const Labels&(size_t)> at) {
+  if (n < 2) return false;
+  absl::flat_hash_set<LabelsRef> seen;
+  seen.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!seen.insert(LabelsRef{&at(i)}).second) return true;
+  }
+  return false;
 }
 
 void AppendDroppingName(const FunctionArgs& args, const Labels& metric,
@@ -117,18 +165,11 @@ void Info(const FunctionArgs& args, std::string message, PositionRange pos) {
 }
 
 absl::Status CheckNoDuplicateLabelsets(const EvalVector& vec, size_t from) {
-  if (vec.size() - from < 2) return absl::OkStatus();
-  absl::flat_hash_set<uint64_t> seen;
-  for (size_t i = from; i < vec.size(); ++i) {
-    if (!seen.insert(vec[i].metric.Hash()).second) {
-      // A hash collision is not proof; compare for real before failing.
-      for (size_t j = from; j < i; ++j) {
-        if (vec[j].metric == vec[i].metric) {
-          return absl::InvalidArgumentError(
-              std::string(kDuplicateLabelsetError));
-        }
-      }
-    }
+  if (vec.size() < from + 2) return absl::OkStatus();
+  if (AnySameLabelset(vec.size() - from, [&](size_t i) -> const Labels& {
+        return vec[from + i].metric;
+      })) {
+    return absl::InvalidArgumentError(std::string(kDuplicateLabelsetError));
   }
   return absl::OkStatus();
 }

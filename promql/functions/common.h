@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "promql/eval_types.h"
 #include "vigil/labels.h"
@@ -28,6 +29,13 @@ inline constexpr std::string_view kDuplicateLabelsetError =
 bool IsMetadataLabel(std::string_view name);
 Labels DropMetadataLabels(const Labels& metric);
 Labels DropMetricName(const Labels& metric);
+
+// Whether two of the `n` label sets at(0), ..., at(n - 1) are equal: the
+// check behind kDuplicateLabelsetError. Exact, where Prometheus compares
+// hashes. The sets checked are mostly new ones (their name just dropped),
+// so it hashes with absl's hash, a word at a time, rather than computing
+// and keeping Labels::Hash(), a byte at a time, for each.
+bool AnySameLabelset(size_t n, absl::FunctionRef<const Labels&(size_t)> at);
 
 // Appends the result of a name-dropping instant-vector function (math, date,
 // clamp, histogram_quantile, ...): with delayed removal the labels stay and
