@@ -58,8 +58,10 @@ constexpr size_t kDecodeBlock = 128;
 // checkpoint: for a second block of some 100 series, waking the other
 // core's helper, and leaving the results in its cache, cost more than the
 // block (docs/query_performance.md). So an instant selection of up to 512
-// series (a classic histogram's buckets, say) stays on its thread.
-constexpr size_t kInstantDecodeBlock = 512;
+// series (a classic histogram's buckets, say) stays on its thread; a larger
+// one is split as a range selection is (in blocks of 512 the replay's
+// instant queries of a few thousand series ran slower).
+constexpr size_t kInstantOneThreadMax = 512;
 
 // Prometheus's HistogramStatsIterator: an Unknown hint becomes CounterReset
 // or NotCounterReset by comparison with the previous sample read.
@@ -196,7 +198,9 @@ absl::StatusOr<std::shared_ptr<std::vector<SelectedSeries>>> Evaluator::Select(
   const std::thread::id caller = std::this_thread::get_id();
   std::atomic<bool> stop{false};
   absl::Status cancelled;
-  const size_t block = instant() ? kInstantDecodeBlock : kDecodeBlock;
+  const size_t block = instant() && in.size() <= kInstantOneThreadMax
+                           ? kInstantOneThreadMax
+                           : kDecodeBlock;
   RunBlocks(in.size(), block, [&](size_t b, size_t e) {
     if (std::this_thread::get_id() == caller) {
       if (absl::Status st = CheckCancel(); !st.ok()) {
